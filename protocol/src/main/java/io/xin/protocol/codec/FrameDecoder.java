@@ -1,0 +1,144 @@
+package io.xin.protocol.codec;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.xin.protocol.pb.Frame;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Splits the inbound byte stream into {@link Frame}s: a varint32 length prefix, then that many
+ * bytes of protobuf.
+ * <p>
+ * Unlike Netty's {@code ProtobufVarint32FrameDecoder} the length is capped and the cap is checked
+ * as soon as the prefix is read, before any body byte is buffered, so a peer cannot make the
+ * server accumulate an oversized frame. The cap can be changed while the channel is open (it is
+ * smaller before login). After the first error the decoder discards everything that follows: the
+ * connection is being closed and nothing after a broken frame can be trusted.
+ * <p>
+ * One instance per channel; owned by that channel's event loop.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder
+{
+    /** A varint32 takes at most five bytes. */
+    static final int MAX_VARINT32_BYTES = 5;
+
+    private int maxFrameLengthBytes;
+    private boolean failed;
+
+    /**
+     * @param maxFrameLengthBytes largest accepted frame body, length prefix excluded.
+     */
+    public FrameDecoder(final int maxFrameLengthBytes)
+    {
+        maxFrameLength(maxFrameLengthBytes);
+    }
+
+    /**
+     * Changes the cap for frames not yet started. Call on the channel's event loop.
+     *
+     * @param maxFrameLengthBytes largest accepted frame body, length prefix excluded.
+     */
+    public void maxFrameLength(final int maxFrameLengthBytes)
+    {
+        if (maxFrameLengthBytes <= 0)
+        {
+            throw new IllegalArgumentException("maxFrameLengthBytes must be positive: " + maxFrameLengthBytes);
+        }
+        this.maxFrameLengthBytes = maxFrameLengthBytes;
+    }
+
+    public int maxFrameLength()
+    {
+        return maxFrameLengthBytes;
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+        throws Exception
+    {
+        if (failed)
+        {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+
+        final int readerIndex = in.readerIndex();
+        final int readable = in.readableBytes();
+        long length = 0;
+        int prefixBytes = 0;
+        while (true)
+        {
+            if (prefixBytes == readable)
+            {
+                return;
+            }
+            if (prefixBytes == MAX_VARINT32_BYTES)
+            {
+                throw fail(in, new CorruptedFrameException("length prefix is not a valid varint32"));
+            }
+            final byte b = in.getByte(readerIndex + prefixBytes);
+            length |= (long)(b & 0x7F) << (7 * prefixBytes);
+            prefixBytes++;
+            if (length > maxFrameLengthBytes)
+            {
+                // A varint's value only grows with more bytes: fail before buffering the body.
+                throw fail(in, new TooLongFrameException(
+                    "frame length " + (b < 0 ? "over " : "") + length + " exceeds the limit of " +
+                    maxFrameLengthBytes + " bytes"));
+            }
+            if (b >= 0)
+            {
+                break;
+            }
+        }
+
+        final int frameLength = (int)length;
+        if (readable - prefixBytes < frameLength)
+        {
+            return;
+        }
+
+        in.skipBytes(prefixBytes);
+        final Frame frame;
+        try
+        {
+            frame = parse(in, in.readerIndex(), frameLength);
+        }
+        catch (final IOException ex)
+        {
+            throw fail(in, new CorruptedFrameException("malformed protobuf frame: " + ex.getMessage(), ex));
+        }
+        in.skipBytes(frameLength);
+        out.add(frame);
+    }
+
+    private static Frame parse(final ByteBuf in, final int index, final int length) throws IOException
+    {
+        final CodedInputStream input;
+        if (in.nioBufferCount() == 1)
+        {
+            input = CodedInputStream.newInstance(in.nioBuffer(index, length));
+        }
+        else
+        {
+            final byte[] bytes = new byte[length];
+            in.getBytes(index, bytes);
+            input = CodedInputStream.newInstance(bytes);
+        }
+        return Frame.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
+    }
+
+    private <T extends Exception> T fail(final ByteBuf in, final T ex)
+    {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        return ex;
+    }
+}

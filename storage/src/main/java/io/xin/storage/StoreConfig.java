@@ -1,0 +1,134 @@
+package io.xin.storage;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of an {@link XinStore}. Mutable builder-style object; {@link #validate()} is called by
+ * {@link XinStore#open(StoreConfig)}.
+ */
+public final class StoreConfig
+{
+    public static final long DEFAULT_RETENTION_SECONDS = 30L * 24 * 3600;
+    public static final long DEFAULT_DEDUPE_RETENTION_SECONDS = 7L * 24 * 3600;
+    public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
+    public static final long DEFAULT_WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
+
+    private Path dataDir;
+    private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
+    private long retentionSeconds = DEFAULT_RETENTION_SECONDS;
+    private long dedupeRetentionSeconds = DEFAULT_DEDUPE_RETENTION_SECONDS;
+    private long blockCacheBytes = DEFAULT_BLOCK_CACHE_BYTES;
+    private long writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
+
+    public StoreConfig dataDir(final Path dataDir)
+    {
+        this.dataDir = dataDir;
+        return this;
+    }
+
+    public Path dataDir()
+    {
+        return dataDir;
+    }
+
+    public StoreConfig fsyncPolicy(final FsyncPolicy fsyncPolicy)
+    {
+        this.fsyncPolicy = fsyncPolicy;
+        return this;
+    }
+
+    public FsyncPolicy fsyncPolicy()
+    {
+        return fsyncPolicy;
+    }
+
+    /**
+     * @param retentionSeconds how long inbox entries are kept; 0 keeps them for ever.
+     */
+    public StoreConfig retentionSeconds(final long retentionSeconds)
+    {
+        this.retentionSeconds = retentionSeconds;
+        return this;
+    }
+
+    public long retentionSeconds()
+    {
+        return retentionSeconds;
+    }
+
+    /**
+     * @param dedupeRetentionSeconds how long a (sender, client_msg_id) is remembered; 0 for ever.
+     */
+    public StoreConfig dedupeRetentionSeconds(final long dedupeRetentionSeconds)
+    {
+        this.dedupeRetentionSeconds = dedupeRetentionSeconds;
+        return this;
+    }
+
+    public long dedupeRetentionSeconds()
+    {
+        return dedupeRetentionSeconds;
+    }
+
+    public StoreConfig blockCacheBytes(final long blockCacheBytes)
+    {
+        this.blockCacheBytes = blockCacheBytes;
+        return this;
+    }
+
+    public long blockCacheBytes()
+    {
+        return blockCacheBytes;
+    }
+
+    public StoreConfig writeBufferBytes(final long writeBufferBytes)
+    {
+        this.writeBufferBytes = writeBufferBytes;
+        return this;
+    }
+
+    public long writeBufferBytes()
+    {
+        return writeBufferBytes;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first invalid setting.
+     */
+    public void validate()
+    {
+        if (dataDir == null)
+        {
+            throw new IllegalArgumentException("dataDir must be set");
+        }
+        if (fsyncPolicy == null)
+        {
+            throw new IllegalArgumentException("fsyncPolicy must be set");
+        }
+        if (retentionSeconds < 0 || retentionSeconds > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("retentionSeconds must be 0..2^31-1: " + retentionSeconds);
+        }
+        if (dedupeRetentionSeconds < 0 || dedupeRetentionSeconds > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException(
+                "dedupeRetentionSeconds must be 0..2^31-1: " + dedupeRetentionSeconds);
+        }
+        if (blockCacheBytes < 0)
+        {
+            throw new IllegalArgumentException("blockCacheBytes must not be negative: " + blockCacheBytes);
+        }
+        if (writeBufferBytes < 1024 * 1024)
+        {
+            throw new IllegalArgumentException("writeBufferBytes must be at least 1 MiB: " + writeBufferBytes);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "StoreConfig{dataDir=" + dataDir + ", fsyncPolicy=" + fsyncPolicy +
+            ", retentionSeconds=" + retentionSeconds + ", dedupeRetentionSeconds=" + dedupeRetentionSeconds +
+            ", blockCacheBytes=" + blockCacheBytes + ", writeBufferBytes=" + writeBufferBytes + '}';
+    }
+}
