@@ -1,0 +1,40 @@
+package io.xin.core;
+
+import io.xin.protocol.ProtocolLimits;
+
+/**
+ * Names and defaults of every switch setting. {@link XinSwitch.Context} starts from these; the
+ * daemon's flags and {@code docs/operations.md} use the same names.
+ */
+public final class Configuration
+{
+    public static final String DEFAULT_BIND_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 7700;
+
+    /** Mobile-friendly: radios sleep between heartbeats, so minutes, not seconds. */
+    public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 240_000;
+    /** A session silent for this long is closed: two and a half heartbeats. */
+    public static final int DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+    public static final int DEFAULT_LOGIN_TIMEOUT_MS = 10_000;
+    public static final int DEFAULT_MAX_FRAME_LENGTH_BYTES = ProtocolLimits.DEFAULT_MAX_FRAME_LENGTH_BYTES;
+    public static final int DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES =
+        ProtocolLimits.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
+    public static final int DEFAULT_MAX_IN_FLIGHT_SENDS_PER_SESSION = 1024;
+    public static final int DEFAULT_MAX_SYNC_LIMIT = 200;
+    public static final int DEFAULT_MAX_SYNC_RESULT_BYTES = 1024 * 1024;
+    public static final int DEFAULT_SYNC_THREADS = 2;
+    public static final int DEFAULT_SYNC_QUEUE_CAPACITY = 4096;
+    public static final int DEFAULT_RING_SIZE = 65536;
+    public static final int DEFAULT_BUSY_RETRY_AFTER_MS = 200;
+    public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES = 32 * 1024;
+    public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES = 64 * 1024;
+    public static final long DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
+    public static final int DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS = 5_000;
+    public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+    /** 0 lets Netty choose (two per core). */
+    public static final int DEFAULT_IO_THREADS = 0;
+
+    private Configuration()
+    {
+    }
+}

@@ -1,0 +1,775 @@
+package io.xin.core;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.xin.core.auth.TokenVerifier;
+import io.xin.core.dispatch.Dispatcher;
+import io.xin.core.journal.Journal;
+import io.xin.core.journal.JournalWriter;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.Transport;
+import io.xin.core.net.XinChannelInitializer;
+import io.xin.core.session.SessionContext;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.core.sync.SyncReader;
+import io.xin.storage.FsyncPolicy;
+import io.xin.storage.StoreConfig;
+import io.xin.storage.XinStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * A running Xin switch: the Netty server, the journal and dispatcher threads, the sync readers
+ * and the store. Build a {@link Context}, then {@link #launch(Context)}; {@link #close()} drains
+ * and stops it.
+ * <pre>{@code
+ * try (XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
+ *     .port(7700)
+ *     .dataDir(Path.of("/var/lib/xin"))
+ *     .jwtSecret("change-me-to-32-bytes-or-more-please")))
+ * {
+ *     xin.awaitTermination();
+ * }
+ * }</pre>
+ */
+public final class XinSwitch implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
+
+    private final Context ctx;
+    private XinStore store;
+    private final SwitchStatus status;
+    private final SwitchCounters counters;
+    private Disruptor<SwitchEvent> disruptor;
+    private SyncReader syncReader;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private ChannelGroup channels;
+    private Channel serverChannel;
+    private Transport transport;
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    // Fields are assigned once in the constructor; not final only so a failed start can close
+    // whatever it opened.
+    private XinSwitch(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.counters = new SwitchCounters();
+        this.status = new SwitchStatus();
+        try
+        {
+            store = XinStore.open(ctx.storeConfig());
+
+            disruptor = new Disruptor<>(
+                SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
+                new BlockingWaitStrategy());
+            syncReader = new SyncReader(
+                store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
+            channels = new DefaultChannelGroup("xin-sessions", GlobalEventExecutor.INSTANCE);
+            final SessionContext sessionContext = new SessionContext(
+                ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
+                disruptor.getRingBuffer(), syncReader, status, counters, channels);
+
+            final Journal journal = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock());
+            final Dispatcher dispatcher = new Dispatcher(sessionContext, counters);
+            disruptor.handleEventsWith(journal).then(dispatcher);
+            disruptor.start();
+
+            transport = Transport.choose(ctx.transport());
+            bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
+            workerGroup = transport.newEventLoopGroup(ctx.ioThreads(), threadFactory("xin-io"));
+
+            final ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                    ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
+                .childHandler(new XinChannelInitializer(sessionContext));
+            serverChannel = bootstrap.bind(new InetSocketAddress(ctx.bindHost(), ctx.port())).sync().channel();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            shutdownQuietly();
+            throw new IllegalStateException("interrupted while starting", ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            shutdownQuietly();
+            throw ex;
+        }
+        LOG.info("Xin switch listening on {} ({} transport), data in {}, fsync {}",
+            serverChannel.localAddress(), transport.name(), ctx.dataDir(), ctx.fsyncPolicy());
+    }
+
+    /**
+     * Validates the context, opens the store and starts every thread and the listener.
+     *
+     * @throws IllegalArgumentException naming the setting when the context is invalid.
+     */
+    public static XinSwitch launch(final Context ctx)
+    {
+        ctx.conclude();
+        LOG.info("Effective configuration: {}", ctx);
+        return new XinSwitch(ctx);
+    }
+
+    /**
+     * @return the bound TCP port (useful with port 0).
+     */
+    public int port()
+    {
+        return ((InetSocketAddress)serverChannel.localAddress()).getPort();
+    }
+
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)serverChannel.localAddress();
+    }
+
+    public Context context()
+    {
+        return ctx;
+    }
+
+    public SwitchCounters counters()
+    {
+        return counters;
+    }
+
+    public SwitchStatus status()
+    {
+        return status;
+    }
+
+    /** The transport in use: epoll, io_uring or nio. */
+    public String transportName()
+    {
+        return transport.name();
+    }
+
+    /**
+     * Blocks until {@link #close()} has finished.
+     */
+    public void awaitTermination() throws InterruptedException
+    {
+        synchronized (closeLock)
+        {
+            while (!closed)
+            {
+                closeLock.wait();
+            }
+        }
+    }
+
+    /**
+     * Graceful stop: stop accepting, tell every session to go away, drain the ring so every
+     * message already taken is stored and acknowledged, close the sessions, close the store.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (closeLock)
+        {
+            if (closed)
+            {
+                return;
+            }
+            final long startNs = System.nanoTime();
+            LOG.info("Xin switch draining: {} sessions", channels.size());
+            status.startDraining();
+            serverChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
+            try
+            {
+                disruptor.shutdown(ctx.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                LOG.warn("Ring not drained within {} ms; halting it. Unacknowledged sends will be resent by clients.",
+                    ctx.drainTimeoutMs());
+                disruptor.halt();
+            }
+            channels.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            shutdownQuietly();
+            closed = true;
+            closeLock.notifyAll();
+            LOG.info("Xin switch stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        }
+    }
+
+    private void shutdownQuietly()
+    {
+        final List<Runnable> steps = new ArrayList<>();
+        if (serverChannel != null)
+        {
+            steps.add(() -> serverChannel.close().awaitUninterruptibly());
+        }
+        if (workerGroup != null)
+        {
+            steps.add(() -> workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
+        }
+        if (bossGroup != null)
+        {
+            steps.add(() -> bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
+        }
+        if (disruptor != null)
+        {
+            steps.add(disruptor::halt);
+        }
+        if (syncReader != null)
+        {
+            steps.add(syncReader::close);
+        }
+        if (store != null)
+        {
+            steps.add(store::close);
+        }
+        for (final Runnable step : steps)
+        {
+            try
+            {
+                step.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("Error while stopping", ex);
+            }
+        }
+    }
+
+    private static ThreadFactory threadFactory(final String prefix)
+    {
+        final AtomicInteger count = new AtomicInteger();
+        return runnable ->
+        {
+            final Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(false);
+            return thread;
+        };
+    }
+
+    /**
+     * Every setting of a switch, with defaults from {@link Configuration}. Fluent setters;
+     * {@link #conclude()} validates and is called by {@link XinSwitch#launch(Context)}.
+     */
+    public static final class Context
+    {
+        private String bindHost = Configuration.DEFAULT_BIND_HOST;
+        private int port = Configuration.DEFAULT_PORT;
+        private Path dataDir;
+        private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
+        private long retentionSeconds = StoreConfig.DEFAULT_RETENTION_SECONDS;
+        private long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
+        private String jwtSecret;
+        private PublicKey jwtPublicKey;
+        private long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
+        private int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
+        private int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
+        private int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
+        private int maxFrameLengthBytes = Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES;
+        private int maxPreLoginFrameLengthBytes = Configuration.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
+        private int maxInFlightSendsPerSession = Configuration.DEFAULT_MAX_IN_FLIGHT_SENDS_PER_SESSION;
+        private int maxSyncLimit = Configuration.DEFAULT_MAX_SYNC_LIMIT;
+        private int maxSyncResultBytes = Configuration.DEFAULT_MAX_SYNC_RESULT_BYTES;
+        private int syncThreads = Configuration.DEFAULT_SYNC_THREADS;
+        private int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
+        private int ringSize = Configuration.DEFAULT_RING_SIZE;
+        private int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
+        private int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
+        private int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
+        private int goAwayMaxReconnectDelayMs = Configuration.DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS;
+        private long drainTimeoutMs = Configuration.DEFAULT_DRAIN_TIMEOUT_MS;
+        private int ioThreads = Configuration.DEFAULT_IO_THREADS;
+        private String transport = Transport.AUTO;
+        private long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
+        private long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
+        private LongSupplier clock = System::currentTimeMillis;
+        private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
+
+        public Context bindHost(final String bindHost)
+        {
+            this.bindHost = bindHost;
+            return this;
+        }
+
+        public String bindHost()
+        {
+            return bindHost;
+        }
+
+        /**
+         * @param port TCP port for clients; 0 picks a free one (see {@link XinSwitch#port()}).
+         */
+        public Context port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        public int port()
+        {
+            return port;
+        }
+
+        public Context dataDir(final Path dataDir)
+        {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Path dataDir()
+        {
+            return dataDir;
+        }
+
+        public Context fsyncPolicy(final FsyncPolicy fsyncPolicy)
+        {
+            this.fsyncPolicy = fsyncPolicy;
+            return this;
+        }
+
+        public FsyncPolicy fsyncPolicy()
+        {
+            return fsyncPolicy;
+        }
+
+        /**
+         * @param retentionSeconds how long inbox entries are kept; 0 keeps them for ever.
+         */
+        public Context retentionSeconds(final long retentionSeconds)
+        {
+            this.retentionSeconds = retentionSeconds;
+            return this;
+        }
+
+        public long retentionSeconds()
+        {
+            return retentionSeconds;
+        }
+
+        public Context dedupeRetentionSeconds(final long dedupeRetentionSeconds)
+        {
+            this.dedupeRetentionSeconds = dedupeRetentionSeconds;
+            return this;
+        }
+
+        public long dedupeRetentionSeconds()
+        {
+            return dedupeRetentionSeconds;
+        }
+
+        /**
+         * @param jwtSecret HS256 shared secret, at least 32 bytes of UTF-8.
+         */
+        public Context jwtSecret(final String jwtSecret)
+        {
+            this.jwtSecret = jwtSecret;
+            return this;
+        }
+
+        public String jwtSecret()
+        {
+            return jwtSecret;
+        }
+
+        byte[] jwtSecretBytes()
+        {
+            return jwtSecret == null ? null : jwtSecret.getBytes(StandardCharsets.UTF_8);
+        }
+
+        /**
+         * @param jwtPublicKey an EC P-256 (ES256) or Ed25519 (EdDSA) public key to verify tokens.
+         */
+        public Context jwtPublicKey(final PublicKey jwtPublicKey)
+        {
+            this.jwtPublicKey = jwtPublicKey;
+            return this;
+        }
+
+        public PublicKey jwtPublicKey()
+        {
+            return jwtPublicKey;
+        }
+
+        public Context jwtClockSkewSeconds(final long jwtClockSkewSeconds)
+        {
+            this.jwtClockSkewSeconds = jwtClockSkewSeconds;
+            return this;
+        }
+
+        public long jwtClockSkewSeconds()
+        {
+            return jwtClockSkewSeconds;
+        }
+
+        public Context heartbeatIntervalMs(final int heartbeatIntervalMs)
+        {
+            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        public int heartbeatIntervalMs()
+        {
+            return heartbeatIntervalMs;
+        }
+
+        public Context idleTimeoutMs(final int idleTimeoutMs)
+        {
+            this.idleTimeoutMs = idleTimeoutMs;
+            return this;
+        }
+
+        public int idleTimeoutMs()
+        {
+            return idleTimeoutMs;
+        }
+
+        public Context loginTimeoutMs(final int loginTimeoutMs)
+        {
+            this.loginTimeoutMs = loginTimeoutMs;
+            return this;
+        }
+
+        public int loginTimeoutMs()
+        {
+            return loginTimeoutMs;
+        }
+
+        public Context maxFrameLengthBytes(final int maxFrameLengthBytes)
+        {
+            this.maxFrameLengthBytes = maxFrameLengthBytes;
+            return this;
+        }
+
+        public int maxFrameLengthBytes()
+        {
+            return maxFrameLengthBytes;
+        }
+
+        public Context maxPreLoginFrameLengthBytes(final int maxPreLoginFrameLengthBytes)
+        {
+            this.maxPreLoginFrameLengthBytes = maxPreLoginFrameLengthBytes;
+            return this;
+        }
+
+        public int maxPreLoginFrameLengthBytes()
+        {
+            return maxPreLoginFrameLengthBytes;
+        }
+
+        public Context maxInFlightSendsPerSession(final int maxInFlightSendsPerSession)
+        {
+            this.maxInFlightSendsPerSession = maxInFlightSendsPerSession;
+            return this;
+        }
+
+        public int maxInFlightSendsPerSession()
+        {
+            return maxInFlightSendsPerSession;
+        }
+
+        public Context maxSyncLimit(final int maxSyncLimit)
+        {
+            this.maxSyncLimit = maxSyncLimit;
+            return this;
+        }
+
+        public int maxSyncLimit()
+        {
+            return maxSyncLimit;
+        }
+
+        public Context maxSyncResultBytes(final int maxSyncResultBytes)
+        {
+            this.maxSyncResultBytes = maxSyncResultBytes;
+            return this;
+        }
+
+        public int maxSyncResultBytes()
+        {
+            return maxSyncResultBytes;
+        }
+
+        public Context syncThreads(final int syncThreads)
+        {
+            this.syncThreads = syncThreads;
+            return this;
+        }
+
+        public int syncThreads()
+        {
+            return syncThreads;
+        }
+
+        public Context syncQueueCapacity(final int syncQueueCapacity)
+        {
+            this.syncQueueCapacity = syncQueueCapacity;
+            return this;
+        }
+
+        public int syncQueueCapacity()
+        {
+            return syncQueueCapacity;
+        }
+
+        /**
+         * @param ringSize slots in the Disruptor ring, a power of two.
+         */
+        public Context ringSize(final int ringSize)
+        {
+            this.ringSize = ringSize;
+            return this;
+        }
+
+        public int ringSize()
+        {
+            return ringSize;
+        }
+
+        public Context busyRetryAfterMs(final int busyRetryAfterMs)
+        {
+            this.busyRetryAfterMs = busyRetryAfterMs;
+            return this;
+        }
+
+        public int busyRetryAfterMs()
+        {
+            return busyRetryAfterMs;
+        }
+
+        public Context writeBufferWaterMarks(final int lowBytes, final int highBytes)
+        {
+            this.writeBufferLowWaterMarkBytes = lowBytes;
+            this.writeBufferHighWaterMarkBytes = highBytes;
+            return this;
+        }
+
+        public int writeBufferLowWaterMarkBytes()
+        {
+            return writeBufferLowWaterMarkBytes;
+        }
+
+        public int writeBufferHighWaterMarkBytes()
+        {
+            return writeBufferHighWaterMarkBytes;
+        }
+
+        public Context goAwayMaxReconnectDelayMs(final int goAwayMaxReconnectDelayMs)
+        {
+            this.goAwayMaxReconnectDelayMs = goAwayMaxReconnectDelayMs;
+            return this;
+        }
+
+        public int goAwayMaxReconnectDelayMs()
+        {
+            return goAwayMaxReconnectDelayMs;
+        }
+
+        public Context drainTimeoutMs(final long drainTimeoutMs)
+        {
+            this.drainTimeoutMs = drainTimeoutMs;
+            return this;
+        }
+
+        public long drainTimeoutMs()
+        {
+            return drainTimeoutMs;
+        }
+
+        /**
+         * @param ioThreads Netty event loops for sessions; 0 lets Netty choose.
+         */
+        public Context ioThreads(final int ioThreads)
+        {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        public int ioThreads()
+        {
+            return ioThreads;
+        }
+
+        /**
+         * @param transport {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}.
+         */
+        public Context transport(final String transport)
+        {
+            this.transport = transport;
+            return this;
+        }
+
+        public String transport()
+        {
+            return transport;
+        }
+
+        public Context blockCacheBytes(final long blockCacheBytes)
+        {
+            this.blockCacheBytes = blockCacheBytes;
+            return this;
+        }
+
+        public long blockCacheBytes()
+        {
+            return blockCacheBytes;
+        }
+
+        public Context writeBufferBytes(final long writeBufferBytes)
+        {
+            this.writeBufferBytes = writeBufferBytes;
+            return this;
+        }
+
+        public long writeBufferBytes()
+        {
+            return writeBufferBytes;
+        }
+
+        /**
+         * @param clock epoch milliseconds; tests may supply their own.
+         */
+        public Context clock(final LongSupplier clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        public LongSupplier clock()
+        {
+            return clock;
+        }
+
+        /**
+         * Replaces how the journal writes a batch, for fault-injection tests; the default writes
+         * to the store.
+         */
+        public Context journalWriter(final Function<XinStore, JournalWriter> journalWriter)
+        {
+            this.journalWriter = journalWriter;
+            return this;
+        }
+
+        public Function<XinStore, JournalWriter> journalWriter()
+        {
+            return journalWriter;
+        }
+
+        StoreConfig storeConfig()
+        {
+            return new StoreConfig()
+                .dataDir(dataDir)
+                .fsyncPolicy(fsyncPolicy)
+                .retentionSeconds(retentionSeconds)
+                .dedupeRetentionSeconds(dedupeRetentionSeconds)
+                .blockCacheBytes(blockCacheBytes)
+                .writeBufferBytes(writeBufferBytes);
+        }
+
+        /**
+         * Validates every setting.
+         *
+         * @throws IllegalArgumentException naming the first invalid setting.
+         */
+        public Context conclude()
+        {
+            require(bindHost != null && !bindHost.isBlank(), "bindHost must be set");
+            require(port >= 0 && port <= 65535, "port must be 0..65535: " + port);
+            require(dataDir != null, "dataDir must be set");
+            require(fsyncPolicy != null, "fsyncPolicy must be set");
+            require(jwtSecret != null || jwtPublicKey != null, "jwtSecret or jwtPublicKey must be set");
+            if (jwtSecret != null)
+            {
+                require(jwtSecretBytes().length >= 32, "jwtSecret must be at least 32 bytes (HS256 needs 256 bits)");
+            }
+            if (jwtPublicKey != null)
+            {
+                final String algorithm = jwtPublicKey.getAlgorithm();
+                require("EC".equals(algorithm) || "EdDSA".equals(algorithm) || "Ed25519".equals(algorithm),
+                    "jwtPublicKey must be an EC (ES256) or Ed25519 (EdDSA) key, not " + algorithm);
+            }
+            require(jwtClockSkewSeconds >= 0 && jwtClockSkewSeconds <= 600, "jwtClockSkewSeconds must be 0..600");
+            require(heartbeatIntervalMs >= 1_000, "heartbeatIntervalMs must be at least 1000: " + heartbeatIntervalMs);
+            require(idleTimeoutMs > 0, "idleTimeoutMs must be positive: " + idleTimeoutMs);
+            require(loginTimeoutMs > 0, "loginTimeoutMs must be positive: " + loginTimeoutMs);
+            require(maxFrameLengthBytes >= 256, "maxFrameLengthBytes must be at least 256: " + maxFrameLengthBytes);
+            require(maxPreLoginFrameLengthBytes >= 64 && maxPreLoginFrameLengthBytes <= maxFrameLengthBytes,
+                "maxPreLoginFrameLengthBytes must be 64..maxFrameLengthBytes: " + maxPreLoginFrameLengthBytes);
+            require(maxInFlightSendsPerSession > 0, "maxInFlightSendsPerSession must be positive");
+            require(maxSyncLimit > 0, "maxSyncLimit must be positive: " + maxSyncLimit);
+            require(maxSyncResultBytes >= maxFrameLengthBytes,
+                "maxSyncResultBytes must be at least maxFrameLengthBytes: " + maxSyncResultBytes);
+            require(syncThreads > 0, "syncThreads must be positive: " + syncThreads);
+            require(syncQueueCapacity > 0, "syncQueueCapacity must be positive: " + syncQueueCapacity);
+            require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
+            require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
+            require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
+                "write buffer water marks must be 0 < low <= high");
+            require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
+            require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
+            require(ioThreads >= 0, "ioThreads must not be negative");
+            require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
+            require(clock != null && journalWriter != null, "clock and journalWriter must be set");
+            storeConfig().validate();
+            return this;
+        }
+
+        private static void require(final boolean condition, final String message)
+        {
+            if (!condition)
+            {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
+        @Override
+        public String toString()
+        {
+            return "bindHost=" + bindHost + " port=" + port + " dataDir=" + dataDir +
+                " fsyncPolicy=" + fsyncPolicy + " retentionSeconds=" + retentionSeconds +
+                " dedupeRetentionSeconds=" + dedupeRetentionSeconds +
+                " jwt=" + (jwtPublicKey != null ? jwtPublicKey.getAlgorithm() + " public key" : "HS256 secret") +
+                " jwtClockSkewSeconds=" + jwtClockSkewSeconds + " heartbeatIntervalMs=" + heartbeatIntervalMs +
+                " idleTimeoutMs=" + idleTimeoutMs + " loginTimeoutMs=" + loginTimeoutMs +
+                " maxFrameLengthBytes=" + maxFrameLengthBytes +
+                " maxPreLoginFrameLengthBytes=" + maxPreLoginFrameLengthBytes +
+                " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +
+                " maxSyncResultBytes=" + maxSyncResultBytes + " syncThreads=" + syncThreads +
+                " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize +
+                " busyRetryAfterMs=" + busyRetryAfterMs +
+                " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
+                " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +
+                " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
+                " writeBufferBytes=" + writeBufferBytes;
+        }
+    }
+}

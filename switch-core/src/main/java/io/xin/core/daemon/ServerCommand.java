@@ -1,0 +1,128 @@
+package io.xin.core.daemon;
+
+import io.xin.core.Configuration;
+import io.xin.core.XinSwitch;
+import io.xin.storage.FsyncPolicy;
+import io.xin.storage.StoreConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it.")
+public final class ServerCommand implements Callable<Integer>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
+
+    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host = Configuration.DEFAULT_BIND_HOST;
+
+    @Option(names = "--port", description = "TCP port for clients (default: ${DEFAULT-VALUE}).")
+    int port = Configuration.DEFAULT_PORT;
+
+    @Option(names = "--data-dir", required = true, description = "Directory of the RocksDB store.")
+    Path dataDir;
+
+    @Option(names = "--jwt-secret", description = "HS256 secret for login tokens, at least 32 bytes. " +
+        "Also read from the XIN_JWT_SECRET environment variable.", defaultValue = "${env:XIN_JWT_SECRET}")
+    String jwtSecret;
+
+    @Option(names = "--jwt-public-key", description = "PEM file with an EC P-256 (ES256) or Ed25519 (EdDSA) public key.")
+    Path jwtPublicKey;
+
+    @Option(names = "--fsync", description = "never | batch (default: ${DEFAULT-VALUE}).")
+    FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
+
+    @Option(names = "--retention-seconds", description = "How long inbox entries are kept; 0 = for ever " +
+        "(default: ${DEFAULT-VALUE}).")
+    long retentionSeconds = StoreConfig.DEFAULT_RETENTION_SECONDS;
+
+    @Option(names = "--dedupe-retention-seconds", description = "How long a client_msg_id is remembered " +
+        "(default: ${DEFAULT-VALUE}).")
+    long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
+
+    @Option(names = "--heartbeat-interval-ms", description = "Heartbeat interval suggested to clients " +
+        "(default: ${DEFAULT-VALUE}).")
+    int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
+
+    @Option(names = "--idle-timeout-ms", description = "Close sessions silent for this long (default: ${DEFAULT-VALUE}).")
+    int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
+
+    @Option(names = "--login-timeout-ms", description = "Close connections without Login after this long " +
+        "(default: ${DEFAULT-VALUE}).")
+    int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
+
+    @Option(names = "--max-frame-length-bytes", description = "Largest frame after login (default: ${DEFAULT-VALUE}).")
+    int maxFrameLengthBytes = Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES;
+
+    @Option(names = "--max-pre-login-frame-length-bytes", description = "Largest frame before login " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxPreLoginFrameLengthBytes = Configuration.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
+
+    @Option(names = "--max-in-flight-sends", description = "Unacknowledged sends per session before BUSY " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxInFlightSends = Configuration.DEFAULT_MAX_IN_FLIGHT_SENDS_PER_SESSION;
+
+    @Option(names = "--max-sync-limit", description = "Largest Sync page in messages (default: ${DEFAULT-VALUE}).")
+    int maxSyncLimit = Configuration.DEFAULT_MAX_SYNC_LIMIT;
+
+    @Option(names = "--ring-size", description = "Disruptor ring slots, a power of two (default: ${DEFAULT-VALUE}).")
+    int ringSize = Configuration.DEFAULT_RING_SIZE;
+
+    @Option(names = "--io-threads", description = "Netty event loops; 0 = two per core (default: ${DEFAULT-VALUE}).")
+    int ioThreads = Configuration.DEFAULT_IO_THREADS;
+
+    @Option(names = "--transport", description = "auto | io_uring | epoll | nio (default: ${DEFAULT-VALUE}).")
+    String transport = "auto";
+
+    @Option(names = "--drain-timeout-ms", description = "Longest graceful stop (default: ${DEFAULT-VALUE}).")
+    long drainTimeoutMs = Configuration.DEFAULT_DRAIN_TIMEOUT_MS;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final XinSwitch.Context ctx = new XinSwitch.Context()
+            .bindHost(host)
+            .port(port)
+            .dataDir(dataDir)
+            .jwtSecret(jwtSecret)
+            .fsyncPolicy(fsyncPolicy)
+            .retentionSeconds(retentionSeconds)
+            .dedupeRetentionSeconds(dedupeRetentionSeconds)
+            .heartbeatIntervalMs(heartbeatIntervalMs)
+            .idleTimeoutMs(idleTimeoutMs)
+            .loginTimeoutMs(loginTimeoutMs)
+            .maxFrameLengthBytes(maxFrameLengthBytes)
+            .maxPreLoginFrameLengthBytes(maxPreLoginFrameLengthBytes)
+            .maxInFlightSendsPerSession(maxInFlightSends)
+            .maxSyncLimit(maxSyncLimit)
+            .ringSize(ringSize)
+            .ioThreads(ioThreads)
+            .transport(transport)
+            .drainTimeoutMs(drainTimeoutMs);
+        if (jwtPublicKey != null)
+        {
+            ctx.jwtPublicKey(PublicKeys.readPem(jwtPublicKey));
+        }
+        final XinSwitch xin;
+        try
+        {
+            xin = XinSwitch.launch(ctx);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            LOG.error("Invalid configuration: {}", ex.getMessage());
+            return 2;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(xin::close, "xin-shutdown"));
+        xin.awaitTermination();
+        return 0;
+    }
+}

@@ -1,0 +1,16 @@
+package io.xin.core.journal;
+
+import io.xin.storage.JournalBatch;
+
+/**
+ * How the journal makes a batch durable: {@code XinStore::write} in production; tests wrap it to
+ * inject storage failures.
+ */
+@FunctionalInterface
+public interface JournalWriter
+{
+    /**
+     * @throws io.xin.storage.StorageException when the batch was not written.
+     */
+    void write(JournalBatch batch);
+}

@@ -1,0 +1,172 @@
+package io.xin.core.journal;
+
+import com.lmax.disruptor.EventTranslatorOneArg;
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import io.xin.core.session.Session;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.Send;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A slot of the ring: one command from a session, and what the journal made of it for the
+ * dispatcher. Preallocated and reused; the translators capture nothing.
+ * <p>
+ * Fields up to {@link #upToSeq} are written by the publishing event loop; the result fields by the
+ * journal thread; the dispatcher only reads. The ring's sequence barriers order those accesses.
+ */
+public final class SwitchEvent
+{
+    public static final byte LOGIN = 1;
+    public static final byte SEND = 2;
+    public static final byte ACK = 3;
+    public static final byte CLOSE = 4;
+
+    public static final byte RESULT_OK = 0;
+    public static final byte RESULT_DUPLICATE = 1;
+    public static final byte RESULT_FAILED = 2;
+
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> LOGIN_TRANSLATOR =
+        (event, sequence, session, requestId) -> event.reset(LOGIN, session).requestId = requestId;
+
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, Send> SEND_TRANSLATOR =
+        (event, sequence, session, send) ->
+        {
+            event.reset(SEND, session);
+            event.requestId = send.getRequestId();
+            event.toUserId = send.getToUserId();
+            event.clientMsgId = send.getClientMsgId();
+            event.clientMsgIdBytes = send.getClientMsgIdBytes().toByteArray();
+            event.content = send.getContent();
+        };
+
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> ACK_TRANSLATOR =
+        (event, sequence, session, upToSeq) -> event.reset(ACK, session).upToSeq = upToSeq;
+
+    public static final EventTranslatorOneArg<SwitchEvent, Session> CLOSE_TRANSLATOR =
+        (event, sequence, session) -> event.reset(CLOSE, session);
+
+    byte type;
+    Session session;
+    long requestId;
+    long toUserId;
+    String clientMsgId;
+    byte[] clientMsgIdBytes;
+    Content content;
+    long upToSeq;
+
+    byte result;
+    long msgId;
+    long senderSeq;
+    long recipientSeq;
+    long serverTimeMs;
+    long headSeq;
+    long cursorSeq;
+    Message message;
+
+    private SwitchEvent reset(final byte type, final Session session)
+    {
+        this.type = type;
+        this.session = session;
+        requestId = 0;
+        toUserId = 0;
+        clientMsgId = null;
+        clientMsgIdBytes = null;
+        content = null;
+        upToSeq = 0;
+        result = RESULT_OK;
+        msgId = 0;
+        senderSeq = 0;
+        recipientSeq = 0;
+        serverTimeMs = 0;
+        headSeq = 0;
+        cursorSeq = 0;
+        message = null;
+        return this;
+    }
+
+    public byte type()
+    {
+        return type;
+    }
+
+    public Session session()
+    {
+        return session;
+    }
+
+    public long requestId()
+    {
+        return requestId;
+    }
+
+    public long toUserId()
+    {
+        return toUserId;
+    }
+
+    public String clientMsgId()
+    {
+        return clientMsgId;
+    }
+
+    public byte result()
+    {
+        return result;
+    }
+
+    public long msgId()
+    {
+        return msgId;
+    }
+
+    public long senderSeq()
+    {
+        return senderSeq;
+    }
+
+    public long recipientSeq()
+    {
+        return recipientSeq;
+    }
+
+    public long serverTimeMs()
+    {
+        return serverTimeMs;
+    }
+
+    public long headSeq()
+    {
+        return headSeq;
+    }
+
+    public long cursorSeq()
+    {
+        return cursorSeq;
+    }
+
+    /** The stored message, without seq (each inbox copy has its own). */
+    public Message message()
+    {
+        return message;
+    }
+
+    /** Drops references once the dispatcher is done, so the ring does not keep payloads alive. */
+    public void release()
+    {
+        session = null;
+        content = null;
+        message = null;
+        clientMsgId = null;
+        clientMsgIdBytes = null;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "SwitchEvent{type=" + type + ", session=" + session + ", requestId=" + requestId + ", to=" + toUserId +
+            ", clientMsgId=" + new String(clientMsgIdBytes == null ? new byte[0] : clientMsgIdBytes,
+            StandardCharsets.UTF_8) + ", result=" + result + '}';
+    }
+}

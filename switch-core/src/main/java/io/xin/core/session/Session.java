@@ -1,0 +1,139 @@
+package io.xin.core.session;
+
+import io.netty.channel.Channel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One logged-in device: what the ring, the dispatcher and the sync readers need to know of a
+ * connection. Created by the session's event loop at login; immutable identity, a few flags
+ * shared across threads, each documented with its owner.
+ */
+public final class Session
+{
+    private final Channel channel;
+    private final long userId;
+    private final String deviceId;
+    private final byte[] deviceIdBytes;
+
+    /** Set by the event loop when the channel closes; read by the dispatcher. */
+    private volatile boolean closed;
+    /** Sends published and not yet answered: incremented by the event loop, decremented by the dispatcher. */
+    private final AtomicInteger inFlightSends = new AtomicInteger();
+    /** Pushes were dropped while the channel was not writable: set by the dispatcher, cleared by the event loop. */
+    private final AtomicBoolean mustSync = new AtomicBoolean();
+    /** Highest seq the dispatcher dropped a push for. */
+    private volatile long droppedUpToSeq;
+    /** One sync page in flight at a time: set by the event loop, cleared by the sync reader. */
+    private final AtomicBoolean syncInFlight = new AtomicBoolean();
+    /** Highest cursor this device acknowledged. Owned by the event loop. */
+    private long cursorSeq;
+    /** Whether the dispatcher wrote to this channel in the current batch. Owned by the dispatcher thread. */
+    private boolean flushPending;
+
+    public Session(final Channel channel, final long userId, final String deviceId)
+    {
+        this.channel = channel;
+        this.userId = userId;
+        this.deviceId = deviceId;
+        this.deviceIdBytes = deviceId.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public Channel channel()
+    {
+        return channel;
+    }
+
+    public long userId()
+    {
+        return userId;
+    }
+
+    public String deviceId()
+    {
+        return deviceId;
+    }
+
+    public byte[] deviceIdBytes()
+    {
+        return deviceIdBytes;
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    void markClosed()
+    {
+        closed = true;
+    }
+
+    public AtomicInteger inFlightSends()
+    {
+        return inFlightSends;
+    }
+
+    /**
+     * Dispatcher thread: a push for {@code seq} was dropped; the device must sync up to it.
+     */
+    public void pushDropped(final long seq)
+    {
+        if (seq > droppedUpToSeq)
+        {
+            droppedUpToSeq = seq;
+        }
+        mustSync.set(true);
+    }
+
+    /**
+     * Event loop: claims the must-sync mark.
+     *
+     * @return the highest dropped seq, or 0 when nothing was dropped.
+     */
+    long takeMustSync()
+    {
+        return mustSync.compareAndSet(true, false) ? droppedUpToSeq : 0;
+    }
+
+    boolean tryStartSync()
+    {
+        return syncInFlight.compareAndSet(false, true);
+    }
+
+    /** Sync reader: the page is written; the device may ask for the next. */
+    public void syncDone()
+    {
+        syncInFlight.set(false);
+    }
+
+    long cursorSeq()
+    {
+        return cursorSeq;
+    }
+
+    void cursorSeq(final long cursorSeq)
+    {
+        this.cursorSeq = cursorSeq;
+    }
+
+    /** Dispatcher thread. */
+    public boolean flushPending()
+    {
+        return flushPending;
+    }
+
+    /** Dispatcher thread. */
+    public void flushPending(final boolean flushPending)
+    {
+        this.flushPending = flushPending;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Session{user=" + userId + ", device=" + deviceId + ", remote=" + channel.remoteAddress() + '}';
+    }
+}

@@ -1,0 +1,126 @@
+package io.xin.core.session;
+
+import com.lmax.disruptor.RingBuffer;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.xin.core.XinSwitch;
+import io.xin.core.auth.TokenVerifier;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.core.sync.SyncReader;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.LoginOk;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What every session handler shares: settings, the token verifier, the ring, the sync readers,
+ * status and counters. Immutable after construction; safe from any thread.
+ */
+public final class SessionContext
+{
+    private final XinSwitch.Context ctx;
+    private final TokenVerifier tokenVerifier;
+    private final RingBuffer<SwitchEvent> ring;
+    private final SyncReader syncReader;
+    private final SwitchStatus status;
+    private final SwitchCounters counters;
+    private final ChannelGroup channels;
+    /** Closed sessions that found the ring full; the dispatcher drains it at the end of each batch. */
+    private final Queue<Session> closedOverflow = new ConcurrentLinkedQueue<>();
+
+    public SessionContext(
+        final XinSwitch.Context ctx,
+        final TokenVerifier tokenVerifier,
+        final RingBuffer<SwitchEvent> ring,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final ChannelGroup channels)
+    {
+        this.ctx = ctx;
+        this.tokenVerifier = tokenVerifier;
+        this.ring = ring;
+        this.syncReader = syncReader;
+        this.status = status;
+        this.counters = counters;
+        this.channels = channels;
+    }
+
+    /**
+     * Sends GoAway, with a random reconnect delay so clients do not all come back at once, to every
+     * open session.
+     */
+    public static void goAwayAll(final ChannelGroup channels, final int maxReconnectDelayMs)
+    {
+        for (final Channel channel : channels)
+        {
+            final int delayMs = maxReconnectDelayMs == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxReconnectDelayMs + 1);
+            channel.writeAndFlush(Frames.goAway("server draining", delayMs), channel.voidPromise());
+        }
+    }
+
+    public Frame loginOk(final long requestId, final long userId, final long headSeq, final long cursorSeq)
+    {
+        return Frame.newBuilder()
+            .setLoginOk(LoginOk.newBuilder()
+                .setRequestId(requestId)
+                .setUserId(userId)
+                .setHeadSeq(headSeq)
+                .setCursorSeq(cursorSeq)
+                .setHeartbeatIntervalMs(ctx.heartbeatIntervalMs())
+                .setIdleTimeoutMs(ctx.idleTimeoutMs())
+                .setMaxFrameLengthBytes(ctx.maxFrameLengthBytes())
+                .setMaxSyncLimit(ctx.maxSyncLimit())
+                .setServerTimeMs(ctx.clock().getAsLong()))
+            .build();
+    }
+
+    public int maxPreLoginFrameLengthBytes()
+    {
+        return ctx.maxPreLoginFrameLengthBytes();
+    }
+
+    public Queue<Session> closedOverflow()
+    {
+        return closedOverflow;
+    }
+
+    XinSwitch.Context settings()
+    {
+        return ctx;
+    }
+
+    TokenVerifier tokenVerifier()
+    {
+        return tokenVerifier;
+    }
+
+    RingBuffer<SwitchEvent> ring()
+    {
+        return ring;
+    }
+
+    SyncReader syncReader()
+    {
+        return syncReader;
+    }
+
+    SwitchStatus status()
+    {
+        return status;
+    }
+
+    SwitchCounters counters()
+    {
+        return counters;
+    }
+
+    ChannelGroup channels()
+    {
+        return channels;
+    }
+}

@@ -1,0 +1,376 @@
+package io.xin.core.session;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.xin.core.XinSwitch;
+import io.xin.core.auth.AuthException;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.XinChannelInitializer;
+import io.xin.protocol.ProtocolLimits;
+import io.xin.protocol.codec.FrameDecoder;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.Login;
+import io.xin.protocol.pb.Send;
+import io.xin.protocol.pb.Sync;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The per-connection state machine: login, heartbeat and idle close, request validation and
+ * limits, and hand-off of commands to the ring. Every field is owned by the channel's event loop.
+ * <pre>
+ *   AWAITING_LOGIN --Login ok--> LOGGED_IN --close--> CLOSED
+ *         |                          |
+ *         +--error / timeout---------+--> Error frame, then close
+ * </pre>
+ * Frames are written in {@code channelRead} and flushed once in {@code channelReadComplete}.
+ */
+public final class SessionHandler extends ChannelInboundHandlerAdapter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+
+    private enum State
+    {
+        AWAITING_LOGIN, LOGGED_IN, CLOSED
+    }
+
+    private final SessionContext shared;
+    private final XinSwitch.Context settings;
+    private State state = State.AWAITING_LOGIN;
+    private Session session;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timeoutTask;
+    private long lastReadNs;
+
+    public SessionHandler(final SessionContext shared)
+    {
+        this.shared = shared;
+        this.settings = shared.settings();
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        shared.counters().connectionsAccepted.increment();
+        shared.counters().sessionsOpen.incrementAndGet();
+        shared.channels().add(ctx.channel());
+        lastReadNs = System.nanoTime();
+        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        shared.counters().sessionsOpen.decrementAndGet();
+        state = State.CLOSED;
+        if (timeoutTask != null)
+        {
+            timeoutTask.cancel(false);
+            timeoutTask = null;
+        }
+        if (session != null)
+        {
+            session.markClosed();
+            if (!shared.ring().tryPublishEvent(SwitchEvent.CLOSE_TRANSLATOR, session))
+            {
+                shared.closedOverflow().add(session);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (!(msg instanceof Frame frame))
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        lastReadNs = System.nanoTime();
+        shared.counters().framesIn.increment();
+        switch (state)
+        {
+            case AWAITING_LOGIN -> onFrameBeforeLogin(frame);
+            case LOGGED_IN -> onFrame(frame);
+            default ->
+            {
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        ctx.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        if (session != null && ctx.channel().isWritable())
+        {
+            final long droppedUpToSeq = session.takeMustSync();
+            if (droppedUpToSeq > 0)
+            {
+                ctx.writeAndFlush(Frames.syncHint(droppedUpToSeq), ctx.voidPromise());
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        if (causedBy(cause, TooLongFrameException.class))
+        {
+            shared.counters().badFrames.increment();
+            fatal(0, ErrorCode.FRAME_TOO_LARGE, cause.getMessage());
+        }
+        else if (causedBy(cause, CorruptedFrameException.class))
+        {
+            shared.counters().badFrames.increment();
+            fatal(0, ErrorCode.BAD_FRAME, cause.getMessage());
+        }
+        else if (cause instanceof IOException)
+        {
+            // The peer reset or vanished: nothing to tell it.
+            state = State.CLOSED;
+            ctx.close();
+        }
+        else
+        {
+            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            fatal(0, ErrorCode.INTERNAL, "internal error");
+        }
+    }
+
+    private static boolean causedBy(final Throwable error, final Class<? extends Throwable> type)
+    {
+        for (Throwable t = error; t != null; t = t.getCause())
+        {
+            if (type.isInstance(t))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void onFrameBeforeLogin(final Frame frame)
+    {
+        switch (frame.getBodyCase())
+        {
+            case LOGIN -> onLogin(frame.getLogin());
+            case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
+            default -> fatal(0, ErrorCode.NOT_LOGGED_IN, "the first frame must be Login, not " + frame.getBodyCase());
+        }
+    }
+
+    private void onLogin(final Login login)
+    {
+        final long requestId = login.getRequestId();
+        final int deviceIdBytes = login.getDeviceIdBytes().size();
+        if (deviceIdBytes == 0 || deviceIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        {
+            loginFailed(requestId, ErrorCode.BAD_REQUEST, "device_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes", 0);
+            return;
+        }
+        if (shared.status().isDraining())
+        {
+            loginFailed(requestId, ErrorCode.SHUTTING_DOWN, "server draining; connect to another node", 0);
+            return;
+        }
+        if (shared.status().isStorageFailed())
+        {
+            loginFailed(requestId, ErrorCode.STORAGE_FAILURE, "storage failed on this node; connect to another node", 0);
+            return;
+        }
+        final long userId;
+        try
+        {
+            userId = shared.tokenVerifier().verify(login.getToken());
+        }
+        catch (final AuthException ex)
+        {
+            loginFailed(requestId, ex.code(), ex.getMessage(), 0);
+            return;
+        }
+
+        final Channel channel = ctx.channel();
+        final Session newSession = new Session(channel, userId, login.getDeviceId());
+        if (!shared.ring().tryPublishEvent(SwitchEvent.LOGIN_TRANSLATOR, newSession, requestId))
+        {
+            shared.counters().busyRejections.increment();
+            loginFailed(requestId, ErrorCode.BUSY, "server busy; retry later", settings.busyRetryAfterMs());
+            return;
+        }
+        session = newSession;
+        state = State.LOGGED_IN;
+        shared.counters().loginsSucceeded.increment();
+        final FrameDecoder decoder = (FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER);
+        decoder.maxFrameLength(settings.maxFrameLengthBytes());
+        if (timeoutTask != null)
+        {
+            timeoutTask.cancel(false);
+        }
+        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.idleTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void onFrame(final Frame frame)
+    {
+        switch (frame.getBodyCase())
+        {
+            case SEND -> onSend(frame.getSend());
+            case PING -> ctx.write(Frames.pong(frame.getPing().getRequestId(), settings.clock().getAsLong()),
+                ctx.voidPromise());
+            case SYNC -> onSync(frame.getSync());
+            case ACK -> onAck(frame.getAck().getUpToSeq());
+            case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
+                "already logged in", false), ctx.voidPromise());
+            case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
+            default -> fatal(0, ErrorCode.UNKNOWN_FRAME, frame.getBodyCase() + " is not a client frame");
+        }
+    }
+
+    private void onSend(final Send send)
+    {
+        final long requestId = send.getRequestId();
+        final String clientMsgId = send.getClientMsgId();
+        final int clientMsgIdBytes = send.getClientMsgIdBytes().size();
+        if (clientMsgIdBytes == 0 || clientMsgIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
+                "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
+            return;
+        }
+        if (send.getToUserId() <= 0)
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
+                "to_user_id must be a positive user id"), ctx.voidPromise());
+            return;
+        }
+        if (!send.hasContent() || send.getContent().getTypeValue() == 0)
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
+                "content with a type is required"), ctx.voidPromise());
+            return;
+        }
+        if (shared.status().isStorageFailed())
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.STORAGE_FAILURE,
+                "storage failed on this node: the message was not stored; retry on another node"), ctx.voidPromise());
+            return;
+        }
+        if (shared.status().isDraining())
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.SHUTTING_DOWN,
+                "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
+            return;
+        }
+        if (session.inFlightSends().incrementAndGet() > settings.maxInFlightSendsPerSession())
+        {
+            session.inFlightSends().decrementAndGet();
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, clientMsgId, "too many sends awaiting acknowledgement",
+                settings.busyRetryAfterMs()), ctx.voidPromise());
+            return;
+        }
+        if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
+        {
+            session.inFlightSends().decrementAndGet();
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, clientMsgId, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
+        }
+    }
+
+    private void onSync(final Sync sync)
+    {
+        final long requestId = sync.getRequestId();
+        final int maxLimit = settings.maxSyncLimit();
+        final int limit = sync.getLimit() == 0 || sync.getLimit() > maxLimit ? maxLimit : sync.getLimit();
+        if (!session.tryStartSync())
+        {
+            ctx.write(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
+                ctx.voidPromise());
+            return;
+        }
+        if (!shared.syncReader().submit(session, requestId, sync.getAfterSeq(), limit))
+        {
+            session.syncDone();
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
+        }
+    }
+
+    private void onAck(final long upToSeq)
+    {
+        if (upToSeq <= session.cursorSeq())
+        {
+            return;
+        }
+        if (shared.ring().tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
+        {
+            session.cursorSeq(upToSeq);
+        }
+        // A cursor is advisory and the next Ack supersedes it: when the ring is full it is skipped.
+    }
+
+    private void onTimeout()
+    {
+        timeoutTask = null;
+        if (state == State.AWAITING_LOGIN)
+        {
+            shared.counters().loginTimeouts.increment();
+            fatal(0, ErrorCode.LOGIN_TIMEOUT, "no Login within " + settings.loginTimeoutMs() + " ms");
+            return;
+        }
+        if (state != State.LOGGED_IN)
+        {
+            return;
+        }
+        final long idleNs = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+        final long silentNs = System.nanoTime() - lastReadNs;
+        if (silentNs >= idleNs)
+        {
+            shared.counters().idleClosed.increment();
+            fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
+            return;
+        }
+        timeoutTask = ctx.executor().schedule(this::onTimeout, idleNs - silentNs, TimeUnit.NANOSECONDS);
+    }
+
+    private void loginFailed(final long requestId, final ErrorCode code, final String message, final int retryAfterMs)
+    {
+        shared.counters().loginsFailed.increment();
+        state = State.CLOSED;
+        ctx.writeAndFlush(Frames.loginError(requestId, code, message, retryAfterMs))
+            .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void fatal(final long requestId, final ErrorCode code, final String message)
+    {
+        state = State.CLOSED;
+        ctx.writeAndFlush(Frames.error(requestId, code, message, true)).addListener(ChannelFutureListener.CLOSE);
+    }
+}

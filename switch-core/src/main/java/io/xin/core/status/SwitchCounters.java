@@ -1,0 +1,45 @@
+package io.xin.core.status;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of what the switch does, incremented on the hot path without locks and read by
+ * tests, logs and metrics. Counting, never logging, is how the hot path reports.
+ */
+public final class SwitchCounters
+{
+    public final AtomicLong sessionsOpen = new AtomicLong();
+    public final LongAdder connectionsAccepted = new LongAdder();
+    public final LongAdder loginsSucceeded = new LongAdder();
+    public final LongAdder loginsFailed = new LongAdder();
+    public final LongAdder sessionsKicked = new LongAdder();
+    public final LongAdder framesIn = new LongAdder();
+    public final LongAdder badFrames = new LongAdder();
+    public final LongAdder messagesStored = new LongAdder();
+    public final LongAdder duplicateSends = new LongAdder();
+    public final LongAdder pushesSent = new LongAdder();
+    public final LongAdder pushesDropped = new LongAdder();
+    public final LongAdder busyRejections = new LongAdder();
+    public final LongAdder syncsServed = new LongAdder();
+    public final LongAdder cursorsAdvanced = new LongAdder();
+    public final LongAdder idleClosed = new LongAdder();
+    public final LongAdder loginTimeouts = new LongAdder();
+    /** Journal batches written, and the events they held: their ratio is the mean batch size. */
+    public final LongAdder journalBatches = new LongAdder();
+    public final LongAdder journalBatchEvents = new LongAdder();
+    public final AtomicLong journalMaxBatchEvents = new AtomicLong();
+    public final LongAdder journalWriteNanos = new LongAdder();
+    public final LongAdder storageFailures = new LongAdder();
+
+    @Override
+    public String toString()
+    {
+        return "sessionsOpen=" + sessionsOpen.get() + " loginsSucceeded=" + loginsSucceeded.sum() +
+            " loginsFailed=" + loginsFailed.sum() + " messagesStored=" + messagesStored.sum() +
+            " duplicateSends=" + duplicateSends.sum() + " pushesSent=" + pushesSent.sum() +
+            " pushesDropped=" + pushesDropped.sum() + " busyRejections=" + busyRejections.sum() +
+            " journalBatches=" + journalBatches.sum() + " journalBatchEvents=" + journalBatchEvents.sum() +
+            " storageFailures=" + storageFailures.sum();
+    }
+}

@@ -1,0 +1,140 @@
+package io.xin.core.sync;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.channel.Channel;
+import io.xin.core.session.Frames;
+import io.xin.core.session.Session;
+import io.xin.core.status.SwitchCounters;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SyncResult;
+import io.xin.storage.InboxEntry;
+import io.xin.storage.InboxPage;
+import io.xin.storage.XinStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Serves Sync requests from a small pool of reader threads, off the event loops and off the
+ * journal thread, each page read from one RocksDB snapshot. The queue is bounded: when it is
+ * full the request is refused (the session answers BUSY) instead of queueing without bound.
+ */
+public final class SyncReader implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SyncReader.class);
+
+    private final XinStore store;
+    private final SwitchCounters counters;
+    private final int maxResultBytes;
+    private final ThreadPoolExecutor executor;
+
+    /**
+     * @param maxResultBytes a page stops before its message bytes would pass this.
+     */
+    public SyncReader(
+        final XinStore store,
+        final SwitchCounters counters,
+        final int threads,
+        final int queueCapacity,
+        final int maxResultBytes)
+    {
+        this.store = store;
+        this.counters = counters;
+        this.maxResultBytes = maxResultBytes;
+        final AtomicInteger count = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(
+            threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity),
+            runnable -> new Thread(runnable, "xin-sync-" + count.incrementAndGet()),
+            new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /**
+     * Queues a page read; the result is written to the session's channel.
+     *
+     * @return false when the queue is full.
+     */
+    public boolean submit(final Session session, final long requestId, final long afterSeq, final int limit)
+    {
+        try
+        {
+            executor.execute(() -> serve(session, requestId, afterSeq, limit));
+            return true;
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            return false;
+        }
+    }
+
+    private void serve(final Session session, final long requestId, final long afterSeq, final int limit)
+    {
+        final Channel channel = session.channel();
+        try
+        {
+            if (!channel.isActive())
+            {
+                return;
+            }
+            final Frame result = Frame.newBuilder().setSyncResult(page(session.userId(), requestId, afterSeq, limit))
+                .build();
+            channel.writeAndFlush(result, channel.voidPromise());
+            counters.syncsServed.increment();
+        }
+        catch (final RuntimeException | InvalidProtocolBufferException ex)
+        {
+            LOG.error("Sync failed for {}", session, ex);
+            channel.writeAndFlush(Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false),
+                channel.voidPromise());
+        }
+        finally
+        {
+            session.syncDone();
+        }
+    }
+
+    SyncResult page(final long userId, final long requestId, final long afterSeq, final int limit)
+        throws InvalidProtocolBufferException
+    {
+        final InboxPage page = store.readInbox(userId, afterSeq, limit, maxResultBytes);
+        final SyncResult.Builder result = SyncResult.newBuilder()
+            .setRequestId(requestId)
+            .setHeadSeq(page.headSeq())
+            .setHasMore(page.hasMore());
+        final List<InboxEntry> entries = page.entries();
+        for (int i = 0, size = entries.size(); i < size; i++)
+        {
+            final InboxEntry entry = entries.get(i);
+            result.addMessages(Message.newBuilder().mergeFrom(entry.message()).setSeq(entry.seq()));
+        }
+        // Without more entries, the page covers everything up to the head: seqs missing below it
+        // were removed by retention and the client must not ask for them again.
+        final long lastSeq = page.hasMore() ? entries.get(entries.size() - 1).seq() : Math.max(afterSeq, page.headSeq());
+        return result.setLastSeq(lastSeq).build();
+    }
+
+    @Override
+    public void close()
+    {
+        executor.shutdown();
+        try
+        {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS))
+            {
+                executor.shutdownNow();
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

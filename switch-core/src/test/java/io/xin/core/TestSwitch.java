@@ -1,0 +1,85 @@
+package io.xin.core;
+
+import io.xin.core.auth.TokenIssuer;
+import io.xin.storage.FsyncPolicy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * A real switch for integration tests: loopback, ephemeral port, RocksDB in the given folder.
+ * Can be stopped and started again on the same data.
+ */
+final class TestSwitch implements AutoCloseable
+{
+    static final String SECRET = "integration-test-secret-of-at-least-32-bytes";
+
+    private final Path dataDir;
+    private final Consumer<XinSwitch.Context> customizer;
+    private final TokenIssuer issuer = new TokenIssuer(SECRET);
+    private XinSwitch xin;
+
+    TestSwitch(final Path dataDir)
+    {
+        this(dataDir, ctx -> {});
+    }
+
+    TestSwitch(final Path dataDir, final Consumer<XinSwitch.Context> customizer)
+    {
+        this.dataDir = dataDir;
+        this.customizer = customizer;
+        start();
+    }
+
+    XinSwitch.Context context()
+    {
+        final XinSwitch.Context ctx = new XinSwitch.Context()
+            .bindHost("127.0.0.1")
+            .port(0)
+            .dataDir(dataDir)
+            .jwtSecret(SECRET)
+            .fsyncPolicy(FsyncPolicy.NEVER)
+            .ioThreads(2)
+            .ringSize(1024)
+            .drainTimeoutMs(5_000)
+            .goAwayMaxReconnectDelayMs(50);
+        customizer.accept(ctx);
+        return ctx;
+    }
+
+    void start()
+    {
+        xin = XinSwitch.launch(context());
+    }
+
+    void restart()
+    {
+        xin.close();
+        start();
+    }
+
+    XinSwitch xin()
+    {
+        return xin;
+    }
+
+    int port()
+    {
+        return xin.port();
+    }
+
+    String token(final long userId)
+    {
+        return issuer.issue(userId, Duration.ofHours(1));
+    }
+
+    @Override
+    public void close()
+    {
+        if (xin != null)
+        {
+            xin.close();
+        }
+    }
+}
