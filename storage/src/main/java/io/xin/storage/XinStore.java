@@ -1,19 +1,670 @@
 package io.xin.storage;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.StampedLock;
+
+import org.agrona.CloseHelper;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.TtlDB;
+import org.rocksdb.WriteOptions;
+
 /**
  * The switch's durable state in one RocksDB with column families:
  * <pre>
- *   inbox:  user_id(8 BE) | seq(8 BE)                    -> message bytes          (TTL: retention)
- *   dedupe: sender_id(8 BE) | client_msg_id(UTF-8)       -> msg_id(8) | sender_seq(8) | time_ms(8)  (TTL: dedupe retention)
- *   meta:   'h' | user_id(8 BE)                          -> head seq(8 BE)         (never expires)
- *           'c' | user_id(8 BE) | device_id(UTF-8)        -> cursor seq(8 BE)
- *           'm'                                          -> last msg_id(8 BE)
+ *   inbox    user_id(8 BE) | seq(8 BE)              -> message bytes
+ *            TTL: retentionSeconds
+ *   dedupe   sender_id(8 BE) | client_msg_id bytes  -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE)
+ *            TTL: dedupeRetentionSeconds
+ *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)
+ *            'c' | user_id(8 BE) | device_id bytes  -> cursor seq(8 BE)
+ *            'm'                                    -> last msg_id(8 BE)
+ *            TTL: never
+ *   default  unused                                    TTL: never
  * </pre>
- * Threading: the store starts no threads. The {@code read*Head*}, {@code readDedupe},
- * {@code readCursor}, {@link #newBatch()} and {@link #write(JournalBatch)} methods are for the
- * single journal writer; {@link #readInbox} may be called from any thread concurrently.
+ * The database is always opened as a {@link TtlDB}, even when no column family expires, so the
+ * on-disk value format never changes: TtlDB appends a 4-byte write time (seconds) to every value and
+ * strips it on reads through this handle. Expired values are removed by compaction only; until a
+ * compaction reaches them they can still be read. A TTL of 0 means never.
+ * <p>
+ * A user's head seq is kept in meta, written in the same batch as the entries, so it survives
+ * retention and a seq is never reused. Reads of the head take the maximum of that record and the
+ * last inbox key, so the head is also recovered from the entries themselves.
+ * <p>
+ * Threading: the store starts no threads. {@link #readHeadSeq}, {@link #readLastMsgId},
+ * {@link #readDedupe}, {@link #readCursor}, {@link #newBatch()} and {@link #write(JournalBatch)} are
+ * for the single journal thread and reuse its buffers. {@link #readInbox} and {@link #compact()} may be
+ * called from any thread concurrently. {@link #close()} may be called from any thread; it waits for
+ * operations in progress, and every operation afterwards fails with a {@link StorageException}.
  */
 public final class XinStore implements AutoCloseable
 {
-    // Implementation in progress: see the storage issue.
+    static final String INBOX_CF = "inbox";
+    static final String DEDUPE_CF = "dedupe";
+    static final String META_CF = "meta";
+
+    private static final int BLOOM_BITS_PER_KEY = 10;
+    private static final int KEEP_INFO_LOG_FILES = 4;
+    private static final int INITIAL_JOURNAL_KEY_LENGTH = 128;
+
+    static
+    {
+        RocksDB.loadLibrary();
+    }
+
+    private final StoreConfig config;
+    private final TtlDB db;
+    private final ColumnFamilyHandle defaultCf;
+    private final ColumnFamilyHandle inbox;
+    private final ColumnFamilyHandle dedupe;
+    private final ColumnFamilyHandle meta;
+    private final WriteOptions writeOptions;
+    private final List<AutoCloseable> options;
+
+    /** Guards native handles against {@link #close()}: operations hold it shared, close exclusively. */
+    private final StampedLock closeLock = new StampedLock();
+    /** Written by the closing thread under {@link #closeLock}; read by any thread. */
+    private volatile boolean closed;
+
+    /** Owned by the journal thread. */
+    private final ReadOptions journalReadOptions;
+    /** Owned by the journal thread. */
+    private final byte[] journalHeadKey = new byte[Layout.META_USER_KEY_LENGTH];
+    /** Owned by the journal thread. */
+    private final byte[] journalLastMsgIdKey = Layout.lastMsgIdKey();
+    /** Owned by the journal thread. */
+    private final byte[] journalInboxKey = new byte[Layout.INBOX_KEY_LENGTH];
+    /** Owned by the journal thread; grows to the longest dedupe or cursor key seen. */
+    private byte[] journalVariableKey = new byte[INITIAL_JOURNAL_KEY_LENGTH];
+    /** Owned by the journal thread. */
+    private final byte[] journalLongValue = new byte[Layout.LONG_LENGTH];
+    /** Owned by the journal thread. */
+    private final byte[] journalDedupeValue = new byte[Layout.DEDUPE_VALUE_LENGTH];
+
+    private XinStore(
+        final StoreConfig config,
+        final TtlDB db,
+        final List<ColumnFamilyHandle> handles,
+        final WriteOptions writeOptions,
+        final ReadOptions journalReadOptions,
+        final List<AutoCloseable> options)
+    {
+        this.config = config;
+        this.db = db;
+        this.defaultCf = handles.get(0);
+        this.inbox = handles.get(1);
+        this.dedupe = handles.get(2);
+        this.meta = handles.get(3);
+        this.writeOptions = writeOptions;
+        this.journalReadOptions = journalReadOptions;
+        this.options = options;
+    }
+
+    /**
+     * Opens the store, creating the data directory, database and column families if missing.
+     *
+     * @param config the settings; validated here. Changing it afterwards has no effect.
+     * @return the open store.
+     * @throws IllegalArgumentException if the config is invalid.
+     * @throws StorageException         if the directory or database cannot be opened.
+     */
+    public static XinStore open(final StoreConfig config)
+    {
+        config.validate();
+        try
+        {
+            Files.createDirectories(config.dataDir());
+        }
+        catch (final IOException ex)
+        {
+            throw new StorageException("create data directory " + config.dataDir(), ex);
+        }
+
+        final List<AutoCloseable> options = new ArrayList<>();
+        final List<ColumnFamilyHandle> handles = new ArrayList<>();
+        TtlDB db = null;
+        try
+        {
+            final LRUCache blockCache = config.blockCacheBytes() > 0 ?
+                add(options, new LRUCache(config.blockCacheBytes())) : null;
+            final BloomFilter bloomFilter = add(options, new BloomFilter(BLOOM_BITS_PER_KEY));
+
+            final DBOptions dbOptions = add(options, new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setKeepLogFileNum(KEEP_INFO_LOG_FILES));
+
+            // Inbox reads are range scans, which a whole-key bloom filter cannot help; dedupe and meta
+            // reads are point lookups that mostly miss.
+            final List<ColumnFamilyDescriptor> descriptors = List.of(
+                descriptor(RocksDB.DEFAULT_COLUMN_FAMILY, add(options, cfOptions(config, blockCache, null))),
+                descriptor(INBOX_CF, add(options, cfOptions(config, blockCache, null))),
+                descriptor(DEDUPE_CF, add(options, cfOptions(config, blockCache, bloomFilter))),
+                descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter))));
+            final List<Integer> ttlSeconds = List.of(
+                0, (int)config.retentionSeconds(), (int)config.dedupeRetentionSeconds(), 0);
+
+            final WriteOptions writeOptions = add(options, new WriteOptions()
+                .setDisableWAL(false)
+                .setSync(config.fsyncPolicy() == FsyncPolicy.BATCH));
+            final ReadOptions journalReadOptions = add(options, new ReadOptions());
+
+            db = TtlDB.open(dbOptions, config.dataDir().toString(), descriptors, handles, ttlSeconds, false);
+
+            return new XinStore(config, db, handles, writeOptions, journalReadOptions, options);
+        }
+        catch (final RocksDBException | RuntimeException ex)
+        {
+            final List<AutoCloseable> toClose = new ArrayList<>(handles);
+            if (null != db)
+            {
+                toClose.add(db::closeE);
+            }
+            toClose.addAll(options);
+            CloseHelper.quietCloseAll(toClose);
+            if (ex instanceof RocksDBException)
+            {
+                throw new StorageException("open " + config.dataDir(), ex);
+            }
+            throw (RuntimeException)ex;
+        }
+    }
+
+    /**
+     * @return the configuration the store was opened with.
+     */
+    public StoreConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Reads the highest seq ever assigned in a user's inbox: the larger of the head recorded in meta
+     * and the last inbox key, so the head is recovered from the entries even without its record, and
+     * survives retention through it. Journal thread only.
+     *
+     * @param userId owner of the inbox, positive.
+     * @return the head seq, 0 for a never-used inbox.
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public long readHeadSeq(final long userId)
+    {
+        Layout.checkId("userId", userId);
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read head seq");
+            Layout.headKey(journalHeadKey, userId);
+            final long recordedHead = readLong(
+                journalReadOptions, journalHeadKey, journalHeadKey.length, journalLongValue, "read head seq");
+            return Math.max(recordedHead, lastInboxSeqForJournal(userId));
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read head seq", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Reads the last server-wide message id recorded with {@link JournalBatch#putLastMsgId(long)}.
+     * Journal thread only.
+     *
+     * @return the last message id, 0 if none was ever recorded.
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public long readLastMsgId()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read last msg id");
+            final byte[] key = journalLastMsgIdKey;
+            return readLong(journalReadOptions, key, key.length, journalLongValue, "read last msg id");
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read last msg id", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Looks up what was stored for a (sender, client message id). Records past the dedupe retention
+     * are removed by compaction; until one reaches them they are still returned, which only makes
+     * deduplication last longer, never shorter. Journal thread only.
+     *
+     * @param senderId    the sending user, positive.
+     * @param clientMsgId the sender's id of the message.
+     * @return the record, or null if none is stored.
+     * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
+     */
+    public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
+    {
+        Layout.checkId("senderId", senderId);
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read dedupe");
+            final int keyLength = Layout.dedupeKeyLength(clientMsgId);
+            final byte[] key = journalVariableKey(keyLength);
+            Layout.dedupeKey(key, senderId, clientMsgId);
+            final byte[] value = journalDedupeValue;
+            final int valueLength = db.get(dedupe, journalReadOptions, key, 0, keyLength, value, 0, value.length);
+            if (RocksDB.NOT_FOUND == valueLength)
+            {
+                return null;
+            }
+            if (Layout.DEDUPE_VALUE_LENGTH != valueLength)
+            {
+                throw malformed("read dedupe", valueLength, Layout.DEDUPE_VALUE_LENGTH);
+            }
+            return new DedupeRecord(
+                Layout.getLong(value, Layout.DEDUPE_MSG_ID_OFFSET),
+                Layout.getLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET),
+                Layout.getLong(value, Layout.DEDUPE_TIME_MS_OFFSET));
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read dedupe", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Reads how far a device has acknowledged its user's inbox. Journal thread only.
+     *
+     * @param userId   owner of the inbox, positive.
+     * @param deviceId the device.
+     * @return the cursor seq, 0 if none was recorded.
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public long readCursor(final long userId, final byte[] deviceId)
+    {
+        Layout.checkId("userId", userId);
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read cursor");
+            final int keyLength = Layout.cursorKeyLength(deviceId);
+            final byte[] key = journalVariableKey(keyLength);
+            Layout.cursorKey(key, userId, deviceId);
+            return readLong(journalReadOptions, key, keyLength, journalLongValue, "read cursor");
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read cursor", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Creates a batch for the journal thread to keep, fill, {@link #write(JournalBatch)} and reuse.
+     * The caller closes it; it must not be used after this store is closed.
+     *
+     * @return a new, empty batch.
+     * @throws StorageException if the store is closed.
+     */
+    public JournalBatch newBatch()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("new journal batch");
+            return new JournalBatch(this, inbox, dedupe, meta);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Writes everything in the batch as one atomic RocksDB write with the WAL on, synced to disk
+     * before returning when the fsync policy is {@link FsyncPolicy#BATCH}. The batch is cleared
+     * afterwards, also when the write fails. An empty batch is not written. Journal thread only.
+     *
+     * @param batch a batch from this store's {@link #newBatch()}.
+     * @throws StorageException if the write fails or the store is closed: nothing in the batch is stored.
+     */
+    public void write(final JournalBatch batch)
+    {
+        if (batch.store() != this)
+        {
+            throw new IllegalArgumentException("batch belongs to another store");
+        }
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("journal write");
+            if (batch.isClosed())
+            {
+                throw new IllegalStateException("journal batch is closed");
+            }
+            if (batch.count() > 0)
+            {
+                db.write(writeOptions, batch.writeBatch());
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal write", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+            batch.clear();
+        }
+    }
+
+    /**
+     * Reads a page of a user's inbox from one consistent snapshot. Any thread.
+     *
+     * @param userId   owner of the inbox, positive.
+     * @param afterSeq return entries with a greater seq; 0 for the start of the inbox.
+     * @param limit    the most entries to return, positive.
+     * @param maxBytes the most message bytes to return, positive; the first entry is returned even if
+     *                 it alone is larger.
+     * @return the entries, oldest first, with the head seq and whether more entries follow, all from
+     * the same snapshot.
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public InboxPage readInbox(final long userId, final long afterSeq, final int limit, final int maxBytes)
+    {
+        Layout.checkId("userId", userId);
+        if (afterSeq < 0)
+        {
+            throw new IllegalArgumentException("afterSeq must not be negative: " + afterSeq);
+        }
+        if (limit <= 0)
+        {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        if (maxBytes <= 0)
+        {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read inbox");
+            return readInboxPage(userId, afterSeq, limit, maxBytes);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read inbox", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Compacts every column family fully, which is when TtlDB drops expired inbox entries and dedupe
+     * records. Blocks until done; for tests and operators, not the hot path. Any thread.
+     *
+     * @throws StorageException if a compaction fails or the store is closed.
+     */
+    public void compact()
+    {
+        final long stamp = closeLock.readLock();
+        try (CompactRangeOptions compactRangeOptions = new CompactRangeOptions()
+            .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce))
+        {
+            ensureOpen("compact");
+            for (final ColumnFamilyHandle handle : List.of(defaultCf, inbox, dedupe, meta))
+            {
+                db.compactRange(handle, null, null, compactRangeOptions);
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("compact", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Closes the database and releases every native resource, even if one of them fails to close.
+     * Waits for reads, writes and compactions in progress; the journal thread must have stopped
+     * adding to its batch, since puts into a batch are not guarded against a concurrent close.
+     * Idempotent. Batches from {@link #newBatch()} are the caller's to close. Any thread.
+     *
+     * @throws StorageException if closing the database failed; everything else is still released.
+     */
+    public void close()
+    {
+        final long stamp = closeLock.writeLock();
+        try
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+
+            final List<AutoCloseable> toClose = new ArrayList<>(List.of(defaultCf, inbox, dedupe, meta));
+            toClose.add(db::closeE);
+            toClose.addAll(options);
+            CloseHelper.closeAll(toClose);
+        }
+        catch (final Exception ex)
+        {
+            throw new StorageException("close", ex);
+        }
+        finally
+        {
+            closeLock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "XinStore{" + config + (closed ? ", closed}" : "}");
+    }
+
+    void ensureOpen(final String operation)
+    {
+        if (closed)
+        {
+            throw new StorageException(operation + " failed: store is closed");
+        }
+    }
+
+    private InboxPage readInboxPage(final long userId, final long afterSeq, final int limit, final int maxBytes)
+        throws RocksDBException
+    {
+        final Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions readOptions = new ReadOptions();
+            Slice lowerBound = new Slice(Layout.userPrefix(userId));
+            Slice upperBound = new Slice(Layout.userPrefix(userId + 1)))
+        {
+            readOptions.setSnapshot(snapshot).setIterateLowerBound(lowerBound).setIterateUpperBound(upperBound);
+
+            final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+            Layout.headKey(headKey, userId);
+            final long recordedHead = readLong(
+                readOptions, headKey, headKey.length, new byte[Layout.LONG_LENGTH], "read inbox");
+
+            try (RocksIterator iterator = db.newIterator(inbox, readOptions))
+            {
+                final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+                iterator.seekToLast();
+                final long lastSeq = iterator.isValid() ? inboxSeq(iterator, key) : 0;
+                iterator.status();
+                final long headSeq = Math.max(recordedHead, lastSeq);
+
+                final List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 64));
+                boolean hasMore = false;
+                if (afterSeq < lastSeq)
+                {
+                    Layout.inboxKey(key, userId, afterSeq + 1);
+                    iterator.seek(key);
+                    long bytes = 0;
+                    while (iterator.isValid())
+                    {
+                        if (entries.size() == limit)
+                        {
+                            hasMore = true;
+                            break;
+                        }
+                        final byte[] message = iterator.value();
+                        if (!entries.isEmpty() && bytes + message.length > maxBytes)
+                        {
+                            hasMore = true;
+                            break;
+                        }
+                        entries.add(new InboxEntry(inboxSeq(iterator, key), message));
+                        bytes += message.length;
+                        iterator.next();
+                    }
+                    iterator.status();
+                }
+
+                return new InboxPage(entries, headSeq, hasMore);
+            }
+        }
+        finally
+        {
+            db.releaseSnapshot(snapshot);
+        }
+    }
+
+    private long lastInboxSeqForJournal(final long userId)
+    {
+        final byte[] key = journalInboxKey;
+        Layout.inboxKey(key, userId, -1L);
+        try (RocksIterator iterator = db.newIterator(inbox, journalReadOptions))
+        {
+            iterator.seekForPrev(key);
+            if (iterator.isValid() &&
+                Layout.INBOX_KEY_LENGTH == iterator.key(key) &&
+                Layout.inboxUserId(key) == userId)
+            {
+                return Layout.inboxSeq(key);
+            }
+            iterator.status();
+            return 0;
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read head seq", ex);
+        }
+    }
+
+    private static long inboxSeq(final RocksIterator iterator, final byte[] key)
+    {
+        final int keyLength = iterator.key(key);
+        if (Layout.INBOX_KEY_LENGTH != keyLength)
+        {
+            throw new StorageException("read inbox failed: inbox key of " + keyLength + " bytes");
+        }
+        return Layout.inboxSeq(key);
+    }
+
+    private long readLong(
+        final ReadOptions readOptions,
+        final byte[] key,
+        final int keyLength,
+        final byte[] value,
+        final String operation) throws RocksDBException
+    {
+        final int valueLength = db.get(meta, readOptions, key, 0, keyLength, value, 0, value.length);
+        if (RocksDB.NOT_FOUND == valueLength)
+        {
+            return 0;
+        }
+        if (Layout.LONG_LENGTH != valueLength)
+        {
+            throw malformed(operation, valueLength, Layout.LONG_LENGTH);
+        }
+        return Layout.getLong(value, 0);
+    }
+
+    private byte[] journalVariableKey(final int length)
+    {
+        if (journalVariableKey.length < length)
+        {
+            journalVariableKey = new byte[Math.max(length, 2 * journalVariableKey.length)];
+        }
+        return journalVariableKey;
+    }
+
+    private static StorageException malformed(final String operation, final int length, final int expectedLength)
+    {
+        return new StorageException(
+            operation + " failed: stored value of " + length + " bytes, expected " + expectedLength);
+    }
+
+    private static ColumnFamilyDescriptor descriptor(final byte[] name, final ColumnFamilyOptions cfOptions)
+    {
+        return new ColumnFamilyDescriptor(name, cfOptions);
+    }
+
+    private static ColumnFamilyDescriptor descriptor(final String name, final ColumnFamilyOptions cfOptions)
+    {
+        return new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfOptions);
+    }
+
+    private static ColumnFamilyOptions cfOptions(
+        final StoreConfig config, final LRUCache blockCache, final BloomFilter bloomFilter)
+    {
+        final BlockBasedTableConfig tableConfig = new BlockBasedTableConfig();
+        if (null == blockCache)
+        {
+            tableConfig.setNoBlockCache(true);
+        }
+        else
+        {
+            tableConfig.setBlockCache(blockCache);
+        }
+        if (null != bloomFilter)
+        {
+            tableConfig.setFilterPolicy(bloomFilter);
+        }
+
+        return new ColumnFamilyOptions()
+            .setWriteBufferSize(config.writeBufferBytes())
+            .setTableFormatConfig(tableConfig);
+    }
+
+    private static <T extends AutoCloseable> T add(final List<AutoCloseable> closeables, final T closeable)
+    {
+        closeables.add(closeable);
+        return closeable;
+    }
 }

@@ -1,0 +1,260 @@
+package io.xin.storage;
+
+import java.nio.ByteBuffer;
+
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The puts of one journal batch, collected in a reused RocksDB {@link WriteBatch} and written by
+ * {@link XinStore#write(JournalBatch)} as one atomic write. Key and value layouts are in
+ * {@link XinStore}.
+ * <p>
+ * Owned by the journal thread: it creates one with {@link XinStore#newBatch()}, fills it during a
+ * Disruptor batch, writes it at {@code endOfBatch} and reuses it. Puts copy the key and value bytes
+ * into the batch, so callers may reuse their arrays at once. Nothing is allocated per put except
+ * when a client message id or device id is longer than any seen before.
+ */
+public final class JournalBatch implements AutoCloseable
+{
+    private static final int INITIAL_VARIABLE_KEY_CAPACITY = 128;
+
+    private final XinStore store;
+    private final ColumnFamilyHandle inbox;
+    private final ColumnFamilyHandle dedupe;
+    private final ColumnFamilyHandle meta;
+    private final WriteBatch writeBatch = new WriteBatch();
+
+    /** Owned by the journal thread. */
+    private final byte[] inboxKey = new byte[Layout.INBOX_KEY_LENGTH];
+    /** Owned by the journal thread. */
+    private final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+    /** Owned by the journal thread. */
+    private final byte[] lastMsgIdKey = Layout.lastMsgIdKey();
+    /** Owned by the journal thread. */
+    private final byte[] longValue = new byte[Layout.LONG_LENGTH];
+    /** Owned by the journal thread; direct because variable-length keys are passed as buffers. */
+    private ByteBuffer variableKey = ByteBuffer.allocateDirect(INITIAL_VARIABLE_KEY_CAPACITY);
+    /** Owned by the journal thread. */
+    private final ByteBuffer dedupeValue = ByteBuffer.allocateDirect(Layout.DEDUPE_VALUE_LENGTH);
+    /** Owned by the journal thread. */
+    private final ByteBuffer cursorValue = ByteBuffer.allocateDirect(Layout.LONG_LENGTH);
+    /** Owned by the journal thread. */
+    private int count;
+    /** Owned by the journal thread. */
+    private boolean closed;
+
+    JournalBatch(
+        final XinStore store,
+        final ColumnFamilyHandle inbox,
+        final ColumnFamilyHandle dedupe,
+        final ColumnFamilyHandle meta)
+    {
+        this.store = store;
+        this.inbox = inbox;
+        this.dedupe = dedupe;
+        this.meta = meta;
+    }
+
+    /**
+     * Adds an inbox entry.
+     *
+     * @param userId  owner of the inbox, positive.
+     * @param seq     position in that inbox, positive.
+     * @param message the message bytes to store; copied.
+     */
+    public void putInbox(final long userId, final long seq, final byte[] message)
+    {
+        Layout.checkId("userId", userId);
+        Layout.checkId("seq", seq);
+        ensureUsable("journal batch put inbox");
+        Layout.inboxKey(inboxKey, userId, seq);
+        try
+        {
+            writeBatch.put(inbox, inboxKey, message);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put inbox", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Records the head seq of a user's inbox, which never expires. Put it once per user per batch,
+     * in the same batch as that user's entries, so a seq is never reused even after retention removed
+     * every entry.
+     *
+     * @param userId  owner of the inbox, positive.
+     * @param headSeq the highest seq assigned in that inbox.
+     */
+    public void putHead(final long userId, final long headSeq)
+    {
+        Layout.checkId("userId", userId);
+        ensureUsable("journal batch put head");
+        Layout.headKey(headKey, userId);
+        Layout.putLong(longValue, 0, headSeq);
+        try
+        {
+            writeBatch.put(meta, headKey, longValue);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put head", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Remembers a (sender, client message id) so a resend is answered with the original ids. Expires
+     * after the configured dedupe retention.
+     *
+     * @param senderId     the sending user, positive.
+     * @param clientMsgId  the sender's id of the message; copied.
+     * @param msgId        the server-wide message id assigned.
+     * @param senderSeq    seq of the copy in the sender's own inbox.
+     * @param serverTimeMs when the switch stored it, epoch milliseconds.
+     */
+    public void putDedupe(
+        final long senderId, final byte[] clientMsgId, final long msgId, final long senderSeq, final long serverTimeMs)
+    {
+        Layout.checkId("senderId", senderId);
+        ensureUsable("journal batch put dedupe");
+        final ByteBuffer key = variableKey(Layout.dedupeKeyLength(clientMsgId));
+        Layout.dedupeKey(key, senderId, clientMsgId);
+        dedupeValue.clear();
+        dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).flip();
+        try
+        {
+            writeBatch.put(dedupe, key, dedupeValue);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put dedupe", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Records how far a device has acknowledged its user's inbox.
+     *
+     * @param userId   owner of the inbox, positive.
+     * @param deviceId the device; copied.
+     * @param seq      the highest seq the device acknowledged.
+     */
+    public void putCursor(final long userId, final byte[] deviceId, final long seq)
+    {
+        Layout.checkId("userId", userId);
+        ensureUsable("journal batch put cursor");
+        final ByteBuffer key = variableKey(Layout.cursorKeyLength(deviceId));
+        Layout.cursorKey(key, userId, deviceId);
+        cursorValue.clear();
+        cursorValue.putLong(seq).flip();
+        try
+        {
+            writeBatch.put(meta, key, cursorValue);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put cursor", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Records the last server-wide message id assigned, once per batch.
+     *
+     * @param msgId the highest message id assigned so far.
+     */
+    public void putLastMsgId(final long msgId)
+    {
+        ensureUsable("journal batch put last msg id");
+        Layout.putLong(longValue, 0, msgId);
+        try
+        {
+            writeBatch.put(meta, lastMsgIdKey, longValue);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put last msg id", ex);
+        }
+        count++;
+    }
+
+    /**
+     * @return the number of puts since the batch was last cleared.
+     */
+    public int count()
+    {
+        return count;
+    }
+
+    /**
+     * @return the size of the batch's serialised representation in bytes, before the 4-byte write
+     * time TtlDB appends to each value.
+     */
+    public long dataSizeBytes()
+    {
+        return closed ? 0 : writeBatch.getDataSize();
+    }
+
+    /**
+     * Drops every put, keeping the allocated buffers for reuse. A no-op once closed.
+     */
+    public void clear()
+    {
+        if (!closed)
+        {
+            writeBatch.clear();
+        }
+        count = 0;
+    }
+
+    /**
+     * Releases the native batch. Idempotent; the batch cannot be used afterwards.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            count = 0;
+            writeBatch.close();
+        }
+    }
+
+    WriteBatch writeBatch()
+    {
+        return writeBatch;
+    }
+
+    XinStore store()
+    {
+        return store;
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    private void ensureUsable(final String operation)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("journal batch is closed");
+        }
+        store.ensureOpen(operation);
+    }
+
+    private ByteBuffer variableKey(final int length)
+    {
+        if (variableKey.capacity() < length)
+        {
+            variableKey = ByteBuffer.allocateDirect(Math.max(length, 2 * variableKey.capacity()));
+        }
+        variableKey.clear();
+        return variableKey;
+    }
+}

@@ -1,0 +1,137 @@
+package io.xin.storage;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Byte layouts of the keys and values of every column family. All integers are big-endian so the
+ * bytewise comparator orders keys of positive ids and seqs numerically.
+ * <pre>
+ *   inbox key     user_id(8 BE) | seq(8 BE)                 16 bytes
+ *   inbox value   message bytes                             as given
+ *
+ *   dedupe key    sender_id(8 BE) | client_msg_id bytes     8 + n bytes
+ *   dedupe value  msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE)   24 bytes
+ *
+ *   meta keys     'h' | user_id(8 BE)                       9 bytes      -> head seq(8 BE)
+ *                 'c' | user_id(8 BE) | device_id bytes     9 + n bytes  -> cursor seq(8 BE)
+ *                 'm'                                       1 byte       -> last msg_id(8 BE)
+ * </pre>
+ * TtlDB appends its own 4-byte write time to every stored value and strips it on reads; it is not
+ * part of these layouts.
+ */
+final class Layout
+{
+    static final int LONG_LENGTH = Long.BYTES;
+    static final int USER_PREFIX_LENGTH = LONG_LENGTH;
+    static final int INBOX_KEY_LENGTH = USER_PREFIX_LENGTH + LONG_LENGTH;
+    static final int SEQ_OFFSET = USER_PREFIX_LENGTH;
+
+    static final int DEDUPE_VALUE_LENGTH = 3 * LONG_LENGTH;
+    static final int DEDUPE_MSG_ID_OFFSET = 0;
+    static final int DEDUPE_SENDER_SEQ_OFFSET = LONG_LENGTH;
+    static final int DEDUPE_TIME_MS_OFFSET = 2 * LONG_LENGTH;
+
+    static final byte META_HEAD_TAG = 'h';
+    static final byte META_CURSOR_TAG = 'c';
+    static final byte META_LAST_MSG_ID_TAG = 'm';
+    static final int META_USER_KEY_LENGTH = 1 + LONG_LENGTH;
+
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private Layout()
+    {
+    }
+
+    static void putLong(final byte[] buffer, final int offset, final long value)
+    {
+        LONG_BE.set(buffer, offset, value);
+    }
+
+    static long getLong(final byte[] buffer, final int offset)
+    {
+        return (long)LONG_BE.get(buffer, offset);
+    }
+
+    /**
+     * The 8-byte prefix shared by all inbox keys of a user. For {@code userId + 1} it is an exclusive
+     * upper bound of that user's keys; at {@link Long#MAX_VALUE} the increment wraps to
+     * {@code 0x80 00 .. 00}, which still sorts after {@code 0x7F FF .. FF} bytewise.
+     */
+    static byte[] userPrefix(final long userId)
+    {
+        final byte[] prefix = new byte[USER_PREFIX_LENGTH];
+        putLong(prefix, 0, userId);
+        return prefix;
+    }
+
+    static void inboxKey(final byte[] key, final long userId, final long seq)
+    {
+        putLong(key, 0, userId);
+        putLong(key, SEQ_OFFSET, seq);
+    }
+
+    static long inboxUserId(final byte[] key)
+    {
+        return getLong(key, 0);
+    }
+
+    static long inboxSeq(final byte[] key)
+    {
+        return getLong(key, SEQ_OFFSET);
+    }
+
+    static int dedupeKeyLength(final byte[] clientMsgId)
+    {
+        return LONG_LENGTH + clientMsgId.length;
+    }
+
+    static void dedupeKey(final byte[] key, final long senderId, final byte[] clientMsgId)
+    {
+        putLong(key, 0, senderId);
+        System.arraycopy(clientMsgId, 0, key, LONG_LENGTH, clientMsgId.length);
+    }
+
+    static void dedupeKey(final ByteBuffer key, final long senderId, final byte[] clientMsgId)
+    {
+        key.putLong(senderId).put(clientMsgId).flip();
+    }
+
+    static void headKey(final byte[] key, final long userId)
+    {
+        key[0] = META_HEAD_TAG;
+        putLong(key, 1, userId);
+    }
+
+    static int cursorKeyLength(final byte[] deviceId)
+    {
+        return META_USER_KEY_LENGTH + deviceId.length;
+    }
+
+    static void cursorKey(final byte[] key, final long userId, final byte[] deviceId)
+    {
+        key[0] = META_CURSOR_TAG;
+        putLong(key, 1, userId);
+        System.arraycopy(deviceId, 0, key, META_USER_KEY_LENGTH, deviceId.length);
+    }
+
+    static void cursorKey(final ByteBuffer key, final long userId, final byte[] deviceId)
+    {
+        key.put(META_CURSOR_TAG).putLong(userId).put(deviceId).flip();
+    }
+
+    static byte[] lastMsgIdKey()
+    {
+        return new byte[]{ META_LAST_MSG_ID_TAG };
+    }
+
+    static void checkId(final String name, final long id)
+    {
+        if (id <= 0)
+        {
+            throw new IllegalArgumentException(name + " must be positive: " + id);
+        }
+    }
+}

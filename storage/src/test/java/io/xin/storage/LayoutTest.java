@@ -1,0 +1,92 @@
+package io.xin.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+
+class LayoutTest
+{
+    @Test
+    void shouldEncodeInboxKeyAsBigEndianUserThenSeq()
+    {
+        final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+        Layout.inboxKey(key, 0x0102030405060708L, 0x1112131415161718L);
+
+        assertArrayEquals(
+            new byte[]{ 1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 }, key);
+        assertEquals(0x0102030405060708L, Layout.inboxUserId(key));
+        assertEquals(0x1112131415161718L, Layout.inboxSeq(key));
+    }
+
+    @Test
+    void shouldOrderInboxKeysNumericallyForPositiveSeqs()
+    {
+        final byte[] lower = new byte[Layout.INBOX_KEY_LENGTH];
+        final byte[] higher = new byte[Layout.INBOX_KEY_LENGTH];
+        Layout.inboxKey(lower, 1, 255);
+        Layout.inboxKey(higher, 1, 256);
+
+        assertTrue(Arrays.compareUnsigned(lower, higher) < 0);
+    }
+
+    @Test
+    void shouldBoundLargestUserBelowWrappedPrefix()
+    {
+        final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+        Layout.inboxKey(key, Long.MAX_VALUE, Long.MAX_VALUE);
+        final byte[] upperBound = Layout.userPrefix(Long.MAX_VALUE + 1);
+
+        assertTrue(Arrays.compareUnsigned(key, upperBound) < 0);
+        assertTrue(Arrays.compareUnsigned(Layout.userPrefix(Long.MAX_VALUE), key) < 0);
+    }
+
+    @Test
+    void shouldEncodeMetaKeysWithTags()
+    {
+        final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+        Layout.headKey(headKey, 258);
+        assertArrayEquals(new byte[]{ 'h', 0, 0, 0, 0, 0, 0, 1, 2 }, headKey);
+
+        final byte[] deviceId = { 'p', 'h' };
+        final byte[] cursorKey = new byte[Layout.cursorKeyLength(deviceId)];
+        Layout.cursorKey(cursorKey, 258, deviceId);
+        assertArrayEquals(new byte[]{ 'c', 0, 0, 0, 0, 0, 0, 1, 2, 'p', 'h' }, cursorKey);
+
+        final ByteBuffer cursorKeyBuffer = ByteBuffer.allocate(64);
+        Layout.cursorKey(cursorKeyBuffer, 258, deviceId);
+        final byte[] fromBuffer = new byte[cursorKeyBuffer.remaining()];
+        cursorKeyBuffer.get(fromBuffer);
+        assertArrayEquals(cursorKey, fromBuffer);
+
+        assertArrayEquals(new byte[]{ 'm' }, Layout.lastMsgIdKey());
+    }
+
+    @Test
+    void shouldEncodeDedupeKeyTheSameFromArrayAndBuffer()
+    {
+        final byte[] clientMsgId = { 'a', 'b', 'c' };
+        final byte[] key = new byte[Layout.dedupeKeyLength(clientMsgId)];
+        Layout.dedupeKey(key, 7, clientMsgId);
+        assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, 'a', 'b', 'c' }, key);
+
+        final ByteBuffer buffer = ByteBuffer.allocate(64);
+        Layout.dedupeKey(buffer, 7, clientMsgId);
+        final byte[] fromBuffer = new byte[buffer.remaining()];
+        buffer.get(fromBuffer);
+        assertArrayEquals(key, fromBuffer);
+    }
+
+    @Test
+    void shouldRejectNonPositiveIds()
+    {
+        assertThrows(IllegalArgumentException.class, () -> Layout.checkId("userId", 0));
+        assertThrows(IllegalArgumentException.class, () -> Layout.checkId("userId", -1));
+        Layout.checkId("userId", 1);
+    }
+}

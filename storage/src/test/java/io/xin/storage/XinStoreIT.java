@@ -1,0 +1,687 @@
+package io.xin.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class XinStoreIT
+{
+    private static final byte[] PHONE = "phone".getBytes(UTF_8);
+    private static final byte[] LAPTOP = "laptop".getBytes(UTF_8);
+
+    @TempDir
+    Path tempDir;
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception
+    {
+        for (int i = toClose.size() - 1; i >= 0; i--)
+        {
+            toClose.get(i).close();
+        }
+    }
+
+    @Test
+    void shouldReadBackInboxEntriesExactlyAsWritten()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+
+        batch.putInbox(1, 1, bytes("hello"));
+        batch.putInbox(1, 2, new byte[0]);
+        batch.putInbox(1, 3, bytes("world"));
+        batch.putHead(1, 3);
+        store.write(batch);
+
+        final InboxPage page = store.readInbox(1, 0, 10, 1 << 20);
+        assertEquals(3, page.headSeq());
+        assertFalse(page.hasMore());
+        assertSeqs(page, 1, 2, 3);
+        assertArrayEquals(bytes("hello"), page.entries().get(0).message());
+        assertArrayEquals(new byte[0], page.entries().get(1).message());
+        assertArrayEquals(bytes("world"), page.entries().get(2).message());
+        assertEquals(3, store.readHeadSeq(1));
+    }
+
+    @Test
+    void shouldReturnEmptyPageAndZeroHeadForNeverUsedInbox()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 6, 1, 3, 10);
+        writeEntries(store, 8, 1, 3, 10);
+
+        final InboxPage page = store.readInbox(7, 0, 10, 1024);
+        assertTrue(page.entries().isEmpty());
+        assertEquals(0, page.headSeq());
+        assertFalse(page.hasMore());
+        assertEquals(0, store.readHeadSeq(7));
+        assertEquals(0, store.readHeadSeq(1));
+        assertEquals(0, store.readHeadSeq(Long.MAX_VALUE));
+    }
+
+    @Test
+    void shouldRecoverHeadFromMetaAfterReopen()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        writeEntries(store, 42, 1, 5, 10);
+        store.close();
+
+        store = open(config);
+        assertEquals(5, store.readHeadSeq(42));
+        assertEquals(5, store.readInbox(42, 0, 100, 1 << 20).headSeq());
+        assertSeqs(store.readInbox(42, 0, 100, 1 << 20), 1, 2, 3, 4, 5);
+    }
+
+    @Test
+    void shouldRecoverHeadFromInboxKeysWhenHeadRecordMissing()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+        for (long seq = 1; seq <= 4; seq++)
+        {
+            batch.putInbox(9, seq, bytes("m" + seq));
+        }
+        batch.putInbox(10, 1, bytes("other"));
+        batch.putHead(10, 1);
+        store.write(batch);
+        batch.close();
+        store.close();
+
+        store = open(config);
+        assertEquals(4, store.readHeadSeq(9));
+        assertEquals(4, store.readInbox(9, 0, 10, 1 << 20).headSeq());
+        assertEquals(1, store.readHeadSeq(10));
+    }
+
+    @Test
+    void shouldReturnHigherOfRecordedHeadAndLastEntry()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putInbox(3, 1, bytes("a"));
+        batch.putHead(3, 7);
+        store.write(batch);
+
+        assertEquals(7, store.readHeadSeq(3));
+        assertEquals(7, store.readInbox(3, 0, 10, 1024).headSeq());
+
+        batch.putInbox(3, 9, bytes("b"));
+        store.write(batch);
+
+        assertEquals(9, store.readHeadSeq(3));
+        assertEquals(9, store.readInbox(3, 0, 10, 1024).headSeq());
+    }
+
+    @Test
+    void shouldRoundTripDedupeRecord()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+        batch.putDedupe(5, bytes("c-1"), 1001, 17, 1_700_000_000_123L);
+        batch.putDedupe(5, bytes("c-2"), 1002, 18, 1_700_000_000_456L);
+        store.write(batch);
+
+        assertEquals(new DedupeRecord(1001, 17, 1_700_000_000_123L), store.readDedupe(5, bytes("c-1")));
+        assertEquals(new DedupeRecord(1002, 18, 1_700_000_000_456L), store.readDedupe(5, bytes("c-2")));
+        batch.close();
+        store.close();
+
+        store = open(config);
+        assertEquals(new DedupeRecord(1001, 17, 1_700_000_000_123L), store.readDedupe(5, bytes("c-1")));
+    }
+
+    @Test
+    void shouldReturnNullForAbsentDedupeRecord()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putDedupe(5, bytes("c-1"), 1001, 17, 123);
+        store.write(batch);
+
+        assertNull(store.readDedupe(5, bytes("c-2")));
+        assertNull(store.readDedupe(5, bytes("c-")));
+        assertNull(store.readDedupe(5, bytes("c-10")));
+        assertNull(store.readDedupe(6, bytes("c-1")));
+        assertNull(store.readDedupe(4, bytes("c-1")));
+    }
+
+    @Test
+    void shouldRoundTripClientMsgIdsAndDeviceIdsLongerThanInitialBuffers()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        final byte[] longClientMsgId = new byte[1000];
+        Arrays.fill(longClientMsgId, (byte)'x');
+        final byte[] longDeviceId = new byte[700];
+        Arrays.fill(longDeviceId, (byte)'d');
+
+        batch.putDedupe(5, longClientMsgId, 1, 2, 3);
+        batch.putCursor(5, longDeviceId, 44);
+        batch.putDedupe(5, bytes("short"), 4, 5, 6);
+        store.write(batch);
+
+        assertEquals(new DedupeRecord(1, 2, 3), store.readDedupe(5, longClientMsgId));
+        assertEquals(44, store.readCursor(5, longDeviceId));
+        assertEquals(new DedupeRecord(4, 5, 6), store.readDedupe(5, bytes("short")));
+    }
+
+    @Test
+    void shouldRoundTripCursorsPerDevice()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+
+        assertEquals(0, store.readCursor(1, PHONE));
+
+        batch.putCursor(1, PHONE, 10);
+        batch.putCursor(1, LAPTOP, 4);
+        batch.putCursor(2, PHONE, 99);
+        store.write(batch);
+
+        assertEquals(10, store.readCursor(1, PHONE));
+        assertEquals(4, store.readCursor(1, LAPTOP));
+        assertEquals(99, store.readCursor(2, PHONE));
+        assertEquals(0, store.readCursor(3, PHONE));
+        assertEquals(0, store.readCursor(1, bytes("phon")));
+
+        batch.putCursor(1, PHONE, 12);
+        store.write(batch);
+        assertEquals(12, store.readCursor(1, PHONE));
+        batch.close();
+        store.close();
+
+        store = open(config);
+        assertEquals(12, store.readCursor(1, PHONE));
+        assertEquals(4, store.readCursor(1, LAPTOP));
+    }
+
+    @Test
+    void shouldRoundTripLastMsgId()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        assertEquals(0, store.readLastMsgId());
+
+        final JournalBatch batch = batch(store);
+        batch.putLastMsgId(123_456_789_012L);
+        store.write(batch);
+        assertEquals(123_456_789_012L, store.readLastMsgId());
+        batch.close();
+        store.close();
+
+        store = open(config);
+        assertEquals(123_456_789_012L, store.readLastMsgId());
+    }
+
+    @Test
+    void shouldPageInboxByLimit()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 10, 10);
+
+        InboxPage page = store.readInbox(1, 0, 4, 1 << 20);
+        assertSeqs(page, 1, 2, 3, 4);
+        assertTrue(page.hasMore());
+        assertEquals(10, page.headSeq());
+
+        page = store.readInbox(1, 4, 4, 1 << 20);
+        assertSeqs(page, 5, 6, 7, 8);
+        assertTrue(page.hasMore());
+
+        page = store.readInbox(1, 8, 4, 1 << 20);
+        assertSeqs(page, 9, 10);
+        assertFalse(page.hasMore());
+
+        page = store.readInbox(1, 6, 4, 1 << 20);
+        assertSeqs(page, 7, 8, 9, 10);
+        assertFalse(page.hasMore());
+        assertEquals(10, page.headSeq());
+
+        page = store.readInbox(1, 10, 4, 1 << 20);
+        assertSeqs(page);
+        assertFalse(page.hasMore());
+        assertEquals(10, page.headSeq());
+
+        page = store.readInbox(1, Long.MAX_VALUE, 4, 1 << 20);
+        assertSeqs(page);
+        assertFalse(page.hasMore());
+        assertEquals(10, page.headSeq());
+    }
+
+    @Test
+    void shouldPageInboxByMaxBytes()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 5, 100);
+
+        InboxPage page = store.readInbox(1, 0, 100, 250);
+        assertSeqs(page, 1, 2);
+        assertTrue(page.hasMore());
+
+        page = store.readInbox(1, 0, 100, 300);
+        assertSeqs(page, 1, 2, 3);
+        assertTrue(page.hasMore());
+
+        page = store.readInbox(1, 3, 100, 300);
+        assertSeqs(page, 4, 5);
+        assertFalse(page.hasMore());
+        assertEquals(5, page.headSeq());
+    }
+
+    @Test
+    void shouldReturnOneEntryLargerThanMaxBytes()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 3, 1000);
+
+        InboxPage page = store.readInbox(1, 0, 100, 10);
+        assertSeqs(page, 1);
+        assertEquals(1000, page.entries().get(0).message().length);
+        assertTrue(page.hasMore());
+
+        page = store.readInbox(1, 2, 100, 10);
+        assertSeqs(page, 3);
+        assertFalse(page.hasMore());
+    }
+
+    @Test
+    void shouldIsolateInboxesOfAdjacentAndExtremeUserIds()
+    {
+        final XinStore store = open(config());
+        final long[] userIds = { 1, 2, 255, 256, 257, 65_535, 65_536, Long.MAX_VALUE - 1, Long.MAX_VALUE };
+        for (int i = 0; i < userIds.length; i++)
+        {
+            writeEntries(store, userIds[i], 1, i + 1, 8);
+        }
+
+        for (int i = 0; i < userIds.length; i++)
+        {
+            final long userId = userIds[i];
+            final int count = i + 1;
+            final InboxPage page = store.readInbox(userId, 0, 100, 1 << 20);
+            assertEquals(count, page.entries().size(), "user " + userId);
+            assertEquals(count, page.headSeq(), "user " + userId);
+            assertFalse(page.hasMore(), "user " + userId);
+            for (int j = 0; j < count; j++)
+            {
+                assertEquals(j + 1, page.entries().get(j).seq());
+                assertArrayEquals(message(userId, j + 1, 8), page.entries().get(j).message());
+            }
+            assertEquals(count, store.readHeadSeq(userId), "user " + userId);
+
+            final InboxPage limited = store.readInbox(userId, 0, count, 1 << 20);
+            assertFalse(limited.hasMore(), "user " + userId);
+        }
+        assertEquals(0, store.readHeadSeq(3));
+        assertEquals(0, store.readHeadSeq(Long.MAX_VALUE - 2));
+        assertTrue(store.readInbox(Long.MAX_VALUE - 2, 0, 100, 1 << 20).entries().isEmpty());
+    }
+
+    @Test
+    void shouldIsolateUsersWithoutHeadRecords()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putInbox(Long.MAX_VALUE, 3, bytes("max"));
+        batch.putInbox(Long.MAX_VALUE - 1, 5, bytes("max-1"));
+        batch.putInbox(1, 2, bytes("one"));
+        store.write(batch);
+
+        assertEquals(3, store.readHeadSeq(Long.MAX_VALUE));
+        assertEquals(5, store.readHeadSeq(Long.MAX_VALUE - 1));
+        assertEquals(2, store.readHeadSeq(1));
+        assertEquals(0, store.readHeadSeq(2));
+        assertSeqs(store.readInbox(Long.MAX_VALUE, 0, 10, 1024), 3);
+        assertSeqs(store.readInbox(Long.MAX_VALUE - 1, 0, 10, 1024), 5);
+    }
+
+    @Test
+    void shouldClearBatchAfterWrite()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        final long emptySizeBytes = batch.dataSizeBytes();
+
+        batch.putInbox(1, 1, bytes("a"));
+        batch.putHead(1, 1);
+        batch.putDedupe(1, bytes("c"), 1, 1, 1);
+        batch.putCursor(1, PHONE, 1);
+        batch.putLastMsgId(1);
+        assertEquals(5, batch.count());
+        assertTrue(batch.dataSizeBytes() > emptySizeBytes);
+
+        store.write(batch);
+        assertEquals(0, batch.count());
+        assertEquals(emptySizeBytes, batch.dataSizeBytes());
+
+        store.write(batch);
+        assertEquals(1, store.readHeadSeq(1));
+
+        batch.putInbox(1, 2, bytes("b"));
+        batch.clear();
+        assertEquals(0, batch.count());
+        store.write(batch);
+        assertEquals(1, store.readHeadSeq(1));
+    }
+
+    @Test
+    void shouldFailWriteAfterCloseWithStorageExceptionAndClearBatch()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putInbox(1, 1, bytes("a"));
+        store.close();
+
+        final StorageException ex = assertThrows(StorageException.class, () -> store.write(batch));
+        assertTrue(ex.getMessage().contains("journal write"), ex.getMessage());
+        assertEquals(0, batch.count());
+
+        assertThrows(StorageException.class, () -> batch.putInbox(1, 2, bytes("b")));
+        assertThrows(StorageException.class, () -> store.readHeadSeq(1));
+        assertThrows(StorageException.class, store::readLastMsgId);
+        assertThrows(StorageException.class, () -> store.readDedupe(1, bytes("c")));
+        assertThrows(StorageException.class, () -> store.readCursor(1, PHONE));
+        assertThrows(StorageException.class, () -> store.readInbox(1, 0, 1, 1));
+        assertThrows(StorageException.class, store::compact);
+        assertThrows(StorageException.class, store::newBatch);
+
+        store.close();
+    }
+
+    @Test
+    void shouldRejectUseOfClosedBatch()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = store.newBatch();
+        batch.close();
+        batch.close();
+
+        assertThrows(IllegalStateException.class, () -> batch.putInbox(1, 1, bytes("a")));
+        assertThrows(IllegalStateException.class, () -> store.write(batch));
+        assertEquals(0, batch.count());
+        batch.clear();
+    }
+
+    @Test
+    void shouldRejectBatchOfAnotherStore()
+    {
+        final XinStore store = open(config());
+        final XinStore other = open(config().dataDir(tempDir.resolve("other")));
+        final JournalBatch otherBatch = batch(other);
+        otherBatch.putInbox(1, 1, bytes("a"));
+
+        assertThrows(IllegalArgumentException.class, () -> store.write(otherBatch));
+    }
+
+    @Test
+    void shouldRejectInvalidArguments()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+
+        assertThrows(IllegalArgumentException.class, () -> store.readInbox(0, 0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> store.readInbox(-1, 0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> store.readInbox(1, -1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> store.readInbox(1, 0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> store.readInbox(1, 0, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> store.readHeadSeq(0));
+        assertThrows(IllegalArgumentException.class, () -> batch.putInbox(0, 1, bytes("a")));
+        assertThrows(IllegalArgumentException.class, () -> batch.putInbox(1, 0, bytes("a")));
+        assertThrows(IllegalArgumentException.class, () -> batch.putInbox(1, -5, bytes("a")));
+        assertEquals(0, batch.count());
+    }
+
+    @Test
+    void shouldRejectInvalidConfigAndUnopenableDirectory() throws Exception
+    {
+        assertThrows(IllegalArgumentException.class, () -> XinStore.open(new StoreConfig()));
+        assertThrows(IllegalArgumentException.class, () -> XinStore.open(config().retentionSeconds(-1)));
+
+        final Path file = Files.writeString(tempDir.resolve("not-a-directory"), "x");
+        assertThrows(StorageException.class, () -> XinStore.open(config().dataDir(file)));
+    }
+
+    @Test
+    void shouldCloseIdempotently()
+    {
+        final XinStore store = XinStore.open(config());
+        store.close();
+        store.close();
+    }
+
+    @Test
+    void shouldExpireEntriesButKeepHeadAfterRetention() throws InterruptedException
+    {
+        final StoreConfig config = config().retentionSeconds(1).dedupeRetentionSeconds(1);
+        final XinStore store = open(config);
+        writeEntries(store, 1, 1, 3, 10);
+        final JournalBatch batch = batch(store);
+        batch.putDedupe(1, bytes("c-1"), 77, 3, 1);
+        batch.putCursor(1, PHONE, 2);
+        batch.putLastMsgId(77);
+        store.write(batch);
+        assertEquals(3, store.readInbox(1, 0, 10, 1 << 20).entries().size());
+        assertNotNull(store.readDedupe(1, bytes("c-1")));
+
+        // TtlDB keeps a value while write_time_s + ttl_s >= now_s, in whole seconds: 2.5 s is always past that.
+        Thread.sleep(2_500);
+        store.compact();
+
+        final InboxPage page = store.readInbox(1, 0, 10, 1 << 20);
+        assertTrue(page.entries().isEmpty());
+        assertFalse(page.hasMore());
+        assertEquals(3, page.headSeq());
+        assertEquals(3, store.readHeadSeq(1));
+        assertNull(store.readDedupe(1, bytes("c-1")));
+        assertEquals(2, store.readCursor(1, PHONE));
+        assertEquals(77, store.readLastMsgId());
+
+        writeEntries(store, 1, store.readHeadSeq(1) + 1, 1, 10);
+        assertSeqs(store.readInbox(1, 0, 10, 1 << 20), 4);
+    }
+
+    @ParameterizedTest
+    @EnumSource(FsyncPolicy.class)
+    void shouldSurviveReopenUnderEachFsyncPolicy(final FsyncPolicy fsyncPolicy)
+    {
+        final StoreConfig config = config().fsyncPolicy(fsyncPolicy);
+        XinStore store = open(config);
+        assertSame(config, store.config());
+        for (long seq = 1; seq <= 20; seq += 5)
+        {
+            writeEntries(store, 11, seq, 5, 32);
+        }
+        store.close();
+
+        store = open(config);
+        final InboxPage page = store.readInbox(11, 0, 100, 1 << 20);
+        assertEquals(20, page.entries().size());
+        assertEquals(20, page.headSeq());
+        assertEquals(20, store.readHeadSeq(11));
+        for (final InboxEntry entry : page.entries())
+        {
+            assertArrayEquals(message(11, entry.seq(), 32), entry.message());
+        }
+    }
+
+    @Test
+    void shouldReadConsistentPagesWhileJournalWrites() throws Exception
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        final int batches = 300;
+        final int entriesPerBatch = 7;
+        final AtomicBoolean writing = new AtomicBoolean(true);
+        final ExecutorService reader = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Future<Integer> pagesRead = reader.submit(() ->
+            {
+                int pages = 0;
+                while (writing.get() || pages == 0)
+                {
+                    final InboxPage page = store.readInbox(1, 0, Integer.MAX_VALUE, Integer.MAX_VALUE);
+                    assertEquals(page.headSeq(), page.entries().size());
+                    assertEquals(0, page.headSeq() % entriesPerBatch);
+                    for (int i = 0; i < page.entries().size(); i++)
+                    {
+                        assertEquals(i + 1, page.entries().get(i).seq());
+                    }
+                    pages++;
+                }
+                return pages;
+            });
+
+            long seq = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                for (int i = 0; i < entriesPerBatch; i++)
+                {
+                    seq++;
+                    batch.putInbox(1, seq, message(1, seq, 16));
+                }
+                batch.putHead(1, seq);
+                store.write(batch);
+            }
+            writing.set(false);
+
+            assertTrue(pagesRead.get(30, TimeUnit.SECONDS) > 0);
+            assertEquals((long)batches * entriesPerBatch, store.readHeadSeq(1));
+        }
+        finally
+        {
+            writing.set(false);
+            reader.shutdownNow();
+            assertTrue(reader.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void shouldFailReadsRacingCloseWithStorageException() throws Exception
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 50, 64);
+        final ExecutorService reader = Executors.newSingleThreadExecutor();
+        try
+        {
+            final AtomicBoolean started = new AtomicBoolean();
+            final Future<StorageException> failure = reader.submit(() ->
+            {
+                while (true)
+                {
+                    try
+                    {
+                        assertEquals(50, store.readInbox(1, 0, 100, 1 << 20).entries().size());
+                        started.set(true);
+                    }
+                    catch (final StorageException ex)
+                    {
+                        return ex;
+                    }
+                }
+            });
+            while (!started.get())
+            {
+                Thread.onSpinWait();
+            }
+            store.close();
+
+            assertTrue(failure.get(30, TimeUnit.SECONDS).getMessage().contains("store is closed"));
+        }
+        finally
+        {
+            reader.shutdownNow();
+            assertTrue(reader.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    private StoreConfig config()
+    {
+        return new StoreConfig()
+            .dataDir(tempDir.resolve("db"))
+            .fsyncPolicy(FsyncPolicy.NEVER)
+            .blockCacheBytes(8L * 1024 * 1024)
+            .writeBufferBytes(1024 * 1024);
+    }
+
+    private XinStore open(final StoreConfig config)
+    {
+        final XinStore store = XinStore.open(config);
+        toClose.add(store);
+        return store;
+    }
+
+    private JournalBatch batch(final XinStore store)
+    {
+        final JournalBatch batch = store.newBatch();
+        toClose.add(batch);
+        return batch;
+    }
+
+    private static void writeEntries(
+        final XinStore store, final long userId, final long firstSeq, final int count, final int messageLength)
+    {
+        try (JournalBatch batch = store.newBatch())
+        {
+            final long lastSeq = firstSeq + count - 1;
+            for (long seq = firstSeq; seq <= lastSeq; seq++)
+            {
+                batch.putInbox(userId, seq, message(userId, seq, messageLength));
+            }
+            batch.putHead(userId, lastSeq);
+            store.write(batch);
+        }
+    }
+
+    private static byte[] message(final long userId, final long seq, final int length)
+    {
+        final byte[] message = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            message[i] = (byte)(userId * 31 + seq * 7 + i);
+        }
+        return message;
+    }
+
+    private static byte[] bytes(final String text)
+    {
+        return text.getBytes(UTF_8);
+    }
+
+    private static void assertSeqs(final InboxPage page, final long... expectedSeqs)
+    {
+        final long[] seqs = page.entries().stream().mapToLong(InboxEntry::seq).toArray();
+        assertArrayEquals(expectedSeqs, seqs, "seqs " + Arrays.toString(seqs));
+    }
+}
