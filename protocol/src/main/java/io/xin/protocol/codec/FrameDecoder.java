@@ -86,11 +86,13 @@ public final class FrameDecoder extends ByteToMessageDecoder
             final byte b = in.getByte(readerIndex + prefixBytes);
             length |= (long)(b & 0x7F) << (7 * prefixBytes);
             prefixBytes++;
-            if (length > maxFrameLengthBytes)
+            // A varint's value only grows with more bytes, and a set continuation bit means at
+            // least 2^(7 * bytes so far): fail before buffering any of the body.
+            final long atLeast = b < 0 ? Math.max(length, 1L << (7 * prefixBytes)) : length;
+            if (atLeast > maxFrameLengthBytes)
             {
-                // A varint's value only grows with more bytes: fail before buffering the body.
                 throw fail(in, new TooLongFrameException(
-                    "frame length " + (b < 0 ? "over " : "") + length + " exceeds the limit of " +
+                    "frame length " + (b < 0 ? "of at least " : "") + atLeast + " exceeds the limit of " +
                     maxFrameLengthBytes + " bytes"));
             }
             if (b >= 0)

@@ -1,0 +1,159 @@
+package io.xin.protocol.codec;
+
+import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.Ping;
+import io.xin.protocol.pb.Send;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FrameCodecTest
+{
+    private static Frame send(final int bodyBytes)
+    {
+        return Frame.newBuilder()
+            .setSend(Send.newBuilder()
+                .setRequestId(42)
+                .setToUserId(7)
+                .setClientMsgId("c-1")
+                .setContent(Content.newBuilder()
+                    .setType(ContentType.TEXT)
+                    .setBody(ByteString.copyFrom("x".repeat(bodyBytes), StandardCharsets.UTF_8))))
+            .build();
+    }
+
+    private static ByteBuf encode(final Frame frame)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(FrameEncoder.INSTANCE);
+        assertTrue(channel.writeOutbound(frame));
+        final ByteBuf encoded = channel.readOutbound();
+        assertFalse(channel.finish());
+        return encoded;
+    }
+
+    @Test
+    void shouldRoundTripFrameFedOneByteAtATime()
+    {
+        final Frame frame = send(300);
+        final ByteBuf encoded = encode(frame);
+        assertEquals(FrameEncoder.encodedLength(frame), encoded.readableBytes());
+
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        while (encoded.isReadable())
+        {
+            assertNull(channel.readInbound());
+            channel.writeInbound(encoded.readRetainedSlice(1));
+        }
+        encoded.release();
+        assertEquals(frame, channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldDecodeSeveralFramesFromOneBuffer()
+    {
+        final ByteBuf both = Unpooled.buffer();
+        final Frame first = send(10);
+        final Frame second = Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(9)).build();
+        final ByteBuf a = encode(first);
+        final ByteBuf b = encode(second);
+        both.writeBytes(a).writeBytes(b);
+        a.release();
+        b.release();
+
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        channel.writeInbound(both);
+        assertEquals(first, channel.readInbound());
+        assertEquals(second, channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldRejectFrameLongerThanMaxFrameLengthFromPrefixAlone()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(100));
+        // 101 as a varint: the body never arrives, the decoder must not wait for it.
+        final DecoderException ex = assertThrows(DecoderException.class,
+            () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ 101 })));
+        assertInstanceOf(TooLongFrameException.class, ex);
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldRejectOversizedPrefixFedOneByteAtATime()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1000));
+        // 2^21 as a varint: 0x80 0x80 0x80 0x01; the third byte already proves it too long.
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x80 }));
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x80 }));
+        assertThrows(TooLongFrameException.class,
+            () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x80 })));
+        // After the error everything is discarded.
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ 1, 0 }));
+        assertNull(channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldRejectVarintLongerThanFiveBytes()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(Integer.MAX_VALUE));
+        final byte[] bad = { (byte)0x80, (byte)0x80, (byte)0x80, (byte)0x80, (byte)0x80, 0x01 };
+        assertThrows(CorruptedFrameException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(bad)));
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldRejectMalformedProtobuf()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        final byte[] bad = { 3, 0x0A, 50, 1 };
+        final CorruptedFrameException ex = assertThrows(CorruptedFrameException.class,
+            () -> channel.writeInbound(Unpooled.wrappedBuffer(bad)));
+        assertTrue(ex.getMessage().startsWith("malformed protobuf frame"), ex.getMessage());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldApplyChangedLimitToNextFrame()
+    {
+        final FrameDecoder decoder = new FrameDecoder(16);
+        final EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        final Frame frame = send(100);
+        assertThrows(TooLongFrameException.class, () -> channel.writeInbound(encode(frame)));
+
+        final FrameDecoder raised = new FrameDecoder(16);
+        raised.maxFrameLength(1024);
+        final EmbeddedChannel other = new EmbeddedChannel(raised);
+        other.writeInbound(encode(frame));
+        assertEquals(frame, other.readInbound());
+        assertFalse(channel.finish());
+        assertFalse(other.finish());
+    }
+
+    @Test
+    void shouldDecodeEmptyFrameAsFrameWithoutBody()
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(16));
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{ 0 }));
+        final Frame frame = channel.readInbound();
+        assertEquals(Frame.BodyCase.BODY_NOT_SET, frame.getBodyCase());
+        assertFalse(channel.finish());
+    }
+}
