@@ -1,0 +1,1081 @@
+package io.xin.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.xin.client.XinClient.Listener;
+import io.xin.client.XinClient.State;
+import io.xin.protocol.pb.Ack;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.GoAway;
+import io.xin.protocol.pb.Kicked;
+import io.xin.protocol.pb.Login;
+import io.xin.protocol.pb.LoginError;
+import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.Ping;
+import io.xin.protocol.pb.Send;
+import io.xin.protocol.pb.SendAck;
+import io.xin.protocol.pb.Sync;
+import io.xin.protocol.pb.SyncResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The session state machine of a {@link XinClient}: connection, login, heartbeat, reconnect, pending
+ * sends, the inbox sequence and acks.
+ * <p>
+ * Every field below is owned by the client's event loop; the public API reaches it only through
+ * tasks submitted to that loop ({@code on...} methods called from {@link XinClient}) and through
+ * {@link ClientHandler} callbacks. The few values other threads may read are mirrored into volatile
+ * fields. A single timer task, re-armed for the earliest deadline, drives heartbeats, ack timeouts,
+ * retries, the login timeout and reconnects; nothing is scheduled per message.
+ */
+final class ClientConductor implements InboxSequencer.Output
+{
+    private static final Logger LOG = LoggerFactory.getLogger(XinClient.class);
+
+    /** No deadline. */
+    static final long NEVER = PendingSends.NEVER;
+    /** Retry delay when a BUSY error or a BUSY LoginError names none. */
+    static final long DEFAULT_RETRY_AFTER_MS = 1_000;
+    /** Heartbeat interval when LoginOk names none. */
+    static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+    /** Shortest time between two scans of the pending sends for ack timeouts and retries. */
+    static final long RESEND_SCAN_INTERVAL_MS = 100;
+    /** Heartbeats more often than this would only spin the timer. */
+    static final long MIN_HEARTBEAT_INTERVAL_MS = 10;
+
+    private final String host;
+    private final int port;
+    private final Supplier<String> tokenSupplier;
+    private final String deviceId;
+    private final String clientVersion;
+    private final Listener listener;
+    private final long initialSeq;
+    private final boolean autoReconnect;
+    private final long reconnectInitialDelayMs;
+    private final long reconnectMaxDelayMs;
+    private final long ackTimeoutMs;
+    private final boolean autoAck;
+    private final int syncPageLimit;
+    private final long connectTimeoutMs;
+
+    private final EventLoop eventLoop;
+    private final Bootstrap bootstrap;
+    private final InboxSequencer inbox;
+    private final PendingSends pendingSends = new PendingSends();
+    private final Map<Long, CompletableFuture<SyncResult>> rawSyncs = new HashMap<>();
+    private final List<CompletableFuture<LoginOk>> connectWaiters = new ArrayList<>();
+    private final Runnable timerTask = this::onTimer;
+    private final Runnable flushTask = this::onFlush;
+
+    /** The current connection, null when there is none. Owned by the event loop. */
+    private Channel channel;
+    /** Written only by the event loop; read by anyone through {@link XinClient#state()}. */
+    private volatile State state = State.NEW;
+    /** A login succeeded once: from then on the session is kept up. Owned by the event loop. */
+    private boolean sessionEstablished;
+    private LoginOk lastLoginOk;
+    /** Why the current connection is failing, for the connect future. Owned by the event loop. */
+    private XinClientException closeFailure;
+
+    private long nextRequestId = 1;
+    private long heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
+    private long silenceTimeoutMs = 3 * DEFAULT_HEARTBEAT_INTERVAL_MS;
+    private int serverMaxFrameLengthBytes;
+    private long lastWriteMs;
+    private long lastReadMs;
+    private long loginDeadlineMs = NEVER;
+
+    private int reconnectAttempt;
+    /** Delay the server asked for before the next reconnect (GoAway, LoginError), 0 if none. */
+    private long minReconnectDelayMs;
+    private long reconnectAtMs = NEVER;
+
+    /** Request id of the inbox sync in flight, 0 if none. */
+    private long syncRequestId;
+    private long syncRetryAtMs = NEVER;
+
+    /** Highest seq to acknowledge, and the highest the server has (cursor or sent Ack). */
+    private long ackTargetSeq;
+    private long ackSentSeq;
+
+    private boolean inRead;
+    private boolean flushScheduled;
+    private ScheduledFuture<?> timer;
+    private long timerDeadlineMs = NEVER;
+
+    private volatile long lastSeqView;
+    private volatile long userIdView;
+    private volatile int pendingSendsView;
+
+    ClientConductor(final XinClient.Builder builder, final EventLoop eventLoop)
+    {
+        host = builder.host;
+        port = builder.port;
+        tokenSupplier = builder.tokenSupplier;
+        deviceId = builder.deviceId;
+        clientVersion = builder.clientVersion;
+        listener = builder.listener;
+        initialSeq = builder.initialSeq;
+        autoReconnect = builder.autoReconnect;
+        reconnectInitialDelayMs = builder.reconnectInitialDelayMs;
+        reconnectMaxDelayMs = builder.reconnectMaxDelayMs;
+        ackTimeoutMs = builder.ackTimeoutMs;
+        autoAck = builder.autoAck;
+        syncPageLimit = builder.syncPageLimit;
+        connectTimeoutMs = builder.connectTimeoutMs;
+
+        this.eventLoop = eventLoop;
+        final long startSeq = Math.max(0, initialSeq);
+        inbox = new InboxSequencer(this, startSeq);
+        lastSeqView = startSeq;
+        bootstrap = new Bootstrap()
+            .group(eventLoop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)connectTimeoutMs)
+            .option(ChannelOption.TCP_NODELAY, Boolean.TRUE)
+            .handler(new ClientChannelInitializer(this, builder.maxFrameLengthBytes));
+    }
+
+    State state()
+    {
+        return state;
+    }
+
+    long lastSeqView()
+    {
+        return lastSeqView;
+    }
+
+    long userIdView()
+    {
+        return userIdView;
+    }
+
+    int pendingSendsView()
+    {
+        return pendingSendsView;
+    }
+
+    // ---------------------------------------------------------------- API tasks, on the event loop
+
+    void onConnect(final CompletableFuture<LoginOk> future)
+    {
+        assert eventLoop.inEventLoop();
+        switch (state)
+        {
+            case CLOSED:
+                future.completeExceptionally(closedException());
+                return;
+
+            case LOGGED_IN:
+                future.complete(lastLoginOk);
+                return;
+
+            case CONNECTING:
+                connectWaiters.add(future);
+                return;
+
+            default:
+                connectWaiters.add(future);
+                if (reconnectAtMs == NEVER)
+                {
+                    startConnect();
+                }
+        }
+    }
+
+    void onSend(
+        final long toUserId, final String clientMsgId, final Content content, final CompletableFuture<SendAck> future)
+    {
+        assert eventLoop.inEventLoop();
+        if (state == State.CLOSED)
+        {
+            future.completeExceptionally(closedException());
+            return;
+        }
+        if (state == State.KICKED)
+        {
+            future.completeExceptionally(kickedException("session was kicked"));
+            return;
+        }
+
+        final PendingSend existing = pendingSends.get(clientMsgId);
+        if (existing != null)
+        {
+            existing.future.whenComplete((ack, ex) ->
+            {
+                if (ex != null)
+                {
+                    future.completeExceptionally(ex);
+                }
+                else
+                {
+                    future.complete(ack);
+                }
+            });
+            return;
+        }
+
+        final PendingSend send = new PendingSend(clientMsgId, toUserId, content, future);
+        pendingSends.add(send);
+        pendingSendsView = pendingSends.size();
+        if (state == State.LOGGED_IN)
+        {
+            transmit(send, nowMs());
+        }
+    }
+
+    void onRawSync(final long afterSeq, final int limit, final CompletableFuture<SyncResult> future)
+    {
+        assert eventLoop.inEventLoop();
+        if (state != State.LOGGED_IN)
+        {
+            future.completeExceptionally(new XinClientException(
+                ErrorCode.ERROR_CODE_UNSPECIFIED, "not logged in (state " + state + ")"));
+            return;
+        }
+
+        final long requestId = nextRequestId();
+        rawSyncs.put(requestId, future);
+        write(Frame.newBuilder()
+            .setSync(Sync.newBuilder().setRequestId(requestId).setAfterSeq(afterSeq).setLimit(limit))
+            .build());
+    }
+
+    void onAck(final long upToSeq)
+    {
+        assert eventLoop.inEventLoop();
+        if (upToSeq > ackTargetSeq)
+        {
+            ackTargetSeq = upToSeq;
+        }
+        sendAckIfBehind();
+    }
+
+    void onClose()
+    {
+        assert eventLoop.inEventLoop();
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+
+        LOG.info("xin client {}@{}:{} closing", deviceId, host, port);
+        reconnectAtMs = NEVER;
+        if (timer != null)
+        {
+            timer.cancel(false);
+            timer = null;
+            timerDeadlineMs = NEVER;
+        }
+        final Channel closing = channel;
+        channel = null;
+        inbox.onOffline();
+        setState(State.CLOSED);
+        failEverything(closedException());
+        if (closing != null)
+        {
+            closing.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- channel events, on the event loop
+
+    void onChannelActive(final Channel ch)
+    {
+        if (ch != channel)
+        {
+            ch.close();
+            return;
+        }
+
+        final String token;
+        try
+        {
+            token = tokenSupplier.get();
+            if (token == null)
+            {
+                throw new IllegalStateException("token supplier returned null");
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: no token for login", deviceId, ex);
+            closeFailure = new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "no token for login: " + ex, ex);
+            ch.close();
+            return;
+        }
+
+        final long nowMs = nowMs();
+        lastReadMs = nowMs;
+        ch.writeAndFlush(Frame.newBuilder()
+            .setLogin(Login.newBuilder()
+                .setRequestId(nextRequestId())
+                .setToken(token)
+                .setDeviceId(deviceId)
+                .setClientVersion(clientVersion))
+            .build(), ch.voidPromise());
+        lastWriteMs = nowMs;
+    }
+
+    void onFrame(final Channel ch, final Frame frame)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+
+        inRead = true;
+        switch (frame.getBodyCase())
+        {
+            case LOGIN_OK -> onLoginOk(frame.getLoginOk());
+            case LOGIN_ERROR -> onLoginError(frame.getLoginError());
+            case PONG ->
+            {
+            }
+            case SEND_ACK -> onSendAck(frame.getSendAck());
+            case DELIVER ->
+            {
+                if (state == State.LOGGED_IN)
+                {
+                    inbox.onDeliver(frame.getDeliver().getMessage());
+                }
+            }
+            case SYNC_RESULT -> onSyncResult(frame.getSyncResult());
+            case SYNC_HINT ->
+            {
+                if (state == State.LOGGED_IN)
+                {
+                    inbox.onHeadSeq(frame.getSyncHint().getHeadSeq());
+                }
+            }
+            case ERROR -> onError(frame.getError());
+            case GO_AWAY -> onGoAway(frame.getGoAway());
+            case KICKED -> onKicked(frame.getKicked());
+            default ->
+            {
+                // A frame this client does not know (newer server) or one meant for servers: ignored.
+            }
+        }
+    }
+
+    void onReadComplete(final Channel ch)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+
+        inRead = false;
+        lastReadMs = nowMs();
+        sendAckIfBehind();
+        ch.flush();
+    }
+
+    void onChannelException(final Channel ch, final Throwable cause)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+
+        LOG.debug("xin client {}: connection error", deviceId, cause);
+        if (closeFailure == null)
+        {
+            closeFailure = new XinClientException(
+                ErrorCode.ERROR_CODE_UNSPECIFIED, "connection to " + host + ':' + port + " failed: " + cause, cause);
+        }
+    }
+
+    private void onConnectFailed(final Channel ch, final Throwable cause)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+
+        if (closeFailure == null)
+        {
+            closeFailure = new XinClientException(
+                ErrorCode.ERROR_CODE_UNSPECIFIED, "connect to " + host + ':' + port + " failed: " + cause, cause);
+        }
+        onChannelClosed(ch);
+    }
+
+    private void onChannelClosed(final Channel ch)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+
+        channel = null;
+        inRead = false;
+        loginDeadlineMs = NEVER;
+        syncRequestId = 0;
+        syncRetryAtMs = NEVER;
+        inbox.onOffline();
+        pendingSends.onDisconnect();
+        failRawSyncs(new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection closed"));
+
+        if (state == State.CLOSED || state == State.KICKED)
+        {
+            return;
+        }
+
+        final XinClientException failure = closeFailure != null ? closeFailure : new XinClientException(
+            ErrorCode.ERROR_CODE_UNSPECIFIED,
+            "connection to " + host + ':' + port + " closed" + (state == State.CONNECTING ? " before login" : ""));
+        closeFailure = null;
+
+        if (sessionEstablished && autoReconnect)
+        {
+            final long delayMs = Backoff.reconnectDelayMs(
+                reconnectAttempt,
+                reconnectInitialDelayMs,
+                reconnectMaxDelayMs,
+                minReconnectDelayMs,
+                ThreadLocalRandom.current());
+            reconnectAttempt = Math.min(reconnectAttempt + 1, Backoff.MAX_ATTEMPT);
+            minReconnectDelayMs = 0;
+            final long nowMs = nowMs();
+            reconnectAtMs = delayMs < NEVER - nowMs ? nowMs + delayMs : NEVER - 1;
+            LOG.info("xin client {}: disconnected ({}), reconnecting in {} ms", deviceId, failure.getMessage(), delayMs);
+            setState(State.DISCONNECTED);
+            armTimer(reconnectAtMs);
+        }
+        else
+        {
+            LOG.info("xin client {}: disconnected ({})", deviceId, failure.getMessage());
+            minReconnectDelayMs = 0;
+            setState(State.DISCONNECTED);
+            failConnectWaiters(failure);
+        }
+    }
+
+    // ---------------------------------------------------------------- frames from the server
+
+    private void onLoginOk(final LoginOk ok)
+    {
+        if (state != State.CONNECTING)
+        {
+            return;
+        }
+
+        final long nowMs = nowMs();
+        loginDeadlineMs = NEVER;
+        closeFailure = null;
+        lastLoginOk = ok;
+        userIdView = ok.getUserId();
+        final long serverHeartbeatIntervalMs = ok.getHeartbeatIntervalMs() > 0 ?
+            ok.getHeartbeatIntervalMs() : DEFAULT_HEARTBEAT_INTERVAL_MS;
+        // Ping a little early so that timer lateness never stretches a gap past the server's interval.
+        heartbeatIntervalMs = Math.max(
+            MIN_HEARTBEAT_INTERVAL_MS, serverHeartbeatIntervalMs - Math.min(serverHeartbeatIntervalMs / 10, 1_000));
+        silenceTimeoutMs = Math.max(ok.getIdleTimeoutMs(), 3 * serverHeartbeatIntervalMs);
+        serverMaxFrameLengthBytes = ok.getMaxFrameLengthBytes();
+        if (!sessionEstablished)
+        {
+            sessionEstablished = true;
+            if (initialSeq < 0)
+            {
+                inbox.lastSeq(ok.getCursorSeq());
+                lastSeqView = inbox.lastSeq();
+            }
+        }
+        reconnectAttempt = 0;
+        minReconnectDelayMs = 0;
+        ackSentSeq = ok.getCursorSeq();
+        if (autoAck && inbox.lastSeq() > ackTargetSeq)
+        {
+            ackTargetSeq = inbox.lastSeq();
+        }
+
+        LOG.info("xin client {}: logged in to {}:{} as user {} (head {}, cursor {}, last {})",
+            deviceId, host, port, ok.getUserId(), ok.getHeadSeq(), ok.getCursorSeq(), inbox.lastSeq());
+        setState(State.LOGGED_IN);
+        invokeOnLogin(ok);
+        if (state != State.LOGGED_IN)
+        {
+            return;
+        }
+
+        final CompletableFuture<?>[] waiters = connectWaiters.toArray(new CompletableFuture<?>[0]);
+        connectWaiters.clear();
+        for (final CompletableFuture<?> waiter : waiters)
+        {
+            @SuppressWarnings("unchecked")
+            final CompletableFuture<LoginOk> loginWaiter = (CompletableFuture<LoginOk>)waiter;
+            loginWaiter.complete(ok);
+        }
+
+        for (final PendingSend send : pendingSends.toArray())
+        {
+            if (state == State.LOGGED_IN && channel != null)
+            {
+                transmit(send, nowMs);
+            }
+        }
+        inbox.onOnline(ok.getHeadSeq());
+        armTimer(nowMs + heartbeatIntervalMs);
+    }
+
+    private void onLoginError(final LoginError error)
+    {
+        LOG.warn("xin client {}: login to {}:{} refused: {} {}", deviceId, host, port, error.getCode(), error.getMessage());
+        closeFailure = new XinClientException(error.getCode(), "login refused: " + error.getMessage());
+        if (error.getRetryAfterMs() > 0)
+        {
+            minReconnectDelayMs = error.getRetryAfterMs();
+        }
+        invokeOnError(io.xin.protocol.pb.Error.newBuilder()
+            .setRequestId(error.getRequestId())
+            .setCode(error.getCode())
+            .setMessage(error.getMessage())
+            .setFatal(true)
+            .setRetryAfterMs(error.getRetryAfterMs())
+            .build());
+        closeChannel();
+    }
+
+    private void onSendAck(final SendAck ack)
+    {
+        final PendingSend send = pendingSends.match(ack.getRequestId(), ack.getClientMsgId());
+        if (send == null)
+        {
+            return;
+        }
+
+        pendingSends.remove(send);
+        pendingSendsView = pendingSends.size();
+        try
+        {
+            listener.onSendAck(ack);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onSendAck threw", deviceId, ex);
+        }
+        send.future.complete(ack);
+    }
+
+    private void onSyncResult(final SyncResult result)
+    {
+        final long requestId = result.getRequestId();
+        if (requestId != 0 && requestId == syncRequestId)
+        {
+            syncRequestId = 0;
+            if (state == State.LOGGED_IN)
+            {
+                inbox.onSyncResult(result);
+            }
+            return;
+        }
+
+        final CompletableFuture<SyncResult> future = rawSyncs.remove(requestId);
+        if (future != null)
+        {
+            future.complete(result);
+        }
+    }
+
+    private void onError(final io.xin.protocol.pb.Error error)
+    {
+        invokeOnError(error);
+        final long requestId = error.getRequestId();
+        final ErrorCode code = error.getCode();
+        final long nowMs = nowMs();
+        if (requestId != 0 && requestId == syncRequestId)
+        {
+            syncRequestId = 0;
+            if (isRetryable(code))
+            {
+                inbox.onSyncFailed();
+                syncRetryAtMs = nowMs + retryDelayMs(error.getRetryAfterMs());
+                armTimer(syncRetryAtMs);
+            }
+            else
+            {
+                inbox.abandonSync();
+            }
+        }
+        else if (requestId != 0 && rawSyncs.containsKey(requestId))
+        {
+            rawSyncs.remove(requestId).completeExceptionally(new XinClientException(code, error.getMessage()));
+        }
+        else
+        {
+            final PendingSend send = pendingSends.match(requestId, error.getClientMsgId());
+            if (send != null)
+            {
+                if (isRetryable(code))
+                {
+                    send.retryAtMs = nowMs + retryDelayMs(error.getRetryAfterMs());
+                    armTimer(send.retryAtMs);
+                }
+                else
+                {
+                    pendingSends.remove(send);
+                    pendingSendsView = pendingSends.size();
+                    send.future.completeExceptionally(new XinClientException(code, error.getMessage()));
+                }
+            }
+        }
+
+        if (error.getFatal())
+        {
+            LOG.warn("xin client {}: fatal error from server: {} {}", deviceId, code, error.getMessage());
+            if (closeFailure == null)
+            {
+                closeFailure = new XinClientException(code, error.getMessage());
+            }
+            closeChannel();
+        }
+    }
+
+    private void onGoAway(final GoAway goAway)
+    {
+        LOG.info("xin client {}: server going away ({}), reconnect delay {} ms",
+            deviceId, goAway.getReason(), goAway.getReconnectDelayMs());
+        minReconnectDelayMs = goAway.getReconnectDelayMs();
+        if (closeFailure == null)
+        {
+            closeFailure = new XinClientException(ErrorCode.SHUTTING_DOWN, "server going away: " + goAway.getReason());
+        }
+        try
+        {
+            listener.onGoAway(goAway);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onGoAway threw", deviceId, ex);
+        }
+        closeChannel();
+    }
+
+    private void onKicked(final Kicked kicked)
+    {
+        LOG.warn("xin client {}: kicked by a newer login of this device ({}); not reconnecting",
+            deviceId, kicked.getReason());
+        reconnectAtMs = NEVER;
+        setState(State.KICKED);
+        try
+        {
+            listener.onKicked(kicked.getReason());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onKicked threw", deviceId, ex);
+        }
+        failEverything(kickedException(kicked.getReason()));
+        closeChannel();
+    }
+
+    // ---------------------------------------------------------------- InboxSequencer.Output
+
+    @Override
+    public void onMessage(final Message message)
+    {
+        final long seq = message.getSeq();
+        lastSeqView = seq;
+        if (autoAck)
+        {
+            ackTargetSeq = seq;
+        }
+        try
+        {
+            listener.onMessage(message);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onMessage threw at seq {}", deviceId, seq, ex);
+        }
+    }
+
+    @Override
+    public void requestSync(final long afterSeq)
+    {
+        syncRequestId = nextRequestId();
+        write(Frame.newBuilder()
+            .setSync(Sync.newBuilder().setRequestId(syncRequestId).setAfterSeq(afterSeq).setLimit(syncPageLimit))
+            .build());
+    }
+
+    // ---------------------------------------------------------------- timer
+
+    private void onTimer()
+    {
+        timer = null;
+        timerDeadlineMs = NEVER;
+        final long nowMs = nowMs();
+        long nextDeadlineMs = NEVER;
+
+        switch (state)
+        {
+            case DISCONNECTED:
+                if (reconnectAtMs != NEVER)
+                {
+                    if (nowMs >= reconnectAtMs)
+                    {
+                        startConnect();
+                    }
+                    else
+                    {
+                        nextDeadlineMs = reconnectAtMs;
+                    }
+                }
+                break;
+
+            case CONNECTING:
+                if (loginDeadlineMs != NEVER)
+                {
+                    if (nowMs >= loginDeadlineMs)
+                    {
+                        loginDeadlineMs = NEVER;
+                        if (closeFailure == null)
+                        {
+                            closeFailure = new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED,
+                                "no login to " + host + ':' + port + " within " + connectTimeoutMs + " ms");
+                        }
+                        closeChannel();
+                    }
+                    else
+                    {
+                        nextDeadlineMs = loginDeadlineMs;
+                    }
+                }
+                break;
+
+            case LOGGED_IN:
+                if (channel != null)
+                {
+                    nextDeadlineMs = onLoggedInTimer(nowMs);
+                }
+                break;
+
+            default:
+                break;
+        }
+
+        if (nextDeadlineMs != NEVER)
+        {
+            armTimer(nextDeadlineMs);
+        }
+    }
+
+    private long onLoggedInTimer(final long nowMs)
+    {
+        if (nowMs - lastReadMs >= silenceTimeoutMs)
+        {
+            if (closeFailure == null)
+            {
+                closeFailure = new XinClientException(ErrorCode.IDLE_TIMEOUT,
+                    "nothing received from " + host + ':' + port + " for " + (nowMs - lastReadMs) + " ms");
+            }
+            LOG.info("xin client {}: server silent for {} ms, closing", deviceId, nowMs - lastReadMs);
+            closeChannel();
+            return NEVER;
+        }
+
+        long nextDeadlineMs = lastReadMs + silenceTimeoutMs;
+
+        if (syncRetryAtMs != NEVER)
+        {
+            if (nowMs >= syncRetryAtMs)
+            {
+                syncRetryAtMs = NEVER;
+                inbox.resumeSync();
+            }
+            else
+            {
+                nextDeadlineMs = Math.min(nextDeadlineMs, syncRetryAtMs);
+            }
+        }
+
+        if (pendingSends.size() > 0)
+        {
+            long nextRetryAtMs = NEVER;
+            for (final PendingSend send : pendingSends.toArray())
+            {
+                if (send.retryAtMs <= nowMs)
+                {
+                    transmit(send, nowMs);
+                }
+                if (send.retryAtMs < nextRetryAtMs && pendingSends.get(send.clientMsgId) == send)
+                {
+                    nextRetryAtMs = send.retryAtMs;
+                }
+            }
+            if (nextRetryAtMs != NEVER)
+            {
+                // Sends spread over time time out spread over time: scan for them at most once per
+                // interval rather than once per distinct deadline.
+                nextDeadlineMs = Math.min(nextDeadlineMs, Math.max(nextRetryAtMs, nowMs + RESEND_SCAN_INTERVAL_MS));
+            }
+        }
+
+        if (nowMs - lastWriteMs >= heartbeatIntervalMs)
+        {
+            write(Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(nextRequestId())).build());
+        }
+        return Math.min(nextDeadlineMs, lastWriteMs + heartbeatIntervalMs);
+    }
+
+    private void armTimer(final long deadlineMs)
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        if (timer != null)
+        {
+            if (timerDeadlineMs <= deadlineMs)
+            {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDeadlineMs = deadlineMs;
+        timer = eventLoop.schedule(timerTask, Math.max(0, deadlineMs - nowMs()), TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void startConnect()
+    {
+        reconnectAtMs = NEVER;
+        closeFailure = null;
+        setState(State.CONNECTING);
+        LOG.debug("xin client {}: connecting to {}:{}", deviceId, host, port);
+
+        final ChannelFuture connected = bootstrap.connect(host, port);
+        final Channel ch = connected.channel();
+        channel = ch;
+        loginDeadlineMs = nowMs() + connectTimeoutMs;
+        armTimer(loginDeadlineMs);
+        connected.addListener((ChannelFuture future) ->
+        {
+            if (future.isSuccess())
+            {
+                ch.closeFuture().addListener(closed -> onChannelClosed(ch));
+            }
+            else
+            {
+                onConnectFailed(ch, future.cause());
+            }
+        });
+    }
+
+    private void transmit(final PendingSend send, final long nowMs)
+    {
+        final long requestId = nextRequestId();
+        final Frame frame = Frame.newBuilder()
+            .setSend(Send.newBuilder()
+                .setRequestId(requestId)
+                .setToUserId(send.toUserId)
+                .setClientMsgId(send.clientMsgId)
+                .setContent(send.content))
+            .build();
+
+        final int frameLengthBytes = frame.getSerializedSize();
+        if (serverMaxFrameLengthBytes > 0 && frameLengthBytes > serverMaxFrameLengthBytes)
+        {
+            pendingSends.remove(send);
+            pendingSendsView = pendingSends.size();
+            send.future.completeExceptionally(new XinClientException(ErrorCode.FRAME_TOO_LARGE,
+                "Send frame of " + frameLengthBytes + " bytes exceeds the server's limit of " +
+                serverMaxFrameLengthBytes + " bytes"));
+            return;
+        }
+
+        pendingSends.transmitted(send, requestId, nowMs + ackTimeoutMs);
+        write(frame);
+        armTimer(send.retryAtMs);
+    }
+
+    private void sendAckIfBehind()
+    {
+        if (state == State.LOGGED_IN && ackTargetSeq > ackSentSeq)
+        {
+            ackSentSeq = ackTargetSeq;
+            write(Frame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(ackTargetSeq)).build());
+        }
+    }
+
+    /**
+     * Write without flushing: frames written while reading are flushed at read complete, others by one
+     * flush task that every write until it runs shares.
+     */
+    private void write(final Frame frame)
+    {
+        final Channel ch = channel;
+        if (ch == null)
+        {
+            return;
+        }
+
+        ch.write(frame, ch.voidPromise());
+        lastWriteMs = nowMs();
+        if (!inRead && !flushScheduled)
+        {
+            flushScheduled = true;
+            eventLoop.execute(flushTask);
+        }
+    }
+
+    private void onFlush()
+    {
+        flushScheduled = false;
+        final Channel ch = channel;
+        if (ch != null)
+        {
+            ch.flush();
+        }
+    }
+
+    private void closeChannel()
+    {
+        final Channel ch = channel;
+        if (ch != null)
+        {
+            ch.close();
+        }
+    }
+
+    private void setState(final State newState)
+    {
+        if (state == newState)
+        {
+            return;
+        }
+        state = newState;
+        try
+        {
+            listener.onStateChange(newState);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onStateChange threw", deviceId, ex);
+        }
+    }
+
+    private void invokeOnLogin(final LoginOk ok)
+    {
+        try
+        {
+            listener.onLogin(ok);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onLogin threw", deviceId, ex);
+        }
+    }
+
+    private void invokeOnError(final io.xin.protocol.pb.Error error)
+    {
+        try
+        {
+            listener.onError(error);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onError threw", deviceId, ex);
+        }
+    }
+
+    private void failEverything(final XinClientException failure)
+    {
+        failConnectWaiters(failure);
+        failRawSyncs(failure);
+        final PendingSend[] sends = pendingSends.drain();
+        pendingSendsView = 0;
+        for (final PendingSend send : sends)
+        {
+            send.future.completeExceptionally(failure);
+        }
+    }
+
+    private void failConnectWaiters(final XinClientException failure)
+    {
+        if (connectWaiters.isEmpty())
+        {
+            return;
+        }
+        final CompletableFuture<?>[] waiters = connectWaiters.toArray(new CompletableFuture<?>[0]);
+        connectWaiters.clear();
+        for (final CompletableFuture<?> waiter : waiters)
+        {
+            waiter.completeExceptionally(failure);
+        }
+    }
+
+    private void failRawSyncs(final XinClientException failure)
+    {
+        if (rawSyncs.isEmpty())
+        {
+            return;
+        }
+        final List<CompletableFuture<SyncResult>> futures = new ArrayList<>(rawSyncs.values());
+        rawSyncs.clear();
+        for (final CompletableFuture<SyncResult> future : futures)
+        {
+            future.completeExceptionally(failure);
+        }
+    }
+
+    private long nextRequestId()
+    {
+        return nextRequestId++;
+    }
+
+    private static boolean isRetryable(final ErrorCode code)
+    {
+        return code == ErrorCode.BUSY || code == ErrorCode.STORAGE_FAILURE || code == ErrorCode.SHUTTING_DOWN;
+    }
+
+    private static long retryDelayMs(final int retryAfterMs)
+    {
+        return retryAfterMs > 0 ? retryAfterMs : DEFAULT_RETRY_AFTER_MS;
+    }
+
+    private static XinClientException closedException()
+    {
+        return new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "client closed");
+    }
+
+    private static XinClientException kickedException(final String reason)
+    {
+        return new XinClientException(
+            ErrorCode.ERROR_CODE_UNSPECIFIED, "kicked by a newer login of this device: " + reason);
+    }
+
+    private static long nowMs()
+    {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "deviceId=" + deviceId + ", server=" + host + ':' + port + ", state=" + state +
+            ", userId=" + userIdView + ", lastSeq=" + lastSeqView + ", pendingSends=" + pendingSendsView;
+    }
+}

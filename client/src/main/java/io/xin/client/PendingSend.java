@@ -1,0 +1,33 @@
+package io.xin.client;
+
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.SendAck;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A Send not yet acknowledged. Owned by the client's event loop.
+ */
+final class PendingSend
+{
+    final String clientMsgId;
+    final long toUserId;
+    final Content content;
+    final CompletableFuture<SendAck> future;
+
+    /** Request id of the last transmission on the current connection, 0 if not sent on it. */
+    long requestId;
+    /** When to transmit again on the current connection, {@link PendingSends#NEVER} if not before a relogin. */
+    long retryAtMs = PendingSends.NEVER;
+    /** Transmissions so far, over every connection. */
+    int transmissions;
+
+    PendingSend(
+        final String clientMsgId, final long toUserId, final Content content, final CompletableFuture<SendAck> future)
+    {
+        this.clientMsgId = clientMsgId;
+        this.toUserId = toUserId;
+        this.content = content;
+        this.future = future;
+    }
+}

@@ -1,0 +1,702 @@
+package io.xin.client;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.xin.protocol.ProtocolLimits;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.GoAway;
+import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
+import io.xin.protocol.pb.SyncResult;
+
+import java.util.Base64;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * A client of the Xin switch: one session of one device of one user.
+ * <p>
+ * {@link #connect()} opens a connection and logs in. From the first successful login on, the client
+ * keeps the session up by itself until {@link #close()} or until the server says another login of
+ * this device replaced it ({@link Listener#onKicked(String)}): it sends heartbeats, reconnects with
+ * jittered exponential backoff, logs in again, syncs what it missed and resends every unacknowledged
+ * send with its original client_msg_id (the server deduplicates on it).
+ * <p>
+ * Received messages reach {@link Listener#onMessage(Message)} once each, in inbox order, whether they
+ * were pushed or synced; gaps in the pushes are filled by syncing.
+ * <p>
+ * <pre>{@code
+ * try (XinClient client = XinClient.builder()
+ *     .host("127.0.0.1").port(7800)
+ *     .tokenSupplier(tokens::current)
+ *     .deviceId("phone-1")
+ *     .listener(new XinClient.Listener()
+ *     {
+ *         public void onMessage(final Message message)
+ *         {
+ *             inbox.store(message);
+ *         }
+ *     })
+ *     .build())
+ * {
+ *     client.connect().join();
+ *     final SendAck ack = client.send(peerUserId, text).join();
+ * }
+ * }</pre>
+ * <p>
+ * Threading: the client lives on one Netty event loop (its own single-thread group, or one loop of
+ * the group given to {@link Builder#eventLoopGroup(EventLoopGroup)}); every mutable piece of its state
+ * is owned by that loop. The public methods may be called from any thread: they hand the work to the
+ * loop and return at once. Listener callbacks run on the loop and futures complete on it, so neither
+ * may block.
+ */
+public final class XinClient implements AutoCloseable
+{
+    private static final long CLOSE_WAIT_MS = 5_000;
+    private static final Base64.Encoder CLIENT_MSG_ID_ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+    private final EventLoopGroup ownedGroup;
+    private final EventLoop eventLoop;
+    private final ClientConductor conductor;
+    private final AtomicBoolean closeRequested = new AtomicBoolean();
+
+    private XinClient(final Builder builder)
+    {
+        if (builder.eventLoopGroup != null)
+        {
+            ownedGroup = null;
+            eventLoop = builder.eventLoopGroup.next();
+        }
+        else
+        {
+            ownedGroup = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("xin-client", true), NioIoHandler.newFactory());
+            eventLoop = ownedGroup.next();
+        }
+        conductor = new ClientConductor(builder, eventLoop);
+    }
+
+    /**
+     * A builder with the defaults; {@code host}, {@code port}, a token and {@code deviceId} are required.
+     *
+     * @return a new builder.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * Connect and log in, or join the login in progress.
+     * <p>
+     * Completes with the server's LoginOk. Before the session was first established it fails with a
+     * {@link XinClientException}: the LoginError's code when the server refused the login,
+     * {@link ErrorCode#ERROR_CODE_UNSPECIFIED} when the connection failed; the client then stays
+     * {@link State#DISCONNECTED} and {@code connect()} may be called again. Once the session is
+     * established, a call while reconnecting completes at the next successful login. Called when
+     * already logged in, it completes at once with the latest LoginOk. Called after
+     * {@link State#KICKED}, it logs in again, taking the session back from the other instance.
+     *
+     * @return completes on the client's event loop.
+     */
+    public CompletableFuture<LoginOk> connect()
+    {
+        final CompletableFuture<LoginOk> future = new CompletableFuture<>();
+        execute(() -> conductor.onConnect(future), future);
+        return future;
+    }
+
+    /**
+     * Send a message under a fresh, random client_msg_id (128 bits, base64url).
+     *
+     * @param toUserId recipient's user id.
+     * @param content  what to send.
+     * @return completes with the SendAck once the message is durably stored; see
+     * {@link #send(long, String, Content)}.
+     */
+    public CompletableFuture<SendAck> send(final long toUserId, final Content content)
+    {
+        return send(toUserId, newClientMsgId(), content);
+    }
+
+    /**
+     * Send a message under the caller's idempotency key.
+     * <p>
+     * The send stays pending until acknowledged: it is resent with the same client_msg_id when no ack
+     * came within {@link Builder#ackTimeoutMs(long)}, when the server was BUSY, and after every relogin.
+     * Sends issued while not logged in are queued and sent after the next login. A client_msg_id
+     * already pending shares that send's outcome. The future fails with a {@link XinClientException}
+     * carrying the server's code when the server refused the message for good (BAD_REQUEST, ...), and
+     * with {@link ErrorCode#ERROR_CODE_UNSPECIFIED} when the client was closed or kicked first.
+     *
+     * @param toUserId    recipient's user id.
+     * @param clientMsgId unique per sender, 1..64 bytes of UTF-8.
+     * @param content     what to send.
+     * @return completes with the SendAck on the client's event loop.
+     */
+    public CompletableFuture<SendAck> send(final long toUserId, final String clientMsgId, final Content content)
+    {
+        Objects.requireNonNull(clientMsgId, "clientMsgId");
+        Objects.requireNonNull(content, "content");
+        final int lengthBytes = utf8LengthBytes(clientMsgId);
+        if (lengthBytes < 1 || lengthBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        {
+            return CompletableFuture.failedFuture(new XinClientException(
+                ErrorCode.BAD_REQUEST, "clientMsgId must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES +
+                " bytes of UTF-8, was " + lengthBytes));
+        }
+
+        final CompletableFuture<SendAck> future = new CompletableFuture<>();
+        execute(() -> conductor.onSend(toUserId, clientMsgId, content, future), future);
+        return future;
+    }
+
+    /**
+     * A raw Sync request: one page of the inbox, as the server returns it. Does not change the
+     * client's state: the messages are not passed to the listener and {@link #lastSeq()} does not move.
+     *
+     * @param afterSeq page starts after this seq.
+     * @param limit    largest number of messages, 0 for the server's maximum.
+     * @return completes with the page; fails if not logged in or if the connection is lost first.
+     */
+    public CompletableFuture<SyncResult> sync(final long afterSeq, final int limit)
+    {
+        if (afterSeq < 0 || limit < 0)
+        {
+            throw new IllegalArgumentException("afterSeq and limit must not be negative: " + afterSeq + ", " + limit);
+        }
+        final CompletableFuture<SyncResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRawSync(afterSeq, limit, future), future);
+        return future;
+    }
+
+    /**
+     * Tell the server this device has every message up to and including {@code upToSeq}. Only needed
+     * with {@link Builder#autoAck(boolean) autoAck(false)}. Sent when logged in, otherwise after the
+     * next login.
+     *
+     * @param upToSeq highest seq the application has processed.
+     */
+    public void ack(final long upToSeq)
+    {
+        execute(() -> conductor.onAck(upToSeq), null);
+    }
+
+    /**
+     * The highest seq handed to {@link Listener#onMessage(Message)}; every seq below it was handed over
+     * or removed by retention. Before the first login, the builder's {@code initialSeq} (0 if unset).
+     *
+     * @return the seq; safe to read from any thread.
+     */
+    public long lastSeq()
+    {
+        return conductor.lastSeqView();
+    }
+
+    /**
+     * The user id from the latest LoginOk.
+     *
+     * @return the user id, 0 before the first login; safe to read from any thread.
+     */
+    public long userId()
+    {
+        return conductor.userIdView();
+    }
+
+    /**
+     * @return the session's state; safe to read from any thread.
+     */
+    public State state()
+    {
+        return conductor.state();
+    }
+
+    /**
+     * @return the number of sends not yet acknowledged; safe to read from any thread.
+     */
+    public int pendingSends()
+    {
+        return conductor.pendingSendsView();
+    }
+
+    /**
+     * Stop: no more reconnects, the connection is closed, pending send, sync and connect futures fail
+     * with a {@link XinClientException} saying the client was closed, and an event loop group the
+     * client created is shut down. Idempotent. Called off the event loop it waits (a few seconds at
+     * most) for that to finish; called on the event loop (from a callback) it does not wait.
+     */
+    @Override
+    public void close()
+    {
+        if (!closeRequested.compareAndSet(false, true))
+        {
+            return;
+        }
+
+        final CompletableFuture<Void> closed = new CompletableFuture<>();
+        try
+        {
+            eventLoop.execute(() ->
+            {
+                conductor.onClose();
+                closed.complete(null);
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            closed.complete(null);
+        }
+
+        final boolean mayWait = !eventLoop.inEventLoop();
+        if (mayWait)
+        {
+            try
+            {
+                closed.get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final Exception ignore)
+            {
+                // Closing goes on regardless.
+            }
+        }
+
+        if (ownedGroup != null)
+        {
+            final io.netty.util.concurrent.Future<?> terminated =
+                ownedGroup.shutdownGracefully(0, CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+            if (mayWait)
+            {
+                terminated.awaitUninterruptibly(CLOSE_WAIT_MS);
+            }
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "XinClient{" + conductor + '}';
+    }
+
+    /**
+     * A fresh client_msg_id: 128 random bits, base64url without padding (22 characters).
+     *
+     * @return the id.
+     */
+    public static String newClientMsgId()
+    {
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
+        final byte[] bytes = new byte[16];
+        long bits = random.nextLong();
+        for (int i = 0; i < 8; i++)
+        {
+            bytes[i] = (byte)bits;
+            bits >>>= 8;
+        }
+        bits = random.nextLong();
+        for (int i = 8; i < 16; i++)
+        {
+            bytes[i] = (byte)bits;
+            bits >>>= 8;
+        }
+        return CLIENT_MSG_ID_ENCODER.encodeToString(bytes);
+    }
+
+    static int utf8LengthBytes(final String value)
+    {
+        int lengthBytes = 0;
+        for (int i = 0, length = value.length(); i < length; i++)
+        {
+            final char c = value.charAt(i);
+            if (c < 0x80)
+            {
+                lengthBytes += 1;
+            }
+            else if (c < 0x800)
+            {
+                lengthBytes += 2;
+            }
+            else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1)))
+            {
+                lengthBytes += 4;
+                i++;
+            }
+            else
+            {
+                lengthBytes += 3;
+            }
+        }
+        return lengthBytes;
+    }
+
+    private void execute(final Runnable task, final CompletableFuture<?> future)
+    {
+        try
+        {
+            eventLoop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            if (future != null)
+            {
+                future.completeExceptionally(
+                    new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "client closed: event loop shut down", ex));
+            }
+        }
+    }
+
+    /**
+     * The session's life.
+     */
+    public enum State
+    {
+        /** Built; {@link #connect()} not called yet. */
+        NEW,
+        /** Connecting or logging in. */
+        CONNECTING,
+        /** Logged in: sends go out, messages come in. */
+        LOGGED_IN,
+        /**
+         * No connection. Waiting to reconnect when the session was established and auto reconnect is on;
+         * otherwise waiting for {@link #connect()}.
+         */
+        DISCONNECTED,
+        /** A newer login of this device replaced the session; no automatic reconnect. */
+        KICKED,
+        /** {@link #close()} was called. Final. */
+        CLOSED
+    }
+
+    /**
+     * Receives what happens to the session. Every callback runs on the client's event loop and must not
+     * block it; an exception thrown by a callback is logged and otherwise ignored.
+     */
+    public interface Listener
+    {
+        /**
+         * The next message of this user's inbox: each seq once, strictly increasing, pushes and sync
+         * pages merged.
+         *
+         * @param message the stored message.
+         */
+        default void onMessage(final Message message)
+        {
+        }
+
+        /**
+         * A login (the first or a relogin) succeeded, before the sync and the resends it triggers.
+         *
+         * @param ok the server's answer.
+         */
+        default void onLogin(final LoginOk ok)
+        {
+        }
+
+        /**
+         * The state changed.
+         *
+         * @param state the new state.
+         */
+        default void onStateChange(final State state)
+        {
+        }
+
+        /**
+         * A newer login of this device replaced this one; the client will not reconnect.
+         *
+         * @param reason the server's reason.
+         */
+        default void onKicked(final String reason)
+        {
+        }
+
+        /**
+         * The server is going away; the client reconnects after the delay it asked for.
+         *
+         * @param goAway reason and delay.
+         */
+        default void onGoAway(final GoAway goAway)
+        {
+        }
+
+        /**
+         * The server reported an error, or refused a login (then presented as a fatal Error with the
+         * LoginError's code, message and retry delay).
+         *
+         * @param error the error.
+         */
+        default void onError(final io.xin.protocol.pb.Error error)
+        {
+        }
+
+        /**
+         * A send was acknowledged, just before its future completes.
+         *
+         * @param ack the ack.
+         */
+        default void onSendAck(final SendAck ack)
+        {
+        }
+    }
+
+    /**
+     * Configuration of a {@link XinClient}. Not thread-safe; {@link #build()} copies what it needs.
+     */
+    public static final class Builder
+    {
+        /** Listener that ignores everything. */
+        static final Listener NO_OP_LISTENER = new Listener()
+        {
+        };
+
+        String host;
+        int port;
+        Supplier<String> tokenSupplier;
+        String deviceId;
+        Listener listener = NO_OP_LISTENER;
+        EventLoopGroup eventLoopGroup;
+        long initialSeq = -1;
+        boolean autoReconnect = true;
+        long reconnectInitialDelayMs = 500;
+        long reconnectMaxDelayMs = 30_000;
+        long ackTimeoutMs = 10_000;
+        boolean autoAck = true;
+        int syncPageLimit = 0;
+        long connectTimeoutMs = 10_000;
+        int maxFrameLengthBytes = ProtocolLimits.DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES;
+        String clientVersion = "xin-java/0.1";
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param host the switch's (or load balancer's) host name or address; resolved on the event loop
+         *             at every connect, so an address avoids blocking it on DNS.
+         * @return this.
+         */
+        public Builder host(final String host)
+        {
+            this.host = host;
+            return this;
+        }
+
+        /**
+         * @param port the switch's TCP port.
+         * @return this.
+         */
+        public Builder port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * @param token the JWT sent at every login; use {@link #tokenSupplier(Supplier)} when it expires.
+         * @return this.
+         */
+        public Builder token(final String token)
+        {
+            Objects.requireNonNull(token, "token");
+            this.tokenSupplier = () -> token;
+            return this;
+        }
+
+        /**
+         * @param tokenSupplier called on the event loop at every (re)login for the JWT to send; must not
+         *                      block.
+         * @return this.
+         */
+        public Builder tokenSupplier(final Supplier<String> tokenSupplier)
+        {
+            this.tokenSupplier = tokenSupplier;
+            return this;
+        }
+
+        /**
+         * @param deviceId stable id of this device for its user, 1..64 bytes of UTF-8.
+         * @return this.
+         */
+        public Builder deviceId(final String deviceId)
+        {
+            this.deviceId = deviceId;
+            return this;
+        }
+
+        /**
+         * @param listener receives messages and session events on the event loop.
+         * @return this.
+         */
+        public Builder listener(final Listener listener)
+        {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * @param eventLoopGroup an NIO group to share (the client uses one of its loops and never shuts
+         *                       it down); by default the client creates a single-thread group of its own.
+         * @return this.
+         */
+        public Builder eventLoopGroup(final EventLoopGroup eventLoopGroup)
+        {
+            this.eventLoopGroup = eventLoopGroup;
+            return this;
+        }
+
+        /**
+         * @param initialSeq the highest seq the application already has (from its own store); -1, the
+         *                   default, starts from the device's cursor reported at the first login.
+         * @return this.
+         */
+        public Builder initialSeq(final long initialSeq)
+        {
+            this.initialSeq = initialSeq;
+            return this;
+        }
+
+        /**
+         * @param autoReconnect whether to reconnect after the session was lost; default true.
+         * @return this.
+         */
+        public Builder autoReconnect(final boolean autoReconnect)
+        {
+            this.autoReconnect = autoReconnect;
+            return this;
+        }
+
+        /**
+         * @param reconnectInitialDelayMs ceiling of the first reconnect delay in milliseconds; default 500.
+         * @return this.
+         */
+        public Builder reconnectInitialDelayMs(final long reconnectInitialDelayMs)
+        {
+            this.reconnectInitialDelayMs = reconnectInitialDelayMs;
+            return this;
+        }
+
+        /**
+         * @param reconnectMaxDelayMs largest ceiling of a reconnect delay in milliseconds; default 30 000.
+         * @return this.
+         */
+        public Builder reconnectMaxDelayMs(final long reconnectMaxDelayMs)
+        {
+            this.reconnectMaxDelayMs = reconnectMaxDelayMs;
+            return this;
+        }
+
+        /**
+         * @param ackTimeoutMs resend an unacknowledged send, same client_msg_id, on the same connection
+         *                     after this many milliseconds; default 10 000.
+         * @return this.
+         */
+        public Builder ackTimeoutMs(final long ackTimeoutMs)
+        {
+            this.ackTimeoutMs = ackTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @param autoAck whether to acknowledge messages once the listener has them (one Ack per read
+         *                batch); default true. Otherwise call {@link XinClient#ack(long)}.
+         * @return this.
+         */
+        public Builder autoAck(final boolean autoAck)
+        {
+            this.autoAck = autoAck;
+            return this;
+        }
+
+        /**
+         * @param syncPageLimit messages per sync page; default 0, the server's maximum.
+         * @return this.
+         */
+        public Builder syncPageLimit(final int syncPageLimit)
+        {
+            this.syncPageLimit = syncPageLimit;
+            return this;
+        }
+
+        /**
+         * @param connectTimeoutMs give up a connect attempt, TCP connect and login included, after this
+         *                         many milliseconds; default 10 000.
+         * @return this.
+         */
+        public Builder connectTimeoutMs(final long connectTimeoutMs)
+        {
+            this.connectTimeoutMs = connectTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @param maxFrameLengthBytes largest frame accepted from the server, length prefix excluded;
+         *                            default {@link ProtocolLimits#DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES}.
+         * @return this.
+         */
+        public Builder maxFrameLengthBytes(final int maxFrameLengthBytes)
+        {
+            this.maxFrameLengthBytes = maxFrameLengthBytes;
+            return this;
+        }
+
+        /**
+         * @param clientVersion free-form, sent at login for the server's logs and metrics.
+         * @return this.
+         */
+        public Builder clientVersion(final String clientVersion)
+        {
+            this.clientVersion = clientVersion;
+            return this;
+        }
+
+        /**
+         * Validate and build. The client does nothing until {@link XinClient#connect()}.
+         *
+         * @return a new client.
+         * @throws IllegalArgumentException if a setting is missing or out of range.
+         */
+        public XinClient build()
+        {
+            require(host != null && !host.isEmpty(), "host is required");
+            require(port > 0 && port <= 65_535, "port must be 1..65535: " + port);
+            require(tokenSupplier != null, "token or tokenSupplier is required");
+            require(deviceId != null, "deviceId is required");
+            final int deviceIdBytes = utf8LengthBytes(deviceId);
+            require(deviceIdBytes >= 1 && deviceIdBytes <= ProtocolLimits.MAX_ID_LENGTH_BYTES,
+                "deviceId must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes of UTF-8: " + deviceIdBytes);
+            require(listener != null, "listener must not be null");
+            require(initialSeq >= -1, "initialSeq must be -1 or a seq: " + initialSeq);
+            require(reconnectInitialDelayMs > 0, "reconnectInitialDelayMs must be positive: " + reconnectInitialDelayMs);
+            require(reconnectMaxDelayMs >= reconnectInitialDelayMs,
+                "reconnectMaxDelayMs must be at least reconnectInitialDelayMs: " + reconnectMaxDelayMs);
+            require(ackTimeoutMs > 0, "ackTimeoutMs must be positive: " + ackTimeoutMs);
+            require(syncPageLimit >= 0, "syncPageLimit must not be negative: " + syncPageLimit);
+            require(connectTimeoutMs > 0 && connectTimeoutMs <= Integer.MAX_VALUE,
+                "connectTimeoutMs must be 1.." + Integer.MAX_VALUE + ": " + connectTimeoutMs);
+            require(maxFrameLengthBytes > 0, "maxFrameLengthBytes must be positive: " + maxFrameLengthBytes);
+            require(clientVersion != null, "clientVersion must not be null");
+            return new XinClient(this);
+        }
+
+        private static void require(final boolean condition, final String message)
+        {
+            if (!condition)
+            {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}
