@@ -19,6 +19,8 @@ final class TestSwitch implements AutoCloseable
     private final Consumer<XinSwitch.Context> customizer;
     private final TokenIssuer issuer = new TokenIssuer(SECRET);
     private XinSwitch xin;
+    /** 0 at first; then the bound port, so clients find the restarted switch where they left it. */
+    private int port;
 
     TestSwitch(final Path dataDir)
     {
@@ -36,7 +38,7 @@ final class TestSwitch implements AutoCloseable
     {
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost("127.0.0.1")
-            .port(0)
+            .port(port)
             .dataDir(dataDir)
             .jwtSecret(SECRET)
             .fsyncPolicy(FsyncPolicy.NEVER)
@@ -51,6 +53,7 @@ final class TestSwitch implements AutoCloseable
     void start()
     {
         xin = XinSwitch.launch(context());
+        port = xin.port();
     }
 
     void restart()

@@ -1,0 +1,29 @@
+package io.xin.loadgen;
+
+import io.xin.core.daemon.ServerCommand;
+import io.xin.core.daemon.TokenCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./xin} command line: {@code server}, {@code token} and {@code demo}.
+ */
+@Command(name = "xin", mixinStandardHelpOptions = true, version = "xin 0.1.0",
+    description = "Xin: a durable message switch for mobile long connections.",
+    subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class })
+public final class XinCommand implements Runnable
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+
+    @Override
+    public void run()
+    {
+        spec.commandLine().usage(System.out);
+    }
+}

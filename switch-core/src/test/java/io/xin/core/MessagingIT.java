@@ -1,0 +1,331 @@
+package io.xin.core;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.xin.client.XinClient;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.GoAway;
+import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end over real sockets, a real RocksDB and the real client: delivery online and offline,
+ * idempotent sends, ordering, multi-device fan-out and cursors, kicks, and restart.
+ */
+@ExtendWith(LeakCheck.class)
+@Timeout(120)
+class MessagingIT
+{
+    private static final long ALICE = 1;
+    private static final long BOB = 2;
+    private static final long CAROL = 3;
+    private static final int WAIT_MS = 10_000;
+
+    @TempDir
+    Path dataDir;
+    private final List<XinClient> clients = new ArrayList<>();
+    private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private TestSwitch server;
+
+    @AfterEach
+    void tearDown()
+    {
+        clients.forEach(XinClient::close);
+        if (server != null)
+        {
+            server.close();
+        }
+        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void shouldPushMessageToOnlineRecipientAtOnce() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device alice = connect(ALICE, "phone");
+        final Device bob = connect(BOB, "phone");
+
+        final SendAck ack = alice.client.send(BOB, "m-1", text("hello bob")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, ack.getSeq(), "first message in alice's own inbox");
+        assertTrue(ack.getMsgId() > 0);
+        assertTrue(!ack.getDuplicate());
+
+        final Message message = bob.next();
+        assertEquals(1, message.getSeq());
+        assertEquals(ack.getMsgId(), message.getMsgId());
+        assertEquals(ALICE, message.getFromUserId());
+        assertEquals(BOB, message.getToUserId());
+        assertEquals("phone", message.getFromDeviceId());
+        assertEquals("m-1", message.getClientMsgId());
+        assertEquals("hello bob", message.getContent().getBody().toStringUtf8());
+    }
+
+    @Test
+    void shouldDeliverOfflineMessagesBySyncAfterReconnect() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device alice = connect(ALICE, "phone");
+        for (int i = 1; i <= 5; i++)
+        {
+            alice.client.send(CAROL, "offline-" + i, text("msg " + i)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+
+        final Device carol = connect(CAROL, "phone");
+        assertEquals(5, carol.loginOk.getHeadSeq());
+        for (int i = 1; i <= 5; i++)
+        {
+            final Message message = carol.next();
+            assertEquals(i, message.getSeq());
+            assertEquals("msg " + i, message.getContent().getBody().toStringUtf8());
+        }
+        carol.assertNothingMore();
+    }
+
+    @Test
+    void shouldStoreResendOnceAndReackWithOriginalIds() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device alice = connect(ALICE, "phone");
+        final Device bob = connect(BOB, "phone");
+
+        final SendAck first = alice.client.send(BOB, "same-id", text("once")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final SendAck second = alice.client.send(BOB, "same-id", text("once")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(second.getDuplicate());
+        assertEquals(first.getMsgId(), second.getMsgId());
+        assertEquals(first.getSeq(), second.getSeq());
+        assertEquals(first.getServerTimeMs(), second.getServerTimeMs());
+
+        assertEquals(1, bob.next().getSeq());
+        bob.assertNothingMore();
+
+        // Still recognised after a restart: the dedupe index is durable.
+        server.restart();
+        alice.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final SendAck third = alice.client.send(BOB, "same-id", text("once")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(third.getDuplicate());
+        assertEquals(first.getMsgId(), third.getMsgId());
+        final SendAck next = alice.client.send(BOB, "other-id", text("twice")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(first.getSeq() + 1, next.getSeq());
+    }
+
+    @Test
+    void shouldKeepPerPairOrderAcrossTenThousandMessagesFromSeveralSenders() throws Exception
+    {
+        final int senders = 4;
+        final int perSender = 2_500;
+        server = new TestSwitch(dataDir, ctx -> ctx.ringSize(16_384).maxInFlightSendsPerSession(perSender));
+        final Device bob = connect(BOB, "phone");
+        final List<Device> devices = new ArrayList<>();
+        for (int s = 0; s < senders; s++)
+        {
+            devices.add(connect(100 + s, "phone"));
+        }
+
+        final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+        for (int i = 0; i < perSender; i++)
+        {
+            for (int s = 0; s < senders; s++)
+            {
+                acks.add(devices.get(s).client.send(BOB, "o-" + i, text(Integer.toString(i))));
+            }
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+        final Map<Long, Integer> lastIndexBySender = new HashMap<>();
+        for (int n = 1; n <= senders * perSender; n++)
+        {
+            final Message message = bob.next();
+            assertEquals(n, message.getSeq(), "gapless inbox");
+            final int index = Integer.parseInt(message.getContent().getBody().toStringUtf8());
+            final Integer previous = lastIndexBySender.put(message.getFromUserId(), index);
+            assertEquals(previous == null ? 0 : previous + 1, index, "order from sender " + message.getFromUserId());
+        }
+        bob.assertNothingMore();
+    }
+
+    @Test
+    void shouldFanOutToEveryDeviceAndKeepACursorPerDevice() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device alicePhone = connect(ALICE, "phone");
+        final Device aliceTablet = connect(ALICE, "tablet");
+        final Device bobPhone = connect(BOB, "phone");
+        final Device bobLaptop = connect(BOB, "laptop", false);
+
+        final SendAck ack = alicePhone.client.send(BOB, "fan-1", text("to all of bob")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, bobPhone.next().getSeq());
+        assertEquals(1, bobLaptop.next().getSeq());
+        final Message copy = aliceTablet.next();
+        assertEquals(ack.getSeq(), copy.getSeq(), "the sender's other device gets the sender's copy");
+        assertEquals(ack.getMsgId(), copy.getMsgId());
+        alicePhone.assertNothingMore();
+
+        // The phone acknowledges automatically; the laptop never does.
+        awaitCursor(BOB, "phone", 1);
+        bobPhone.client.close();
+        bobLaptop.client.close();
+        assertEquals(1, connect(BOB, "phone").loginOk.getCursorSeq());
+        assertEquals(0, connect(BOB, "laptop", false).loginOk.getCursorSeq());
+    }
+
+    @Test
+    void shouldKickFirstConnectionOnDuplicateDeviceLogin() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device first = connect(BOB, "phone");
+        final Device second = connect(BOB, "phone");
+        assertTrue(first.kicked.await(WAIT_MS, TimeUnit.MILLISECONDS), "first connection kicked");
+        assertEquals(XinClient.State.KICKED, first.client.state());
+
+        final Device alice = connect(ALICE, "phone");
+        alice.client.send(BOB, "k-1", text("who gets this?")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, second.next().getSeq());
+        assertNull(first.messages.poll(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void shouldKeepEveryAckedMessageAcrossRestartAndContinueSeq() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final Device alice = connect(ALICE, "phone");
+        final int count = 200;
+        final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            acks.add(alice.client.send(CAROL, "r-" + i, text("r" + i)));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        final long lastMsgId = acks.get(count - 1).get().getMsgId();
+
+        server.restart();
+        assertTrue(alice.goAway.await(WAIT_MS, TimeUnit.MILLISECONDS), "clients are told to go away on stop");
+
+        final Device carol = connect(CAROL, "phone");
+        assertEquals(count, carol.loginOk.getHeadSeq());
+        for (int i = 0; i < count; i++)
+        {
+            final Message message = carol.next();
+            assertEquals(i + 1, message.getSeq());
+            assertEquals("r" + i, message.getContent().getBody().toStringUtf8());
+        }
+
+        alice.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final SendAck after = alice.client.send(CAROL, "after-restart", text("after")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(count + 1, after.getSeq(), "seq continues without gap or reuse");
+        assertTrue(after.getMsgId() > lastMsgId, "message ids are never reused");
+        assertEquals(count + 1, carol.next().getSeq());
+    }
+
+    private void awaitCursor(final long userId, final String deviceId, final long expected) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline)
+        {
+            if (server.xin().counters().cursorsAdvanced.sum() >= expected)
+            {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("cursor of " + userId + "/" + deviceId + " never reached " + expected);
+    }
+
+    private static Content text(final String text)
+    {
+        return Content.newBuilder()
+            .setType(ContentType.TEXT)
+            .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+            .build();
+    }
+
+    private Device connect(final long userId, final String deviceId) throws Exception
+    {
+        return connect(userId, deviceId, true);
+    }
+
+    private Device connect(final long userId, final String deviceId, final boolean autoAck) throws Exception
+    {
+        final Device device = new Device();
+        final String token = server.token(userId);
+        device.client = XinClient.builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .tokenSupplier(() -> server.token(userId))
+            .deviceId(deviceId)
+            .eventLoopGroup(clientGroup)
+            .autoAck(autoAck)
+            .reconnectInitialDelayMs(50)
+            .reconnectMaxDelayMs(500)
+            .listener(device)
+            .build();
+        assertNotNull(token);
+        clients.add(device.client);
+        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        return device;
+    }
+
+    private static final class Device implements XinClient.Listener
+    {
+        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+        final CountDownLatch kicked = new CountDownLatch(1);
+        final CountDownLatch goAway = new CountDownLatch(1);
+        XinClient client;
+        LoginOk loginOk;
+
+        @Override
+        public void onMessage(final Message message)
+        {
+            messages.add(message);
+        }
+
+        @Override
+        public void onKicked(final String reason)
+        {
+            kicked.countDown();
+        }
+
+        @Override
+        public void onGoAway(final GoAway goAway)
+        {
+            this.goAway.countDown();
+        }
+
+        Message next() throws InterruptedException
+        {
+            final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(message, "expected a message");
+            return message;
+        }
+
+        void assertNothingMore() throws InterruptedException
+        {
+            assertNull(messages.poll(200, TimeUnit.MILLISECONDS), "no further message expected");
+        }
+    }
+}
