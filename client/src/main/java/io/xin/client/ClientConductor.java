@@ -575,6 +575,22 @@ final class ClientConductor implements InboxSequencer.Output
             LOG.warn("xin client {}: listener.onSendAck threw", deviceId, ex);
         }
         send.future.complete(ack);
+        if (!ack.getDuplicate() && state == State.LOGGED_IN)
+        {
+            // The ack names this message's seq in our own inbox: when it is the next one, the
+            // inbox stays contiguous without a sync (otherwise every reply in a chat would
+            // look like a gap). A duplicate's copy was delivered, or will be synced, already.
+            inbox.onDeliver(Message.newBuilder()
+                .setSeq(ack.getSeq())
+                .setMsgId(ack.getMsgId())
+                .setFromUserId(userIdView)
+                .setToUserId(send.toUserId)
+                .setFromDeviceId(deviceId)
+                .setClientMsgId(send.clientMsgId)
+                .setServerTimeMs(ack.getServerTimeMs())
+                .setContent(send.content)
+                .build());
+        }
     }
 
     private void onSyncResult(final SyncResult result)

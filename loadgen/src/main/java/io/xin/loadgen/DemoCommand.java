@@ -11,6 +11,8 @@ import io.xin.protocol.pb.MediaRef;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.storage.FsyncPolicy;
+import ch.qos.logback.classic.Level;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,6 +49,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = "--keep-data", description = "Keep the temporary data dir instead of deleting it.")
     boolean keepData;
 
+    @Option(names = "--verbose", description = "Show the switch's and clients' log lines too.")
+    boolean verbose;
+
     private final PrintStream out = System.out;
     private final List<XinClient> clients = new ArrayList<>();
     private TokenIssuer issuer;
@@ -55,6 +60,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        if (!verbose)
+        {
+            // The account below tells the story; the switch's own lifecycle lines would interleave with it.
+            ((ch.qos.logback.classic.Logger)LoggerFactory.getLogger("io.xin")).setLevel(Level.WARN);
+        }
         final Path dataDir = Files.createTempDirectory("xin-demo-");
         final byte[] secretBytes = new byte[32];
         new SecureRandom().nextBytes(secretBytes);
@@ -142,8 +152,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             out.printf("%nWhat happened:%n");
             for (final Device device : List.of(alice, bobPhone, bobLaptop, carol))
             {
-                out.printf("    %-12s received %d message(s), last seq %d%n",
-                    device.name, device.received.size(), device.client.lastSeq());
+                out.printf("    %-12s inbox at seq %d: %d message(s) received, %d sent from this device%n",
+                    device.name, device.client.lastSeq(), device.received.size(), device.ownSent.size());
             }
             out.printf("    switch before the restart: %d messages stored%n", storedBefore);
             out.printf("    switch after the restart:  %s%n", xin.counters());
@@ -166,7 +176,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     private void step(final int number, final String format, final Object... args)
     {
-        out.printf("[%d] " + format + "%n", number, args);
+        out.printf("[%d] %s%n", number, String.format(format, args));
     }
 
     private static Content text(final String text)
@@ -225,6 +235,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         final String name;
         final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
         final List<Message> received = new ArrayList<>();
+        final List<Message> ownSent = new ArrayList<>();
         XinClient client;
 
         Device(final String name)
@@ -235,6 +246,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         @Override
         public void onMessage(final Message message)
         {
+            // This device's own sends enter its inbox too (seq from the ack); the story is about the others.
+            if (message.getFromDeviceId().equals(name) && message.getFromUserId() == client.userId())
+            {
+                ownSent.add(message);
+                return;
+            }
             inbox.add(message);
         }
 

@@ -84,6 +84,17 @@ class MessagingIT
         assertEquals("phone", message.getFromDeviceId());
         assertEquals("m-1", message.getClientMsgId());
         assertEquals("hello bob", message.getContent().getBody().toStringUtf8());
+
+        // Alice's inbox holds her own copy at seq 1 (told by the ack) and Bob's reply at seq 2,
+        // pushed: a conversation needs no sync.
+        bob.client.send(ALICE, "m-2", text("hello alice")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        final Message own = alice.next();
+        assertEquals(1, own.getSeq());
+        assertEquals("m-1", own.getClientMsgId());
+        final Message reply = alice.next();
+        assertEquals(2, reply.getSeq());
+        assertEquals(BOB, reply.getFromUserId());
+        assertEquals(0, server.xin().counters().syncsServed.sum(), "no sync was needed");
     }
 
     @Test
@@ -184,6 +195,7 @@ class MessagingIT
         final Message copy = aliceTablet.next();
         assertEquals(ack.getSeq(), copy.getSeq(), "the sender's other device gets the sender's copy");
         assertEquals(ack.getMsgId(), copy.getMsgId());
+        assertEquals(ack.getSeq(), alicePhone.next().getSeq(), "the sending device has its copy from the ack");
         alicePhone.assertNothingMore();
 
         // The phone acknowledges automatically; the laptop never does.

@@ -182,8 +182,9 @@ public final class Journal implements EventHandler<SwitchEvent>
         batchDedupe.put(key, event);
     }
 
-    private static void duplicateOf(final SwitchEvent event, final long msgId, final long senderSeq, final long timeMs)
+    private void duplicateOf(final SwitchEvent event, final long msgId, final long senderSeq, final long timeMs)
     {
+        counters.duplicateSends.increment();
         event.result = SwitchEvent.RESULT_DUPLICATE;
         event.msgId = msgId;
         event.senderSeq = senderSeq;
