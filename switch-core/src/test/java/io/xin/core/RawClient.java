@@ -32,7 +32,19 @@ final class RawClient implements AutoCloseable
 
     RawClient(final int port) throws IOException
     {
+        this(port, 0);
+    }
+
+    /**
+     * @param receiveBufferBytes socket receive buffer, 0 for the default; a small one makes a slow reader.
+     */
+    RawClient(final int port, final int receiveBufferBytes) throws IOException
+    {
         socket = new Socket();
+        if (receiveBufferBytes > 0)
+        {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(5_000);

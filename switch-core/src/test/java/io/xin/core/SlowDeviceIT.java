@@ -1,0 +1,114 @@
+package io.xin.core;
+
+import com.google.protobuf.ByteString;
+import io.xin.client.XinClient;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.SendAck;
+import io.xin.protocol.pb.Sync;
+import io.xin.protocol.pb.SyncResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A device that stops reading is not buffered without bound: its pushes are dropped once its
+ * channel is not writable, the sender is still acknowledged, and when the device drains it is
+ * told to sync, and the sync returns everything.
+ */
+@ExtendWith(LeakCheck.class)
+@Timeout(120)
+class SlowDeviceIT
+{
+    private static final int MESSAGES = 3_000;
+    private static final int BODY_BYTES = 2_048;
+
+    @Test
+    void shouldDropPushesToUnreadableDeviceAndTellItToSync(@TempDir final Path dataDir) throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx
+            .writeBufferWaterMarks(4 * 1024, 8 * 1024)
+            .ringSize(8192)
+            .maxInFlightSendsPerSession(MESSAGES));
+            RawClient bob = new RawClient(server.port(), 4096))
+        {
+            bob.send(RawClient.login(server.token(2), "phone"));
+            assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
+
+            try (XinClient alice = XinClient.builder().host("127.0.0.1").port(server.port())
+                .token(server.token(1)).deviceId("phone").build())
+            {
+                alice.connect().get(10, TimeUnit.SECONDS);
+                final ByteString body = ByteString.copyFrom(new byte[BODY_BYTES]);
+                final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+                for (int i = 0; i < MESSAGES; i++)
+                {
+                    acks.add(alice.send(2, "slow-" + i,
+                        Content.newBuilder().setType(ContentType.FILE).setBody(body).build()));
+                }
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            }
+            final long dropped = server.xin().counters().pushesDropped.sum();
+            assertTrue(dropped > 0, "pushes to a device that does not read must be dropped, not buffered");
+
+            // Bob reads again: what was written reaches him, and hints to sync up to the dropped seqs.
+            // Between them, pushes and hints cover the whole inbox.
+            long lastPushed = 0;
+            long hintedHead = 0;
+            int hints = 0;
+            while (true)
+            {
+                final Frame frame;
+                try
+                {
+                    frame = bob.read(1_000);
+                }
+                catch (final SocketTimeoutException ex)
+                {
+                    break;
+                }
+                switch (frame.getBodyCase())
+                {
+                    case DELIVER -> lastPushed = Math.max(lastPushed, frame.getDeliver().getMessage().getSeq());
+                    case SYNC_HINT ->
+                    {
+                        hints++;
+                        hintedHead = Math.max(hintedHead, frame.getSyncHint().getHeadSeq());
+                    }
+                    default -> throw new AssertionError("unexpected " + frame);
+                }
+            }
+            assertTrue(hints > 0, "a device whose pushes were dropped is told to sync");
+            assertEquals(MESSAGES, Math.max(lastPushed, hintedHead), "pushes and hints cover the inbox");
+
+            long synced = 0;
+            long afterSeq = 0;
+            while (afterSeq < MESSAGES)
+            {
+                bob.send(Frame.newBuilder().setSync(Sync.newBuilder().setRequestId(afterSeq + 1).setAfterSeq(afterSeq))
+                    .build());
+                final SyncResult page = bob.readUntil(Frame.BodyCase.SYNC_RESULT, 5_000).getSyncResult();
+                for (int i = 0; i < page.getMessagesCount(); i++)
+                {
+                    assertEquals(afterSeq + i + 1, page.getMessages(i).getSeq());
+                }
+                synced += page.getMessagesCount();
+                afterSeq = page.getLastSeq();
+                assertEquals(MESSAGES, page.getHeadSeq());
+            }
+            assertEquals(MESSAGES, synced, "everything is in the inbox");
+        }
+    }
+}
