@@ -123,6 +123,8 @@ final class ClientConductor implements InboxSequencer.Output
 
     private volatile long lastSeqView;
     private volatile long userIdView;
+    /** Sends issued before this wait behind a send refused as BUSY. Owned by the event loop. */
+    private long sendsPausedUntilMs;
     private volatile int pendingSendsView;
 
     ClientConductor(final XinClient.Builder builder, final EventLoop eventLoop)
@@ -239,7 +241,17 @@ final class ClientConductor implements InboxSequencer.Output
         pendingSendsView = pendingSends.size();
         if (state == State.LOGGED_IN)
         {
-            transmit(send, nowMs());
+            final long nowMs = nowMs();
+            if (nowMs < sendsPausedUntilMs)
+            {
+                send.retryAtMs = sendsPausedUntilMs;
+                send.waitingForRetry = true;
+                armTimer(send.retryAtMs);
+            }
+            else
+            {
+                transmit(send, nowMs);
+            }
         }
     }
 
@@ -644,7 +656,10 @@ final class ClientConductor implements InboxSequencer.Output
             {
                 if (isRetryable(code))
                 {
-                    send.retryAtMs = nowMs + retryDelayMs(error.getRetryAfterMs());
+                    // Hold every later send back too, so nothing overtakes the refused one.
+                    sendsPausedUntilMs = Math.max(sendsPausedUntilMs, nowMs + retryDelayMs(error.getRetryAfterMs()));
+                    send.retryAtMs = sendsPausedUntilMs;
+                    send.waitingForRetry = true;
                     armTimer(send.retryAtMs);
                 }
                 else
@@ -829,9 +844,23 @@ final class ClientConductor implements InboxSequencer.Output
         if (pendingSends.size() > 0)
         {
             long nextRetryAtMs = NEVER;
+            // Sends refused as BUSY (and those held behind them) go again together, in issue order,
+            // once the pause is over: none overtakes another.
+            final boolean paused = nowMs < sendsPausedUntilMs;
             for (final PendingSend send : pendingSends.toArray())
             {
-                if (send.retryAtMs <= nowMs)
+                if (send.waitingForRetry)
+                {
+                    if (!paused)
+                    {
+                        transmit(send, nowMs);
+                    }
+                    else
+                    {
+                        send.retryAtMs = sendsPausedUntilMs;
+                    }
+                }
+                else if (send.retryAtMs <= nowMs)
                 {
                     transmit(send, nowMs);
                 }
@@ -902,6 +931,7 @@ final class ClientConductor implements InboxSequencer.Output
 
     private void transmit(final PendingSend send, final long nowMs)
     {
+        send.waitingForRetry = false;
         final long requestId = nextRequestId();
         final Frame frame = Frame.newBuilder()
             .setSend(Send.newBuilder()

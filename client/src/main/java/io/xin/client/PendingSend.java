@@ -19,6 +19,11 @@ final class PendingSend
     long requestId;
     /** When to transmit again on the current connection, {@link PendingSends#NEVER} if not before a relogin. */
     long retryAtMs = PendingSends.NEVER;
+    /**
+     * Refused as BUSY, or held back behind such a send, and waiting for {@link #retryAtMs}: it must
+     * not overtake an earlier send that is waiting too.
+     */
+    boolean waitingForRetry;
     /** Transmissions so far, over every connection. */
     int transmissions;
 

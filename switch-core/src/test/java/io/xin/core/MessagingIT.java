@@ -148,9 +148,21 @@ class MessagingIT
     @Test
     void shouldKeepPerPairOrderAcrossTenThousandMessagesFromSeveralSenders() throws Exception
     {
-        final int senders = 4;
-        final int perSender = 2_500;
-        server = new TestSwitch(dataDir, ctx -> ctx.ringSize(16_384).maxInFlightSendsPerSession(perSender));
+        assertPerPairOrder(4, 2_500, 16_384, 2_500);
+    }
+
+    @Test
+    void shouldKeepPerPairOrderWhenSendsAreRefusedAsBusy() throws Exception
+    {
+        assertPerPairOrder(3, 1_000, 64, 16);
+        assertTrue(server.xin().counters().busyRejections.sum() > 0, "the limits must have refused sends");
+    }
+
+    private void assertPerPairOrder(final int senders, final int perSender, final int ringSize, final int maxInFlight)
+        throws Exception
+    {
+        server = new TestSwitch(dataDir, ctx -> ctx.ringSize(ringSize).maxInFlightSendsPerSession(maxInFlight)
+            .busyRetryAfterMs(20));
         final Device bob = connect(BOB, "phone");
         final List<Device> devices = new ArrayList<>();
         for (int s = 0; s < senders; s++)

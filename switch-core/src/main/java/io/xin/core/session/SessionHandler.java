@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 public final class SessionHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+    /** A client that never resends a refused send does not stay refused for ever. */
+    private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
 
     private enum State
     {
@@ -50,6 +52,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timeoutTask;
     private long lastReadNs;
+    /**
+     * After a BUSY, every other Send is refused until this one is sent again, so that no send
+     * overtakes a refused one; null when no send is refused.
+     */
+    private String refusedClientMsgId;
+    private long refusedSinceNs;
 
     public SessionHandler(final SessionContext shared)
     {
@@ -288,20 +296,45 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
             return;
         }
+        if (refusedClientMsgId != null)
+        {
+            if (refusedClientMsgId.equals(clientMsgId) || System.nanoTime() - refusedSinceNs > MAX_REFUSAL_NS)
+            {
+                refusedClientMsgId = null;
+            }
+            else
+            {
+                refuseBusy(requestId, clientMsgId, "an earlier send was refused as busy; resend in order");
+                return;
+            }
+        }
         if (session.inFlightSends().incrementAndGet() > settings.maxInFlightSendsPerSession())
         {
             session.inFlightSends().decrementAndGet();
-            shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, clientMsgId, "too many sends awaiting acknowledgement",
-                settings.busyRetryAfterMs()), ctx.voidPromise());
+            refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
             return;
         }
         if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
             session.inFlightSends().decrementAndGet();
-            shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, clientMsgId, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
+            refuseBusy(requestId, clientMsgId, "server busy");
         }
+    }
+
+    /**
+     * Refuses a send as BUSY, and every later send until this one comes again: sends already on the
+     * wire behind it are refused too, so when the client resends them in their original order the
+     * per-(sender, recipient) order holds.
+     */
+    private void refuseBusy(final long requestId, final String clientMsgId, final String reason)
+    {
+        shared.counters().busyRejections.increment();
+        if (refusedClientMsgId == null)
+        {
+            refusedClientMsgId = clientMsgId;
+            refusedSinceNs = System.nanoTime();
+        }
+        ctx.write(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
     }
 
     private void onSync(final Sync sync)
