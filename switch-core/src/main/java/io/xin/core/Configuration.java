@@ -3,8 +3,8 @@ package io.xin.core;
 import io.xin.protocol.ProtocolLimits;
 
 /**
- * Names and defaults of every switch setting. {@link XinSwitch.Context} starts from these; the
- * daemon's flags and {@code docs/operations.md} use the same names.
+ * Defaults of the switch's settings. {@link XinSwitch.Context} starts from these; the
+ * {@code server} command's flags use the same names.
  */
 public final class Configuration
 {

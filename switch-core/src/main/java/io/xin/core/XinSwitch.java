@@ -1,6 +1,6 @@
 package io.xin.core;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -46,18 +46,18 @@ import java.util.function.LongSupplier;
  * and the store. Build a {@link Context}, then {@link #launch(Context)}; {@link #close()} drains
  * and stops it.
  * <pre>{@code
- * try (XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
+ * XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
  *     .port(7700)
  *     .dataDir(Path.of("/var/lib/xin"))
- *     .jwtSecret("change-me-to-32-bytes-or-more-please")))
- * {
- *     xin.awaitTermination();
- * }
+ *     .jwtSecret("change-me-to-32-bytes-or-more-please"));
+ * Runtime.getRuntime().addShutdownHook(new Thread(xin::close));
+ * xin.awaitTermination();
  * }</pre>
  */
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
+    private static final long RING_PARK_NANOS = 50_000;
 
     private final Context ctx;
     private XinStore store;
@@ -86,7 +86,10 @@ public final class XinSwitch implements AutoCloseable
 
             disruptor = new Disruptor<>(
                 SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
-                new BlockingWaitStrategy());
+                // Spins briefly, then yields, then parks: the dispatcher waits on the journal's
+                // sequence through each write and fsync, and must not burn a core doing it.
+                new SleepingWaitStrategy(200, RING_PARK_NANOS));
+            disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
             channels = new DefaultChannelGroup("xin-sessions", GlobalEventExecutor.INSTANCE);
@@ -716,6 +719,9 @@ public final class XinSwitch implements AutoCloseable
                 final String algorithm = jwtPublicKey.getAlgorithm();
                 require("EC".equals(algorithm) || "EdDSA".equals(algorithm) || "Ed25519".equals(algorithm),
                     "jwtPublicKey must be an EC (ES256) or Ed25519 (EdDSA) key, not " + algorithm);
+                require(!(jwtPublicKey instanceof java.security.interfaces.ECPublicKey ec) ||
+                    ec.getParams().getCurve().getField().getFieldSize() == 256,
+                    "jwtPublicKey must be on the P-256 curve for ES256");
             }
             require(jwtClockSkewSeconds >= 0 && jwtClockSkewSeconds <= 600, "jwtClockSkewSeconds must be 0..600");
             require(heartbeatIntervalMs >= 1_000, "heartbeatIntervalMs must be at least 1000: " + heartbeatIntervalMs);

@@ -133,6 +133,12 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             {
                 device.pushDropped(seq);
                 counters.pushesDropped.increment();
+                if (channel.isWritable())
+                {
+                    // It drained between the check and the mark: its writability event may have
+                    // missed the mark, so let the event loop look again.
+                    channel.eventLoop().execute(() -> channel.pipeline().fireChannelWritabilityChanged());
+                }
                 continue;
             }
             if (deliver == null)

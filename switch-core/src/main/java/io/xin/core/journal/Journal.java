@@ -48,6 +48,10 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final LongHashSet dirtyHeads = new LongHashSet();
     /** Sends of the current batch that are new, in ring order. */
     private final List<SwitchEvent> batchSends = new ArrayList<>();
+    /** Resends answered from a send of the current batch: they share its fate if the write fails. */
+    private final List<SwitchEvent> batchDuplicates = new ArrayList<>();
+    /** Ring events in the current batch. */
+    private int batchEvents;
     /** Sends of the current batch by (sender, client_msg_id), so a resend within one batch is caught. */
     private final Map<DedupeKey, SwitchEvent> batchDedupe = new HashMap<>();
     private long lastMsgId;
@@ -73,19 +77,35 @@ public final class Journal implements EventHandler<SwitchEvent>
     @Override
     public void onEvent(final SwitchEvent event, final long sequence, final boolean endOfBatch)
     {
-        switch (event.type)
+        batchEvents++;
+        try
         {
-            case SwitchEvent.SEND -> onSend(event);
-            case SwitchEvent.LOGIN -> onLogin(event);
-            case SwitchEvent.ACK -> onAck(event);
-            default ->
+            switch (event.type)
             {
+                case SwitchEvent.SEND -> onSend(event);
+                case SwitchEvent.LOGIN -> onLogin(event);
+                case SwitchEvent.ACK -> onAck(event);
+                default ->
+                {
+                }
             }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A read of a head or dedupe record failed: storage is not trustworthy any more.
+            storageFailed("journal " + event, ex);
+            event.result = SwitchEvent.RESULT_FAILED;
         }
         if (endOfBatch)
         {
             flush();
         }
+    }
+
+    @Override
+    public void onShutdown()
+    {
+        batch.close();
     }
 
     private void onLogin(final SwitchEvent event)
@@ -95,6 +115,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             final long userId = event.session.userId();
             event.headSeq = head(userId);
             event.cursorSeq = store.readCursor(userId, event.session.deviceIdBytes());
+            event.session.storedCursorSeq(event.cursorSeq);
         }
         catch (final RuntimeException ex)
         {
@@ -111,9 +132,10 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         final long userId = event.session.userId();
         final long cursor = Math.min(event.upToSeq, head(userId));
-        if (cursor > 0)
+        if (cursor > event.session.storedCursorSeq())
         {
             batch.putCursor(userId, event.session.deviceIdBytes(), cursor);
+            event.session.storedCursorSeq(cursor);
             counters.cursorsAdvanced.increment();
         }
     }
@@ -131,6 +153,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         if (earlier != null)
         {
             duplicateOf(event, earlier.msgId, earlier.senderSeq, earlier.serverTimeMs);
+            batchDuplicates.add(event);
             return;
         }
         final DedupeRecord record;
@@ -231,7 +254,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 return;
             }
-            final int events = batch.count();
+            final int events = batchEvents;
             final long startNs = System.nanoTime();
             writer.write(batch);
             counters.journalWriteNanos.add(System.nanoTime() - startNs);
@@ -248,6 +271,10 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 batchSends.get(i).result = SwitchEvent.RESULT_FAILED;
             }
+            for (int i = 0, size = batchDuplicates.size(); i < size; i++)
+            {
+                batchDuplicates.get(i).result = SwitchEvent.RESULT_FAILED;
+            }
             // What is in memory is now ahead of the disk: forget it rather than reuse it.
             heads.clear();
             lastMsgId = lastWrittenMsgId;
@@ -257,7 +284,9 @@ public final class Journal implements EventHandler<SwitchEvent>
             batch.clear();
             dirtyHeads.clear();
             batchSends.clear();
+            batchDuplicates.clear();
             batchDedupe.clear();
+            batchEvents = 0;
         }
     }
 

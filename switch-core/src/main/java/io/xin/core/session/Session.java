@@ -30,6 +30,8 @@ public final class Session
     private final AtomicBoolean syncInFlight = new AtomicBoolean();
     /** Highest cursor this device acknowledged. Owned by the event loop. */
     private long cursorSeq;
+    /** The device's cursor as stored: a cursor only moves forward. Owned by the journal thread. */
+    private long storedCursorSeq;
     /** Whether the dispatcher wrote to this channel in the current batch. Owned by the dispatcher thread. */
     private boolean flushPending;
 
@@ -117,6 +119,18 @@ public final class Session
     void cursorSeq(final long cursorSeq)
     {
         this.cursorSeq = cursorSeq;
+    }
+
+    /** Journal thread. */
+    public long storedCursorSeq()
+    {
+        return storedCursorSeq;
+    }
+
+    /** Journal thread. */
+    public void storedCursorSeq(final long storedCursorSeq)
+    {
+        this.storedCursorSeq = storedCursorSeq;
     }
 
     /** Dispatcher thread. */

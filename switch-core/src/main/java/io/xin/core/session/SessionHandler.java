@@ -341,14 +341,18 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         final long requestId = sync.getRequestId();
         final int maxLimit = settings.maxSyncLimit();
-        final int limit = sync.getLimit() == 0 || sync.getLimit() > maxLimit ? maxLimit : sync.getLimit();
+        // uint32 and uint64 on the wire: values past Java's signed range are simply very large.
+        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
+            maxLimit : sync.getLimit();
+        final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
         if (!session.tryStartSync())
         {
+            shared.counters().busyRejections.increment();
             ctx.write(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
                 ctx.voidPromise());
             return;
         }
-        if (!shared.syncReader().submit(session, requestId, sync.getAfterSeq(), limit))
+        if (!shared.syncReader().submit(session, requestId, afterSeq, limit))
         {
             session.syncDone();
             shared.counters().busyRejections.increment();

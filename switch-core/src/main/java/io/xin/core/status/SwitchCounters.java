@@ -25,7 +25,7 @@ public final class SwitchCounters
     public final LongAdder cursorsAdvanced = new LongAdder();
     public final LongAdder idleClosed = new LongAdder();
     public final LongAdder loginTimeouts = new LongAdder();
-    /** Journal batches written, and the events they held: their ratio is the mean batch size. */
+    /** Journal batches written, and the ring events they held: their ratio is the mean batch size. */
     public final LongAdder journalBatches = new LongAdder();
     public final LongAdder journalBatchEvents = new LongAdder();
     public final AtomicLong journalMaxBatchEvents = new AtomicLong();

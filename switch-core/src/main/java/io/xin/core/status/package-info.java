@@ -1,4 +1,4 @@
 /**
- * Switch-wide status flags and counters, read by tests, logs and the admin endpoint.
+ * Switch-wide status flags and counters, read by tests and logs.
  */
 package io.xin.core.status;

@@ -77,26 +77,23 @@ public final class SyncReader implements AutoCloseable
     private void serve(final Session session, final long requestId, final long afterSeq, final int limit)
     {
         final Channel channel = session.channel();
+        Frame answer;
         try
         {
-            if (!channel.isActive())
-            {
-                return;
-            }
-            final Frame result = Frame.newBuilder().setSyncResult(page(session.userId(), requestId, afterSeq, limit))
-                .build();
-            channel.writeAndFlush(result, channel.voidPromise());
-            counters.syncsServed.increment();
+            answer = channel.isActive() ?
+                Frame.newBuilder().setSyncResult(page(session.userId(), requestId, afterSeq, limit)).build() : null;
         }
         catch (final RuntimeException | InvalidProtocolBufferException ex)
         {
             LOG.error("Sync failed for {}", session, ex);
-            channel.writeAndFlush(Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false),
-                channel.voidPromise());
+            answer = Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false);
         }
-        finally
+        // Done before the write: the device may ask for the next page as soon as it has this one.
+        session.syncDone();
+        if (answer != null)
         {
-            session.syncDone();
+            channel.writeAndFlush(answer, channel.voidPromise());
+            counters.syncsServed.increment();
         }
     }
 
