@@ -14,7 +14,6 @@ import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * End to end over real sockets, a real RocksDB and the real client: delivery online and offline,
  * idempotent sends, ordering, multi-device fan-out and cursors, kicks, and restart.
  */
-@ExtendWith(LeakCheck.class)
 @Timeout(120)
 class MessagingIT
 {

@@ -10,7 +10,6 @@ import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.SyncResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.SocketTimeoutException;
@@ -28,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * channel is not writable, the sender is still acknowledged, and when the device drains it is
  * told to sync, and the sync returns everything.
  */
-@ExtendWith(LeakCheck.class)
 @Timeout(120)
 class SlowDeviceIT
 {

@@ -6,7 +6,6 @@ import io.xin.storage.StorageException;
 import io.xin.storage.XinStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -21,7 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A failed journal write is fatal for acknowledging: the sender gets STORAGE_FAILURE, never an
  * ack, and nothing more is accepted.
  */
-@ExtendWith(LeakCheck.class)
 @Timeout(60)
 class StorageFailureIT
 {

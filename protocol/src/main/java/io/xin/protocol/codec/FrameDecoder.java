@@ -79,13 +79,13 @@ public final class FrameDecoder extends ByteToMessageDecoder
             {
                 return;
             }
-            if (prefixBytes == MAX_VARINT32_BYTES)
-            {
-                throw fail(in, new CorruptedFrameException("length prefix is not a valid varint32"));
-            }
             final byte b = in.getByte(readerIndex + prefixBytes);
             length |= (long)(b & 0x7F) << (7 * prefixBytes);
             prefixBytes++;
+            if (prefixBytes == MAX_VARINT32_BYTES && b < 0)
+            {
+                throw fail(in, new CorruptedFrameException("length prefix is not a valid varint32"));
+            }
             // A varint's value only grows with more bytes, and a set continuation bit means at
             // least 2^(7 * bytes so far): fail before buffering any of the body.
             final long atLeast = b < 0 ? Math.max(length, 1L << (7 * prefixBytes)) : length;

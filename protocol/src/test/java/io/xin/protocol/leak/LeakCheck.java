@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.protocol.leak;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Makes a ByteBuf leak fail the build. Installed before any test runs (a launcher session
  * listener, so it precedes the first buffer class), it records every leak Netty's detector
- * reports; as an extension it forces the detector to look after each test class and fails the
- * class if anything leaked.
+ * reports; as an extension, registered for every test class of every module that takes this
+ * module's test jar (extension auto-detection is on in the parent pom), it forces the detector to
+ * look after each test class and fails the class if anything leaked.
  */
 public final class LeakCheck implements LauncherSessionListener, AfterAllCallback
 {
