@@ -82,8 +82,46 @@ public final class ServerCommand implements Callable<Integer>
     @Option(names = "--transport", description = "auto | io_uring | epoll | nio (default: ${DEFAULT-VALUE}).")
     String transport = "auto";
 
-    @Option(names = "--drain-timeout-ms", description = "Longest graceful stop (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--drain-timeout-ms", description = "Longest wait for the ring to drain at a graceful stop " +
+        "(default: ${DEFAULT-VALUE}).")
     long drainTimeoutMs = Configuration.DEFAULT_DRAIN_TIMEOUT_MS;
+
+    @Option(names = "--jwt-clock-skew-seconds", description = "Tolerance on a token's exp and nbf " +
+        "(default: ${DEFAULT-VALUE}).")
+    long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
+
+    @Option(names = "--max-sync-result-bytes", description = "A Sync page stops before its messages pass this " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxSyncResultBytes = Configuration.DEFAULT_MAX_SYNC_RESULT_BYTES;
+
+    @Option(names = "--sync-threads", description = "Threads reading Sync pages (default: ${DEFAULT-VALUE}).")
+    int syncThreads = Configuration.DEFAULT_SYNC_THREADS;
+
+    @Option(names = "--sync-queue-capacity", description = "Sync requests queued before BUSY " +
+        "(default: ${DEFAULT-VALUE}).")
+    int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
+
+    @Option(names = "--busy-retry-after-ms", description = "retry_after_ms sent with BUSY (default: ${DEFAULT-VALUE}).")
+    int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
+
+    @Option(names = "--write-buffer-low-water-mark-bytes", description = "A slow device's channel is writable " +
+        "again below this (default: ${DEFAULT-VALUE}).")
+    int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
+
+    @Option(names = "--write-buffer-high-water-mark-bytes", description = "Pushes to a device are dropped while " +
+        "more than this waits to be written to it (default: ${DEFAULT-VALUE}).")
+    int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
+
+    @Option(names = "--go-away-max-reconnect-delay-ms", description = "GoAway tells each client to wait a random " +
+        "delay up to this (default: ${DEFAULT-VALUE}).")
+    int goAwayMaxReconnectDelayMs = Configuration.DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS;
+
+    @Option(names = "--block-cache-bytes", description = "RocksDB block cache (default: ${DEFAULT-VALUE}).")
+    long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
+
+    @Option(names = "--write-buffer-bytes", description = "RocksDB memtable size per column family " +
+        "(default: ${DEFAULT-VALUE}).")
+    long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
 
     @Override
     public Integer call() throws Exception
@@ -106,7 +144,16 @@ public final class ServerCommand implements Callable<Integer>
             .ringSize(ringSize)
             .ioThreads(ioThreads)
             .transport(transport)
-            .drainTimeoutMs(drainTimeoutMs);
+            .drainTimeoutMs(drainTimeoutMs)
+            .jwtClockSkewSeconds(jwtClockSkewSeconds)
+            .maxSyncResultBytes(maxSyncResultBytes)
+            .syncThreads(syncThreads)
+            .syncQueueCapacity(syncQueueCapacity)
+            .busyRetryAfterMs(busyRetryAfterMs)
+            .writeBufferWaterMarks(writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes)
+            .goAwayMaxReconnectDelayMs(goAwayMaxReconnectDelayMs)
+            .blockCacheBytes(blockCacheBytes)
+            .writeBufferBytes(writeBufferBytes);
         if (jwtPublicKey != null)
         {
             ctx.jwtPublicKey(PublicKeys.readPem(jwtPublicKey));
