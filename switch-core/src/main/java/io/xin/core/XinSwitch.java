@@ -150,7 +150,7 @@ public final class XinSwitch implements AutoCloseable
      */
     public int port()
     {
-        return ((InetSocketAddress)serverChannel.localAddress()).getPort();
+        return localAddress().getPort();
     }
 
     public InetSocketAddress localAddress()

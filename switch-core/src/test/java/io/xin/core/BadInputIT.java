@@ -48,10 +48,7 @@ class BadInputIT
             .idleTimeoutMs(BYSTANDER_IDLE_TIMEOUT_MS)
             .maxPreLoginFrameLengthBytes(MAX_PRE_LOGIN_FRAME)
             .maxFrameLengthBytes(MAX_FRAME));
-        final String token = server.token(9);
-        bystander = new RawClient(server.port());
-        bystander.send(RawClient.login(token, "bystander"));
-        assertEquals(Frame.BodyCase.LOGIN_OK, bystander.read().getBodyCase());
+        bystander = RawClient.loggedIn(server.port(), server.token(9), "bystander");
     }
 
     @AfterAll
@@ -122,11 +119,8 @@ class BadInputIT
     @Test
     void shouldRejectFrameLongerThanMaxFrameLengthAfterLogin() throws IOException
     {
-        final String token = server.token(6);
-        try (RawClient client = new RawClient(server.port()))
+        try (RawClient client = RawClient.loggedIn(server.port(), server.token(6), "phone"))
         {
-            client.send(RawClient.login(token, "phone"));
-            assertEquals(Frame.BodyCase.LOGIN_OK, client.read().getBodyCase());
             client.send(RawClient.text(2, 7, "big", "x".repeat(MAX_FRAME)));
             assertFatalError(client, ErrorCode.FRAME_TOO_LARGE);
         }
@@ -160,11 +154,8 @@ class BadInputIT
     @Test
     void shouldRejectUnknownFrameTypeAfterLogin() throws IOException
     {
-        final String token = server.token(8);
-        try (RawClient client = new RawClient(server.port()))
+        try (RawClient client = RawClient.loggedIn(server.port(), server.token(8), "phone"))
         {
-            client.send(RawClient.login(token, "phone"));
-            assertEquals(Frame.BodyCase.LOGIN_OK, client.read().getBodyCase());
             client.sendRaw(new byte[]{ 0 });
             assertFatalError(client, ErrorCode.UNKNOWN_FRAME);
         }
@@ -226,11 +217,8 @@ class BadInputIT
                 assertEquals(ErrorCode.IDLE_TIMEOUT, frame.getError().getCode());
                 assertTrue(client.closedWithin(2_000));
             }
-            final String otherToken = quick.token(11);
-            try (RawClient client = new RawClient(quick.port()))
+            try (RawClient client = RawClient.loggedIn(quick.port(), quick.token(11), "phone"))
             {
-                client.send(RawClient.login(otherToken, "phone"));
-                assertEquals(Frame.BodyCase.LOGIN_OK, client.read().getBodyCase());
                 for (int i = 0; i < 6; i++)
                 {
                     client.send(Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(i)).build());
@@ -245,11 +233,8 @@ class BadInputIT
     @Test
     void shouldAnswerBadRequestWithoutClosing() throws IOException
     {
-        final String token = server.token(12);
-        try (RawClient client = new RawClient(server.port()))
+        try (RawClient client = RawClient.loggedIn(server.port(), server.token(12), "phone"))
         {
-            client.send(RawClient.login(token, "phone"));
-            assertEquals(Frame.BodyCase.LOGIN_OK, client.read().getBodyCase());
             client.send(RawClient.text(3, 0, "to-nobody", "hi"));
             final Frame frame = client.read();
             assertEquals(ErrorCode.BAD_REQUEST, frame.getError().getCode());

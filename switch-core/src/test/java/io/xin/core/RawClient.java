@@ -52,6 +52,25 @@ final class RawClient implements AutoCloseable
         out = socket.getOutputStream();
     }
 
+    /**
+     * Connects and logs in; the token is made before connecting so its cost does not count
+     * against the login timeout.
+     *
+     * @throws IOException when the switch answers anything but LoginOk.
+     */
+    static RawClient loggedIn(final int port, final String token, final String deviceId) throws IOException
+    {
+        final RawClient client = new RawClient(port);
+        client.send(login(token, deviceId));
+        final Frame answer = client.read();
+        if (answer.getBodyCase() != Frame.BodyCase.LOGIN_OK)
+        {
+            client.close();
+            throw new IOException("login refused: " + answer);
+        }
+        return client;
+    }
+
     static Frame login(final String token, final String deviceId)
     {
         return Frame.newBuilder()

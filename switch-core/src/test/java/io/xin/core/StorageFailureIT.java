@@ -37,14 +37,9 @@ class StorageFailureIT
             store.write(batch);
         })))
         {
-            final String aliceToken = server.token(1);
-            final String bobToken = server.token(2);
-            try (RawClient alice = new RawClient(server.port()); RawClient bob = new RawClient(server.port()))
+            try (RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone");
+                RawClient bob = RawClient.loggedIn(server.port(), server.token(2), "phone"))
             {
-                alice.send(RawClient.login(aliceToken, "phone"));
-                assertEquals(Frame.BodyCase.LOGIN_OK, alice.read().getBodyCase());
-                bob.send(RawClient.login(bobToken, "phone"));
-                assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
 
                 alice.send(RawClient.text(1, 2, "before", "stored"));
                 assertEquals("before", alice.readUntil(Frame.BodyCase.SEND_ACK, 5_000).getSendAck().getClientMsgId());

@@ -64,12 +64,6 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         }
     }
 
-    /** Number of online devices, for tests and status. Dispatcher thread only. */
-    int onlineUsers()
-    {
-        return online.size();
-    }
-
     private void onLogin(final SwitchEvent event)
     {
         final Session session = event.session();

@@ -7,8 +7,6 @@ import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Send;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * A slot of the ring: one command from a session, and what the journal made of it for the
  * dispatcher. Preallocated and reused; the translators capture nothing.
@@ -166,7 +164,6 @@ public final class SwitchEvent
     public String toString()
     {
         return "SwitchEvent{type=" + type + ", session=" + session + ", requestId=" + requestId + ", to=" + toUserId +
-            ", clientMsgId=" + new String(clientMsgIdBytes == null ? new byte[0] : clientMsgIdBytes,
-            StandardCharsets.UTF_8) + ", result=" + result + '}';
+            ", clientMsgId=" + clientMsgId + ", result=" + result + '}';
     }
 }
