@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
@@ -427,7 +428,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             session.inFlightSends().decrementAndGet();
             refuseBusy(requestId, clientMsgId, "server busy");
+            return;
         }
+        KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
     }
 
     /**
