@@ -159,7 +159,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         switch (state)
         {
             case AWAITING_LOGIN -> onFrameBeforeLogin(frame);
-            case LOGGED_IN -> onFrame(frame);
+            case LOGGED_IN ->
+            {
+                onFrame(frame);
+                if (!readPaused && state == State.LOGGED_IN && mustPauseReading())
+                {
+                    pauseReading();
+                }
+            }
             default ->
             {
             }
@@ -170,16 +177,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
         ctx.flush();
-        if (session != null && !readPaused && state == State.LOGGED_IN && mustPauseReading())
-        {
-            // Push-back: stop taking requests this session cannot be answered for (its answers
-            // would pile up unread, its sends would only be refused as BUSY), so TCP slows the
-            // client down and nothing grows in this process.
-            readPaused = true;
-            ctx.channel().config().setAutoRead(false);
-            shared.counters().readsPaused.increment();
-            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
-        }
+    }
+
+    /**
+     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
+     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
+     * client down and nothing grows in this process.
+     */
+    private void pauseReading()
+    {
+        readPaused = true;
+        ctx.channel().config().setAutoRead(false);
+        ((FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER)).pause();
+        shared.counters().readsPaused.increment();
+        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -206,6 +217,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         readPaused = false;
         ctx.channel().config().setAutoRead(true);
+        final ChannelHandlerContext decoderCtx = ctx.pipeline().context(XinChannelInitializer.FRAME_DECODER);
+        try
+        {
+            ((FrameDecoder)decoderCtx.handler()).resume(decoderCtx);
+        }
+        catch (final Exception ex)
+        {
+            decoderCtx.fireExceptionCaught(ex);
+        }
     }
 
     @Override
@@ -346,8 +366,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> ctx.write(Frames.pong(frame.getPing().getRequestId(), settings.clock().getAsLong()),
-                ctx.voidPromise());
+            case PING -> onPing(frame.getPing().getRequestId());
             case SYNC -> onSync(frame.getSync());
             case ACK -> onAck(frame.getAck().getUpToSeq());
             case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
@@ -476,6 +495,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
 
+    private void onPing(final long requestId)
+    {
+        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
+        // would only pile up in its outbound buffer until reading pauses.
+        if (ctx.channel().isWritable())
+        {
+            ctx.write(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
+        }
+    }
+
     private void onSync(final Sync sync)
     {
         final long requestId = sync.getRequestId();
@@ -484,6 +513,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
         final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        if (!ctx.channel().isWritable())
+        {
+            // A page is never dropped: while the last answers are unread, take no new page on (a
+            // peer asking and never reading would otherwise queue a page per tiny request).
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
+                ctx.voidPromise());
+            return;
+        }
         if (!session.tryStartSync())
         {
             shared.counters().busyRejections.increment();
