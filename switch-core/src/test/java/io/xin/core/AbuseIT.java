@@ -342,10 +342,12 @@ class AbuseIT
             final int attempts = 6 * perSecond;
             int refused = 0;
             final List<RawClient> clients = new ArrayList<>();
+            final long startNs = System.nanoTime();
             for (int i = 0; i < attempts; i++)
             {
                 clients.add(new RawClient(server.port()));
             }
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
             heap.during();
             for (final RawClient client : clients)
             {
@@ -361,8 +363,10 @@ class AbuseIT
                 }
                 client.close();
             }
-            // A burst of twice the rate is admitted, plus what refilled meanwhile.
-            assertTrue(refused >= attempts - 2 * perSecond - perSecond, "refused " + refused + " of " + attempts);
+            // A burst of twice the rate is admitted, plus what refilled while connecting (the accept
+            // loop admits a little after the connect returns: one more second of refill at most).
+            final int mostAdmitted = 2 * perSecond + (int)Math.ceil(perSecond * (seconds + 1));
+            assertTrue(refused >= attempts - mostAdmitted, "refused " + refused + " of " + attempts + " in " + seconds + " s");
             assertTrue(refused <= attempts - 2 * perSecond, "refused " + refused + " of " + attempts);
             heap.after("attempts=" + attempts + " refused=" + refused);
         }
