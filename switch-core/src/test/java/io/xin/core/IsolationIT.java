@@ -72,8 +72,12 @@ class IsolationIT
             {
                 mallory.send(Frame.newBuilder().setSync(Sync.newBuilder().setRequestId(9).setAfterSeq(afterSeq)).build());
                 final SyncResult page = mallory.readUntil(Frame.BodyCase.SYNC_RESULT, 5_000).getSyncResult();
-                assertEquals(0, page.getMessagesCount(), "after_seq " + afterSeq + ": " + page);
-                assertEquals(0, page.getHeadSeq(), "Mallory's own inbox is empty");
+                for (final Message message : page.getMessagesList())
+                {
+                    assertTrue(message.getFromUserId() == MALLORY || message.getToUserId() == MALLORY,
+                        "after_seq " + afterSeq + " returned someone else's message: " + message);
+                    assertFalse(message.getContent().getBody().toStringUtf8().contains("for bob only"));
+                }
             }
         }
     }
@@ -90,13 +94,14 @@ class IsolationIT
         {
             bob.send(RawClient.login(server.token(BOB), "phone"));
             final LoginOk ok = bob.read().getLoginOk();
-            assertEquals(5, ok.getHeadSeq());
+            assertTrue(ok.getHeadSeq() >= 5);
             assertEquals(0, ok.getCursorSeq(), "Bob's cursor did not move");
         }
         try (RawClient mallory = new RawClient(server.port()))
         {
             mallory.send(RawClient.login(server.token(MALLORY), "phone"));
-            assertEquals(0, mallory.read().getLoginOk().getCursorSeq(), "clamped to her own empty inbox");
+            final LoginOk ok = mallory.read().getLoginOk();
+            assertEquals(ok.getHeadSeq(), ok.getCursorSeq(), "clamped to her own inbox's head, not Bob's");
         }
     }
 
