@@ -123,9 +123,23 @@ final class RelayHandler extends SimpleChannelInboundHandler<Frame>
             return;
         }
         directory.relayed.increment();
+        // The recipient's seq is assigned on its own event loop, so its Delivers go out in seq order.
+        final long fromUserId = user.id;
+        if (channel.eventLoop().inEventLoop())
+        {
+            deliver(channel, recipient, fromUserId, send);
+        }
+        else
+        {
+            channel.eventLoop().execute(() -> deliver(channel, recipient, fromUserId, send));
+        }
+    }
+
+    private static void deliver(final Channel channel, final User recipient, final long fromUserId, final Send send)
+    {
         channel.writeAndFlush(Frame.newBuilder().setDeliver(Deliver.newBuilder().setMessage(Message.newBuilder()
             .setSeq(recipient.seq.incrementAndGet())
-            .setFromUserId(user.id)
+            .setFromUserId(fromUserId)
             .setToUserId(recipient.id)
             .setClientMsgId(send.getClientMsgId())
             .setContent(send.getContent())))
