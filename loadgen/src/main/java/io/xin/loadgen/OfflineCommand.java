@@ -126,6 +126,7 @@ final class OfflineCommand extends ScenarioCommand
         final long syncNs = System.nanoTime() - syncStartNs;
         Thread.sleep(100);
         fleet.sink(Fleet.Sink.NONE);
+        measurements.close();
 
         final Ledger.Tally tally = ledger.tally();
         summary.put("senders", senders)

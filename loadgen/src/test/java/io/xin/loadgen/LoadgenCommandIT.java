@@ -45,6 +45,7 @@ class LoadgenCommandIT
         assertEquals(500, json.get("sent").asLong(), "200/s for 2.5 s");
         assertEquals(0, json.get("lost").asLong());
         assertEquals(0, json.get("duplicates").asLong());
+        assertEquals(400, json.get("deliver_latency_us").get("count").asLong(), "every measured message, none of the warm-up");
         assertEquals(json.get("acked").asLong(), json.get("delivered").asLong());
         assertTrue(Files.readString(dir.resolve("report/report.html")).contains("<svg"));
         assertTrue(Files.size(dir.resolve("report/latency.hlog")) > 0);

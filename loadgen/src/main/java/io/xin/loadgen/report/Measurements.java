@@ -43,6 +43,7 @@ public final class Measurements implements AutoCloseable
     private final boolean console;
     private final Thread sampler;
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private long lastSampleNs;
     private long lastSent;
     private long lastAcked;
@@ -99,11 +100,15 @@ public final class Measurements implements AutoCloseable
     }
 
     /**
-     * Stop sampling after a last sample.
+     * Stop sampling after a last sample, so that the totals hold every recording. Idempotent.
      */
     @Override
     public void close()
     {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
         running = false;
         sampler.interrupt();
         try

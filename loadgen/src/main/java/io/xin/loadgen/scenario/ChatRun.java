@@ -130,6 +130,7 @@ public final class ChatRun implements Fleet.Sink
         // A last moment for deliveries racing the check, then count with the event loops quiet.
         Thread.sleep(DRAIN_POLL_MS);
         fleet.sink(Fleet.Sink.NONE);
+        measurements.close();
 
         final Outcome outcome = new Outcome();
         outcome.tally = ledger.tally();
