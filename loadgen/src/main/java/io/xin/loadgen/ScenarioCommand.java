@@ -75,6 +75,14 @@ abstract class ScenarioCommand implements Callable<Integer>
                 {
                     measurements.close();
                 }
+                if (process.embedded() != null)
+                {
+                    final io.xin.core.status.SwitchCounters counters = process.embedded().counters();
+                    summary.put("switch_counters", counters.toString());
+                    final long batches = Math.max(1, counters.journalBatches.sum());
+                    summary.put("journal_events_per_batch", counters.journalBatchEvents.sum() / (double)batches);
+                    summary.put("journal_write_us_per_batch", counters.journalWriteNanos.sum() / 1e3 / batches);
+                }
                 options.report(scenario, summary, measurements, out);
                 if (exit == EXIT_BROKEN_PROMISE)
                 {
