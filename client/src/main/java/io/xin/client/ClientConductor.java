@@ -153,7 +153,7 @@ final class ClientConductor implements InboxSequencer.Output
             .channel(NioSocketChannel.class)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)connectTimeoutMs)
             .option(ChannelOption.TCP_NODELAY, Boolean.TRUE)
-            .handler(new ClientChannelInitializer(this, builder.maxFrameLengthBytes));
+            .handler(new ClientChannelInitializer(this, builder.maxFrameLengthBytes, builder.sslContext, host, port));
     }
 
     State state()

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.Content;
@@ -477,6 +478,7 @@ public final class XinClient implements AutoCloseable
         int syncPageLimit = 0;
         long connectTimeoutMs = 10_000;
         int maxFrameLengthBytes = ProtocolLimits.DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES;
+        SslContext sslContext;
         String clientVersion = "xin-java/0.1";
 
         private Builder()
@@ -649,6 +651,24 @@ public final class XinClient implements AutoCloseable
         public Builder maxFrameLengthBytes(final int maxFrameLengthBytes)
         {
             this.maxFrameLengthBytes = maxFrameLengthBytes;
+            return this;
+        }
+
+        /**
+         * Connect through TLS. The context decides what is trusted, e.g.
+         * {@code SslContextBuilder.forClient().trustManager(caCertificateFile).build()}; the host given to
+         * {@link #host(String)} is checked against the server's certificate.
+         *
+         * @param sslContext a client context, or null for plain TCP (the default).
+         * @return this.
+         */
+        public Builder sslContext(final SslContext sslContext)
+        {
+            if (sslContext != null && !sslContext.isClient())
+            {
+                throw new IllegalArgumentException("sslContext must be a client context");
+            }
+            this.sslContext = sslContext;
             return this;
         }
 
