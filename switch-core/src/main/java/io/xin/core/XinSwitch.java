@@ -137,8 +137,10 @@ public final class XinSwitch implements AutoCloseable
             }
             if (tls != null && ctx.tlsReloadIntervalMs() > 0)
             {
-                tlsReloader = new AgentRunner(new SleepingMillisIdleStrategy(ctx.tlsReloadIntervalMs()),
-                    ex -> LOG.warn("TLS certificate reloader failed", ex), null, new CertificateReloader(tls));
+                tlsReloader = new AgentRunner(
+                    new SleepingMillisIdleStrategy(Math.min(ctx.tlsReloadIntervalMs(), CertificateReloader.IDLE_SLEEP_MS)),
+                    ex -> LOG.warn("TLS certificate reloader failed", ex), null,
+                    new CertificateReloader(tls, ctx.tlsReloadIntervalMs()));
                 AgentRunner.startOnThread(tlsReloader, threadFactory("xin-tls-reload"));
             }
         }
@@ -881,7 +883,7 @@ public final class XinSwitch implements AutoCloseable
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
-                "write buffer water marks must be 0 < low <= high");
+                "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
             require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
             require(ioThreads >= 0, "ioThreads must not be negative");
