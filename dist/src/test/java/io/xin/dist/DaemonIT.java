@@ -11,9 +11,13 @@ import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.Message;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,22 +56,50 @@ final class DaemonIT
     @TempDir
     Path dir;
 
-    @Test
-    void shouldServeTlsAndProxyClientsAndDrainOnSigtermWithoutLosingAnAckedMessage() throws Exception
+    @TempDir
+    static Path installDir;
+    static Path home;
+
+    private Path caFile;
+    private Path certFile;
+    private Path keyFile;
+    private int port;
+    private int proxyPort;
+    private int adminPort;
+    private final Map<String, String> env = Map.of("XIN_JWT_SECRET", Daemon.SECRET);
+    private SslContext trustTheCertificate;
+
+    @BeforeAll
+    static void unpack() throws Exception
     {
-        final Path home = Daemon.unpack(Files.createDirectory(dir.resolve("install")));
+        home = Daemon.unpack(installDir);
+    }
+
+    @BeforeEach
+    void certificateAndPorts() throws Exception
+    {
         final X509Bundle authority = new CertificateBuilder()
             .subject("CN=Xin test CA").ecp256().setIsCertificateAuthority(true).buildSelfSigned();
         final X509Bundle certificate = new CertificateBuilder()
             .subject("CN=localhost").addSanIpAddress("127.0.0.1").ecp256().addExtendedKeyUsageServerAuth()
             .buildIssuedBy(authority);
-        final Path caFile = Files.writeString(dir.resolve("ca.pem"), authority.getCertificatePEM());
-        final Path certFile = Files.writeString(dir.resolve("cert.pem"), certificate.getCertificatePEM());
-        final Path keyFile = Files.writeString(dir.resolve("key.pem"), certificate.getPrivateKeyPEM());
-        final int port = Daemon.freePort();
-        final int proxyPort = Daemon.freePort();
-        final int adminPort = Daemon.freePort();
-        final Path config = Files.writeString(dir.resolve("xin.properties"), String.join("\n",
+        caFile = Files.writeString(dir.resolve("ca.pem"), authority.getCertificatePEM());
+        certFile = Files.writeString(dir.resolve("cert.pem"), certificate.getCertificatePEM());
+        keyFile = Files.writeString(dir.resolve("key.pem"), certificate.getPrivateKeyPEM());
+        port = Daemon.freePort();
+        proxyPort = Daemon.freePort();
+        adminPort = Daemon.freePort();
+        trustTheCertificate = SslContextBuilder.forClient().trustManager(caFile.toFile()).build();
+    }
+
+    private Path config(final long shutdownDeadlineMs) throws Exception
+    {
+        return config(shutdownDeadlineMs, 0);
+    }
+
+    private Path config(final long shutdownDeadlineMs, final long drainNoticeMs) throws Exception
+    {
+        return Files.writeString(dir.resolve("xin.properties"), String.join("\n",
             "host = 127.0.0.1",
             "port = " + port,
             "proxy-port = " + proxyPort,
@@ -83,10 +115,15 @@ final class DaemonIT
             "write-buffer-bytes = 4194304",
             "go-away-max-reconnect-delay-ms = 1000",
             "drain-timeout-ms = 5000",
-            "shutdown-deadline-ms = " + SHUTDOWN_DEADLINE_MS,
+            "shutdown-deadline-ms = " + shutdownDeadlineMs,
+            "drain-notice-ms = " + drainNoticeMs,
             ""));
-        final Map<String, String> env = Map.of("XIN_JWT_SECRET", Daemon.SECRET);
-        final SslContext trustTheCertificate = SslContextBuilder.forClient().trustManager(caFile.toFile()).build();
+    }
+
+    @Test
+    void shouldServeTlsAndProxyClientsAndDrainOnSigtermWithoutLosingAnAckedMessage() throws Exception
+    {
+        final Path config = config(SHUTDOWN_DEADLINE_MS);
 
         final Set<String> ackedToBob = ConcurrentHashMap.newKeySet();
         final Set<String> ackedToAlice = ConcurrentHashMap.newKeySet();
@@ -152,8 +189,55 @@ final class DaemonIT
             }
         }
 
+        assertEveryAckedMessageStoredAfterRestart(ackedToBob, ackedToAlice);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "second SIGTERM", "shutdown deadline" })
+    void shouldForceTheExitWithoutLosingAnAckedMessage(final String forcedBy) throws Exception
+    {
+        final boolean byDeadline = forcedBy.equals("shutdown deadline");
+        // A second SIGTERM comes while the drain notice keeps the first drain going.
+        final Path config = byDeadline ? config(1) : config(SHUTDOWN_DEADLINE_MS, 5_000);
+        final Set<String> ackedToBob = ConcurrentHashMap.newKeySet();
+        final Set<String> ackedToAlice = ConcurrentHashMap.newKeySet();
+        try (Daemon daemon = Daemon.start(home, dir.resolve("first.log"), env, "--config", config.toString());
+            XinClient alice = client(ALICE, "alice-phone", port, trustTheCertificate, new Recorder());
+            XinClient bob = client(BOB, "bob-phone", port, trustTheCertificate, new Recorder()))
+        {
+            daemon.awaitReady(adminPort, 60_000);
+            alice.connect().get(10, TimeUnit.SECONDS);
+            bob.connect().get(10, TimeUnit.SECONDS);
+            final AtomicBoolean stop = new AtomicBoolean();
+            final Thread aliceSends = sender(alice, BOB, ackedToBob, stop);
+            final Thread bobSends = sender(bob, ALICE, ackedToAlice, stop);
+            awaitAtLeast(() -> Math.min(ackedToBob.size(), ackedToAlice.size()), 200, 30_000);
+
+            daemon.terminate();
+            if (!byDeadline)
+            {
+                awaitLog(daemon, "SIGTERM received: draining");
+                assertEquals(503, Daemon.get(adminPort, "/readyz").statusCode(), "not ready during the notice");
+                daemon.terminate();
+            }
+            final int exitCode = daemon.awaitExit(10_000);
+            stop.set(true);
+            aliceSends.join(10_000);
+            bobSends.join(10_000);
+
+            assertEquals(3, exitCode, "forced exit status:\n" + daemon.log());
+            assertTrue(daemon.log().contains(byDeadline ? "shutdown deadline of 1 ms" : "SIGTERM received again"),
+                daemon.log());
+        }
+        assertEveryAckedMessageStoredAfterRestart(ackedToBob, ackedToAlice);
+    }
+
+    private void assertEveryAckedMessageStoredAfterRestart(
+        final Set<String> ackedToBob, final Set<String> ackedToAlice) throws Exception
+    {
         // Same data, plain restart: every message that was acknowledged is in its recipient's inbox.
-        try (Daemon daemon = Daemon.start(home, dir.resolve("second.log"), env, "--config", config.toString()))
+        try (Daemon daemon = Daemon.start(home, dir.resolve("second.log"), env, "--config",
+            config(SHUTDOWN_DEADLINE_MS).toString()))
         {
             daemon.awaitReady(adminPort, 60_000);
             final Recorder aliceInbox = new Recorder();

@@ -42,6 +42,8 @@ public final class Configuration
     public static final int DEFAULT_ADMIN_PORT = 7701;
     /** The whole stop (drain, close) must finish by then or the process exits anyway. */
     public static final long DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
+    /** Readiness fails this long before a drain refuses logins; 0 by default, set it behind a balancer. */
+    public static final long DEFAULT_DRAIN_NOTICE_MS = 0;
 
     private Configuration()
     {

@@ -5,6 +5,7 @@ import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -80,6 +81,7 @@ public final class XinSwitch implements AutoCloseable
     private AgentRunner tlsReloader;
     private final Object closeLock = new Object();
     private volatile boolean closed;
+    private volatile boolean drainAnnounced;
 
     // Fields are assigned once in the constructor; not final only so a failed start can close
     // whatever it opened.
@@ -208,7 +210,21 @@ public final class XinSwitch implements AutoCloseable
      */
     public boolean isReady()
     {
-        return status.isReady() && !closed;
+        return status.isReady() && !closed && !drainAnnounced;
+    }
+
+    /**
+     * Stops being ready ({@link #isReady()} false, so {@code /readyz} fails) while still serving every
+     * session and login: the first step of a drain, so that load balancers stop sending new connections
+     * before {@link #close()} refuses them. Idempotent.
+     */
+    public void announceDrain()
+    {
+        if (!drainAnnounced)
+        {
+            drainAnnounced = true;
+            LOG.info("Xin switch leaving service: not ready any more, still serving");
+        }
     }
 
     /** Ring slots holding events not yet handled by the dispatcher; safe from any thread. */
@@ -284,6 +300,9 @@ public final class XinSwitch implements AutoCloseable
                     ctx.drainTimeoutMs());
                 disruptor.halt();
             }
+            // An empty write completes once everything queued before it (the GoAway, the acks the drain
+            // produced) is on the wire; closing at once would discard what a slow reader has not taken yet.
+            channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(ctx.drainTimeoutMs());
             channels.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             shutdownQuietly();
             closed = true;

@@ -30,7 +30,7 @@ import java.util.List;
  * Answers the admin endpoints on the admin event loop:
  * <pre>
  *   GET  /healthz                          200 while the process runs
- *   GET  /readyz                           200 ready | 503 draining, storage failed or stopped
+ *   GET  /readyz                           200 ready | 503 draining (or stopped) or storage failed
  *   GET  /metrics                          Prometheus text format
  *   GET  /loglevel?logger=NAME             the logger's level
  *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT)
@@ -87,8 +87,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         {
             return text(HttpResponseStatus.OK, "ready\n");
         }
-        final String why = xin.status().isStorageFailed() ? "storage failed" :
-            xin.status().isDraining() ? "draining" : "stopped";
+        final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
         return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
     }
 

@@ -50,6 +50,9 @@ public final class ServerCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
+    /** Set by the first of the signal handler and the shutdown hook to drain; the other only waits. */
+    private final java.util.concurrent.atomic.AtomicBoolean drainStarted = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Option(names = "--config", description = "Config file of settings, one 'key = value' a line " +
         "(also XIN_CONFIG); see conf/xin.properties.")
     Path config;
@@ -190,6 +193,11 @@ public final class ServerCommand implements Callable<Integer>
         "drained or not (default: ${DEFAULT-VALUE}).")
     long shutdownDeadlineMs = Configuration.DEFAULT_SHUTDOWN_DEADLINE_MS;
 
+    @Option(names = "--drain-notice-ms", description = "At SIGTERM, /readyz fails this long before logins are " +
+        "refused and sessions told to go away, so a load balancer stops sending new connections first; set it " +
+        "to the balancer's health-check interval times its fall count (default: ${DEFAULT-VALUE}).")
+    long drainNoticeMs = Configuration.DEFAULT_DRAIN_NOTICE_MS;
+
     @Override
     public Integer call() throws Exception
     {
@@ -202,6 +210,10 @@ public final class ServerCommand implements Callable<Integer>
         if (adminPort < -1 || adminPort > 65535)
         {
             return badSetting("admin-port", "adminPort must be -1 (none) or 0..65535: " + adminPort);
+        }
+        if (drainNoticeMs < 0)
+        {
+            return badSetting("drain-notice-ms", "drainNoticeMs must not be negative: " + drainNoticeMs);
         }
         if (shutdownDeadlineMs <= 0)
         {
@@ -274,13 +286,35 @@ public final class ServerCommand implements Callable<Integer>
             xin.close();
             return badSetting("admin-port", ex.getMessage());
         }
-        new ShutdownSignals(xin::close, shutdownDeadlineMs).install();
+        new ShutdownSignals(() -> drain(xin), shutdownDeadlineMs).install();
         xin.awaitTermination();
         if (admin != null)
         {
             admin.close();
         }
         return 0;
+    }
+
+    private void drain(final XinSwitch xin)
+    {
+        if (drainStarted.getAndSet(true))
+        {
+            xin.close();
+            return;
+        }
+        xin.announceDrain();
+        if (drainNoticeMs > 0)
+        {
+            try
+            {
+                Thread.sleep(drainNoticeMs);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        xin.close();
     }
 
     /**
