@@ -257,7 +257,9 @@ public final class Journal implements EventHandler<SwitchEvent>
             final int events = batchEvents;
             final long startNs = System.nanoTime();
             writer.write(batch);
-            counters.journalWriteNanos.add(System.nanoTime() - startNs);
+            final long writeNanos = System.nanoTime() - startNs;
+            counters.journalWriteNanos.add(writeNanos);
+            counters.onJournalBatchWritten(events, writeNanos);
             counters.journalBatches.increment();
             counters.journalBatchEvents.add(events);
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
