@@ -23,8 +23,61 @@ final class ChatCommand extends ScenarioCommand
             return EXIT_FAILED;
         }
         final ChatRun.Settings settings = chatSettings(options, serverPid);
+        if (options.childOutput != null)
+        {
+            Children.readyAndWait();
+        }
+        else if (children != null)
+        {
+            children.awaitReady(CONNECT_TIMEOUT_MS);
+            settings.ratePerSecond = options.rate;
+            children.go();
+        }
         final ChatRun.Outcome outcome = new ChatRun(fleet, settings, measurements).run();
+        if (children != null)
+        {
+            merge(children.awaitResults(CONNECT_TIMEOUT_MS), outcome, measurements);
+            settings.ratePerSecond = outcome.offeredRate;
+        }
         return summarize(settings, outcome, measurements, summary);
+    }
+
+    @Override
+    boolean supportsProcesses()
+    {
+        return true;
+    }
+
+    /**
+     * Add the children's counts and histograms to this process's.
+     */
+    private static void merge(
+        final java.util.List<com.fasterxml.jackson.databind.JsonNode> results, final ChatRun.Outcome outcome,
+        final Measurements measurements)
+    {
+        final double ownAchievedRate = outcome.achievedRate;
+        for (final com.fasterxml.jackson.databind.JsonNode child : results)
+        {
+            outcome.tally.sent += child.path("sent").asLong();
+            outcome.tally.acked += child.path("acked").asLong();
+            outcome.tally.delivered += child.path("delivered").asLong();
+            outcome.tally.lost += child.path("lost").asLong();
+            outcome.tally.duplicates += child.path("duplicates").asLong();
+            outcome.tally.unackedUndelivered += child.path("unacked_undelivered").asLong();
+            outcome.tally.deliveredUnacked += child.path("delivered_unacked").asLong();
+            outcome.achievedRate += child.path("achieved_rate").asDouble();
+            outcome.offeredRate += child.path("offered_rate").asDouble();
+            outcome.drainMs = Math.max(outcome.drainMs, child.path("drain_ms").asLong());
+            measurements.gaps.add(child.path("gaps").asLong());
+            measurements.failedSends.add(child.path("failed_sends").asLong());
+            measurements.addToTotals(Children.decode(child.path(Children.ACK_HISTOGRAM).asText()),
+                Children.decode(child.path(Children.DELIVER_HISTOGRAM).asText()));
+        }
+        if (outcome.serverCpuUsPerMessage > 0 && outcome.achievedRate > 0)
+        {
+            // The server's CPU time served every process's messages in the (common) window.
+            outcome.serverCpuUsPerMessage *= ownAchievedRate / outcome.achievedRate;
+        }
     }
 
     static ChatRun.Settings chatSettings(final LoadOptions options, final long serverPid)

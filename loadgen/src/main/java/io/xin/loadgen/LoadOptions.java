@@ -104,6 +104,26 @@ final class LoadOptions
         "untracked and only send→deliver is measured. Implied by --start RELAY.")
     boolean noAcks;
 
+    @Option(names = "--acks", hidden = true, description = "The target acknowledges sends (the default).")
+    boolean acks;
+
+    @Option(names = "--processes", description = "Load generator processes (chat): 0 to use as many as " +
+        "--max-sessions-per-process asks; more than one spawns child JVMs, each with a slice of the users (who " +
+        "chat within their slice), its own source addresses and a share of the rate; the histograms are merged " +
+        "(default: ${DEFAULT-VALUE}).")
+    int processes = 0;
+
+    @Option(names = "--max-sessions-per-process", description = "Sessions one process holds at most, under its " +
+        "open-file limit (default: ${DEFAULT-VALUE}).")
+    int maxSessionsPerProcess = 18_000;
+
+    @Option(names = "--child-output", hidden = true, description = "Run as a child of a multi-process run: write " +
+        "the summary with encoded histograms here.")
+    Path childOutput;
+
+    @Option(names = "--source-address-offset", hidden = true, description = "First source address is 127.0.0.(1 + this).")
+    int sourceAddressOffset = 0;
+
     @Option(names = "--json", description = "Write the JSON summary to this file.")
     Path json;
 
@@ -140,6 +160,13 @@ final class LoadOptions
         {
             noAcks = true;
         }
+        require(processes >= 0 && maxSessionsPerProcess >= 1, "--processes must not be negative and " +
+            "--max-sessions-per-process must be positive");
+        if (childOutput != null)
+        {
+            json = childOutput;
+            noReport = true;
+        }
     }
 
     Target target(final TargetProcess process) throws IOException
@@ -155,11 +182,13 @@ final class LoadOptions
         {
             sslContext = null;
         }
-        final int addresses = sourceAddresses > 0 ? sourceAddresses : (users + 19_999) / 20_000;
+        final int addresses = addressesPerProcess();
         final List<InetAddress> locals = new ArrayList<>();
-        if (addresses > 1 || sourceAddresses > 0)
+        if (addresses > 1 || sourceAddresses > 0 || sourceAddressOffset > 0)
         {
-            for (int i = 1; i <= addresses; i++)
+            require(sourceAddressOffset + addresses <= 254, "not enough loopback source addresses for " +
+                "the sessions: " + (sourceAddressOffset + addresses));
+            for (int i = sourceAddressOffset + 1; i <= sourceAddressOffset + addresses; i++)
             {
                 try
                 {
@@ -172,6 +201,26 @@ final class LoadOptions
             }
         }
         return new Target(process.host(), process.port(), sslContext, jwtSecret, firstUserId, locals);
+    }
+
+    /**
+     * @return source addresses one process uses: as asked, or one per 20,000 sessions (ephemeral ports).
+     */
+    int addressesPerProcess()
+    {
+        return sourceAddresses > 0 ? sourceAddresses : Math.max(1, (users + 19_999) / 20_000);
+    }
+
+    /**
+     * @return processes this run needs: as asked, or enough for --max-sessions-per-process; 1 in a child.
+     */
+    int processCount()
+    {
+        if (childOutput != null)
+        {
+            return 1;
+        }
+        return processes > 0 ? processes : Math.max(1, (users + maxSessionsPerProcess - 1) / maxSessionsPerProcess);
     }
 
     /**

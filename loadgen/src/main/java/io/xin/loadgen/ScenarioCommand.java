@@ -32,6 +32,8 @@ abstract class ScenarioCommand implements Callable<Integer>
     CommandLine.Model.CommandSpec spec;
 
     final PrintStream out = System.out;
+    /** Child processes of a multi-process run, null otherwise. */
+    Children children;
 
     @Override
     public Integer call() throws Exception
@@ -48,8 +50,19 @@ abstract class ScenarioCommand implements Callable<Integer>
         ((ch.qos.logback.classic.Logger)LoggerFactory.getLogger("io.xin")).setLevel(Level.WARN);
 
         final String scenario = spec.name();
+        final int totalUsers = options.users;
+        final int processes = options.processCount();
+        if (processes > 1 && !supportsProcesses())
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), scenario + " runs in one process: at most " +
+                "--max-sessions-per-process sessions (" + options.maxSessionsPerProcess + ")");
+        }
         try (TargetProcess process = TargetProcess.start(options))
         {
+            if (processes > 1)
+            {
+                children = spawnChildren(process, processes, scenario);
+            }
             final Target target = options.target(process);
             final long serverPid = process.pid() > 0 ? process.pid() : options.serverPid;
             final Summary summary = new Summary()
@@ -58,7 +71,11 @@ abstract class ScenarioCommand implements Callable<Integer>
                     process.host() + ":" + process.port() : process.kind().name().toLowerCase(java.util.Locale.ROOT) +
                     (process.kind() == TargetProcess.Kind.RELAY ? "" : " (fsync " +
                     options.fsync.name().toLowerCase(java.util.Locale.ROOT) + ")"))
-                .put("sessions", options.users);
+                .put("sessions", totalUsers);
+            if (processes > 1)
+            {
+                summary.put("processes", processes);
+            }
             try (Fleet fleet = new Fleet(target, options.users, options.ioThreads))
             {
                 out.printf("xin loadgen %s: %,d sessions to %s:%d (%s transport, %d source address(es))%n",
@@ -74,6 +91,11 @@ abstract class ScenarioCommand implements Callable<Integer>
                 finally
                 {
                     measurements.close();
+                }
+                if (options.childOutput != null)
+                {
+                    summary.put(Children.ACK_HISTOGRAM, Children.encode(measurements.ackLatencyUs()));
+                    summary.put(Children.DELIVER_HISTOGRAM, Children.encode(measurements.deliverLatencyUs()));
                 }
                 if (process.embedded() != null)
                 {
@@ -92,8 +114,72 @@ abstract class ScenarioCommand implements Callable<Integer>
                 return exit;
             }
         }
+        finally
+        {
+            if (children != null)
+            {
+                children.close();
+            }
+        }
     }
 
+    /**
+     * @return whether the scenario can be spread over child processes.
+     */
+    boolean supportsProcesses()
+    {
+        return false;
+    }
+
+    /**
+     * Give this process the first slice of the users and start a child for each other slice, each with its
+     * own source addresses and its share of the rate.
+     */
+    private Children spawnChildren(final TargetProcess process, final int processes, final String scenario)
+        throws java.io.IOException
+    {
+        final int totalUsers = options.users;
+        final double totalRate = options.rate;
+        final int addresses = Math.max(1, options.sourceAddresses > 0 ? options.sourceAddresses :
+            (totalUsers / processes + 19_999) / 20_000);
+        final java.util.List<java.util.List<String>> args = new java.util.ArrayList<>();
+        int first = 0;
+        for (int k = 0; k < processes; k++)
+        {
+            final int slice = totalUsers / processes + (k < totalUsers % processes ? 1 : 0);
+            final double rate = totalRate * slice / totalUsers;
+            if (k == 0)
+            {
+                options.users = slice;
+                options.rate = rate;
+                options.sourceAddresses = addresses;
+            }
+            else
+            {
+                args.add(java.util.List.of("loadgen", scenario,
+                    "--host", process.host(), "--port", Integer.toString(process.port()),
+                    "--jwt-secret", options.jwtSecret,
+                    "--users", Integer.toString(slice),
+                    "--first-user-id", Long.toString(options.firstUserId + first),
+                    "--rate", Double.toString(rate),
+                    "--duration", Double.toString(options.durationS),
+                    "--warmup", Double.toString(options.warmupS),
+                    "--drain", Double.toString(options.drainS),
+                    "--payload", Integer.toString(options.payloadBytes),
+                    "--zipf", Double.toString(options.zipfSkew),
+                    "--seed", Long.toString(options.seed + k),
+                    "--io-threads", Integer.toString(options.ioThreads),
+                    "--source-addresses", Integer.toString(addresses),
+                    "--source-address-offset", Integer.toString(k * addresses),
+                    options.noAcks ? "--no-acks" : "--acks"));
+            }
+            first += slice;
+        }
+        final java.nio.file.Path workDir = java.nio.file.Files.createTempDirectory("xin-loadgen-children-");
+        out.printf("spreading %,d sessions over %d processes (%d source address(es) each); child logs in %s%n",
+            totalUsers, processes, addresses, workDir);
+        return new Children(args, workDir);
+    }
     /**
      * Connect every session of the fleet, printing how long it took.
      *

@@ -52,6 +52,20 @@ class LoadgenCommandIT
     }
 
     @Test
+    void shouldMergeCountsAndHistogramsOfChildProcesses() throws Exception
+    {
+        final JsonNode json = run(0, "chat", "--processes", "2", "--users", "40", "--rate", "200", "--duration", "1",
+            "--warmup", "0.5");
+
+        assertEquals(2, json.get("processes").asInt());
+        assertEquals(40, json.get("sessions").asInt());
+        assertEquals(300, json.get("sent").asLong(), "each process sends 100/s for 1.5 s");
+        assertEquals(300, json.get("delivered").asLong());
+        assertEquals(0, json.get("lost").asLong());
+        assertEquals(200, json.get("deliver_latency_us").get("count").asLong(), "both processes' measured messages");
+    }
+
+    @Test
     void shouldSyncEveryMessageStoredForOfflineUsers() throws Exception
     {
         final JsonNode json = run(0, "offline", "--users", "20", "--messages-per-user", "10", "--rate", "1000");

@@ -127,6 +127,18 @@ public final class Measurements implements AutoCloseable
         }
     }
 
+    /**
+     * Add latencies measured elsewhere (another load generator process) to the totals.
+     *
+     * @param ackUs     send→ack latencies in microseconds.
+     * @param deliverUs send→deliver latencies in microseconds.
+     */
+    public synchronized void addToTotals(final Histogram ackUs, final Histogram deliverUs)
+    {
+        ackTotal.add(ackUs);
+        deliverTotal.add(deliverUs);
+    }
+
     public synchronized Histogram ackLatencyUs()
     {
         return ackTotal.copy();
