@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import io.xin.core.status.SwitchCounters;
 import org.slf4j.Logger;
@@ -24,6 +25,7 @@ import java.net.InetSocketAddress;
 final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyHeaderHandler.class);
+    private static final AttributeKey<Boolean> BAD_HEADER_SEEN = AttributeKey.valueOf("xin.badProxyHeaderSeen");
 
     private final SwitchCounters counters;
 
@@ -69,7 +71,12 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter
     {
         if (cause instanceof HAProxyProtocolException)
         {
-            counters.badProxyHeaders.increment();
+            // The decoder closes the channel itself and may report the same header again as it
+            // closes: count it once per connection.
+            if (ctx.channel().attr(BAD_HEADER_SEEN).setIfAbsent(Boolean.TRUE) == null)
+            {
+                counters.badProxyHeaders.increment();
+            }
             ctx.close();
             return;
         }
