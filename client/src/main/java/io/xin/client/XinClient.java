@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.Content;
@@ -159,6 +160,21 @@ public final class XinClient implements AutoCloseable
         final CompletableFuture<SendAck> future = new CompletableFuture<>();
         execute(() -> conductor.onSend(toUserId, clientMsgId, content, future), future);
         return future;
+    }
+
+    /**
+     * Send a message at most once, without tracking it: no future, no resend, no local copy in this
+     * device's inbox. For traffic where a lost message does not matter, and for measuring a peer that
+     * does not acknowledge (the load generator's bare relay). The server's ack, if any, is ignored.
+     * Dropped when not logged in.
+     *
+     * @param toUserId    recipient's user id.
+     * @param clientMsgId 1..64 bytes of UTF-8 (not checked here).
+     * @param content     what to send.
+     */
+    public void sendUntracked(final long toUserId, final String clientMsgId, final Content content)
+    {
+        execute(() -> conductor.onSendUntracked(toUserId, clientMsgId, content), null);
     }
 
     /**
@@ -477,7 +493,10 @@ public final class XinClient implements AutoCloseable
         int syncPageLimit = 0;
         long connectTimeoutMs = 10_000;
         int maxFrameLengthBytes = ProtocolLimits.DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES;
+        SslContext sslContext;
         String clientVersion = "xin-java/0.1";
+        java.net.InetAddress localAddress;
+        Class<? extends io.netty.channel.Channel> channelType = io.netty.channel.socket.nio.NioSocketChannel.class;
 
         private Builder()
         {
@@ -547,7 +566,7 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
-         * @param eventLoopGroup an NIO group to share (the client uses one of its loops and never shuts
+         * @param eventLoopGroup a group to share, of the transport {@link #channelType(Class)} names (the client uses one of its loops and never shuts
          *                       it down); by default the client creates a single-thread group of its own.
          * @return this.
          */
@@ -653,12 +672,55 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
+         * Connect through TLS. The context decides what is trusted, e.g.
+         * {@code SslContextBuilder.forClient().trustManager(caCertificateFile).build()}; the host given to
+         * {@link #host(String)} is checked against the server's certificate.
+         *
+         * @param sslContext a client context, or null for plain TCP (the default).
+         * @return this.
+         */
+        public Builder sslContext(final SslContext sslContext)
+        {
+            if (sslContext != null && !sslContext.isClient())
+            {
+                throw new IllegalArgumentException("sslContext must be a client context");
+            }
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /**
          * @param clientVersion free-form, sent at login for the server's logs and metrics.
          * @return this.
          */
         public Builder clientVersion(final String clientVersion)
         {
             this.clientVersion = clientVersion;
+            return this;
+        }
+
+        /**
+         * @param localAddress the local (source) address every connection binds to, with an ephemeral
+         *                     port; null, the default, lets the kernel choose. Spreading many clients over
+         *                     several source addresses (127.0.0.1, 127.0.0.2, ...) lifts the limit of about
+         *                     28,000 ephemeral ports per source address and destination.
+         * @return this.
+         */
+        public Builder localAddress(final java.net.InetAddress localAddress)
+        {
+            this.localAddress = localAddress;
+            return this;
+        }
+
+        /**
+         * @param channelType the socket channel class matching the {@link #eventLoopGroup(EventLoopGroup)}'s
+         *                    transport (e.g. {@code EpollSocketChannel} on an epoll group); default
+         *                    {@code NioSocketChannel}.
+         * @return this.
+         */
+        public Builder channelType(final Class<? extends io.netty.channel.Channel> channelType)
+        {
+            this.channelType = channelType;
             return this;
         }
 
@@ -688,6 +750,7 @@ public final class XinClient implements AutoCloseable
                 "connectTimeoutMs must be 1.." + Integer.MAX_VALUE + ": " + connectTimeoutMs);
             require(maxFrameLengthBytes > 0, "maxFrameLengthBytes must be positive: " + maxFrameLengthBytes);
             require(clientVersion != null, "clientVersion must not be null");
+            require(channelType != null, "channelType must not be null");
             return new XinClient(this);
         }
 

@@ -5,6 +5,7 @@ import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -17,6 +18,8 @@ import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.CertificateReloader;
+import io.xin.core.net.ServerTls;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.session.SessionContext;
@@ -26,6 +29,9 @@ import io.xin.core.sync.SyncReader;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +75,13 @@ public final class XinSwitch implements AutoCloseable
     private EventLoopGroup workerGroup;
     private ChannelGroup channels;
     private Channel serverChannel;
+    private Channel proxyServerChannel;
     private Transport transport;
+    private ServerTls tls;
+    private AgentRunner tlsReloader;
     private final Object closeLock = new Object();
     private volatile boolean closed;
+    private volatile boolean drainAnnounced;
 
     // Fields are assigned once in the constructor; not final only so a failed start can close
     // whatever it opened.
@@ -82,6 +92,10 @@ public final class XinSwitch implements AutoCloseable
         this.status = new SwitchStatus();
         try
         {
+            if (ctx.tlsCertFile() != null)
+            {
+                tls = ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+            }
             store = XinStore.open(ctx.storeConfig());
 
             disruptor = new Disruptor<>(
@@ -115,9 +129,23 @@ public final class XinSwitch implements AutoCloseable
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
-                .childHandler(new XinChannelInitializer(sessionContext));
+                .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false));
             bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
             serverChannel = bootstrap.bind(new InetSocketAddress(ctx.bindHost(), ctx.port())).sync().channel();
+            if (ctx.proxyPort() >= 0)
+            {
+                proxyServerChannel = bootstrap.clone()
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, true))
+                    .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
+            }
+            if (tls != null && ctx.tlsReloadIntervalMs() > 0)
+            {
+                tlsReloader = new AgentRunner(
+                    new SleepingMillisIdleStrategy(Math.min(ctx.tlsReloadIntervalMs(), CertificateReloader.IDLE_SLEEP_MS)),
+                    ex -> LOG.warn("TLS certificate reloader failed", ex), null,
+                    new CertificateReloader(tls, ctx.tlsReloadIntervalMs()));
+                AgentRunner.startOnThread(tlsReloader, threadFactory("xin-tls-reload"));
+            }
         }
         catch (final InterruptedException ex)
         {
@@ -130,8 +158,10 @@ public final class XinSwitch implements AutoCloseable
             shutdownQuietly();
             throw ex;
         }
-        LOG.info("Xin switch listening on {} ({} transport), data in {}, fsync {}",
-            serverChannel.localAddress(), transport.name(), ctx.dataDir(), ctx.fsyncPolicy());
+        LOG.info("Xin switch listening on {}{} ({} transport, {}), data in {}, fsync {}",
+            serverChannel.localAddress(),
+            proxyServerChannel == null ? "" : " and " + proxyServerChannel.localAddress() + " (PROXY protocol)",
+            transport.name(), tls == null ? "no TLS" : "TLS by " + tls.providerName(), ctx.dataDir(), ctx.fsyncPolicy());
     }
 
     /**
@@ -157,6 +187,51 @@ public final class XinSwitch implements AutoCloseable
     public InetSocketAddress localAddress()
     {
         return (InetSocketAddress)serverChannel.localAddress();
+    }
+
+    /**
+     * @return the bound port that expects a PROXY protocol header first, or -1 when there is none.
+     */
+    public int proxyPort()
+    {
+        return proxyServerChannel == null ? -1 : ((InetSocketAddress)proxyServerChannel.localAddress()).getPort();
+    }
+
+    /**
+     * @return the TLS context holder, or null when TLS is off.
+     */
+    public ServerTls tls()
+    {
+        return tls;
+    }
+
+    /**
+     * Ready for new sessions: not draining, not stopped, storage not failed. What a load balancer's
+     * health check should follow.
+     */
+    public boolean isReady()
+    {
+        return status.isReady() && !closed && !drainAnnounced;
+    }
+
+    /**
+     * Stops being ready ({@link #isReady()} false, so {@code /readyz} fails) while still serving every
+     * session and login: the first step of a drain, so that load balancers stop sending new connections
+     * before {@link #close()} refuses them. Idempotent.
+     */
+    public void announceDrain()
+    {
+        if (!drainAnnounced)
+        {
+            drainAnnounced = true;
+            LOG.info("Xin switch leaving service: not ready any more, still serving");
+        }
+    }
+
+    /** Ring slots holding events not yet handled by the dispatcher; safe from any thread. */
+    public long ringOccupancy()
+    {
+        return disruptor.getRingBuffer().getBufferSize() - disruptor.getRingBuffer().remainingCapacity();
     }
 
     public Context context()
@@ -211,6 +286,10 @@ public final class XinSwitch implements AutoCloseable
             LOG.info("Xin switch draining: {} sessions", channels.size());
             status.startDraining();
             serverChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            if (proxyServerChannel != null)
+            {
+                proxyServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            }
             SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
             try
             {
@@ -222,6 +301,9 @@ public final class XinSwitch implements AutoCloseable
                     ctx.drainTimeoutMs());
                 disruptor.halt();
             }
+            // An empty write completes once everything queued before it (the GoAway, the acks the drain
+            // produced) is on the wire; closing at once would discard what a slow reader has not taken yet.
+            channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(ctx.drainTimeoutMs());
             channels.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             shutdownQuietly();
             closed = true;
@@ -233,9 +315,17 @@ public final class XinSwitch implements AutoCloseable
     private void shutdownQuietly()
     {
         final List<Runnable> steps = new ArrayList<>();
+        if (tlsReloader != null)
+        {
+            steps.add(() -> CloseHelper.close(tlsReloader));
+        }
         if (serverChannel != null)
         {
             steps.add(() -> serverChannel.close().awaitUninterruptibly());
+        }
+        if (proxyServerChannel != null)
+        {
+            steps.add(() -> proxyServerChannel.close().awaitUninterruptibly());
         }
         if (workerGroup != null)
         {
@@ -316,6 +406,11 @@ public final class XinSwitch implements AutoCloseable
         private String transport = Transport.AUTO;
         private long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
         private long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
+        private Path tlsCertFile;
+        private Path tlsKeyFile;
+        private String tlsProvider = ServerTls.PROVIDER_AUTO;
+        private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
+        private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
         private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
         private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
         private int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
@@ -670,6 +765,74 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * Turns TLS on for every client port.
+         *
+         * @param certFile PEM certificate chain, leaf first; null turns TLS off.
+         * @param keyFile  PEM PKCS#8 private key, not encrypted.
+         */
+        public Context tls(final Path certFile, final Path keyFile)
+        {
+            this.tlsCertFile = certFile;
+            this.tlsKeyFile = keyFile;
+            return this;
+        }
+
+        public Path tlsCertFile()
+        {
+            return tlsCertFile;
+        }
+
+        public Path tlsKeyFile()
+        {
+            return tlsKeyFile;
+        }
+
+        /**
+         * @param tlsProvider {@code auto} (BoringSSL when its native library loads, else the JDK),
+         *                    {@code openssl} or {@code jdk}.
+         */
+        public Context tlsProvider(final String tlsProvider)
+        {
+            this.tlsProvider = tlsProvider;
+            return this;
+        }
+
+        public String tlsProvider()
+        {
+            return tlsProvider;
+        }
+
+        /**
+         * @param tlsReloadIntervalMs how often the certificate and key files are checked for a change;
+         *                            0 never reloads.
+         */
+        public Context tlsReloadIntervalMs(final long tlsReloadIntervalMs)
+        {
+            this.tlsReloadIntervalMs = tlsReloadIntervalMs;
+            return this;
+        }
+
+        public long tlsReloadIntervalMs()
+        {
+            return tlsReloadIntervalMs;
+        }
+
+        /**
+         * @param proxyPort a second client port where every connection starts with a PROXY protocol v1
+         *                  or v2 header (for a load balancer); -1 for none, 0 picks a free one.
+         */
+        public Context proxyPort(final int proxyPort)
+        {
+            this.proxyPort = proxyPort;
+            return this;
+        }
+
+        public int proxyPort()
+        {
+            return proxyPort;
+        }
+
+        /**
          * @param maxSendsPerSecondPerSession sustained sends per second of one session; 0 = no limit.
          * @param sendBurstPerSession         sends at once from a full bucket, at least 1.
          */
@@ -880,12 +1043,22 @@ public final class XinSwitch implements AutoCloseable
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
-                "write buffer water marks must be 0 < low <= high");
+                "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
             require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
             require(ioThreads >= 0, "ioThreads must not be negative");
             require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
             require(clock != null && journalWriter != null, "clock and journalWriter must be set");
+            require((tlsCertFile == null) == (tlsKeyFile == null), "tlsCertFile and tlsKeyFile must be set together");
+            if (tlsCertFile != null)
+            {
+                require(java.nio.file.Files.isReadable(tlsCertFile), "tlsCertFile is not a readable file: " + tlsCertFile);
+                require(java.nio.file.Files.isReadable(tlsKeyFile), "tlsKeyFile is not a readable file: " + tlsKeyFile);
+            }
+            require(ServerTls.isKnownProvider(tlsProvider), "tlsProvider must be auto, openssl or jdk: " + tlsProvider);
+            require(tlsReloadIntervalMs >= 0, "tlsReloadIntervalMs must not be negative: " + tlsReloadIntervalMs);
+            require(proxyPort >= -1 && proxyPort <= 65535, "proxyPort must be -1 (none) or 0..65535: " + proxyPort);
+            require(proxyPort <= 0 || proxyPort != port, "proxyPort must differ from port: " + proxyPort);
             require(maxSendsPerSecondPerSession >= 0, "maxSendsPerSecondPerSession must not be negative");
             require(sendBurstPerSession >= 1, "sendBurstPerSession must be at least 1");
             require(maxRateLimitedSendsPerSession >= 1, "maxRateLimitedSendsPerSession must be at least 1");
@@ -927,6 +1100,8 @@ public final class XinSwitch implements AutoCloseable
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +
                 " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
                 " writeBufferBytes=" + writeBufferBytes +
+                " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
+                " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
                 " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +
                 " maxRateLimitedSendsPerSession=" + maxRateLimitedSendsPerSession +
                 " maxConnections=" + maxConnections + " maxConnectionsPerAddress=" + maxConnectionsPerAddress +

@@ -259,7 +259,9 @@ public final class Journal implements EventHandler<SwitchEvent>
             final long startNs = System.nanoTime();
             writer.write(batch);
             KillPoint.reach(KillPoint.AFTER_WRITE_BEFORE_ACK);
-            counters.journalWriteNanos.add(System.nanoTime() - startNs);
+            final long writeNanos = System.nanoTime() - startNs;
+            counters.journalWriteNanos.add(writeNanos);
+            counters.onJournalBatchWritten(events, writeNanos);
             counters.journalBatches.increment();
             counters.journalBatchEvents.add(events);
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);

@@ -31,6 +31,33 @@ public final class SwitchCounters
     public final AtomicLong journalMaxBatchEvents = new AtomicLong();
     public final LongAdder journalWriteNanos = new LongAdder();
     public final LongAdder storageFailures = new LongAdder();
+    public final LongAdder framesOut = new LongAdder();
+    /** PROXY protocol headers taken, and malformed ones (connection closed). */
+    public final LongAdder proxyHeaders = new LongAdder();
+    public final LongAdder badProxyHeaders = new LongAdder();
+    public final LongAdder tlsHandshakes = new LongAdder();
+    public final LongAdder tlsHandshakeFailures = new LongAdder();
+    /** Told of every journal batch written, on the journal thread; metrics set it. */
+    private volatile JournalBatchObserver journalBatchObserver = JournalBatchObserver.NONE;
+
+    /**
+     * Called by the journal thread once per batch written.
+     *
+     * @param events     ring events in the batch.
+     * @param writeNanos time the RocksDB write (and fsync) took.
+     */
+    public void onJournalBatchWritten(final int events, final long writeNanos)
+    {
+        journalBatchObserver.onJournalBatchWritten(events, writeNanos);
+    }
+
+    /**
+     * @param observer told of every batch from now on, on the journal thread; must not block.
+     */
+    public void journalBatchObserver(final JournalBatchObserver observer)
+    {
+        journalBatchObserver = observer == null ? JournalBatchObserver.NONE : observer;
+    }
     /** Connections closed at accept by the address guard (too many, too fast, too many failed logins). */
     public final LongAdder connectionsRefused = new LongAdder();
     /** Sends refused with RATE_LIMITED, and sessions closed for sending into the limit. */
