@@ -13,6 +13,7 @@ import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,6 +78,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private RateLimiter sendLimiter;
     /** Sends refused for rate since the last accepted one. */
     private int rateLimitedInARow;
+    /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
+    private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
     private boolean readPaused;
 
@@ -97,27 +101,46 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
         lastReadNs = System.nanoTime();
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null)
+        // Behind a load balancer the client's address comes in the PROXY header, which precedes the
+        // first frame: admit the connection then, not on the balancer's address now.
+        admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
+        if (!admissionDeferred && !admit(ctx.channel().remoteAddress()))
         {
-            final AddressGuard guard = shared.addressGuard();
-            final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), lastReadNs);
-            if (refusal != null)
-            {
-                shared.counters().connectionsRefused.increment();
-                state = State.CLOSED;
-                final int retryAfterMs = refusal.rateLimited() ?
-                    (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), lastReadNs)) :
-                    settings.busyRetryAfterMs();
-                ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
-                    refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
-                ctx.fireChannelActive();
-                return;
-            }
-            admittedAddress = remote.getAddress();
+            ctx.fireChannelActive();
+            return;
         }
         shared.channels().add(ctx.channel());
         timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Asks the address guard; a refused connection gets a fatal error with a retry-after and is closed.
+     *
+     * @return true when admitted.
+     */
+    private boolean admit(final SocketAddress address)
+    {
+        if (!(address instanceof InetSocketAddress remote) || remote.getAddress() == null)
+        {
+            return true;
+        }
+        final AddressGuard guard = shared.addressGuard();
+        final long nowNs = System.nanoTime();
+        final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
+        if (refusal == null)
+        {
+            admittedAddress = remote.getAddress();
+            return true;
+        }
+        shared.counters().connectionsRefused.increment();
+        state = State.CLOSED;
+        final int retryAfterMs = refusal.rateLimited() ?
+            (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
+            settings.busyRetryAfterMs();
+        ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
+            refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
+        return false;
     }
 
     @Override
@@ -156,6 +179,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         lastReadNs = System.nanoTime();
         shared.counters().framesIn.increment();
+        if (admissionDeferred)
+        {
+            admissionDeferred = false;
+            if (!admit(ClientAddress.of(ctx.channel())))
+            {
+                return;
+            }
+        }
         switch (state)
         {
             case AWAITING_LOGIN -> onFrameBeforeLogin(frame);

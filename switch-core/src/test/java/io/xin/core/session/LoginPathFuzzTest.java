@@ -43,9 +43,10 @@ class LoginPathFuzzTest
     {
         final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret(SECRET).clock(() -> NOW_MS);
         final RingBuffer<SwitchEvent> ring = RingBuffer.createMultiProducer(SwitchEvent::new, 64);
+        final SwitchCounters counters = new SwitchCounters();
         final SessionContext shared = new SessionContext(settings, VERIFIER, ring, null, new SwitchStatus(),
-            new SwitchCounters(), new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
-        final EmbeddedChannel channel = new EmbeddedChannel(new XinChannelInitializer(shared));
+            counters, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+        final EmbeddedChannel channel = new EmbeddedChannel(new XinChannelInitializer(shared, counters, null, false));
         try
         {
             int offset = 0;
