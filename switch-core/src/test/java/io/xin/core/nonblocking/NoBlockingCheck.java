@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Makes a blocking call on one of the switch's event loops fail the test class. BlockHound (installed
+ * Makes a blocking call on one of the switch's event loops (and on any Netty event loop in the test,
+ * such as the clients', which Netty's own BlockHound integration marks) fail the test class. BlockHound (installed
  * for every test by its JUnit platform listener, which loads this integration) throws in the
  * offending thread, but Netty catches and logs what a task throws, so the call is also recorded
  * here, and this extension (auto-registered for every test class) fails the class.
@@ -22,6 +23,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>Logging: logback's console appender writes to stdout under a lock. The switch logs on an
  *       event loop only for rare, rate-limited lifecycle warnings, never per message; production
  *       deployments log asynchronously.</li>
+ *   <li>Netty 4.2's adaptive allocator takes a short lock when contention makes it add a magazine,
+ *       as its pooled allocator does in {@code PoolArena.lock}, which Netty's own BlockHound
+ *       integration allows; that one is not in its list yet.</li>
+ *   <li>Class loading, and jjwt's one-time {@code ServiceLoader} lookup of its implementations (it
+ *       caches them): they read jar files once per class, at the first use.</li>
  *   <li>{@code SecureRandom} seeding, inside the JDK's TLS and JWT code, reads {@code /dev/urandom}
  *       once.</li>
  * </ul>
@@ -39,6 +45,9 @@ public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCal
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes")
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend")
             .allowBlockingCallsInside("java.security.SecureRandom", "nextBytes")
+            .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
+            .allowBlockingCallsInside("io.jsonwebtoken.impl.lang.Services", "loadFirst")
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
             .blockingMethodCallback(method ->
             {
                 final BlockingOperationError error = new BlockingOperationError(method);
