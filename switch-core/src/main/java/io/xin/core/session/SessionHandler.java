@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -168,7 +169,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            LOG.warn("Unexpected error on {} (client {}); closing it", ctx.channel(), ClientAddress.of(ctx.channel()),
+                cause);
             fatal(0, ErrorCode.INTERNAL, "internal error");
         }
     }
