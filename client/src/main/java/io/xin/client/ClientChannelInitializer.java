@@ -10,12 +10,13 @@ import io.xin.protocol.codec.FrameEncoder;
 /**
  * The whole client pipeline, in order:
  * <pre>
- *   [ssl (when TLS)] → frameDecoder (varint32 length prefix, capped) → frameEncoder → client (ClientHandler)
+ *   [tls (SslHandler), when configured] → frameDecoder (varint32 length prefix, capped) → frameEncoder
+ *   → client (ClientHandler)
  * </pre>
  */
 final class ClientChannelInitializer extends ChannelInitializer<Channel>
 {
-    static final String SSL = "ssl";
+    static final String TLS = "tls";
     static final String FRAME_DECODER = "frameDecoder";
     static final String FRAME_ENCODER = "frameEncoder";
     static final String CLIENT = "client";
@@ -23,28 +24,28 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel>
     private final ClientConductor conductor;
     private final int maxFrameLengthBytes;
     private final SslContext sslContext;
-    private final String host;
-    private final int port;
+    private final String peerHost;
+    private final int peerPort;
 
     /**
      * @param conductor           receives every channel's events.
      * @param maxFrameLengthBytes largest frame accepted from the server, length prefix excluded.
-     * @param sslContext          client TLS context, or null for plain TCP.
-     * @param host                the server's name, for TLS hostname verification.
-     * @param port                the server's port, for TLS session resumption.
+     * @param sslContext          client TLS context, null for plain TCP.
+     * @param peerHost            server host, for TLS SNI and host name verification.
+     * @param peerPort            server port.
      */
     ClientChannelInitializer(
         final ClientConductor conductor,
         final int maxFrameLengthBytes,
         final SslContext sslContext,
-        final String host,
-        final int port)
+        final String peerHost,
+        final int peerPort)
     {
         this.conductor = conductor;
         this.maxFrameLengthBytes = maxFrameLengthBytes;
         this.sslContext = sslContext;
-        this.host = host;
-        this.port = port;
+        this.peerHost = peerHost;
+        this.peerPort = peerPort;
     }
 
     @Override
@@ -53,7 +54,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel>
         final ChannelPipeline pipeline = channel.pipeline();
         if (sslContext != null)
         {
-            pipeline.addLast(SSL, sslContext.newHandler(channel.alloc(), host, port));
+            pipeline.addLast(TLS, sslContext.newHandler(channel.alloc(), peerHost, peerPort));
         }
         pipeline.addLast(FRAME_DECODER, new FrameDecoder(maxFrameLengthBytes));
         pipeline.addLast(FRAME_ENCODER, FrameEncoder.INSTANCE);

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.xin.client.XinClient.Listener;
 import io.xin.client.XinClient.State;
@@ -150,10 +149,14 @@ final class ClientConductor implements InboxSequencer.Output
         lastSeqView = startSeq;
         bootstrap = new Bootstrap()
             .group(eventLoop)
-            .channel(NioSocketChannel.class)
+            .channel(builder.channelType)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)connectTimeoutMs)
             .option(ChannelOption.TCP_NODELAY, Boolean.TRUE)
             .handler(new ClientChannelInitializer(this, builder.maxFrameLengthBytes, builder.sslContext, host, port));
+        if (builder.localAddress != null)
+        {
+            bootstrap.localAddress(builder.localAddress, 0);
+        }
     }
 
     State state()
@@ -252,6 +255,21 @@ final class ClientConductor implements InboxSequencer.Output
             {
                 transmit(send, nowMs);
             }
+        }
+    }
+
+    void onSendUntracked(final long toUserId, final String clientMsgId, final Content content)
+    {
+        assert eventLoop.inEventLoop();
+        if (state == State.LOGGED_IN)
+        {
+            write(Frame.newBuilder()
+                .setSend(Send.newBuilder()
+                    .setRequestId(nextRequestId())
+                    .setToUserId(toUserId)
+                    .setClientMsgId(clientMsgId)
+                    .setContent(content))
+                .build());
         }
     }
 
@@ -1094,7 +1112,8 @@ final class ClientConductor implements InboxSequencer.Output
 
     private static boolean isRetryable(final ErrorCode code)
     {
-        return code == ErrorCode.BUSY || code == ErrorCode.STORAGE_FAILURE || code == ErrorCode.SHUTTING_DOWN;
+        return code == ErrorCode.BUSY || code == ErrorCode.RATE_LIMITED || code == ErrorCode.STORAGE_FAILURE ||
+            code == ErrorCode.SHUTTING_DOWN;
     }
 
     private static long retryDelayMs(final int retryAfterMs)

@@ -163,6 +163,21 @@ public final class XinClient implements AutoCloseable
     }
 
     /**
+     * Send a message at most once, without tracking it: no future, no resend, no local copy in this
+     * device's inbox. For traffic where a lost message does not matter, and for measuring a peer that
+     * does not acknowledge (the load generator's bare relay). The server's ack, if any, is ignored.
+     * Dropped when not logged in.
+     *
+     * @param toUserId    recipient's user id.
+     * @param clientMsgId 1..64 bytes of UTF-8 (not checked here).
+     * @param content     what to send.
+     */
+    public void sendUntracked(final long toUserId, final String clientMsgId, final Content content)
+    {
+        execute(() -> conductor.onSendUntracked(toUserId, clientMsgId, content), null);
+    }
+
+    /**
      * A raw Sync request: one page of the inbox, as the server returns it. Does not change the
      * client's state: the messages are not passed to the listener and {@link #lastSeq()} does not move.
      *
@@ -480,6 +495,8 @@ public final class XinClient implements AutoCloseable
         int maxFrameLengthBytes = ProtocolLimits.DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES;
         SslContext sslContext;
         String clientVersion = "xin-java/0.1";
+        java.net.InetAddress localAddress;
+        Class<? extends io.netty.channel.Channel> channelType = io.netty.channel.socket.nio.NioSocketChannel.class;
 
         private Builder()
         {
@@ -549,7 +566,7 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
-         * @param eventLoopGroup an NIO group to share (the client uses one of its loops and never shuts
+         * @param eventLoopGroup a group to share, of the transport {@link #channelType(Class)} names (the client uses one of its loops and never shuts
          *                       it down); by default the client creates a single-thread group of its own.
          * @return this.
          */
@@ -683,6 +700,31 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
+         * @param localAddress the local (source) address every connection binds to, with an ephemeral
+         *                     port; null, the default, lets the kernel choose. Spreading many clients over
+         *                     several source addresses (127.0.0.1, 127.0.0.2, ...) lifts the limit of about
+         *                     28,000 ephemeral ports per source address and destination.
+         * @return this.
+         */
+        public Builder localAddress(final java.net.InetAddress localAddress)
+        {
+            this.localAddress = localAddress;
+            return this;
+        }
+
+        /**
+         * @param channelType the socket channel class matching the {@link #eventLoopGroup(EventLoopGroup)}'s
+         *                    transport (e.g. {@code EpollSocketChannel} on an epoll group); default
+         *                    {@code NioSocketChannel}.
+         * @return this.
+         */
+        public Builder channelType(final Class<? extends io.netty.channel.Channel> channelType)
+        {
+            this.channelType = channelType;
+            return this;
+        }
+
+        /**
          * Validate and build. The client does nothing until {@link XinClient#connect()}.
          *
          * @return a new client.
@@ -708,6 +750,7 @@ public final class XinClient implements AutoCloseable
                 "connectTimeoutMs must be 1.." + Integer.MAX_VALUE + ": " + connectTimeoutMs);
             require(maxFrameLengthBytes > 0, "maxFrameLengthBytes must be positive: " + maxFrameLengthBytes);
             require(clientVersion != null, "clientVersion must not be null");
+            require(channelType != null, "channelType must not be null");
             return new XinClient(this);
         }
 

@@ -129,6 +129,11 @@ final class FakeConnection extends SimpleChannelInboundHandler<Frame>
         return requestId;
     }
 
+    java.net.InetSocketAddress remoteAddress()
+    {
+        return (java.net.InetSocketAddress)channel.remoteAddress();
+    }
+
     void write(final Frame... frames)
     {
         for (final Frame frame : frames)

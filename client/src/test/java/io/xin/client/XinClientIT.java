@@ -93,6 +93,39 @@ class XinClientIT
     }
 
     @Test
+    void shouldConnectFromTheConfiguredLocalAddress() throws Exception
+    {
+        client = builder().localAddress(java.net.InetAddress.getByName("127.0.0.3")).build();
+        final CompletableFuture<LoginOk> connected = client.connect();
+
+        final FakeConnection connection = server.accept();
+        connection.loginOk(USER_ID, 0, 0);
+
+        connected.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals("127.0.0.3", connection.remoteAddress().getAddress().getHostAddress());
+    }
+
+    @Test
+    void shouldSendUntrackedOnceAndIgnoreItsAck() throws Exception
+    {
+        client = builder().ackTimeoutMs(50).build();
+        final CompletableFuture<LoginOk> connected = client.connect();
+        final FakeConnection connection = server.accept();
+        connection.loginOk(USER_ID, 0, 0);
+        connected.get(WAIT_S, TimeUnit.SECONDS);
+
+        client.sendUntracked(7, "untracked-1", text("fire and forget"));
+
+        final Send send = connection.expectSend();
+        assertEquals("untracked-1", send.getClientMsgId());
+        assertEquals(7, send.getToUserId());
+        connection.ack(send, 1);
+        assertEquals(0, client.pendingSends());
+        assertNull(connection.poll(300), "an untracked send was resent or answered");
+        assertEquals(0, client.lastSeq(), "an untracked send entered the local inbox");
+    }
+
+    @Test
     void shouldFailConnectWithLoginErrorCodeAndNotReconnect() throws Exception
     {
         client = builder().build();

@@ -4,6 +4,12 @@ import com.google.protobuf.ByteString;
 import io.xin.client.XinClient;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenIssuer;
+import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.report.Reports;
+import io.xin.loadgen.report.Summary;
+import io.xin.loadgen.scenario.ChatRun;
+import io.xin.loadgen.scenario.Fleet;
+import io.xin.loadgen.scenario.Target;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.LoginOk;
@@ -35,16 +41,21 @@ import java.util.stream.Stream;
 /**
  * {@code xin demo}: the switch's main job on an embedded default. A switch on loopback with a
  * temporary data dir, a few users chatting online and offline, a resend, a restart, and a printed
- * account of what happened. Bounded: it finishes in seconds and cleans up after itself.
+ * account of what happened; then a short open-loop {@code chat} load with its summary and HTML report.
+ * Bounded: it finishes in about 20 seconds and cleans up its data.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run a switch on loopback with a temporary store and show users chatting online and offline.")
+    description = "Run a switch on loopback with a temporary store, show users chatting online and offline, " +
+        "then a short chat load with its summary and HTML report.")
 public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 {
     private static final long ALICE = 1001;
     private static final long BOB = 1002;
     private static final long CAROL = 1003;
     private static final int WAIT_MS = 10_000;
+    private static final int CHAT_USERS = 200;
+    private static final int CHAT_RATE = 2_000;
+    private static final int CHAT_SECONDS = 5;
 
     @Option(names = "--keep-data", description = "Keep the temporary data dir instead of deleting it.")
     boolean keepData;
@@ -157,8 +168,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
             out.printf("    switch before the restart: %d messages stored%n", storedBefore);
             out.printf("    switch after the restart:  %s%n", xin.counters());
+            step(8, "Load: %,d users online send %,d messages per second to each other for %d s (open loop, " +
+                "latency from each message's intended send time).", CHAT_USERS, CHAT_RATE, CHAT_SECONDS);
+            final int exit = chat(secret, port, xin.context().fsyncPolicy());
+
             out.printf("%nDemo finished: every acknowledged message was delivered, none twice.%n");
-            return 0;
+            return exit;
         }
         finally
         {
@@ -171,6 +186,43 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             {
                 deleteRecursively(dataDir);
             }
+        }
+    }
+
+    private int chat(final String secret, final int port, final FsyncPolicy fsync) throws Exception
+    {
+        final Target target = new Target("127.0.0.1", port, null, secret, 2_000_000, List.of());
+        try (Fleet fleet = new Fleet(target, CHAT_USERS, 1))
+        {
+            if (fleet.connect(0, CHAT_USERS, WAIT_MS) > 0)
+            {
+                throw new IllegalStateException("not every load session could log in");
+            }
+            final ChatRun.Settings settings = new ChatRun.Settings();
+            settings.ratePerSecond = CHAT_RATE;
+            settings.warmupMs = 1_000;
+            settings.durationMs = CHAT_SECONDS * 1_000L;
+            settings.drainMs = 5_000;
+            settings.serverPid = ProcessHandle.current().pid();
+            final Measurements measurements = new Measurements("demo", () -> "");
+            final ChatRun.Outcome outcome = new ChatRun(fleet, settings, measurements).run();
+            final Summary summary = new Summary()
+                .put("scenario", "chat")
+                .put("target", "embedded (fsync " + fsync.name().toLowerCase(java.util.Locale.ROOT) + ")")
+                .put("sessions", CHAT_USERS);
+            final int exit = ChatCommand.summarize(settings, outcome, measurements, summary);
+            // The switch and the load share this process: its CPU per message is the sum of both.
+            summary.values().remove("server_cpu_us_per_message");
+            summary.values().remove("loadgen_cpu_us_per_message");
+            Reports.printText(summary, out);
+            final Path html = Path.of("xin-reports", "demo-" +
+                java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")),
+                "report.html");
+            Reports.writeHtml(summary, measurements, html);
+            Reports.writeHistogramLog(measurements, html.resolveSibling("latency.hlog"));
+            out.printf("%n    HTML report (latency percentiles, throughput over time): %s%n", html.toAbsolutePath());
+            out.printf("    Measure your own switch: ./xin loadgen chat --help, ./xin loadgen ramp --help%n");
+            return exit;
         }
     }
 

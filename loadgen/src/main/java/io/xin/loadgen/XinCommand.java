@@ -6,11 +6,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./xin} command line: {@code server}, {@code token} and {@code demo}.
+ * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen} and {@code relay}.
  */
 @Command(name = "xin", mixinStandardHelpOptions = true, version = "xin 0.1.0",
     description = "Xin: a durable message switch for mobile long connections.",
-    subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class })
+    subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
+        RelayCommand.class })
 public final class XinCommand implements Runnable
 {
     @CommandLine.Spec

@@ -1,0 +1,263 @@
+package io.xin.loadgen;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.xin.loadgen.report.Reports;
+import io.xin.loadgen.report.Summary;
+import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.scenario.Target;
+import io.xin.storage.FsyncPolicy;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options every scenario shares: the target, the users, the rate, and where the reports go.
+ */
+final class LoadOptions
+{
+    @Option(names = "--host", description = "Switch address (default: ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", description = "Switch port (default: ${DEFAULT-VALUE}).")
+    int port = 7700;
+
+    @Option(names = "--tls", description = "Connect with TLS. Without --tls-trust-cert the server's certificate is " +
+        "not checked (a benchmark on a trusted network only).")
+    boolean tls;
+
+    @Option(names = "--tls-trust-cert", description = "PEM file of the certificate(s) to trust with --tls.")
+    File tlsTrustCert;
+
+    @Option(names = "--jwt-secret", description = "The switch's HS256 secret, at least 32 bytes; tokens are issued " +
+        "with it for every user. Also read from XIN_JWT_SECRET.", defaultValue = "${env:XIN_JWT_SECRET}")
+    String jwtSecret;
+
+    @Option(names = "--users", description = "Sessions, one user each (default: ${DEFAULT-VALUE}).")
+    int users = 1_000;
+
+    @Option(names = "--first-user-id", description = "User id of the first user; the others follow " +
+        "(default: ${DEFAULT-VALUE}).")
+    long firstUserId = 1_000_000;
+
+    @Option(names = "--rate", description = "Messages per second, all users together (default: ${DEFAULT-VALUE}).")
+    double rate = 1_000;
+
+    @Option(names = "--duration", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
+    double durationS = 10;
+
+    @Option(names = "--warmup", description = "Seconds of sending before the measured part (default: ${DEFAULT-VALUE}).")
+    double warmupS = 2;
+
+    @Option(names = "--drain", description = "Longest wait in seconds after the last send for acks and deliveries " +
+        "(default: ${DEFAULT-VALUE}).")
+    double drainS = 5;
+
+    @Option(names = "--payload", description = "Message body bytes, at least 32 (default: ${DEFAULT-VALUE}).")
+    int payloadBytes = 64;
+
+    @Option(names = "--zipf", description = "Recipient skew: 0 for uniform, else the Zipf exponent " +
+        "(default: ${DEFAULT-VALUE}).")
+    double zipfSkew = 0;
+
+    @Option(names = "--seed", description = "Random seed of the senders and recipients (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--source-addresses", description = "Spread connections over this many local addresses " +
+        "127.0.0.1, 127.0.0.2, ... (default: 1 per 20,000 sessions).")
+    int sourceAddresses = 0;
+
+    @Option(names = "--io-threads", description = "Event loop threads; 0 for one per core (default: ${DEFAULT-VALUE}).")
+    int ioThreads = 0;
+
+    @Option(names = "--server-pid", description = "Process id of the switch, to report its CPU time per message " +
+        "and memory (automatic with --start).")
+    long serverPid;
+
+    @Option(names = "--start", description = "Start the target: NONE (connect to --host/--port), EMBEDDED " +
+        "(a switch in this JVM), SWITCH (a switch in a child JVM), RELAY (the bare relay in a child JVM) " +
+        "(default: ${DEFAULT-VALUE}).")
+    TargetProcess.Kind start = TargetProcess.Kind.NONE;
+
+    @Option(names = "--fsync", description = "With --start EMBEDDED or SWITCH: never | batch (default: ${DEFAULT-VALUE}).")
+    FsyncPolicy fsync = FsyncPolicy.BATCH;
+
+    @Option(names = "--heartbeat-interval-ms", description = "With --start EMBEDDED or SWITCH: the switch's heartbeat " +
+        "interval (default: ${DEFAULT-VALUE}).")
+    int heartbeatIntervalMs = 30_000;
+
+    @Option(names = "--target-java-opts", description = "With --start SWITCH or RELAY: JVM options of the child " +
+        "(default: ${DEFAULT-VALUE}).")
+    String targetJavaOpts = "-Xms2g -Xmx2g";
+
+    @Option(names = "--no-acks", description = "The target does not acknowledge sends (the bare relay): sends go " +
+        "untracked and only send→deliver is measured. Implied by --start RELAY.")
+    boolean noAcks;
+
+    @Option(names = "--acks", hidden = true, description = "The target acknowledges sends (the default).")
+    boolean acks;
+
+    @Option(names = "--processes", description = "Load generator processes (chat): 0 to use as many as " +
+        "--max-sessions-per-process asks; more than one spawns child JVMs, each with a slice of the users (who " +
+        "chat within their slice), its own source addresses and a share of the rate; the histograms are merged " +
+        "(default: ${DEFAULT-VALUE}).")
+    int processes = 0;
+
+    @Option(names = "--max-sessions-per-process", description = "Sessions one process holds at most, under its " +
+        "open-file limit (default: ${DEFAULT-VALUE}).")
+    int maxSessionsPerProcess = 18_000;
+
+    @Option(names = "--child-output", hidden = true, description = "Run as a child of a multi-process run: write " +
+        "the summary with encoded histograms here.")
+    Path childOutput;
+
+    @Option(names = "--source-address-offset", hidden = true, description = "First source address is 127.0.0.(1 + this).")
+    int sourceAddressOffset = 0;
+
+    @Option(names = "--json", description = "Write the JSON summary to this file.")
+    Path json;
+
+    @Option(names = "--report-dir", description = "Directory for the HTML report and the HdrHistogram log " +
+        "(default: xin-reports/SCENARIO-TIME).")
+    Path reportDir;
+
+    @Option(names = "--no-report", description = "Write no HTML report or HdrHistogram log.")
+    boolean noReport;
+
+    /**
+     * Check what picocli cannot.
+     *
+     * @throws IllegalArgumentException with a message for the user.
+     */
+    void validate()
+    {
+        require(users >= 1, "--users must be positive: " + users);
+        require(rate > 0 && Double.isFinite(rate), "--rate must be a positive number: " + rate);
+        require(durationS > 0, "--duration must be positive: " + durationS);
+        require(warmupS >= 0 && drainS >= 0, "--warmup and --drain must not be negative");
+        require(payloadBytes >= 32, "--payload must be at least 32 bytes (the header every message carries): " +
+            payloadBytes);
+        require(sourceAddresses >= 0 && sourceAddresses <= 254, "--source-addresses must be 0..254: " + sourceAddresses);
+        require(port >= 1 && port <= 65_535, "--port must be 1..65535: " + port);
+        require(jwtSecret != null && !jwtSecret.isEmpty() || start != TargetProcess.Kind.NONE,
+            "--jwt-secret (or XIN_JWT_SECRET) is required to log in to a running switch");
+        if (jwtSecret == null || jwtSecret.isEmpty())
+        {
+            jwtSecret = "xin-loadgen-" + Long.toHexString(new java.security.SecureRandom().nextLong()) +
+                "-generated-secret-for-its-own-target";
+        }
+        if (start == TargetProcess.Kind.RELAY)
+        {
+            noAcks = true;
+        }
+        require(processes >= 0 && maxSessionsPerProcess >= 1, "--processes must not be negative and " +
+            "--max-sessions-per-process must be positive");
+        if (childOutput != null)
+        {
+            json = childOutput;
+            noReport = true;
+        }
+    }
+
+    Target target(final TargetProcess process) throws IOException
+    {
+        final SslContext sslContext;
+        if (tls)
+        {
+            final SslContextBuilder builder = SslContextBuilder.forClient();
+            sslContext = (tlsTrustCert != null ? builder.trustManager(tlsTrustCert) :
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE)).build();
+        }
+        else
+        {
+            sslContext = null;
+        }
+        final int addresses = addressesPerProcess();
+        final List<InetAddress> locals = new ArrayList<>();
+        if (addresses > 1 || sourceAddresses > 0 || sourceAddressOffset > 0)
+        {
+            require(sourceAddressOffset + addresses <= 254, "not enough loopback source addresses for " +
+                "the sessions: " + (sourceAddressOffset + addresses));
+            for (int i = sourceAddressOffset + 1; i <= sourceAddressOffset + addresses; i++)
+            {
+                try
+                {
+                    locals.add(InetAddress.getByAddress(new byte[] { 127, 0, 0, (byte)i }));
+                }
+                catch (final UnknownHostException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+            }
+        }
+        return new Target(process.host(), process.port(), sslContext, jwtSecret, firstUserId, locals);
+    }
+
+    /**
+     * @return source addresses one process uses: as asked, or one per 20,000 sessions (ephemeral ports).
+     */
+    int addressesPerProcess()
+    {
+        return sourceAddresses > 0 ? sourceAddresses : Math.max(1, (users + 19_999) / 20_000);
+    }
+
+    /**
+     * @return processes this run needs: as asked, or enough for --max-sessions-per-process; 1 in a child.
+     */
+    int processCount()
+    {
+        if (childOutput != null)
+        {
+            return 1;
+        }
+        return processes > 0 ? processes : Math.max(1, (users + maxSessionsPerProcess - 1) / maxSessionsPerProcess);
+    }
+
+    /**
+     * Print the summary and write the JSON, the HdrHistogram log and the HTML report.
+     *
+     * @return the HTML report's path, null if none was written.
+     */
+    Path report(final String scenario, final Summary summary, final Measurements measurements, final PrintStream out)
+        throws IOException
+    {
+        Reports.printText(summary, out);
+        if (json != null)
+        {
+            Reports.writeJson(summary, json);
+            out.printf("JSON summary: %s%n", json.toAbsolutePath());
+        }
+        if (noReport)
+        {
+            return null;
+        }
+        final Path dir = reportDir != null ? reportDir : Path.of("xin-reports",
+            scenario + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (measurements != null)
+        {
+            Reports.writeHistogramLog(measurements, dir.resolve("latency.hlog"));
+        }
+        final Path html = dir.resolve("report.html");
+        Reports.writeHtml(summary, measurements, html);
+        out.printf("HTML report: %s%n", html.toAbsolutePath());
+        return html;
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.xin.loadgen;
+
+import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.report.Summary;
+import io.xin.loadgen.scenario.ChatRun;
+import io.xin.loadgen.scenario.Fleet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code xin loadgen ramp}: chat at rising rates until the p99 or the delivery ratio breaks its bound;
+ * the highest rate that held is the maximum sustainable rate.
+ */
+@Command(name = "ramp", mixinStandardHelpOptions = true,
+    description = "Step the chat rate up from --rate until p99 send→deliver or the delivered share breaks a bound; " +
+        "print the highest sustainable rate.")
+final class RampCommand extends ScenarioCommand
+{
+    @Option(names = "--step-factor", description = "Each step's rate is the previous one times this " +
+        "(default: ${DEFAULT-VALUE}).")
+    double stepFactor = 1.25;
+
+    @Option(names = "--max-steps", description = "Stop after this many steps (default: ${DEFAULT-VALUE}).")
+    int maxSteps = 20;
+
+    @Option(names = "--max-p99-ms", description = "A step holds only if its p99 send→deliver is at most this " +
+        "(default: ${DEFAULT-VALUE}).")
+    double maxP99Ms = 10;
+
+    @Option(names = "--min-delivered-share", description = "A step holds only if deliveries per second in the " +
+        "window reach this share of the offered rate (default: ${DEFAULT-VALUE}).")
+    double minDeliveredShare = 0.97;
+
+    @Option(names = "--ramp-warmup", description = "Seconds of unmeasured chat at the first rate before the first " +
+        "step, so that both sides are compiled (default: ${DEFAULT-VALUE}).")
+    double rampWarmupS = 10;
+
+    @Override
+    int run(final TargetProcess process, final long serverPid, final Fleet fleet, final Summary summary,
+        final Measurements measurements) throws Exception
+    {
+        if (stepFactor <= 1 || maxSteps < 1)
+        {
+            throw new IllegalArgumentException("--step-factor must be above 1 and --max-steps positive");
+        }
+        if (!connectAll(fleet, summary))
+        {
+            return EXIT_FAILED;
+        }
+        if (rampWarmupS > 0)
+        {
+            final ChatRun.Settings warmup = ChatCommand.chatSettings(options, 0);
+            warmup.warmupMs = 0;
+            warmup.durationMs = (long)(rampWarmupS * 1_000);
+            try (Measurements ignored = new Measurements("ramp warm-up", () -> ""))
+            {
+                new ChatRun(fleet, warmup, ignored).run();
+            }
+        }
+        final List<Map<String, Object>> steps = new ArrayList<>();
+        double rate = options.rate;
+        double bestRate = 0;
+        Summary best = null;
+        int exit = 0;
+        for (int step = 0; step < maxSteps; step++)
+        {
+            final ChatRun.Settings settings = ChatCommand.chatSettings(options, serverPid);
+            settings.ratePerSecond = rate;
+            settings.seed = options.seed + step;
+            final Summary stepSummary = new Summary();
+            final ChatRun.Outcome outcome;
+            try (Measurements stepMeasurements = new Measurements("ramp " + Math.round(rate) + "/s",
+                () -> String.format("sessions %,d", fleet.size())))
+            {
+                outcome = new ChatRun(fleet, settings, stepMeasurements).run();
+                stepMeasurements.close();
+                exit = Math.max(exit, ChatCommand.summarize(settings, outcome, stepMeasurements, stepSummary));
+            }
+            @SuppressWarnings("unchecked")
+            final Map<String, Object> deliver = (Map<String, Object>)stepSummary.get("deliver_latency_us");
+            final double p99Ms = ((Number)deliver.get("p99")).doubleValue() / 1_000;
+            final double share = outcome.achievedRate / rate;
+            final boolean held = p99Ms <= maxP99Ms && share >= minDeliveredShare && outcome.tally.lost == 0;
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("rate", Math.round(rate));
+            row.put("achieved_rate", Math.round(outcome.achievedRate));
+            row.put("p50_us", deliver.get("p50"));
+            row.put("p99_us", deliver.get("p99"));
+            row.put("p999_us", deliver.get("p999"));
+            row.put("server_cpu_us_per_message", stepSummary.get("server_cpu_us_per_message"));
+            row.put("held", held);
+            steps.add(row);
+            out.printf("step %2d: rate %,9.0f/s  achieved %,9.0f/s  p50 %s  p99 %s  p99.9 %s  server CPU %s us/msg  %s%n",
+                step + 1, rate, outcome.achievedRate, Measurements.formatUs(((Number)deliver.get("p50")).doubleValue()),
+                Measurements.formatUs(((Number)deliver.get("p99")).doubleValue()),
+                Measurements.formatUs(((Number)deliver.get("p999")).doubleValue()),
+                stepSummary.get("server_cpu_us_per_message"), held ? "held" : "BROKE");
+            if (!held)
+            {
+                break;
+            }
+            bestRate = rate;
+            best = stepSummary;
+            rate *= stepFactor;
+        }
+        summary.put("max_sustainable_rate", Math.round(bestRate));
+        summary.put("bounds", "p99 <= " + maxP99Ms + " ms, delivered share >= " + minDeliveredShare);
+        if (best != null)
+        {
+            for (final Map.Entry<String, Object> entry : best.values().entrySet())
+            {
+                summary.put(entry.getKey(), entry.getValue());
+            }
+        }
+        summary.put("steps", steps);
+        return exit;
+    }
+}

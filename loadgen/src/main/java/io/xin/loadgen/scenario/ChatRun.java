@@ -1,0 +1,348 @@
+package io.xin.loadgen.scenario;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.xin.loadgen.rate.OpenLoopSchedule;
+import io.xin.loadgen.rate.Recipients;
+import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.report.ProcStat;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One open-loop run of 1:1 chat over a connected {@link Fleet}: at a constant total rate, a random
+ * user sends a message to a random other user (uniform or Zipf). Every message carries its run, its
+ * number, the number of the previous message of the same pair and its intended send time:
+ * <pre>
+ *   run_id(8 BE) | index(8 BE) | previous_index_of_pair(8 BE, -1 if none) | intended_ns(8 BE) | padding
+ * </pre>
+ * so that the receiver can time it, find duplicates and gaps without any shared state but the
+ * {@link Ledger}. The calling thread schedules the sends; event loops record acks and deliveries.
+ */
+public final class ChatRun implements Fleet.Sink
+{
+    /** Bytes of the header every message's body starts with. */
+    public static final int HEADER_BYTES = 32;
+    private static final long DRAIN_POLL_MS = 20;
+    private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Fleet fleet;
+    private final Settings settings;
+    private final Measurements measurements;
+    private final Ledger ledger = new Ledger();
+    private final long runId = ThreadLocalRandom.current().nextLong();
+    /** Per recipient, the last message number delivered from each sender; each owned by its session's event loop. */
+    private final Long2LongHashMap[] lastFromSender;
+    /** Previous message number of each (sender, recipient) pair. Owned by the scheduling thread. */
+    private final Long2LongHashMap lastOfPair = new Long2LongHashMap(-1);
+    private volatile long measureFromNs = Long.MAX_VALUE;
+    private final java.util.concurrent.atomic.LongAdder foreign = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * @param fleet        connected sessions; the run becomes their sink.
+     * @param settings     rate, duration, payload.
+     * @param measurements where latencies and counts go.
+     */
+    public ChatRun(final Fleet fleet, final Settings settings, final Measurements measurements)
+    {
+        if (settings.payloadBytes < HEADER_BYTES)
+        {
+            throw new IllegalArgumentException("payload must be at least " + HEADER_BYTES + " bytes: " +
+                settings.payloadBytes);
+        }
+        this.fleet = fleet;
+        this.settings = settings;
+        this.measurements = measurements;
+        this.lastFromSender = new Long2LongHashMap[fleet.size()];
+    }
+
+    /**
+     * Send for the warm-up and the measured duration, then wait for the drain.
+     *
+     * @return what happened.
+     * @throws InterruptedException when interrupted.
+     */
+    public Outcome run() throws InterruptedException
+    {
+        fleet.sink(this);
+        final Recipients recipients = new Recipients(fleet.size(), settings.zipfSkew, settings.seed);
+        final long startNs = System.nanoTime();
+        final long warmupNs = TimeUnit.MILLISECONDS.toNanos(settings.warmupMs);
+        final long measuredNs = TimeUnit.MILLISECONDS.toNanos(settings.durationMs);
+        final OpenLoopSchedule schedule = new OpenLoopSchedule(startNs, settings.ratePerSecond, warmupNs + measuredNs);
+        measureFromNs = startNs + warmupNs;
+
+        final byte[] padding = new byte[settings.payloadBytes - HEADER_BYTES];
+        boolean measuring = warmupNs == 0;
+        long deliveredAtStart = 0;
+        long sentAtStart = 0;
+        long serverCpuAtStartNs = serverCpuNanos();
+        long ownCpuAtStartNs = ownCpuNanos();
+        long windowStartNs = startNs;
+
+        long index = 0;
+        final long count = schedule.count();
+        while (index < count)
+        {
+            final long nowNs = System.nanoTime();
+            if (!measuring && nowNs >= measureFromNs)
+            {
+                measuring = true;
+                windowStartNs = nowNs;
+                deliveredAtStart = measurements.delivered.sum();
+                sentAtStart = measurements.sent.sum();
+                serverCpuAtStartNs = serverCpuNanos();
+                ownCpuAtStartNs = ownCpuNanos();
+            }
+            final long due = schedule.dueBy(nowNs);
+            if (index >= due)
+            {
+                LockSupport.parkNanos(Math.min(MAX_PARK_NS, schedule.intendedNs(index) - nowNs));
+                continue;
+            }
+            while (index < due)
+            {
+                send(recipients, index, schedule.intendedNs(index), padding);
+                index++;
+            }
+        }
+        final long windowEndNs = System.nanoTime();
+        final long deliveredInWindow = measurements.delivered.sum() - deliveredAtStart;
+        final long sentInWindow = measurements.sent.sum() - sentAtStart;
+        final long serverCpuInWindowNs = serverCpuNanos() - serverCpuAtStartNs;
+        final long ownCpuInWindowNs = ownCpuNanos() - ownCpuAtStartNs;
+
+        final long drainStartNs = System.nanoTime();
+        final long drainDeadlineNs = drainStartNs + TimeUnit.MILLISECONDS.toNanos(settings.drainMs);
+        while (System.nanoTime() < drainDeadlineNs && !drained())
+        {
+            Thread.sleep(DRAIN_POLL_MS);
+        }
+        final long drainNs = System.nanoTime() - drainStartNs;
+        // A last moment for deliveries racing the check, then count with the event loops quiet.
+        Thread.sleep(DRAIN_POLL_MS);
+        fleet.sink(Fleet.Sink.NONE);
+        measurements.close();
+
+        final Outcome outcome = new Outcome();
+        outcome.tally = ledger.tally();
+        outcome.windowS = (windowEndNs - windowStartNs) / 1e9;
+        outcome.achievedRate = deliveredInWindow / outcome.windowS;
+        outcome.offeredRate = sentInWindow / outcome.windowS;
+        outcome.drainMs = TimeUnit.NANOSECONDS.toMillis(drainNs);
+        outcome.serverCpuUsPerMessage = settings.serverPid > 0 && deliveredInWindow > 0 ?
+            serverCpuInWindowNs / 1e3 / deliveredInWindow : -1;
+        outcome.loadgenCpuUsPerMessage = deliveredInWindow > 0 ? ownCpuInWindowNs / 1e3 / deliveredInWindow : -1;
+        outcome.foreign = foreign.sum();
+        return outcome;
+    }
+
+    private boolean drained()
+    {
+        final long sent = measurements.sent.sum();
+        final long delivered = measurements.delivered.sum() - measurements.duplicates.sum();
+        return delivered >= sent && (!settings.acks || measurements.acked.sum() + measurements.failedSends.sum() >= sent);
+    }
+
+    private void send(final Recipients recipients, final long index, final long intendedNs, final byte[] padding)
+    {
+        final int sender = recipients.nextSender();
+        final int recipient = recipients.nextRecipient(sender);
+        final long pair = (long)sender * fleet.size() + recipient;
+        final long previous = lastOfPair.put(pair, index);
+
+        final byte[] body = new byte[HEADER_BYTES + padding.length];
+        putLong(body, 0, runId);
+        putLong(body, 8, index);
+        putLong(body, 16, previous);
+        putLong(body, 24, intendedNs);
+        System.arraycopy(padding, 0, body, HEADER_BYTES, padding.length);
+        final Content content = Content.newBuilder()
+            .setType(ContentType.CUSTOM)
+            .setBody(UnsafeByteOperations.unsafeWrap(body))
+            .build();
+
+        ledger.sent(index);
+        measurements.sent.increment();
+        final Session from = fleet.session(sender);
+        final long toUserId = fleet.target().userId(recipient);
+        final String clientMsgId = Long.toString(runId & Long.MAX_VALUE, 36) + '-' + index;
+        if (settings.acks)
+        {
+            from.client().send(toUserId, clientMsgId, content)
+                .whenComplete((ack, failure) -> onAck(index, intendedNs, ack, failure));
+        }
+        else
+        {
+            from.client().sendUntracked(toUserId, clientMsgId, content);
+        }
+    }
+
+    private void onAck(final long index, final long intendedNs, final SendAck ack, final Throwable failure)
+    {
+        if (failure != null)
+        {
+            measurements.failedSends.increment();
+            return;
+        }
+        if (ledger.acked(index))
+        {
+            measurements.acked.increment();
+            if (intendedNs >= measureFromNs)
+            {
+                measurements.recordAck(System.nanoTime() - intendedNs);
+            }
+        }
+    }
+
+    @Override
+    public void onMessage(final Session session, final Message message)
+    {
+        if (message.getFromUserId() == session.userId)
+        {
+            return; // the session's own copy of its send
+        }
+        final ByteString body = message.getContent().getBody();
+        if (body.size() < HEADER_BYTES || getLong(body, 0) != runId)
+        {
+            foreign.increment();
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        final long index = getLong(body, 8);
+        final long previous = getLong(body, 16);
+        final long intendedNs = getLong(body, 24);
+        if (ledger.delivered(index) > 0)
+        {
+            measurements.duplicates.increment();
+            measurements.delivered.increment();
+            return;
+        }
+        measurements.delivered.increment();
+        if (intendedNs >= measureFromNs)
+        {
+            measurements.recordDeliver(nowNs - intendedNs);
+        }
+
+        Long2LongHashMap lastFrom = lastFromSender[session.userIndex];
+        if (lastFrom == null)
+        {
+            lastFrom = new Long2LongHashMap(-1);
+            lastFromSender[session.userIndex] = lastFrom;
+        }
+        final long last = lastFrom.put(message.getFromUserId(), index);
+        if (last != previous)
+        {
+            measurements.gaps.increment();
+        }
+    }
+
+    /**
+     * @return the ledger, for tests and reports.
+     */
+    public Ledger ledger()
+    {
+        return ledger;
+    }
+
+    private long serverCpuNanos()
+    {
+        if (settings.serverPid <= 0)
+        {
+            return 0;
+        }
+        try
+        {
+            return ProcStat.cpuNanos(settings.serverPid);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static long ownCpuNanos()
+    {
+        try
+        {
+            return ProcStat.cpuNanos(ProcessHandle.current().pid());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static void putLong(final byte[] bytes, final int offset, final long value)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            bytes[offset + i] = (byte)(value >>> (56 - 8 * i));
+        }
+    }
+
+    private static long getLong(final ByteString bytes, final int offset)
+    {
+        long value = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            value = (value << 8) | (bytes.byteAt(offset + i) & 0xFF);
+        }
+        return value;
+    }
+
+    /**
+     * What to run.
+     */
+    public static final class Settings
+    {
+        /** Total messages per second, all senders together. */
+        public double ratePerSecond = 1_000;
+        /** Measured part of the run. */
+        public long durationMs = 10_000;
+        /** Sending before the measured part; its latencies are not recorded. */
+        public long warmupMs = 0;
+        /** Longest wait after the last send for acks and deliveries. */
+        public long drainMs = 5_000;
+        /** Body bytes per message, at least {@link #HEADER_BYTES}. */
+        public int payloadBytes = 64;
+        /** 0 for uniform recipients, else the Zipf exponent. */
+        public double zipfSkew = 0;
+        /** Seed of the sender and recipient choice. */
+        public long seed = 42;
+        /** Whether the target acknowledges sends (false for the bare relay). */
+        public boolean acks = true;
+        /** The switch's process id for its CPU time, 0 if unknown. */
+        public long serverPid = 0;
+    }
+
+    /**
+     * What a run did.
+     */
+    public static final class Outcome
+    {
+        public Ledger.Tally tally;
+        /** Measured window, seconds. */
+        public double windowS;
+        /** Deliveries per second in the measured window. */
+        public double achievedRate;
+        /** Sends per second in the measured window. */
+        public double offeredRate;
+        /** How long the drain took, milliseconds. */
+        public long drainMs;
+        /** Server CPU time per delivered message in the window, microseconds; -1 when unknown. */
+        public double serverCpuUsPerMessage;
+        /** This process's CPU time per delivered message in the window, microseconds. */
+        public double loadgenCpuUsPerMessage;
+        /** Messages of earlier runs that arrived during this one. */
+        public long foreign;
+    }
+}

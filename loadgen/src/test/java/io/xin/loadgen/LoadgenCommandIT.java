@@ -1,0 +1,121 @@
+package io.xin.loadgen;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code xin loadgen} command line end to end, each scenario short and bounded, against a switch
+ * it starts in this JVM on 127.0.0.1.
+ */
+@Timeout(120)
+class LoadgenCommandIT
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldWriteTheJsonSummaryTheIssueNamesForChat() throws Exception
+    {
+        final JsonNode json = run(0, "chat", "--users", "30", "--rate", "200", "--duration", "2", "--warmup", "0.5");
+
+        for (final String key : List.of("scenario", "sessions", "sent", "acked", "delivered", "lost", "duplicates",
+            "achieved_rate", "ack_latency_us", "deliver_latency_us"))
+        {
+            assertTrue(json.has(key), "missing " + key + " in " + json);
+        }
+        for (final String percentile : List.of("p50", "p99", "p999", "max"))
+        {
+            assertTrue(json.get("ack_latency_us").has(percentile));
+            assertTrue(json.get("deliver_latency_us").get(percentile).asDouble() > 0);
+        }
+        assertEquals("chat", json.get("scenario").asText());
+        assertEquals(30, json.get("sessions").asInt());
+        assertEquals(500, json.get("sent").asLong(), "200/s for 2.5 s");
+        assertEquals(0, json.get("lost").asLong());
+        assertEquals(0, json.get("duplicates").asLong());
+        assertEquals(400, json.get("deliver_latency_us").get("count").asLong(), "every measured message, none of the warm-up");
+        assertEquals(json.get("acked").asLong(), json.get("delivered").asLong());
+        assertTrue(Files.readString(dir.resolve("report/report.html")).contains("<svg"));
+        assertTrue(Files.size(dir.resolve("report/latency.hlog")) > 0);
+    }
+
+    @Test
+    void shouldMergeCountsAndHistogramsOfChildProcesses() throws Exception
+    {
+        final JsonNode json = run(0, "chat", "--processes", "2", "--users", "40", "--rate", "200", "--duration", "1",
+            "--warmup", "0.5");
+
+        assertEquals(2, json.get("processes").asInt());
+        assertEquals(40, json.get("sessions").asInt());
+        assertEquals(300, json.get("sent").asLong(), "each process sends 100/s for 1.5 s");
+        assertEquals(300, json.get("delivered").asLong());
+        assertEquals(0, json.get("lost").asLong());
+        assertEquals(200, json.get("deliver_latency_us").get("count").asLong(), "both processes' measured messages");
+    }
+
+    @Test
+    void shouldSyncEveryMessageStoredForOfflineUsers() throws Exception
+    {
+        final JsonNode json = run(0, "offline", "--users", "20", "--messages-per-user", "10", "--rate", "1000");
+
+        assertEquals(100, json.get("acked").asLong(), "10 receivers x 10 messages");
+        assertEquals(100, json.get("delivered").asLong());
+        assertEquals(0, json.get("lost").asLong());
+        assertTrue(json.get("sync_ms").asLong() >= 0);
+    }
+
+    @Test
+    void shouldReconnectEverySessionAfterAStorm() throws Exception
+    {
+        final JsonNode json = run(0, "storm", "--users", "50", "--jitter-ms", "200");
+
+        assertEquals(50, json.get("reconnected").asInt());
+        assertEquals(50, json.get("synced").asInt());
+        assertEquals(50, json.get("login_latency_us").get("count").asInt());
+    }
+
+    @Test
+    void shouldHoldIdleSessionsAndReportMemoryPerSession() throws Exception
+    {
+        final JsonNode json = run(0, "idle", "--users", "50", "--duration", "1");
+
+        assertEquals(50, json.get("sessions_alive").asInt());
+        assertTrue(json.has("server_heap_per_session_bytes"), json::toString);
+    }
+
+    @Test
+    void shouldRejectAPayloadTooSmallForTheHeader() throws Exception
+    {
+        assertEquals(CommandLine.ExitCode.USAGE, execute("chat", "--payload", "8"));
+    }
+
+    private JsonNode run(final int expectedExit, final String scenario, final String... args) throws Exception
+    {
+        final List<String> all = new ArrayList<>(List.of(scenario, "--start", "embedded", "--fsync", "never",
+            "--drain", "10", "--json", dir.resolve("summary.json").toString(),
+            "--report-dir", dir.resolve("report").toString()));
+        all.addAll(List.of(args));
+        assertEquals(expectedExit, execute(all.toArray(new String[0])));
+        return new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    }
+
+    private static int execute(final String... args)
+    {
+        final String[] full = new String[args.length + 1];
+        full[0] = "loadgen";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(full);
+    }
+}
