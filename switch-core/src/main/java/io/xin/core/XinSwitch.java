@@ -158,6 +158,13 @@ public final class XinSwitch implements AutoCloseable
             shutdownQuietly();
             throw ex;
         }
+        catch (final Exception ex)
+        {
+            // Netty's sync() rethrows a bind failure (a checked BindException) as it is.
+            shutdownQuietly();
+            throw new IllegalStateException("cannot listen on " + ctx.bindHost() + " port " + ctx.port() +
+                (ctx.proxyPort() >= 0 ? " or PROXY port " + ctx.proxyPort() : "") + ": " + ex, ex);
+        }
         LOG.info("Xin switch listening on {}{} ({} transport, {}), data in {}, fsync {}",
             serverChannel.localAddress(),
             proxyServerChannel == null ? "" : " and " + proxyServerChannel.localAddress() + " (PROXY protocol)",

@@ -298,7 +298,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            LOG.warn("Unexpected error on {} (client {}); closing it", ctx.channel(), ClientAddress.of(ctx.channel()),
+                cause);
             fatal(0, ErrorCode.INTERNAL, "internal error");
         }
     }
