@@ -9,9 +9,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.dispatch.Dispatcher;
@@ -76,6 +80,8 @@ public final class XinSwitch implements AutoCloseable
     private ChannelGroup channels;
     private Channel serverChannel;
     private Channel proxyServerChannel;
+    private EventLoopGroup localGroup;
+    private Channel localServerChannel;
     private Transport transport;
     private ServerTls tls;
     private AgentRunner tlsReloader;
@@ -136,6 +142,20 @@ public final class XinSwitch implements AutoCloseable
                 proxyServerChannel = bootstrap.clone()
                     .childHandler(new XinChannelInitializer(sessionContext, counters, tls, true))
                     .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
+            }
+            if (ctx.localChannelName() != null)
+            {
+                // In-JVM sessions through the same initializer and handlers, on event loops of their own
+                // (local channels need a local IO handler): for measuring per-session cost without sockets.
+                localGroup = new MultiThreadIoEventLoopGroup(
+                    ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
+                localServerChannel = new ServerBootstrap()
+                    .group(localGroup)
+                    .channel(LocalServerChannel.class)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false))
+                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel();
             }
             if (tls != null && ctx.tlsReloadIntervalMs() > 0)
             {
@@ -289,6 +309,10 @@ public final class XinSwitch implements AutoCloseable
             {
                 proxyServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             }
+            if (localServerChannel != null)
+            {
+                localServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            }
             SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
             try
             {
@@ -325,6 +349,14 @@ public final class XinSwitch implements AutoCloseable
         if (proxyServerChannel != null)
         {
             steps.add(() -> proxyServerChannel.close().awaitUninterruptibly());
+        }
+        if (localServerChannel != null)
+        {
+            steps.add(() -> localServerChannel.close().awaitUninterruptibly());
+        }
+        if (localGroup != null)
+        {
+            steps.add(() -> localGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
         }
         if (workerGroup != null)
         {
@@ -410,6 +442,7 @@ public final class XinSwitch implements AutoCloseable
         private String tlsProvider = ServerTls.PROVIDER_AUTO;
         private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
         private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
+        private String localChannelName;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -822,6 +855,22 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * Also accepts in-JVM sessions on a Netty {@link LocalAddress} of this name, through the same
+         * pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
+         * without a million sockets) and embedding tests; null (the default) for none.
+         */
+        public Context localChannelName(final String localChannelName)
+        {
+            this.localChannelName = localChannelName;
+            return this;
+        }
+
+        public String localChannelName()
+        {
+            return localChannelName;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -907,6 +956,7 @@ public final class XinSwitch implements AutoCloseable
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
             require(ioThreads >= 0, "ioThreads must not be negative");
             require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
+            require(localChannelName == null || !localChannelName.isBlank(), "localChannelName must not be blank");
             require(clock != null && journalWriter != null, "clock and journalWriter must be set");
             require((tlsCertFile == null) == (tlsKeyFile == null), "tlsCertFile and tlsKeyFile must be set together");
             if (tlsCertFile != null)
@@ -950,7 +1000,8 @@ public final class XinSwitch implements AutoCloseable
                 " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
                 " writeBufferBytes=" + writeBufferBytes +
                 " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
-                " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort;
+                " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
+                (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }
 }
