@@ -136,6 +136,7 @@ public final class XinSwitch implements AutoCloseable
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                 .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false));
+            bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
             serverChannel = bootstrap.bind(new InetSocketAddress(ctx.bindHost(), ctx.port())).sync().channel();
             if (ctx.proxyPort() >= 0)
             {
@@ -443,6 +444,16 @@ public final class XinSwitch implements AutoCloseable
         private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
         private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
         private String localChannelName;
+        private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
+        private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
+        private int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
+        private int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
+        private int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
+        private int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
+        private long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
+        private int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -871,6 +882,136 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param maxSendsPerSecondPerSession sustained sends per second of one session; 0 = no limit.
+         * @param sendBurstPerSession         sends at once from a full bucket, at least 1.
+         */
+        public Context sendRateLimit(final int maxSendsPerSecondPerSession, final int sendBurstPerSession)
+        {
+            this.maxSendsPerSecondPerSession = maxSendsPerSecondPerSession;
+            this.sendBurstPerSession = sendBurstPerSession;
+            return this;
+        }
+
+        public int maxSendsPerSecondPerSession()
+        {
+            return maxSendsPerSecondPerSession;
+        }
+
+        public int sendBurstPerSession()
+        {
+            return sendBurstPerSession;
+        }
+
+        /**
+         * @param maxRateLimitedSendsPerSession sends refused for rate in a row before the session is closed.
+         */
+        public Context maxRateLimitedSendsPerSession(final int maxRateLimitedSendsPerSession)
+        {
+            this.maxRateLimitedSendsPerSession = maxRateLimitedSendsPerSession;
+            return this;
+        }
+
+        public int maxRateLimitedSendsPerSession()
+        {
+            return maxRateLimitedSendsPerSession;
+        }
+
+        /**
+         * @param maxConnections open connections in the whole switch; more are refused at accept.
+         */
+        public Context maxConnections(final int maxConnections)
+        {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        public int maxConnections()
+        {
+            return maxConnections;
+        }
+
+        public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+        {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        public int maxConnectionsPerAddress()
+        {
+            return maxConnectionsPerAddress;
+        }
+
+        /**
+         * @param maxNewConnectionsPerAddressPerSecond new connections per second from one address
+         *                                             (bursts of twice that); 0 = no limit.
+         */
+        public Context maxNewConnectionsPerAddressPerSecond(final int maxNewConnectionsPerAddressPerSecond)
+        {
+            this.maxNewConnectionsPerAddressPerSecond = maxNewConnectionsPerAddressPerSecond;
+            return this;
+        }
+
+        public int maxNewConnectionsPerAddressPerSecond()
+        {
+            return maxNewConnectionsPerAddressPerSecond;
+        }
+
+        /**
+         * @param maxLoginFailuresPerAddressPerMinute failed logins per minute from one address before
+         *                                            its new connections are refused; 0 = no limit.
+         */
+        public Context maxLoginFailuresPerAddressPerMinute(final int maxLoginFailuresPerAddressPerMinute)
+        {
+            this.maxLoginFailuresPerAddressPerMinute = maxLoginFailuresPerAddressPerMinute;
+            return this;
+        }
+
+        public int maxLoginFailuresPerAddressPerMinute()
+        {
+            return maxLoginFailuresPerAddressPerMinute;
+        }
+
+        /**
+         * @param maxLoginsPerDevicePerMinute logins of one (user, device_id) per minute before the device
+         *                                    is banned for {@link #deviceBanMs(long)}; 0 = no limit.
+         */
+        public Context maxLoginsPerDevicePerMinute(final int maxLoginsPerDevicePerMinute)
+        {
+            this.maxLoginsPerDevicePerMinute = maxLoginsPerDevicePerMinute;
+            return this;
+        }
+
+        public int maxLoginsPerDevicePerMinute()
+        {
+            return maxLoginsPerDevicePerMinute;
+        }
+
+        public Context deviceBanMs(final long deviceBanMs)
+        {
+            this.deviceBanMs = deviceBanMs;
+            return this;
+        }
+
+        public long deviceBanMs()
+        {
+            return deviceBanMs;
+        }
+
+        /**
+         * @param maxGuardRecords addresses, and devices, the abuse guards remember at most.
+         */
+        public Context maxGuardRecords(final int maxGuardRecords)
+        {
+            this.maxGuardRecords = maxGuardRecords;
+            return this;
+        }
+
+        public int maxGuardRecords()
+        {
+            return maxGuardRecords;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -968,6 +1109,16 @@ public final class XinSwitch implements AutoCloseable
             require(tlsReloadIntervalMs >= 0, "tlsReloadIntervalMs must not be negative: " + tlsReloadIntervalMs);
             require(proxyPort >= -1 && proxyPort <= 65535, "proxyPort must be -1 (none) or 0..65535: " + proxyPort);
             require(proxyPort <= 0 || proxyPort != port, "proxyPort must differ from port: " + proxyPort);
+            require(maxSendsPerSecondPerSession >= 0, "maxSendsPerSecondPerSession must not be negative");
+            require(sendBurstPerSession >= 1, "sendBurstPerSession must be at least 1");
+            require(maxRateLimitedSendsPerSession >= 1, "maxRateLimitedSendsPerSession must be at least 1");
+            require(maxConnections >= 1, "maxConnections must be at least 1");
+            require(maxConnectionsPerAddress >= 1, "maxConnectionsPerAddress must be at least 1");
+            require(maxNewConnectionsPerAddressPerSecond >= 0, "maxNewConnectionsPerAddressPerSecond must not be negative");
+            require(maxLoginFailuresPerAddressPerMinute >= 0, "maxLoginFailuresPerAddressPerMinute must not be negative");
+            require(maxLoginsPerDevicePerMinute >= 0, "maxLoginsPerDevicePerMinute must not be negative");
+            require(deviceBanMs >= 0, "deviceBanMs must not be negative");
+            require(maxGuardRecords >= 1, "maxGuardRecords must be at least 1");
             storeConfig().validate();
             return this;
         }
@@ -1001,6 +1152,13 @@ public final class XinSwitch implements AutoCloseable
                 " writeBufferBytes=" + writeBufferBytes +
                 " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
                 " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
+                " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +
+                " maxRateLimitedSendsPerSession=" + maxRateLimitedSendsPerSession +
+                " maxConnections=" + maxConnections + " maxConnectionsPerAddress=" + maxConnectionsPerAddress +
+                " maxNewConnectionsPerAddressPerSecond=" + maxNewConnectionsPerAddressPerSecond +
+                " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
+                " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
+                " maxGuardRecords=" + maxGuardRecords +
                 (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }

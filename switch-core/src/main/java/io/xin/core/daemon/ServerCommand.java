@@ -197,6 +197,43 @@ public final class ServerCommand implements Callable<Integer>
         "refused and sessions told to go away, so a load balancer stops sending new connections first; set it " +
         "to the balancer's health-check interval times its fall count (default: ${DEFAULT-VALUE}).")
     long drainNoticeMs = Configuration.DEFAULT_DRAIN_NOTICE_MS;
+    @Option(names = "--max-sends-per-second-per-session", description = "Sustained sends per second of one " +
+        "session; more get RATE_LIMITED; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
+
+    @Option(names = "--send-burst-per-session", description = "Sends one session may make at once " +
+        "(default: ${DEFAULT-VALUE}).")
+    int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
+
+    @Option(names = "--max-rate-limited-sends-per-session", description = "Sends refused for rate in a row " +
+        "before the session is closed (default: ${DEFAULT-VALUE}).")
+    int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
+
+    @Option(names = "--max-connections", description = "Open connections in the switch (default: ${DEFAULT-VALUE}).")
+    int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--max-connections-per-address", description = "Open connections from one address " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+
+    @Option(names = "--max-new-connections-per-address-per-second", description = "New connections per second " +
+        "from one address, bursts of twice that; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
+
+    @Option(names = "--max-login-failures-per-address-per-minute", description = "Failed logins per minute from " +
+        "one address before its connections are refused; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
+
+    @Option(names = "--max-logins-per-device-per-minute", description = "Logins of one device per minute before " +
+        "it is banned for --device-ban-ms; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
+
+    @Option(names = "--device-ban-ms", description = "How long a flapping device is refused (default: ${DEFAULT-VALUE}).")
+    long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
+
+    @Option(names = "--max-guard-records", description = "Addresses, and devices, the abuse guards remember " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
 
     @Override
     public Integer call() throws Exception
@@ -250,7 +287,16 @@ public final class ServerCommand implements Callable<Integer>
             .tls(tlsCert, tlsKey)
             .tlsProvider(tlsProvider)
             .tlsReloadIntervalMs(tlsReloadIntervalMs)
-            .proxyPort(proxyPort);
+            .proxyPort(proxyPort)
+            .sendRateLimit(maxSendsPerSecondPerSession, sendBurstPerSession)
+            .maxRateLimitedSendsPerSession(maxRateLimitedSendsPerSession)
+            .maxConnections(maxConnections)
+            .maxConnectionsPerAddress(maxConnectionsPerAddress)
+            .maxNewConnectionsPerAddressPerSecond(maxNewConnectionsPerAddressPerSecond)
+            .maxLoginFailuresPerAddressPerMinute(maxLoginFailuresPerAddressPerMinute)
+            .maxLoginsPerDevicePerMinute(maxLoginsPerDevicePerMinute)
+            .deviceBanMs(deviceBanMs)
+            .maxGuardRecords(maxGuardRecords);
         final XinSwitch xin;
         try
         {

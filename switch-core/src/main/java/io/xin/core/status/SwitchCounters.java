@@ -58,6 +58,15 @@ public final class SwitchCounters
     {
         journalBatchObserver = observer == null ? JournalBatchObserver.NONE : observer;
     }
+    /** Connections closed at accept by the address guard (too many, too fast, too many failed logins). */
+    public final LongAdder connectionsRefused = new LongAdder();
+    /** Sends refused with RATE_LIMITED, and sessions closed for sending into the limit. */
+    public final LongAdder rateLimitedSends = new LongAdder();
+    public final LongAdder rateLimitedSessionsClosed = new LongAdder();
+    /** Logins refused because the device logged in too often (flapping). */
+    public final LongAdder loginsBanned = new LongAdder();
+    /** Times a session stopped reading its socket (not writable, in-flight limit, ring nearly full). */
+    public final LongAdder readsPaused = new LongAdder();
 
     @Override
     public String toString()
@@ -67,6 +76,8 @@ public final class SwitchCounters
             " duplicateSends=" + duplicateSends.sum() + " pushesSent=" + pushesSent.sum() +
             " pushesDropped=" + pushesDropped.sum() + " busyRejections=" + busyRejections.sum() +
             " journalBatches=" + journalBatches.sum() + " journalBatchEvents=" + journalBatchEvents.sum() +
-            " storageFailures=" + storageFailures.sum();
+            " storageFailures=" + storageFailures.sum() + " connectionsRefused=" + connectionsRefused.sum() +
+            " rateLimitedSends=" + rateLimitedSends.sum() + " loginsBanned=" + loginsBanned.sum() +
+            " readsPaused=" + readsPaused.sum();
     }
 }
