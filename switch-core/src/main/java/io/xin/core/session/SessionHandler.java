@@ -231,7 +231,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private boolean mustPauseReading()
     {
         return !ctx.channel().isWritable() ||
-            session.inFlightSends().get() >= settings.maxInFlightSendsPerSession() ||
+            session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
             shared.ring().remainingCapacity() < settings.ringSize() / 4;
     }
 
@@ -298,7 +298,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            LOG.warn("Unexpected error on {} (client {}); closing it", ctx.channel(), ClientAddress.of(ctx.channel()),
+                cause);
             fatal(0, ErrorCode.INTERNAL, "internal error");
         }
     }
@@ -468,15 +469,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             }
             rateLimitedInARow = 0;
         }
-        if (session.inFlightSends().incrementAndGet() > settings.maxInFlightSendsPerSession())
+        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
         {
-            session.inFlightSends().decrementAndGet();
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
             return;
         }
         if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
-            session.inFlightSends().decrementAndGet();
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "server busy");
             return;
         }
