@@ -63,7 +63,9 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter
         {
             header.release();
         }
+        ctx.channel().attr(ClientAddress.PENDING).set(Boolean.FALSE);
         ctx.pipeline().remove(this);
+        ctx.fireUserEventTriggered(ClientAddress.RESOLVED);
     }
 
     @Override

@@ -98,7 +98,35 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
         lastReadNs = System.nanoTime();
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null)
+        // Behind the PROXY port the real address comes with the header: admit the connection then.
+        if (!ClientAddress.isPending(ctx.channel()) && !admit(ctx))
+        {
+            ctx.fireChannelActive();
+            return;
+        }
+        shared.channels().add(ctx.channel());
+        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event == ClientAddress.RESOLVED && state == State.AWAITING_LOGIN)
+        {
+            admit(ctx);
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    /**
+     * Checks the client's address against the connection guards.
+     *
+     * @return false when the connection was refused (an error frame, then close).
+     */
+    private boolean admit(final ChannelHandlerContext ctx)
+    {
+        if (ClientAddress.of(ctx.channel()) instanceof InetSocketAddress remote && remote.getAddress() != null)
         {
             final AddressGuard guard = shared.addressGuard();
             final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), lastReadNs);
@@ -111,14 +139,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                     settings.busyRetryAfterMs();
                 ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
                     refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
-                ctx.fireChannelActive();
-                return;
+                return false;
             }
             admittedAddress = remote.getAddress();
         }
-        shared.channels().add(ctx.channel());
-        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
+        return true;
     }
 
     @Override
