@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       deployments log asynchronously.</li>
  *   <li>{@code SecureRandom} seeding, inside the JDK's TLS and JWT code, reads {@code /dev/urandom}
  *       once.</li>
+ *   <li>Netty's adaptive allocator takes a magazine's {@code StampedLock} for a moment when it adds
+ *       magazines under contention: internal, bounded, and seen on a loaded machine.</li>
  * </ul>
  */
 public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCallback
@@ -39,6 +41,7 @@ public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCal
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes")
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend")
             .allowBlockingCallsInside("java.security.SecureRandom", "nextBytes")
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
             .blockingMethodCallback(method ->
             {
                 final BlockingOperationError error = new BlockingOperationError(method);
