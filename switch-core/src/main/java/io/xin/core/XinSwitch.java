@@ -1,6 +1,5 @@
 package io.xin.core;
 
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -9,9 +8,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.dispatch.Dispatcher;
@@ -63,7 +66,8 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    private static final long RING_PARK_NANOS = 50_000;
+    private static final long RING_MIN_PARK_NANOS = 50_000;
+    private static final long RING_MAX_PARK_NANOS = 500_000;
 
     private final Context ctx;
     private XinStore store;
@@ -76,6 +80,8 @@ public final class XinSwitch implements AutoCloseable
     private ChannelGroup channels;
     private Channel serverChannel;
     private Channel proxyServerChannel;
+    private EventLoopGroup localGroup;
+    private Channel localServerChannel;
     private Transport transport;
     private ServerTls tls;
     private AgentRunner tlsReloader;
@@ -100,9 +106,9 @@ public final class XinSwitch implements AutoCloseable
 
             disruptor = new Disruptor<>(
                 SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
-                // Spins briefly, then yields, then parks: the dispatcher waits on the journal's
-                // sequence through each write and fsync, and must not burn a core doing it.
-                new SleepingWaitStrategy(200, RING_PARK_NANOS));
+                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
+                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
+                new BackoffWaitStrategy(RING_MIN_PARK_NANOS, RING_MAX_PARK_NANOS));
             disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
@@ -137,6 +143,20 @@ public final class XinSwitch implements AutoCloseable
                 proxyServerChannel = bootstrap.clone()
                     .childHandler(new XinChannelInitializer(sessionContext, counters, tls, true))
                     .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
+            }
+            if (ctx.localChannelName() != null)
+            {
+                // In-JVM sessions through the same initializer and handlers, on event loops of their own
+                // (local channels need a local IO handler): for measuring per-session cost without sockets.
+                localGroup = new MultiThreadIoEventLoopGroup(
+                    ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
+                localServerChannel = new ServerBootstrap()
+                    .group(localGroup)
+                    .channel(LocalServerChannel.class)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false))
+                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel();
             }
             if (tls != null && ctx.tlsReloadIntervalMs() > 0)
             {
@@ -297,6 +317,10 @@ public final class XinSwitch implements AutoCloseable
             {
                 proxyServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             }
+            if (localServerChannel != null)
+            {
+                localServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            }
             SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
             try
             {
@@ -333,6 +357,14 @@ public final class XinSwitch implements AutoCloseable
         if (proxyServerChannel != null)
         {
             steps.add(() -> proxyServerChannel.close().awaitUninterruptibly());
+        }
+        if (localServerChannel != null)
+        {
+            steps.add(() -> localServerChannel.close().awaitUninterruptibly());
+        }
+        if (localGroup != null)
+        {
+            steps.add(() -> localGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
         }
         if (workerGroup != null)
         {
@@ -418,6 +450,7 @@ public final class XinSwitch implements AutoCloseable
         private String tlsProvider = ServerTls.PROVIDER_AUTO;
         private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
         private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
+        private String localChannelName;
         private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
         private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
         private int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
@@ -840,6 +873,22 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * Also accepts in-JVM sessions on a Netty {@link LocalAddress} of this name, through the same
+         * pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
+         * without a million sockets) and embedding tests; null (the default) for none.
+         */
+        public Context localChannelName(final String localChannelName)
+        {
+            this.localChannelName = localChannelName;
+            return this;
+        }
+
+        public String localChannelName()
+        {
+            return localChannelName;
+        }
+
+        /**
          * @param maxSendsPerSecondPerSession sustained sends per second of one session; 0 = no limit.
          * @param sendBurstPerSession         sends at once from a full bucket, at least 1.
          */
@@ -1055,6 +1104,7 @@ public final class XinSwitch implements AutoCloseable
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
             require(ioThreads >= 0, "ioThreads must not be negative");
             require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
+            require(localChannelName == null || !localChannelName.isBlank(), "localChannelName must not be blank");
             require(clock != null && journalWriter != null, "clock and journalWriter must be set");
             require((tlsCertFile == null) == (tlsKeyFile == null), "tlsCertFile and tlsKeyFile must be set together");
             if (tlsCertFile != null)
@@ -1115,7 +1165,8 @@ public final class XinSwitch implements AutoCloseable
                 " maxNewConnectionsPerAddressPerSecond=" + maxNewConnectionsPerAddressPerSecond +
                 " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
                 " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
-                " maxGuardRecords=" + maxGuardRecords;
+                " maxGuardRecords=" + maxGuardRecords +
+                (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }
 }

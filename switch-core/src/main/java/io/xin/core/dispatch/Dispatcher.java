@@ -86,7 +86,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private void onSend(final SwitchEvent event)
     {
         final Session sender = event.session();
-        sender.inFlightSends().decrementAndGet();
+        sender.decrementInFlightSends();
         switch (event.result())
         {
             case SwitchEvent.RESULT_OK ->

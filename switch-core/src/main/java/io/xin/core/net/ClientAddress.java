@@ -11,21 +11,7 @@ import java.net.SocketAddress;
  */
 public final class ClientAddress
 {
-    /**
-     * Fired down the pipeline (a user event) once the PROXY header has been read, so handlers that
-     * account per client address can do so with the real one.
-     */
-    public static final Object RESOLVED = new Object()
-    {
-        @Override
-        public String toString()
-        {
-            return "ClientAddress.RESOLVED";
-        }
-    };
-
     static final AttributeKey<SocketAddress> PROXIED = AttributeKey.valueOf("xin.proxiedClientAddress");
-    static final AttributeKey<Boolean> PENDING = AttributeKey.valueOf("xin.clientAddressPending");
 
     private ClientAddress()
     {
@@ -40,15 +26,5 @@ public final class ClientAddress
         // hasAttr first: attr() would add an attribute to every direct connection.
         final SocketAddress proxied = channel.hasAttr(PROXIED) ? channel.attr(PROXIED).get() : null;
         return proxied != null ? proxied : channel.remoteAddress();
-    }
-
-    /**
-     * @param channel a client connection.
-     * @return true on the PROXY port until the header has been read: {@link #of} is not final yet,
-     * and {@link #RESOLVED} will follow.
-     */
-    public static boolean isPending(final Channel channel)
-    {
-        return channel.hasAttr(PENDING) && Boolean.TRUE.equals(channel.attr(PENDING).get());
     }
 }

@@ -63,9 +63,7 @@ final class ProxyHeaderHandler extends ChannelInboundHandlerAdapter
         {
             header.release();
         }
-        ctx.channel().attr(ClientAddress.PENDING).set(Boolean.FALSE);
         ctx.pipeline().remove(this);
-        ctx.fireUserEventTriggered(ClientAddress.RESOLVED);
     }
 
     @Override

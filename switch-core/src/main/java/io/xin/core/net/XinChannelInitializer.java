@@ -69,7 +69,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
         final ChannelPipeline pipeline = channel.pipeline();
         if (proxyProtocol)
         {
-            channel.attr(ClientAddress.PENDING).set(Boolean.TRUE);
             pipeline.addLast(PROXY_DECODER, new HAProxyMessageDecoder());
             pipeline.addLast(PROXY_HEADER, proxyHeader);
         }

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,6 +78,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private RateLimiter sendLimiter;
     /** Sends refused for rate since the last accepted one. */
     private int rateLimitedInARow;
+    /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
+    private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
     private boolean readPaused;
 
@@ -98,8 +101,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
         lastReadNs = System.nanoTime();
-        // Behind the PROXY port the real address comes with the header: admit the connection then.
-        if (!ClientAddress.isPending(ctx.channel()) && !admit(ctx))
+        // Behind a load balancer the client's address comes in the PROXY header, which precedes the
+        // first frame: admit the connection then, not on the balancer's address now.
+        admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
+        if (!admissionDeferred && !admit(ctx.channel().remoteAddress()))
         {
             ctx.fireChannelActive();
             return;
@@ -109,41 +114,33 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         ctx.fireChannelActive();
     }
 
-    @Override
-    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
-    {
-        if (event == ClientAddress.RESOLVED && state == State.AWAITING_LOGIN)
-        {
-            admit(ctx);
-        }
-        ctx.fireUserEventTriggered(event);
-    }
-
     /**
-     * Checks the client's address against the connection guards.
+     * Asks the address guard; a refused connection gets a fatal error with a retry-after and is closed.
      *
-     * @return false when the connection was refused (an error frame, then close).
+     * @return true when admitted.
      */
-    private boolean admit(final ChannelHandlerContext ctx)
+    private boolean admit(final SocketAddress address)
     {
-        if (ClientAddress.of(ctx.channel()) instanceof InetSocketAddress remote && remote.getAddress() != null)
+        if (!(address instanceof InetSocketAddress remote) || remote.getAddress() == null)
         {
-            final AddressGuard guard = shared.addressGuard();
-            final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), lastReadNs);
-            if (refusal != null)
-            {
-                shared.counters().connectionsRefused.increment();
-                state = State.CLOSED;
-                final int retryAfterMs = refusal.rateLimited() ?
-                    (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), lastReadNs)) :
-                    settings.busyRetryAfterMs();
-                ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
-                    refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
-                return false;
-            }
-            admittedAddress = remote.getAddress();
+            return true;
         }
-        return true;
+        final AddressGuard guard = shared.addressGuard();
+        final long nowNs = System.nanoTime();
+        final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
+        if (refusal == null)
+        {
+            admittedAddress = remote.getAddress();
+            return true;
+        }
+        shared.counters().connectionsRefused.increment();
+        state = State.CLOSED;
+        final int retryAfterMs = refusal.rateLimited() ?
+            (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
+            settings.busyRetryAfterMs();
+        ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
+            refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
+        return false;
     }
 
     @Override
@@ -182,10 +179,25 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         lastReadNs = System.nanoTime();
         shared.counters().framesIn.increment();
+        if (admissionDeferred)
+        {
+            admissionDeferred = false;
+            if (!admit(ClientAddress.of(ctx.channel())))
+            {
+                return;
+            }
+        }
         switch (state)
         {
             case AWAITING_LOGIN -> onFrameBeforeLogin(frame);
-            case LOGGED_IN -> onFrame(frame);
+            case LOGGED_IN ->
+            {
+                onFrame(frame);
+                if (!readPaused && state == State.LOGGED_IN && mustPauseReading())
+                {
+                    pauseReading();
+                }
+            }
             default ->
             {
             }
@@ -196,16 +208,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
         ctx.flush();
-        if (session != null && !readPaused && state == State.LOGGED_IN && mustPauseReading())
-        {
-            // Push-back: stop taking requests this session cannot be answered for (its answers
-            // would pile up unread, its sends would only be refused as BUSY), so TCP slows the
-            // client down and nothing grows in this process.
-            readPaused = true;
-            ctx.channel().config().setAutoRead(false);
-            shared.counters().readsPaused.increment();
-            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
-        }
+    }
+
+    /**
+     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
+     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
+     * client down and nothing grows in this process.
+     */
+    private void pauseReading()
+    {
+        readPaused = true;
+        ctx.channel().config().setAutoRead(false);
+        ((FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER)).pause();
+        shared.counters().readsPaused.increment();
+        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -215,7 +231,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private boolean mustPauseReading()
     {
         return !ctx.channel().isWritable() ||
-            session.inFlightSends().get() >= settings.maxInFlightSendsPerSession() ||
+            session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
             shared.ring().remainingCapacity() < settings.ringSize() / 4;
     }
 
@@ -232,6 +248,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         readPaused = false;
         ctx.channel().config().setAutoRead(true);
+        final ChannelHandlerContext decoderCtx = ctx.pipeline().context(XinChannelInitializer.FRAME_DECODER);
+        try
+        {
+            ((FrameDecoder)decoderCtx.handler()).resume(decoderCtx);
+        }
+        catch (final Exception ex)
+        {
+            decoderCtx.fireExceptionCaught(ex);
+        }
     }
 
     @Override
@@ -373,8 +398,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> ctx.write(Frames.pong(frame.getPing().getRequestId(), settings.clock().getAsLong()),
-                ctx.voidPromise());
+            case PING -> onPing(frame.getPing().getRequestId());
             case SYNC -> onSync(frame.getSync());
             case ACK -> onAck(frame.getAck().getUpToSeq());
             case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
@@ -445,15 +469,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             }
             rateLimitedInARow = 0;
         }
-        if (session.inFlightSends().incrementAndGet() > settings.maxInFlightSendsPerSession())
+        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
         {
-            session.inFlightSends().decrementAndGet();
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
             return;
         }
         if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
-            session.inFlightSends().decrementAndGet();
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "server busy");
             return;
         }
@@ -503,6 +527,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
 
+    private void onPing(final long requestId)
+    {
+        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
+        // would only pile up in its outbound buffer until reading pauses.
+        if (ctx.channel().isWritable())
+        {
+            ctx.write(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
+        }
+    }
+
     private void onSync(final Sync sync)
     {
         final long requestId = sync.getRequestId();
@@ -511,6 +545,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
         final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        if (!ctx.channel().isWritable())
+        {
+            // A page is never dropped: while the last answers are unread, take no new page on (a
+            // peer asking and never reading would otherwise queue a page per tiny request).
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
+                ctx.voidPromise());
+            return;
+        }
         if (!session.tryStartSync())
         {
             shared.counters().busyRejections.increment();
