@@ -1112,7 +1112,8 @@ final class ClientConductor implements InboxSequencer.Output
 
     private static boolean isRetryable(final ErrorCode code)
     {
-        return code == ErrorCode.BUSY || code == ErrorCode.STORAGE_FAILURE || code == ErrorCode.SHUTTING_DOWN;
+        return code == ErrorCode.BUSY || code == ErrorCode.RATE_LIMITED || code == ErrorCode.STORAGE_FAILURE ||
+            code == ErrorCode.SHUTTING_DOWN;
     }
 
     private static long retryDelayMs(final int retryAfterMs)

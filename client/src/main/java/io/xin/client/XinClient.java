@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.Content;
@@ -492,10 +493,10 @@ public final class XinClient implements AutoCloseable
         int syncPageLimit = 0;
         long connectTimeoutMs = 10_000;
         int maxFrameLengthBytes = ProtocolLimits.DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES;
+        SslContext sslContext;
         String clientVersion = "xin-java/0.1";
         java.net.InetAddress localAddress;
         Class<? extends io.netty.channel.Channel> channelType = io.netty.channel.socket.nio.NioSocketChannel.class;
-        io.netty.handler.ssl.SslContext sslContext;
 
         private Builder()
         {
@@ -671,6 +672,24 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
+         * Connect through TLS. The context decides what is trusted, e.g.
+         * {@code SslContextBuilder.forClient().trustManager(caCertificateFile).build()}; the host given to
+         * {@link #host(String)} is checked against the server's certificate.
+         *
+         * @param sslContext a client context, or null for plain TCP (the default).
+         * @return this.
+         */
+        public Builder sslContext(final SslContext sslContext)
+        {
+            if (sslContext != null && !sslContext.isClient())
+            {
+                throw new IllegalArgumentException("sslContext must be a client context");
+            }
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /**
          * @param clientVersion free-form, sent at login for the server's logs and metrics.
          * @return this.
          */
@@ -702,19 +721,6 @@ public final class XinClient implements AutoCloseable
         public Builder channelType(final Class<? extends io.netty.channel.Channel> channelType)
         {
             this.channelType = channelType;
-            return this;
-        }
-
-        /**
-         * @param sslContext a client TLS context: the connection then starts with a TLS handshake (host name
-         *                   verification is the context's trust manager's business); null, the default, for
-         *                   plain TCP.
-         * @return this.
-         */
-        public Builder sslContext(final io.netty.handler.ssl.SslContext sslContext)
-        {
-            require(sslContext == null || sslContext.isClient(), "sslContext must be a client context");
-            this.sslContext = sslContext;
             return this;
         }
 

@@ -23,6 +23,7 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.TtlDB;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -148,7 +149,10 @@ public final class XinStore implements AutoCloseable
             final DBOptions dbOptions = add(options, new DBOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
-                .setKeepLogFileNum(KEEP_INFO_LOG_FILES));
+                .setKeepLogFileNum(KEEP_INFO_LOG_FILES)
+                // After a crash, replay the WAL up to the first torn or corrupt record and stop there:
+                // a torn tail is a write that never returned, so never acknowledged.
+                .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery));
 
             // Inbox reads are range scans, which a whole-key bloom filter cannot help; dedupe and meta
             // reads are point lookups that mostly miss.

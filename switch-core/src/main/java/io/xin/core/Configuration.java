@@ -33,6 +33,34 @@ public final class Configuration
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
     /** 0 lets Netty choose (two per core). */
     public static final int DEFAULT_IO_THREADS = 0;
+    /** Certificate files are checked this often; a renewal is picked up within a minute. */
+    public static final long DEFAULT_TLS_RELOAD_INTERVAL_MS = 60_000;
+    /** No PROXY protocol port unless asked for. */
+    public static final int DEFAULT_PROXY_PORT = -1;
+    /** Admin HTTP on loopback only by default: /metrics and /loglevel are not for the internet. */
+    public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
+    public static final int DEFAULT_ADMIN_PORT = 7701;
+    /** The whole stop (drain, close) must finish by then or the process exits anyway. */
+    public static final long DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
+    /** Readiness fails this long before a drain refuses logins; 0 by default, set it behind a balancer. */
+    public static final long DEFAULT_DRAIN_NOTICE_MS = 0;
+
+    // Abuse defences (io.xin.core.guard). A rate of 0 turns that check off.
+    /** Sends per second one session may make, sustained; far above a person, below a runaway loop. */
+    public static final int DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION = 500;
+    public static final int DEFAULT_SEND_BURST_PER_SESSION = 1_000;
+    /** Sends refused for rate in a row (none accepted between) before the session is closed. */
+    public static final int DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION = 1_000;
+    /** Below the 20,000 open files one process may hold in a typical container. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1_000_000;
+    /** Generous: behind carrier-grade NAT thousands of phones share one address. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 10_000;
+    public static final int DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND = 500;
+    public static final int DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60;
+    public static final int DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE = 20;
+    public static final long DEFAULT_DEVICE_BAN_MS = 60_000;
+    /** Records each of the address and device guards keeps before it stops tracking new ones. */
+    public static final int DEFAULT_MAX_GUARD_RECORDS = 100_000;
 
     private Configuration()
     {

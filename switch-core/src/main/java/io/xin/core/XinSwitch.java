@@ -4,18 +4,25 @@ import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.CertificateReloader;
+import io.xin.core.net.ServerTls;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.session.SessionContext;
@@ -25,6 +32,9 @@ import io.xin.core.sync.SyncReader;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +79,15 @@ public final class XinSwitch implements AutoCloseable
     private EventLoopGroup workerGroup;
     private ChannelGroup channels;
     private Channel serverChannel;
+    private Channel proxyServerChannel;
+    private EventLoopGroup localGroup;
+    private Channel localServerChannel;
     private Transport transport;
+    private ServerTls tls;
+    private AgentRunner tlsReloader;
     private final Object closeLock = new Object();
     private volatile boolean closed;
+    private volatile boolean drainAnnounced;
 
     // Fields are assigned once in the constructor; not final only so a failed start can close
     // whatever it opened.
@@ -82,6 +98,10 @@ public final class XinSwitch implements AutoCloseable
         this.status = new SwitchStatus();
         try
         {
+            if (ctx.tlsCertFile() != null)
+            {
+                tls = ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+            }
             store = XinStore.open(ctx.storeConfig());
 
             disruptor = new Disruptor<>(
@@ -115,8 +135,37 @@ public final class XinSwitch implements AutoCloseable
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
-                .childHandler(new XinChannelInitializer(sessionContext));
+                .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false));
+            bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
             serverChannel = bootstrap.bind(new InetSocketAddress(ctx.bindHost(), ctx.port())).sync().channel();
+            if (ctx.proxyPort() >= 0)
+            {
+                proxyServerChannel = bootstrap.clone()
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, true))
+                    .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
+            }
+            if (ctx.localChannelName() != null)
+            {
+                // In-JVM sessions through the same initializer and handlers, on event loops of their own
+                // (local channels need a local IO handler): for measuring per-session cost without sockets.
+                localGroup = new MultiThreadIoEventLoopGroup(
+                    ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
+                localServerChannel = new ServerBootstrap()
+                    .group(localGroup)
+                    .channel(LocalServerChannel.class)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false))
+                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel();
+            }
+            if (tls != null && ctx.tlsReloadIntervalMs() > 0)
+            {
+                tlsReloader = new AgentRunner(
+                    new SleepingMillisIdleStrategy(Math.min(ctx.tlsReloadIntervalMs(), CertificateReloader.IDLE_SLEEP_MS)),
+                    ex -> LOG.warn("TLS certificate reloader failed", ex), null,
+                    new CertificateReloader(tls, ctx.tlsReloadIntervalMs()));
+                AgentRunner.startOnThread(tlsReloader, threadFactory("xin-tls-reload"));
+            }
         }
         catch (final InterruptedException ex)
         {
@@ -129,8 +178,17 @@ public final class XinSwitch implements AutoCloseable
             shutdownQuietly();
             throw ex;
         }
-        LOG.info("Xin switch listening on {} ({} transport), data in {}, fsync {}",
-            serverChannel.localAddress(), transport.name(), ctx.dataDir(), ctx.fsyncPolicy());
+        catch (final Exception ex)
+        {
+            // Netty's sync() rethrows a bind failure (a checked BindException) as it is.
+            shutdownQuietly();
+            throw new IllegalStateException("cannot listen on " + ctx.bindHost() + " port " + ctx.port() +
+                (ctx.proxyPort() >= 0 ? " or PROXY port " + ctx.proxyPort() : "") + ": " + ex, ex);
+        }
+        LOG.info("Xin switch listening on {}{} ({} transport, {}), data in {}, fsync {}",
+            serverChannel.localAddress(),
+            proxyServerChannel == null ? "" : " and " + proxyServerChannel.localAddress() + " (PROXY protocol)",
+            transport.name(), tls == null ? "no TLS" : "TLS by " + tls.providerName(), ctx.dataDir(), ctx.fsyncPolicy());
     }
 
     /**
@@ -156,6 +214,51 @@ public final class XinSwitch implements AutoCloseable
     public InetSocketAddress localAddress()
     {
         return (InetSocketAddress)serverChannel.localAddress();
+    }
+
+    /**
+     * @return the bound port that expects a PROXY protocol header first, or -1 when there is none.
+     */
+    public int proxyPort()
+    {
+        return proxyServerChannel == null ? -1 : ((InetSocketAddress)proxyServerChannel.localAddress()).getPort();
+    }
+
+    /**
+     * @return the TLS context holder, or null when TLS is off.
+     */
+    public ServerTls tls()
+    {
+        return tls;
+    }
+
+    /**
+     * Ready for new sessions: not draining, not stopped, storage not failed. What a load balancer's
+     * health check should follow.
+     */
+    public boolean isReady()
+    {
+        return status.isReady() && !closed && !drainAnnounced;
+    }
+
+    /**
+     * Stops being ready ({@link #isReady()} false, so {@code /readyz} fails) while still serving every
+     * session and login: the first step of a drain, so that load balancers stop sending new connections
+     * before {@link #close()} refuses them. Idempotent.
+     */
+    public void announceDrain()
+    {
+        if (!drainAnnounced)
+        {
+            drainAnnounced = true;
+            LOG.info("Xin switch leaving service: not ready any more, still serving");
+        }
+    }
+
+    /** Ring slots holding events not yet handled by the dispatcher; safe from any thread. */
+    public long ringOccupancy()
+    {
+        return disruptor.getRingBuffer().getBufferSize() - disruptor.getRingBuffer().remainingCapacity();
     }
 
     public Context context()
@@ -210,6 +313,14 @@ public final class XinSwitch implements AutoCloseable
             LOG.info("Xin switch draining: {} sessions", channels.size());
             status.startDraining();
             serverChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            if (proxyServerChannel != null)
+            {
+                proxyServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            }
+            if (localServerChannel != null)
+            {
+                localServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            }
             SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
             try
             {
@@ -221,6 +332,9 @@ public final class XinSwitch implements AutoCloseable
                     ctx.drainTimeoutMs());
                 disruptor.halt();
             }
+            // An empty write completes once everything queued before it (the GoAway, the acks the drain
+            // produced) is on the wire; closing at once would discard what a slow reader has not taken yet.
+            channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(ctx.drainTimeoutMs());
             channels.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             shutdownQuietly();
             closed = true;
@@ -232,9 +346,25 @@ public final class XinSwitch implements AutoCloseable
     private void shutdownQuietly()
     {
         final List<Runnable> steps = new ArrayList<>();
+        if (tlsReloader != null)
+        {
+            steps.add(() -> CloseHelper.close(tlsReloader));
+        }
         if (serverChannel != null)
         {
             steps.add(() -> serverChannel.close().awaitUninterruptibly());
+        }
+        if (proxyServerChannel != null)
+        {
+            steps.add(() -> proxyServerChannel.close().awaitUninterruptibly());
+        }
+        if (localServerChannel != null)
+        {
+            steps.add(() -> localServerChannel.close().awaitUninterruptibly());
+        }
+        if (localGroup != null)
+        {
+            steps.add(() -> localGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
         }
         if (workerGroup != null)
         {
@@ -315,6 +445,22 @@ public final class XinSwitch implements AutoCloseable
         private String transport = Transport.AUTO;
         private long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
         private long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
+        private Path tlsCertFile;
+        private Path tlsKeyFile;
+        private String tlsProvider = ServerTls.PROVIDER_AUTO;
+        private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
+        private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
+        private String localChannelName;
+        private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
+        private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
+        private int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
+        private int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
+        private int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
+        private int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
+        private long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
+        private int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -659,6 +805,220 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * Turns TLS on for every client port.
+         *
+         * @param certFile PEM certificate chain, leaf first; null turns TLS off.
+         * @param keyFile  PEM PKCS#8 private key, not encrypted.
+         */
+        public Context tls(final Path certFile, final Path keyFile)
+        {
+            this.tlsCertFile = certFile;
+            this.tlsKeyFile = keyFile;
+            return this;
+        }
+
+        public Path tlsCertFile()
+        {
+            return tlsCertFile;
+        }
+
+        public Path tlsKeyFile()
+        {
+            return tlsKeyFile;
+        }
+
+        /**
+         * @param tlsProvider {@code auto} (BoringSSL when its native library loads, else the JDK),
+         *                    {@code openssl} or {@code jdk}.
+         */
+        public Context tlsProvider(final String tlsProvider)
+        {
+            this.tlsProvider = tlsProvider;
+            return this;
+        }
+
+        public String tlsProvider()
+        {
+            return tlsProvider;
+        }
+
+        /**
+         * @param tlsReloadIntervalMs how often the certificate and key files are checked for a change;
+         *                            0 never reloads.
+         */
+        public Context tlsReloadIntervalMs(final long tlsReloadIntervalMs)
+        {
+            this.tlsReloadIntervalMs = tlsReloadIntervalMs;
+            return this;
+        }
+
+        public long tlsReloadIntervalMs()
+        {
+            return tlsReloadIntervalMs;
+        }
+
+        /**
+         * @param proxyPort a second client port where every connection starts with a PROXY protocol v1
+         *                  or v2 header (for a load balancer); -1 for none, 0 picks a free one.
+         */
+        public Context proxyPort(final int proxyPort)
+        {
+            this.proxyPort = proxyPort;
+            return this;
+        }
+
+        public int proxyPort()
+        {
+            return proxyPort;
+        }
+
+        /**
+         * Also accepts in-JVM sessions on a Netty {@link LocalAddress} of this name, through the same
+         * pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
+         * without a million sockets) and embedding tests; null (the default) for none.
+         */
+        public Context localChannelName(final String localChannelName)
+        {
+            this.localChannelName = localChannelName;
+            return this;
+        }
+
+        public String localChannelName()
+        {
+            return localChannelName;
+        }
+
+        /**
+         * @param maxSendsPerSecondPerSession sustained sends per second of one session; 0 = no limit.
+         * @param sendBurstPerSession         sends at once from a full bucket, at least 1.
+         */
+        public Context sendRateLimit(final int maxSendsPerSecondPerSession, final int sendBurstPerSession)
+        {
+            this.maxSendsPerSecondPerSession = maxSendsPerSecondPerSession;
+            this.sendBurstPerSession = sendBurstPerSession;
+            return this;
+        }
+
+        public int maxSendsPerSecondPerSession()
+        {
+            return maxSendsPerSecondPerSession;
+        }
+
+        public int sendBurstPerSession()
+        {
+            return sendBurstPerSession;
+        }
+
+        /**
+         * @param maxRateLimitedSendsPerSession sends refused for rate in a row before the session is closed.
+         */
+        public Context maxRateLimitedSendsPerSession(final int maxRateLimitedSendsPerSession)
+        {
+            this.maxRateLimitedSendsPerSession = maxRateLimitedSendsPerSession;
+            return this;
+        }
+
+        public int maxRateLimitedSendsPerSession()
+        {
+            return maxRateLimitedSendsPerSession;
+        }
+
+        /**
+         * @param maxConnections open connections in the whole switch; more are refused at accept.
+         */
+        public Context maxConnections(final int maxConnections)
+        {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        public int maxConnections()
+        {
+            return maxConnections;
+        }
+
+        public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+        {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        public int maxConnectionsPerAddress()
+        {
+            return maxConnectionsPerAddress;
+        }
+
+        /**
+         * @param maxNewConnectionsPerAddressPerSecond new connections per second from one address
+         *                                             (bursts of twice that); 0 = no limit.
+         */
+        public Context maxNewConnectionsPerAddressPerSecond(final int maxNewConnectionsPerAddressPerSecond)
+        {
+            this.maxNewConnectionsPerAddressPerSecond = maxNewConnectionsPerAddressPerSecond;
+            return this;
+        }
+
+        public int maxNewConnectionsPerAddressPerSecond()
+        {
+            return maxNewConnectionsPerAddressPerSecond;
+        }
+
+        /**
+         * @param maxLoginFailuresPerAddressPerMinute failed logins per minute from one address before
+         *                                            its new connections are refused; 0 = no limit.
+         */
+        public Context maxLoginFailuresPerAddressPerMinute(final int maxLoginFailuresPerAddressPerMinute)
+        {
+            this.maxLoginFailuresPerAddressPerMinute = maxLoginFailuresPerAddressPerMinute;
+            return this;
+        }
+
+        public int maxLoginFailuresPerAddressPerMinute()
+        {
+            return maxLoginFailuresPerAddressPerMinute;
+        }
+
+        /**
+         * @param maxLoginsPerDevicePerMinute logins of one (user, device_id) per minute before the device
+         *                                    is banned for {@link #deviceBanMs(long)}; 0 = no limit.
+         */
+        public Context maxLoginsPerDevicePerMinute(final int maxLoginsPerDevicePerMinute)
+        {
+            this.maxLoginsPerDevicePerMinute = maxLoginsPerDevicePerMinute;
+            return this;
+        }
+
+        public int maxLoginsPerDevicePerMinute()
+        {
+            return maxLoginsPerDevicePerMinute;
+        }
+
+        public Context deviceBanMs(final long deviceBanMs)
+        {
+            this.deviceBanMs = deviceBanMs;
+            return this;
+        }
+
+        public long deviceBanMs()
+        {
+            return deviceBanMs;
+        }
+
+        /**
+         * @param maxGuardRecords addresses, and devices, the abuse guards remember at most.
+         */
+        public Context maxGuardRecords(final int maxGuardRecords)
+        {
+            this.maxGuardRecords = maxGuardRecords;
+            return this;
+        }
+
+        public int maxGuardRecords()
+        {
+            return maxGuardRecords;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -739,12 +1099,33 @@ public final class XinSwitch implements AutoCloseable
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
-                "write buffer water marks must be 0 < low <= high");
+                "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
             require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
             require(ioThreads >= 0, "ioThreads must not be negative");
             require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
+            require(localChannelName == null || !localChannelName.isBlank(), "localChannelName must not be blank");
             require(clock != null && journalWriter != null, "clock and journalWriter must be set");
+            require((tlsCertFile == null) == (tlsKeyFile == null), "tlsCertFile and tlsKeyFile must be set together");
+            if (tlsCertFile != null)
+            {
+                require(java.nio.file.Files.isReadable(tlsCertFile), "tlsCertFile is not a readable file: " + tlsCertFile);
+                require(java.nio.file.Files.isReadable(tlsKeyFile), "tlsKeyFile is not a readable file: " + tlsKeyFile);
+            }
+            require(ServerTls.isKnownProvider(tlsProvider), "tlsProvider must be auto, openssl or jdk: " + tlsProvider);
+            require(tlsReloadIntervalMs >= 0, "tlsReloadIntervalMs must not be negative: " + tlsReloadIntervalMs);
+            require(proxyPort >= -1 && proxyPort <= 65535, "proxyPort must be -1 (none) or 0..65535: " + proxyPort);
+            require(proxyPort <= 0 || proxyPort != port, "proxyPort must differ from port: " + proxyPort);
+            require(maxSendsPerSecondPerSession >= 0, "maxSendsPerSecondPerSession must not be negative");
+            require(sendBurstPerSession >= 1, "sendBurstPerSession must be at least 1");
+            require(maxRateLimitedSendsPerSession >= 1, "maxRateLimitedSendsPerSession must be at least 1");
+            require(maxConnections >= 1, "maxConnections must be at least 1");
+            require(maxConnectionsPerAddress >= 1, "maxConnectionsPerAddress must be at least 1");
+            require(maxNewConnectionsPerAddressPerSecond >= 0, "maxNewConnectionsPerAddressPerSecond must not be negative");
+            require(maxLoginFailuresPerAddressPerMinute >= 0, "maxLoginFailuresPerAddressPerMinute must not be negative");
+            require(maxLoginsPerDevicePerMinute >= 0, "maxLoginsPerDevicePerMinute must not be negative");
+            require(deviceBanMs >= 0, "deviceBanMs must not be negative");
+            require(maxGuardRecords >= 1, "maxGuardRecords must be at least 1");
             storeConfig().validate();
             return this;
         }
@@ -775,7 +1156,17 @@ public final class XinSwitch implements AutoCloseable
                 " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +
                 " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
-                " writeBufferBytes=" + writeBufferBytes;
+                " writeBufferBytes=" + writeBufferBytes +
+                " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
+                " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
+                " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +
+                " maxRateLimitedSendsPerSession=" + maxRateLimitedSendsPerSession +
+                " maxConnections=" + maxConnections + " maxConnectionsPerAddress=" + maxConnectionsPerAddress +
+                " maxNewConnectionsPerAddressPerSecond=" + maxNewConnectionsPerAddressPerSecond +
+                " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
+                " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
+                " maxGuardRecords=" + maxGuardRecords +
+                (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }
 }

@@ -45,7 +45,12 @@ final class TestSwitch implements AutoCloseable
             .ioThreads(2)
             .ringSize(1024)
             .drainTimeoutMs(5_000)
-            .goAwayMaxReconnectDelayMs(50);
+            .goAwayMaxReconnectDelayMs(50)
+            // Tests open many loopback connections fast; the abuse tests set these limits themselves.
+            .sendRateLimit(0, 1)
+            .maxNewConnectionsPerAddressPerSecond(0)
+            .maxLoginFailuresPerAddressPerMinute(0)
+            .maxLoginsPerDevicePerMinute(0);
         customizer.accept(ctx);
         return ctx;
     }

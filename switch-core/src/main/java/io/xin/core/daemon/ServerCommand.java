@@ -2,24 +2,64 @@ package io.xin.core.daemon;
 
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
+import io.xin.core.admin.AdminServer;
+import io.xin.core.net.ServerTls;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains.
  */
-@Command(name = "server", mixinStandardHelpOptions = true,
-    description = "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it.")
+@Command(name = "server", mixinStandardHelpOptions = true, defaultValueProvider = SettingsSource.class,
+    description = {
+        "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it, a second one forces the exit.",
+        "Every setting may also come from the environment (--max-frame-length-bytes: XIN_MAX_FRAME_LENGTH_BYTES) " +
+        "or from the --config file (max-frame-length-bytes = ...); a flag wins over the environment, which wins " +
+        "over the file."})
 public final class ServerCommand implements Callable<Integer>
 {
+    /** Exit status when a setting is invalid: systemd's unit does not restart on it. */
+    public static final int EXIT_BAD_CONFIG = 2;
+    /** Exit status when the switch could not start or failed while running. */
+    public static final int EXIT_FAILED = 1;
+
     private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
+    /** Settings whose Context name is not their flag's name in camel case. */
+    private static final Map<String, String> CONTEXT_NAMES = Map.of(
+        "bindHost", "host",
+        "fsyncPolicy", "fsync",
+        "maxInFlightSendsPerSession", "max-in-flight-sends",
+        "tlsCertFile", "tls-cert",
+        "tlsKeyFile", "tls-key");
+    private static final Pattern LEADING_NAME = Pattern.compile("^([a-z][A-Za-z]*)");
+
+    @Spec
+    CommandSpec spec;
+
+    /** Set by the first of the signal handler and the shutdown hook to drain; the other only waits. */
+    private final java.util.concurrent.atomic.AtomicBoolean drainStarted = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Option(names = "--config", description = "Config file of settings, one 'key = value' a line " +
+        "(also XIN_CONFIG); see conf/xin.properties.")
+    Path config;
+
+    @Option(names = "--print-config-template", description = "Print a config file documenting every setting " +
+        "with its default, and exit.")
+    boolean printConfigTemplate;
 
     @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host = Configuration.DEFAULT_BIND_HOST;
@@ -27,7 +67,7 @@ public final class ServerCommand implements Callable<Integer>
     @Option(names = "--port", description = "TCP port for clients (default: ${DEFAULT-VALUE}).")
     int port = Configuration.DEFAULT_PORT;
 
-    @Option(names = "--data-dir", required = true, description = "Directory of the RocksDB store.")
+    @Option(names = "--data-dir", description = "Directory of the RocksDB store (required).")
     Path dataDir;
 
     @Option(names = "--jwt-secret", description = "HS256 secret for login tokens, at least 32 bytes. " +
@@ -123,9 +163,99 @@ public final class ServerCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
 
+    @Option(names = "--tls-cert", description = "PEM certificate chain (leaf first) for TLS on the client " +
+        "ports; with --tls-key. Unset: plain TCP.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert, not encrypted.")
+    Path tlsKey;
+
+    @Option(names = "--tls-provider", description = "auto (BoringSSL when its native library loads, else the " +
+        "JDK) | openssl | jdk (default: ${DEFAULT-VALUE}).")
+    String tlsProvider = ServerTls.PROVIDER_AUTO;
+
+    @Option(names = "--tls-reload-interval-ms", description = "How often the certificate and key files are " +
+        "checked for a change; a change is loaded for new connections. 0 = never (default: ${DEFAULT-VALUE}).")
+    long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
+
+    @Option(names = "--proxy-port", description = "A second client port where every connection starts with a " +
+        "PROXY protocol v1 or v2 header, for a load balancer; -1 = none (default: ${DEFAULT-VALUE}).")
+    int proxyPort = Configuration.DEFAULT_PROXY_PORT;
+
+    @Option(names = "--admin-host", description = "Address of the admin HTTP port (default: ${DEFAULT-VALUE}).")
+    String adminHost = Configuration.DEFAULT_ADMIN_HOST;
+
+    @Option(names = "--admin-port", description = "Admin HTTP port: /healthz, /readyz, /metrics, /loglevel; " +
+        "-1 = none (default: ${DEFAULT-VALUE}).")
+    int adminPort = Configuration.DEFAULT_ADMIN_PORT;
+
+    @Option(names = "--shutdown-deadline-ms", description = "At SIGTERM the process exits within this long, " +
+        "drained or not (default: ${DEFAULT-VALUE}).")
+    long shutdownDeadlineMs = Configuration.DEFAULT_SHUTDOWN_DEADLINE_MS;
+
+    @Option(names = "--drain-notice-ms", description = "At SIGTERM, /readyz fails this long before logins are " +
+        "refused and sessions told to go away, so a load balancer stops sending new connections first; set it " +
+        "to the balancer's health-check interval times its fall count (default: ${DEFAULT-VALUE}).")
+    long drainNoticeMs = Configuration.DEFAULT_DRAIN_NOTICE_MS;
+    @Option(names = "--max-sends-per-second-per-session", description = "Sustained sends per second of one " +
+        "session; more get RATE_LIMITED; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
+
+    @Option(names = "--send-burst-per-session", description = "Sends one session may make at once " +
+        "(default: ${DEFAULT-VALUE}).")
+    int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
+
+    @Option(names = "--max-rate-limited-sends-per-session", description = "Sends refused for rate in a row " +
+        "before the session is closed (default: ${DEFAULT-VALUE}).")
+    int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
+
+    @Option(names = "--max-connections", description = "Open connections in the switch (default: ${DEFAULT-VALUE}).")
+    int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--max-connections-per-address", description = "Open connections from one address " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+
+    @Option(names = "--max-new-connections-per-address-per-second", description = "New connections per second " +
+        "from one address, bursts of twice that; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
+
+    @Option(names = "--max-login-failures-per-address-per-minute", description = "Failed logins per minute from " +
+        "one address before its connections are refused; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
+
+    @Option(names = "--max-logins-per-device-per-minute", description = "Logins of one device per minute before " +
+        "it is banned for --device-ban-ms; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
+
+    @Option(names = "--device-ban-ms", description = "How long a flapping device is refused (default: ${DEFAULT-VALUE}).")
+    long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
+
+    @Option(names = "--max-guard-records", description = "Addresses, and devices, the abuse guards remember " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
+
     @Override
     public Integer call() throws Exception
     {
+        if (printConfigTemplate)
+        {
+            spec.commandLine().getOut().print(ConfigTemplate.render(spec));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        if (adminPort < -1 || adminPort > 65535)
+        {
+            return badSetting("admin-port", "adminPort must be -1 (none) or 0..65535: " + adminPort);
+        }
+        if (drainNoticeMs < 0)
+        {
+            return badSetting("drain-notice-ms", "drainNoticeMs must not be negative: " + drainNoticeMs);
+        }
+        if (shutdownDeadlineMs <= 0)
+        {
+            return badSetting("shutdown-deadline-ms", "shutdownDeadlineMs must be positive: " + shutdownDeadlineMs);
+        }
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost(host)
             .port(port)
@@ -153,10 +283,31 @@ public final class ServerCommand implements Callable<Integer>
             .writeBufferWaterMarks(writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes)
             .goAwayMaxReconnectDelayMs(goAwayMaxReconnectDelayMs)
             .blockCacheBytes(blockCacheBytes)
-            .writeBufferBytes(writeBufferBytes);
+            .writeBufferBytes(writeBufferBytes)
+            .tls(tlsCert, tlsKey)
+            .tlsProvider(tlsProvider)
+            .tlsReloadIntervalMs(tlsReloadIntervalMs)
+            .proxyPort(proxyPort)
+            .sendRateLimit(maxSendsPerSecondPerSession, sendBurstPerSession)
+            .maxRateLimitedSendsPerSession(maxRateLimitedSendsPerSession)
+            .maxConnections(maxConnections)
+            .maxConnectionsPerAddress(maxConnectionsPerAddress)
+            .maxNewConnectionsPerAddressPerSecond(maxNewConnectionsPerAddressPerSecond)
+            .maxLoginFailuresPerAddressPerMinute(maxLoginFailuresPerAddressPerMinute)
+            .maxLoginsPerDevicePerMinute(maxLoginsPerDevicePerMinute)
+            .deviceBanMs(deviceBanMs)
+            .maxGuardRecords(maxGuardRecords);
         if (jwtPublicKey != null)
         {
-            ctx.jwtPublicKey(PublicKeys.readPem(jwtPublicKey));
+            try
+            {
+                ctx.jwtPublicKey(PublicKeys.readPem(jwtPublicKey));
+            }
+            catch (final java.io.IOException | IllegalArgumentException ex)
+            {
+                return badSetting("jwt-public-key", "jwtPublicKey: cannot read a public key from " + jwtPublicKey +
+                    ": " + ex.getMessage());
+            }
         }
         final XinSwitch xin;
         try
@@ -165,11 +316,121 @@ public final class ServerCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            LOG.error("Invalid configuration: {}", ex.getMessage());
-            return 2;
+            return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(xin::close, "xin-shutdown"));
+        catch (final RuntimeException ex)
+        {
+            LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
+            return EXIT_FAILED;
+        }
+        AdminServer admin = null;
+        try
+        {
+            if (adminPort >= 0)
+            {
+                admin = AdminServer.launch(xin, adminHost, adminPort);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("Admin HTTP failed to start: {}", ex.toString(), ex);
+            xin.close();
+            return EXIT_FAILED;
+        }
+        new ShutdownSignals(() -> drain(xin), shutdownDeadlineMs).install();
         xin.awaitTermination();
+        if (admin != null)
+        {
+            admin.close();
+        }
         return 0;
+    }
+
+    private void drain(final XinSwitch xin)
+    {
+        if (drainStarted.getAndSet(true))
+        {
+            xin.close();
+            return;
+        }
+        xin.announceDrain();
+        if (drainNoticeMs > 0)
+        {
+            try
+            {
+                Thread.sleep(drainNoticeMs);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        xin.close();
+    }
+
+    /**
+     * The setting an {@link IllegalArgumentException} from {@code Context.conclude()} is about: its
+     * message starts with the Context's name of the setting.
+     */
+    private String settingNamed(final String message)
+    {
+        final Matcher matcher = LEADING_NAME.matcher(message == null ? "" : message);
+        if (!matcher.find())
+        {
+            return null;
+        }
+        final String contextName = matcher.group(1);
+        final String key = CONTEXT_NAMES.getOrDefault(contextName,
+            contextName.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT));
+        return spec.findOption("--" + key) == null ? null : key;
+    }
+
+    private int badSetting(final String key, final String message)
+    {
+        final StringBuilder text = new StringBuilder("Invalid setting");
+        if (key != null)
+        {
+            text.append(' ').append(key).append(" (flag --").append(key).append(", environment ")
+                .append(SettingsSource.envName(key));
+            final String source = spec.defaultValueProvider() instanceof SettingsSource settings ?
+                settings.sourceOf(key) : null;
+            if (source != null)
+            {
+                text.append(", value from the ").append(source);
+            }
+            text.append(')');
+        }
+        text.append(": ").append(message).append(". Not starting.");
+        LOG.error("{}", text);
+        spec.commandLine().getErr().println(text);
+        spec.commandLine().getErr().flush();
+        return EXIT_BAD_CONFIG;
+    }
+
+    /**
+     * The command line of the daemon, with settings from flags, the environment and the config file,
+     * and bad values reported with where they came from.
+     *
+     * @return a command line ready to {@code execute(args)}.
+     */
+    public static CommandLine commandLine()
+    {
+        final CommandLine commandLine = new CommandLine(new ServerCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        final CommandLine.IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
+        commandLine.setParameterExceptionHandler((ex, args) ->
+        {
+            final CommandSpec commandSpec = ex.getCommandLine().getCommandSpec();
+            final OptionSpec option = ex.getArgSpec() instanceof OptionSpec o ? o : null;
+            final String source = option != null && commandSpec.defaultValueProvider() instanceof SettingsSource s ?
+                s.sourceOf(SettingsSource.key(option)) : null;
+            if (source != null)
+            {
+                ex.getCommandLine().getErr().println("Invalid setting " + SettingsSource.key(option) +
+                    " (value from the " + source + "): " + ex.getMessage() + ". Not starting.");
+                return EXIT_BAD_CONFIG;
+            }
+            return standard.handleParseException(ex, args);
+        });
+        return commandLine;
     }
 }

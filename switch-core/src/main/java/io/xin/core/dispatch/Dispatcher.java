@@ -3,6 +3,7 @@ package io.xin.core.dispatch;
 import com.lmax.disruptor.EventHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.xin.core.KillPoint;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.session.Frames;
 import io.xin.core.session.Session;
@@ -85,7 +86,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private void onSend(final SwitchEvent event)
     {
         final Session sender = event.session();
-        sender.inFlightSends().decrementAndGet();
+        sender.decrementInFlightSends();
         switch (event.result())
         {
             case SwitchEvent.RESULT_OK ->
@@ -99,6 +100,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 {
                     push(recipientId, null, message, event.recipientSeq());
                 }
+                KillPoint.reach(KillPoint.MID_DELIVERY);
                 push(senderId, sender, message, event.senderSeq());
             }
             case SwitchEvent.RESULT_DUPLICATE -> write(sender, Frames.sendAck(event.requestId(), event.clientMsgId(),
@@ -165,6 +167,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             session.channel().flush();
         }
         toFlush.clear();
+        KillPoint.reach(KillPoint.AFTER_ACK);
 
         Session closed;
         while ((closed = closedOverflow.poll()) != null)

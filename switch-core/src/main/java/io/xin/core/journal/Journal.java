@@ -1,6 +1,7 @@
 package io.xin.core.journal;
 
 import com.lmax.disruptor.EventHandler;
+import io.xin.core.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.storage.DedupeRecord;
@@ -257,7 +258,10 @@ public final class Journal implements EventHandler<SwitchEvent>
             final int events = batchEvents;
             final long startNs = System.nanoTime();
             writer.write(batch);
-            counters.journalWriteNanos.add(System.nanoTime() - startNs);
+            KillPoint.reach(KillPoint.AFTER_WRITE_BEFORE_ACK);
+            final long writeNanos = System.nanoTime() - startNs;
+            counters.journalWriteNanos.add(writeNanos);
+            counters.onJournalBatchWritten(events, writeNanos);
             counters.journalBatches.increment();
             counters.journalBatchEvents.add(events);
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);

@@ -26,6 +26,28 @@ public final class Frames
             .build();
     }
 
+    public static Frame error(
+        final long requestId, final ErrorCode code, final String message, final boolean fatal, final int retryAfterMs)
+    {
+        return Frame.newBuilder()
+            .setError(Error.newBuilder().setRequestId(requestId).setCode(code).setMessage(message).setFatal(fatal)
+                .setRetryAfterMs(retryAfterMs))
+            .build();
+    }
+
+    public static Frame rateLimited(
+        final long requestId, final String clientMsgId, final String message, final int retryAfterMs)
+    {
+        return Frame.newBuilder()
+            .setError(Error.newBuilder()
+                .setRequestId(requestId)
+                .setCode(ErrorCode.RATE_LIMITED)
+                .setMessage(message)
+                .setRetryAfterMs(retryAfterMs)
+                .setClientMsgId(clientMsgId))
+            .build();
+    }
+
     public static Frame busy(final long requestId, final String clientMsgId, final String message, final int retryAfterMs)
     {
         final Error.Builder error = Error.newBuilder()

@@ -2,17 +2,39 @@ package io.xin.core.session;
 
 import io.netty.channel.Channel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One logged-in device: what the ring, the dispatcher and the sync readers need to know of a
  * connection. Created by the session's event loop at login; immutable identity, a few flags
  * shared across threads, each documented with its owner.
+ * <p>
+ * A million of these live at once, so the cross-thread flags are plain fields updated through
+ * {@link VarHandle}s rather than atomic objects of their own (48 bytes a session saved).
  */
 public final class Session
 {
+    private static final VarHandle IN_FLIGHT_SENDS;
+    private static final VarHandle MUST_SYNC;
+    private static final VarHandle SYNC_IN_FLIGHT;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IN_FLIGHT_SENDS = lookup.findVarHandle(Session.class, "inFlightSends", int.class);
+            MUST_SYNC = lookup.findVarHandle(Session.class, "mustSync", boolean.class);
+            SYNC_IN_FLIGHT = lookup.findVarHandle(Session.class, "syncInFlight", boolean.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final Channel channel;
     private final long userId;
     private final String deviceId;
@@ -21,13 +43,13 @@ public final class Session
     /** Set by the event loop when the channel closes; read by the dispatcher. */
     private volatile boolean closed;
     /** Sends published and not yet answered: incremented by the event loop, decremented by the dispatcher. */
-    private final AtomicInteger inFlightSends = new AtomicInteger();
+    private volatile int inFlightSends;
     /** Pushes were dropped while the channel was not writable: set by the dispatcher, cleared by the event loop. */
-    private final AtomicBoolean mustSync = new AtomicBoolean();
+    private volatile boolean mustSync;
     /** Highest seq the dispatcher dropped a push for. */
     private volatile long droppedUpToSeq;
     /** One sync page in flight at a time: set by the event loop, cleared by the sync reader. */
-    private final AtomicBoolean syncInFlight = new AtomicBoolean();
+    private volatile boolean syncInFlight;
     /** Highest cursor this device acknowledged. Owned by the event loop. */
     private long cursorSeq;
     /** The device's cursor as stored: a cursor only moves forward. Owned by the journal thread. */
@@ -73,7 +95,23 @@ public final class Session
         closed = true;
     }
 
-    public AtomicInteger inFlightSends()
+    /**
+     * Event loop: counts a send about to be published.
+     *
+     * @return sends in flight, this one included.
+     */
+    public int incrementInFlightSends()
+    {
+        return (int)IN_FLIGHT_SENDS.getAndAdd(this, 1) + 1;
+    }
+
+    /** Event loop (a send not published) or dispatcher (a send answered). */
+    public void decrementInFlightSends()
+    {
+        IN_FLIGHT_SENDS.getAndAdd(this, -1);
+    }
+
+    public int inFlightSends()
     {
         return inFlightSends;
     }
@@ -87,7 +125,7 @@ public final class Session
         {
             droppedUpToSeq = seq;
         }
-        mustSync.set(true);
+        mustSync = true;
     }
 
     /**
@@ -97,18 +135,18 @@ public final class Session
      */
     long takeMustSync()
     {
-        return mustSync.compareAndSet(true, false) ? droppedUpToSeq : 0;
+        return MUST_SYNC.compareAndSet(this, true, false) ? droppedUpToSeq : 0;
     }
 
     boolean tryStartSync()
     {
-        return syncInFlight.compareAndSet(false, true);
+        return SYNC_IN_FLIGHT.compareAndSet(this, false, true);
     }
 
     /** Sync reader: the page is written; the device may ask for the next. */
     public void syncDone()
     {
-        syncInFlight.set(false);
+        syncInFlight = false;
     }
 
     long cursorSeq()

@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.guard.AddressGuard;
+import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -31,6 +33,8 @@ public final class SessionContext
     private final ChannelGroup channels;
     /** Closed sessions that found the ring full; the dispatcher drains it at the end of each batch. */
     private final Queue<Session> closedOverflow = new ConcurrentLinkedQueue<>();
+    private final AddressGuard addressGuard;
+    private final FlapGuard flapGuard;
 
     public SessionContext(
         final XinSwitch.Context ctx,
@@ -48,6 +52,29 @@ public final class SessionContext
         this.status = status;
         this.counters = counters;
         this.channels = channels;
+        this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
+            ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
+        this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
+    }
+
+    /**
+     * Forgets guard records that no longer limit anything; run periodically so idle memory shrinks.
+     */
+    public void sweepGuards()
+    {
+        final long nowNs = System.nanoTime();
+        addressGuard.sweep(nowNs);
+        flapGuard.sweep(nowNs);
+    }
+
+    public AddressGuard addressGuard()
+    {
+        return addressGuard;
+    }
+
+    FlapGuard flapGuard()
+    {
+        return flapGuard;
     }
 
     /**

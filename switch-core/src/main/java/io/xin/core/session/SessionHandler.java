@@ -7,9 +7,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
+import io.xin.core.guard.AddressGuard;
+import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -22,6 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +46,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /** A client that never resends a refused send does not stay refused for ever. */
     private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How often a session that stopped reading (overload push-back) looks whether it may read
+     * again: short against a client's ack timeout, long enough that paused sessions cost little.
+     */
+    private static final long READ_RESUME_CHECK_MS = 10;
 
     private enum State
     {
@@ -58,6 +70,18 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
      */
     private String refusedClientMsgId;
     private long refusedSinceNs;
+    /** The code later sends get while a send is refused: BUSY, or RATE_LIMITED when the rate refused it. */
+    private ErrorCode refusedCode;
+    /** The remote address, once the address guard admitted the connection; null otherwise. */
+    private InetAddress admittedAddress;
+    /** Sends per second of this session; null when unlimited. */
+    private RateLimiter sendLimiter;
+    /** Sends refused for rate since the last accepted one. */
+    private int rateLimitedInARow;
+    /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
+    private boolean admissionDeferred;
+    /** Reading is paused for push-back and a resume check is scheduled. */
+    private boolean readPaused;
 
     public SessionHandler(final SessionContext shared)
     {
@@ -76,10 +100,47 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
-        shared.channels().add(ctx.channel());
         lastReadNs = System.nanoTime();
+        // Behind a load balancer the client's address comes in the PROXY header, which precedes the
+        // first frame: admit the connection then, not on the balancer's address now.
+        admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
+        if (!admissionDeferred && !admit(ctx.channel().remoteAddress()))
+        {
+            ctx.fireChannelActive();
+            return;
+        }
+        shared.channels().add(ctx.channel());
         timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Asks the address guard; a refused connection gets a fatal error with a retry-after and is closed.
+     *
+     * @return true when admitted.
+     */
+    private boolean admit(final SocketAddress address)
+    {
+        if (!(address instanceof InetSocketAddress remote) || remote.getAddress() == null)
+        {
+            return true;
+        }
+        final AddressGuard guard = shared.addressGuard();
+        final long nowNs = System.nanoTime();
+        final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
+        if (refusal == null)
+        {
+            admittedAddress = remote.getAddress();
+            return true;
+        }
+        shared.counters().connectionsRefused.increment();
+        state = State.CLOSED;
+        final int retryAfterMs = refusal.rateLimited() ?
+            (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
+            settings.busyRetryAfterMs();
+        ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
+            refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
+        return false;
     }
 
     @Override
@@ -87,6 +148,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     {
         shared.counters().sessionsOpen.decrementAndGet();
         state = State.CLOSED;
+        if (admittedAddress != null)
+        {
+            shared.addressGuard().onDisconnect(admittedAddress);
+            admittedAddress = null;
+        }
         if (timeoutTask != null)
         {
             timeoutTask.cancel(false);
@@ -113,10 +179,25 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         lastReadNs = System.nanoTime();
         shared.counters().framesIn.increment();
+        if (admissionDeferred)
+        {
+            admissionDeferred = false;
+            if (!admit(ClientAddress.of(ctx.channel())))
+            {
+                return;
+            }
+        }
         switch (state)
         {
             case AWAITING_LOGIN -> onFrameBeforeLogin(frame);
-            case LOGGED_IN -> onFrame(frame);
+            case LOGGED_IN ->
+            {
+                onFrame(frame);
+                if (!readPaused && state == State.LOGGED_IN && mustPauseReading())
+                {
+                    pauseReading();
+                }
+            }
             default ->
             {
             }
@@ -127,6 +208,55 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
         ctx.flush();
+    }
+
+    /**
+     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
+     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
+     * client down and nothing grows in this process.
+     */
+    private void pauseReading()
+    {
+        readPaused = true;
+        ctx.channel().config().setAutoRead(false);
+        ((FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER)).pause();
+        shared.counters().readsPaused.increment();
+        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @return true while the peer does not read what it is sent, while this session has as many
+     * sends in flight as it may, or while the ring is three quarters full (storage lags).
+     */
+    private boolean mustPauseReading()
+    {
+        return !ctx.channel().isWritable() ||
+            session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
+            shared.ring().remainingCapacity() < settings.ringSize() / 4;
+    }
+
+    private void resumeReadingWhenPossible()
+    {
+        if (state != State.LOGGED_IN)
+        {
+            return;
+        }
+        if (mustPauseReading())
+        {
+            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        readPaused = false;
+        ctx.channel().config().setAutoRead(true);
+        final ChannelHandlerContext decoderCtx = ctx.pipeline().context(XinChannelInitializer.FRAME_DECODER);
+        try
+        {
+            ((FrameDecoder)decoderCtx.handler()).resume(decoderCtx);
+        }
+        catch (final Exception ex)
+        {
+            decoderCtx.fireExceptionCaught(ex);
+        }
     }
 
     @Override
@@ -168,7 +298,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            LOG.warn("Unexpected error on {} (client {}); closing it", ctx.channel(), ClientAddress.of(ctx.channel()),
+                cause);
             fatal(0, ErrorCode.INTERNAL, "internal error");
         }
     }
@@ -221,7 +352,19 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         catch (final AuthException ex)
         {
+            if (admittedAddress != null)
+            {
+                shared.addressGuard().onLoginFailed(admittedAddress, System.nanoTime());
+            }
             loginFailed(requestId, ex.code(), ex.getMessage(), 0);
+            return;
+        }
+        final long bannedForMs = shared.flapGuard().onLogin(userId, login.getDeviceId(), System.nanoTime());
+        if (bannedForMs > 0)
+        {
+            shared.counters().loginsBanned.increment();
+            loginFailed(requestId, ErrorCode.TOO_MANY_LOGINS, "this device logs in too often; retry after " +
+                bannedForMs + " ms", (int)Math.min(Integer.MAX_VALUE, bannedForMs));
             return;
         }
 
@@ -235,6 +378,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         session = newSession;
         state = State.LOGGED_IN;
+        if (settings.maxSendsPerSecondPerSession() > 0)
+        {
+            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
+                settings.sendBurstPerSession(), System.nanoTime());
+        }
         shared.counters().loginsSucceeded.increment();
         final FrameDecoder decoder = (FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER);
         decoder.maxFrameLength(settings.maxFrameLengthBytes());
@@ -250,8 +398,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> ctx.write(Frames.pong(frame.getPing().getRequestId(), settings.clock().getAsLong()),
-                ctx.voidPromise());
+            case PING -> onPing(frame.getPing().getRequestId());
             case SYNC -> onSync(frame.getSync());
             case ACK -> onAck(frame.getAck().getUpToSeq());
             case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
@@ -302,23 +449,39 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             {
                 refusedClientMsgId = null;
             }
+            else if (refusedCode == ErrorCode.RATE_LIMITED)
+            {
+                refuseRateLimited(requestId, clientMsgId);
+                return;
+            }
             else
             {
                 refuseBusy(requestId, clientMsgId, "an earlier send was refused as busy; resend in order");
                 return;
             }
         }
-        if (session.inFlightSends().incrementAndGet() > settings.maxInFlightSendsPerSession())
+        if (sendLimiter != null)
         {
-            session.inFlightSends().decrementAndGet();
+            if (!sendLimiter.tryAcquire(System.nanoTime()))
+            {
+                refuseRateLimited(requestId, clientMsgId);
+                return;
+            }
+            rateLimitedInARow = 0;
+        }
+        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
+        {
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
             return;
         }
         if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
-            session.inFlightSends().decrementAndGet();
+            session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "server busy");
+            return;
         }
+        KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
     }
 
     /**
@@ -333,8 +496,45 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         {
             refusedClientMsgId = clientMsgId;
             refusedSinceNs = System.nanoTime();
+            refusedCode = ErrorCode.BUSY;
         }
         ctx.write(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
+    }
+
+    /**
+     * Refuses a send over the session's rate, not fatally and in order as for BUSY; a session that
+     * keeps sending into the limit instead of waiting is closed.
+     */
+    private void refuseRateLimited(final long requestId, final String clientMsgId)
+    {
+        shared.counters().rateLimitedSends.increment();
+        if (++rateLimitedInARow > settings.maxRateLimitedSendsPerSession())
+        {
+            shared.counters().rateLimitedSessionsClosed.increment();
+            fatal(requestId, ErrorCode.RATE_LIMITED, "kept sending above " + settings.maxSendsPerSecondPerSession() +
+                " sends per second after " + settings.maxRateLimitedSendsPerSession() + " refusals");
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        if (refusedClientMsgId == null)
+        {
+            refusedClientMsgId = clientMsgId;
+            refusedSinceNs = nowNs;
+            refusedCode = ErrorCode.RATE_LIMITED;
+        }
+        final int retryAfterMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(sendLimiter.retryAfterNs(nowNs)));
+        ctx.write(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
+            " sends per second", retryAfterMs), ctx.voidPromise());
+    }
+
+    private void onPing(final long requestId)
+    {
+        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
+        // would only pile up in its outbound buffer until reading pauses.
+        if (ctx.channel().isWritable())
+        {
+            ctx.write(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
+        }
     }
 
     private void onSync(final Sync sync)
@@ -345,6 +545,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
         final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        if (!ctx.channel().isWritable())
+        {
+            // A page is never dropped: while the last answers are unread, take no new page on (a
+            // peer asking and never reading would otherwise queue a page per tiny request).
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
+                ctx.voidPromise());
+            return;
+        }
         if (!session.tryStartSync())
         {
             shared.counters().busyRejections.increment();

@@ -31,6 +31,42 @@ public final class SwitchCounters
     public final AtomicLong journalMaxBatchEvents = new AtomicLong();
     public final LongAdder journalWriteNanos = new LongAdder();
     public final LongAdder storageFailures = new LongAdder();
+    public final LongAdder framesOut = new LongAdder();
+    /** PROXY protocol headers taken, and malformed ones (connection closed). */
+    public final LongAdder proxyHeaders = new LongAdder();
+    public final LongAdder badProxyHeaders = new LongAdder();
+    public final LongAdder tlsHandshakes = new LongAdder();
+    public final LongAdder tlsHandshakeFailures = new LongAdder();
+    /** Told of every journal batch written, on the journal thread; metrics set it. */
+    private volatile JournalBatchObserver journalBatchObserver = JournalBatchObserver.NONE;
+
+    /**
+     * Called by the journal thread once per batch written.
+     *
+     * @param events     ring events in the batch.
+     * @param writeNanos time the RocksDB write (and fsync) took.
+     */
+    public void onJournalBatchWritten(final int events, final long writeNanos)
+    {
+        journalBatchObserver.onJournalBatchWritten(events, writeNanos);
+    }
+
+    /**
+     * @param observer told of every batch from now on, on the journal thread; must not block.
+     */
+    public void journalBatchObserver(final JournalBatchObserver observer)
+    {
+        journalBatchObserver = observer == null ? JournalBatchObserver.NONE : observer;
+    }
+    /** Connections closed at accept by the address guard (too many, too fast, too many failed logins). */
+    public final LongAdder connectionsRefused = new LongAdder();
+    /** Sends refused with RATE_LIMITED, and sessions closed for sending into the limit. */
+    public final LongAdder rateLimitedSends = new LongAdder();
+    public final LongAdder rateLimitedSessionsClosed = new LongAdder();
+    /** Logins refused because the device logged in too often (flapping). */
+    public final LongAdder loginsBanned = new LongAdder();
+    /** Times a session stopped reading its socket (not writable, in-flight limit, ring nearly full). */
+    public final LongAdder readsPaused = new LongAdder();
 
     @Override
     public String toString()
@@ -40,6 +76,8 @@ public final class SwitchCounters
             " duplicateSends=" + duplicateSends.sum() + " pushesSent=" + pushesSent.sum() +
             " pushesDropped=" + pushesDropped.sum() + " busyRejections=" + busyRejections.sum() +
             " journalBatches=" + journalBatches.sum() + " journalBatchEvents=" + journalBatchEvents.sum() +
-            " storageFailures=" + storageFailures.sum();
+            " storageFailures=" + storageFailures.sum() + " connectionsRefused=" + connectionsRefused.sum() +
+            " rateLimitedSends=" + rateLimitedSends.sum() + " loginsBanned=" + loginsBanned.sum() +
+            " readsPaused=" + readsPaused.sum();
     }
 }

@@ -1,0 +1,371 @@
+package io.xin.bench;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.xin.core.Configuration;
+import io.xin.core.XinSwitch;
+import io.xin.protocol.codec.FrameEncoder;
+import io.xin.storage.FsyncPolicy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Memory per idle authenticated session: starts a real switch (RocksDB in a temporary folder), logs N
+ * sessions in with HS256 tokens, lets them heartbeat, settles the GC and reports heap, resident and
+ * kernel bytes per session, with the classes that grew most.
+ * <pre>
+ *   java -Xmx2g -cp bench/target/benchmarks.jar io.xin.bench.SessionMemory --transport local --sessions 1000000
+ *   java -Xmx2g -cp bench/target/benchmarks.jar io.xin.bench.SessionMemory --transport socket --sessions 15000
+ * </pre>
+ * {@code socket}: real TCP on 127.0.0.1; the clients run in a child JVM so this process holds only the
+ * server's file descriptors, and every reading is the server's own. {@code local}: Netty's in-JVM
+ * transport through the same initializer and handlers; the clients share this heap, so a control run
+ * of N bare channel pairs (client pipeline on both ends) is measured too and half of it, one end, is
+ * subtracted as the client's share.
+ */
+public final class SessionMemory
+{
+    static final String SECRET = "session-memory-secret-of-at-least-32-bytes";
+    private static final String LOCAL_NAME = "xin-session-memory";
+
+    private SessionMemory()
+    {
+    }
+
+    /** What one run measured. Bytes are per session unless named total. */
+    public record Report(
+        String transport,
+        int sessions,
+        long loggedIn,
+        long heapBytesPerSession,
+        long rssBytesPerSession,
+        long kernelSlabBytesPerSession,
+        long directBytesPerSession,
+        long clientHeapBytesPerSession,
+        long pongs,
+        long sessionsOpenAtEnd,
+        List<MemoryProbe.ClassGrowth> topClasses)
+    {
+        void print(final PrintStream out)
+        {
+            out.printf("transport=%s sessions=%d logged_in=%d sessions_open_at_end=%d pongs=%d%n",
+                transport, sessions, loggedIn, sessionsOpenAtEnd, pongs);
+            out.printf("heap_bytes_per_session=%d%n", heapBytesPerSession);
+            out.printf("rss_bytes_per_session=%d%n", rssBytesPerSession);
+            out.printf("kernel_slab_bytes_per_session=%d%n", kernelSlabBytesPerSession);
+            out.printf("netty_direct_bytes_per_session=%d%n", directBytesPerSession);
+            if (clientHeapBytesPerSession > 0)
+            {
+                out.printf("client_heap_bytes_per_session_subtracted=%d%n", clientHeapBytesPerSession);
+            }
+            out.println("top classes by live bytes grown (per session: instances, bytes):");
+            for (final MemoryProbe.ClassGrowth row : topClasses)
+            {
+                out.printf("  %10.2f %10.1f  %s%n", (double)row.instances() / sessions, (double)row.bytes() / sessions,
+                    row.className());
+            }
+        }
+    }
+
+    /** Settings of one run. */
+    public record Options(String transport, int sessions, int heartbeatIntervalMs, int holdSeconds, int window,
+        int ioThreads, int topClasses)
+    {
+        static Options parse(final String[] args)
+        {
+            String transport = "local";
+            int sessions = 100_000;
+            int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
+            int holdSeconds = 0;
+            int window = 2_000;
+            int ioThreads = 0;
+            int topClasses = 25;
+            for (int i = 0; i < args.length; i++)
+            {
+                final String name = args[i];
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                final String value = args[++i];
+                switch (name)
+                {
+                    case "--transport" -> transport = value;
+                    case "--sessions" -> sessions = Integer.parseInt(value);
+                    case "--heartbeat-ms" -> heartbeatIntervalMs = Integer.parseInt(value);
+                    case "--hold-s" -> holdSeconds = Integer.parseInt(value);
+                    case "--window" -> window = Integer.parseInt(value);
+                    case "--io-threads" -> ioThreads = Integer.parseInt(value);
+                    case "--top" -> topClasses = Integer.parseInt(value);
+                    default -> throw new IllegalArgumentException("unknown option " + name + "; options: " +
+                        "--transport local|socket --sessions N --heartbeat-ms MS --hold-s S --window W " +
+                        "--io-threads T --top K");
+                }
+            }
+            return new Options(transport, sessions, heartbeatIntervalMs, holdSeconds, window, ioThreads, topClasses)
+                .validate();
+        }
+
+        Options validate()
+        {
+            if (!"local".equals(transport) && !"socket".equals(transport))
+            {
+                throw new IllegalArgumentException("--transport must be local or socket: " + transport);
+            }
+            if (sessions < 1 || window < 1 || holdSeconds < 0 || ioThreads < 0 || topClasses < 0)
+            {
+                throw new IllegalArgumentException("--sessions and --window must be positive; --hold-s, " +
+                    "--io-threads and --top must not be negative");
+            }
+            if (heartbeatIntervalMs < 1_000)
+            {
+                throw new IllegalArgumentException("--heartbeat-ms must be at least 1000: " + heartbeatIntervalMs);
+            }
+            return this;
+        }
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        if (args.length > 0 && "--clients-for".equals(args[0]))
+        {
+            clientsProcess(args);
+            return;
+        }
+        final Options options;
+        try
+        {
+            options = Options.parse(args);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("SessionMemory: " + ex.getMessage());
+            System.exit(2);
+            return;
+        }
+        final Report report = run(options);
+        report.print(System.out);
+        System.exit(report.loggedIn() == options.sessions() && report.sessionsOpenAtEnd() == options.sessions() ? 0 : 1);
+    }
+
+    /** Runs one measurement in this JVM (and, for sockets, a child JVM for the clients). */
+    public static Report run(final Options options) throws Exception
+    {
+        final Path dataDir = Files.createTempDirectory("xin-session-memory");
+        try
+        {
+            return "local".equals(options.transport()) ? runLocal(options, dataDir) : runSocket(options, dataDir);
+        }
+        finally
+        {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private static XinSwitch.Context switchContext(final Options options, final Path dataDir)
+    {
+        return new XinSwitch.Context()
+            .bindHost("127.0.0.1")
+            .port(0)
+            .dataDir(dataDir)
+            .jwtSecret(SECRET)
+            .fsyncPolicy(FsyncPolicy.NEVER)
+            .heartbeatIntervalMs(options.heartbeatIntervalMs())
+            // The switch's default ratio: two and a half heartbeats.
+            .idleTimeoutMs(options.heartbeatIntervalMs() * 5 / 2)
+            .ioThreads(options.ioThreads());
+    }
+
+    private static Report runLocal(final Options options, final Path dataDir) throws Exception
+    {
+        final int n = options.sessions();
+        final long timeoutMs = 60_000 + n / 10L;
+        final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
+        Channel bareServer = null;
+        try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir).localChannelName(LOCAL_NAME + "-xin")))
+        {
+            // The control: N channel pairs whose server end has the client's pipeline shape.
+            bareServer = new ServerBootstrap().group(clientGroup).channel(LocalServerChannel.class)
+                .childHandler(new ChannelInitializer<>()
+                {
+                    @Override
+                    protected void initChannel(final Channel channel)
+                    {
+                        channel.pipeline().addLast("decoder", new SessionClients.WholeFrameDecoder());
+                        channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
+                        channel.pipeline().addLast("client", Discard.INSTANCE);
+                    }
+                })
+                .bind(new LocalAddress(LOCAL_NAME + "-bare")).sync().channel();
+            final SessionClients sessions = new SessionClients(clientGroup, LocalChannel.class, false, n, options.window());
+            final SessionClients bare = new SessionClients(clientGroup, LocalChannel.class, false, n, options.window());
+
+            final Map<String, long[]> histogramBefore = MemoryProbe.classHistogram();
+            final long heap0 = MemoryProbe.settledHeapBytes();
+            final long rss0 = MemoryProbe.rssBytes();
+            final long direct0 = MemoryProbe.nettyDirectBytes();
+
+            final long loginStartNs = System.nanoTime();
+            sessions.openAll(new LocalAddress(LOCAL_NAME + "-xin"), SECRET, 1, true, timeoutMs);
+            System.out.printf("logged in %d sessions in %d ms%n", sessions.loggedIn.sum(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs));
+            sessions.startHeartbeats(options.heartbeatIntervalMs());
+            hold(options);
+            final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
+            final long heap1 = MemoryProbe.settledHeapBytes();
+            final long rss1 = MemoryProbe.rssBytes();
+            final long direct1 = MemoryProbe.nettyDirectBytes();
+            final long sessionsOpen = xin.counters().sessionsOpen.get();
+
+            bare.openAll(new LocalAddress(LOCAL_NAME + "-bare"), SECRET, 1, false, timeoutMs);
+            final long heap2 = MemoryProbe.settledHeapBytes();
+            final long rss2 = MemoryProbe.rssBytes();
+
+            final long clientHeapPerSession = (heap2 - heap1) / 2 / n;
+            final Report report = new Report("local", n, sessions.loggedIn.sum(),
+                (heap1 - heap0) / n - clientHeapPerSession,
+                (rss1 - rss0 - (rss2 - rss1) / 2) / n,
+                0,
+                (direct1 - direct0) / n,
+                clientHeapPerSession,
+                sessions.pongs.sum(),
+                sessionsOpen,
+                MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
+            bare.close();
+            sessions.close();
+            return report;
+        }
+        finally
+        {
+            if (bareServer != null)
+            {
+                bareServer.close().awaitUninterruptibly();
+            }
+            clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
+    private static Report runSocket(final Options options, final Path dataDir) throws Exception
+    {
+        final int n = options.sessions();
+        try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir)))
+        {
+            final Map<String, long[]> histogramBefore = MemoryProbe.classHistogram();
+            final long heap0 = MemoryProbe.settledHeapBytes();
+            final long rss0 = MemoryProbe.rssBytes();
+            final long slab0 = MemoryProbe.slabBytes();
+            final long direct0 = MemoryProbe.nettyDirectBytes();
+
+            final Process clients = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), SessionMemory.class.getName(),
+                "--clients-for", "127.0.0.1:" + xin.port(), Integer.toString(n),
+                Integer.toString(options.heartbeatIntervalMs()), Integer.toString(options.window()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .start();
+            try
+            {
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + n / 1_000);
+                while (xin.counters().loginsSucceeded.sum() + xin.counters().loginsFailed.sum() < n &&
+                    clients.isAlive() && System.nanoTime() < deadlineNs)
+                {
+                    Thread.sleep(50);
+                }
+                hold(options);
+                final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
+                final long heap1 = MemoryProbe.settledHeapBytes();
+                final long rss1 = MemoryProbe.rssBytes();
+                final long slab1 = MemoryProbe.slabBytes();
+                final long direct1 = MemoryProbe.nettyDirectBytes();
+                return new Report("socket", n, xin.counters().loginsSucceeded.sum(),
+                    (heap1 - heap0) / n,
+                    (rss1 - rss0) / n,
+                    // Both ends of every loopback connection are on this machine: half is the server's.
+                    (slab1 - slab0) / 2 / n,
+                    (direct1 - direct0) / n,
+                    0,
+                    xin.counters().framesIn.sum() - xin.counters().loginsSucceeded.sum(),
+                    xin.counters().sessionsOpen.get(),
+                    MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
+            }
+            finally
+            {
+                clients.destroy();
+                if (!clients.waitFor(10, TimeUnit.SECONDS))
+                {
+                    clients.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void hold(final Options options) throws InterruptedException
+    {
+        Thread.sleep(TimeUnit.SECONDS.toMillis(options.holdSeconds()));
+    }
+
+    /** The child JVM of a socket run: {@code --clients-for host:port sessions heartbeatMs window}. */
+    private static void clientsProcess(final String[] args) throws Exception
+    {
+        final String[] hostPort = args[1].split(":");
+        final int n = Integer.parseInt(args[2]);
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final SessionClients sessions = new SessionClients(group, NioSocketChannel.class, true, n, Integer.parseInt(args[4]));
+        sessions.openAll(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), SECRET, 1, true,
+            60_000 + n);
+        sessions.startHeartbeats(Integer.parseInt(args[3]));
+        System.out.println("clients: " + sessions.loggedIn.sum() + " logged in, " + sessions.failed.sum() +
+            " failed" + (sessions.firstFailure.get() == null ? "" : "; first: " + sessions.firstFailure.get()));
+        // Held until the measuring parent ends this process.
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static void deleteRecursively(final Path dir) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            final List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
+            for (final Path path : all)
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** The bare control's server end: drops whatever arrives. */
+    @Sharable
+    static final class Discard extends ChannelInboundHandlerAdapter
+    {
+        static final Discard INSTANCE = new Discard();
+
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.xin.core.admin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.xin.core.XinSwitch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Answers the admin endpoints on the admin event loop:
+ * <pre>
+ *   GET  /healthz                          200 while the process runs
+ *   GET  /readyz                           200 ready | 503 draining (or stopped) or storage failed
+ *   GET  /metrics                          Prometheus text format
+ *   GET  /loglevel?logger=NAME             the logger's level
+ *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT)
+ * </pre>
+ */
+@Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private final XinSwitch xin;
+    private final SwitchMetrics metrics;
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics)
+    {
+        this.xin = xin;
+        this.metrics = metrics;
+    }
+
+    @Override
+    protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    {
+        final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        final HttpMethod method = request.method();
+        final FullHttpResponse response;
+        switch (uri.path())
+        {
+            case "/healthz" -> response = method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
+            case "/readyz" -> response = method == HttpMethod.GET ? readiness() : notAllowed();
+            case "/metrics" -> response = method == HttpMethod.GET ? metrics() : notAllowed();
+            case "/loglevel" -> response = logLevel(method, uri);
+            default -> response = text(HttpResponseStatus.NOT_FOUND,
+                "not found; try /healthz, /readyz, /metrics, /loglevel\n");
+        }
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (keepAlive)
+        {
+            HttpUtil.setKeepAlive(response, true);
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
+        else
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private FullHttpResponse readiness()
+    {
+        if (xin.isReady())
+        {
+            return text(HttpResponseStatus.OK, "ready\n");
+        }
+        final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
+        return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
+    }
+
+    private FullHttpResponse metrics()
+    {
+        final ByteBuf body = Unpooled.buffer(16 * 1024);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(body))
+        {
+            writer.write(out, metrics.registry().scrape());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            body.release();
+            LOG.warn("Metrics scrape failed", ex);
+            return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "scrape failed: " + ex + "\n");
+        }
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, writer.getContentType());
+        return response;
+    }
+
+    private FullHttpResponse logLevel(final HttpMethod method, final QueryStringDecoder uri)
+    {
+        if (!LogLevels.isAvailable())
+        {
+            return text(HttpResponseStatus.NOT_IMPLEMENTED, "log levels can be changed only with logback\n");
+        }
+        final String logger = first(uri, "logger");
+        try
+        {
+            if (method == HttpMethod.GET)
+            {
+                return text(HttpResponseStatus.OK, LogLevels.describe(logger) + "\n");
+            }
+            if (method == HttpMethod.POST || method == HttpMethod.PUT)
+            {
+                final String level = first(uri, "level");
+                final String now = LogLevels.set(logger, level);
+                LOG.info("Log level changed through the admin port: {}", now);
+                return text(HttpResponseStatus.OK, now + "\n");
+            }
+            return notAllowed();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return text(HttpResponseStatus.BAD_REQUEST, ex.getMessage() + "\n");
+        }
+    }
+
+    private static String first(final QueryStringDecoder uri, final String name)
+    {
+        final List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static FullHttpResponse notAllowed()
+    {
+        return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+
+    private static FullHttpResponse text(final HttpResponseStatus status, final String body)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, TEXT);
+        return response;
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        ctx.close();
+    }
+}

@@ -1,0 +1,130 @@
+package io.xin.core.admin;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.xin.core.XinSwitch;
+import io.xin.core.net.ServerTls;
+import io.xin.core.status.JournalBatchObserver;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The switch's Prometheus metrics. Counters and gauges are callbacks that read the switch's
+ * {@code LongAdder}s when scraped, so the hot path pays nothing for them; the two histograms are
+ * recorded once per journal batch, on the journal thread.
+ */
+public final class SwitchMetrics implements JournalBatchObserver
+{
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Histogram batchEvents;
+    private final Histogram writeSeconds;
+
+    /**
+     * Registers every series of {@code xin} and of the JVM in a registry of its own.
+     *
+     * @param xin the running switch.
+     */
+    public SwitchMetrics(final XinSwitch xin)
+    {
+        final SwitchCounters c = xin.counters();
+        final SwitchStatus status = xin.status();
+
+        gauge("xin_sessions_open", "Client connections open, logged in or not.", c.sessionsOpen::get);
+        counter("xin_connections_accepted", "Client connections accepted.", c.connectionsAccepted);
+        counter("xin_logins", "Logins accepted.", c.loginsSucceeded);
+        counter("xin_login_failures", "Logins refused (bad token, draining, busy, storage failed, bad request).",
+            c.loginsFailed);
+        counter("xin_login_timeouts", "Connections closed for sending no Login in time.", c.loginTimeouts);
+        counter("xin_sessions_kicked", "Sessions replaced by a newer login of the same device.", c.sessionsKicked);
+        counter("xin_sessions_idle_closed", "Sessions closed after the idle timeout.", c.idleClosed);
+        counter("xin_frames_in", "Frames received from clients.", c.framesIn);
+        counter("xin_frames_out", "Frames written to clients.", c.framesOut);
+        counter("xin_bad_frames", "Malformed or oversize frames (connection closed).", c.badFrames);
+        counter("xin_messages_stored", "Messages written to the store (new sends, not resends).", c.messagesStored);
+        counter("xin_duplicate_sends", "Sends recognised as resends of a stored message.", c.duplicateSends);
+        counter("xin_pushes_sent", "Deliver frames written to online devices.", c.pushesSent);
+        counter("xin_pushes_dropped", "Pushes dropped for a slow device (it is told to sync).", c.pushesDropped);
+        counter("xin_busy_rejections", "Requests refused with BUSY (ring, in-flight or sync queue full).",
+            c.busyRejections);
+        counter("xin_syncs_served", "Sync pages served.", c.syncsServed);
+        counter("xin_cursors_advanced", "Device cursors written.", c.cursorsAdvanced);
+        counter("xin_journal_batches", "Journal batches written to RocksDB.", c.journalBatches);
+        gauge("xin_journal_max_batch_events", "Largest journal batch since start, in ring events.",
+            c.journalMaxBatchEvents::get);
+        counter("xin_storage_failures", "Failed journal writes or reads.", c.storageFailures);
+        gauge("xin_storage_failed", "1 once storage failed: no more acks until restart.",
+            () -> status.isStorageFailed() ? 1 : 0);
+        gauge("xin_draining", "1 while the switch drains for a stop.", () -> status.isDraining() ? 1 : 0);
+        gauge("xin_ready", "1 when taking new sessions (what /readyz says).", () -> xin.isReady() ? 1 : 0);
+        gauge("xin_ring_occupancy", "Ring slots holding events not yet handled by the dispatcher.",
+            xin::ringOccupancy);
+        gauge("xin_ring_size", "Ring slots in all.", () -> xin.context().ringSize());
+        counter("xin_proxy_headers", "PROXY protocol headers received.", c.proxyHeaders);
+        counter("xin_bad_proxy_headers", "Malformed PROXY protocol headers (connection closed).", c.badProxyHeaders);
+        counter("xin_tls_handshakes", "TLS handshakes completed.", c.tlsHandshakes);
+        counter("xin_tls_handshake_failures", "TLS handshakes failed (connection closed).", c.tlsHandshakeFailures);
+        final ServerTls tls = xin.tls();
+        if (tls != null)
+        {
+            CounterWithCallback.builder().name("xin_tls_certificate_reloads")
+                .help("TLS certificate and key reloaded after a change of their files.")
+                .callback(cb -> cb.call(tls.reloads())).register(registry);
+            CounterWithCallback.builder().name("xin_tls_certificate_reload_failures")
+                .help("Changed TLS files that could not be loaded (the previous certificate stays).")
+                .callback(cb -> cb.call(tls.reloadFailures())).register(registry);
+        }
+
+        batchEvents = Histogram.builder()
+            .name("xin_journal_batch_events")
+            .help("Ring events per journal batch (one RocksDB write each).")
+            .classicExponentialUpperBounds(1, 2, 14)
+            .classicOnly()
+            .withoutExemplars()
+            .register(registry);
+        writeSeconds = Histogram.builder()
+            .name("xin_journal_write_seconds")
+            .unit(Unit.SECONDS)
+            .help("RocksDB write (and fsync, by policy) time of one journal batch.")
+            .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                0.25, 0.5, 1, 2.5)
+            .classicOnly()
+            .withoutExemplars()
+            .register(registry);
+
+        JvmMetrics.builder().register(registry);
+    }
+
+    @Override
+    public void onJournalBatchWritten(final int events, final long writeNanos)
+    {
+        batchEvents.observe(events);
+        writeSeconds.observe(writeNanos / NANOS_PER_SECOND);
+    }
+
+    /**
+     * @return the registry to scrape.
+     */
+    public PrometheusRegistry registry()
+    {
+        return registry;
+    }
+
+    private void counter(final String name, final String help, final LongAdder adder)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(adder.sum())).register(registry);
+    }
+
+    private void gauge(final String name, final String help, final DoubleSupplier value)
+    {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+    }
+}

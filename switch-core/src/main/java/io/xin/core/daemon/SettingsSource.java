@@ -1,0 +1,169 @@
+package io.xin.core.daemon;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Where a setting comes from when its flag is not given: first the environment, then the config file,
+ * then the flag's own default. One name per setting, spelt three ways:
+ * <pre>
+ *   flag         --max-frame-length-bytes 65536
+ *   environment  XIN_MAX_FRAME_LENGTH_BYTES=65536
+ *   config file  max-frame-length-bytes = 65536      (Java properties format)
+ * </pre>
+ * The config file is the {@code --config} flag's, or {@code XIN_CONFIG}'s. A key in it that names no
+ * setting is refused, so a misspelt setting cannot be silently ignored. Picocli converts and checks the
+ * values as it does flags, so a bad value is reported with the setting's flag name; {@link #sourceOf}
+ * says where it came from.
+ */
+public final class SettingsSource implements CommandLine.IDefaultValueProvider
+{
+    static final String CONFIG = "config";
+    static final String ENV_PREFIX = "XIN_";
+    /** Options that are not settings: they never come from the environment or the file. */
+    private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "print-config-template");
+
+    private final Map<String, String> env;
+    private final Map<String, String> sources = new HashMap<>();
+    private Path loadedPath;
+    private Properties loaded;
+
+    /** Reads the process environment. */
+    public SettingsSource()
+    {
+        this(System.getenv());
+    }
+
+    SettingsSource(final Map<String, String> env)
+    {
+        this.env = env;
+    }
+
+    /**
+     * @param option a setting's option.
+     * @return its name in the config file: the long flag without the dashes.
+     */
+    public static String key(final OptionSpec option)
+    {
+        return option.longestName().replaceFirst("^-+", "");
+    }
+
+    /**
+     * @param key a setting's key, e.g. {@code max-frame-length-bytes}.
+     * @return its environment variable, e.g. {@code XIN_MAX_FRAME_LENGTH_BYTES}.
+     */
+    public static String envName(final String key)
+    {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    static boolean isSetting(final OptionSpec option)
+    {
+        return !NOT_SETTINGS.contains(key(option)) && !option.usageHelp() && !option.versionHelp();
+    }
+
+    @Override
+    public String defaultValue(final ArgSpec arg)
+    {
+        if (!(arg instanceof OptionSpec option) || !isSetting(option))
+        {
+            return null;
+        }
+        final String key = key(option);
+        final String envName = envName(key);
+        final String fromEnv = env.get(envName);
+        if (fromEnv != null && !fromEnv.isBlank())
+        {
+            sources.put(key, "environment " + envName);
+            return fromEnv.trim();
+        }
+        if (CONFIG.equals(key))
+        {
+            return null;
+        }
+        final Properties file = file(option.command());
+        final String fromFile = file == null ? null : file.getProperty(key);
+        if (fromFile != null && !fromFile.isBlank())
+        {
+            sources.put(key, "config file " + loadedPath);
+            return fromFile.trim();
+        }
+        return null;
+    }
+
+    /**
+     * @param key a setting's key.
+     * @return where its value came from, when not from its flag or its default; null otherwise.
+     */
+    public String sourceOf(final String key)
+    {
+        return sources.get(key);
+    }
+
+    /**
+     * @return the config file read, or null.
+     */
+    public Path configFile()
+    {
+        return loadedPath;
+    }
+
+    private Properties file(final CommandSpec spec)
+    {
+        final OptionSpec configOption = spec.findOption("--" + CONFIG);
+        Path path = configOption == null ? null : configOption.getValue();
+        if (path == null)
+        {
+            final String fromEnv = env.get(envName(CONFIG));
+            path = fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv.trim());
+        }
+        if (path == null)
+        {
+            return null;
+        }
+        if (!path.equals(loadedPath))
+        {
+            loaded = read(spec, path);
+            loadedPath = path;
+        }
+        return loaded;
+    }
+
+    private static Properties read(final CommandSpec spec, final Path path)
+    {
+        final Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8))
+        {
+            properties.load(reader);
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "config: cannot read the config file " + path + ": " + ex);
+        }
+        for (final String key : properties.stringPropertyNames())
+        {
+            final OptionSpec option = spec.findOption("--" + key);
+            if (option == null || !isSetting(option) || CONFIG.equals(key))
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Unknown setting '" + key + "' in the config file " + path +
+                    " (see the shipped conf/xin.properties for every setting)");
+            }
+        }
+        return properties;
+    }
+}

@@ -1,0 +1,65 @@
+package io.xin.core.guard;
+
+/**
+ * A token bucket kept as one number, the generic cell rate algorithm: {@code tatNs} is the
+ * theoretical time at which the bucket is full again. A request is allowed while that time is no
+ * more than {@code burst - 1} intervals ahead of now, and moves it one interval further.
+ * <pre>
+ *   interval = period / permitsPerPeriod         tolerance = (burst - 1) * interval
+ *   allow(now): tat = max(tat, now); if tat - now > tolerance: refuse; else tat += interval
+ * </pre>
+ * Not thread-safe: owned by one event loop, or guarded by its owner's lock.
+ */
+public final class RateLimiter
+{
+    private final long intervalNs;
+    private final long toleranceNs;
+    private long tatNs;
+
+    /**
+     * @param permitsPerPeriod sustained requests per period, positive.
+     * @param periodNs         the period, in nanoseconds (1 s for a per-second rate).
+     * @param burst            requests allowed at once from full, at least 1.
+     * @param nowNs            the current {@link System#nanoTime()}: the bucket starts full.
+     */
+    public RateLimiter(final long permitsPerPeriod, final long periodNs, final long burst, final long nowNs)
+    {
+        if (permitsPerPeriod <= 0 || burst <= 0 || periodNs <= 0)
+        {
+            throw new IllegalArgumentException("permits, period and burst must be positive");
+        }
+        this.intervalNs = Math.max(1, periodNs / permitsPerPeriod);
+        this.toleranceNs = (burst - 1) * intervalNs;
+        this.tatNs = nowNs;
+    }
+
+    /**
+     * @return true and one token taken, or false when the bucket is empty.
+     */
+    public boolean tryAcquire(final long nowNs)
+    {
+        final long tat = tatNs - nowNs > 0 ? tatNs : nowNs;
+        if (tat - nowNs > toleranceNs)
+        {
+            return false;
+        }
+        tatNs = tat + intervalNs;
+        return true;
+    }
+
+    /**
+     * @return nanoseconds until {@link #tryAcquire(long)} can succeed again; 0 if it can now.
+     */
+    public long retryAfterNs(final long nowNs)
+    {
+        return Math.max(0, tatNs - toleranceNs - nowNs);
+    }
+
+    /**
+     * @return true when the bucket is full, so forgetting it changes nothing.
+     */
+    public boolean isFull(final long nowNs)
+    {
+        return tatNs - nowNs <= 0;
+    }
+}

@@ -1,0 +1,168 @@
+package io.xin.core;
+
+import io.xin.core.admin.AdminServer;
+import io.xin.protocol.pb.Frame;
+import io.xin.storage.StorageException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The admin port over real HTTP: health, readiness through a drain and after a storage failure,
+ * metrics read from the switch's counters, and log levels changed at run time.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+final class AdminServerIT
+{
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void shouldReportReadyUntilTheDrainStartsAndHealthyThroughout() throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0))
+        {
+            assertEquals(200, get(admin, "/healthz").statusCode());
+            final HttpResponse<String> ready = get(admin, "/readyz");
+            assertEquals(200, ready.statusCode());
+            assertEquals("ready\n", ready.body());
+
+            server.xin().announceDrain();
+            final HttpResponse<String> leaving = get(admin, "/readyz");
+            assertEquals(503, leaving.statusCode());
+            assertEquals("draining\n", leaving.body());
+            assertEquals(0, value(get(admin, "/metrics").body(), "xin_ready"));
+            try (RawClient stillServed = RawClient.loggedIn(server.port(), server.token(1), "phone"))
+            {
+                assertEquals(1, server.xin().counters().loginsSucceeded.sum(), "logins still taken during the notice");
+            }
+
+            server.xin().close();
+            assertEquals(503, get(admin, "/readyz").statusCode());
+            assertEquals(200, get(admin, "/healthz").statusCode());
+        }
+    }
+
+    @Test
+    void shouldReportNotReadyAfterAStorageFailure() throws Exception
+    {
+        final AtomicBoolean failWrites = new AtomicBoolean();
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.journalWriter(store -> batch ->
+        {
+            if (failWrites.get())
+            {
+                batch.clear();
+                throw new StorageException("journal write", new IOException("injected: disk gone"));
+            }
+            store.write(batch);
+        }));
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0);
+            RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone"))
+        {
+            failWrites.set(true);
+            alice.send(RawClient.text(1, 2, "lost", "not stored"));
+            assertEquals(Frame.BodyCase.ERROR, alice.read().getBodyCase());
+
+            final HttpResponse<String> readiness = get(admin, "/readyz");
+            assertEquals(503, readiness.statusCode());
+            assertEquals("storage failed\n", readiness.body());
+            final String metrics = get(admin, "/metrics").body();
+            assertEquals(1, value(metrics, "xin_storage_failed"));
+            assertEquals(1, value(metrics, "xin_storage_failures_total"));
+        }
+    }
+
+    @Test
+    void shouldExposeTheSwitchCountersAndJournalHistogramsInPrometheusFormat() throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0);
+            RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone");
+            RawClient bob = RawClient.loggedIn(server.port(), server.token(2), "phone"))
+        {
+            for (int i = 1; i <= 3; i++)
+            {
+                alice.send(RawClient.text(i, 2, "m" + i, "hello"));
+                alice.readUntil(Frame.BodyCase.SEND_ACK, 5_000);
+            }
+
+            final HttpResponse<String> response = get(admin, "/metrics");
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                response.headers().toString());
+            final String metrics = response.body();
+            assertEquals(3, value(metrics, "xin_messages_stored_total"));
+            assertEquals(2, value(metrics, "xin_logins_total"));
+            assertEquals(2, value(metrics, "xin_sessions_open"));
+            assertEquals(5, value(metrics, "xin_frames_in_total"), "two logins and three sends");
+            assertTrue(value(metrics, "xin_frames_out_total") >= 8, "2 LoginOk, 3 SendAck, 3 Deliver");
+            assertEquals(server.xin().counters().journalBatches.sum(), value(metrics, "xin_journal_batches_total"));
+            assertTrue(value(metrics, "xin_journal_batch_events_count") >= 3, metrics);
+            assertTrue(value(metrics, "xin_journal_write_seconds_count") >= 3, metrics);
+            assertEquals(1024, value(metrics, "xin_ring_size"));
+            assertEquals(1, value(metrics, "xin_ready"));
+            assertTrue(metrics.contains("\njvm_gc_collection_seconds_count{"), "GC metrics");
+            assertTrue(metrics.contains("# TYPE xin_journal_write_seconds histogram"), metrics);
+        }
+    }
+
+    @Test
+    void shouldChangeALogLevelAtRunTimeAndRefuseAnUnknownLevel() throws Exception
+    {
+        final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger("io.xin.test.admin");
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0))
+        {
+            assertTrue(!logger.isDebugEnabled());
+            final HttpResponse<String> changed = post(admin, "/loglevel?logger=io.xin.test&level=DEBUG");
+            assertEquals(200, changed.statusCode());
+            assertEquals("io.xin.test DEBUG\n", changed.body());
+            assertTrue(logger.isDebugEnabled());
+            assertEquals("io.xin.test.admin DEBUG (inherited)\n", get(admin, "/loglevel?logger=io.xin.test.admin").body());
+
+            assertEquals(400, post(admin, "/loglevel?logger=io.xin.test&level=LOUD").statusCode());
+            assertEquals(400, post(admin, "/loglevel?level=DEBUG").statusCode());
+            assertEquals(200, post(admin, "/loglevel?logger=io.xin.test&level=INHERIT").statusCode());
+            assertTrue(!logger.isDebugEnabled());
+            assertEquals(404, get(admin, "/nothing-here").statusCode());
+            assertEquals(405, post(admin, "/metrics").statusCode());
+        }
+    }
+
+    private static HttpResponse<String> get(final AdminServer admin, final String path) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(final AdminServer admin, final String path) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static double value(final String metrics, final String series)
+    {
+        final Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        assertTrue(matcher.find(), series + " missing from\n" + metrics);
+        return Double.parseDouble(matcher.group(1));
+    }
+}

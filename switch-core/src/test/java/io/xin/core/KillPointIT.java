@@ -1,0 +1,65 @@
+package io.xin.core;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The switch halts itself ({@link Runtime#halt(int)}, as abrupt as SIGKILL) at a chosen point of
+ * a message's path, the N-th time it gets there, N random: after the ring publish, after the
+ * RocksDB write but before the ack, after the ack, and between the recipient's push and the
+ * sender's other devices'. After each halt it restarts on the same data and the clients resend;
+ * the same checks as the crash test hold at every point.
+ */
+@Timeout(300)
+class KillPointIT
+{
+    private static final int ROUNDS = 3;
+    private static final long HALT_TIMEOUT_MS = 30_000;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(KillPoint.class)
+    void shouldLoseNothingAcknowledgedWhenHaltedAtKillPoint(final KillPoint point) throws Exception
+    {
+        final Path dataDir = Files.createDirectories(dir.resolve("data"));
+        try (SwitchProcess child = new SwitchProcess(dataDir, dir, "batch");
+            CrashLoad load = new CrashLoad(3, 16))
+        {
+            child.start(null);
+            load.connect(child.port());
+            load.startSending();
+            int halted = 0;
+            for (int round = 1; round <= ROUNDS; round++)
+            {
+                child.kill();
+                child.start(point + ":" + ThreadLocalRandom.current().nextInt(20, 200));
+                if (child.awaitHalt(HALT_TIMEOUT_MS) == KillPoint.HALT_EXIT_CODE)
+                {
+                    halted++;
+                }
+            }
+            child.start(null);
+            load.awaitLoggedIn();
+            load.stopSending();
+            load.awaitAllAnswered();
+            final CrashLoad.Report report = load.check();
+            System.out.printf("KILLPOINT %s halts=%d issued=%d acked-checked=%d lost=%d duplicated=%d gaps=%d " +
+                "out-of-order=%d wrong-seq=%d failed=%d%n", point, halted, load.issued(), report.acked(), report.lost(),
+                report.duplicated(), report.gaps(), report.outOfOrder(), report.wrongSeq(), report.failed());
+            assertEquals(ROUNDS, halted, "the switch halted at " + point + " in every round");
+            assertTrue(report.clean(), report.toString());
+            assertEquals(load.issued(), report.acked(), "every send is acknowledged in the end");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.xin.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A switch in a child JVM ({@link ChildSwitch}) on a fixed data dir, started again on the same port
+ * after each kill. {@link #kill()} is SIGKILL ({@link Process#destroyForcibly()} on Linux): no
+ * shutdown hook, no close, no flush.
+ */
+final class SwitchProcess implements AutoCloseable
+{
+    private static final long START_TIMEOUT_MS = 30_000;
+
+    private final Path dataDir;
+    private final Path workDir;
+    private final String fsync;
+    private int port;
+    private Process process;
+    private int starts;
+    private long startNanos;
+
+    SwitchProcess(final Path dataDir, final Path workDir, final String fsync)
+    {
+        this.dataDir = dataDir;
+        this.workDir = workDir;
+        this.fsync = fsync;
+    }
+
+    /**
+     * Starts the child and waits until it listens.
+     *
+     * @param killPoint {@code POINT:N} to arm a {@link KillPoint} in the child, or null.
+     */
+    void start(final String killPoint) throws IOException, InterruptedException
+    {
+        final long beginNs = System.nanoTime();
+        final Path portFile = workDir.resolve("port");
+        Files.deleteIfExists(portFile);
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss1m"));
+        final Path nativeDir = nativeLibraries();
+        if (nativeDir != null)
+        {
+            command.add("-Djava.library.path=" + nativeDir);
+        }
+        if (killPoint != null)
+        {
+            command.add("-D" + KillPoint.PROPERTY + "=" + killPoint);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildSwitch.class.getName(),
+            dataDir.toString(), Integer.toString(port), fsync, portFile.toString()));
+        starts++;
+        process = new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(workDir.resolve("child-" + starts + ".log").toFile())
+            .start();
+        final long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (!Files.exists(portFile))
+        {
+            if (!process.isAlive())
+            {
+                throw new IllegalStateException("child switch exited with " + process.exitValue() + " at start; see " +
+                    workDir.resolve("child-" + starts + ".log") + ":\n" +
+                    Files.readString(workDir.resolve("child-" + starts + ".log")));
+            }
+            if (System.currentTimeMillis() > deadline)
+            {
+                throw new IllegalStateException("child switch did not start within " + START_TIMEOUT_MS + " ms");
+            }
+            Thread.sleep(10);
+        }
+        port = Integer.parseInt(Files.readString(portFile).trim());
+        startNanos += System.nanoTime() - beginNs;
+    }
+
+    /** Time spent starting children, from the command to a listening switch. */
+    long startMs()
+    {
+        return startNanos / 1_000_000;
+    }
+
+    /**
+     * RocksDB unpacks its 17 MB native library to a temporary file at every start unless it finds it on
+     * the library path: unpack it once for all the children.
+     */
+    private Path nativeLibraries() throws IOException
+    {
+        final String name = "librocksdbjni-linux64.so";
+        final Path dir = workDir.resolve("native");
+        if (Files.exists(dir.resolve(name)))
+        {
+            return dir;
+        }
+        try (InputStream in = SwitchProcess.class.getResourceAsStream("/" + name))
+        {
+            if (in == null || !"amd64".equals(System.getProperty("os.arch")))
+            {
+                return null;
+            }
+            Files.createDirectories(dir);
+            Files.copy(in, dir.resolve(name));
+            return dir;
+        }
+    }
+
+    /** SIGKILL, then wait for the process to be gone. */
+    void kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Waits for the child to halt itself at its kill point.
+     *
+     * @return its exit code, or -1 when it did not halt in time (then it is killed).
+     */
+    int awaitHalt(final long timeoutMs) throws InterruptedException
+    {
+        if (process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
+        {
+            return process.exitValue();
+        }
+        kill();
+        return -1;
+    }
+
+    int port()
+    {
+        return port;
+    }
+
+    int starts()
+    {
+        return starts;
+    }
+
+    Path dataDir()
+    {
+        return dataDir;
+    }
+
+    @Override
+    public void close() throws InterruptedException
+    {
+        if (process != null && process.isAlive())
+        {
+            // SIGTERM: the child's graceful stop is not what is under test, so do not wait long for it.
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS))
+            {
+                kill();
+            }
+        }
+    }
+}

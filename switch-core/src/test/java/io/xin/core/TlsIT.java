@@ -1,0 +1,190 @@
+package io.xin.core;
+
+import com.google.protobuf.ByteString;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.xin.client.XinClient;
+import io.xin.core.net.ServerTls;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.SendAck;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TLS on the client port with the real client: both providers, certificate renewal without a restart,
+ * broken renewals, and clients that do not speak TLS.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+final class TlsIT
+{
+    @TempDir
+    Path dir;
+
+    private Path certFile;
+    private Path keyFile;
+
+    @ParameterizedTest
+    @ValueSource(strings = { ServerTls.PROVIDER_JDK, ServerTls.PROVIDER_OPENSSL })
+    void shouldServeTheRealClientOverTlsWithEitherProvider(final String provider) throws Exception
+    {
+        final X509Bundle authority = authority("CN=Xin test CA");
+        install(authority);
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile).tlsProvider(provider));
+            XinClient alice = client(xin, 1, authority))
+        {
+            assertEquals(provider, xin.xin().tls().providerName());
+            alice.connect().get(10, TimeUnit.SECONDS);
+            final SendAck ack = alice.send(2, text("over TLS")).get(10, TimeUnit.SECONDS);
+            assertEquals(1, ack.getSeq());
+            assertEquals(1, xin.xin().counters().tlsHandshakes.sum());
+        }
+    }
+
+    @Test
+    void shouldTakeARenewedCertificateForNewConnectionsAndKeepOpenOnes() throws Exception
+    {
+        final X509Bundle oldAuthority = authority("CN=Old CA");
+        final X509Bundle newAuthority = authority("CN=New CA");
+        install(oldAuthority);
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile).tlsReloadIntervalMs(20));
+            XinClient before = client(xin, 1, oldAuthority))
+        {
+            before.connect().get(10, TimeUnit.SECONDS);
+
+            install(newAuthority);
+            awaitReloads(xin, 1);
+
+            try (XinClient trustsNew = client(xin, 2, newAuthority);
+                XinClient trustsOld = client(xin, 3, oldAuthority))
+            {
+                trustsNew.connect().get(10, TimeUnit.SECONDS);
+                assertThrows(ExecutionException.class, () -> trustsOld.connect().get(10, TimeUnit.SECONDS),
+                    "the old certificate is no longer presented to new connections");
+            }
+            assertEquals(1, before.send(2, text("still here")).get(10, TimeUnit.SECONDS).getSeq(),
+                "a connection made before the renewal keeps working");
+        }
+    }
+
+    @Test
+    void shouldKeepTheCurrentCertificateWhenTheRenewedFilesCannotBeLoaded() throws Exception
+    {
+        final X509Bundle authority = authority("CN=Xin test CA");
+        install(authority);
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile).tlsReloadIntervalMs(20)))
+        {
+            replace(keyFile, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (xin.xin().tls().reloadFailures() == 0 && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, xin.xin().tls().reloadFailures());
+            assertEquals(0, xin.xin().tls().reloads());
+            try (XinClient alice = client(xin, 1, authority))
+            {
+                alice.connect().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void shouldCloseAndCountAClientThatDoesNotSpeakTls() throws Exception
+    {
+        install(authority("CN=Xin test CA"));
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile));
+            RawClient plain = new RawClient(xin.port()))
+        {
+            plain.send(RawClient.login(xin.token(1), "phone"));
+            assertThrows(java.io.IOException.class, () -> plain.read(5_000), "closed without a frame");
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (xin.xin().counters().tlsHandshakeFailures.sum() == 0 && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, xin.xin().counters().tlsHandshakeFailures.sum());
+            assertEquals(0, xin.xin().counters().loginsSucceeded.sum());
+        }
+    }
+
+    @Test
+    void shouldRefuseToLaunchWithAKeyThatCannotBeLoaded() throws Exception
+    {
+        install(authority("CN=Xin test CA"));
+        replace(keyFile, "garbage");
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile)));
+        assertTrue(refused.getMessage().startsWith("tlsCertFile/tlsKeyFile: cannot load"), refused.getMessage());
+    }
+
+    private static X509Bundle authority(final String subject) throws Exception
+    {
+        return new CertificateBuilder().subject(subject).ecp256().setIsCertificateAuthority(true).buildSelfSigned();
+    }
+
+    /** Writes a certificate for 127.0.0.1 issued by {@code authority}, replacing the files atomically. */
+    private void install(final X509Bundle authority) throws Exception
+    {
+        final X509Bundle leaf = new CertificateBuilder()
+            .subject("CN=localhost").addSanIpAddress("127.0.0.1").ecp256().addExtendedKeyUsageServerAuth()
+            .buildIssuedBy(authority);
+        certFile = dir.resolve("cert.pem");
+        keyFile = dir.resolve("key.pem");
+        replace(keyFile, leaf.getPrivateKeyPEM());
+        replace(certFile, leaf.getCertificatePEM());
+    }
+
+    private void replace(final Path file, final String content) throws Exception
+    {
+        final Path next = Files.writeString(dir.resolve(file.getFileName() + ".next"), content);
+        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void awaitReloads(final TestSwitch xin, final long reloads) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (xin.xin().tls().reloads() < reloads)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "no reload within 10 s");
+            Thread.sleep(10);
+        }
+    }
+
+    private static XinClient client(final TestSwitch xin, final long userId, final X509Bundle trusted) throws Exception
+    {
+        final SslContext ssl = SslContextBuilder.forClient().trustManager(trusted.getCertificate()).build();
+        return XinClient.builder()
+            .host("127.0.0.1")
+            .port(xin.port())
+            .sslContext(ssl)
+            .token(xin.token(userId))
+            .deviceId("device-" + userId)
+            .autoReconnect(false)
+            .build();
+    }
+
+    private static Content text(final String text)
+    {
+        return Content.newBuilder()
+            .setType(ContentType.TEXT)
+            .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+            .build();
+    }
+}
