@@ -29,9 +29,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       caches them): they read jar files once per class, at the first use.</li>
  *   <li>{@code SecureRandom} seeding, inside the JDK's TLS and JWT code, reads {@code /dev/urandom}
  *       once.</li>
- *   <li>The JDK's {@code net.properties}, read once when the first socket of the JVM is created; with
- *       a client's first connect on an event loop (the SDK's bootstrap creates its channel there), that
- *       read happens on the loop, and every later socket class initialisation would fail.</li>
  * </ul>
  */
 public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCallback
@@ -46,7 +43,6 @@ public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCal
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes")
             .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend")
             .allowBlockingCallsInside("java.security.SecureRandom", "nextBytes")
-            .allowBlockingCallsInside("sun.net.NetProperties", "loadDefaultProperties")
             .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
             .allowBlockingCallsInside("io.jsonwebtoken.impl.lang.Services", "loadFirst")
             .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
