@@ -6,6 +6,12 @@
 #
 #   loadgen/benchmarks.sh [OUT] [REPS]
 #
+# Phase cpu: chat at fixed rates (CPU_RATES, default "1000 2000 4000") against the relay and the
+# switch (both fsync policies), for server and load generator CPU time per message: the figure that
+# holds on a machine shared with other work, where a ramp's latency bound measures the neighbours.
+#
+# PHASES (default "ramp half idle storm") picks phases; MAX_P99_MS (default 50) is ramp's bound.
+#
 # Phases: ramp (relay, switch fsync never, switch fsync batch) x REPS; chat at half of each
 # median maximum x REPS; idle with 15,000 sessions; storm of 15,000 sessions with and without
 # jitter. Each run is bounded (about a minute at most).
@@ -23,7 +29,7 @@ run() { # name args...
   local name="$1"; shift
   echo "== $name: $* (load average $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/runs.log"
   "$xin" loadgen "$@" --json "$out/$name.json" > "$out/$name.txt" 2>&1 || echo "   exit $?" | tee -a "$out/runs.log"
-  grep -E '^(max_sustainable_rate|achieved_rate|deliver_latency|ack_latency|server_cpu_us_per_message|server_rss_per_session_bytes|server_heap_per_session_bytes|recovery_ms|recovery_synced_ms|lost|duplicates) ' \
+  grep -E '^(max_sustainable_rate|achieved_rate|loadgen_cpu_us_per_message|deliver_latency|ack_latency|server_cpu_us_per_message|server_rss_per_session_bytes|server_heap_per_session_bytes|recovery_ms|recovery_synced_ms|lost|duplicates) ' \
     "$out/$name.txt" | sed 's/^/   /' | tee -a "$out/runs.log" || true
 }
 
@@ -33,19 +39,32 @@ value() { # file key -> first numeric value of "key" in a JSON summary
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-for rep in $(seq 1 "$reps"); do
+phases="${PHASES:-ramp half idle storm}"
+has() { [[ " $phases " == *" $1 "* ]]; }
+
+has cpu && for rep in $(seq 1 "$reps"); do
+  for rate in ${CPU_RATES:-1000 2000 4000}; do
+    run "cpu-relay-$rate-$rep" chat --start relay --users "$users" --rate "$rate" --duration 10 --warmup 5 --no-report
+    for fsync in never batch; do
+      run "cpu-$fsync-$rate-$rep" chat --start switch --fsync "$fsync" --users "$users" --rate "$rate" --duration 10 \
+        --warmup 5 --no-report
+    done
+  done
+done
+
+has ramp && for rep in $(seq 1 "$reps"); do
   run "ramp-relay-$rep" ramp --start relay "${ramp[@]}"
   run "ramp-never-$rep" ramp --start switch --fsync never "${ramp[@]}"
   run "ramp-batch-$rep" ramp --start switch --fsync batch "${ramp[@]}"
 done
 
-for target in relay never batch; do
+has ramp && for target in relay never batch; do
   for rep in $(seq 1 "$reps"); do value "$out/ramp-$target-$rep.json" max_sustainable_rate; done | median \
     > "$out/max-$target.txt"
   echo "median max sustainable rate, $target: $(cat "$out/max-$target.txt")" | tee -a "$out/runs.log"
 done
 
-for rep in $(seq 1 "$reps"); do
+has half && for rep in $(seq 1 "$reps"); do
   for fsync in never batch; do
     half=$(awk '{printf "%d", $1 / 2}' "$out/max-$fsync.txt")
     [ "$half" -gt 0 ] || half=500
@@ -55,7 +74,9 @@ for rep in $(seq 1 "$reps"); do
 done
 
 for fsync in never batch; do
-  run "idle-$fsync" idle --start switch --fsync "$fsync" --users 15000 --duration 10 --no-report
+  has idle && run "idle-$fsync" idle --start switch --fsync "$fsync" --users 15000 --duration 10 \
+    --heartbeat-interval-ms 5000 --no-report
+  has storm || continue
   run "storm-$fsync-0" storm --start switch --fsync "$fsync" --users 15000 --jitter-ms 0 --no-report
   run "storm-$fsync-2000" storm --start switch --fsync "$fsync" --users 15000 --jitter-ms 2000 --no-report
 done

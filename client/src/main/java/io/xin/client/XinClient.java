@@ -568,8 +568,9 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
-         * @param eventLoopGroup a group to share, of the transport {@link #channelType(Class)} names (the client uses one of its loops and never shuts
-         *                       it down); by default the client creates a single-thread group of its own.
+         * @param eventLoopGroup a group to share, of the transport {@link #channelType(Class)} names (the client
+         *                       uses one of its loops and never shuts it down); by default the client creates
+         *                       a single-thread NIO group of its own.
          * @return this.
          */
         public Builder eventLoopGroup(final EventLoopGroup eventLoopGroup)

@@ -26,6 +26,14 @@ import java.util.List;
  */
 final class LoadOptions
 {
+    /**
+     * Sessions per source address by default: under the switch's default per-address limits (10,000
+     * connections, 500 new ones a second in bursts of 1,000), so that a reconnect of all of them is one burst.
+     */
+    static final int SESSIONS_PER_SOURCE_ADDRESS = 500;
+    /** Loopback source addresses available: 127.0.B.C with C in 1..254 and B in 0..255. */
+    static final int MAX_SOURCE_ADDRESSES = 254 * 256;
+
     @Option(names = "--host", description = "Switch address (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -74,7 +82,8 @@ final class LoadOptions
     long seed = 42;
 
     @Option(names = "--source-addresses", description = "Spread connections over this many local addresses " +
-        "127.0.0.1, 127.0.0.2, ... (default: 1 per 20,000 sessions).")
+        "127.0.0.1, 127.0.0.2, ... (default: one per " + SESSIONS_PER_SOURCE_ADDRESS + " sessions, as phones come " +
+        "from many addresses: within the switch's default per-address connection cap and burst).")
     int sourceAddresses = 0;
 
     @Option(names = "--io-threads", description = "Event loop threads; 0 for one per core (default: ${DEFAULT-VALUE}).")
@@ -147,7 +156,8 @@ final class LoadOptions
         require(warmupS >= 0 && drainS >= 0, "--warmup and --drain must not be negative");
         require(payloadBytes >= 32, "--payload must be at least 32 bytes (the header every message carries): " +
             payloadBytes);
-        require(sourceAddresses >= 0 && sourceAddresses <= 254, "--source-addresses must be 0..254: " + sourceAddresses);
+        require(sourceAddresses >= 0 && sourceAddresses <= MAX_SOURCE_ADDRESSES,
+            "--source-addresses must be 0.." + MAX_SOURCE_ADDRESSES + ": " + sourceAddresses);
         require(port >= 1 && port <= 65_535, "--port must be 1..65535: " + port);
         require(jwtSecret != null && !jwtSecret.isEmpty() || start != TargetProcess.Kind.NONE,
             "--jwt-secret (or XIN_JWT_SECRET) is required to log in to a running switch");
@@ -186,13 +196,13 @@ final class LoadOptions
         final List<InetAddress> locals = new ArrayList<>();
         if (addresses > 1 || sourceAddresses > 0 || sourceAddressOffset > 0)
         {
-            require(sourceAddressOffset + addresses <= 254, "not enough loopback source addresses for " +
-                "the sessions: " + (sourceAddressOffset + addresses));
-            for (int i = sourceAddressOffset + 1; i <= sourceAddressOffset + addresses; i++)
+            require(sourceAddressOffset + addresses <= MAX_SOURCE_ADDRESSES, "not enough loopback source addresses " +
+                "for the sessions: " + (sourceAddressOffset + addresses));
+            for (int i = sourceAddressOffset; i < sourceAddressOffset + addresses; i++)
             {
                 try
                 {
-                    locals.add(InetAddress.getByAddress(new byte[] { 127, 0, 0, (byte)i }));
+                    locals.add(InetAddress.getByAddress(new byte[] { 127, 0, (byte)(i / 254), (byte)(i % 254 + 1) }));
                 }
                 catch (final UnknownHostException ex)
                 {
@@ -204,11 +214,12 @@ final class LoadOptions
     }
 
     /**
-     * @return source addresses one process uses: as asked, or one per 20,000 sessions (ephemeral ports).
+     * @return source addresses one process uses: as asked, or one per {@link #SESSIONS_PER_SOURCE_ADDRESS} sessions.
      */
     int addressesPerProcess()
     {
-        return sourceAddresses > 0 ? sourceAddresses : Math.max(1, (users + 19_999) / 20_000);
+        return sourceAddresses > 0 ? sourceAddresses :
+            Math.max(1, (users + SESSIONS_PER_SOURCE_ADDRESS - 1) / SESSIONS_PER_SOURCE_ADDRESS);
     }
 
     /**

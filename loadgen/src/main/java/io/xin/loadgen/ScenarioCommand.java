@@ -141,7 +141,7 @@ abstract class ScenarioCommand implements Callable<Integer>
         final int totalUsers = options.users;
         final double totalRate = options.rate;
         final int addresses = Math.max(1, options.sourceAddresses > 0 ? options.sourceAddresses :
-            (totalUsers / processes + 19_999) / 20_000);
+            (totalUsers / processes + LoadOptions.SESSIONS_PER_SOURCE_ADDRESS - 1) / LoadOptions.SESSIONS_PER_SOURCE_ADDRESS);
         final java.util.List<java.util.List<String>> args = new java.util.ArrayList<>();
         int first = 0;
         for (int k = 0; k < processes; k++)

@@ -2,7 +2,6 @@ package io.xin.loadgen.scenario;
 
 import io.xin.client.XinClient;
 import io.xin.protocol.pb.Message;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * One user's session in the {@link Fleet}: the SDK client and the little a scenario keeps per user.
@@ -14,11 +13,6 @@ public final class Session implements XinClient.Listener
     final long userId;
     final String deviceId;
     XinClient client;
-
-    /** Message number last delivered from each sender, to find gaps in per-pair order. Owned by the session's event loop. */
-    final Long2LongHashMap lastFromSender = new Long2LongHashMap(-1);
-    /** Messages from others this session received. Written by the session's event loop. */
-    volatile long received;
 
     Session(final Fleet fleet, final int userIndex, final long userId, final String deviceId)
     {

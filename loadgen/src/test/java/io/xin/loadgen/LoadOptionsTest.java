@@ -1,0 +1,64 @@
+package io.xin.loadgen;
+
+import io.xin.loadgen.scenario.Target;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class LoadOptionsTest
+{
+    @Test
+    void shouldSpreadSessionsOverOneLoopbackAddressPer500()
+    {
+        final Target target = target("--users", "1200");
+
+        assertEquals(List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"),
+            target.sourceAddresses().stream().map(a -> a.getHostAddress()).toList());
+        assertEquals("127.0.0.2", target.sourceAddress(4).getHostAddress());
+    }
+
+    @Test
+    void shouldContinueInTheNextLoopbackSubnetAfter254Addresses()
+    {
+        final Target target = target("--users", "10", "--source-addresses", "2", "--source-address-offset", "253");
+
+        assertEquals(List.of("127.0.0.254", "127.0.1.1"),
+            target.sourceAddresses().stream().map(a -> a.getHostAddress()).toList());
+    }
+
+    @Test
+    void shouldRejectAPayloadTooSmallForTheHeaderAndANonPositiveRate()
+    {
+        assertThrows(IllegalArgumentException.class, () -> options("--payload", "31").validate());
+        assertThrows(IllegalArgumentException.class, () -> options("--rate", "0").validate());
+    }
+
+    private static Target target(final String... args)
+    {
+        final LoadOptions options = options(args);
+        options.validate();
+        try
+        {
+            return options.target(TargetProcess.start(options));
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static LoadOptions options(final String... args)
+    {
+        final LoadOptions options = new LoadOptions();
+        final String[] all = new String[args.length + 2];
+        all[0] = "--jwt-secret";
+        all[1] = "a-test-secret-of-at-least-thirty-two-bytes";
+        System.arraycopy(args, 0, all, 2, args.length);
+        new CommandLine(options).parseArgs(all);
+        return options;
+    }
+}
