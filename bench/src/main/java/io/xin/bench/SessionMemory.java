@@ -196,6 +196,13 @@ public final class SessionMemory
             .heartbeatIntervalMs(options.heartbeatIntervalMs())
             // The switch's default ratio: two and a half heartbeats.
             .idleTimeoutMs(options.heartbeatIntervalMs() * 5 / 2)
+            // Every client connects from 127.0.0.1 as fast as it can: the per-address guards would refuse it.
+            .maxConnections(Math.max(Configuration.DEFAULT_MAX_CONNECTIONS, options.sessions() + 1_000))
+            .maxConnectionsPerAddress(options.sessions() + 1_000)
+            .maxNewConnectionsPerAddressPerSecond(0)
+            // The flap guard keeps a record per device that logged in within the minute (at most maxGuardRecords):
+            // bounded and transient, so not part of what an idle session costs.
+            .maxLoginsPerDevicePerMinute(0)
             .ioThreads(options.ioThreads());
     }
 
@@ -229,7 +236,14 @@ public final class SessionMemory
             final long direct0 = MemoryProbe.nettyDirectBytes();
 
             final long loginStartNs = System.nanoTime();
-            sessions.openAll(new LocalAddress(LOCAL_NAME + "-xin"), SECRET, 1, true, timeoutMs);
+            try
+            {
+                sessions.openAll(new LocalAddress(LOCAL_NAME + "-xin"), SECRET, 1, true, timeoutMs);
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new IllegalStateException(ex.getMessage() + "; switch counters: " + xin.counters(), ex);
+            }
             System.out.printf("logged in %d sessions in %d ms%n", sessions.loggedIn.sum(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs));
             sessions.startHeartbeats(options.heartbeatIntervalMs());

@@ -329,11 +329,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
         session = newSession;
         state = State.LOGGED_IN;
-        if (settings.maxSendsPerSecondPerSession() > 0)
-        {
-            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
-                settings.sendBurstPerSession(), System.nanoTime());
-        }
         shared.counters().loginsSucceeded.increment();
         final FrameDecoder decoder = (FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER);
         decoder.maxFrameLength(settings.maxFrameLengthBytes());
@@ -407,6 +402,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 refuseBusy(requestId, clientMsgId, "an earlier send was refused as busy; resend in order");
                 return;
             }
+        }
+        if (sendLimiter == null && settings.maxSendsPerSecondPerSession() > 0)
+        {
+            // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
+            // be full by now anyway (40 bytes an idle session saved).
+            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
+                settings.sendBurstPerSession(), System.nanoTime());
         }
         if (sendLimiter != null)
         {
