@@ -75,12 +75,14 @@ final class SessionClients implements AutoCloseable
 
     /**
      * Opens every session and logs it in as users {@code firstUserId ..}, one device each; returns once
-     * every login is answered or {@code timeoutMs} passed.
+     * every login is answered.
+     *
+     * @param stallTimeoutMs fail when no login is answered for this long.
      *
      * @param login false to connect only (the bare-channel control run).
      */
     void openAll(final SocketAddress server, final String secret, final long firstUserId, final boolean login,
-        final long timeoutMs) throws InterruptedException
+        final long stallTimeoutMs) throws InterruptedException
     {
         final Hs256Tokens issuer = new Hs256Tokens(secret);
         final Bootstrap bootstrap = new Bootstrap().group(group).channel(channelClass)
@@ -99,13 +101,11 @@ final class SessionClients implements AutoCloseable
         {
             bootstrap.option(ChannelOption.TCP_NODELAY, true);
         }
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (int i = 0; i < channels.length; i++)
         {
-            if (!window.tryAcquire(Math.max(1, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS))
+            if (!window.tryAcquire(stallTimeoutMs, TimeUnit.MILLISECONDS))
             {
-                throw new IllegalStateException("logins stalled: " + loggedIn.sum() + " of " + channels.length +
-                    " logged in, " + failed.sum() + " failed; first failure: " + firstFailure.get());
+                throw stalled(stallTimeoutMs);
             }
             final Frame loginFrame = login ? Frame.newBuilder().setLogin(Login.newBuilder()
                 .setRequestId(1)
@@ -134,10 +134,29 @@ final class SessionClients implements AutoCloseable
             });
             opened = i + 1;
         }
-        while (loggedIn.sum() + failed.sum() < channels.length && System.nanoTime() < deadlineNs)
+        long answered = loggedIn.sum() + failed.sum();
+        long progressNs = System.nanoTime();
+        while (answered < channels.length)
         {
             Thread.sleep(20);
+            final long now = loggedIn.sum() + failed.sum();
+            if (now != answered)
+            {
+                answered = now;
+                progressNs = System.nanoTime();
+            }
+            else if (System.nanoTime() - progressNs > TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs))
+            {
+                throw stalled(stallTimeoutMs);
+            }
         }
+    }
+
+    private IllegalStateException stalled(final long stallTimeoutMs)
+    {
+        return new IllegalStateException("logins stalled (none answered for " + stallTimeoutMs + " ms): " +
+            loggedIn.sum() + " of " + channels.length + " logged in, " + failed.sum() + " failed; first failure: " +
+            firstFailure.get());
     }
 
     /**
