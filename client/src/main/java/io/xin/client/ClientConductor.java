@@ -79,7 +79,7 @@ final class ClientConductor implements InboxSequencer.Output
     private final Bootstrap bootstrap;
     private final InboxSequencer inbox;
     private final PendingSends pendingSends = new PendingSends();
-    private final Map<Long, CompletableFuture<SyncResult>> rawSyncs = new HashMap<>();
+    private final Map<Long, RawSync> rawSyncs = new HashMap<>();
     private final List<CompletableFuture<LoginOk>> connectWaiters = new ArrayList<>();
     private final Runnable timerTask = this::onTimer;
     private final Runnable flushTask = this::onFlush;
@@ -284,7 +284,7 @@ final class ClientConductor implements InboxSequencer.Output
         }
 
         final long requestId = nextRequestId();
-        rawSyncs.put(requestId, future);
+        rawSyncs.put(requestId, new RawSync(afterSeq, limit, future));
         write(Frame.newBuilder()
             .setSync(Sync.newBuilder().setRequestId(requestId).setAfterSeq(afterSeq).setLimit(limit))
             .build());
@@ -636,10 +636,10 @@ final class ClientConductor implements InboxSequencer.Output
             return;
         }
 
-        final CompletableFuture<SyncResult> future = rawSyncs.remove(requestId);
-        if (future != null)
+        final RawSync rawSync = rawSyncs.remove(requestId);
+        if (rawSync != null)
         {
-            future.complete(result);
+            rawSync.future.complete(result);
         }
     }
 
@@ -665,7 +665,19 @@ final class ClientConductor implements InboxSequencer.Output
         }
         else if (requestId != 0 && rawSyncs.containsKey(requestId))
         {
-            rawSyncs.remove(requestId).completeExceptionally(new XinClientException(code, error.getMessage()));
+            final RawSync rawSync = rawSyncs.remove(requestId);
+            if (isRetryable(code))
+            {
+                // The server takes one sync page at a time per session, and this client's own gap
+                // sync may hold it: ask again after the delay the server gave.
+                eventLoop.schedule(
+                    () -> onRawSync(rawSync.afterSeq, rawSync.limit, rawSync.future),
+                    retryDelayMs(error.getRetryAfterMs()), TimeUnit.MILLISECONDS);
+            }
+            else
+            {
+                rawSync.future.completeExceptionally(new XinClientException(code, error.getMessage()));
+            }
         }
         else
         {
@@ -1097,12 +1109,17 @@ final class ClientConductor implements InboxSequencer.Output
         {
             return;
         }
-        final List<CompletableFuture<SyncResult>> futures = new ArrayList<>(rawSyncs.values());
+        final List<RawSync> pending = new ArrayList<>(rawSyncs.values());
         rawSyncs.clear();
-        for (final CompletableFuture<SyncResult> future : futures)
+        for (final RawSync rawSync : pending)
         {
-            future.completeExceptionally(failure);
+            rawSync.future.completeExceptionally(failure);
         }
+    }
+
+    /** A sync page asked for through {@link XinClient#sync}, kept to ask again after BUSY. */
+    private record RawSync(long afterSeq, int limit, CompletableFuture<SyncResult> future)
+    {
     }
 
     private long nextRequestId()

@@ -183,7 +183,9 @@ public final class XinClient implements AutoCloseable
      *
      * @param afterSeq page starts after this seq.
      * @param limit    largest number of messages, 0 for the server's maximum.
-     * @return completes with the page; fails if not logged in or if the connection is lost first.
+     * @return completes with the page (asked again after the server's delay when it answers BUSY, as it
+     *         does while this client's own gap sync is in flight); fails if not logged in, on any other
+     *         error, or if the connection is lost first.
      */
     public CompletableFuture<SyncResult> sync(final long afterSeq, final int limit)
     {

@@ -31,6 +31,14 @@ class XinClientBuilderTest
     }
 
     @Test
+    void shouldTakeAClientTlsContextOrNone() throws Exception
+    {
+        final io.netty.handler.ssl.SslContext client = io.netty.handler.ssl.SslContextBuilder.forClient().build();
+        valid().sslContext(client).sslContext(null).build().close();
+        valid().sslContext(client).build().close();
+    }
+
+    @Test
     void shouldStartNewWithInitialSeqAndNoUser()
     {
         try (XinClient client = valid().initialSeq(17).build())

@@ -271,6 +271,29 @@ class XinClientIT
     }
 
     @Test
+    void shouldAskRawSyncAgainWhenServerAnswersBusy() throws Exception
+    {
+        client = builder().autoAck(false).build();
+        final FakeConnection connection = connect(0, 0);
+
+        final CompletableFuture<SyncResult> result = client.sync(5, 10);
+        final Sync refused = connection.expectSync();
+        connection.write(Frame.newBuilder().setError(Error.newBuilder()
+            .setRequestId(refused.getRequestId())
+            .setCode(ErrorCode.BUSY)
+            .setRetryAfterMs(50))
+            .build());
+
+        final Sync retry = connection.expectSync();
+        assertNotEquals(refused.getRequestId(), retry.getRequestId());
+        assertEquals(5, retry.getAfterSeq());
+        assertEquals(10, retry.getLimit());
+        assertFalse(result.isDone(), "a BUSY answer failed the raw sync");
+        connection.write(syncResultFrame(retry.getRequestId(), 7, 7, false, 6, 7));
+        assertEquals(2, result.get(WAIT_S, TimeUnit.SECONDS).getMessagesCount());
+    }
+
+    @Test
     void shouldAckOnlyWhenToldWithoutAutoAck() throws Exception
     {
         client = builder().autoAck(false).build();

@@ -77,6 +77,17 @@ final class DaemonConfigIT
     }
 
     @Test
+    void shouldExitWithFailureNotBadConfigWhenThePortIsTaken() throws Exception
+    {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            final String output = start(Map.of(), 1, "", "--port", Integer.toString(taken.getLocalPort()));
+            assertTrue(output.contains("Xin switch failed to start"), output);
+            assertTrue(output.contains("cannot listen on 127.0.0.1 port " + taken.getLocalPort()), output);
+        }
+    }
+
+    @Test
     void shouldShipAConfigFileThatDocumentsEverySettingWithItsDefault() throws Exception
     {
         final Path printed = dir.resolve("printed.properties");
@@ -113,10 +124,16 @@ final class DaemonConfigIT
 
     /**
      * Starts the daemon with an otherwise valid config plus {@code extraConfig}, expects exit status 2
-     * well before it could have served anything, and returns what it printed.
+     * (a bad setting) well before it could have served anything, and returns what it printed.
      */
     private String refusedStart(final Map<String, String> env, final String extraConfig, final String... flags)
         throws Exception
+    {
+        return start(env, 2, extraConfig, flags);
+    }
+
+    private String start(final Map<String, String> env, final int expectedExitCode, final String extraConfig,
+        final String... flags) throws Exception
     {
         final Path config = Files.writeString(dir.resolve("xin.properties"), String.join("\n",
             "host = 127.0.0.1",
@@ -136,7 +153,7 @@ final class DaemonConfigIT
         {
             final int exitCode = daemon.awaitExit(60_000);
             final String output = daemon.log();
-            assertEquals(2, exitCode, output);
+            assertEquals(expectedExitCode, exitCode, output);
             assertFalse(output.contains("Xin switch listening"), output);
             return output;
         }

@@ -216,7 +216,7 @@ final class DaemonIT
             daemon.terminate();
             if (!byDeadline)
             {
-                awaitLog(daemon, "SIGTERM received: draining");
+                awaitLog(daemon, "leaving service: not ready any more, still serving");
                 assertEquals(503, Daemon.get(adminPort, "/readyz").statusCode(), "not ready during the notice");
                 daemon.terminate();
             }

@@ -1,6 +1,5 @@
 package io.xin.core;
 
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -68,7 +67,8 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    private static final long RING_PARK_NANOS = 50_000;
+    private static final long RING_MIN_PARK_NANOS = 50_000;
+    private static final long RING_MAX_PARK_NANOS = 500_000;
 
     private final Context ctx;
     private XinStore store;
@@ -107,9 +107,9 @@ public final class XinSwitch implements AutoCloseable
 
             disruptor = new Disruptor<>(
                 SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
-                // Spins briefly, then yields, then parks: the dispatcher waits on the journal's
-                // sequence through each write and fsync, and must not burn a core doing it.
-                new SleepingWaitStrategy(200, RING_PARK_NANOS));
+                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
+                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
+                new BackoffWaitStrategy(RING_MIN_PARK_NANOS, RING_MAX_PARK_NANOS));
             disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
@@ -184,6 +184,13 @@ public final class XinSwitch implements AutoCloseable
         {
             shutdownQuietly();
             throw ex;
+        }
+        catch (final Exception ex)
+        {
+            // Netty's sync() rethrows a bind failure (a checked BindException) as it is.
+            shutdownQuietly();
+            throw new IllegalStateException("cannot listen on " + ctx.bindHost() + " port " + ctx.port() +
+                (ctx.proxyPort() >= 0 ? " or PROXY port " + ctx.proxyPort() : "") + ": " + ex, ex);
         }
         LOG.info("Xin switch listening on {}{} ({} transport, {}), data in {}, fsync {}",
             serverChannel.localAddress(),

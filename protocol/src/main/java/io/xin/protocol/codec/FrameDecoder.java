@@ -3,6 +3,7 @@ package io.xin.protocol.codec;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.ExtensionRegistryLite;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -31,6 +32,8 @@ public final class FrameDecoder extends ByteToMessageDecoder
 
     private int maxFrameLengthBytes;
     private boolean failed;
+    /** While paused, bytes already read stay buffered and no frame is passed on. */
+    private boolean paused;
 
     /**
      * @param maxFrameLengthBytes largest accepted frame body, length prefix excluded.
@@ -59,6 +62,53 @@ public final class FrameDecoder extends ByteToMessageDecoder
         return maxFrameLengthBytes;
     }
 
+    /**
+     * Push-back: stop passing frames on, at once, even those already read, and stop asking the
+     * channel for more bytes. The owner also turns the channel's auto-read off. Call on the
+     * channel's event loop.
+     */
+    public void pause()
+    {
+        paused = true;
+    }
+
+    public boolean isPaused()
+    {
+        return paused;
+    }
+
+    /**
+     * Passes on the frames buffered while paused, then reads on. Call on the channel's event loop,
+     * after turning auto-read back on.
+     *
+     * @param ctx this decoder's context.
+     */
+    public void resume(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (!paused)
+        {
+            return;
+        }
+        paused = false;
+        // An empty read makes this decoder look at what it holds; the read-complete flushes the answers.
+        channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        channelReadComplete(ctx);
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (paused)
+        {
+            // Not super: with auto-read off it would ask for more bytes when no frame came out, and
+            // a paused decoder would then buffer the whole stream.
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
     @Override
     protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
         throws Exception
@@ -66,6 +116,10 @@ public final class FrameDecoder extends ByteToMessageDecoder
         if (failed)
         {
             in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (paused)
+        {
             return;
         }
 

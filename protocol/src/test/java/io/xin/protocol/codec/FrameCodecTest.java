@@ -156,4 +156,24 @@ class FrameCodecTest
         assertEquals(Frame.BodyCase.BODY_NOT_SET, frame.getBodyCase());
         assertFalse(channel.finish());
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldHoldFramesWhilePausedAndPassThemOnWhenResumed() throws Exception
+    {
+        final FrameDecoder decoder = new FrameDecoder(1024);
+        final EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        final io.xin.protocol.pb.Frame ping = io.xin.protocol.pb.Frame.newBuilder()
+            .setPing(io.xin.protocol.pb.Ping.newBuilder().setRequestId(7)).build();
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ping.writeDelimitedTo(bytes);
+        ping.writeDelimitedTo(bytes);
+        decoder.pause();
+        channel.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(bytes.toByteArray()));
+        org.junit.jupiter.api.Assertions.assertNull(channel.readInbound(), "nothing passes while paused");
+        decoder.resume(channel.pipeline().context(decoder));
+        org.junit.jupiter.api.Assertions.assertEquals(ping, channel.readInbound());
+        org.junit.jupiter.api.Assertions.assertEquals(ping, channel.readInbound());
+        org.junit.jupiter.api.Assertions.assertNull(channel.readInbound());
+        org.junit.jupiter.api.Assertions.assertFalse(channel.finishAndReleaseAll());
+    }
 }

@@ -60,10 +60,11 @@ public final class AdminServer implements AutoCloseable
                 })
                 .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex)
         {
+            // Netty's syncUninterruptibly() rethrows a bind failure (a checked BindException) as it is.
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalArgumentException("adminPort: cannot listen on " + host + ":" + port + ": " + ex, ex);
+            throw new IllegalStateException("cannot listen on admin " + host + ":" + port + ": " + ex, ex);
         }
         xin.counters().journalBatchObserver(metrics);
         LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel", serverChannel.localAddress());
@@ -76,7 +77,7 @@ public final class AdminServer implements AutoCloseable
      * @param host address to listen on; loopback unless a scraper elsewhere needs it.
      * @param port TCP port; 0 picks a free one.
      * @return the running server.
-     * @throws IllegalArgumentException naming {@code adminPort} when it cannot listen.
+     * @throws IllegalStateException when it cannot listen.
      */
     public static AdminServer launch(final XinSwitch xin, final String host, final int port)
     {

@@ -297,26 +297,30 @@ public final class ServerCommand implements Callable<Integer>
             .maxLoginsPerDevicePerMinute(maxLoginsPerDevicePerMinute)
             .deviceBanMs(deviceBanMs)
             .maxGuardRecords(maxGuardRecords);
-        final XinSwitch xin;
-        try
+        if (jwtPublicKey != null)
         {
-            if (jwtPublicKey != null)
+            try
             {
                 ctx.jwtPublicKey(PublicKeys.readPem(jwtPublicKey));
             }
+            catch (final java.io.IOException | IllegalArgumentException ex)
+            {
+                return badSetting("jwt-public-key", "jwtPublicKey: cannot read a public key from " + jwtPublicKey +
+                    ": " + ex.getMessage());
+            }
+        }
+        final XinSwitch xin;
+        try
+        {
             xin = XinSwitch.launch(ctx);
         }
         catch (final IllegalArgumentException ex)
         {
             return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
         }
-        catch (final java.io.IOException ex)
-        {
-            return badSetting("jwt-public-key", "jwtPublicKey: cannot read " + jwtPublicKey + ": " + ex);
-        }
         catch (final RuntimeException ex)
         {
-            LOG.error("Xin switch failed to start", ex);
+            LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
             return EXIT_FAILED;
         }
         AdminServer admin = null;
@@ -327,10 +331,11 @@ public final class ServerCommand implements Callable<Integer>
                 admin = AdminServer.launch(xin, adminHost, adminPort);
             }
         }
-        catch (final IllegalArgumentException ex)
+        catch (final RuntimeException ex)
         {
+            LOG.error("Admin HTTP failed to start: {}", ex.toString(), ex);
             xin.close();
-            return badSetting("admin-port", ex.getMessage());
+            return EXIT_FAILED;
         }
         new ShutdownSignals(() -> drain(xin), shutdownDeadlineMs).install();
         xin.awaitTermination();

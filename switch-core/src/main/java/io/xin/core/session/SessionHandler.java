@@ -12,6 +12,7 @@ import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,6 +81,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     private RateLimiter sendLimiter;
     /** Sends refused for rate since the last accepted one. */
     private int rateLimitedInARow;
+    /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
+    private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
     private boolean readPaused;
 
@@ -100,28 +104,47 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
         lastReadNs = System.nanoTime();
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null)
+        // Behind a load balancer the client's address comes in the PROXY header, which precedes the
+        // first frame: admit the connection then, not on the balancer's address now.
+        admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
+        if (!admissionDeferred && !admit(ctx.channel().remoteAddress()))
         {
-            final AddressGuard guard = shared.addressGuard();
-            final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), lastReadNs);
-            if (refusal != null)
-            {
-                shared.counters().connectionsRefused.increment();
-                state = State.CLOSED;
-                final int retryAfterMs = refusal.rateLimited() ?
-                    (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), lastReadNs)) :
-                    settings.busyRetryAfterMs();
-                ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
-                    refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
-                ctx.fireChannelActive();
-                return;
-            }
-            admittedAddress = remote.getAddress();
+            ctx.fireChannelActive();
+            return;
         }
         shared.channels().add(ctx.channel());
         timers = shared.timers(ctx.executor());
         timers.schedule(this, lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.loginTimeoutMs()));
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Asks the address guard; a refused connection gets a fatal error with a retry-after and is closed.
+     *
+     * @return true when admitted.
+     */
+    private boolean admit(final SocketAddress address)
+    {
+        if (!(address instanceof InetSocketAddress remote) || remote.getAddress() == null)
+        {
+            return true;
+        }
+        final AddressGuard guard = shared.addressGuard();
+        final long nowNs = System.nanoTime();
+        final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
+        if (refusal == null)
+        {
+            admittedAddress = remote.getAddress();
+            return true;
+        }
+        shared.counters().connectionsRefused.increment();
+        state = State.CLOSED;
+        final int retryAfterMs = refusal.rateLimited() ?
+            (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
+            settings.busyRetryAfterMs();
+        ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
+            refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
+        return false;
     }
 
     @Override
@@ -159,10 +182,25 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
         lastReadNs = System.nanoTime();
         shared.counters().framesIn.increment();
+        if (admissionDeferred)
+        {
+            admissionDeferred = false;
+            if (!admit(ClientAddress.of(ctx.channel())))
+            {
+                return;
+            }
+        }
         switch (state)
         {
             case AWAITING_LOGIN -> onFrameBeforeLogin(frame);
-            case LOGGED_IN -> onFrame(frame);
+            case LOGGED_IN ->
+            {
+                onFrame(frame);
+                if (!readPaused && state == State.LOGGED_IN && mustPauseReading())
+                {
+                    pauseReading();
+                }
+            }
             default ->
             {
             }
@@ -173,16 +211,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     public void channelReadComplete(final ChannelHandlerContext ctx)
     {
         ctx.flush();
-        if (session != null && !readPaused && state == State.LOGGED_IN && mustPauseReading())
-        {
-            // Push-back: stop taking requests this session cannot be answered for (its answers
-            // would pile up unread, its sends would only be refused as BUSY), so TCP slows the
-            // client down and nothing grows in this process.
-            readPaused = true;
-            ctx.channel().config().setAutoRead(false);
-            shared.counters().readsPaused.increment();
-            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
-        }
+    }
+
+    /**
+     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
+     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
+     * client down and nothing grows in this process.
+     */
+    private void pauseReading()
+    {
+        readPaused = true;
+        ctx.channel().config().setAutoRead(false);
+        ((FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER)).pause();
+        shared.counters().readsPaused.increment();
+        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -209,6 +251,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
         readPaused = false;
         ctx.channel().config().setAutoRead(true);
+        final ChannelHandlerContext decoderCtx = ctx.pipeline().context(XinChannelInitializer.FRAME_DECODER);
+        try
+        {
+            ((FrameDecoder)decoderCtx.handler()).resume(decoderCtx);
+        }
+        catch (final Exception ex)
+        {
+            decoderCtx.fireExceptionCaught(ex);
+        }
     }
 
     @Override
@@ -250,7 +301,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         }
         else
         {
-            LOG.warn("Unexpected error on {}; closing it", ctx.channel(), cause);
+            LOG.warn("Unexpected error on {} (client {}); closing it", ctx.channel(), ClientAddress.of(ctx.channel()),
+                cause);
             fatal(0, ErrorCode.INTERNAL, "internal error");
         }
     }
@@ -340,8 +392,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> ctx.write(Frames.pong(frame.getPing().getRequestId(), settings.clock().getAsLong()),
-                ctx.voidPromise());
+            case PING -> onPing(frame.getPing().getRequestId());
             case SYNC -> onSync(frame.getSync());
             case ACK -> onAck(frame.getAck().getUpToSeq());
             case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
@@ -477,6 +528,16 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
 
+    private void onPing(final long requestId)
+    {
+        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
+        // would only pile up in its outbound buffer until reading pauses.
+        if (ctx.channel().isWritable())
+        {
+            ctx.write(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
+        }
+    }
+
     private void onSync(final Sync sync)
     {
         final long requestId = sync.getRequestId();
@@ -485,6 +546,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
         final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        if (!ctx.channel().isWritable())
+        {
+            // A page is never dropped: while the last answers are unread, take no new page on (a
+            // peer asking and never reading would otherwise queue a page per tiny request).
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
+                ctx.voidPromise());
+            return;
+        }
         if (!session.tryStartSync())
         {
             shared.counters().busyRejections.increment();

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +35,9 @@ public final class SyncReader implements AutoCloseable
     private final SwitchCounters counters;
     private final int maxResultBytes;
     private final ThreadPoolExecutor executor;
+    private final int queueCapacity;
+    /** Pages queued and not yet started: bounds the queue, which itself is unbounded and lock-free. */
+    private final AtomicInteger queued = new AtomicInteger();
 
     /**
      * @param maxResultBytes a page stops before its message bytes would pass this.
@@ -50,10 +53,15 @@ public final class SyncReader implements AutoCloseable
         this.counters = counters;
         this.maxResultBytes = maxResultBytes;
         final AtomicInteger count = new AtomicInteger();
+        this.queueCapacity = queueCapacity;
+        // Event loops submit: an ArrayBlockingQueue would make them wait on its lock while a reader
+        // holds it (found by the non-blocking check in the tests). LinkedTransferQueue offers without
+        // a lock, and with every thread started up front the executor never takes its own lock.
         this.executor = new ThreadPoolExecutor(
-            threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity),
+            threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedTransferQueue<>(),
             runnable -> new Thread(runnable, "xin-sync-" + count.incrementAndGet()),
             new ThreadPoolExecutor.AbortPolicy());
+        this.executor.prestartAllCoreThreads();
     }
 
     /**
@@ -63,13 +71,23 @@ public final class SyncReader implements AutoCloseable
      */
     public boolean submit(final Session session, final long requestId, final long afterSeq, final int limit)
     {
+        if (queued.incrementAndGet() > queueCapacity)
+        {
+            queued.decrementAndGet();
+            return false;
+        }
         try
         {
-            executor.execute(() -> serve(session, requestId, afterSeq, limit));
+            executor.execute(() ->
+            {
+                queued.decrementAndGet();
+                serve(session, requestId, afterSeq, limit);
+            });
             return true;
         }
         catch (final RejectedExecutionException ex)
         {
+            queued.decrementAndGet();
             return false;
         }
     }
@@ -88,13 +106,16 @@ public final class SyncReader implements AutoCloseable
             LOG.error("Sync failed for {}", session, ex);
             answer = Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false);
         }
-        // Done before the write: the device may ask for the next page as soon as it has this one.
-        session.syncDone();
-        if (answer != null)
+        if (answer == null)
         {
-            channel.writeAndFlush(answer, channel.voidPromise());
-            counters.syncsServed.increment();
+            session.syncDone();
+            return;
         }
+        // Done once the page is on the wire (the listener runs on the event loop as the last byte is
+        // written, before the device can have it and ask again): a device that asks and never reads
+        // holds one page in this process, not one per request. A failed write closes the channel.
+        channel.writeAndFlush(answer).addListener(written -> session.syncDone());
+        counters.syncsServed.increment();
     }
 
     SyncResult page(final long userId, final long requestId, final long afterSeq, final int limit)
