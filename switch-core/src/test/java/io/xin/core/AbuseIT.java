@@ -289,7 +289,7 @@ class AbuseIT
             }
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             assertTrue(server.xin().counters().rateLimitedSends.sum() > 0, "the limit must have refused sends");
-            final SyncResult inbox = bob.sync(0, 0).get(WAIT_MS, TimeUnit.MILLISECONDS);
+            final SyncResult inbox = CrashLoad.syncPage(bob, 0);
             assertEquals(messages, inbox.getMessagesCount());
             for (int i = 0; i < messages; i++)
             {

@@ -5,9 +5,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.xin.client.XinClient;
+import io.xin.client.XinClientException;
 import io.xin.core.auth.TokenIssuer;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.SyncResult;
@@ -19,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -232,7 +235,7 @@ final class CrashLoad implements AutoCloseable
             long head;
             while (true)
             {
-                final SyncResult page = client.sync(after, 0).get(WAIT_MS, TimeUnit.MILLISECONDS);
+                final SyncResult page = syncPage(client, after);
                 for (final Message message : page.getMessagesList())
                 {
                     inbox.put(message.getSeq(), message);
@@ -318,6 +321,29 @@ final class CrashLoad implements AutoCloseable
             }
         }
         return new Report(acked, lost, duplicated, gaps, outOfOrder, wrongSeq, failed);
+    }
+
+    /**
+     * One raw sync page. The client's own catch-up sync (after each login) may be in flight, and the
+     * switch takes one sync at a time per session, so BUSY is retried.
+     */
+    static SyncResult syncPage(final XinClient client, final long after) throws Exception
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return client.sync(after, 0).get(WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            catch (final ExecutionException ex)
+            {
+                if (attempt > 500 || !(ex.getCause() instanceof XinClientException busy) || busy.code() != ErrorCode.BUSY)
+                {
+                    throw ex;
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 
     @Override

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(300)
 class KillPointIT
 {
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 2;
     private static final long HALT_TIMEOUT_MS = 30_000;
 
     @TempDir

@@ -23,7 +23,8 @@ public final class ClientAddress
      */
     public static SocketAddress of(final Channel channel)
     {
-        final SocketAddress proxied = channel.attr(PROXIED).get();
+        // hasAttr first: attr() would add an attribute to every direct connection.
+        final SocketAddress proxied = channel.hasAttr(PROXIED) ? channel.attr(PROXIED).get() : null;
         return proxied != null ? proxied : channel.remoteAddress();
     }
 }

@@ -15,8 +15,15 @@ import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.pb.Frame;
 
+import io.xin.protocol.codec.FrameDecoderFuzzTest;
+import org.junit.jupiter.api.Test;
+
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -90,6 +97,32 @@ class LoginPathFuzzTest
         {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * Every committed input mutated 300 times with a fixed seed, through the same target: cheap
+     * executions in every build, on top of the corpus replay.
+     */
+    @Test
+    void shouldHoldForSeededMutationsOfTheCorpus() throws Exception
+    {
+        final Random random = new Random(0x10C1);
+        long executions = 0;
+        final Path dir = Path.of(LoginPathFuzzTest.class.getResource("LoginPathFuzzTestInputs/fuzzFirstFrames").toURI());
+        try (Stream<Path> files = Files.list(dir))
+        {
+            for (final Path file : files.sorted().toList())
+            {
+                final byte[] seed = Files.readAllBytes(file);
+                for (int i = 0; i < 300; i++)
+                {
+                    fuzzFirstFrames(FrameDecoderFuzzTest.mutate(seed, random));
+                    executions++;
+                }
+            }
+        }
+        System.out.println("FUZZ LoginPathFuzzTest seeded-mutation executions=" + executions);
+        assertTrue(executions > 0);
     }
 
     private static Frame decode(final io.netty.buffer.ByteBuf bytes)
