@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class SessionClients implements AutoCloseable
 {
     static final int PING_TICK_MS = 100;
-    private static final int MAX_FRAME_LENGTH_BYTES = 64 * 1024;
+    static final int MAX_FRAME_LENGTH_BYTES = 64 * 1024;
     private static final long TOKEN_TTL_S = 86_400;
 
     private final EventLoopGroup group;
@@ -91,8 +91,7 @@ final class SessionClients implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel channel)
                 {
-                    channel.pipeline().addLast("decoder",
-                        streamTransport ? new FrameDecoder(MAX_FRAME_LENGTH_BYTES) : wholeFrameDecoder);
+                    channel.pipeline().addLast("decoder", new FrameDecoder(MAX_FRAME_LENGTH_BYTES));
                     channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                     channel.pipeline().addLast("client", handler);
                 }
@@ -161,6 +160,8 @@ final class SessionClients implements AutoCloseable
 
     /**
      * Sends a Ping on each session once per {@code heartbeatIntervalMs}, spread evenly over the interval.
+     * May start before {@link #openAll}: a channel is pinged only once its Login is written (both on the
+     * channel's loop, the Login first), so a Ping never precedes the Login.
      */
     void startHeartbeats(final int heartbeatIntervalMs)
     {

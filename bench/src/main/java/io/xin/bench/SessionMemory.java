@@ -228,7 +228,8 @@ public final class SessionMemory
                     @Override
                     protected void initChannel(final Channel channel)
                     {
-                        channel.pipeline().addLast("decoder", new SessionClients.WholeFrameDecoder());
+                        channel.pipeline().addLast("decoder", new io.xin.protocol.codec.FrameDecoder(
+                            SessionClients.MAX_FRAME_LENGTH_BYTES));
                         channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                         channel.pipeline().addLast("client", Discard.INSTANCE);
                     }
@@ -242,6 +243,8 @@ public final class SessionMemory
             final long rss0 = MemoryProbe.rssBytes();
             final long direct0 = MemoryProbe.nettyDirectBytes();
 
+            // Heartbeats start with the first login: sessions logged in early must not idle out while the rest log in.
+            sessions.startHeartbeats(options.heartbeatIntervalMs());
             final long loginStartNs = System.nanoTime();
             try
             {
@@ -253,7 +256,6 @@ public final class SessionMemory
             }
             System.out.printf("logged in %d sessions in %d ms%n", sessions.loggedIn.sum(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs));
-            sessions.startHeartbeats(options.heartbeatIntervalMs());
             final double cpuPercent = hold(options);
             final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
             final long heap1 = MemoryProbe.settledHeapBytes();
@@ -380,9 +382,9 @@ public final class SessionMemory
         final int n = Integer.parseInt(args[2]);
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         final SessionClients sessions = new SessionClients(group, NioSocketChannel.class, true, n, Integer.parseInt(args[4]));
+        sessions.startHeartbeats(Integer.parseInt(args[3]));
         sessions.openAll(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), SECRET, 1, true,
             STALL_TIMEOUT_MS);
-        sessions.startHeartbeats(Integer.parseInt(args[3]));
         System.out.println("clients: " + sessions.loggedIn.sum() + " logged in, " + sessions.failed.sum() +
             " failed" + (sessions.firstFailure.get() == null ? "" : "; first: " + sessions.firstFailure.get()));
         // Held until the measuring parent ends this process.
