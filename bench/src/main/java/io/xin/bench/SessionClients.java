@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class SessionClients implements AutoCloseable
 {
     static final int PING_TICK_MS = 100;
-    private static final int MAX_FRAME_LENGTH_BYTES = 64 * 1024;
+    static final int MAX_FRAME_LENGTH_BYTES = 64 * 1024;
     private static final long TOKEN_TTL_S = 86_400;
 
     private final EventLoopGroup group;
@@ -75,12 +75,14 @@ final class SessionClients implements AutoCloseable
 
     /**
      * Opens every session and logs it in as users {@code firstUserId ..}, one device each; returns once
-     * every login is answered or {@code timeoutMs} passed.
+     * every login is answered.
+     *
+     * @param stallTimeoutMs fail when no login is answered for this long.
      *
      * @param login false to connect only (the bare-channel control run).
      */
     void openAll(final SocketAddress server, final String secret, final long firstUserId, final boolean login,
-        final long timeoutMs) throws InterruptedException
+        final long stallTimeoutMs) throws InterruptedException
     {
         final Hs256Tokens issuer = new Hs256Tokens(secret);
         final Bootstrap bootstrap = new Bootstrap().group(group).channel(channelClass)
@@ -89,8 +91,7 @@ final class SessionClients implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel channel)
                 {
-                    channel.pipeline().addLast("decoder",
-                        streamTransport ? new FrameDecoder(MAX_FRAME_LENGTH_BYTES) : wholeFrameDecoder);
+                    channel.pipeline().addLast("decoder", new FrameDecoder(MAX_FRAME_LENGTH_BYTES));
                     channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                     channel.pipeline().addLast("client", handler);
                 }
@@ -99,13 +100,11 @@ final class SessionClients implements AutoCloseable
         {
             bootstrap.option(ChannelOption.TCP_NODELAY, true);
         }
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (int i = 0; i < channels.length; i++)
         {
-            if (!window.tryAcquire(Math.max(1, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS))
+            if (!window.tryAcquire(stallTimeoutMs, TimeUnit.MILLISECONDS))
             {
-                throw new IllegalStateException("logins stalled: " + loggedIn.sum() + " of " + channels.length +
-                    " logged in, " + failed.sum() + " failed; first failure: " + firstFailure.get());
+                throw stalled(stallTimeoutMs);
             }
             final Frame loginFrame = login ? Frame.newBuilder().setLogin(Login.newBuilder()
                 .setRequestId(1)
@@ -134,14 +133,35 @@ final class SessionClients implements AutoCloseable
             });
             opened = i + 1;
         }
-        while (loggedIn.sum() + failed.sum() < channels.length && System.nanoTime() < deadlineNs)
+        long answered = loggedIn.sum() + failed.sum();
+        long progressNs = System.nanoTime();
+        while (answered < channels.length)
         {
             Thread.sleep(20);
+            final long now = loggedIn.sum() + failed.sum();
+            if (now != answered)
+            {
+                answered = now;
+                progressNs = System.nanoTime();
+            }
+            else if (System.nanoTime() - progressNs > TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs))
+            {
+                throw stalled(stallTimeoutMs);
+            }
         }
+    }
+
+    private IllegalStateException stalled(final long stallTimeoutMs)
+    {
+        return new IllegalStateException("logins stalled (none answered for " + stallTimeoutMs + " ms): " +
+            loggedIn.sum() + " of " + channels.length + " logged in, " + failed.sum() + " failed; first failure: " +
+            firstFailure.get());
     }
 
     /**
      * Sends a Ping on each session once per {@code heartbeatIntervalMs}, spread evenly over the interval.
+     * May start before {@link #openAll}: a channel is pinged only once its Login is written (both on the
+     * channel's loop, the Login first), so a Ping never precedes the Login.
      */
     void startHeartbeats(final int heartbeatIntervalMs)
     {

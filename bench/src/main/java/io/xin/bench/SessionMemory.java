@@ -50,6 +50,7 @@ public final class SessionMemory
 {
     static final String SECRET = "session-memory-secret-of-at-least-32-bytes";
     private static final String LOCAL_NAME = "xin-session-memory";
+    private static final long STALL_TIMEOUT_MS = 60_000;
 
     private SessionMemory()
     {
@@ -67,6 +68,7 @@ public final class SessionMemory
         long clientHeapBytesPerSession,
         long pongs,
         long sessionsOpenAtEnd,
+        double holdCpuPercentOfOneCore,
         List<MemoryProbe.ClassGrowth> topClasses)
     {
         void print(final PrintStream out)
@@ -77,6 +79,10 @@ public final class SessionMemory
             out.printf("rss_bytes_per_session=%d%n", rssBytesPerSession);
             out.printf("kernel_slab_bytes_per_session=%d%n", kernelSlabBytesPerSession);
             out.printf("netty_direct_bytes_per_session=%d%n", directBytesPerSession);
+            if (holdCpuPercentOfOneCore >= 0)
+            {
+                out.printf("process_cpu_percent_of_one_core_while_holding=%.2f%n", holdCpuPercentOfOneCore);
+            }
             if (clientHeapBytesPerSession > 0)
             {
                 out.printf("client_heap_bytes_per_session_subtracted=%d%n", clientHeapBytesPerSession);
@@ -100,7 +106,8 @@ public final class SessionMemory
             int sessions = 100_000;
             int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
             int holdSeconds = 0;
-            int window = 2_000;
+            // Small enough that a queued login is answered well within the login timeout on a busy machine.
+            int window = 500;
             int ioThreads = 0;
             int topClasses = 25;
             for (int i = 0; i < args.length; i++)
@@ -196,13 +203,20 @@ public final class SessionMemory
             .heartbeatIntervalMs(options.heartbeatIntervalMs())
             // The switch's default ratio: two and a half heartbeats.
             .idleTimeoutMs(options.heartbeatIntervalMs() * 5 / 2)
+            // Every client connects from 127.0.0.1 as fast as it can: the per-address guards would refuse it.
+            .maxConnections(Math.max(Configuration.DEFAULT_MAX_CONNECTIONS, options.sessions() + 1_000))
+            .maxConnectionsPerAddress(options.sessions() + 1_000)
+            .maxNewConnectionsPerAddressPerSecond(0)
+            // The flap guard keeps a record per device that logged in within the minute (at most maxGuardRecords):
+            // bounded and transient, so not part of what an idle session costs.
+            .maxLoginsPerDevicePerMinute(0)
             .ioThreads(options.ioThreads());
     }
 
     private static Report runLocal(final Options options, final Path dataDir) throws Exception
     {
         final int n = options.sessions();
-        final long timeoutMs = 60_000 + n / 10L;
+        final long timeoutMs = STALL_TIMEOUT_MS;
         final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
         Channel bareServer = null;
         try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir).localChannelName(LOCAL_NAME + "-xin")))
@@ -214,7 +228,8 @@ public final class SessionMemory
                     @Override
                     protected void initChannel(final Channel channel)
                     {
-                        channel.pipeline().addLast("decoder", new SessionClients.WholeFrameDecoder());
+                        channel.pipeline().addLast("decoder", new io.xin.protocol.codec.FrameDecoder(
+                            SessionClients.MAX_FRAME_LENGTH_BYTES));
                         channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                         channel.pipeline().addLast("client", Discard.INSTANCE);
                     }
@@ -228,12 +243,20 @@ public final class SessionMemory
             final long rss0 = MemoryProbe.rssBytes();
             final long direct0 = MemoryProbe.nettyDirectBytes();
 
+            // Heartbeats start with the first login: sessions logged in early must not idle out while the rest log in.
+            sessions.startHeartbeats(options.heartbeatIntervalMs());
             final long loginStartNs = System.nanoTime();
-            sessions.openAll(new LocalAddress(LOCAL_NAME + "-xin"), SECRET, 1, true, timeoutMs);
+            try
+            {
+                sessions.openAll(new LocalAddress(LOCAL_NAME + "-xin"), SECRET, 1, true, timeoutMs);
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new IllegalStateException(ex.getMessage() + "; switch counters: " + xin.counters(), ex);
+            }
             System.out.printf("logged in %d sessions in %d ms%n", sessions.loggedIn.sum(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs));
-            sessions.startHeartbeats(options.heartbeatIntervalMs());
-            hold(options);
+            final double cpuPercent = hold(options);
             final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
             final long heap1 = MemoryProbe.settledHeapBytes();
             final long rss1 = MemoryProbe.rssBytes();
@@ -253,6 +276,7 @@ public final class SessionMemory
                 clientHeapPerSession,
                 sessions.pongs.sum(),
                 sessionsOpen,
+                cpuPercent,
                 MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
             bare.close();
             sessions.close();
@@ -289,13 +313,21 @@ public final class SessionMemory
                 .start();
             try
             {
-                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + n / 1_000);
-                while (xin.counters().loginsSucceeded.sum() + xin.counters().loginsFailed.sum() < n &&
-                    clients.isAlive() && System.nanoTime() < deadlineNs)
+                long answered = 0;
+                long progressNs = System.nanoTime();
+                while (answered < n && clients.isAlive() &&
+                    System.nanoTime() - progressNs < TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS))
                 {
                     Thread.sleep(50);
+                    final long now = xin.counters().loginsSucceeded.sum() + xin.counters().loginsFailed.sum() +
+                        xin.counters().loginTimeouts.sum();
+                    if (now != answered)
+                    {
+                        answered = now;
+                        progressNs = System.nanoTime();
+                    }
                 }
-                hold(options);
+                final double cpuPercent = hold(options);
                 final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
                 final long heap1 = MemoryProbe.settledHeapBytes();
                 final long rss1 = MemoryProbe.rssBytes();
@@ -310,6 +342,7 @@ public final class SessionMemory
                     0,
                     xin.counters().framesIn.sum() - xin.counters().loginsSucceeded.sum(),
                     xin.counters().sessionsOpen.get(),
+                    cpuPercent,
                     MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
             }
             finally
@@ -323,9 +356,23 @@ public final class SessionMemory
         }
     }
 
-    private static void hold(final Options options) throws InterruptedException
+    /**
+     * Holds the sessions for {@code --hold-s}.
+     *
+     * @return this process's CPU time over the hold as a percentage of one core, -1 when there is no hold.
+     */
+    private static double hold(final Options options) throws InterruptedException
     {
+        if (options.holdSeconds() == 0)
+        {
+            return -1;
+        }
+        final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        final long cpu0 = os.getProcessCpuTime();
+        final long start = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(options.holdSeconds()));
+        return 100.0 * (os.getProcessCpuTime() - cpu0) / (System.nanoTime() - start);
     }
 
     /** The child JVM of a socket run: {@code --clients-for host:port sessions heartbeatMs window}. */
@@ -335,9 +382,9 @@ public final class SessionMemory
         final int n = Integer.parseInt(args[2]);
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         final SessionClients sessions = new SessionClients(group, NioSocketChannel.class, true, n, Integer.parseInt(args[4]));
-        sessions.openAll(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), SECRET, 1, true,
-            60_000 + n);
         sessions.startHeartbeats(Integer.parseInt(args[3]));
+        sessions.openAll(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), SECRET, 1, true,
+            STALL_TIMEOUT_MS);
         System.out.println("clients: " + sessions.loggedIn.sum() + " logged in, " + sessions.failed.sum() +
             " failed" + (sessions.firstFailure.get() == null ? "" : "; first: " + sessions.firstFailure.get()));
         // Held until the measuring parent ends this process.

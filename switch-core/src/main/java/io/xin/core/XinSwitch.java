@@ -5,6 +5,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -126,11 +127,16 @@ public final class XinSwitch implements AutoCloseable
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
             workerGroup = transport.newEventLoopGroup(ctx.ioThreads(), threadFactory("xin-io"));
 
+            // One allocator for every session: by default each channel makes its own (32 bytes a session);
+            // only its per-read handle needs to be per channel. Buffers live only for a read, so idle
+            // sessions hold none.
+            final AdaptiveRecvByteBufAllocator recvAllocator = new AdaptiveRecvByteBufAllocator();
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
@@ -153,6 +159,7 @@ public final class XinSwitch implements AutoCloseable
                 localServerChannel = new ServerBootstrap()
                     .group(localGroup)
                     .channel(LocalServerChannel.class)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                     .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false))

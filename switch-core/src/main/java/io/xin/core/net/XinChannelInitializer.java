@@ -9,7 +9,6 @@ import io.xin.core.session.SessionContext;
 import io.xin.core.session.SessionHandler;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.codec.FrameDecoder;
-import io.xin.protocol.codec.FrameEncoder;
 
 /**
  * The whole client pipeline, in order:
@@ -19,8 +18,7 @@ import io.xin.protocol.codec.FrameEncoder;
  *   ssl           TLS with the current certificate                          (when TLS is on)
  *   tlsEvents     counts failed handshakes, closes quietly                   (when TLS is on, shared)
  *   frameDecoder  capped varint32 length + protobuf Frame (small cap until login)
- *   frameEncoder  Frame -> varint32 length + bytes                           (shared)
- *   frameCounter  counts frames written                                      (shared)
+ *   frameEncoder  Frame -> varint32 length + bytes, counts frames written    (shared)
  *   session       login state machine, heartbeat, limits -> ring             (per channel)
  * </pre>
  */
@@ -33,7 +31,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     public static final String TLS_EVENTS = "tlsEvents";
     public static final String FRAME_DECODER = "frameDecoder";
     public static final String FRAME_ENCODER = "frameEncoder";
-    public static final String FRAME_COUNTER = "frameCounter";
     public static final String SESSION = "session";
 
     private final SessionContext sessionContext;
@@ -41,7 +38,7 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     private final boolean proxyProtocol;
     private final ProxyHeaderHandler proxyHeader;
     private final TlsEventHandler tlsEvents;
-    private final FrameCounter frameCounter;
+    private final CountingFrameEncoder frameEncoder;
 
     /**
      * @param sessionContext what every session shares.
@@ -60,7 +57,7 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
         this.proxyProtocol = proxyProtocol;
         this.proxyHeader = new ProxyHeaderHandler(counters);
         this.tlsEvents = new TlsEventHandler(counters);
-        this.frameCounter = new FrameCounter(counters);
+        this.frameEncoder = new CountingFrameEncoder(counters);
     }
 
     @Override
@@ -78,8 +75,7 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
             pipeline.addLast(TLS_EVENTS, tlsEvents);
         }
         pipeline.addLast(FRAME_DECODER, new FrameDecoder(sessionContext.maxPreLoginFrameLengthBytes()));
-        pipeline.addLast(FRAME_ENCODER, FrameEncoder.INSTANCE);
-        pipeline.addLast(FRAME_COUNTER, frameCounter);
+        pipeline.addLast(FRAME_ENCODER, frameEncoder);
         pipeline.addLast(SESSION, new SessionHandler(sessionContext));
     }
 }

@@ -14,9 +14,14 @@ import io.xin.core.sync.SyncReader;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.LoginOk;
 
+import io.netty.util.concurrent.EventExecutor;
+
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
@@ -33,6 +38,11 @@ public final class SessionContext
     private final ChannelGroup channels;
     /** Closed sessions that found the ring full; the dispatcher drains it at the end of each batch. */
     private final Queue<Session> closedOverflow = new ConcurrentLinkedQueue<>();
+    /** One timer wheel per event loop, made by that loop on its first session and ticked by it. */
+    private final Map<EventExecutor, SessionTimers> timers = new ConcurrentHashMap<>();
+    private final long timerTickNs;
+    /** 512 buckets: at the default 500 ms tick a revolution is 256 s, so an idle check waits out a few rounds. */
+    private static final int TIMER_WHEEL_SIZE = 512;
     private final AddressGuard addressGuard;
     private final FlapGuard flapGuard;
 
@@ -52,6 +62,7 @@ public final class SessionContext
         this.status = status;
         this.counters = counters;
         this.channels = channels;
+        this.timerTickNs = TimeUnit.MILLISECONDS.toNanos(timerTickMs(ctx.loginTimeoutMs(), ctx.idleTimeoutMs()));
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
@@ -149,5 +160,30 @@ public final class SessionContext
     ChannelGroup channels()
     {
         return channels;
+    }
+
+    /**
+     * Timers fire up to a tick late: a twentieth of the shorter timeout, within 10..1000 ms
+     * (500 ms at the defaults).
+     */
+    static long timerTickMs(final long loginTimeoutMs, final long idleTimeoutMs)
+    {
+        return Math.max(10, Math.min(1_000, Math.min(loginTimeoutMs, idleTimeoutMs) / 20));
+    }
+
+    /**
+     * The timer wheel of {@code loop}, created and set ticking on the first call. Call on {@code loop}.
+     */
+    SessionTimers timers(final EventExecutor loop)
+    {
+        final SessionTimers existing = timers.get(loop);
+        return existing != null ? existing : timers.computeIfAbsent(loop, this::newTimers);
+    }
+
+    private SessionTimers newTimers(final EventExecutor loop)
+    {
+        final SessionTimers wheel = new SessionTimers(timerTickNs, TIMER_WHEEL_SIZE, System.nanoTime());
+        loop.scheduleAtFixedRate(() -> wheel.expire(System.nanoTime()), timerTickNs, timerTickNs, TimeUnit.NANOSECONDS);
+        return wheel;
     }
 }

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
@@ -41,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  * Frames are written in {@code channelRead} and flushed once in {@code channelReadComplete}.
  */
-public final class SessionHandler extends ChannelInboundHandlerAdapter
+public final class SessionHandler extends ChannelInboundHandlerAdapter implements SessionTimers.Timed
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /** A client that never resends a refused send does not stay refused for ever. */
@@ -62,7 +61,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
     private State state = State.AWAITING_LOGIN;
     private Session session;
     private ChannelHandlerContext ctx;
-    private ScheduledFuture<?> timeoutTask;
+    /** This loop's timer wheel; the login timeout, then the idle check, is this handler's one timer on it. */
+    private SessionTimers timers;
+    private SessionTimers.Timed timerNext;
+    private SessionTimers.Timed timerPrev;
+    private long timerDeadlineTick = SessionTimers.NOT_SCHEDULED;
     private long lastReadNs;
     /**
      * After a BUSY, every other Send is refused until this one is sent again, so that no send
@@ -110,7 +113,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             return;
         }
         shared.channels().add(ctx.channel());
-        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.loginTimeoutMs(), TimeUnit.MILLISECONDS);
+        timers = shared.timers(ctx.executor());
+        timers.schedule(this, lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.loginTimeoutMs()));
         ctx.fireChannelActive();
     }
 
@@ -153,10 +157,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             shared.addressGuard().onDisconnect(admittedAddress);
             admittedAddress = null;
         }
-        if (timeoutTask != null)
+        if (timers != null)
         {
-            timeoutTask.cancel(false);
-            timeoutTask = null;
+            timers.cancel(this);
         }
         if (session != null)
         {
@@ -378,19 +381,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         }
         session = newSession;
         state = State.LOGGED_IN;
-        if (settings.maxSendsPerSecondPerSession() > 0)
-        {
-            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
-                settings.sendBurstPerSession(), System.nanoTime());
-        }
         shared.counters().loginsSucceeded.increment();
         final FrameDecoder decoder = (FrameDecoder)ctx.pipeline().get(XinChannelInitializer.FRAME_DECODER);
         decoder.maxFrameLength(settings.maxFrameLengthBytes());
-        if (timeoutTask != null)
-        {
-            timeoutTask.cancel(false);
-        }
-        timeoutTask = ctx.executor().schedule(this::onTimeout, settings.idleTimeoutMs(), TimeUnit.MILLISECONDS);
+        timers.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs()));
     }
 
     private void onFrame(final Frame frame)
@@ -459,6 +453,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
                 refuseBusy(requestId, clientMsgId, "an earlier send was refused as busy; resend in order");
                 return;
             }
+        }
+        if (sendLimiter == null && settings.maxSendsPerSecondPerSession() > 0)
+        {
+            // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
+            // be full by now anyway (40 bytes an idle session saved).
+            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
+                settings.sendBurstPerSession(), System.nanoTime());
         }
         if (sendLimiter != null)
         {
@@ -582,9 +583,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
         // A cursor is advisory and the next Ack supersedes it: when the ring is full it is skipped.
     }
 
-    private void onTimeout()
+    @Override
+    public void onTimerExpired()
     {
-        timeoutTask = null;
         if (state == State.AWAITING_LOGIN)
         {
             shared.counters().loginTimeouts.increment();
@@ -603,7 +604,43 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter
             fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
             return;
         }
-        timeoutTask = ctx.executor().schedule(this::onTimeout, idleNs - silentNs, TimeUnit.NANOSECONDS);
+        timers.schedule(this, lastReadNs + idleNs);
+    }
+
+    @Override
+    public SessionTimers.Timed timerNext()
+    {
+        return timerNext;
+    }
+
+    @Override
+    public void timerNext(final SessionTimers.Timed next)
+    {
+        timerNext = next;
+    }
+
+    @Override
+    public SessionTimers.Timed timerPrev()
+    {
+        return timerPrev;
+    }
+
+    @Override
+    public void timerPrev(final SessionTimers.Timed prev)
+    {
+        timerPrev = prev;
+    }
+
+    @Override
+    public long timerDeadlineTick()
+    {
+        return timerDeadlineTick;
+    }
+
+    @Override
+    public void timerDeadlineTick(final long tick)
+    {
+        timerDeadlineTick = tick;
     }
 
     private void loginFailed(final long requestId, final ErrorCode code, final String message, final int retryAfterMs)

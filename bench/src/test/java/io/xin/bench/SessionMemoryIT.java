@@ -1,0 +1,50 @@
+package io.xin.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The memory tool on a bounded run that CI can afford: 20,000 in-JVM sessions that heartbeat through
+ * an idle timeout. Checks the tool's readings are the switch's own, not its performance.
+ */
+class SessionMemoryIT
+{
+    private static final int SESSIONS = 20_000;
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void shouldHoldEverySessionThroughIdleTimeoutsWhileItHeartbeatsAndAttributeOneHandlerToEach() throws Exception
+    {
+        // Heartbeat 4 s, so the switch's idle timeout is 10 s; holding 15 s outlasts it.
+        final SessionMemory.Report report = SessionMemory.run(
+            new SessionMemory.Options("local", SESSIONS, 4_000, 15, 500, 2, 40).validate());
+
+        assertEquals(SESSIONS, report.loggedIn());
+        assertEquals(SESSIONS, report.sessionsOpenAtEnd(), "sessions closed although they heartbeat");
+        assertTrue(report.pongs() >= SESSIONS, "every session pings at least once in 15 s: " + report.pongs());
+        final MemoryProbe.ClassGrowth handlers = report.topClasses().stream()
+            .filter(row -> row.className().equals("io.xin.core.session.SessionHandler"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("SessionHandler not among the grown classes: " + report.topClasses()));
+        assertEquals(SESSIONS, handlers.instances());
+        // A channel with its pipeline alone is hundreds of bytes: a reading outside this range is a broken probe.
+        assertTrue(report.heapBytesPerSession() > 256 && report.heapBytesPerSession() < 64 * 1024,
+            "heap bytes per session " + report.heapBytesPerSession());
+    }
+
+    @Test
+    void shouldRefuseAnUnknownTransportOrOption()
+    {
+        final IllegalArgumentException transport = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> SessionMemory.Options.parse(new String[] {"--transport", "udp"}));
+        assertTrue(transport.getMessage().contains("local or socket"), transport.getMessage());
+        final IllegalArgumentException option = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> SessionMemory.Options.parse(new String[] {"--session", "5"}));
+        assertTrue(option.getMessage().contains("unknown option --session"), option.getMessage());
+    }
+}
