@@ -33,7 +33,7 @@ final class ProxyHeaderHandlerTest
     {
         final EmbeddedChannel channel = channel();
         final SocketAddressBefore before = new SocketAddressBefore(channel);
-        channel.writeInbound(ascii("PROXY TCP4 198.51.100.7 10.0.0.1 40000 7700\r\nhello"));
+        channel.writeInbound(ascii("PROXY TCP4 198.51.100.7 192.0.2.1 40000 7700\r\nhello"));
 
         assertEquals(new InetSocketAddress("198.51.100.7", 40000), ClientAddress.of(channel));
         assertTrue(before.differs(channel));
