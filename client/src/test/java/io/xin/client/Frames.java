@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Deliver;
+import io.xin.protocol.pb.Error;
+import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
@@ -19,6 +21,16 @@ final class Frames
 
     private Frames()
     {
+    }
+
+    /** The server's BUSY answer to request {@code requestId}: ask again after {@code retryAfterMs}. */
+    static Frame busy(final long requestId, final int retryAfterMs)
+    {
+        return Frame.newBuilder().setError(Error.newBuilder()
+            .setRequestId(requestId)
+            .setCode(ErrorCode.BUSY)
+            .setRetryAfterMs(retryAfterMs))
+            .build();
     }
 
     static Content text(final String text)

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.xin.client.Frames.busy;
 import static io.xin.client.Frames.USER_ID;
 import static io.xin.client.Frames.deliver;
 import static io.xin.client.Frames.syncResultFrame;
@@ -278,11 +279,7 @@ class XinClientIT
 
         final CompletableFuture<SyncResult> result = client.sync(5, 10);
         final Sync refused = connection.expectSync();
-        connection.write(Frame.newBuilder().setError(Error.newBuilder()
-            .setRequestId(refused.getRequestId())
-            .setCode(ErrorCode.BUSY)
-            .setRetryAfterMs(50))
-            .build());
+        connection.write(busy(refused.getRequestId(), 50));
 
         final Sync retry = connection.expectSync();
         assertNotEquals(refused.getRequestId(), retry.getRequestId());
@@ -442,11 +439,7 @@ class XinClientIT
         client = builder().build();
         final FakeConnection connection = connect(3, 0);
         final Sync refused = connection.expectSync();
-        connection.write(Frame.newBuilder().setError(Error.newBuilder()
-            .setRequestId(refused.getRequestId())
-            .setCode(ErrorCode.BUSY)
-            .setRetryAfterMs(100))
-            .build());
+        connection.write(busy(refused.getRequestId(), 100));
 
         final Sync retry = connection.expectSync();
         assertEquals(0, retry.getAfterSeq());
