@@ -12,7 +12,6 @@ import io.xin.storage.XinStore;
 import io.xin.protocol.pb.Message;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongHashSet;
-import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -62,7 +62,7 @@ public final class Journal implements EventHandler<SwitchEvent>
     /** Message ids are unique across shards: every shard takes the next from this counter. */
     private final AtomicLong msgIds;
     /** Messages from other shards for users of this one; any shard adds, this journal drains. */
-    private final Queue<Handoff> incoming = new ManyToOneConcurrentLinkedQueue<>();
+    private final Queue<Handoff> incoming = new ConcurrentLinkedQueue<>();
     /** The journals of every shard, this one included, in shard order; set once before the start. */
     private Journal[] shards;
     /** This shard's ring, which other shards nudge after handing off; set once before the start. */
