@@ -234,28 +234,31 @@ public final class XinStore implements AutoCloseable
     public long readLastMsgId()
     {
         final long stamp = closeLock.readLock();
-        try (ReadOptions readOptions = new ReadOptions();
-            RocksIterator iterator = db.newIterator(meta, readOptions))
+        try
         {
             ensureOpen("read last msg id");
-            long last = 0;
-            final byte[] value = new byte[Layout.LONG_LENGTH];
-            for (iterator.seek(Layout.lastMsgIdKey()); iterator.isValid(); iterator.next())
+            try (ReadOptions readOptions = new ReadOptions();
+                RocksIterator iterator = db.newIterator(meta, readOptions))
             {
-                final byte[] key = iterator.key();
-                if (key[0] != Layout.META_LAST_MSG_ID_TAG || key.length > Layout.LAST_MSG_ID_SHARD_KEY_LENGTH)
+                long last = 0;
+                final byte[] value = new byte[Layout.LONG_LENGTH];
+                for (iterator.seek(Layout.lastMsgIdKey()); iterator.isValid(); iterator.next())
                 {
-                    break;
+                    final byte[] key = iterator.key();
+                    if (key[0] != Layout.META_LAST_MSG_ID_TAG || key.length > Layout.LAST_MSG_ID_SHARD_KEY_LENGTH)
+                    {
+                        break;
+                    }
+                    final int valueLength = iterator.value(value);
+                    if (Layout.LONG_LENGTH != valueLength)
+                    {
+                        throw malformed("read last msg id", valueLength, Layout.LONG_LENGTH);
+                    }
+                    last = Math.max(last, Layout.getLong(value, 0));
                 }
-                final int valueLength = iterator.value(value);
-                if (Layout.LONG_LENGTH != valueLength)
-                {
-                    throw malformed("read last msg id", valueLength, Layout.LONG_LENGTH);
-                }
-                last = Math.max(last, Layout.getLong(value, 0));
+                iterator.status();
+                return last;
             }
-            iterator.status();
-            return last;
         }
         catch (final RocksDBException ex)
         {
@@ -278,26 +281,29 @@ public final class XinStore implements AutoCloseable
     public List<OutboxEntry> readOutbox()
     {
         final long stamp = closeLock.readLock();
-        try (ReadOptions readOptions = new ReadOptions();
-            RocksIterator iterator = db.newIterator(meta, readOptions))
+        try
         {
             ensureOpen("read outbox");
-            final List<OutboxEntry> entries = new ArrayList<>();
-            for (iterator.seek(new byte[]{ Layout.META_OUTBOX_TAG }); iterator.isValid(); iterator.next())
+            try (ReadOptions readOptions = new ReadOptions();
+                RocksIterator iterator = db.newIterator(meta, readOptions))
             {
-                final byte[] key = iterator.key();
-                if (key[0] != Layout.META_OUTBOX_TAG)
+                final List<OutboxEntry> entries = new ArrayList<>();
+                for (iterator.seek(new byte[]{ Layout.META_OUTBOX_TAG }); iterator.isValid(); iterator.next())
                 {
-                    break;
+                    final byte[] key = iterator.key();
+                    if (key[0] != Layout.META_OUTBOX_TAG)
+                    {
+                        break;
+                    }
+                    if (Layout.OUTBOX_KEY_LENGTH != key.length)
+                    {
+                        throw new StorageException("read outbox failed: outbox key of " + key.length + " bytes");
+                    }
+                    entries.add(new OutboxEntry(Layout.outboxMsgId(key), Layout.outboxRecipientId(key), iterator.value()));
                 }
-                if (Layout.OUTBOX_KEY_LENGTH != key.length)
-                {
-                    throw new StorageException("read outbox failed: outbox key of " + key.length + " bytes");
-                }
-                entries.add(new OutboxEntry(Layout.outboxMsgId(key), Layout.outboxRecipientId(key), iterator.value()));
+                iterator.status();
+                return entries;
             }
-            iterator.status();
-            return entries;
         }
         catch (final RocksDBException ex)
         {
