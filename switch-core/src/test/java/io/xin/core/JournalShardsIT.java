@@ -1,14 +1,7 @@
 package io.xin.core;
 
-import com.google.protobuf.ByteString;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.xin.client.XinClient;
+import io.xin.core.TestDevices.Device;
 import io.xin.core.journal.JournalShard;
-import io.xin.protocol.pb.Content;
-import io.xin.protocol.pb.ContentType;
-import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.storage.FsyncPolicy;
@@ -20,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,15 +20,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -47,24 +36,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class JournalShardsIT
 {
-    private static final int WAIT_MS = 15_000;
+    private static final int WAIT_MS = TestDevices.WAIT_MS;
     private static final int SHARDS = 4;
 
     @TempDir
     Path dataDir;
-    private final List<XinClient> clients = new ArrayList<>();
-    private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final TestDevices devices = new TestDevices();
     private TestSwitch server;
 
     @AfterEach
     void tearDown()
     {
-        clients.forEach(XinClient::close);
+        devices.closeClients();
         if (server != null)
         {
             server.close();
         }
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        devices.close();
     }
 
     @Test
@@ -73,10 +61,10 @@ class JournalShardsIT
         server = new TestSwitch(dataDir, ctx -> ctx.journalShards(SHARDS));
         final long[] users = { 1, 2, 3, 4, 5, 6, 7, 8 };
         assertUsersSpanShards(users);
-        final Map<Long, Device> devices = new HashMap<>();
+        final Map<Long, Device> online = new HashMap<>();
         for (final long user : users)
         {
-            devices.put(user, connect(user, "phone"));
+            online.put(user, connect(user, "phone"));
         }
 
         final int perPair = 10;
@@ -89,7 +77,7 @@ class JournalShardsIT
                 {
                     if (from != to)
                     {
-                        acks.add(devices.get(from).client.send(to, from + "-" + to + "-" + i, text("m" + i)));
+                        acks.add(online.get(from).client.send(to, from + "-" + to + "-" + i, text("m" + i)));
                     }
                 }
             }
@@ -105,7 +93,7 @@ class JournalShardsIT
         final int inboxSize = 2 * (users.length - 1) * perPair;
         for (final long user : users)
         {
-            final Device device = devices.get(user);
+            final Device device = online.get(user);
             final Map<Long, Integer> nextFromSender = new HashMap<>();
             final Set<Long> seen = new HashSet<>();
             for (int seq = 1; seq <= inboxSize; seq++)
@@ -145,8 +133,7 @@ class JournalShardsIT
             lastMsgId = Math.max(lastMsgId,
                 first.client.send(users[i], "before-" + i, text("before")).get(WAIT_MS, TimeUnit.MILLISECONDS).getMsgId());
         }
-        clients.forEach(XinClient::close);
-        clients.clear();
+        devices.closeClients();
         server.close();
 
         server = new TestSwitch(dataDir, ctx -> ctx.journalShards(1));
@@ -198,8 +185,7 @@ class JournalShardsIT
             .get(WAIT_MS, TimeUnit.MILLISECONDS);
         assertTrue(next.getMsgId() > msgId, "the recovered message id is not reused");
         assertEquals(2, device.next().getSeq());
-        clients.forEach(XinClient::close);
-        clients.clear();
+        devices.closeClients();
         server.close();
         server = null;
 
@@ -220,51 +206,8 @@ class JournalShardsIT
         assertNotEquals(1, shards.size(), "the test users must live on more than one shard");
     }
 
-    private static Content text(final String body)
-    {
-        return Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(body, StandardCharsets.UTF_8)).build();
-    }
-
     private Device connect(final long userId, final String deviceId) throws Exception
     {
-        final Device device = new Device();
-        device.client = XinClient.builder()
-            .host("127.0.0.1")
-            .port(server.port())
-            .tokenSupplier(() -> server.token(userId))
-            .deviceId(deviceId)
-            .eventLoopGroup(clientGroup)
-            .reconnectInitialDelayMs(50)
-            .reconnectMaxDelayMs(500)
-            .listener(device)
-            .build();
-        clients.add(device.client);
-        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
-        return device;
-    }
-
-    private static final class Device implements XinClient.Listener
-    {
-        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
-        XinClient client;
-        LoginOk loginOk;
-
-        @Override
-        public void onMessage(final Message message)
-        {
-            messages.add(message);
-        }
-
-        Message next() throws InterruptedException
-        {
-            final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertNotNull(message, "expected a message");
-            return message;
-        }
-
-        void assertNothingMore() throws InterruptedException
-        {
-            assertNull(messages.poll(200, TimeUnit.MILLISECONDS), "no further message expected");
-        }
+        return devices.connect(server, userId, deviceId);
     }
 }
