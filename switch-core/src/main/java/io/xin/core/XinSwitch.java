@@ -18,6 +18,8 @@ import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.channel.ChannelPacer;
+import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalWriter;
@@ -36,6 +38,7 @@ import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +72,8 @@ public final class XinSwitch implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
     private static final long RING_MIN_PARK_NANOS = 50_000;
     private static final long RING_MAX_PARK_NANOS = 500_000;
+    /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
+    private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
     private final Context ctx;
     private XinStore store;
@@ -86,6 +91,7 @@ public final class XinSwitch implements AutoCloseable
     private Transport transport;
     private ServerTls tls;
     private AgentRunner tlsReloader;
+    private AgentRunner channelPacer;
     private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile boolean drainAnnounced;
@@ -118,8 +124,16 @@ public final class XinSwitch implements AutoCloseable
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 disruptor.getRingBuffer(), syncReader, status, counters, channels);
 
-            final Journal journal = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock());
-            final Dispatcher dispatcher = new Dispatcher(sessionContext, counters);
+            final Journal journal = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
+                ctx.maxGroupMembers(), ctx.maxChannelPublishers());
+            final OnlineFollowers onlineFollowers = new OnlineFollowers();
+            final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
+                ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
+            // Sleeps 1 ms when it has nothing it may push yet: the pace is in pushes per second, not per microsecond.
+            channelPacer = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
+                ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
+            AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
+            final Dispatcher dispatcher = new Dispatcher(sessionContext, counters, onlineFollowers, pacer);
             disruptor.handleEventsWith(journal).then(dispatcher);
             disruptor.start();
 
@@ -357,6 +371,11 @@ public final class XinSwitch implements AutoCloseable
         {
             steps.add(() -> CloseHelper.close(tlsReloader));
         }
+        // Before the event loops: it hands them tasks.
+        if (channelPacer != null)
+        {
+            steps.add(() -> CloseHelper.close(channelPacer));
+        }
         if (serverChannel != null)
         {
             steps.add(() -> serverChannel.close().awaitUninterruptibly());
@@ -385,6 +404,7 @@ public final class XinSwitch implements AutoCloseable
         {
             steps.add(disruptor::halt);
         }
+
         if (syncReader != null)
         {
             steps.add(syncReader::close);
@@ -468,6 +488,10 @@ public final class XinSwitch implements AutoCloseable
         private int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
         private long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
         private int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
+        private int maxGroupMembers = Configuration.DEFAULT_MAX_GROUP_MEMBERS;
+        private int maxChannelPublishers = Configuration.DEFAULT_MAX_CHANNEL_PUBLISHERS;
+        private int channelPushesPerSecond = Configuration.DEFAULT_CHANNEL_PUSHES_PER_SECOND;
+        private int channelPushChunk = Configuration.DEFAULT_CHANNEL_PUSH_CHUNK;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -1026,6 +1050,57 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param maxGroupMembers members a group may hold, at least 2; more are refused with GROUP_FULL.
+         */
+        public Context maxGroupMembers(final int maxGroupMembers)
+        {
+            this.maxGroupMembers = maxGroupMembers;
+            return this;
+        }
+
+        public int maxGroupMembers()
+        {
+            return maxGroupMembers;
+        }
+
+        /**
+         * @param maxChannelPublishers publishers a channel may have, at least 1 (its owner).
+         */
+        public Context maxChannelPublishers(final int maxChannelPublishers)
+        {
+            this.maxChannelPublishers = maxChannelPublishers;
+            return this;
+        }
+
+        public int maxChannelPublishers()
+        {
+            return maxChannelPublishers;
+        }
+
+        /**
+         * How fast new channel posts are pushed to online followers.
+         *
+         * @param channelPushesPerSecond pushes per second over all channels, at least 1.
+         * @param channelPushChunk       followers handed to the event loops per pacer step, at least 1.
+         */
+        public Context channelPushPace(final int channelPushesPerSecond, final int channelPushChunk)
+        {
+            this.channelPushesPerSecond = channelPushesPerSecond;
+            this.channelPushChunk = channelPushChunk;
+            return this;
+        }
+
+        public int channelPushesPerSecond()
+        {
+            return channelPushesPerSecond;
+        }
+
+        public int channelPushChunk()
+        {
+            return channelPushChunk;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -1133,6 +1208,10 @@ public final class XinSwitch implements AutoCloseable
             require(maxLoginsPerDevicePerMinute >= 0, "maxLoginsPerDevicePerMinute must not be negative");
             require(deviceBanMs >= 0, "deviceBanMs must not be negative");
             require(maxGuardRecords >= 1, "maxGuardRecords must be at least 1");
+            require(maxGroupMembers >= 2, "maxGroupMembers must be at least 2: " + maxGroupMembers);
+            require(maxChannelPublishers >= 1, "maxChannelPublishers must be at least 1: " + maxChannelPublishers);
+            require(channelPushesPerSecond >= 1, "channelPushesPerSecond must be at least 1: " + channelPushesPerSecond);
+            require(channelPushChunk >= 1, "channelPushChunk must be at least 1: " + channelPushChunk);
             storeConfig().validate();
             return this;
         }
@@ -1173,6 +1252,8 @@ public final class XinSwitch implements AutoCloseable
                 " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
                 " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
                 " maxGuardRecords=" + maxGuardRecords +
+                " maxGroupMembers=" + maxGroupMembers + " maxChannelPublishers=" + maxChannelPublishers +
+                " channelPushPace=" + channelPushesPerSecond + "/s chunk " + channelPushChunk +
                 (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }

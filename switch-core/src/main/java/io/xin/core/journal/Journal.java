@@ -57,6 +57,8 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final Map<DedupeKey, SwitchEvent> batchDedupe = new HashMap<>();
     private long lastMsgId;
     private long lastWrittenMsgId;
+    /** Groups and channels: membership, fan-out on write, posts and follows. */
+    private final Audiences audiences;
 
     public Journal(
         final XinStore store,
@@ -64,6 +66,22 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchStatus status,
         final SwitchCounters counters,
         final LongSupplier clockMs)
+    {
+        this(store, writer, status, counters, clockMs, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
+     */
+    public Journal(
+        final XinStore store,
+        final JournalWriter writer,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers)
     {
         this.store = store;
         this.writer = writer;
@@ -73,6 +91,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.batch = store.newBatch();
         this.lastMsgId = store.readLastMsgId();
         this.lastWrittenMsgId = lastMsgId;
+        this.audiences = new Audiences(
+            this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
     }
 
     @Override
@@ -86,6 +106,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 case SwitchEvent.SEND -> onSend(event);
                 case SwitchEvent.LOGIN -> onLogin(event);
                 case SwitchEvent.ACK -> onAck(event);
+                case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
                 default ->
                 {
                 }
@@ -117,6 +138,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.headSeq = head(userId);
             event.cursorSeq = store.readCursor(userId, event.session.deviceIdBytes());
             event.session.storedCursorSeq(event.cursorSeq);
+            audiences.onLogin(event);
         }
         catch (final RuntimeException ex)
         {
@@ -173,6 +195,15 @@ public final class Journal implements EventHandler<SwitchEvent>
             duplicateOf(event, record.msgId(), record.senderSeq(), record.serverTimeMs());
             return;
         }
+        if (event.groupId != 0)
+        {
+            if (audiences.onGroupSend(event, senderId))
+            {
+                batchSends.add(event);
+                batchDedupe.put(key, event);
+            }
+            return;
+        }
 
         final long recipientId = event.toUserId;
         final long nowMs = clockMs.getAsLong();
@@ -215,6 +246,27 @@ public final class Journal implements EventHandler<SwitchEvent>
         event.serverTimeMs = timeMs;
     }
 
+    private void onAudienceOp(final SwitchEvent event)
+    {
+        if (status.isStorageFailed())
+        {
+            event.result = SwitchEvent.RESULT_FAILED;
+            return;
+        }
+        final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?
+            audiences.onGroupOp(event) : audiences.onChannelOp(event);
+        if (inBatch)
+        {
+            batchSends.add(event);
+        }
+    }
+
+    /** The next server-wide message id; written once per batch. */
+    long nextMsgId()
+    {
+        return ++lastMsgId;
+    }
+
     private long head(final long userId)
     {
         long head = heads.get(userId);
@@ -226,7 +278,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         return head;
     }
 
-    private long nextSeq(final long userId)
+    long nextSeq(final long userId)
     {
         final long seq = head(userId) + 1;
         heads.put(userId, seq);
@@ -251,6 +303,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 batch.putLastMsgId(lastMsgId);
             }
+            audiences.beforeWrite();
             if (batch.count() == 0)
             {
                 return;
@@ -267,6 +320,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
             counters.messagesStored.add(batchSends.size());
             lastWrittenMsgId = lastMsgId;
+            audiences.onWritten();
         }
         catch (final RuntimeException ex)
         {
@@ -282,6 +336,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             // What is in memory is now ahead of the disk: forget it rather than reuse it.
             heads.clear();
             lastMsgId = lastWrittenMsgId;
+            audiences.onWriteFailed();
         }
         finally
         {

@@ -1,0 +1,128 @@
+package io.xin.core;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.xin.client.XinClient;
+import io.xin.client.XinClientException;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Real clients for the group and channel integration tests, each recording what its listener got.
+ */
+final class AudienceClients implements AutoCloseable
+{
+    static final int WAIT_MS = 10_000;
+
+    private final TestSwitch server;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final List<XinClient> clients = new ArrayList<>();
+
+    AudienceClients(final TestSwitch server)
+    {
+        this.server = server;
+    }
+
+    Device connect(final long userId, final String deviceId) throws Exception
+    {
+        final Device device = new Device();
+        device.client = XinClient.builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .tokenSupplier(() -> server.token(userId))
+            .deviceId(deviceId)
+            .eventLoopGroup(group)
+            .reconnectInitialDelayMs(50)
+            .reconnectMaxDelayMs(500)
+            .listener(device)
+            .build();
+        clients.add(device.client);
+        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        return device;
+    }
+
+    static Content text(final String text)
+    {
+        return Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+            .build();
+    }
+
+    static <T> T await(final CompletableFuture<T> future) throws Exception
+    {
+        return future.get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asserts the future fails with the server's code. */
+    static void assertRefused(final ErrorCode code, final CompletableFuture<?> future)
+    {
+        final ExecutionException failure = assertThrows(ExecutionException.class,
+            () -> future.get(WAIT_MS, TimeUnit.MILLISECONDS));
+        final XinClientException cause = assertInstanceOf(XinClientException.class, failure.getCause());
+        assertEquals(code, cause.code(), cause.getMessage());
+    }
+
+    @Override
+    public void close()
+    {
+        clients.forEach(XinClient::close);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static final class Device implements XinClient.Listener
+    {
+        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+        final BlockingQueue<Message> posts = new LinkedBlockingQueue<>();
+        XinClient client;
+        LoginOk loginOk;
+
+        @Override
+        public void onMessage(final Message message)
+        {
+            messages.add(message);
+        }
+
+        @Override
+        public void onChannelPost(final Message post)
+        {
+            posts.add(post);
+        }
+
+        Message next() throws InterruptedException
+        {
+            final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(message, "expected a message");
+            return message;
+        }
+
+        Message nextPost() throws InterruptedException
+        {
+            final Message post = posts.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(post, "expected a channel post");
+            return post;
+        }
+
+        void close()
+        {
+            client.close();
+        }
+    }
+}
