@@ -292,6 +292,15 @@ public final class XinSwitch implements AutoCloseable
         return counters;
     }
 
+    /**
+     * @return the store, for reads and measurement by an embedding application (sizes, followers); the
+     * journal thread is its only writer.
+     */
+    public XinStore store()
+    {
+        return store;
+    }
+
     public SwitchStatus status()
     {
         return status;
