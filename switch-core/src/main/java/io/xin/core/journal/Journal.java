@@ -309,6 +309,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 return;
             }
             final int events = batchEvents;
+            final long batchBytes = batch.dataSizeBytes();
             final long startNs = System.nanoTime();
             writer.write(batch);
             KillPoint.reach(KillPoint.AFTER_WRITE_BEFORE_ACK);
@@ -316,6 +317,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.journalWriteNanos.add(writeNanos);
             counters.onJournalBatchWritten(events, writeNanos);
             counters.journalBatches.increment();
+            counters.journalBytesWritten.add(batchBytes);
             counters.journalBatchEvents.add(events);
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
             counters.messagesStored.add(batchSends.size());

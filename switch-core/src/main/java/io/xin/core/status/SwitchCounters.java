@@ -81,6 +81,8 @@ public final class SwitchCounters
     /** Posts whose pushes the pacer finished, and posts it dropped because its queue was full. */
     public final LongAdder channelPostsPaced = new LongAdder();
     public final LongAdder channelPostsNotPaced = new LongAdder();
+    /** Bytes of the journal's write batches written (RocksDB's WAL payload), to measure what a write costs. */
+    public final LongAdder journalBytesWritten = new LongAdder();
 
     @Override
     public String toString()
