@@ -63,7 +63,7 @@ final class BroadcastCommand extends ScenarioCommand
         // The publisher is the user after the chat users; followers come after it.
         final long publisherId = chat.userId(fleet.size());
         final Target audience = new Target(chat.host(), chat.port(), chat.sslContext(), options.jwtSecret,
-            publisherId, chat.sourceAddresses());
+            publisherId, followerAddresses(chat.sourceAddresses().size(), 1 + onlineFollowers));
         try (Fleet followerFleet = new Fleet(audience, 1 + onlineFollowers, options.ioThreads))
         {
             if (followerFleet.connect(0, 1, CONNECT_TIMEOUT_MS) != 0)
@@ -95,17 +95,12 @@ final class BroadcastCommand extends ScenarioCommand
             out.printf("post 1 (quiet): journal bytes %,d, store growth %,d bytes, every online follower had it " +
                 "after %,d ms%n", postJournalBytes, storeGrowthBytes, quietPushMs);
 
+            // The chat alone before and after the broadcast run, so a change in the machine's load over the
+            // run weighs on both sides of the ratio.
             final ChatRun.Settings settings = ChatCommand.chatSettings(options, serverPid);
             final Measurements alone = new Measurements("broadcast-chat-alone", () -> "chat alone");
-            final ChatRun.Outcome aloneOutcome;
-            try
-            {
-                aloneOutcome = new ChatRun(fleet, settings, alone).run();
-            }
-            finally
-            {
-                alone.close();
-            }
+            final Measurements aloneAfter = new Measurements("broadcast-chat-alone-after", () -> "chat alone");
+            final ChatRun.Outcome aloneOutcome = runChat(fleet, settings, alone);
 
             settings.seed = options.seed + 1;
             final AtomicLong pushMs = new AtomicLong(-1);
@@ -124,8 +119,16 @@ final class BroadcastCommand extends ScenarioCommand
             poster.start();
             final ChatRun.Outcome duringOutcome = new ChatRun(fleet, settings, measurements).run();
             poster.join(TimeUnit.SECONDS.toMillis(60));
+            settings.seed = options.seed + 2;
+            final ChatRun.Outcome afterOutcome = runChat(fleet, settings, aloneAfter);
+            aloneOutcome.tally.lost += afterOutcome.tally.lost;
+            aloneOutcome.tally.duplicates += afterOutcome.tally.duplicates;
+            aloneOutcome.tally.sent += afterOutcome.tally.sent;
 
-            final Histogram aloneUs = alone.deliverLatencyUs();
+            final Histogram aloneUs = alone.deliverLatencyUs().copy();
+            aloneUs.add(aloneAfter.deliverLatencyUs());
+            final Histogram aloneAckUs = alone.ackLatencyUs().copy();
+            aloneAckUs.add(aloneAfter.ackLatencyUs());
             final Histogram duringUs = measurements.deliverLatencyUs();
             final long p99Alone = aloneUs.getValueAtPercentile(99);
             final long p99During = duringUs.getValueAtPercentile(99);
@@ -138,7 +141,9 @@ final class BroadcastCommand extends ScenarioCommand
                 .put("push_all_online_ms_quiet", quietPushMs)
                 .put("push_all_online_ms_during_chat", pushMs.get())
                 .put("chat_alone_deliver_latency_us", Summary.latency(aloneUs))
-                .put("chat_alone_ack_latency_us", Summary.latency(alone.ackLatencyUs()))
+                .put("chat_alone_before_deliver_latency_us", Summary.latency(alone.deliverLatencyUs()))
+                .put("chat_alone_after_deliver_latency_us", Summary.latency(aloneAfter.deliverLatencyUs()))
+                .put("chat_alone_ack_latency_us", Summary.latency(aloneAckUs))
                 .put("deliver_latency_us", Summary.latency(duringUs))
                 .put("ack_latency_us", Summary.latency(measurements.ackLatencyUs()))
                 .put("p99_ratio_during_vs_alone", p99Alone == 0 ? 0 : (double)p99During / p99Alone)
@@ -154,6 +159,35 @@ final class BroadcastCommand extends ScenarioCommand
             summary.put("result", broken ? "FAILED: acknowledged messages lost or duplicated" : "ok");
             return broken ? EXIT_BROKEN_PROMISE : 0;
         }
+    }
+
+    private static ChatRun.Outcome runChat(final Fleet fleet, final ChatRun.Settings settings, final Measurements into)
+        throws InterruptedException
+    {
+        try
+        {
+            return new ChatRun(fleet, settings, into).run();
+        }
+        finally
+        {
+            into.close();
+        }
+    }
+
+    /**
+     * Loopback source addresses for the followers, after the chat's: one per 500 sessions, as the chat's,
+     * so that they stay within the switch's per-address connection limits.
+     */
+    private static java.util.List<java.net.InetAddress> followerAddresses(final int offset, final int sessions)
+        throws java.net.UnknownHostException
+    {
+        final java.util.List<java.net.InetAddress> addresses = new java.util.ArrayList<>();
+        final int count = (sessions + LoadOptions.SESSIONS_PER_SOURCE_ADDRESS - 1) / LoadOptions.SESSIONS_PER_SOURCE_ADDRESS;
+        for (int i = Math.max(1, offset); i < Math.max(1, offset) + count; i++)
+        {
+            addresses.add(java.net.InetAddress.getByAddress(new byte[]{ 127, 0, (byte)(i / 254), (byte)(i % 254 + 1) }));
+        }
+        return addresses;
     }
 
     /** The owner imports followers in pages: one journal event per page, as an operator's migration would. */
