@@ -292,7 +292,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.RESULT_OK ->
             {
                 write(session, audience.response());
-                pushCopies(audience, session);
+                // The requester's own device gets its GROUP_EVENT too: nothing else puts it in its inbox.
+                pushCopies(audience, null);
                 if (audience.followers() != null)
                 {
                     followChanged(audience.channelId(), audience.followers(), audience.follow());
