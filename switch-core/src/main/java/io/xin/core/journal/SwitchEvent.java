@@ -62,6 +62,8 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
+    /** The same sender's previous new send in the journal's current batch; journal thread only. */
+    SwitchEvent earlierOfSender;
 
     private SwitchEvent reset(final byte type, final Session session)
     {
@@ -81,6 +83,7 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
+        earlierOfSender = null;
         return this;
     }
 
@@ -158,6 +161,7 @@ public final class SwitchEvent
         message = null;
         clientMsgId = null;
         clientMsgIdBytes = null;
+        earlierOfSender = null;
     }
 
     @Override
