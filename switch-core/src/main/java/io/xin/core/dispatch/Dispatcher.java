@@ -80,7 +80,11 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             return;
         }
         register(session);
-        write(session, sessions.loginOk(event.requestId(), session.userId(), event.headSeq(), event.cursorSeq()));
+        // Written and flushed in one task: a flush alone from this thread makes Netty keep a task holder on the
+        // channel's head context for good (96 bytes), which an idle session would carry only for its LoginOk.
+        session.channel().writeAndFlush(
+            sessions.loginOk(event.requestId(), session.userId(), event.headSeq(), event.cursorSeq()),
+            session.channel().voidPromise());
     }
 
     private void onSend(final SwitchEvent event)
