@@ -261,14 +261,17 @@ public final class SessionMemory
             {
                 throw new IllegalStateException(ex.getMessage() + "; switch counters: " + xin.counters(), ex);
             }
-            System.out.printf("logged in %d sessions in %d ms%n", sessions.loggedIn.sum(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs));
+            System.out.printf("logged in %d sessions in %d ms; %d failed%s%n", sessions.loggedIn.sum(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs), sessions.failed.sum(),
+                sessions.firstFailure.get() == null ? "" : ", first: " + sessions.firstFailure.get());
             final double cpuPercent = hold(options);
             final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
             final long heap1 = MemoryProbe.settledHeapBytes();
             final long rss1 = MemoryProbe.rssBytes();
             final long direct1 = MemoryProbe.nettyDirectBytes();
             final long sessionsOpen = xin.counters().sessionsOpen.get();
+            // Why sessions are missing, when they are: login timeouts, idle closes, refusals.
+            System.out.println("switch counters after the hold: " + xin.counters());
 
             bare.openAll(new LocalAddress(LOCAL_NAME + "-bare"), SECRET, 1, false, timeoutMs);
             final long heap2 = MemoryProbe.settledHeapBytes();
