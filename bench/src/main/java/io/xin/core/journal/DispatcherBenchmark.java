@@ -68,7 +68,7 @@ public class DispatcherBenchmark
     {
         final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret("dispatcher-benchmark-secret-of-32-bytes");
         final SwitchCounters counters = new SwitchCounters();
-        final SessionContext sessions = new SessionContext(settings, null, null, null, new SwitchStatus(), counters,
+        final SessionContext sessions = new SessionContext(settings, null, (com.lmax.disruptor.RingBuffer<SwitchEvent>)null, null, new SwitchStatus(), counters,
             new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
         dispatcher = new Dispatcher(sessions, counters);
         senderChannel = "encoder".equals(pipeline) ? new EmbeddedChannel(FrameEncoder.INSTANCE) : new EmbeddedChannel();
