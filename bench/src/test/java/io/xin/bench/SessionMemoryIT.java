@@ -38,6 +38,31 @@ class SessionMemoryIT
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void shouldLeaveNoFlushTaskHolderOnAnIdleSocketSession() throws Exception
+    {
+        // Real sockets, so the histogram holds the server's channels only (the clients are a child JVM).
+        final int sessions = 2_000;
+        final SessionMemory.Report report = SessionMemory.run(
+            new SessionMemory.Options("socket", sessions, 60_000, 0, 500, 2, 400).validate());
+
+        assertEquals(sessions, report.loggedIn());
+        assertEquals(sessions, instancesGrown(report, "io.xin.core.session.SessionHandler"));
+        // The LoginOk is flushed with its write: a flush alone from the dispatcher thread would leave a
+        // task holder (and its four lambdas) on every channel.
+        final long holders = instancesGrown(report, "io.netty.channel.AbstractChannelHandlerContext$Tasks");
+        assertTrue(holders < sessions / 10, "flush task holders for " + sessions + " idle sessions: " + holders);
+    }
+
+    private static long instancesGrown(final SessionMemory.Report report, final String className)
+    {
+        return report.topClasses().stream()
+            .filter(row -> row.className().equals(className))
+            .mapToLong(MemoryProbe.ClassGrowth::instances)
+            .sum();
+    }
+
+    @Test
     void shouldRefuseAnUnknownTransportOrOption()
     {
         final IllegalArgumentException transport = org.junit.jupiter.api.Assertions.assertThrows(

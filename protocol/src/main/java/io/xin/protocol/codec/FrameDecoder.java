@@ -178,15 +178,17 @@ public final class FrameDecoder extends ByteToMessageDecoder
     private static Frame parse(final ByteBuf in, final int index, final int length) throws IOException
     {
         final CodedInputStream input;
-        if (in.nioBufferCount() == 1)
+        if (in.hasArray())
         {
-            input = CodedInputStream.newInstance(in.nioBuffer(index, length));
+            input = CodedInputStream.newInstance(in.array(), in.arrayOffset() + index, length);
         }
         else
         {
-            final byte[] bytes = new byte[length];
-            in.getBytes(index, bytes);
-            input = CodedInputStream.newInstance(bytes);
+            // protobuf copies a direct buffer into a new array of the whole frame: copy into this thread's
+            // reused array instead. The parsed message copies what it keeps (aliasing stays off).
+            final byte[] bytes = length <= Scratch.MAX_BYTES ? Scratch.forDecode(length) : new byte[length];
+            in.getBytes(index, bytes, 0, length);
+            input = CodedInputStream.newInstance(bytes, 0, length);
         }
         return Frame.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
     }

@@ -176,4 +176,78 @@ class FrameCodecTest
         org.junit.jupiter.api.Assertions.assertNull(channel.readInbound());
         org.junit.jupiter.api.Assertions.assertFalse(channel.finishAndReleaseAll());
     }
+
+    @Test
+    void shouldWriteAndReadTheSameBytesWhateverTheBufferKind() throws Exception
+    {
+        // Heap (array encoder), direct within the per-thread array, direct beyond it, and a buffer of parts.
+        for (final int bodyBytes : new int[]{ 0, 32, 5_000, Scratch.MAX_BYTES + 1_000 })
+        {
+            final Frame frame = send(bodyBytes);
+            final byte[] expected = new byte[FrameEncoder.encodedLength(frame)];
+            final com.google.protobuf.CodedOutputStream reference = com.google.protobuf.CodedOutputStream.newInstance(expected);
+            reference.writeUInt32NoTag(frame.getSerializedSize());
+            frame.writeTo(reference);
+
+            final ByteBuf[] buffers = {
+                Unpooled.buffer(8).writeByte(9),
+                Unpooled.directBuffer(8).writeByte(9),
+                Unpooled.compositeBuffer().addComponent(true, Unpooled.directBuffer(4).writeByte(9))
+            };
+            for (final ByteBuf out : buffers)
+            {
+                try
+                {
+                    FrameEncoder.writeFrame(frame, out);
+                    assertEquals(1 + expected.length, out.readableBytes(), out.toString());
+                    assertEquals(9, out.readByte(), "what was in the buffer before stays");
+                    final byte[] written = new byte[expected.length];
+                    out.getBytes(out.readerIndex(), written);
+                    assertTrue(java.util.Arrays.equals(expected, written), "bytes of " + out);
+
+                    final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(2 * Scratch.MAX_BYTES));
+                    channel.writeInbound(out.retain());
+                    assertEquals(frame, channel.readInbound(), "decoded from " + out);
+                    assertFalse(channel.finish());
+                }
+                finally
+                {
+                    out.release();
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldDecodeFromASliceOfAHeapBufferAtItsOwnOffset()
+    {
+        final Frame frame = send(40);
+        final ByteBuf encoded = encode(frame);
+        final ByteBuf heap = Unpooled.buffer(3 + encoded.readableBytes()).writeBytes(new byte[]{ 1, 2, 3 }).writeBytes(encoded);
+        encoded.release();
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        channel.writeInbound(heap.slice(3, heap.readableBytes() - 3));
+        assertEquals(frame, channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void shouldKeepFramesIntactWhenTheNextFrameReusesTheThreadsArray()
+    {
+        final Frame first = send(100);
+        final Frame second = send(200);
+        final ByteBuf both = Unpooled.directBuffer();
+        final ByteBuf a = encode(first);
+        final ByteBuf b = encode(second);
+        both.writeBytes(a).writeBytes(b);
+        a.release();
+        b.release();
+        final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));
+        channel.writeInbound(both);
+        final Frame decodedFirst = channel.readInbound();
+        final Frame decodedSecond = channel.readInbound();
+        assertEquals(first, decodedFirst, "the first frame copied what it keeps before the array was reused");
+        assertEquals(second, decodedSecond);
+        assertFalse(channel.finish());
+    }
 }

@@ -125,8 +125,10 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         register(session);
         final Frame loginOk = sessions.loginOk(event.requestId(), session.userId(), event.headSeq(), event.cursorSeq());
         final AudienceWork audience = event.audience();
-        write(session, audience == null || audience.channelHeads() == null ? loginOk : withChannels(session, loginOk,
-            audience.channelHeads()));
+        // Written and flushed in one task: a flush alone from this thread makes Netty keep a task holder on the
+        // channel's head context for good (96 bytes), which an idle session would carry only for its LoginOk.
+        session.channel().writeAndFlush(audience == null || audience.channelHeads() == null ? loginOk :
+            withChannels(session, loginOk, audience.channelHeads()), session.channel().voidPromise());
     }
 
     private void onSend(final SwitchEvent event)

@@ -11,14 +11,13 @@ import io.xin.storage.JournalReader;
 import io.xin.storage.XinStore;
 import io.xin.protocol.pb.Message;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,8 +82,13 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final List<SwitchEvent> batchDuplicates = new ArrayList<>();
     /** Ring events in the current batch. */
     private int batchEvents;
-    /** Sends of the current batch by (sender, client_msg_id), so a resend within one batch is caught. */
-    private final Map<DedupeKey, SwitchEvent> batchDedupe = new HashMap<>();
+    /**
+     * The latest new send of each sender in the current batch, the sender's earlier ones chained through
+     * {@link SwitchEvent#earlierOfSender}, so a resend within one batch is caught without a key object per send.
+     */
+    private final Long2ObjectHashMap<SwitchEvent> batchDedupe = new Long2ObjectHashMap<>();
+    /** Reused for every stored message: build() copies what it holds. */
+    private final Message.Builder messageBuilder = Message.newBuilder();
     private long lastMsgId;
     private long lastWrittenMsgId;
     /** Groups and channels: membership, fan-out on write, posts and follows. */
@@ -265,8 +269,8 @@ public final class Journal implements EventHandler<SwitchEvent>
             return;
         }
         final long senderId = event.session.userId();
-        final DedupeKey key = new DedupeKey(senderId, event.clientMsgId);
-        final SwitchEvent earlier = batchDedupe.get(key);
+        final SwitchEvent latestOfSender = batchDedupe.get(senderId);
+        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgId);
         if (earlier != null)
         {
             duplicateOf(event, earlier.msgId, earlier.senderSeq, earlier.serverTimeMs);
@@ -307,7 +311,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         final boolean recipientHere = JournalShard.of(recipientId, shardCount) == shard;
         // 0 for a user of another shard: that shard numbers its inbox.
         final long recipientSeq = recipientId == senderId ? senderSeq : recipientHere ? nextSeq(recipientId) : 0;
-        final Message message = Message.newBuilder()
+        final Message message = messageBuilder.clear()
             .setMsgId(msgId)
             .setFromUserId(senderId)
             .setToUserId(recipientId)
@@ -339,7 +343,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         event.serverTimeMs = nowMs;
         event.message = message;
         batchSends.add(event);
-        batchDedupe.put(key, event);
+        event.earlierOfSender = latestOfSender;
+        batchDedupe.put(senderId, event);
     }
 
     private void duplicateOf(final SwitchEvent event, final long msgId, final long senderSeq, final long timeMs)
@@ -525,7 +530,15 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    private record DedupeKey(long senderId, String clientMsgId)
+    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final String clientMsgId)
     {
+        for (SwitchEvent send = latestOfSender; send != null; send = send.earlierOfSender)
+        {
+            if (send.clientMsgId.equals(clientMsgId))
+            {
+                return send;
+            }
+        }
+        return null;
     }
 }

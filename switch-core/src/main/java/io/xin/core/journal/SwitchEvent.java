@@ -98,6 +98,8 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
+    /** The same sender's previous new send in the journal's current batch; journal thread only. */
+    SwitchEvent earlierOfSender;
     /**
      * Set on the last event of a journal batch that appended hand-offs from other shards: what the
      * dispatcher pushes to their recipients. Null otherwise.
@@ -125,6 +127,7 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
+        earlierOfSender = null;
         handoffs = null;
         return this;
     }
@@ -222,6 +225,7 @@ public final class SwitchEvent
         message = null;
         clientMsgId = null;
         clientMsgIdBytes = null;
+        earlierOfSender = null;
         handoffs = null;
     }
 

@@ -1,0 +1,146 @@
+package io.xin.core.journal;
+
+import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.xin.core.XinSwitch;
+import io.xin.core.dispatch.Dispatcher;
+import io.xin.core.session.Session;
+import io.xin.core.session.SessionContext;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.protocol.codec.FrameEncoder;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.Message;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The dispatcher's work for one stored 1:1 message: the sender's {@code SendAck} and the {@code Deliver}
+ * to the recipient's online device, each written to its channel and flushed at the end of the batch.
+ * The channels are {@link EmbeddedChannel}s: with {@code pipeline=none} they keep the frames as objects
+ * (the dispatcher alone), with {@code pipeline=encoder} the switch's {@link FrameEncoder} turns them into
+ * buffers (dispatch and encode). Run with {@code -prof gc} for bytes per message.
+ * (In the journal's package: the ring event's fields are package-private.)
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class DispatcherBenchmark
+{
+    private static final long SENDER = 1;
+    private static final long RECIPIENT = 2;
+
+    @Param({"none", "encoder"})
+    String pipeline;
+
+    @Param({"32"})
+    int payloadBytes;
+
+    private EmbeddedChannel senderChannel;
+    private EmbeddedChannel recipientChannel;
+    private Session sender;
+    private Dispatcher dispatcher;
+    private final SwitchEvent event = new SwitchEvent();
+    private Message message;
+    private long sequence;
+
+    @Setup(Level.Trial)
+    public void setup()
+    {
+        final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret("dispatcher-benchmark-secret-of-32-bytes");
+        final SwitchCounters counters = new SwitchCounters();
+        final SessionContext sessions = new SessionContext(settings, null, (com.lmax.disruptor.RingBuffer<SwitchEvent>)null, null, new SwitchStatus(), counters,
+            new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+        dispatcher = new Dispatcher(sessions, counters);
+        senderChannel = "encoder".equals(pipeline) ? new EmbeddedChannel(FrameEncoder.INSTANCE) : new EmbeddedChannel();
+        recipientChannel = "encoder".equals(pipeline) ? new EmbeddedChannel(FrameEncoder.INSTANCE) : new EmbeddedChannel();
+        sender = new Session(senderChannel, SENDER, "phone");
+        login(sender);
+        login(new Session(recipientChannel, RECIPIENT, "phone"));
+        discardOutbound();
+        message = Message.newBuilder()
+            .setMsgId(1)
+            .setFromUserId(SENDER)
+            .setToUserId(RECIPIENT)
+            .setFromDeviceId("phone")
+            .setClientMsgId("c-0000000001")
+            .setServerTimeMs(System.currentTimeMillis())
+            .setContent(Content.newBuilder().setTypeValue(1).setBody(ByteString.copyFrom(new byte[payloadBytes])))
+            .build();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        discardOutbound();
+        senderChannel.finishAndReleaseAll();
+        recipientChannel.finishAndReleaseAll();
+    }
+
+    private void login(final Session session)
+    {
+        event.type = SwitchEvent.LOGIN;
+        event.session = session;
+        event.result = SwitchEvent.RESULT_OK;
+        dispatcher.onEvent(event, ++sequence, true);
+    }
+
+    @Benchmark
+    public int pushOneToOne()
+    {
+        // What the journal leaves in the slot for a new 1:1 send.
+        event.type = SwitchEvent.SEND;
+        event.session = sender;
+        event.requestId = sequence;
+        event.toUserId = RECIPIENT;
+        event.clientMsgId = "c-0000000001";
+        event.result = SwitchEvent.RESULT_OK;
+        event.msgId = sequence;
+        event.senderSeq = sequence;
+        event.recipientSeq = sequence;
+        event.serverTimeMs = 1_000;
+        event.message = message;
+        sender.incrementInFlightSends();
+        dispatcher.onEvent(event, ++sequence, true);
+        return discardOutbound();
+    }
+
+    private int discardOutbound()
+    {
+        return discard(senderChannel) + discard(recipientChannel);
+    }
+
+    private static int discard(final EmbeddedChannel channel)
+    {
+        int frames = 0;
+        Object out;
+        while ((out = channel.readOutbound()) != null)
+        {
+            if (out instanceof ByteBuf buf)
+            {
+                buf.release();
+            }
+            frames++;
+        }
+        return frames;
+    }
+}

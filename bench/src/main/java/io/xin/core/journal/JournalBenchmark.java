@@ -1,0 +1,151 @@
+package io.xin.core.journal;
+
+import com.google.protobuf.ByteString;
+import io.xin.core.session.Session;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.protocol.pb.Content;
+import io.xin.storage.FsyncPolicy;
+import io.xin.storage.StoreConfig;
+import io.xin.storage.XinStore;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The journal's work for one Disruptor batch of 1, 16 or 256 new 1:1 sends: dedupe lookup, seq
+ * assignment, the stored message, the puts, and at the end of the batch one RocksDB write (real RocksDB
+ * in a temporary folder) under fsync {@code never} or {@code batch}. Scores are per message
+ * ({@code @OperationsPerInvocation}); run with {@code -prof gc} for bytes per message.
+ * <p>
+ * Every send must be new, or the dedupe lookup would answer it as a resend: the client message id's bytes
+ * (what the dedupe index is keyed on) end in a counter, and the sends of one batch come from different
+ * senders, so the in-batch dedupe map sees distinct keys without the benchmark making a string per message.
+ * (In the journal's package: the ring event's fields are package-private.)
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class JournalBenchmark
+{
+    private static final int MAX_BATCH = 256;
+    private static final String CLIENT_MSG_ID = "c-000000000000000000";
+
+    @Param({"NEVER", "BATCH"})
+    FsyncPolicy fsync;
+
+    @Param({"32"})
+    int payloadBytes;
+
+    private Path dataDir;
+    private XinStore store;
+    private Journal journal;
+    private final SwitchEvent[] events = new SwitchEvent[MAX_BATCH];
+    private final Session[] senders = new Session[MAX_BATCH];
+    private Content content;
+    private long counter;
+
+    @Setup(Level.Trial)
+    public void setup() throws IOException
+    {
+        dataDir = Files.createTempDirectory("xin-journal-bench");
+        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(fsync));
+        journal = new Journal(store, store::write, new SwitchStatus(), new SwitchCounters(), System::currentTimeMillis);
+        content = Content.newBuilder().setTypeValue(1).setBody(ByteString.copyFrom(new byte[payloadBytes])).build();
+        for (int i = 0; i < MAX_BATCH; i++)
+        {
+            events[i] = new SwitchEvent();
+            events[i].clientMsgIdBytes = CLIENT_MSG_ID.getBytes(StandardCharsets.US_ASCII);
+            // The journal never touches the channel.
+            senders[i] = new Session(null, 1 + i, "phone");
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException
+    {
+        journal.onShutdown();
+        store.close();
+        try (Stream<Path> paths = Files.walk(dataDir))
+        {
+            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    @Benchmark
+    public long batchOf1()
+    {
+        return runBatch(1);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(16)
+    public long batchOf16()
+    {
+        return runBatch(16);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(256)
+    public long batchOf256()
+    {
+        return runBatch(256);
+    }
+
+    private long runBatch(final int size)
+    {
+        final long id = ++counter;
+        long sum = 0;
+        for (int i = 0; i < size; i++)
+        {
+            final SwitchEvent event = fill(events[i], senders[i], id);
+            journal.onEvent(event, id, i == size - 1);
+            sum += event.senderSeq;
+        }
+        return sum;
+    }
+
+    private SwitchEvent fill(final SwitchEvent event, final Session sender, final long id)
+    {
+        // What SEND_TRANSLATOR writes, without the per-message copies the decoded Send already paid for.
+        event.type = SwitchEvent.SEND;
+        event.session = sender;
+        event.requestId = id;
+        event.toUserId = sender.userId() + MAX_BATCH;
+        event.clientMsgId = CLIENT_MSG_ID;
+        final byte[] bytes = event.clientMsgIdBytes;
+        for (int b = 0; b < Long.BYTES; b++)
+        {
+            bytes[bytes.length - 1 - b] = (byte)(id >>> (8 * b));
+        }
+        event.content = content;
+        event.result = SwitchEvent.RESULT_OK;
+        event.message = null;
+        return event;
+    }
+}

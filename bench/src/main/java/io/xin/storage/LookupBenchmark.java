@@ -1,0 +1,129 @@
+package io.xin.storage;
+
+import org.agrona.collections.Long2LongHashMap;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The journal's lookups, against a real RocksDB in a temporary folder holding {@value #USERS} users'
+ * heads, inbox entries and dedupe records: a dedupe miss (every new send), a dedupe hit (a resend),
+ * the head read of a user seen for the first time since start, a device cursor read (every login), and
+ * the in-memory head cache that serves every later seq. Run with {@code -prof gc} for bytes per lookup.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class LookupBenchmark
+{
+    static final int USERS = 100_000;
+    private static final byte[] DEVICE = "phone".getBytes(StandardCharsets.US_ASCII);
+
+    private Path dataDir;
+    private XinStore store;
+    /** What a journal shard reads through: its own reused key and value buffers. */
+    private JournalReader reader;
+    private final Long2LongHashMap heads = new Long2LongHashMap(-1);
+    private final byte[][] storedIds = new byte[USERS][];
+    private final byte[] missingId = "c-missing-00000000".getBytes(StandardCharsets.US_ASCII);
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setup() throws IOException
+    {
+        dataDir = Files.createTempDirectory("xin-lookup-bench");
+        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
+        final byte[] message = new byte[48];
+        try (JournalBatch batch = store.newBatch())
+        {
+            for (int user = 1; user <= USERS; user++)
+            {
+                storedIds[user - 1] = ("c-" + user).getBytes(StandardCharsets.US_ASCII);
+                batch.putInbox(user, 1, message);
+                batch.putHead(user, 1);
+                batch.putDedupe(user, storedIds[user - 1], user, 1, 1_000);
+                batch.putCursor(user, DEVICE, 1);
+                heads.put(user, 1);
+                if (user % 1_000 == 0)
+                {
+                    store.write(batch);
+                }
+            }
+            store.write(batch);
+        }
+        // Lookups from SST files and the block cache, as for a store that has run a while.
+        store.compact();
+        reader = store.newJournalReader();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException
+    {
+        reader.close();
+        store.close();
+        try (Stream<Path> paths = Files.walk(dataDir))
+        {
+            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private int nextUser()
+    {
+        next = next == USERS ? 1 : next + 1;
+        return next;
+    }
+
+    @Benchmark
+    public DedupeRecord dedupeMiss()
+    {
+        return reader.readDedupe(nextUser(), missingId);
+    }
+
+    @Benchmark
+    public DedupeRecord dedupeHit()
+    {
+        final int user = nextUser();
+        return reader.readDedupe(user, storedIds[user - 1]);
+    }
+
+    @Benchmark
+    public long headSeqFromStore()
+    {
+        return reader.readHeadSeq(nextUser());
+    }
+
+    @Benchmark
+    public long cursorFromStore()
+    {
+        return reader.readCursor(nextUser(), DEVICE);
+    }
+
+    @Benchmark
+    public long headSeqCached()
+    {
+        return heads.get(nextUser());
+    }
+}
