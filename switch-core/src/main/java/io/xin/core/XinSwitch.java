@@ -67,8 +67,10 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    private static final long RING_MIN_PARK_NANOS = 50_000;
-    private static final long RING_MAX_PARK_NANOS = 500_000;
+    /** Times a ring thread looks for the next event before it parks until signalled (a few microseconds). */
+    private static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
+    /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
+    private static final long RING_MAX_PARK_NANOS = 10_000_000;
 
     private final Context ctx;
     private XinStore store;
@@ -105,11 +107,11 @@ public final class XinSwitch implements AutoCloseable
             }
             store = XinStore.open(ctx.storeConfig());
 
+            // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
+            // wakes it: the dispatcher waits through each write and fsync, and an idle ring burns nothing.
+            final ParkingWaitStrategy waitStrategy = new ParkingWaitStrategy(RING_SPIN_TRIES, RING_MAX_PARK_NANOS);
             disruptor = new Disruptor<>(
-                SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
-                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
-                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
-                new BackoffWaitStrategy(RING_MIN_PARK_NANOS, RING_MAX_PARK_NANOS));
+                SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI, waitStrategy);
             disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
@@ -120,7 +122,7 @@ public final class XinSwitch implements AutoCloseable
 
             final Journal journal = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock());
             final Dispatcher dispatcher = new Dispatcher(sessionContext, counters);
-            disruptor.handleEventsWith(journal).then(dispatcher);
+            disruptor.handleEventsWith(new SignallingHandler<>(journal, waitStrategy)).then(dispatcher);
             disruptor.start();
 
             transport = Transport.choose(ctx.transport());
