@@ -95,7 +95,10 @@ final class TargetProcess implements AutoCloseable
                     command.addAll(List.of("server", "--host", "127.0.0.1", "--port", Integer.toString(port),
                         "--data-dir", dataDir.toString(), "--jwt-secret", options.jwtSecret,
                         "--fsync", options.fsync.name().toLowerCase(java.util.Locale.ROOT),
-                        "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs)));
+                        "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs),
+                        // No admin port: the default one may be taken by another switch on the machine, and
+                        // the switch would stop after it already listened for clients.
+                        "--admin-port", "-1"));
                 }
                 else
                 {
