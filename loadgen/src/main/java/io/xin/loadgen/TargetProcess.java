@@ -77,7 +77,8 @@ final class TargetProcess implements AutoCloseable
                     .dataDir(dataDir)
                     .jwtSecret(options.jwtSecret)
                     .heartbeatIntervalMs(options.heartbeatIntervalMs)
-                    .fsyncPolicy(options.fsync));
+                    .fsyncPolicy(options.fsync)
+                    .journalShards(options.journalShards));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -96,6 +97,7 @@ final class TargetProcess implements AutoCloseable
                         "--data-dir", dataDir.toString(), "--jwt-secret", options.jwtSecret,
                         "--fsync", options.fsync.name().toLowerCase(java.util.Locale.ROOT),
                         "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs),
+                        "--journal-shards", Integer.toString(options.journalShards),
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));

@@ -140,18 +140,34 @@ final class RawClient implements AutoCloseable
         return read(5_000);
     }
 
-    /** Reads frames until one with the given body arrives. */
+    /**
+     * Reads frames until one with the given body arrives.
+     *
+     * @throws java.net.SocketTimeoutException naming the frames skipped while waiting, when none came in time.
+     */
     Frame readUntil(final Frame.BodyCase bodyCase, final int timeoutMs) throws IOException
     {
         final long deadline = System.currentTimeMillis() + timeoutMs;
+        final java.util.List<String> skipped = new java.util.ArrayList<>();
         while (true)
         {
             final int remaining = (int)Math.max(1, deadline - System.currentTimeMillis());
-            final Frame frame = read(remaining);
+            final Frame frame;
+            try
+            {
+                frame = read(remaining);
+            }
+            catch (final java.net.SocketTimeoutException ex)
+            {
+                throw new java.net.SocketTimeoutException("no " + bodyCase + " within " + timeoutMs + " ms; skipped " +
+                    skipped);
+            }
             if (frame.getBodyCase() == bodyCase)
             {
                 return frame;
             }
+            skipped.add(frame.hasError() ? "ERROR " + frame.getError().getCode() + " " + frame.getError().getMessage() :
+                frame.getBodyCase().toString());
         }
     }
 

@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.xin.core.KillPoint;
+import io.xin.core.journal.Handoff;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.session.Frames;
 import io.xin.core.session.Session;
@@ -39,11 +40,18 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private final Long2ObjectHashMap<Session[]> online = new Long2ObjectHashMap<>();
     private final List<Session> toFlush = new ArrayList<>();
 
+    /** The dispatcher of a single journal. */
     public Dispatcher(final SessionContext sessions, final SwitchCounters counters)
+    {
+        this(sessions, counters, 0);
+    }
+
+    /** The dispatcher of one journal shard: it knows the online devices of that shard's users only. */
+    public Dispatcher(final SessionContext sessions, final SwitchCounters counters, final int shard)
     {
         this.sessions = sessions;
         this.counters = counters;
-        this.closedOverflow = sessions.closedOverflow();
+        this.closedOverflow = sessions.closedOverflow(shard);
     }
 
     @Override
@@ -56,6 +64,15 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.CLOSE -> unregister(event.session());
             default ->
             {
+            }
+        }
+        final List<Handoff> handoffs = event.handoffs();
+        if (handoffs != null)
+        {
+            for (int i = 0, size = handoffs.size(); i < size; i++)
+            {
+                final Handoff handoff = handoffs.get(i);
+                push(handoff.recipientId(), null, handoff.message(), handoff.recipientSeq());
             }
         }
         event.release();
@@ -96,7 +113,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 final Message message = event.message();
                 final long senderId = sender.userId();
                 final long recipientId = event.toUserId();
-                if (recipientId != senderId)
+                // A recipient of another journal shard has no seq yet: that shard's dispatcher pushes it.
+                if (recipientId != senderId && event.recipientSeq() != 0)
                 {
                     push(recipientId, null, message, event.recipientSeq());
                 }
