@@ -76,6 +76,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final long reconnectMaxDelayMs;
     private final long ackTimeoutMs;
     private final boolean autoAck;
+    private final long ackDelayMs;
     private final int syncPageLimit;
     private final long connectTimeoutMs;
 
@@ -123,6 +124,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     /** Highest seq to acknowledge, and the highest the server has (cursor or sent Ack). */
     private long ackTargetSeq;
     private long ackSentSeq;
+    /** When the delayed cursor Ack is due, NEVER when none is waiting. Owned by the event loop. */
+    private long ackDueMs = NEVER;
 
     private boolean inRead;
     private boolean flushScheduled;
@@ -149,6 +152,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         reconnectMaxDelayMs = builder.reconnectMaxDelayMs;
         ackTimeoutMs = builder.ackTimeoutMs;
         autoAck = builder.autoAck;
+        ackDelayMs = builder.ackDelayMs;
         syncPageLimit = builder.syncPageLimit;
         connectTimeoutMs = builder.connectTimeoutMs;
 
@@ -341,6 +345,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             ackTargetSeq = upToSeq;
         }
         sendAckIfBehind();
+        ackDueMs = NEVER;
     }
 
     void onClose()
@@ -469,7 +474,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
         inRead = false;
         lastReadMs = nowMs();
-        sendAckIfBehind();
+        ackWhenDue(lastReadMs);
         ch.flush();
     }
 
@@ -590,6 +595,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         reconnectAttempt = 0;
         minReconnectDelayMs = 0;
         ackSentSeq = ok.getCursorSeq();
+        ackDueMs = NEVER;
         if (autoAck && inbox.lastSeq() > ackTargetSeq)
         {
             ackTargetSeq = inbox.lastSeq();
@@ -1075,6 +1081,19 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             }
         }
 
+        if (ackDueMs != NEVER)
+        {
+            if (nowMs >= ackDueMs)
+            {
+                ackDueMs = NEVER;
+                sendAckIfBehind();
+            }
+            else
+            {
+                nextDeadlineMs = Math.min(nextDeadlineMs, ackDueMs);
+            }
+        }
+
         if (nowMs - lastWriteMs >= heartbeatIntervalMs)
         {
             write(Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(nextRequestId())).build());
@@ -1154,6 +1173,23 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         pendingSends.transmitted(send, requestId, nowMs + ackTimeoutMs);
         write(frame);
         armTimer(send.retryAtMs);
+    }
+
+    /**
+     * At the end of a read: acknowledge now without a delay, else start the delay at the first message not
+     * yet acknowledged, so one Ack covers everything that arrives within it.
+     */
+    private void ackWhenDue(final long nowMs)
+    {
+        if (ackDelayMs == 0)
+        {
+            sendAckIfBehind();
+        }
+        else if (ackDueMs == NEVER && state == State.LOGGED_IN && ackTargetSeq > ackSentSeq)
+        {
+            ackDueMs = nowMs + ackDelayMs;
+            armTimer(ackDueMs);
+        }
     }
 
     private void sendAckIfBehind()

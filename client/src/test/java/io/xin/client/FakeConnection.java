@@ -120,6 +120,14 @@ final class FakeConnection extends SimpleChannelInboundHandler<Frame>
     }
 
     /**
+     * The next Ack's {@code up_to_seq} within {@code waitMs}, or null.
+     */
+    Long nextAck(final long waitMs) throws InterruptedException
+    {
+        return acks.poll(waitMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * Wait for a Ping.
      */
     long awaitPing() throws InterruptedException

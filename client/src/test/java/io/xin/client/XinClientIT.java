@@ -291,6 +291,38 @@ class XinClientIT
     }
 
     @Test
+    void shouldCoverEveryMessageOfTheAckDelayWithOneAck() throws Exception
+    {
+        client = builder().ackDelayMs(400).build();
+        final FakeConnection connection = connect(0, 0);
+        connection.write(deliver(1));
+        assertEquals(List.of(1L), listener.takeSeqs(1));
+        Thread.sleep(100); // a later read, within the delay the first one started
+        connection.write(deliver(2), deliver(3));
+        assertEquals(List.of(2L, 3L), listener.takeSeqs(2));
+
+        assertEquals(3L, connection.nextAck(FakeServer.WAIT_MS), "one Ack covering the three messages");
+        assertNull(connection.nextAck(600), "no further Ack without new messages");
+    }
+
+    @Test
+    void shouldAckAtTheEndOfEveryReadWithoutAnAckDelay() throws Exception
+    {
+        client = builder().ackDelayMs(0).build();
+        final FakeConnection connection = connect(0, 0);
+        connection.write(deliver(1));
+        assertEquals(1L, connection.nextAck(FakeServer.WAIT_MS));
+        connection.write(deliver(2));
+        assertEquals(2L, connection.nextAck(FakeServer.WAIT_MS));
+    }
+
+    @Test
+    void shouldRejectANegativeAckDelay()
+    {
+        assertThrows(IllegalArgumentException.class, () -> builder().ackDelayMs(-1));
+    }
+
+    @Test
     void shouldAckOnlyWhenToldWithoutAutoAck() throws Exception
     {
         client = builder().autoAck(false).build();

@@ -34,11 +34,20 @@ final class IdleCommand extends ScenarioCommand
         final long ownRssBefore = ProcStat.rssBytes(ownPid);
 
         final boolean all = connectAll(fleet, summary);
+        final boolean cpuKnown = serverPid > 0 && !embedded;
+        final long serverCpuBeforeNs = cpuKnown ? ProcStat.cpuNanos(serverPid) : 0;
         final long holdNs = TimeUnit.MILLISECONDS.toNanos((long)(options.durationS * 1_000));
         final long startNs = System.nanoTime();
         while (System.nanoTime() - startNs < holdNs)
         {
             Thread.sleep(200);
+        }
+        if (cpuKnown)
+        {
+            // The fixed burn of an idle switch: timers, heartbeats, ring threads, as a share of one core.
+            final long heldNs = System.nanoTime() - startNs;
+            summary.put("server_idle_cpu_percent_of_core",
+                Math.round(1_000.0 * (ProcStat.cpuNanos(serverPid) - serverCpuBeforeNs) / heldNs) / 10.0);
         }
         final int alive = fleet.loggedIn();
         final long heapAfter = heapUsed(serverPid, embedded);

@@ -36,6 +36,11 @@ final class RampCommand extends ScenarioCommand
         "window reach this share of the offered rate (default: ${DEFAULT-VALUE}).")
     double minDeliveredShare = 0.97;
 
+    @Option(names = "--step-retries", description = "Run a step that broke its bounds again this many times " +
+        "before the ramp stops; a step holds if any run of it held, so one stall of a shared machine does not end " +
+        "the ramp (default: ${DEFAULT-VALUE}).")
+    int stepRetries = 1;
+
     @Option(names = "--ramp-warmup", description = "Seconds of unmeasured chat at the first rate before the first " +
         "step, so that both sides are compiled (default: ${DEFAULT-VALUE}).")
     double rampWarmupS = 10;
@@ -44,9 +49,10 @@ final class RampCommand extends ScenarioCommand
     int run(final TargetProcess process, final long serverPid, final Fleet fleet, final Summary summary,
         final Measurements measurements) throws Exception
     {
-        if (stepFactor <= 1 || maxSteps < 1)
+        if (stepFactor <= 1 || maxSteps < 1 || stepRetries < 0)
         {
-            throw new IllegalArgumentException("--step-factor must be above 1 and --max-steps positive");
+            throw new IllegalArgumentException(
+                "--step-factor must be above 1, --max-steps positive and --step-retries not negative");
         }
         if (!connectAll(fleet, summary))
         {
@@ -67,11 +73,12 @@ final class RampCommand extends ScenarioCommand
         double bestRate = 0;
         Summary best = null;
         int exit = 0;
-        for (int step = 0; step < maxSteps; step++)
+        int retriesLeft = stepRetries;
+        for (int step = 0, run = 0; step < maxSteps; run++)
         {
             final ChatRun.Settings settings = ChatCommand.chatSettings(options, serverPid);
             settings.ratePerSecond = rate;
-            settings.seed = options.seed + step;
+            settings.seed = options.seed + run;
             final Summary stepSummary = new Summary();
             final ChatRun.Outcome outcome;
             try (Measurements stepMeasurements = new Measurements("ramp " + Math.round(rate) + "/s",
@@ -95,11 +102,17 @@ final class RampCommand extends ScenarioCommand
             row.put("server_cpu_us_per_message", stepSummary.get("server_cpu_us_per_message"));
             row.put("held", held);
             steps.add(row);
+            final boolean retry = !held && retriesLeft > 0;
             out.printf("step %2d: rate %,9.0f/s  achieved %,9.0f/s  p50 %s  p99 %s  p99.9 %s  server CPU %s us/msg  %s%n",
                 step + 1, rate, outcome.achievedRate, Measurements.formatUs(((Number)deliver.get("p50")).doubleValue()),
                 Measurements.formatUs(((Number)deliver.get("p99")).doubleValue()),
                 Measurements.formatUs(((Number)deliver.get("p999")).doubleValue()),
-                stepSummary.get("server_cpu_us_per_message"), held ? "held" : "BROKE");
+                stepSummary.get("server_cpu_us_per_message"), held ? "held" : retry ? "broke, running it again" : "BROKE");
+            if (retry)
+            {
+                retriesLeft--;
+                continue;
+            }
             if (!held)
             {
                 break;
@@ -107,6 +120,8 @@ final class RampCommand extends ScenarioCommand
             bestRate = rate;
             best = stepSummary;
             rate *= stepFactor;
+            step++;
+            retriesLeft = stepRetries;
         }
         summary.put("max_sustainable_rate", Math.round(bestRate));
         summary.put("bounds", "p99 <= " + maxP99Ms + " ms, delivered share >= " + minDeliveredShare);

@@ -97,7 +97,10 @@ final class TargetProcess implements AutoCloseable
                         "--data-dir", dataDir.toString(), "--jwt-secret", options.jwtSecret,
                         "--fsync", options.fsync.name().toLowerCase(java.util.Locale.ROOT),
                         "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs),
-                        "--journal-shards", Integer.toString(options.journalShards)));
+                        "--journal-shards", Integer.toString(options.journalShards),
+                        // No admin port: the default one may be taken by another switch on the machine, and
+                        // the switch would stop after it already listened for clients.
+                        "--admin-port", "-1"));
                 }
                 else
                 {

@@ -96,6 +96,17 @@ class LoadgenCommandIT
     }
 
     @Test
+    void shouldRunABrokenRampStepAgainBeforeStopping() throws Exception
+    {
+        final JsonNode json = run(0, "ramp", "--users", "20", "--rate", "40", "--duration", "1", "--warmup", "0",
+            "--ramp-warmup", "0", "--max-p99-ms", "0.000001", "--step-retries", "1");
+
+        assertEquals(0, json.get("max_sustainable_rate").asInt());
+        assertEquals(2, json.get("steps").size(), json::toString);
+        assertEquals(40, json.get("steps").get(1).get("rate").asInt(), "the same rate again");
+    }
+
+    @Test
     void shouldRejectAPayloadTooSmallForTheHeader() throws Exception
     {
         assertEquals(CommandLine.ExitCode.USAGE, execute("chat", "--payload", "8"));

@@ -40,6 +40,7 @@ final class JournalShards
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Disruptor<SwitchEvent>[] disruptors;
+    private final ParkingWaitStrategy[] waitStrategies;
     private final RingBuffer<SwitchEvent>[] rings;
     private Journal[] journals;
 
@@ -52,14 +53,15 @@ final class JournalShards
         final SwitchCounters counters)
     {
         disruptors = new Disruptor[shardCount];
+        waitStrategies = new ParkingWaitStrategy[shardCount];
         rings = new RingBuffer[shardCount];
         for (int shard = 0; shard < shardCount; shard++)
         {
+            // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
+            // wakes it: the dispatcher waits through each write and fsync, and an idle ring burns nothing.
+            waitStrategies[shard] = new ParkingWaitStrategy(XinSwitch.RING_SPIN_TRIES, XinSwitch.RING_MAX_PARK_NANOS);
             final Disruptor<SwitchEvent> disruptor = new Disruptor<>(
-                SwitchEvent::new, ringSize, threadFactoryOfShard.apply(shard), ProducerType.MULTI,
-                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
-                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
-                new BackoffWaitStrategy(XinSwitch.RING_MIN_PARK_NANOS, XinSwitch.RING_MAX_PARK_NANOS));
+                SwitchEvent::new, ringSize, threadFactoryOfShard.apply(shard), ProducerType.MULTI, waitStrategies[shard]);
             disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
             disruptors[shard] = disruptor;
             rings[shard] = disruptor.getRingBuffer();
@@ -100,7 +102,8 @@ final class JournalShards
             final Dispatcher dispatcher = shard == 0 ?
                 new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
                 new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
-            disruptors[shard].handleEventsWith(journals[shard]).then(dispatcher);
+            disruptors[shard].handleEventsWith(new SignallingHandler<>(journals[shard], waitStrategies[shard]))
+                .then(dispatcher);
         }
 
         final List<OutboxEntry> outbox = store.readOutbox();

@@ -64,8 +64,10 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    static final long RING_MIN_PARK_NANOS = 50_000;
-    static final long RING_MAX_PARK_NANOS = 500_000;
+    /** Times a ring thread looks for the next event before it parks until signalled (a few microseconds). */
+    static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
+    /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
+    static final long RING_MAX_PARK_NANOS = 10_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
