@@ -144,13 +144,28 @@ final class RawClient implements AutoCloseable
     Frame readUntil(final Frame.BodyCase bodyCase, final int timeoutMs) throws IOException
     {
         final long deadline = System.currentTimeMillis() + timeoutMs;
+        final java.util.List<Frame.BodyCase> skipped = new java.util.ArrayList<>();
         while (true)
         {
             final int remaining = (int)Math.max(1, deadline - System.currentTimeMillis());
-            final Frame frame = read(remaining);
+            final Frame frame;
+            try
+            {
+                frame = read(remaining);
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                // Say what came instead, so a timeout in a loaded run can be told from a lost answer.
+                throw new SocketTimeoutException("no " + bodyCase + " within " + timeoutMs + " ms; skipped " + skipped);
+            }
             if (frame.getBodyCase() == bodyCase)
             {
                 return frame;
+            }
+            skipped.add(frame.getBodyCase() == Frame.BodyCase.ERROR ? Frame.BodyCase.ERROR : frame.getBodyCase());
+            if (frame.getBodyCase() == Frame.BodyCase.ERROR)
+            {
+                System.err.println("RawClient.readUntil(" + bodyCase + ") skipped " + frame.getError());
             }
         }
     }
