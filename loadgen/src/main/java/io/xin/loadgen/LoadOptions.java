@@ -101,6 +101,10 @@ final class LoadOptions
     @Option(names = "--fsync", description = "With --start EMBEDDED or SWITCH: never | batch (default: ${DEFAULT-VALUE}).")
     FsyncPolicy fsync = FsyncPolicy.BATCH;
 
+    @Option(names = "--journal-shards", description = "With --start EMBEDDED or SWITCH: the switch's journal shards " +
+        "(default: ${DEFAULT-VALUE}).")
+    int journalShards = 1;
+
     @Option(names = "--heartbeat-interval-ms", description = "With --start EMBEDDED or SWITCH: the switch's heartbeat " +
         "interval (default: ${DEFAULT-VALUE}).")
     int heartbeatIntervalMs = 30_000;

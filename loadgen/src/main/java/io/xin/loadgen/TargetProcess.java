@@ -77,7 +77,8 @@ final class TargetProcess implements AutoCloseable
                     .dataDir(dataDir)
                     .jwtSecret(options.jwtSecret)
                     .heartbeatIntervalMs(options.heartbeatIntervalMs)
-                    .fsyncPolicy(options.fsync));
+                    .fsyncPolicy(options.fsync)
+                    .journalShards(options.journalShards));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -95,7 +96,8 @@ final class TargetProcess implements AutoCloseable
                     command.addAll(List.of("server", "--host", "127.0.0.1", "--port", Integer.toString(port),
                         "--data-dir", dataDir.toString(), "--jwt-secret", options.jwtSecret,
                         "--fsync", options.fsync.name().toLowerCase(java.util.Locale.ROOT),
-                        "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs)));
+                        "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs),
+                        "--journal-shards", Integer.toString(options.journalShards)));
                 }
                 else
                 {

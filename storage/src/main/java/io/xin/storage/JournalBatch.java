@@ -31,7 +31,11 @@ public final class JournalBatch implements AutoCloseable
     /** Owned by the journal thread. */
     private final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
     /** Owned by the journal thread. */
-    private final byte[] lastMsgIdKey = Layout.lastMsgIdKey();
+    private byte[] lastMsgIdKey = Layout.lastMsgIdKey();
+    /** Owned by the journal thread: the shard {@link #lastMsgIdKey} is for. */
+    private int lastMsgIdShard;
+    /** Owned by the journal thread. */
+    private final byte[] outboxKey = new byte[Layout.OUTBOX_KEY_LENGTH];
     /** Owned by the journal thread. */
     private final byte[] longValue = new byte[Layout.LONG_LENGTH];
     /** Owned by the journal thread; direct because variable-length keys are passed as buffers. */
@@ -178,6 +182,74 @@ public final class JournalBatch implements AutoCloseable
         catch (final RocksDBException ex)
         {
             throw new StorageException("journal batch put last msg id", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Records the last message id assigned by one journal shard, once per batch.
+     *
+     * @param shard the journal shard, 0 for a single journal.
+     * @param msgId the highest message id that shard assigned so far.
+     */
+    public void putLastMsgId(final int shard, final long msgId)
+    {
+        if (shard < 0)
+        {
+            throw new IllegalArgumentException("shard must not be negative: " + shard);
+        }
+        if (lastMsgIdShard != shard)
+        {
+            lastMsgIdKey = Layout.lastMsgIdKey(shard);
+            lastMsgIdShard = shard;
+        }
+        putLastMsgId(msgId);
+    }
+
+    /**
+     * Adds a hand-off: a message stored by the sender's journal shard for a recipient of another shard,
+     * kept until that shard appends it with {@link #deleteOutbox(long, long)} in its own batch.
+     *
+     * @param msgId       the message id, positive.
+     * @param recipientId the recipient, positive.
+     * @param message     the stored message bytes; copied.
+     */
+    public void putOutbox(final long msgId, final long recipientId, final byte[] message)
+    {
+        Layout.checkId("msgId", msgId);
+        Layout.checkId("recipientId", recipientId);
+        ensureUsable("journal batch put outbox");
+        Layout.outboxKey(outboxKey, msgId, recipientId);
+        try
+        {
+            writeBatch.put(meta, outboxKey, message);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put outbox", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Removes a hand-off once its recipient's inbox entry is in the same batch.
+     *
+     * @param msgId       the message id, positive.
+     * @param recipientId the recipient, positive.
+     */
+    public void deleteOutbox(final long msgId, final long recipientId)
+    {
+        Layout.checkId("msgId", msgId);
+        Layout.checkId("recipientId", recipientId);
+        ensureUsable("journal batch delete outbox");
+        Layout.outboxKey(outboxKey, msgId, recipientId);
+        try
+        {
+            writeBatch.delete(meta, outboxKey);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch delete outbox", ex);
         }
         count++;
     }

@@ -17,7 +17,9 @@ import java.nio.ByteOrder;
  *
  *   meta keys     'h' | user_id(8 BE)                       9 bytes      -> head seq(8 BE)
  *                 'c' | user_id(8 BE) | device_id bytes     9 + n bytes  -> cursor seq(8 BE)
- *                 'm'                                       1 byte       -> last msg_id(8 BE)
+ *                 'm'                                       1 byte       -> last msg_id(8 BE), shard 0
+ *                 'm' | shard(4 BE)                         5 bytes      -> last msg_id(8 BE), shard 1..
+ *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
  * </pre>
  * TtlDB appends its own 4-byte write time to every stored value and strips it on reads; it is not
  * part of these layouts.
@@ -37,7 +39,10 @@ final class Layout
     static final byte META_HEAD_TAG = 'h';
     static final byte META_CURSOR_TAG = 'c';
     static final byte META_LAST_MSG_ID_TAG = 'm';
+    static final byte META_OUTBOX_TAG = 'o';
     static final int META_USER_KEY_LENGTH = 1 + LONG_LENGTH;
+    static final int LAST_MSG_ID_SHARD_KEY_LENGTH = 1 + Integer.BYTES;
+    static final int OUTBOX_KEY_LENGTH = 1 + 2 * LONG_LENGTH;
 
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
@@ -125,6 +130,39 @@ final class Layout
     static byte[] lastMsgIdKey()
     {
         return new byte[]{ META_LAST_MSG_ID_TAG };
+    }
+
+    /** Shard 0 keeps the key a single journal always used, so a store written before sharding reads the same. */
+    static byte[] lastMsgIdKey(final int shard)
+    {
+        if (shard == 0)
+        {
+            return lastMsgIdKey();
+        }
+        final byte[] key = new byte[LAST_MSG_ID_SHARD_KEY_LENGTH];
+        key[0] = META_LAST_MSG_ID_TAG;
+        key[1] = (byte)(shard >>> 24);
+        key[2] = (byte)(shard >>> 16);
+        key[3] = (byte)(shard >>> 8);
+        key[4] = (byte)shard;
+        return key;
+    }
+
+    static void outboxKey(final byte[] key, final long msgId, final long recipientId)
+    {
+        key[0] = META_OUTBOX_TAG;
+        putLong(key, 1, msgId);
+        putLong(key, 1 + LONG_LENGTH, recipientId);
+    }
+
+    static long outboxMsgId(final byte[] key)
+    {
+        return getLong(key, 1);
+    }
+
+    static long outboxRecipientId(final byte[] key)
+    {
+        return getLong(key, 1 + LONG_LENGTH);
     }
 
     static void checkId(final String name, final long id)

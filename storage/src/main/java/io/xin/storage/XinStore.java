@@ -35,7 +35,9 @@ import org.rocksdb.WriteOptions;
  *            TTL: dedupeRetentionSeconds
  *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)
  *            'c' | user_id(8 BE) | device_id bytes  -> cursor seq(8 BE)
- *            'm'                                    -> last msg_id(8 BE)
+ *            'm' [| shard(4 BE)]                    -> last msg_id(8 BE) of journal shard 0 [or N]
+ *            'o' | msg_id(8 BE) | recipient_id(8 BE) -> message bytes, until the recipient's
+ *                                                      shard has appended it (sharded journals)
  *            TTL: never
  *   timeline channel_id(8 BE) | seq(8 BE)           -> post bytes (groups and channels: see AudienceStore)
  *            TTL: retentionSeconds
@@ -51,8 +53,9 @@ import org.rocksdb.WriteOptions;
  * last inbox key, so the head is also recovered from the entries themselves.
  * <p>
  * Threading: the store starts no threads. {@link #readHeadSeq}, {@link #readLastMsgId},
- * {@link #readDedupe}, {@link #readCursor}, {@link #newBatch()} and {@link #write(JournalBatch)} are
- * for the single journal thread and reuse its buffers. {@link #readInbox} and {@link #compact()} may be
+ * {@link #readDedupe} and {@link #readCursor} are for a single journal thread and reuse its buffers;
+ * each journal shard has a {@link JournalReader} of its own instead. {@link #newBatch()} and
+ * {@link #write(JournalBatch)} may be called by several journal threads, each with its own batch. {@link #readInbox} and {@link #compact()} may be
  * called from any thread concurrently. {@link #close()} may be called from any thread; it waits for
  * operations in progress, and every operation afterwards fails with a {@link StorageException}.
  */
@@ -88,27 +91,14 @@ public final class XinStore implements AutoCloseable
     /** Written by the closing thread under {@link #closeLock}; read by any thread. */
     private volatile boolean closed;
 
-    /** Owned by the journal thread. */
-    private final ReadOptions journalReadOptions;
-    /** Owned by the journal thread. */
-    private final byte[] journalHeadKey = new byte[Layout.META_USER_KEY_LENGTH];
-    /** Owned by the journal thread. */
-    private final byte[] journalLastMsgIdKey = Layout.lastMsgIdKey();
-    /** Owned by the journal thread. */
-    private final byte[] journalInboxKey = new byte[Layout.INBOX_KEY_LENGTH];
-    /** Owned by the journal thread; grows to the longest dedupe or cursor key seen. */
-    private byte[] journalVariableKey = new byte[INITIAL_JOURNAL_KEY_LENGTH];
-    /** Owned by the journal thread. */
-    private final byte[] journalLongValue = new byte[Layout.LONG_LENGTH];
-    /** Owned by the journal thread. */
-    private final byte[] journalDedupeValue = new byte[Layout.DEDUPE_VALUE_LENGTH];
+    /** The reads of a single journal thread, for callers that run one journal. */
+    private final JournalReader defaultReader;
 
     private XinStore(
         final StoreConfig config,
         final TtlDB db,
         final List<ColumnFamilyHandle> handles,
         final WriteOptions writeOptions,
-        final ReadOptions journalReadOptions,
         final List<AutoCloseable> options)
     {
         this.config = config;
@@ -120,8 +110,8 @@ public final class XinStore implements AutoCloseable
         this.timeline = handles.get(4);
         this.audiences = new AudienceStore(this);
         this.writeOptions = writeOptions;
-        this.journalReadOptions = journalReadOptions;
         this.options = options;
+        this.defaultReader = new JournalReader(this);
     }
 
     /**
@@ -176,11 +166,10 @@ public final class XinStore implements AutoCloseable
             final WriteOptions writeOptions = add(options, new WriteOptions()
                 .setDisableWAL(false)
                 .setSync(config.fsyncPolicy() == FsyncPolicy.BATCH));
-            final ReadOptions journalReadOptions = add(options, new ReadOptions());
 
             db = TtlDB.open(dbOptions, config.dataDir().toString(), descriptors, handles, ttlSeconds, false);
 
-            return new XinStore(config, db, handles, writeOptions, journalReadOptions, options);
+            return new XinStore(config, db, handles, writeOptions, options);
         }
         catch (final RocksDBException | RuntimeException ex)
         {
@@ -218,15 +207,20 @@ public final class XinStore implements AutoCloseable
      */
     public long readHeadSeq(final long userId)
     {
+        return defaultReader.readHeadSeq(userId);
+    }
+
+    long readHeadSeq(final JournalReader reader, final long userId)
+    {
         Layout.checkId("userId", userId);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read head seq");
-            Layout.headKey(journalHeadKey, userId);
+            Layout.headKey(reader.headKey, userId);
             final long recordedHead = readLong(
-                journalReadOptions, journalHeadKey, journalHeadKey.length, journalLongValue, "read head seq");
-            return Math.max(recordedHead, lastInboxSeqForJournal(userId));
+                reader.readOptions, reader.headKey, reader.headKey.length, reader.longValue, "read head seq");
+            return Math.max(recordedHead, lastInboxSeqForJournal(reader, userId));
         }
         catch (final RocksDBException ex)
         {
@@ -239,8 +233,9 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
-     * Reads the last server-wide message id recorded with {@link JournalBatch#putLastMsgId(long)}.
-     * Journal thread only.
+     * Reads the last server-wide message id: the highest recorded by any journal shard with
+     * {@link JournalBatch#putLastMsgId(int, long)}, so a message id is never reused even when the
+     * number of shards changed between runs. Journal thread only (or before the journals start).
      *
      * @return the last message id, 0 if none was ever recorded.
      * @throws StorageException if the read fails or the store is closed.
@@ -251,12 +246,77 @@ public final class XinStore implements AutoCloseable
         try
         {
             ensureOpen("read last msg id");
-            final byte[] key = journalLastMsgIdKey;
-            return readLong(journalReadOptions, key, key.length, journalLongValue, "read last msg id");
+            try (ReadOptions readOptions = new ReadOptions();
+                RocksIterator iterator = db.newIterator(meta, readOptions))
+            {
+                long last = 0;
+                final byte[] value = new byte[Layout.LONG_LENGTH];
+                for (iterator.seek(Layout.lastMsgIdKey()); iterator.isValid(); iterator.next())
+                {
+                    final byte[] key = iterator.key();
+                    if (key[0] != Layout.META_LAST_MSG_ID_TAG || key.length > Layout.LAST_MSG_ID_SHARD_KEY_LENGTH)
+                    {
+                        break;
+                    }
+                    final int valueLength = iterator.value(value);
+                    if (Layout.LONG_LENGTH != valueLength)
+                    {
+                        throw malformed("read last msg id", valueLength, Layout.LONG_LENGTH);
+                    }
+                    last = Math.max(last, Layout.getLong(value, 0));
+                }
+                iterator.status();
+                return last;
+            }
         }
         catch (final RocksDBException ex)
         {
             throw new StorageException("read last msg id", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Reads every message written by one journal shard for a recipient owned by another shard and not
+     * yet appended to that recipient's inbox, in message id order. Called once at start, before the
+     * journals run, so that a crash between the two shards' writes loses nothing.
+     *
+     * @return the pending hand-offs, oldest first; empty with a single shard.
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public List<OutboxEntry> readOutbox()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read outbox");
+            try (ReadOptions readOptions = new ReadOptions();
+                RocksIterator iterator = db.newIterator(meta, readOptions))
+            {
+                final List<OutboxEntry> entries = new ArrayList<>();
+                for (iterator.seek(new byte[]{ Layout.META_OUTBOX_TAG }); iterator.isValid(); iterator.next())
+                {
+                    final byte[] key = iterator.key();
+                    if (key[0] != Layout.META_OUTBOX_TAG)
+                    {
+                        break;
+                    }
+                    if (Layout.OUTBOX_KEY_LENGTH != key.length)
+                    {
+                        throw new StorageException("read outbox failed: outbox key of " + key.length + " bytes");
+                    }
+                    entries.add(new OutboxEntry(Layout.outboxMsgId(key), Layout.outboxRecipientId(key), iterator.value()));
+                }
+                iterator.status();
+                return entries;
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read outbox", ex);
         }
         finally
         {
@@ -276,16 +336,21 @@ public final class XinStore implements AutoCloseable
      */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
     {
+        return defaultReader.readDedupe(senderId, clientMsgId);
+    }
+
+    DedupeRecord readDedupe(final JournalReader reader, final long senderId, final byte[] clientMsgId)
+    {
         Layout.checkId("senderId", senderId);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read dedupe");
             final int keyLength = Layout.dedupeKeyLength(clientMsgId);
-            final byte[] key = journalVariableKey(keyLength);
+            final byte[] key = reader.variableKey(keyLength);
             Layout.dedupeKey(key, senderId, clientMsgId);
-            final byte[] value = journalDedupeValue;
-            final int valueLength = db.get(dedupe, journalReadOptions, key, 0, keyLength, value, 0, value.length);
+            final byte[] value = reader.dedupeValue;
+            final int valueLength = db.get(dedupe, reader.readOptions, key, 0, keyLength, value, 0, value.length);
             if (RocksDB.NOT_FOUND == valueLength)
             {
                 return null;
@@ -319,15 +384,20 @@ public final class XinStore implements AutoCloseable
      */
     public long readCursor(final long userId, final byte[] deviceId)
     {
+        return defaultReader.readCursor(userId, deviceId);
+    }
+
+    long readCursor(final JournalReader reader, final long userId, final byte[] deviceId)
+    {
         Layout.checkId("userId", userId);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read cursor");
             final int keyLength = Layout.cursorKeyLength(deviceId);
-            final byte[] key = journalVariableKey(keyLength);
+            final byte[] key = reader.variableKey(keyLength);
             Layout.cursorKey(key, userId, deviceId);
-            return readLong(journalReadOptions, key, keyLength, journalLongValue, "read cursor");
+            return readLong(reader.readOptions, key, keyLength, reader.longValue, "read cursor");
         }
         catch (final RocksDBException ex)
         {
@@ -337,6 +407,18 @@ public final class XinStore implements AutoCloseable
         {
             closeLock.unlockRead(stamp);
         }
+    }
+
+    /**
+     * Creates the point reads of one journal thread (each journal shard keeps its own: they reuse
+     * buffers). The caller closes it before this store.
+     *
+     * @return a new reader.
+     */
+    public JournalReader newJournalReader()
+    {
+        ensureOpen("new journal reader");
+        return new JournalReader(this);
     }
 
     /**
@@ -489,7 +571,8 @@ public final class XinStore implements AutoCloseable
             }
             closed = true;
 
-            final List<AutoCloseable> toClose = new ArrayList<>(List.of(defaultCf, inbox, dedupe, meta, timeline));
+            final List<AutoCloseable> toClose =
+                new ArrayList<>(List.of(defaultReader, defaultCf, inbox, dedupe, meta, timeline));
             toClose.add(db::closeE);
             toClose.addAll(options);
             CloseHelper.closeAll(toClose);
@@ -641,11 +724,11 @@ public final class XinStore implements AutoCloseable
         }
     }
 
-    private long lastInboxSeqForJournal(final long userId)
+    private long lastInboxSeqForJournal(final JournalReader reader, final long userId)
     {
-        final byte[] key = journalInboxKey;
+        final byte[] key = reader.inboxKey;
         Layout.inboxKey(key, userId, -1L);
-        try (RocksIterator iterator = db.newIterator(inbox, journalReadOptions))
+        try (RocksIterator iterator = db.newIterator(inbox, reader.readOptions))
         {
             iterator.seekForPrev(key);
             if (iterator.isValid() &&
@@ -690,15 +773,6 @@ public final class XinStore implements AutoCloseable
             throw malformed(operation, valueLength, Layout.LONG_LENGTH);
         }
         return Layout.getLong(value, 0);
-    }
-
-    private byte[] journalVariableKey(final int length)
-    {
-        if (journalVariableKey.length < length)
-        {
-            journalVariableKey = new byte[Math.max(length, 2 * journalVariableKey.length)];
-        }
-        return journalVariableKey;
     }
 
     private static StorageException malformed(final String operation, final int length, final int expectedLength)

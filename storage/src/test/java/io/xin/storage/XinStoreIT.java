@@ -245,6 +245,70 @@ class XinStoreIT
     }
 
     @Test
+    void shouldReadTheHighestLastMsgIdOfAnyShard()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putLastMsgId(0, 40);
+        batch.putLastMsgId(3, 97);
+        batch.putLastMsgId(1, 55);
+        store.write(batch);
+        assertEquals(97, store.readLastMsgId());
+
+        batch.putLastMsgId(0, 120);
+        store.write(batch);
+        assertEquals(120, store.readLastMsgId(), "shard 0 writes the key a single journal always used");
+    }
+
+    @Test
+    void shouldKeepOutboxRecordsInMsgIdOrderUntilDeleted()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        JournalBatch batch = batch(store);
+        batch.putOutbox(7, 300, new byte[]{ 7 });
+        batch.putOutbox(5, 200, new byte[]{ 5 });
+        batch.putOutbox(5, 100, new byte[]{ 6 });
+        store.write(batch);
+        batch.close();
+        store.close();
+
+        store = open(config);
+        final List<OutboxEntry> entries = store.readOutbox();
+        assertEquals(3, entries.size());
+        assertEquals(List.of(5L, 5L, 7L), entries.stream().map(OutboxEntry::msgId).toList());
+        assertEquals(List.of(100L, 200L, 300L), entries.stream().map(OutboxEntry::recipientId).toList());
+        assertArrayEquals(new byte[]{ 6 }, entries.get(0).message());
+
+        batch = batch(store);
+        batch.putInbox(200, 1, new byte[]{ 5 });
+        batch.deleteOutbox(5, 200);
+        store.write(batch);
+        assertEquals(List.of(100L, 300L), store.readOutbox().stream().map(OutboxEntry::recipientId).toList());
+        assertEquals(0, store.readLastMsgId(), "outbox records are not message id records");
+    }
+
+    @Test
+    void shouldGiveEachJournalReaderItsOwnBuffers()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        batch.putHead(1, 10);
+        batch.putHead(2, 20);
+        batch.putCursor(1, PHONE, 4);
+        store.write(batch);
+        try (JournalReader first = store.newJournalReader();
+            JournalReader second = store.newJournalReader())
+        {
+            assertEquals(10, first.readHeadSeq(1));
+            assertEquals(20, second.readHeadSeq(2));
+            assertEquals(4, first.readCursor(1, PHONE));
+            assertEquals(0, second.readCursor(2, PHONE));
+            assertNull(second.readDedupe(1, new byte[]{ 1 }));
+        }
+    }
+
+    @Test
     void shouldPageInboxByLimit()
     {
         final XinStore store = open(config());

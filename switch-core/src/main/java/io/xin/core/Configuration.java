@@ -25,6 +25,10 @@ public final class Configuration
     public static final int DEFAULT_SYNC_THREADS = 2;
     public static final int DEFAULT_SYNC_QUEUE_CAPACITY = 4096;
     public static final int DEFAULT_RING_SIZE = 65536;
+    /** Journal threads (each with its ring and dispatcher); users are hashed to them. */
+    public static final int DEFAULT_JOURNAL_SHARDS = 1;
+    /** The most journal shards a switch accepts. */
+    public static final int MAX_JOURNAL_SHARDS = 64;
     public static final int DEFAULT_BUSY_RETRY_AFTER_MS = 200;
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES = 32 * 1024;
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES = 64 * 1024;

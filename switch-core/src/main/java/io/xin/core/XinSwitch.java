@@ -1,8 +1,5 @@
 package io.xin.core;
 
-import com.lmax.disruptor.TimeoutException;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -20,10 +17,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
-import io.xin.core.dispatch.Dispatcher;
-import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalWriter;
-import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
 import io.xin.core.net.Transport;
@@ -70,8 +64,8 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    private static final long RING_MIN_PARK_NANOS = 50_000;
-    private static final long RING_MAX_PARK_NANOS = 500_000;
+    static final long RING_MIN_PARK_NANOS = 50_000;
+    static final long RING_MAX_PARK_NANOS = 500_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
@@ -79,7 +73,7 @@ public final class XinSwitch implements AutoCloseable
     private XinStore store;
     private final SwitchStatus status;
     private final SwitchCounters counters;
-    private Disruptor<SwitchEvent> disruptor;
+    private JournalShards shards;
     private SyncReader syncReader;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
@@ -111,21 +105,16 @@ public final class XinSwitch implements AutoCloseable
             }
             store = XinStore.open(ctx.storeConfig());
 
-            disruptor = new Disruptor<>(
-                SwitchEvent::new, ctx.ringSize(), threadFactory("xin-ring"), ProducerType.MULTI,
-                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
-                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
-                new BackoffWaitStrategy(RING_MIN_PARK_NANOS, RING_MAX_PARK_NANOS));
-            disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
+            // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
+            shards = new JournalShards(ctx.journalShards(), ctx.ringSize(),
+                shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard), status, counters);
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
             channels = new DefaultChannelGroup("xin-sessions", GlobalEventExecutor.INSTANCE);
             final SessionContext sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
-                disruptor.getRingBuffer(), syncReader, status, counters, channels);
+                shards.rings(), syncReader, status, counters, channels);
 
-            final Journal journal = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
-                ctx.maxGroupMembers(), ctx.maxChannelPublishers());
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
@@ -133,9 +122,7 @@ public final class XinSwitch implements AutoCloseable
             channelPacer = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
                 ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
             AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
-            final Dispatcher dispatcher = new Dispatcher(sessionContext, counters, onlineFollowers, pacer);
-            disruptor.handleEventsWith(journal).then(dispatcher);
-            disruptor.start();
+            shards.start(ctx, store, status, counters, sessionContext, onlineFollowers, pacer);
 
             transport = Transport.choose(ctx.transport());
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
@@ -279,7 +266,7 @@ public final class XinSwitch implements AutoCloseable
     /** Ring slots holding events not yet handled by the dispatcher; safe from any thread. */
     public long ringOccupancy()
     {
-        return disruptor.getRingBuffer().getBufferSize() - disruptor.getRingBuffer().remainingCapacity();
+        return shards.occupancy();
     }
 
     public Context context()
@@ -352,15 +339,10 @@ public final class XinSwitch implements AutoCloseable
                 localServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             }
             SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
-            try
+            if (!shards.drain(ctx.drainTimeoutMs()))
             {
-                disruptor.shutdown(ctx.drainTimeoutMs(), TimeUnit.MILLISECONDS);
-            }
-            catch (final TimeoutException ex)
-            {
-                LOG.warn("Ring not drained within {} ms; halting it. Unacknowledged sends will be resent by clients.",
+                LOG.warn("Ring not drained within {} ms; halted it. Unacknowledged sends will be resent by clients.",
                     ctx.drainTimeoutMs());
-                disruptor.halt();
             }
             // An empty write completes once everything queued before it (the GoAway, the acks the drain
             // produced) is on the wire; closing at once would discard what a slow reader has not taken yet.
@@ -409,9 +391,9 @@ public final class XinSwitch implements AutoCloseable
         {
             steps.add(() -> bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
         }
-        if (disruptor != null)
+        if (shards != null)
         {
-            steps.add(disruptor::halt);
+            steps.add(shards::halt);
         }
 
         if (syncReader != null)
@@ -472,6 +454,7 @@ public final class XinSwitch implements AutoCloseable
         private int syncThreads = Configuration.DEFAULT_SYNC_THREADS;
         private int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
         private int ringSize = Configuration.DEFAULT_RING_SIZE;
+        private int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
         private int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
         private int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
         private int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
@@ -742,6 +725,22 @@ public final class XinSwitch implements AutoCloseable
         public int ringSize()
         {
             return ringSize;
+        }
+
+        /**
+         * @param journalShards journal threads, each with its own ring, dispatcher and RocksDB write
+         *                      batch; users are hashed to them. More than one pays off only with
+         *                      cores to spare: a send between users of two shards costs a second write.
+         */
+        public Context journalShards(final int journalShards)
+        {
+            this.journalShards = journalShards;
+            return this;
+        }
+
+        public int journalShards()
+        {
+            return journalShards;
         }
 
         public Context busyRetryAfterMs(final int busyRetryAfterMs)
@@ -1188,6 +1187,8 @@ public final class XinSwitch implements AutoCloseable
             require(syncThreads > 0, "syncThreads must be positive: " + syncThreads);
             require(syncQueueCapacity > 0, "syncQueueCapacity must be positive: " + syncQueueCapacity);
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
+            require(journalShards >= 1 && journalShards <= Configuration.MAX_JOURNAL_SHARDS,
+                "journalShards must be within 1.." + Configuration.MAX_JOURNAL_SHARDS + ": " + journalShards);
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
                 "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
@@ -1246,7 +1247,7 @@ public final class XinSwitch implements AutoCloseable
                 " maxPreLoginFrameLengthBytes=" + maxPreLoginFrameLengthBytes +
                 " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +
                 " maxSyncResultBytes=" + maxSyncResultBytes + " syncThreads=" + syncThreads +
-                " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize +
+                " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize + " journalShards=" + journalShards +
                 " busyRetryAfterMs=" + busyRetryAfterMs +
                 " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +

@@ -30,6 +30,7 @@ public final class ChildSwitch
             .jwtSecret(TestSwitch.SECRET)
             .ioThreads(2)
             .ringSize(4096)
+            .journalShards(args.length > 4 ? Integer.parseInt(args[4]) : 1)
             .blockCacheBytes(8L << 20)
             .writeBufferBytes(4L << 20)
             .sendRateLimit(0, 1)

@@ -1,5 +1,7 @@
 package io.xin.core;
 
+import io.xin.core.journal.JournalShard;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -7,6 +9,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,16 +40,37 @@ class CrashRecoveryIT
     @ValueSource(strings = {"batch", "never"})
     void shouldLoseNothingAcknowledgedWhenKilledUnderLoad(final String fsync) throws Exception
     {
+        killUnderLoad(fsync, 1, ROUNDS);
+    }
+
+    /**
+     * With two journal shards most sends cross shards: a kill between the sender's shard writing the
+     * message (and its outbox record) and the recipient's shard appending it must lose nothing.
+     */
+    @Test
+    void shouldLoseNothingAcknowledgedAcrossJournalShardsWhenKilledUnderLoad() throws Exception
+    {
+        final Set<Integer> shards = new HashSet<>();
+        for (long user = 1; user <= USERS; user++)
+        {
+            shards.add(JournalShard.of(user, 2));
+        }
+        assertEquals(2, shards.size(), "the load's users live on both shards");
+        killUnderLoad("never", 2, Math.max(1, ROUNDS / 2));
+    }
+
+    private void killUnderLoad(final String fsync, final int journalShards, final int rounds) throws Exception
+    {
         final Path dataDir = Files.createDirectories(dir.resolve("data"));
         long ackedAtKills = 0;
         final long startNs = System.nanoTime();
-        try (SwitchProcess child = new SwitchProcess(dataDir, dir, fsync);
+        try (SwitchProcess child = new SwitchProcess(dataDir, dir, fsync, journalShards);
             CrashLoad load = new CrashLoad(USERS, WINDOW))
         {
             child.start(null);
             load.connect(child.port());
             load.startSending();
-            for (int round = 1; round <= ROUNDS; round++)
+            for (int round = 1; round <= rounds; round++)
             {
                 load.awaitLoggedIn();
                 Thread.sleep(ThreadLocalRandom.current().nextInt(50, 400));
@@ -57,13 +82,13 @@ class CrashRecoveryIT
             load.stopSending();
             load.awaitAllAnswered();
             final CrashLoad.Report report = load.check();
-            System.out.printf("CRASH fsync=%s rounds=%d issued=%d acked-checked=%d lost=%d duplicated=%d gaps=%d " +
+            System.out.printf("CRASH fsync=%s shards=%d rounds=%d issued=%d acked-checked=%d lost=%d duplicated=%d gaps=%d " +
                 "out-of-order=%d wrong-seq=%d failed=%d acked-before-last-kill=%d time=%d ms (starting children %d ms)%n",
-                fsync, ROUNDS, load.issued(), report.acked(), report.lost(), report.duplicated(), report.gaps(),
+                fsync, journalShards, rounds, load.issued(), report.acked(), report.lost(), report.duplicated(), report.gaps(),
                 report.outOfOrder(), report.wrongSeq(), report.failed(), ackedAtKills,
                 (System.nanoTime() - startNs) / 1_000_000, child.startMs());
-            assertEquals(ROUNDS + 1, child.starts());
-            assertTrue(report.acked() > ROUNDS, "load ran: " + report);
+            assertEquals(rounds + 1, child.starts());
+            assertTrue(report.acked() > rounds, "load ran: " + report);
             assertTrue(report.clean(), report.toString());
             assertEquals(load.issued(), report.acked(), "every send is acknowledged in the end");
         }

@@ -1,5 +1,6 @@
 package io.xin.core;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,8 +33,20 @@ class KillPointIT
     @EnumSource(KillPoint.class)
     void shouldLoseNothingAcknowledgedWhenHaltedAtKillPoint(final KillPoint point) throws Exception
     {
+        haltAt(point, 1);
+    }
+
+    /** With two journal shards, a halt after a shard's write leaves hand-offs only in the outbox. */
+    @Test
+    void shouldLoseNothingAcknowledgedWhenHaltedBetweenTwoShardsWrites() throws Exception
+    {
+        haltAt(KillPoint.AFTER_WRITE_BEFORE_ACK, 2);
+    }
+
+    private void haltAt(final KillPoint point, final int journalShards) throws Exception
+    {
         final Path dataDir = Files.createDirectories(dir.resolve("data"));
-        try (SwitchProcess child = new SwitchProcess(dataDir, dir, "batch");
+        try (SwitchProcess child = new SwitchProcess(dataDir, dir, "batch", journalShards);
             CrashLoad load = new CrashLoad(3, 16))
         {
             child.start(null);
@@ -54,8 +67,8 @@ class KillPointIT
             load.stopSending();
             load.awaitAllAnswered();
             final CrashLoad.Report report = load.check();
-            System.out.printf("KILLPOINT %s halts=%d issued=%d acked-checked=%d lost=%d duplicated=%d gaps=%d " +
-                "out-of-order=%d wrong-seq=%d failed=%d%n", point, halted, load.issued(), report.acked(), report.lost(),
+            System.out.printf("KILLPOINT %s shards=%d halts=%d issued=%d acked-checked=%d lost=%d duplicated=%d gaps=%d " +
+                "out-of-order=%d wrong-seq=%d failed=%d%n", point, journalShards, halted, load.issued(), report.acked(), report.lost(),
                 report.duplicated(), report.gaps(), report.outOfOrder(), report.wrongSeq(), report.failed());
             assertEquals(ROUNDS, halted, "the switch halted at " + point + " in every round");
             assertTrue(report.clean(), report.toString());

@@ -1,14 +1,7 @@
 package io.xin.core;
 
-import com.google.protobuf.ByteString;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.xin.client.XinClient;
-import io.xin.protocol.pb.Content;
-import io.xin.protocol.pb.ContentType;
-import io.xin.protocol.pb.GoAway;
-import io.xin.protocol.pb.LoginOk;
+import io.xin.core.TestDevices.Device;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.AfterEach;
@@ -16,20 +9,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,19 +36,18 @@ class MessagingIT
 
     @TempDir
     Path dataDir;
-    private final List<XinClient> clients = new ArrayList<>();
-    private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final TestDevices devices = new TestDevices();
     private TestSwitch server;
 
     @AfterEach
     void tearDown()
     {
-        clients.forEach(XinClient::close);
+        devices.closeClients();
         if (server != null)
         {
             server.close();
         }
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        devices.close();
     }
 
     @Test
@@ -280,74 +268,13 @@ class MessagingIT
         throw new AssertionError("cursor of " + userId + "/" + deviceId + " never reached " + expected);
     }
 
-    private static Content text(final String text)
-    {
-        return Content.newBuilder()
-            .setType(ContentType.TEXT)
-            .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
-            .build();
-    }
-
     private Device connect(final long userId, final String deviceId) throws Exception
     {
-        return connect(userId, deviceId, true);
+        return devices.connect(server, userId, deviceId);
     }
 
     private Device connect(final long userId, final String deviceId, final boolean autoAck) throws Exception
     {
-        final Device device = new Device();
-        device.client = XinClient.builder()
-            .host("127.0.0.1")
-            .port(server.port())
-            .tokenSupplier(() -> server.token(userId))
-            .deviceId(deviceId)
-            .eventLoopGroup(clientGroup)
-            .autoAck(autoAck)
-            .reconnectInitialDelayMs(50)
-            .reconnectMaxDelayMs(500)
-            .listener(device)
-            .build();
-        clients.add(device.client);
-        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
-        return device;
-    }
-
-    private static final class Device implements XinClient.Listener
-    {
-        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
-        final CountDownLatch kicked = new CountDownLatch(1);
-        final CountDownLatch goAway = new CountDownLatch(1);
-        XinClient client;
-        LoginOk loginOk;
-
-        @Override
-        public void onMessage(final Message message)
-        {
-            messages.add(message);
-        }
-
-        @Override
-        public void onKicked(final String reason)
-        {
-            kicked.countDown();
-        }
-
-        @Override
-        public void onGoAway(final GoAway goAway)
-        {
-            this.goAway.countDown();
-        }
-
-        Message next() throws InterruptedException
-        {
-            final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertNotNull(message, "expected a message");
-            return message;
-        }
-
-        void assertNothingMore() throws InterruptedException
-        {
-            assertNull(messages.poll(200, TimeUnit.MILLISECONDS), "no further message expected");
-        }
+        return devices.connect(server, userId, deviceId, autoAck);
     }
 }

@@ -140,11 +140,15 @@ final class RawClient implements AutoCloseable
         return read(5_000);
     }
 
-    /** Reads frames until one with the given body arrives. */
+    /**
+     * Reads frames until one with the given body arrives.
+     *
+     * @throws java.net.SocketTimeoutException naming the frames skipped while waiting, when none came in time.
+     */
     Frame readUntil(final Frame.BodyCase bodyCase, final int timeoutMs) throws IOException
     {
         final long deadline = System.currentTimeMillis() + timeoutMs;
-        final java.util.List<Frame.BodyCase> skipped = new java.util.ArrayList<>();
+        final java.util.List<String> skipped = new java.util.ArrayList<>();
         while (true)
         {
             final int remaining = (int)Math.max(1, deadline - System.currentTimeMillis());
@@ -153,20 +157,17 @@ final class RawClient implements AutoCloseable
             {
                 frame = read(remaining);
             }
-            catch (final SocketTimeoutException ex)
+            catch (final java.net.SocketTimeoutException ex)
             {
-                // Say what came instead, so a timeout in a loaded run can be told from a lost answer.
-                throw new SocketTimeoutException("no " + bodyCase + " within " + timeoutMs + " ms; skipped " + skipped);
+                throw new java.net.SocketTimeoutException("no " + bodyCase + " within " + timeoutMs + " ms; skipped " +
+                    skipped);
             }
             if (frame.getBodyCase() == bodyCase)
             {
                 return frame;
             }
-            skipped.add(frame.getBodyCase() == Frame.BodyCase.ERROR ? Frame.BodyCase.ERROR : frame.getBodyCase());
-            if (frame.getBodyCase() == Frame.BodyCase.ERROR)
-            {
-                System.err.println("RawClient.readUntil(" + bodyCase + ") skipped " + frame.getError());
-            }
+            skipped.add(frame.hasError() ? "ERROR " + frame.getError().getCode() + " " + frame.getError().getMessage() :
+                frame.getBodyCase().toString());
         }
     }
 

@@ -20,6 +20,7 @@ final class SwitchProcess implements AutoCloseable
     private final Path dataDir;
     private final Path workDir;
     private final String fsync;
+    private final int journalShards;
     private int port;
     private Process process;
     private int starts;
@@ -27,9 +28,15 @@ final class SwitchProcess implements AutoCloseable
 
     SwitchProcess(final Path dataDir, final Path workDir, final String fsync)
     {
+        this(dataDir, workDir, fsync, 1);
+    }
+
+    SwitchProcess(final Path dataDir, final Path workDir, final String fsync, final int journalShards)
+    {
         this.dataDir = dataDir;
         this.workDir = workDir;
         this.fsync = fsync;
+        this.journalShards = journalShards;
     }
 
     /**
@@ -55,7 +62,8 @@ final class SwitchProcess implements AutoCloseable
             command.add("-D" + KillPoint.PROPERTY + "=" + killPoint);
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildSwitch.class.getName(),
-            dataDir.toString(), Integer.toString(port), fsync, portFile.toString()));
+            dataDir.toString(), Integer.toString(port), fsync, portFile.toString(),
+            Integer.toString(journalShards)));
         starts++;
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)

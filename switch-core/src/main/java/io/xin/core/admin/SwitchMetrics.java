@@ -67,7 +67,8 @@ public final class SwitchMetrics implements JournalBatchObserver
         gauge("xin_ready", "1 when taking new sessions (what /readyz says).", () -> xin.isReady() ? 1 : 0);
         gauge("xin_ring_occupancy", "Ring slots holding events not yet handled by the dispatcher.",
             xin::ringOccupancy);
-        gauge("xin_ring_size", "Ring slots in all.", () -> xin.context().ringSize());
+        gauge("xin_ring_size", "Ring slots in all, over every journal shard.",
+            () -> (double)xin.context().ringSize() * xin.context().journalShards());
         counter("xin_proxy_headers", "PROXY protocol headers received.", c.proxyHeaders);
         counter("xin_bad_proxy_headers", "Malformed PROXY protocol headers (connection closed).", c.badProxyHeaders);
         counter("xin_tls_handshakes", "TLS handshakes completed.", c.tlsHandshakes);

@@ -116,6 +116,10 @@ public final class ServerCommand implements Callable<Integer>
     @Option(names = "--ring-size", description = "Disruptor ring slots, a power of two (default: ${DEFAULT-VALUE}).")
     int ringSize = Configuration.DEFAULT_RING_SIZE;
 
+    @Option(names = "--journal-shards", description = "Journal threads, each with its own ring; users are hashed " +
+        "to them. Raise only on machines with cores to spare (default: ${DEFAULT-VALUE}).")
+    int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
+
     @Option(names = "--io-threads", description = "Netty event loops; 0 = two per core (default: ${DEFAULT-VALUE}).")
     int ioThreads = Configuration.DEFAULT_IO_THREADS;
 
@@ -287,6 +291,7 @@ public final class ServerCommand implements Callable<Integer>
             .maxInFlightSendsPerSession(maxInFlightSends)
             .maxSyncLimit(maxSyncLimit)
             .ringSize(ringSize)
+            .journalShards(journalShards)
             .ioThreads(ioThreads)
             .transport(transport)
             .drainTimeoutMs(drainTimeoutMs)

@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.xin.core.KillPoint;
+import io.xin.core.journal.Handoff;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.session.Frames;
 import io.xin.core.session.Session;
@@ -52,24 +53,33 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** The channels each online session follows (only sessions that follow any). */
     private final Map<Session, LongHashSet> followsBySession = new HashMap<>();
 
+    /** The dispatcher of a single journal. */
     public Dispatcher(final SessionContext sessions, final SwitchCounters counters)
     {
-        this(sessions, counters, new OnlineFollowers(), null);
+        this(sessions, counters, 0, new OnlineFollowers(), null);
+    }
+
+    /** The dispatcher of one journal shard: it knows the online devices of that shard's users only. */
+    public Dispatcher(final SessionContext sessions, final SwitchCounters counters, final int shard)
+    {
+        this(sessions, counters, shard, new OnlineFollowers(), null);
     }
 
     /**
-     * @param onlineFollowers the registry the pacer reads; this dispatcher is its only writer.
+     * @param onlineFollowers the registry the pacer reads; written by dispatchers only (channels are
+     *                        refused with more than one shard, so by one).
      * @param pacer           where new channel posts go to be pushed; null pushes none.
      */
     public Dispatcher(
         final SessionContext sessions,
         final SwitchCounters counters,
+        final int shard,
         final OnlineFollowers onlineFollowers,
         final ChannelPacer pacer)
     {
         this.sessions = sessions;
         this.counters = counters;
-        this.closedOverflow = sessions.closedOverflow();
+        this.closedOverflow = sessions.closedOverflow(shard);
         this.onlineFollowers = onlineFollowers;
         this.pacer = pacer;
     }
@@ -85,6 +95,15 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
             default ->
             {
+            }
+        }
+        final List<Handoff> handoffs = event.handoffs();
+        if (handoffs != null)
+        {
+            for (int i = 0, size = handoffs.size(); i < size; i++)
+            {
+                final Handoff handoff = handoffs.get(i);
+                push(handoff.recipientId(), null, handoff.message(), handoff.recipientSeq());
             }
         }
         event.release();
@@ -133,7 +152,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 final Message message = event.message();
                 final long senderId = sender.userId();
                 final long recipientId = event.toUserId();
-                if (recipientId != senderId)
+                // A recipient of another journal shard has no seq yet: that shard's dispatcher pushes it.
+                if (recipientId != senderId && event.recipientSeq() != 0)
                 {
                     push(recipientId, null, message, event.recipientSeq());
                 }

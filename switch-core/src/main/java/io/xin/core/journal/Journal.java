@@ -1,11 +1,13 @@
 package io.xin.core.journal;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
 import io.xin.core.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.storage.DedupeRecord;
 import io.xin.storage.JournalBatch;
+import io.xin.storage.JournalReader;
 import io.xin.storage.XinStore;
 import io.xin.protocol.pb.Message;
 import org.agrona.collections.Long2LongHashMap;
@@ -17,6 +19,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,7 +35,15 @@ import java.util.function.LongSupplier;
  * A failed write is fatal: every send of that batch is marked failed (no ack is ever sent for it),
  * the switch status says storage failed, and no later send is accepted.
  * <p>
- * All fields are owned by the journal thread.
+ * With several journal shards, each owns the users that hash to it ({@link JournalShard}): their
+ * heads, cursors and the dedupe records of what they send. A send to a user of another shard is
+ * stored here (sender's inbox, dedupe record and an outbox record, one write) and acknowledged from
+ * here; after that write it is handed to the recipient's shard, which appends it to the inbox and
+ * deletes the outbox record in one write of its own. A crash between the two writes leaves the outbox
+ * record, which the switch hands over again at start, so an acknowledged message is never lost and
+ * never appended twice.
+ * <p>
+ * All fields are owned by the journal thread, except the hand-off queue, which other shards fill.
  */
 public final class Journal implements EventHandler<SwitchEvent>
 {
@@ -43,6 +56,23 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final SwitchCounters counters;
     private final LongSupplier clockMs;
     private final JournalBatch batch;
+    private final JournalReader reader;
+    private final int shard;
+    private final int shardCount;
+    /** Message ids are unique across shards: every shard takes the next from this counter. */
+    private final AtomicLong msgIds;
+    /** Messages from other shards for users of this one; any shard adds, this journal drains. */
+    private final Queue<Handoff> incoming = new ConcurrentLinkedQueue<>();
+    /** The journals of every shard, this one included, in shard order; set once before the start. */
+    private Journal[] shards;
+    /** This shard's ring, which other shards nudge after handing off; set once before the start. */
+    private RingBuffer<SwitchEvent> ring;
+    /** Sends of the current batch to users of other shards, handed over once the batch is written. */
+    private final List<Handoff> outgoing = new ArrayList<>();
+    /** Shards handed a message in the current batch, to be nudged once each. */
+    private final boolean[] toNudge;
+    /** Hand-offs from other shards appended in the current batch. */
+    private List<Handoff> appended;
     /** Head seq of every inbox touched since start; the authority for the next seq. */
     private final Long2LongHashMap heads = new Long2LongHashMap(NO_HEAD);
     /** Users whose head moved in the current batch: their head is written once per batch. */
@@ -60,6 +90,7 @@ public final class Journal implements EventHandler<SwitchEvent>
     /** Groups and channels: membership, fan-out on write, posts and follows. */
     private final Audiences audiences;
 
+    /** A single journal, owning every user. */
     public Journal(
         final XinStore store,
         final JournalWriter writer,
@@ -67,12 +98,13 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchCounters counters,
         final LongSupplier clockMs)
     {
-        this(store, writer, status, counters, clockMs, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        this(store, writer, status, counters, clockMs, 0, 1, new AtomicLong(store.readLastMsgId()));
     }
 
     /**
-     * @param maxGroupMembers      members a group may hold.
-     * @param maxChannelPublishers publishers a channel may have.
+     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
+     *
+     * @param msgIds the message id counter shared by every shard, starting at the store's last one.
      */
     public Journal(
         final XinStore store,
@@ -80,19 +112,69 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchStatus status,
         final SwitchCounters counters,
         final LongSupplier clockMs,
-        final int maxGroupMembers,
-        final int maxChannelPublishers)
+        final int shard,
+        final int shardCount,
+        final AtomicLong msgIds)
     {
         this.store = store;
         this.writer = writer;
         this.status = status;
         this.counters = counters;
         this.clockMs = clockMs;
+        this.shard = shard;
+        this.shardCount = shardCount;
+        this.msgIds = msgIds;
+        this.toNudge = new boolean[shardCount];
         this.batch = store.newBatch();
-        this.lastMsgId = store.readLastMsgId();
+        this.reader = store.newJournalReader();
+        this.lastMsgId = msgIds.get();
         this.lastWrittenMsgId = lastMsgId;
-        this.audiences = new Audiences(
-            this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
+        this.audiences = new Audiences(this, store, batch, counters, clockMs);
+    }
+
+    /**
+     * Sets the group and channel limits. Before the start.
+     *
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
+     * @return this journal.
+     */
+    public Journal audienceLimits(final int maxGroupMembers, final int maxChannelPublishers)
+    {
+        audiences.limits(maxGroupMembers, maxChannelPublishers);
+        return this;
+    }
+
+    /**
+     * Wires the shards together: where to hand off sends to other shards' users, and the ring other
+     * shards nudge. Before the rings start.
+     */
+    public void connect(final Journal[] shards, final RingBuffer<SwitchEvent> ring)
+    {
+        this.shards = shards;
+        this.ring = ring;
+    }
+
+    /**
+     * Queues a message for a user of this shard, from another shard's journal or from the outbox at
+     * start. Any thread; the caller nudges this shard's ring.
+     */
+    public void handOff(final Handoff handoff)
+    {
+        incoming.add(handoff);
+    }
+
+    /** True while hand-offs wait to be appended. Any thread. */
+    public boolean hasPendingHandoffs()
+    {
+        return !incoming.isEmpty();
+    }
+
+    /** Makes this shard's journal run a batch soon, even when its ring is idle. Any thread. */
+    public void nudge()
+    {
+        // A full ring is busy: its journal reaches the end of a batch, and drains the queue, soon anyway.
+        ring.tryPublishEvent(SwitchEvent.NUDGE_TRANSLATOR);
     }
 
     @Override
@@ -120,7 +202,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         if (endOfBatch)
         {
-            flush();
+            flush(event);
         }
     }
 
@@ -128,6 +210,7 @@ public final class Journal implements EventHandler<SwitchEvent>
     public void onShutdown()
     {
         batch.close();
+        reader.close();
     }
 
     private void onLogin(final SwitchEvent event)
@@ -136,7 +219,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         {
             final long userId = event.session.userId();
             event.headSeq = head(userId);
-            event.cursorSeq = store.readCursor(userId, event.session.deviceIdBytes());
+            event.cursorSeq = reader.readCursor(userId, event.session.deviceIdBytes());
             event.session.storedCursorSeq(event.cursorSeq);
             audiences.onLogin(event);
         }
@@ -182,7 +265,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         final DedupeRecord record;
         try
         {
-            record = store.readDedupe(senderId, event.clientMsgIdBytes);
+            record = reader.readDedupe(senderId, event.clientMsgIdBytes);
         }
         catch (final RuntimeException ex)
         {
@@ -197,7 +280,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         if (event.groupId != 0)
         {
-            if (audiences.onGroupSend(event, senderId))
+            if (shardCount > 1)
+            {
+                Audiences.refuseSharded(event);
+            }
+            else if (audiences.onGroupSend(event, senderId))
             {
                 batchSends.add(event);
                 batchDedupe.put(key, event);
@@ -207,9 +294,12 @@ public final class Journal implements EventHandler<SwitchEvent>
 
         final long recipientId = event.toUserId;
         final long nowMs = clockMs.getAsLong();
-        final long msgId = ++lastMsgId;
+        final long msgId = msgIds.incrementAndGet();
+        lastMsgId = msgId;
         final long senderSeq = nextSeq(senderId);
-        final long recipientSeq = recipientId == senderId ? senderSeq : nextSeq(recipientId);
+        final boolean recipientHere = JournalShard.of(recipientId, shardCount) == shard;
+        // 0 for a user of another shard: that shard numbers its inbox.
+        final long recipientSeq = recipientId == senderId ? senderSeq : recipientHere ? nextSeq(recipientId) : 0;
         final Message message = Message.newBuilder()
             .setMsgId(msgId)
             .setFromUserId(senderId)
@@ -223,7 +313,15 @@ public final class Journal implements EventHandler<SwitchEvent>
         batch.putInbox(senderId, senderSeq, stored);
         if (recipientId != senderId)
         {
-            batch.putInbox(recipientId, recipientSeq, stored);
+            if (recipientHere)
+            {
+                batch.putInbox(recipientId, recipientSeq, stored);
+            }
+            else
+            {
+                batch.putOutbox(msgId, recipientId, stored);
+                outgoing.add(new Handoff(msgId, recipientId, message, stored));
+            }
         }
         batch.putDedupe(senderId, event.clientMsgIdBytes, msgId, senderSeq, nowMs);
 
@@ -253,6 +351,11 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.result = SwitchEvent.RESULT_FAILED;
             return;
         }
+        if (shardCount > 1)
+        {
+            Audiences.refuseSharded(event);
+            return;
+        }
         final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?
             audiences.onGroupOp(event) : audiences.onChannelOp(event);
         if (inBatch)
@@ -264,7 +367,8 @@ public final class Journal implements EventHandler<SwitchEvent>
     /** The next server-wide message id; written once per batch. */
     long nextMsgId()
     {
-        return ++lastMsgId;
+        lastMsgId = msgIds.incrementAndGet();
+        return lastMsgId;
     }
 
     private long head(final long userId)
@@ -272,7 +376,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         long head = heads.get(userId);
         if (head == NO_HEAD)
         {
-            head = store.readHeadSeq(userId);
+            head = reader.readHeadSeq(userId);
             heads.put(userId, head);
         }
         return head;
@@ -286,10 +390,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         return seq;
     }
 
-    private void flush()
+    private void flush(final SwitchEvent lastEvent)
     {
         try
         {
+            appendHandoffs();
             if (!dirtyHeads.isEmpty())
             {
                 final LongHashSet.LongIterator users = dirtyHeads.iterator();
@@ -301,7 +406,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             }
             if (lastMsgId != lastWrittenMsgId)
             {
-                batch.putLastMsgId(lastMsgId);
+                batch.putLastMsgId(shard, lastMsgId);
             }
             audiences.beforeWrite();
             if (batch.count() == 0)
@@ -323,6 +428,11 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.messagesStored.add(batchSends.size());
             lastWrittenMsgId = lastMsgId;
             audiences.onWritten();
+            if (appended != null)
+            {
+                lastEvent.handoffs = appended;
+            }
+            handOver();
         }
         catch (final RuntimeException ex)
         {
@@ -348,6 +458,57 @@ public final class Journal implements EventHandler<SwitchEvent>
             batchDuplicates.clear();
             batchDedupe.clear();
             batchEvents = 0;
+            outgoing.clear();
+            appended = null;
+        }
+    }
+
+    /**
+     * Appends what other shards handed over to the inboxes of this shard's users, deleting each
+     * outbox record in the same write. After a storage failure they stay in the outbox for the next start.
+     */
+    private void appendHandoffs()
+    {
+        if (status.isStorageFailed())
+        {
+            return;
+        }
+        Handoff handoff;
+        while ((handoff = incoming.poll()) != null)
+        {
+            handoff.recipientSeq = nextSeq(handoff.recipientId);
+            batch.putInbox(handoff.recipientId, handoff.recipientSeq, handoff.stored);
+            batch.deleteOutbox(handoff.msgId, handoff.recipientId);
+            if (appended == null)
+            {
+                // A new list per batch: the dispatcher reads it while this thread fills the next batch.
+                appended = new ArrayList<>();
+            }
+            appended.add(handoff);
+        }
+    }
+
+    /** Hands the sends of the batch just written to the shards of their recipients, in send order. */
+    private void handOver()
+    {
+        if (outgoing.isEmpty())
+        {
+            return;
+        }
+        for (int i = 0, size = outgoing.size(); i < size; i++)
+        {
+            final Handoff handoff = outgoing.get(i);
+            final int target = JournalShard.of(handoff.recipientId, shardCount);
+            shards[target].handOff(handoff);
+            toNudge[target] = true;
+        }
+        for (int target = 0; target < shardCount; target++)
+        {
+            if (toNudge[target])
+            {
+                toNudge[target] = false;
+                shards[target].nudge();
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.xin.core.journal;
 
+import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.EventTranslatorTwoArg;
 import io.xin.core.session.Session;
@@ -8,6 +9,8 @@ import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Send;
+
+import java.util.List;
 
 /**
  * A slot of the ring: one command from a session, and what the journal made of it for the
@@ -22,8 +25,10 @@ public final class SwitchEvent
     public static final byte SEND = 2;
     public static final byte ACK = 3;
     public static final byte CLOSE = 4;
-    public static final byte GROUP_OP = 5;
-    public static final byte CHANNEL_OP = 6;
+    /** Wakes a journal shard that has hand-offs from another shard waiting; carries nothing. */
+    public static final byte NUDGE = 5;
+    public static final byte GROUP_OP = 6;
+    public static final byte CHANNEL_OP = 7;
 
     public static final byte RESULT_OK = 0;
     public static final byte RESULT_DUPLICATE = 1;
@@ -68,6 +73,8 @@ public final class SwitchEvent
     public static final EventTranslatorOneArg<SwitchEvent, Session> CLOSE_TRANSLATOR =
         (event, sequence, session) -> event.reset(CLOSE, session);
 
+    public static final EventTranslator<SwitchEvent> NUDGE_TRANSLATOR = (event, sequence) -> event.reset(NUDGE, null);
+
     byte type;
     Session session;
     long requestId;
@@ -91,6 +98,11 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
+    /**
+     * Set on the last event of a journal batch that appended hand-offs from other shards: what the
+     * dispatcher pushes to their recipients. Null otherwise.
+     */
+    List<Handoff> handoffs;
 
     private SwitchEvent reset(final byte type, final Session session)
     {
@@ -113,6 +125,7 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
+        handoffs = null;
         return this;
     }
 
@@ -193,6 +206,12 @@ public final class SwitchEvent
         return audience;
     }
 
+    /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
+    public List<Handoff> handoffs()
+    {
+        return handoffs;
+    }
+
     /** Drops references once the dispatcher is done, so the ring does not keep payloads alive. */
     public void release()
     {
@@ -203,6 +222,7 @@ public final class SwitchEvent
         message = null;
         clientMsgId = null;
         clientMsgIdBytes = null;
+        handoffs = null;
     }
 
     @Override

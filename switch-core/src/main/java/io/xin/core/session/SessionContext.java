@@ -7,6 +7,7 @@ import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
+import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -31,13 +32,14 @@ public final class SessionContext
 {
     private final XinSwitch.Context ctx;
     private final TokenVerifier tokenVerifier;
-    private final RingBuffer<SwitchEvent> ring;
+    /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
+    private final RingBuffer<SwitchEvent>[] rings;
     private final SyncReader syncReader;
     private final SwitchStatus status;
     private final SwitchCounters counters;
     private final ChannelGroup channels;
-    /** Closed sessions that found the ring full; the dispatcher drains it at the end of each batch. */
-    private final Queue<Session> closedOverflow = new ConcurrentLinkedQueue<>();
+    /** Per shard, closed sessions that found the ring full; its dispatcher drains it at the end of each batch. */
+    private final Queue<Session>[] closedOverflow;
     /** One timer wheel per event loop, made by that loop on its first session and ticked by it. */
     private final Map<EventExecutor, SessionTimers> timers = new ConcurrentHashMap<>();
     private final long timerTickNs;
@@ -46,6 +48,7 @@ public final class SessionContext
     private final AddressGuard addressGuard;
     private final FlapGuard flapGuard;
 
+    @SuppressWarnings("unchecked")
     public SessionContext(
         final XinSwitch.Context ctx,
         final TokenVerifier tokenVerifier,
@@ -55,9 +58,30 @@ public final class SessionContext
         final SwitchCounters counters,
         final ChannelGroup channels)
     {
+        this(ctx, tokenVerifier, new RingBuffer[]{ ring }, syncReader, status, counters, channels);
+    }
+
+    /**
+     * @param rings one ring per journal shard, in shard order.
+     */
+    @SuppressWarnings("unchecked")
+    public SessionContext(
+        final XinSwitch.Context ctx,
+        final TokenVerifier tokenVerifier,
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final ChannelGroup channels)
+    {
         this.ctx = ctx;
         this.tokenVerifier = tokenVerifier;
-        this.ring = ring;
+        this.rings = rings.clone();
+        this.closedOverflow = new Queue[rings.length];
+        for (int i = 0; i < rings.length; i++)
+        {
+            closedOverflow[i] = new ConcurrentLinkedQueue<>();
+        }
         this.syncReader = syncReader;
         this.status = status;
         this.counters = counters;
@@ -122,9 +146,16 @@ public final class SessionContext
         return ctx.maxPreLoginFrameLengthBytes();
     }
 
-    public Queue<Session> closedOverflow()
+    /** Closed sessions of a shard's users that found its ring full, for that shard's dispatcher to drain. */
+    public Queue<Session> closedOverflow(final int shard)
     {
-        return closedOverflow;
+        return closedOverflow[shard];
+    }
+
+    /** Where a closed session goes when the ring of its user's shard is full. */
+    Queue<Session> closedOverflowOf(final long userId)
+    {
+        return closedOverflow[JournalShard.of(userId, rings.length)];
     }
 
     XinSwitch.Context settings()
@@ -137,9 +168,10 @@ public final class SessionContext
         return tokenVerifier;
     }
 
-    RingBuffer<SwitchEvent> ring()
+    /** The ring of the journal shard that owns {@code userId}. */
+    RingBuffer<SwitchEvent> ring(final long userId)
     {
-        return ring;
+        return rings[JournalShard.of(userId, rings.length)];
     }
 
     SyncReader syncReader()

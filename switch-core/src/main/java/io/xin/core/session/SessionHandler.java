@@ -164,9 +164,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         if (session != null)
         {
             session.markClosed();
-            if (!shared.ring().tryPublishEvent(SwitchEvent.CLOSE_TRANSLATOR, session))
+            if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CLOSE_TRANSLATOR, session))
             {
-                shared.closedOverflow().add(session);
+                shared.closedOverflowOf(session.userId()).add(session);
             }
         }
         ctx.fireChannelInactive();
@@ -235,7 +235,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
     {
         return !ctx.channel().isWritable() ||
             session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
-            shared.ring().remainingCapacity() < settings.ringSize() / 4;
+            shared.ring(session.userId()).remainingCapacity() < settings.ringSize() / 4;
     }
 
     private void resumeReadingWhenPossible()
@@ -373,7 +373,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
 
         final Channel channel = ctx.channel();
         final Session newSession = new Session(channel, userId, login.getDeviceId());
-        if (!shared.ring().tryPublishEvent(SwitchEvent.LOGIN_TRANSLATOR, newSession, requestId))
+        if (!shared.ring(newSession.userId()).tryPublishEvent(SwitchEvent.LOGIN_TRANSLATOR, newSession, requestId))
         {
             shared.counters().busyRejections.increment();
             loginFailed(requestId, ErrorCode.BUSY, "server busy; retry later", settings.busyRetryAfterMs());
@@ -480,7 +480,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
             return;
         }
-        if (!shared.ring().tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
+        if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
             session.decrementInFlightSends();
             refuseBusy(requestId, clientMsgId, "server busy");
@@ -607,8 +607,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
-            shared.ring().tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
-            shared.ring().tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
+            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
+            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
         {
             session.decrementInFlightSends();
             shared.counters().busyRejections.increment();
@@ -651,7 +651,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
         {
             return;
         }
-        if (shared.ring().tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
+        if (shared.ring(session.userId()).tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
         {
             session.cursorSeq(upToSeq);
         }

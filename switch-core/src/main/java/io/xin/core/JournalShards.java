@@ -1,0 +1,204 @@
+package io.xin.core;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.xin.core.channel.ChannelPacer;
+import io.xin.core.channel.OnlineFollowers;
+import io.xin.core.dispatch.Dispatcher;
+import io.xin.core.journal.Handoff;
+import io.xin.core.journal.Journal;
+import io.xin.core.journal.JournalShard;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.session.SessionContext;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.protocol.pb.Message;
+import io.xin.storage.OutboxEntry;
+import io.xin.storage.XinStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+
+/**
+ * The journal shards: per shard, a Disruptor ring from the event loops to that shard's journal
+ * thread, then its dispatcher thread. With one shard (the default) this is the single ring of the
+ * design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of
+ * two shards is handed from one journal to the other (see {@link Journal}).
+ */
+final class JournalShards
+{
+    private static final Logger LOG = LoggerFactory.getLogger(JournalShards.class);
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Disruptor<SwitchEvent>[] disruptors;
+    private final RingBuffer<SwitchEvent>[] rings;
+    private Journal[] journals;
+
+    @SuppressWarnings("unchecked")
+    JournalShards(
+        final int shardCount,
+        final int ringSize,
+        final IntFunction<ThreadFactory> threadFactoryOfShard,
+        final SwitchStatus status,
+        final SwitchCounters counters)
+    {
+        disruptors = new Disruptor[shardCount];
+        rings = new RingBuffer[shardCount];
+        for (int shard = 0; shard < shardCount; shard++)
+        {
+            final Disruptor<SwitchEvent> disruptor = new Disruptor<>(
+                SwitchEvent::new, ringSize, threadFactoryOfShard.apply(shard), ProducerType.MULTI,
+                // Spins briefly, then yields, then parks longer and longer: the dispatcher waits on the
+                // journal's sequence through each write and fsync, and an idle ring must not burn a core.
+                new BackoffWaitStrategy(XinSwitch.RING_MIN_PARK_NANOS, XinSwitch.RING_MAX_PARK_NANOS));
+            disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
+            disruptors[shard] = disruptor;
+            rings[shard] = disruptor.getRingBuffer();
+        }
+    }
+
+    /** The rings, in shard order, for the sessions to publish to. */
+    RingBuffer<SwitchEvent>[] rings()
+    {
+        return rings.clone();
+    }
+
+    /**
+     * Starts every shard's journal and dispatcher, after queueing what the outbox holds from a run that
+     * stopped between two shards' writes.
+     */
+    void start(
+        final XinSwitch.Context ctx,
+        final XinStore store,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final SessionContext sessions,
+        final OnlineFollowers onlineFollowers,
+        final ChannelPacer pacer)
+    {
+        final int shardCount = disruptors.length;
+        final AtomicLong msgIds = new AtomicLong(store.readLastMsgId());
+        journals = new Journal[shardCount];
+        for (int shard = 0; shard < shardCount; shard++)
+        {
+            journals[shard] = new Journal(
+                store, ctx.journalWriter().apply(store), status, counters, ctx.clock(), shard, shardCount, msgIds)
+                .audienceLimits(ctx.maxGroupMembers(), ctx.maxChannelPublishers());
+        }
+        for (int shard = 0; shard < shardCount; shard++)
+        {
+            journals[shard].connect(journals, rings[shard]);
+            disruptors[shard].handleEventsWith(journals[shard])
+                .then(new Dispatcher(sessions, counters, shard, onlineFollowers, pacer));
+        }
+
+        final List<OutboxEntry> outbox = store.readOutbox();
+        for (final OutboxEntry entry : outbox)
+        {
+            journals[JournalShard.of(entry.recipientId(), shardCount)].handOff(
+                new Handoff(entry.msgId(), entry.recipientId(), parse(entry), entry.message()));
+        }
+        for (final Disruptor<SwitchEvent> disruptor : disruptors)
+        {
+            disruptor.start();
+        }
+        if (!outbox.isEmpty())
+        {
+            LOG.info("Handing {} stored messages to the journal shards of their recipients", outbox.size());
+            for (final Journal journal : journals)
+            {
+                journal.nudge();
+            }
+        }
+    }
+
+    /** Ring slots holding events not yet handled by a dispatcher, over every shard. Any thread. */
+    long occupancy()
+    {
+        long occupied = 0;
+        for (final RingBuffer<SwitchEvent> ring : rings)
+        {
+            occupied += ring.getBufferSize() - ring.remainingCapacity();
+        }
+        return occupied;
+    }
+
+    /**
+     * Waits until every ring is empty and no hand-off is waiting, then stops the threads.
+     *
+     * @return false if that did not happen within the timeout; the threads are halted anyway. What was
+     * handed off and not appended is still in the outbox and is appended at the next start.
+     */
+    boolean drain(final long timeoutMs)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        boolean drained;
+        while (!(drained = isIdle()) && System.nanoTime() - deadlineNs < 0)
+        {
+            LockSupport.parkNanos(DRAIN_POLL_NANOS);
+        }
+        for (final Disruptor<SwitchEvent> disruptor : disruptors)
+        {
+            try
+            {
+                disruptor.shutdown(drained ? Math.max(1, timeoutMs) : 0, TimeUnit.MILLISECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                drained = false;
+                disruptor.halt();
+            }
+        }
+        return drained;
+    }
+
+    /** Stops the threads without waiting. */
+    void halt()
+    {
+        for (final Disruptor<SwitchEvent> disruptor : disruptors)
+        {
+            disruptor.halt();
+        }
+    }
+
+    private boolean isIdle()
+    {
+        if (occupancy() != 0)
+        {
+            return false;
+        }
+        if (journals != null)
+        {
+            for (final Journal journal : journals)
+            {
+                if (journal.hasPendingHandoffs())
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static Message parse(final OutboxEntry entry)
+    {
+        try
+        {
+            return Message.parseFrom(entry.message());
+        }
+        catch (final InvalidProtocolBufferException ex)
+        {
+            throw new IllegalStateException("stored message " + entry.msgId() + " for user " + entry.recipientId() +
+                " in the outbox is malformed", ex);
+        }
+    }
+}

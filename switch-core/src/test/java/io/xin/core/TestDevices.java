@@ -1,0 +1,122 @@
+package io.xin.core;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.xin.client.XinClient;
+import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.GoAway;
+import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Real SDK clients of a {@link TestSwitch} for integration tests, on one shared event loop group,
+ * each recording what its listener is told.
+ */
+final class TestDevices implements AutoCloseable
+{
+    static final int WAIT_MS = 15_000;
+
+    private final List<XinClient> clients = new ArrayList<>();
+    private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+
+    Device connect(final TestSwitch server, final long userId, final String deviceId) throws Exception
+    {
+        return connect(server, userId, deviceId, true);
+    }
+
+    /** Connects and logs in, reconnecting quickly (50..500 ms) after a restart of the switch. */
+    Device connect(final TestSwitch server, final long userId, final String deviceId, final boolean autoAck)
+        throws Exception
+    {
+        final Device device = new Device();
+        device.client = XinClient.builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .tokenSupplier(() -> server.token(userId))
+            .deviceId(deviceId)
+            .eventLoopGroup(clientGroup)
+            .autoAck(autoAck)
+            .reconnectInitialDelayMs(50)
+            .reconnectMaxDelayMs(500)
+            .listener(device)
+            .build();
+        clients.add(device.client);
+        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        return device;
+    }
+
+    /** Closes every client connected so far; the event loops stay for the next ones. */
+    void closeClients()
+    {
+        clients.forEach(XinClient::close);
+        clients.clear();
+    }
+
+    @Override
+    public void close()
+    {
+        closeClients();
+        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static Content text(final String text)
+    {
+        return Content.newBuilder()
+            .setType(ContentType.TEXT)
+            .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+            .build();
+    }
+
+    static final class Device implements XinClient.Listener
+    {
+        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+        final CountDownLatch kicked = new CountDownLatch(1);
+        final CountDownLatch goAway = new CountDownLatch(1);
+        XinClient client;
+        LoginOk loginOk;
+
+        @Override
+        public void onMessage(final Message message)
+        {
+            messages.add(message);
+        }
+
+        @Override
+        public void onKicked(final String reason)
+        {
+            kicked.countDown();
+        }
+
+        @Override
+        public void onGoAway(final GoAway goAway)
+        {
+            this.goAway.countDown();
+        }
+
+        Message next() throws InterruptedException
+        {
+            final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(message, "expected a message");
+            return message;
+        }
+
+        void assertNothingMore() throws InterruptedException
+        {
+            assertNull(messages.poll(200, TimeUnit.MILLISECONDS), "no further message expected");
+        }
+    }
+}
