@@ -90,15 +90,17 @@ final class JournalShards
         journals = new Journal[shardCount];
         for (int shard = 0; shard < shardCount; shard++)
         {
-            journals[shard] = new Journal(
-                store, ctx.journalWriter().apply(store), status, counters, ctx.clock(), shard, shardCount, msgIds)
-                .audienceLimits(ctx.maxGroupMembers(), ctx.maxChannelPublishers());
+            journals[shard] = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
+                ctx.maxGroupMembers(), ctx.maxChannelPublishers(), shard, shardCount, msgIds);
         }
         for (int shard = 0; shard < shardCount; shard++)
         {
             journals[shard].connect(journals, rings[shard]);
-            disruptors[shard].handleEventsWith(journals[shard])
-                .then(new Dispatcher(sessions, counters, shard, onlineFollowers, pacer));
+            // Groups and channels are served with a single shard only (SessionHandler refuses them otherwise).
+            final Dispatcher dispatcher = shard == 0 ?
+                new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
+                new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
+            disruptors[shard].handleEventsWith(journals[shard]).then(dispatcher);
         }
 
         final List<OutboxEntry> outbox = store.readOutbox();

@@ -1,6 +1,6 @@
 package io.xin.core;
 
-import io.xin.core.AudienceClients.Device;
+import io.xin.core.TestDevices.Device;
 import io.xin.protocol.pb.ChannelHead;
 import io.xin.protocol.pb.ChannelOpType;
 import io.xin.protocol.pb.ChannelResult;
@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.xin.core.AudienceClients.assertRefused;
-import static io.xin.core.AudienceClients.await;
-import static io.xin.core.AudienceClients.text;
+import static io.xin.core.TestDevices.assertRefused;
+import static io.xin.core.TestDevices.await;
+import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,7 +38,7 @@ class ChannelsIT
     @TempDir
     Path dataDir;
     private TestSwitch server;
-    private AudienceClients clients;
+    private TestDevices clients;
 
     @AfterEach
     void tearDown()
@@ -56,7 +56,7 @@ class ChannelsIT
     private void start()
     {
         server = new TestSwitch(dataDir);
-        clients = new AudienceClients(server);
+        clients = new TestDevices(server);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.xin.core;
 
-import io.xin.core.AudienceClients.Device;
+import io.xin.core.TestDevices.Device;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.GroupEvent;
@@ -23,9 +23,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.xin.core.AudienceClients.assertRefused;
-import static io.xin.core.AudienceClients.await;
-import static io.xin.core.AudienceClients.text;
+import static io.xin.core.TestDevices.assertRefused;
+import static io.xin.core.TestDevices.await;
+import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +43,7 @@ class GroupsIT
     @TempDir
     Path dataDir;
     private TestSwitch server;
-    private AudienceClients clients;
+    private TestDevices clients;
 
     @AfterEach
     void tearDown()
@@ -61,7 +61,7 @@ class GroupsIT
     private void start(final int maxGroupMembers)
     {
         server = new TestSwitch(dataDir, ctx -> ctx.maxGroupMembers(maxGroupMembers));
-        clients = new AudienceClients(server);
+        clients = new TestDevices(server);
     }
 
     @Test

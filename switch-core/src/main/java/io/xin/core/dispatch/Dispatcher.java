@@ -59,15 +59,10 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         this(sessions, counters, 0, new OnlineFollowers(), null);
     }
 
-    /** The dispatcher of one journal shard: it knows the online devices of that shard's users only. */
-    public Dispatcher(final SessionContext sessions, final SwitchCounters counters, final int shard)
-    {
-        this(sessions, counters, shard, new OnlineFollowers(), null);
-    }
-
     /**
-     * @param onlineFollowers the registry the pacer reads; written by dispatchers only (channels are
-     *                        refused with more than one shard, so by one).
+     * The dispatcher of one journal shard: it knows the online devices of that shard's users only.
+     *
+     * @param onlineFollowers the registry the pacer reads; this dispatcher is its only writer.
      * @param pacer           where new channel posts go to be pushed; null pushes none.
      */
     public Dispatcher(

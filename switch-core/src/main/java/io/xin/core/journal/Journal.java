@@ -98,13 +98,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchCounters counters,
         final LongSupplier clockMs)
     {
-        this(store, writer, status, counters, clockMs, 0, 1, new AtomicLong(store.readLastMsgId()));
+        this(store, writer, status, counters, clockMs, Integer.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     /**
-     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
+     * A single journal, owning every user and every group and channel.
      *
-     * @param msgIds the message id counter shared by every shard, starting at the store's last one.
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
      */
     public Journal(
         final XinStore store,
@@ -112,6 +113,28 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchStatus status,
         final SwitchCounters counters,
         final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers)
+    {
+        this(store, writer, status, counters, clockMs, maxGroupMembers, maxChannelPublishers, 0, 1,
+            new AtomicLong(store.readLastMsgId()));
+    }
+
+    /**
+     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
+     *
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
+     * @param msgIds               the message id counter shared by every shard, starting at the store's last one.
+     */
+    public Journal(
+        final XinStore store,
+        final JournalWriter writer,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers,
         final int shard,
         final int shardCount,
         final AtomicLong msgIds)
@@ -427,12 +450,12 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
             counters.messagesStored.add(batchSends.size());
             lastWrittenMsgId = lastMsgId;
-            audiences.onWritten();
             if (appended != null)
             {
                 lastEvent.handoffs = appended;
             }
             handOver();
+            audiences.onWritten();
         }
         catch (final RuntimeException ex)
         {

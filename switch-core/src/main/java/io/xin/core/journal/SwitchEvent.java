@@ -25,10 +25,10 @@ public final class SwitchEvent
     public static final byte SEND = 2;
     public static final byte ACK = 3;
     public static final byte CLOSE = 4;
+    public static final byte GROUP_OP = 5;
+    public static final byte CHANNEL_OP = 6;
     /** Wakes a journal shard that has hand-offs from another shard waiting; carries nothing. */
-    public static final byte NUDGE = 5;
-    public static final byte GROUP_OP = 6;
-    public static final byte CHANNEL_OP = 7;
+    public static final byte NUDGE = 7;
 
     public static final byte RESULT_OK = 0;
     public static final byte RESULT_DUPLICATE = 1;
@@ -195,6 +195,12 @@ public final class SwitchEvent
         return message;
     }
 
+    /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
+    public List<Handoff> handoffs()
+    {
+        return handoffs;
+    }
+
     public long groupId()
     {
         return groupId;
@@ -204,12 +210,6 @@ public final class SwitchEvent
     public AudienceWork audience()
     {
         return audience;
-    }
-
-    /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
-    public List<Handoff> handoffs()
-    {
-        return handoffs;
     }
 
     /** Drops references once the dispatcher is done, so the ring does not keep payloads alive. */

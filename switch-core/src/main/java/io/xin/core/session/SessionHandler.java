@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter implements SessionTimers.Timed
 {
+    private static final String AUDIENCES_NEED_ONE_SHARD =
+        "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /** A client that never resends a refused send does not stay refused for ever. */
     private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
@@ -423,6 +425,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 ctx.voidPromise());
             return;
         }
+        if (send.getGroupId() != 0 && !servesAudiences())
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
+                ctx.voidPromise());
+            return;
+        }
         if (!send.hasContent() || send.getContent().getTypeValue() == 0)
         {
             ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
@@ -606,6 +614,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false), ctx.voidPromise());
             return;
         }
+        if (!servesAudiences())
+        {
+            ctx.write(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
+            return;
+        }
         if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
             shared.ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
             shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
@@ -614,6 +627,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             shared.counters().busyRejections.increment();
             ctx.write(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
         }
+    }
+
+    /**
+     * Groups and channels keep their membership and timelines in one journal's memory, so a switch with
+     * several journal shards does not serve them (yet): the shards would each see part of a group.
+     */
+    private boolean servesAudiences()
+    {
+        return settings.journalShards() == 1;
     }
 
     private void onChannelSync(final io.xin.protocol.pb.ChannelSync sync)
