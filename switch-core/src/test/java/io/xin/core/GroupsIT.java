@@ -246,18 +246,6 @@ class GroupsIT
     }
 
     @Test
-    void shouldRefuseGroupsAndChannelsWithMoreThanOneJournalShard() throws Exception
-    {
-        server = new TestSwitch(dataDir, ctx -> ctx.journalShards(2));
-        clients = new AudienceClients(server);
-        final Device owner = clients.connect(OWNER, "phone");
-        assertRefused(ErrorCode.NOT_ALLOWED, owner.client.createGroup("sharded", false, 2));
-        assertRefused(ErrorCode.NOT_ALLOWED, owner.client.sendToGroup(1, text("anyone?")));
-        assertRefused(ErrorCode.NOT_ALLOWED, owner.client.createChannel("sharded"));
-        await(owner.client.send(2, text("1:1 still works")));
-    }
-
-    @Test
     void shouldKeepGroupsAndMembershipAcrossRestart() throws Exception
     {
         start(2_000);

@@ -59,8 +59,8 @@ final class Audiences
     private final AudienceBatch puts;
     private final SwitchCounters counters;
     private final LongSupplier clockMs;
-    private int maxGroupMembers = Integer.MAX_VALUE;
-    private int maxChannelPublishers = Integer.MAX_VALUE;
+    private final int maxGroupMembers;
+    private final int maxChannelPublishers;
     /** Groups read or changed since start (or since the last failed write). */
     private final Long2ObjectHashMap<GroupState> groups = new Long2ObjectHashMap<>();
     /** Channels read or changed since start (or since the last failed write). */
@@ -75,7 +75,9 @@ final class Audiences
         final XinStore store,
         final JournalBatch batch,
         final SwitchCounters counters,
-        final LongSupplier clockMs)
+        final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers)
     {
         this.journal = journal;
         this.batch = batch;
@@ -84,24 +86,10 @@ final class Audiences
         this.puts = this.store.newBatch(batch);
         this.counters = counters;
         this.clockMs = clockMs;
-        this.lastId = this.store.readLastId();
-        this.lastWrittenId = lastId;
-    }
-
-    void limits(final int maxGroupMembers, final int maxChannelPublishers)
-    {
         this.maxGroupMembers = maxGroupMembers;
         this.maxChannelPublishers = maxChannelPublishers;
-    }
-
-    /**
-     * With several journal shards a group's members and a channel's publishers may live in different
-     * shards, and the caches here are per journal: groups and channels are refused rather than
-     * numbered by two threads.
-     */
-    static void refuseSharded(final SwitchEvent event)
-    {
-        refuse(event, ErrorCode.NOT_ALLOWED, "groups and channels need journal-shards = 1 on this switch");
+        this.lastId = this.store.readLastId();
+        this.lastWrittenId = lastId;
     }
 
     // ------------------------------------------------------------------------------------------ groups

@@ -152,20 +152,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.reader = store.newJournalReader();
         this.lastMsgId = msgIds.get();
         this.lastWrittenMsgId = lastMsgId;
-        this.audiences = new Audiences(this, store, batch, counters, clockMs);
-    }
-
-    /**
-     * Sets the group and channel limits. Before the start.
-     *
-     * @param maxGroupMembers      members a group may hold.
-     * @param maxChannelPublishers publishers a channel may have.
-     * @return this journal.
-     */
-    public Journal audienceLimits(final int maxGroupMembers, final int maxChannelPublishers)
-    {
-        audiences.limits(maxGroupMembers, maxChannelPublishers);
-        return this;
+        this.audiences = new Audiences(
+            this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
     }
 
     /**
@@ -303,11 +291,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         if (event.groupId != 0)
         {
-            if (shardCount > 1)
-            {
-                Audiences.refuseSharded(event);
-            }
-            else if (audiences.onGroupSend(event, senderId))
+            if (audiences.onGroupSend(event, senderId))
             {
                 batchSends.add(event);
                 batchDedupe.put(key, event);
@@ -372,11 +356,6 @@ public final class Journal implements EventHandler<SwitchEvent>
         if (status.isStorageFailed())
         {
             event.result = SwitchEvent.RESULT_FAILED;
-            return;
-        }
-        if (shardCount > 1)
-        {
-            Audiences.refuseSharded(event);
             return;
         }
         final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?
