@@ -134,7 +134,7 @@ public final class SyncReader implements AutoCloseable
                     session.syncDone();
                     return;
                 }
-                channel.writeAndFlush(answer).addListener(written -> session.syncDone());
+                channel.writeAndFlush(answer, channel.newPromise().addListener(written -> session.syncDone()));
                 counters.syncsServed.increment();
             });
             return true;
@@ -168,7 +168,9 @@ public final class SyncReader implements AutoCloseable
         // Done once the page is on the wire (the listener runs on the event loop as the last byte is
         // written, before the device can have it and ask again): a device that asks and never reads
         // holds one page in this process, not one per request. A failed write closes the channel.
-        channel.writeAndFlush(answer).addListener(written -> session.syncDone());
+        // The listener goes on the promise before the write: added after, it could find the write done and
+        // run here, late, after the device already had the page and asked again (refused as BUSY).
+        channel.writeAndFlush(answer, channel.newPromise().addListener(written -> session.syncDone()));
         counters.syncsServed.increment();
     }
 
