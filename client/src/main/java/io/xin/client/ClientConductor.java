@@ -11,6 +11,10 @@ import io.xin.client.XinClient.State;
 import io.xin.protocol.pb.Ack;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.ChannelOpType;
+import io.xin.protocol.pb.ChannelResult;
+import io.xin.protocol.pb.ChannelSync;
+import io.xin.protocol.pb.ChannelSyncResult;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.Kicked;
@@ -45,7 +49,7 @@ import java.util.function.Supplier;
  * fields. A single timer task, re-armed for the earliest deadline, drives heartbeats, ack timeouts,
  * retries, the login timeout and reconnects; nothing is scheduled per message.
  */
-final class ClientConductor implements InboxSequencer.Output
+final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Output
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinClient.class);
 
@@ -80,6 +84,11 @@ final class ClientConductor implements InboxSequencer.Output
     private final InboxSequencer inbox;
     private final PendingSends pendingSends = new PendingSends();
     private final Map<Long, RawSync> rawSyncs = new HashMap<>();
+    /** Group and channel requests awaiting their answer, by request id. */
+    private final Map<Long, PendingRequest> requests = new HashMap<>();
+    private final ChannelCursors channelCursors = new ChannelCursors(this);
+    /** Request id of this client's own channel page in flight, 0 if none. */
+    private long channelSyncRequestId;
     private final List<CompletableFuture<LoginOk>> connectWaiters = new ArrayList<>();
     private final Runnable timerTask = this::onTimer;
     private final Runnable flushTask = this::onFlush;
@@ -210,6 +219,16 @@ final class ClientConductor implements InboxSequencer.Output
     void onSend(
         final long toUserId, final String clientMsgId, final Content content, final CompletableFuture<SendAck> future)
     {
+        onSend(toUserId, 0, clientMsgId, content, future);
+    }
+
+    void onSend(
+        final long toUserId,
+        final long groupId,
+        final String clientMsgId,
+        final Content content,
+        final CompletableFuture<SendAck> future)
+    {
         assert eventLoop.inEventLoop();
         if (state == State.CLOSED)
         {
@@ -239,7 +258,7 @@ final class ClientConductor implements InboxSequencer.Output
             return;
         }
 
-        final PendingSend send = new PendingSend(clientMsgId, toUserId, content, future);
+        final PendingSend send = new PendingSend(clientMsgId, toUserId, groupId, content, future);
         pendingSends.add(send);
         pendingSendsView = pendingSends.size();
         if (state == State.LOGGED_IN)
@@ -288,6 +307,30 @@ final class ClientConductor implements InboxSequencer.Output
         write(Frame.newBuilder()
             .setSync(Sync.newBuilder().setRequestId(requestId).setAfterSeq(afterSeq).setLimit(limit))
             .build());
+    }
+
+    /**
+     * Sends a group or channel request and completes the future with its answer (GroupResult,
+     * ChannelResult or ChannelSyncResult). Asked again after the server's delay when it answers BUSY;
+     * fails with the server's code otherwise, and when the connection is lost first.
+     */
+    void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
+    {
+        assert eventLoop.inEventLoop();
+        if (state != State.LOGGED_IN)
+        {
+            future.completeExceptionally(new XinClientException(
+                ErrorCode.ERROR_CODE_UNSPECIFIED, "not logged in (state " + state + ")"));
+            return;
+        }
+        final long requestId = nextRequestId();
+        requests.put(requestId, new PendingRequest(request, future));
+        write(request.apply(requestId));
+    }
+
+    long channelCursor(final long channelId)
+    {
+        return channelCursors.cursor(channelId);
     }
 
     void onAck(final long upToSeq)
@@ -390,6 +433,16 @@ final class ClientConductor implements InboxSequencer.Output
                 }
             }
             case SYNC_RESULT -> onSyncResult(frame.getSyncResult());
+            case GROUP_RESULT -> completeRequest(frame.getGroupResult().getRequestId(), frame.getGroupResult());
+            case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());
+            case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
+            case CHANNEL_PUSH ->
+            {
+                if (state == State.LOGGED_IN)
+                {
+                    channelCursors.onPush(frame.getChannelPush().getMessage());
+                }
+            }
             case SYNC_HINT ->
             {
                 if (state == State.LOGGED_IN)
@@ -465,6 +518,9 @@ final class ClientConductor implements InboxSequencer.Output
         inbox.onOffline();
         pendingSends.onDisconnect();
         failRawSyncs(new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection closed"));
+        failRequests(new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "connection closed"));
+        channelSyncRequestId = 0;
+        channelCursors.onOffline();
 
         if (state == State.CLOSED || state == State.KICKED)
         {
@@ -565,6 +621,7 @@ final class ClientConductor implements InboxSequencer.Output
             }
         }
         inbox.onOnline(ok.getHeadSeq());
+        channelCursors.onLogin(ok.getChannelsList());
         armTimer(nowMs + heartbeatIntervalMs);
     }
 
@@ -615,6 +672,7 @@ final class ClientConductor implements InboxSequencer.Output
                 .setMsgId(ack.getMsgId())
                 .setFromUserId(userIdView)
                 .setToUserId(send.toUserId)
+                .setGroupId(send.groupId)
                 .setFromDeviceId(deviceId)
                 .setClientMsgId(send.clientMsgId)
                 .setServerTimeMs(ack.getServerTimeMs())
@@ -661,6 +719,32 @@ final class ClientConductor implements InboxSequencer.Output
             else
             {
                 inbox.abandonSync();
+            }
+        }
+        else if (requestId != 0 && requestId == channelSyncRequestId)
+        {
+            channelSyncRequestId = 0;
+            final long channelId = channelCursors.onSyncFailed(code == ErrorCode.NOT_FOLLOWING);
+            if (channelId != 0 && isRetryable(code))
+            {
+                eventLoop.schedule(channelCursors::next, retryDelayMs(error.getRetryAfterMs()), TimeUnit.MILLISECONDS);
+            }
+            else
+            {
+                channelCursors.next();
+            }
+        }
+        else if (requestId != 0 && requests.containsKey(requestId))
+        {
+            final PendingRequest request = requests.remove(requestId);
+            if (isRetryable(code))
+            {
+                eventLoop.schedule(() -> onRequest(request.frame, request.future),
+                    retryDelayMs(error.getRetryAfterMs()), TimeUnit.MILLISECONDS);
+            }
+            else
+            {
+                request.future.completeExceptionally(new XinClientException(code, error.getMessage()));
             }
         }
         else if (requestId != 0 && rawSyncs.containsKey(requestId))
@@ -769,6 +853,90 @@ final class ClientConductor implements InboxSequencer.Output
         {
             LOG.warn("xin client {}: listener.onMessage threw at seq {}", deviceId, seq, ex);
         }
+    }
+
+    @Override
+    public void onChannelPost(final Message post)
+    {
+        try
+        {
+            listener.onChannelPost(post);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onChannelPost threw at channel {} seq {}", deviceId, post.getChannelId(),
+                post.getSeq(), ex);
+        }
+    }
+
+    @Override
+    public void requestChannelSync(final long channelId, final long afterSeq)
+    {
+        channelSyncRequestId = nextRequestId();
+        write(Frame.newBuilder()
+            .setChannelSync(ChannelSync.newBuilder().setRequestId(channelSyncRequestId).setChannelId(channelId)
+                .setAfterSeq(afterSeq).setLimit(syncPageLimit))
+            .build());
+    }
+
+    private void onChannelResult(final ChannelResult result)
+    {
+        final PendingRequest request = requests.get(result.getRequestId());
+        if (request != null)
+        {
+            if (result.getOp() == ChannelOpType.CHANNEL_FOLLOW)
+            {
+                channelCursors.followed(result.getChannelId(), result.getSeq(), result.getHeadSeq());
+            }
+            else if (result.getOp() == ChannelOpType.CHANNEL_UNFOLLOW)
+            {
+                channelCursors.unfollowed(result.getChannelId());
+            }
+        }
+        completeRequest(result.getRequestId(), result);
+    }
+
+    private void onChannelSyncResult(final ChannelSyncResult result)
+    {
+        final long requestId = result.getRequestId();
+        if (requestId != 0 && requestId == channelSyncRequestId)
+        {
+            channelSyncRequestId = 0;
+            if (state == State.LOGGED_IN)
+            {
+                channelCursors.onSyncResult(result);
+            }
+            return;
+        }
+        completeRequest(requestId, result);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void completeRequest(final long requestId, final Object answer)
+    {
+        final PendingRequest request = requests.remove(requestId);
+        if (request != null)
+        {
+            ((CompletableFuture<Object>)request.future).complete(answer);
+        }
+    }
+
+    private void failRequests(final XinClientException failure)
+    {
+        if (requests.isEmpty())
+        {
+            return;
+        }
+        final PendingRequest[] failed = requests.values().toArray(new PendingRequest[0]);
+        requests.clear();
+        for (final PendingRequest request : failed)
+        {
+            request.future.completeExceptionally(failure);
+        }
+    }
+
+    private record PendingRequest(java.util.function.LongFunction<Frame> frame, CompletableFuture<?> future)
+    {
     }
 
     @Override
@@ -967,6 +1135,7 @@ final class ClientConductor implements InboxSequencer.Output
             .setSend(Send.newBuilder()
                 .setRequestId(requestId)
                 .setToUserId(send.toUserId)
+                .setGroupId(send.groupId)
                 .setClientMsgId(send.clientMsgId)
                 .setContent(send.content))
             .build();
@@ -1081,6 +1250,7 @@ final class ClientConductor implements InboxSequencer.Output
     {
         failConnectWaiters(failure);
         failRawSyncs(failure);
+        failRequests(failure);
         final PendingSend[] sends = pendingSends.drain();
         pendingSendsView = 0;
         for (final PendingSend send : sends)

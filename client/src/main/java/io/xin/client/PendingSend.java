@@ -12,6 +12,8 @@ final class PendingSend
 {
     final String clientMsgId;
     final long toUserId;
+    /** The group sent to, 0 for a 1:1 send. */
+    final long groupId;
     final Content content;
     final CompletableFuture<SendAck> future;
 
@@ -30,8 +32,19 @@ final class PendingSend
     PendingSend(
         final String clientMsgId, final long toUserId, final Content content, final CompletableFuture<SendAck> future)
     {
+        this(clientMsgId, toUserId, 0, content, future);
+    }
+
+    PendingSend(
+        final String clientMsgId,
+        final long toUserId,
+        final long groupId,
+        final Content content,
+        final CompletableFuture<SendAck> future)
+    {
         this.clientMsgId = clientMsgId;
         this.toUserId = toUserId;
+        this.groupId = groupId;
         this.content = content;
         this.future = future;
     }

@@ -7,15 +7,26 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.protocol.ProtocolLimits;
+import io.xin.protocol.pb.ChannelOp;
+import io.xin.protocol.pb.ChannelOpType;
+import io.xin.protocol.pb.ChannelResult;
+import io.xin.protocol.pb.ChannelSync;
+import io.xin.protocol.pb.ChannelSyncResult;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GoAway;
+import io.xin.protocol.pb.GroupOp;
+import io.xin.protocol.pb.GroupOpType;
+import io.xin.protocol.pb.GroupResult;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.SyncResult;
 
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -196,6 +207,154 @@ public final class XinClient implements AutoCloseable
         final CompletableFuture<SyncResult> future = new CompletableFuture<>();
         execute(() -> conductor.onRawSync(afterSeq, limit, future), future);
         return future;
+    }
+
+    /**
+     * Send a message to every member of a group under a fresh client_msg_id; see
+     * {@link #sendToGroup(long, String, Content)}.
+     */
+    public CompletableFuture<SendAck> sendToGroup(final long groupId, final Content content)
+    {
+        return sendToGroup(groupId, newClientMsgId(), content);
+    }
+
+    /**
+     * Send a message to every member of a group: it is stored once per member's inbox (this user's
+     * own included) in one durable write, then pushed to their online devices. Kept pending and resent
+     * like {@link #send(long, String, Content)}; fails with NOT_A_MEMBER or NO_SUCH_GROUP.
+     *
+     * @param groupId     the group, positive.
+     * @param clientMsgId unique per sender, 1..64 bytes of UTF-8.
+     * @param content     what to send.
+     * @return completes with the SendAck (seq of the copy in this user's inbox) on the client's event loop.
+     */
+    public CompletableFuture<SendAck> sendToGroup(final long groupId, final String clientMsgId, final Content content)
+    {
+        Objects.requireNonNull(clientMsgId, "clientMsgId");
+        Objects.requireNonNull(content, "content");
+        if (groupId <= 0)
+        {
+            return CompletableFuture.failedFuture(new XinClientException(ErrorCode.BAD_REQUEST,
+                "groupId must be positive: " + groupId));
+        }
+        final int lengthBytes = utf8LengthBytes(clientMsgId);
+        if (lengthBytes < 1 || lengthBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        {
+            return CompletableFuture.failedFuture(new XinClientException(
+                ErrorCode.BAD_REQUEST, "clientMsgId must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES +
+                " bytes of UTF-8, was " + lengthBytes));
+        }
+        final CompletableFuture<SendAck> future = new CompletableFuture<>();
+        execute(() -> conductor.onSend(0, groupId, clientMsgId, content, future), future);
+        return future;
+    }
+
+    /**
+     * A group operation as built by the caller (the request id is set here). Not resent after a lost
+     * connection: GROUP_CREATE is not idempotent, the others are (repeating one changes nothing).
+     *
+     * @param op the operation; see {@code GroupOpType} in docs/protocol.md for who may do what.
+     * @return completes with the GroupResult, or fails with the server's code (NOT_A_MEMBER,
+     *         NOT_ALLOWED, GROUP_FULL, NO_SUCH_GROUP, BAD_REQUEST) or when not logged in.
+     */
+    public CompletableFuture<GroupResult> group(final GroupOp.Builder op)
+    {
+        final GroupOp template = op.build();
+        final CompletableFuture<GroupResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setGroupOp(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
+    }
+
+    /** Creates a group owned by this user with the given first members. */
+    public CompletableFuture<GroupResult> createGroup(final String name, final boolean open, final long... members)
+    {
+        return group(GroupOp.newBuilder().setOp(GroupOpType.GROUP_CREATE).setName(name).setOpen(open)
+            .addAllUserIds(ids(members)));
+    }
+
+    /** Runs {@code op} on {@code groupId} with the given users (add, remove, admins) or none (join, leave, list). */
+    public CompletableFuture<GroupResult> group(final GroupOpType op, final long groupId, final long... userIds)
+    {
+        return group(GroupOp.newBuilder().setOp(op).setGroupId(groupId).addAllUserIds(ids(userIds)));
+    }
+
+    /** Renames a group (owner or admin). */
+    public CompletableFuture<GroupResult> renameGroup(final long groupId, final String name)
+    {
+        return group(GroupOp.newBuilder().setOp(GroupOpType.GROUP_RENAME).setGroupId(groupId).setName(name));
+    }
+
+    /**
+     * A channel (official account) operation as built by the caller (the request id is set here).
+     *
+     * @return completes with the ChannelResult, or fails with the server's code (NO_SUCH_CHANNEL,
+     *         NOT_ALLOWED, BAD_REQUEST) or when not logged in.
+     */
+    public CompletableFuture<ChannelResult> channel(final ChannelOp.Builder op)
+    {
+        final ChannelOp template = op.build();
+        final CompletableFuture<ChannelResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setChannelOp(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
+    }
+
+    /** Creates a channel; this user is its owner and first publisher. */
+    public CompletableFuture<ChannelResult> createChannel(final String name)
+    {
+        return channel(ChannelOp.newBuilder().setOp(ChannelOpType.CHANNEL_CREATE).setName(name));
+    }
+
+    /** Runs {@code op} on {@code channelId} with the given users (publishers, import) or none (follow, unfollow). */
+    public CompletableFuture<ChannelResult> channel(final ChannelOpType op, final long channelId, final long... userIds)
+    {
+        return channel(ChannelOp.newBuilder().setOp(op).setChannelId(channelId).addAllUserIds(ids(userIds)));
+    }
+
+    /**
+     * Posts to a channel (publishers only). Idempotent on (this user, clientMsgId): post again with the
+     * same id after a failure and the switch answers with the original seq, {@code duplicate} set.
+     */
+    public CompletableFuture<ChannelResult> post(final long channelId, final String clientMsgId, final Content content)
+    {
+        return channel(ChannelOp.newBuilder().setOp(ChannelOpType.CHANNEL_POST).setChannelId(channelId)
+            .setClientMsgId(clientMsgId).setContent(content));
+    }
+
+    /**
+     * A raw ChannelSync page. Does not move this client's channel cursor nor call the listener; the
+     * client pages followed channels by itself (see {@link Listener#onChannelPost(Message)}).
+     */
+    public CompletableFuture<ChannelSyncResult> channelSync(
+        final long channelId, final long afterSeq, final int limit, final boolean includeHistory)
+    {
+        final CompletableFuture<ChannelSyncResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setChannelSync(ChannelSync.newBuilder().setRequestId(requestId).setChannelId(channelId)
+                .setAfterSeq(afterSeq).setLimit(limit).setIncludeHistory(includeHistory)).build(), future), future);
+        return future;
+    }
+
+    /**
+     * The seq up to which this client handed a channel's posts to {@link Listener#onChannelPost(Message)}.
+     *
+     * @return the cursor, -1 when this client knows of no follow of the channel. Event loop only (from a
+     *         listener callback), as it reads the loop's state.
+     */
+    public long channelCursor(final long channelId)
+    {
+        return conductor.channelCursor(channelId);
+    }
+
+    private static List<Long> ids(final long[] ids)
+    {
+        final List<Long> list = new ArrayList<>(ids.length);
+        for (final long id : ids)
+        {
+            list.add(id);
+        }
+        return list;
     }
 
     /**
@@ -461,10 +620,21 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
+         * A post of a followed channel, once each and in seq order per channel: pushed, or paged by the
+         * client after login, after a follow, or when a push skipped seqs.
+         *
+         * @param post the post, with {@code channel_id} and its timeline {@code seq}.
+         */
+        default void onChannelPost(final Message post)
+        {
+        }
+
+        /**
          * A send was acknowledged, just before its future completes.
          *
          * @param ack the ack.
          */
+
         default void onSendAck(final SendAck ack)
         {
         }

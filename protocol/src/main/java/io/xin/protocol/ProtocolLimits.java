@@ -13,6 +13,10 @@ public final class ProtocolLimits
     public static final int DEFAULT_CLIENT_MAX_FRAME_LENGTH_BYTES = 16 * 1024 * 1024;
     /** client_msg_id and device_id are 1..64 bytes of UTF-8. */
     public static final int MAX_ID_LENGTH_BYTES = 64;
+    /** Group and channel names are 1..256 bytes of UTF-8. */
+    public static final int MAX_NAME_LENGTH_BYTES = 256;
+    /** user_ids in one GroupOp or ChannelOp (a follower import is sent in pages of this many). */
+    public static final int MAX_USER_IDS_PER_OP = 4096;
 
     private ProtocolLimits()
     {

@@ -311,7 +311,13 @@ public final class JournalBatch implements AutoCloseable
         return closed;
     }
 
-    private void ensureUsable(final String operation)
+    /** Counts a put made into {@link #writeBatch()} by {@link AudienceBatch}. */
+    void counted()
+    {
+        count++;
+    }
+
+    void ensureUsable(final String operation)
     {
         if (closed)
         {

@@ -39,6 +39,8 @@ import org.rocksdb.WriteOptions;
  *            'o' | msg_id(8 BE) | recipient_id(8 BE) -> message bytes, until the recipient's
  *                                                      shard has appended it (sharded journals)
  *            TTL: never
+ *   timeline channel_id(8 BE) | seq(8 BE)           -> post bytes (groups and channels: see AudienceStore)
+ *            TTL: retentionSeconds
  *   default  unused                                    TTL: never
  * </pre>
  * The database is always opened as a {@link TtlDB}, even when no column family expires, so the
@@ -62,6 +64,7 @@ public final class XinStore implements AutoCloseable
     static final String INBOX_CF = "inbox";
     static final String DEDUPE_CF = "dedupe";
     static final String META_CF = "meta";
+    static final String TIMELINE_CF = "timeline";
 
     private static final int BLOOM_BITS_PER_KEY = 10;
     private static final int KEEP_INFO_LOG_FILES = 4;
@@ -78,6 +81,8 @@ public final class XinStore implements AutoCloseable
     private final ColumnFamilyHandle inbox;
     private final ColumnFamilyHandle dedupe;
     private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle timeline;
+    private final AudienceStore audiences;
     private final WriteOptions writeOptions;
     private final List<AutoCloseable> options;
 
@@ -102,6 +107,8 @@ public final class XinStore implements AutoCloseable
         this.inbox = handles.get(1);
         this.dedupe = handles.get(2);
         this.meta = handles.get(3);
+        this.timeline = handles.get(4);
+        this.audiences = new AudienceStore(this);
         this.writeOptions = writeOptions;
         this.options = options;
         this.defaultReader = new JournalReader(this);
@@ -150,9 +157,11 @@ public final class XinStore implements AutoCloseable
                 descriptor(RocksDB.DEFAULT_COLUMN_FAMILY, add(options, cfOptions(config, blockCache, null))),
                 descriptor(INBOX_CF, add(options, cfOptions(config, blockCache, null))),
                 descriptor(DEDUPE_CF, add(options, cfOptions(config, blockCache, bloomFilter))),
-                descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter))));
+                descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter))),
+                descriptor(TIMELINE_CF, add(options, cfOptions(config, blockCache, null))));
             final List<Integer> ttlSeconds = List.of(
-                0, (int)config.retentionSeconds(), (int)config.dedupeRetentionSeconds(), 0);
+                0, (int)config.retentionSeconds(), (int)config.dedupeRetentionSeconds(), 0,
+                (int)config.retentionSeconds());
 
             final WriteOptions writeOptions = add(options, new WriteOptions()
                 .setDisableWAL(false)
@@ -528,7 +537,7 @@ public final class XinStore implements AutoCloseable
             .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce))
         {
             ensureOpen("compact");
-            for (final ColumnFamilyHandle handle : List.of(defaultCf, inbox, dedupe, meta))
+            for (final ColumnFamilyHandle handle : List.of(defaultCf, inbox, dedupe, meta, timeline))
             {
                 db.compactRange(handle, null, null, compactRangeOptions);
             }
@@ -562,7 +571,8 @@ public final class XinStore implements AutoCloseable
             }
             closed = true;
 
-            final List<AutoCloseable> toClose = new ArrayList<>(List.of(defaultReader, defaultCf, inbox, dedupe, meta));
+            final List<AutoCloseable> toClose =
+                new ArrayList<>(List.of(defaultReader, defaultCf, inbox, dedupe, meta, timeline));
             toClose.add(db::closeE);
             toClose.addAll(options);
             CloseHelper.closeAll(toClose);
@@ -575,6 +585,70 @@ public final class XinStore implements AutoCloseable
         {
             closeLock.unlockWrite(stamp);
         }
+    }
+
+    /**
+     * @return groups, channels and their timelines, in this store.
+     */
+    public AudienceStore audiences()
+    {
+        return audiences;
+    }
+
+    /**
+     * Bytes the database holds now, over every column family: SST files plus memtables. For measuring
+     * the storage cost of a write (before and after), not for the hot path. Any thread.
+     *
+     * @return the sum of {@code rocksdb.total-sst-files-size} and {@code rocksdb.cur-size-all-mem-tables}.
+     * @throws StorageException if a property cannot be read or the store is closed.
+     */
+    public long sizeBytes()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("size");
+            long bytes = 0;
+            for (final ColumnFamilyHandle handle : List.of(defaultCf, inbox, dedupe, meta, timeline))
+            {
+                bytes += db.getLongProperty(handle, "rocksdb.total-sst-files-size");
+                bytes += db.getLongProperty(handle, "rocksdb.cur-size-all-mem-tables");
+            }
+            return bytes;
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("size", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    TtlDB db()
+    {
+        return db;
+    }
+
+    ColumnFamilyHandle metaHandle()
+    {
+        return meta;
+    }
+
+    ColumnFamilyHandle timelineHandle()
+    {
+        return timeline;
+    }
+
+    long lockShared()
+    {
+        return closeLock.readLock();
+    }
+
+    void unlockShared(final long stamp)
+    {
+        closeLock.unlockRead(stamp);
     }
 
     @Override

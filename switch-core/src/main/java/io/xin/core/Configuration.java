@@ -66,6 +66,15 @@ public final class Configuration
     /** Records each of the address and device guards keeps before it stops tracking new ones. */
     public static final int DEFAULT_MAX_GUARD_RECORDS = 100_000;
 
+    // Groups and channels (official accounts).
+    /** A family or a company department; larger audiences are channels, which fan out on read. */
+    public static final int DEFAULT_MAX_GROUP_MEMBERS = 2_000;
+    public static final int DEFAULT_MAX_CHANNEL_PUBLISHERS = 16;
+    /** Paced pushes of channel posts per second, over all channels: 200,000 online followers in 10 s. */
+    public static final int DEFAULT_CHANNEL_PUSHES_PER_SECOND = 20_000;
+    /** Followers handed to the event loops per pacer step. */
+    public static final int DEFAULT_CHANNEL_PUSH_CHUNK = 128;
+
     private Configuration()
     {
     }

@@ -5,6 +5,8 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.xin.core.channel.ChannelPacer;
+import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.Journal;
@@ -79,20 +81,26 @@ final class JournalShards
         final XinStore store,
         final SwitchStatus status,
         final SwitchCounters counters,
-        final SessionContext sessions)
+        final SessionContext sessions,
+        final OnlineFollowers onlineFollowers,
+        final ChannelPacer pacer)
     {
         final int shardCount = disruptors.length;
         final AtomicLong msgIds = new AtomicLong(store.readLastMsgId());
         journals = new Journal[shardCount];
         for (int shard = 0; shard < shardCount; shard++)
         {
-            journals[shard] = new Journal(
-                store, ctx.journalWriter().apply(store), status, counters, ctx.clock(), shard, shardCount, msgIds);
+            journals[shard] = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
+                ctx.maxGroupMembers(), ctx.maxChannelPublishers(), shard, shardCount, msgIds);
         }
         for (int shard = 0; shard < shardCount; shard++)
         {
             journals[shard].connect(journals, rings[shard]);
-            disruptors[shard].handleEventsWith(journals[shard]).then(new Dispatcher(sessions, counters, shard));
+            // Groups and channels are served with a single shard only (SessionHandler refuses them otherwise).
+            final Dispatcher dispatcher = shard == 0 ?
+                new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
+                new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
+            disruptors[shard].handleEventsWith(journals[shard]).then(dispatcher);
         }
 
         final List<OutboxEntry> outbox = store.readOutbox();

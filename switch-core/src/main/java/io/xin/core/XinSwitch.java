@@ -15,6 +15,8 @@ import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.channel.ChannelPacer;
+import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
@@ -30,6 +32,7 @@ import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +66,8 @@ public final class XinSwitch implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
     static final long RING_MIN_PARK_NANOS = 50_000;
     static final long RING_MAX_PARK_NANOS = 500_000;
+    /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
+    private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
     private final Context ctx;
     private XinStore store;
@@ -80,6 +85,7 @@ public final class XinSwitch implements AutoCloseable
     private Transport transport;
     private ServerTls tls;
     private AgentRunner tlsReloader;
+    private AgentRunner channelPacer;
     private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile boolean drainAnnounced;
@@ -108,7 +114,15 @@ public final class XinSwitch implements AutoCloseable
             final SessionContext sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 shards.rings(), syncReader, status, counters, channels);
-            shards.start(ctx, store, status, counters, sessionContext);
+
+            final OnlineFollowers onlineFollowers = new OnlineFollowers();
+            final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
+                ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
+            // Sleeps 1 ms when it has nothing it may push yet: the pace is in pushes per second, not per microsecond.
+            channelPacer = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
+                ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
+            AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
+            shards.start(ctx, store, status, counters, sessionContext, onlineFollowers, pacer);
 
             transport = Transport.choose(ctx.transport());
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
@@ -265,6 +279,15 @@ public final class XinSwitch implements AutoCloseable
         return counters;
     }
 
+    /**
+     * @return the store, for reads and measurement by an embedding application (sizes, followers); the
+     * journal thread is its only writer.
+     */
+    public XinStore store()
+    {
+        return store;
+    }
+
     public SwitchStatus status()
     {
         return status;
@@ -339,6 +362,11 @@ public final class XinSwitch implements AutoCloseable
         {
             steps.add(() -> CloseHelper.close(tlsReloader));
         }
+        // Before the event loops: it hands them tasks.
+        if (channelPacer != null)
+        {
+            steps.add(() -> CloseHelper.close(channelPacer));
+        }
         if (serverChannel != null)
         {
             steps.add(() -> serverChannel.close().awaitUninterruptibly());
@@ -367,6 +395,7 @@ public final class XinSwitch implements AutoCloseable
         {
             steps.add(shards::halt);
         }
+
         if (syncReader != null)
         {
             steps.add(syncReader::close);
@@ -451,6 +480,10 @@ public final class XinSwitch implements AutoCloseable
         private int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
         private long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
         private int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
+        private int maxGroupMembers = Configuration.DEFAULT_MAX_GROUP_MEMBERS;
+        private int maxChannelPublishers = Configuration.DEFAULT_MAX_CHANNEL_PUBLISHERS;
+        private int channelPushesPerSecond = Configuration.DEFAULT_CHANNEL_PUSHES_PER_SECOND;
+        private int channelPushChunk = Configuration.DEFAULT_CHANNEL_PUSH_CHUNK;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -1025,6 +1058,57 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param maxGroupMembers members a group may hold, at least 2; more are refused with GROUP_FULL.
+         */
+        public Context maxGroupMembers(final int maxGroupMembers)
+        {
+            this.maxGroupMembers = maxGroupMembers;
+            return this;
+        }
+
+        public int maxGroupMembers()
+        {
+            return maxGroupMembers;
+        }
+
+        /**
+         * @param maxChannelPublishers publishers a channel may have, at least 1 (its owner).
+         */
+        public Context maxChannelPublishers(final int maxChannelPublishers)
+        {
+            this.maxChannelPublishers = maxChannelPublishers;
+            return this;
+        }
+
+        public int maxChannelPublishers()
+        {
+            return maxChannelPublishers;
+        }
+
+        /**
+         * How fast new channel posts are pushed to online followers.
+         *
+         * @param channelPushesPerSecond pushes per second over all channels, at least 1.
+         * @param channelPushChunk       followers handed to the event loops per pacer step, at least 1.
+         */
+        public Context channelPushPace(final int channelPushesPerSecond, final int channelPushChunk)
+        {
+            this.channelPushesPerSecond = channelPushesPerSecond;
+            this.channelPushChunk = channelPushChunk;
+            return this;
+        }
+
+        public int channelPushesPerSecond()
+        {
+            return channelPushesPerSecond;
+        }
+
+        public int channelPushChunk()
+        {
+            return channelPushChunk;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -1134,6 +1218,10 @@ public final class XinSwitch implements AutoCloseable
             require(maxLoginsPerDevicePerMinute >= 0, "maxLoginsPerDevicePerMinute must not be negative");
             require(deviceBanMs >= 0, "deviceBanMs must not be negative");
             require(maxGuardRecords >= 1, "maxGuardRecords must be at least 1");
+            require(maxGroupMembers >= 2, "maxGroupMembers must be at least 2: " + maxGroupMembers);
+            require(maxChannelPublishers >= 1, "maxChannelPublishers must be at least 1: " + maxChannelPublishers);
+            require(channelPushesPerSecond >= 1, "channelPushesPerSecond must be at least 1: " + channelPushesPerSecond);
+            require(channelPushChunk >= 1, "channelPushChunk must be at least 1: " + channelPushChunk);
             storeConfig().validate();
             return this;
         }
@@ -1174,6 +1262,8 @@ public final class XinSwitch implements AutoCloseable
                 " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
                 " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
                 " maxGuardRecords=" + maxGuardRecords +
+                " maxGroupMembers=" + maxGroupMembers + " maxChannelPublishers=" + maxChannelPublishers +
+                " channelPushPace=" + channelPushesPerSecond + "/s chunk " + channelPushChunk +
                 (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }

@@ -145,7 +145,7 @@ class IsolationIT
             // A sender's user and device, as fields Send does not have (numbers past its last field).
             final Send forged = RawClient.text(1, BOB, "forged-1", "from alice, honest").getSend().toBuilder()
                 .setUnknownFields(UnknownFieldSet.newBuilder()
-                    .addField(5, UnknownFieldSet.Field.newBuilder().addVarint(ALICE).build())
+                    .addField(14, UnknownFieldSet.Field.newBuilder().addVarint(ALICE).build())
                     .addField(12, UnknownFieldSet.Field.newBuilder().addVarint(ALICE).build())
                     .addField(13, UnknownFieldSet.Field.newBuilder()
                         .addLengthDelimited(ByteString.copyFrom("phone", StandardCharsets.UTF_8)).build())

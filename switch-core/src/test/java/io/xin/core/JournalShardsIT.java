@@ -2,6 +2,7 @@ package io.xin.core;
 
 import io.xin.core.TestDevices.Device;
 import io.xin.core.journal.JournalShard;
+import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.storage.FsyncPolicy;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.xin.core.TestDevices.assertRefused;
 import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -194,6 +196,20 @@ class JournalShardsIT
             assertEquals(List.of(), store.readOutbox(), "the hand-off was deleted with the append");
             assertEquals(2, store.readHeadSeq(recipient), "appended once, not again at the second start");
         }
+    }
+
+    @Test
+    void shouldRefuseGroupsAndChannelsWithMoreThanOneShardAndStillCarryOneToOne() throws Exception
+    {
+        server = new TestSwitch(dataDir, ctx -> ctx.journalShards(2));
+        final Device alice = connect(31, "phone");
+        final Device bob = connect(32, "phone");
+        assertRefused(ErrorCode.NOT_ALLOWED, alice.client.createGroup("family", false, 32));
+        assertRefused(ErrorCode.NOT_ALLOWED, alice.client.createChannel("brand"));
+        assertRefused(ErrorCode.NOT_ALLOWED, alice.client.sendToGroup(1, "g-1", text("to a group")));
+        final SendAck ack = alice.client.send(32, "one-to-one", text("still fine")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, ack.getSeq());
+        assertEquals("one-to-one", bob.next().getClientMsgId());
     }
 
     private static void assertUsersSpanShards(final long[] users)

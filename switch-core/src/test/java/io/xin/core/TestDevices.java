@@ -5,8 +5,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.xin.client.XinClient;
+import io.xin.client.XinClientException;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
@@ -15,12 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Real SDK clients of a {@link TestSwitch} for integration tests, on one shared event loop group,
@@ -32,6 +39,23 @@ final class TestDevices implements AutoCloseable
 
     private final List<XinClient> clients = new ArrayList<>();
     private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    /** The switch {@link #connect(long, String)} connects to; null when each call names it. */
+    private final TestSwitch server;
+
+    TestDevices()
+    {
+        this(null);
+    }
+
+    TestDevices(final TestSwitch server)
+    {
+        this.server = server;
+    }
+
+    Device connect(final long userId, final String deviceId) throws Exception
+    {
+        return connect(server, userId, deviceId, true);
+    }
 
     Device connect(final TestSwitch server, final long userId, final String deviceId) throws Exception
     {
@@ -73,6 +97,20 @@ final class TestDevices implements AutoCloseable
         clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    static <T> T await(final CompletableFuture<T> future) throws Exception
+    {
+        return future.get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asserts the future fails with the server's code. */
+    static void assertRefused(final ErrorCode code, final CompletableFuture<?> future)
+    {
+        final ExecutionException failure = assertThrows(ExecutionException.class,
+            () -> future.get(WAIT_MS, TimeUnit.MILLISECONDS));
+        final XinClientException cause = assertInstanceOf(XinClientException.class, failure.getCause());
+        assertEquals(code, cause.code(), cause.getMessage());
+    }
+
     static Content text(final String text)
     {
         return Content.newBuilder()
@@ -84,6 +122,7 @@ final class TestDevices implements AutoCloseable
     static final class Device implements XinClient.Listener
     {
         final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+        final BlockingQueue<Message> posts = new LinkedBlockingQueue<>();
         final CountDownLatch kicked = new CountDownLatch(1);
         final CountDownLatch goAway = new CountDownLatch(1);
         XinClient client;
@@ -93,6 +132,12 @@ final class TestDevices implements AutoCloseable
         public void onMessage(final Message message)
         {
             messages.add(message);
+        }
+
+        @Override
+        public void onChannelPost(final Message post)
+        {
+            posts.add(post);
         }
 
         @Override
@@ -112,6 +157,18 @@ final class TestDevices implements AutoCloseable
             final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
             assertNotNull(message, "expected a message");
             return message;
+        }
+
+        Message nextPost() throws InterruptedException
+        {
+            final Message post = posts.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(post, "expected a channel post");
+            return post;
+        }
+
+        void close()
+        {
+            client.close();
         }
 
         void assertNothingMore() throws InterruptedException

@@ -36,6 +36,7 @@ public final class Fleet implements AutoCloseable
     private final String transportName;
     private final Session[] sessions;
     private volatile Sink sink = Sink.NONE;
+    private volatile Sink postSink = Sink.NONE;
 
     /**
      * @param target    where to connect.
@@ -77,6 +78,14 @@ public final class Fleet implements AutoCloseable
     public void sink(final Sink sink)
     {
         this.sink = sink;
+    }
+
+    /**
+     * @param postSink receives every channel post every session gets, on the session's event loop.
+     */
+    public void postSink(final Sink postSink)
+    {
+        this.postSink = postSink;
     }
 
     public Target target()
@@ -199,6 +208,11 @@ public final class Fleet implements AutoCloseable
     void onMessage(final Session session, final Message message)
     {
         sink.onMessage(session, message);
+    }
+
+    void onChannelPost(final Session session, final Message post)
+    {
+        postSink.onMessage(session, post);
     }
 
     /**

@@ -42,4 +42,10 @@ public final class Session implements XinClient.Listener
     {
         fleet.onMessage(this, message);
     }
+
+    @Override
+    public void onChannelPost(final Message post)
+    {
+        fleet.onChannelPost(this, post);
+    }
 }

@@ -73,6 +73,15 @@ public final class SwitchMetrics implements JournalBatchObserver
         counter("xin_bad_proxy_headers", "Malformed PROXY protocol headers (connection closed).", c.badProxyHeaders);
         counter("xin_tls_handshakes", "TLS handshakes completed.", c.tlsHandshakes);
         counter("xin_tls_handshake_failures", "TLS handshakes failed (connection closed).", c.tlsHandshakeFailures);
+        counter("xin_group_messages_stored", "Messages sent to groups.", c.groupMessagesStored);
+        counter("xin_group_inbox_copies", "Inbox entries written by group fan-out.", c.groupInboxCopies);
+        counter("xin_group_membership_changes", "Group membership changes (each a GROUP_EVENT message).",
+            c.groupMembershipChanges);
+        counter("xin_channel_posts_stored", "Channel posts stored (once each).", c.channelPostsStored);
+        counter("xin_channel_follows", "Channel follows started.", c.channelFollows);
+        counter("xin_channel_pushes_sent", "Paced channel pushes written to followers.", c.channelPushesSent);
+        counter("xin_channel_pushes_dropped", "Channel pushes dropped (follower not writable).",
+            c.channelPushesDropped);
         final ServerTls tls = xin.tls();
         if (tls != null)
         {

@@ -239,6 +239,21 @@ public final class ServerCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
 
+    @Option(names = "--max-group-members", description = "Members a group may hold (default: ${DEFAULT-VALUE}).")
+    int maxGroupMembers = Configuration.DEFAULT_MAX_GROUP_MEMBERS;
+
+    @Option(names = "--max-channel-publishers", description = "Publishers a channel may have " +
+        "(default: ${DEFAULT-VALUE}).")
+    int maxChannelPublishers = Configuration.DEFAULT_MAX_CHANNEL_PUBLISHERS;
+
+    @Option(names = "--channel-pushes-per-second", description = "Paced pushes of channel posts to online " +
+        "followers per second, over all channels (default: ${DEFAULT-VALUE}).")
+    int channelPushesPerSecond = Configuration.DEFAULT_CHANNEL_PUSHES_PER_SECOND;
+
+    @Option(names = "--channel-push-chunk", description = "Followers handed to the event loops per pacer step " +
+        "(default: ${DEFAULT-VALUE}).")
+    int channelPushChunk = Configuration.DEFAULT_CHANNEL_PUSH_CHUNK;
+
     @Override
     public Integer call() throws Exception
     {
@@ -301,7 +316,10 @@ public final class ServerCommand implements Callable<Integer>
             .maxLoginFailuresPerAddressPerMinute(maxLoginFailuresPerAddressPerMinute)
             .maxLoginsPerDevicePerMinute(maxLoginsPerDevicePerMinute)
             .deviceBanMs(deviceBanMs)
-            .maxGuardRecords(maxGuardRecords);
+            .maxGuardRecords(maxGuardRecords)
+            .maxGroupMembers(maxGroupMembers)
+            .maxChannelPublishers(maxChannelPublishers)
+            .channelPushPace(channelPushesPerSecond, channelPushChunk);
         if (jwtPublicKey != null)
         {
             try

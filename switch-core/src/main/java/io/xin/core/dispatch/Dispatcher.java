@@ -14,9 +14,17 @@ import io.xin.protocol.pb.Deliver;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;
+import io.xin.core.channel.ChannelPacer;
+import io.xin.core.channel.OnlineFollowers;
+import io.xin.core.journal.AudienceWork;
+import io.xin.protocol.pb.ChannelHead;
+import io.xin.protocol.pb.LoginOk;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Queue;
 
@@ -39,19 +47,36 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** Online devices by user id. */
     private final Long2ObjectHashMap<Session[]> online = new Long2ObjectHashMap<>();
     private final List<Session> toFlush = new ArrayList<>();
+    /** Online followers of channels, for the pacer; written here only. */
+    private final OnlineFollowers onlineFollowers;
+    private final ChannelPacer pacer;
+    /** The channels each online session follows (only sessions that follow any). */
+    private final Map<Session, LongHashSet> followsBySession = new HashMap<>();
 
     /** The dispatcher of a single journal. */
     public Dispatcher(final SessionContext sessions, final SwitchCounters counters)
     {
-        this(sessions, counters, 0);
+        this(sessions, counters, 0, new OnlineFollowers(), null);
     }
 
-    /** The dispatcher of one journal shard: it knows the online devices of that shard's users only. */
-    public Dispatcher(final SessionContext sessions, final SwitchCounters counters, final int shard)
+    /**
+     * The dispatcher of one journal shard: it knows the online devices of that shard's users only.
+     *
+     * @param onlineFollowers the registry the pacer reads; this dispatcher is its only writer.
+     * @param pacer           where new channel posts go to be pushed; null pushes none.
+     */
+    public Dispatcher(
+        final SessionContext sessions,
+        final SwitchCounters counters,
+        final int shard,
+        final OnlineFollowers onlineFollowers,
+        final ChannelPacer pacer)
     {
         this.sessions = sessions;
         this.counters = counters;
         this.closedOverflow = sessions.closedOverflow(shard);
+        this.onlineFollowers = onlineFollowers;
+        this.pacer = pacer;
     }
 
     @Override
@@ -62,6 +87,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.SEND -> onSend(event);
             case SwitchEvent.LOGIN -> onLogin(event);
             case SwitchEvent.CLOSE -> unregister(event.session());
+            case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
             default ->
             {
             }
@@ -97,11 +123,12 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             return;
         }
         register(session);
+        final Frame loginOk = sessions.loginOk(event.requestId(), session.userId(), event.headSeq(), event.cursorSeq());
+        final AudienceWork audience = event.audience();
         // Written and flushed in one task: a flush alone from this thread makes Netty keep a task holder on the
         // channel's head context for good (96 bytes), which an idle session would carry only for its LoginOk.
-        session.channel().writeAndFlush(
-            sessions.loginOk(event.requestId(), session.userId(), event.headSeq(), event.cursorSeq()),
-            session.channel().voidPromise());
+        session.channel().writeAndFlush(audience == null || audience.channelHeads() == null ? loginOk :
+            withChannels(session, loginOk, audience.channelHeads()), session.channel().voidPromise());
     }
 
     private void onSend(final SwitchEvent event)
@@ -114,6 +141,11 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             {
                 write(sender, Frames.sendAck(event.requestId(), event.clientMsgId(), event.msgId(), event.senderSeq(),
                     event.serverTimeMs(), false));
+                if (event.groupId() != 0)
+                {
+                    pushCopies(event.audience(), sender);
+                    return;
+                }
                 final Message message = event.message();
                 final long senderId = sender.userId();
                 final long recipientId = event.toUserId();
@@ -127,6 +159,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             }
             case SwitchEvent.RESULT_DUPLICATE -> write(sender, Frames.sendAck(event.requestId(), event.clientMsgId(),
                 event.msgId(), event.senderSeq(), event.serverTimeMs(), true));
+            case SwitchEvent.RESULT_REFUSED -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
+                event.audience().refusal(), event.audience().refusalMessage()));
             default -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
                 ErrorCode.STORAGE_FAILURE, "storage failed: the message was not stored; retry later"));
         }
@@ -232,6 +266,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
 
     private void unregister(final Session session)
     {
+        forgetFollows(session);
         final long userId = session.userId();
         final Session[] devices = online.get(userId);
         if (devices == null)
@@ -260,5 +295,113 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         System.arraycopy(devices, 0, shrunk, 0, index);
         System.arraycopy(devices, index + 1, shrunk, index, devices.length - index - 1);
         online.put(userId, shrunk);
+    }
+
+    // ------------------------------------------------------------------------------ groups and channels
+
+    private void onAudienceOp(final SwitchEvent event)
+    {
+        final Session session = event.session();
+        session.decrementInFlightSends();
+        final AudienceWork audience = event.audience();
+        switch (event.result())
+        {
+            case SwitchEvent.RESULT_OK ->
+            {
+                write(session, audience.response());
+                // The requester's own device gets its GROUP_EVENT too: nothing else puts it in its inbox.
+                pushCopies(audience, null);
+                if (audience.followers() != null)
+                {
+                    followChanged(audience.channelId(), audience.followers(), audience.follow());
+                }
+                if (audience.post() != null && pacer != null)
+                {
+                    pacer.offer(audience.post());
+                }
+            }
+            case SwitchEvent.RESULT_REFUSED -> write(session,
+                Frames.error(event.requestId(), audience.refusal(), audience.refusalMessage(), false));
+            default -> write(session, Frames.error(event.requestId(), ErrorCode.STORAGE_FAILURE,
+                "storage failed: nothing was changed; retry later", false));
+        }
+    }
+
+    /** Pushes each inbox copy of a group message or GROUP_EVENT to its user's online devices. */
+    private void pushCopies(final AudienceWork audience, final Session except)
+    {
+        final Message message = audience.message();
+        if (message == null)
+        {
+            return;
+        }
+        final long[] userIds = audience.userIds();
+        final long[] seqs = audience.seqs();
+        for (int i = 0, count = audience.count(); i < count; i++)
+        {
+            push(userIds[i], except, message, seqs[i]);
+        }
+    }
+
+    private Frame withChannels(final Session session, final Frame loginOk, final long[] heads)
+    {
+        final LoginOk.Builder ok = loginOk.getLoginOk().toBuilder();
+        final LongHashSet follows = new LongHashSet();
+        for (int i = 0; i < heads.length; i += 3)
+        {
+            ok.addChannels(ChannelHead.newBuilder().setChannelId(heads[i]).setFollowSeq(heads[i + 1])
+                .setHeadSeq(heads[i + 2]));
+            follows.add(heads[i]);
+            onlineFollowers.add(heads[i], session);
+        }
+        followsBySession.put(session, follows);
+        return Frame.newBuilder().setLoginOk(ok).build();
+    }
+
+    private void followChanged(final long channelId, final long[] users, final boolean follow)
+    {
+        for (final long userId : users)
+        {
+            final Session[] devices = online.get(userId);
+            if (devices == null)
+            {
+                continue;
+            }
+            for (final Session device : devices)
+            {
+                if (device.isClosed())
+                {
+                    continue;
+                }
+                if (follow)
+                {
+                    followsBySession.computeIfAbsent(device, s -> new LongHashSet()).add(channelId);
+                    onlineFollowers.add(channelId, device);
+                }
+                else
+                {
+                    final LongHashSet follows = followsBySession.get(device);
+                    if (follows != null && follows.remove(channelId) && follows.isEmpty())
+                    {
+                        followsBySession.remove(device);
+                    }
+                    onlineFollowers.remove(channelId, device);
+                }
+            }
+        }
+    }
+
+    private void forgetFollows(final Session session)
+    {
+        final LongHashSet follows = followsBySession.remove(session);
+        if (follows == null)
+        {
+            return;
+        }
+        final LongHashSet.LongIterator channels = follows.iterator();
+        while (channels.hasNext())
+        {
+            onlineFollowers.remove(channels.nextValue(), session);
+        }
     }
 }

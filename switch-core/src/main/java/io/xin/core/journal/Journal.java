@@ -91,6 +91,8 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final Message.Builder messageBuilder = Message.newBuilder();
     private long lastMsgId;
     private long lastWrittenMsgId;
+    /** Groups and channels: membership, fan-out on write, posts and follows. */
+    private final Audiences audiences;
 
     /** A single journal, owning every user. */
     public Journal(
@@ -100,13 +102,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchCounters counters,
         final LongSupplier clockMs)
     {
-        this(store, writer, status, counters, clockMs, 0, 1, new AtomicLong(store.readLastMsgId()));
+        this(store, writer, status, counters, clockMs, Integer.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     /**
-     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
+     * A single journal, owning every user and every group and channel.
      *
-     * @param msgIds the message id counter shared by every shard, starting at the store's last one.
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
      */
     public Journal(
         final XinStore store,
@@ -114,6 +117,28 @@ public final class Journal implements EventHandler<SwitchEvent>
         final SwitchStatus status,
         final SwitchCounters counters,
         final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers)
+    {
+        this(store, writer, status, counters, clockMs, maxGroupMembers, maxChannelPublishers, 0, 1,
+            new AtomicLong(store.readLastMsgId()));
+    }
+
+    /**
+     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
+     *
+     * @param maxGroupMembers      members a group may hold.
+     * @param maxChannelPublishers publishers a channel may have.
+     * @param msgIds               the message id counter shared by every shard, starting at the store's last one.
+     */
+    public Journal(
+        final XinStore store,
+        final JournalWriter writer,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxGroupMembers,
+        final int maxChannelPublishers,
         final int shard,
         final int shardCount,
         final AtomicLong msgIds)
@@ -131,6 +156,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.reader = store.newJournalReader();
         this.lastMsgId = msgIds.get();
         this.lastWrittenMsgId = lastMsgId;
+        this.audiences = new Audiences(
+            this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
     }
 
     /**
@@ -176,6 +203,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 case SwitchEvent.SEND -> onSend(event);
                 case SwitchEvent.LOGIN -> onLogin(event);
                 case SwitchEvent.ACK -> onAck(event);
+                case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
                 default ->
                 {
                 }
@@ -208,6 +236,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.headSeq = head(userId);
             event.cursorSeq = reader.readCursor(userId, event.session.deviceIdBytes());
             event.session.storedCursorSeq(event.cursorSeq);
+            audiences.onLogin(event);
         }
         catch (final RuntimeException ex)
         {
@@ -264,6 +293,15 @@ public final class Journal implements EventHandler<SwitchEvent>
             duplicateOf(event, record.msgId(), record.senderSeq(), record.serverTimeMs());
             return;
         }
+        if (event.groupId != 0)
+        {
+            if (audiences.onGroupSend(event, senderId))
+            {
+                batchSends.add(event);
+                batchDedupe.put(key, event);
+            }
+            return;
+        }
 
         final long recipientId = event.toUserId;
         final long nowMs = clockMs.getAsLong();
@@ -318,6 +356,28 @@ public final class Journal implements EventHandler<SwitchEvent>
         event.serverTimeMs = timeMs;
     }
 
+    private void onAudienceOp(final SwitchEvent event)
+    {
+        if (status.isStorageFailed())
+        {
+            event.result = SwitchEvent.RESULT_FAILED;
+            return;
+        }
+        final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?
+            audiences.onGroupOp(event) : audiences.onChannelOp(event);
+        if (inBatch)
+        {
+            batchSends.add(event);
+        }
+    }
+
+    /** The next server-wide message id; written once per batch. */
+    long nextMsgId()
+    {
+        lastMsgId = msgIds.incrementAndGet();
+        return lastMsgId;
+    }
+
     private long head(final long userId)
     {
         long head = heads.get(userId);
@@ -329,7 +389,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         return head;
     }
 
-    private long nextSeq(final long userId)
+    long nextSeq(final long userId)
     {
         final long seq = head(userId) + 1;
         heads.put(userId, seq);
@@ -355,11 +415,13 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 batch.putLastMsgId(shard, lastMsgId);
             }
+            audiences.beforeWrite();
             if (batch.count() == 0)
             {
                 return;
             }
             final int events = batchEvents;
+            final long batchBytes = batch.dataSizeBytes();
             final long startNs = System.nanoTime();
             writer.write(batch);
             KillPoint.reach(KillPoint.AFTER_WRITE_BEFORE_ACK);
@@ -367,6 +429,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.journalWriteNanos.add(writeNanos);
             counters.onJournalBatchWritten(events, writeNanos);
             counters.journalBatches.increment();
+            counters.journalBytesWritten.add(batchBytes);
             counters.journalBatchEvents.add(events);
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
             counters.messagesStored.add(batchSends.size());
@@ -376,6 +439,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 lastEvent.handoffs = appended;
             }
             handOver();
+            audiences.onWritten();
         }
         catch (final RuntimeException ex)
         {
@@ -391,6 +455,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             // What is in memory is now ahead of the disk: forget it rather than reuse it.
             heads.clear();
             lastMsgId = lastWrittenMsgId;
+            audiences.onWriteFailed();
         }
         finally
         {

@@ -4,7 +4,9 @@ import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.EventTranslatorTwoArg;
 import io.xin.core.session.Session;
+import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Send;
 
@@ -23,12 +25,16 @@ public final class SwitchEvent
     public static final byte SEND = 2;
     public static final byte ACK = 3;
     public static final byte CLOSE = 4;
+    public static final byte GROUP_OP = 5;
+    public static final byte CHANNEL_OP = 6;
     /** Wakes a journal shard that has hand-offs from another shard waiting; carries nothing. */
-    public static final byte NUDGE = 5;
+    public static final byte NUDGE = 7;
 
     public static final byte RESULT_OK = 0;
     public static final byte RESULT_DUPLICATE = 1;
     public static final byte RESULT_FAILED = 2;
+    /** Refused by a group or channel rule; {@link AudienceWork#refusal()} says why. */
+    public static final byte RESULT_REFUSED = 3;
 
     public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> LOGIN_TRANSLATOR =
         (event, sequence, session, requestId) -> event.reset(LOGIN, session).requestId = requestId;
@@ -42,6 +48,23 @@ public final class SwitchEvent
             event.clientMsgId = send.getClientMsgId();
             event.clientMsgIdBytes = send.getClientMsgIdBytes().toByteArray();
             event.content = send.getContent();
+            event.groupId = send.getGroupId();
+        };
+
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, GroupOp> GROUP_OP_TRANSLATOR =
+        (event, sequence, session, op) ->
+        {
+            event.reset(GROUP_OP, session);
+            event.requestId = op.getRequestId();
+            event.request = op;
+        };
+
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, ChannelOp> CHANNEL_OP_TRANSLATOR =
+        (event, sequence, session, op) ->
+        {
+            event.reset(CHANNEL_OP, session);
+            event.requestId = op.getRequestId();
+            event.request = op;
         };
 
     public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> ACK_TRANSLATOR =
@@ -60,6 +83,12 @@ public final class SwitchEvent
     byte[] clientMsgIdBytes;
     Content content;
     long upToSeq;
+    /** Send.group_id; 0 for a 1:1 send. */
+    long groupId;
+    /** The GroupOp or ChannelOp of those events. */
+    Object request;
+    /** What the journal made of a group or channel event, or of a login's follows; null otherwise. */
+    AudienceWork audience;
 
     byte result;
     long msgId;
@@ -87,6 +116,9 @@ public final class SwitchEvent
         clientMsgIdBytes = null;
         content = null;
         upToSeq = 0;
+        groupId = 0;
+        request = null;
+        audience = null;
         result = RESULT_OK;
         msgId = 0;
         senderSeq = 0;
@@ -172,9 +204,22 @@ public final class SwitchEvent
         return handoffs;
     }
 
+    public long groupId()
+    {
+        return groupId;
+    }
+
+    /** Group or channel results for the dispatcher; null when the event had none. */
+    public AudienceWork audience()
+    {
+        return audience;
+    }
+
     /** Drops references once the dispatcher is done, so the ring does not keep payloads alive. */
     public void release()
     {
+        request = null;
+        audience = null;
         session = null;
         content = null;
         message = null;

@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter implements SessionTimers.Timed
 {
+    private static final String AUDIENCES_NEED_ONE_SHARD =
+        "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /** A client that never resends a refused send does not stay refused for ever. */
     private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
@@ -395,6 +397,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             case PING -> onPing(frame.getPing().getRequestId());
             case SYNC -> onSync(frame.getSync());
             case ACK -> onAck(frame.getAck().getUpToSeq());
+            case GROUP_OP -> onGroupOp(frame.getGroupOp());
+            case CHANNEL_OP -> onChannelOp(frame.getChannelOp());
+            case CHANNEL_SYNC -> onChannelSync(frame.getChannelSync());
             case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
@@ -413,10 +418,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
                 "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
             return;
         }
-        if (send.getToUserId() <= 0)
+        if (send.getGroupId() == 0 ? send.getToUserId() <= 0 : send.getGroupId() < 0 || send.getToUserId() != 0)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
-                "to_user_id must be a positive user id"), ctx.voidPromise());
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST, send.getGroupId() == 0 ?
+                "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id"),
+                ctx.voidPromise());
+            return;
+        }
+        if (send.getGroupId() != 0 && !servesAudiences())
+        {
+            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
+                ctx.voidPromise());
             return;
         }
         if (!send.hasContent() || send.getContent().getTypeValue() == 0)
@@ -563,6 +575,91 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (!shared.syncReader().submit(session, requestId, afterSeq, limit))
+        {
+            session.syncDone();
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
+        }
+    }
+
+    private void onGroupOp(final io.xin.protocol.pb.GroupOp op)
+    {
+        final String invalid = AudienceRequests.invalid(op);
+        if (invalid != null)
+        {
+            ctx.write(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
+            return;
+        }
+        publishAudienceOp(op.getRequestId(), op, null);
+    }
+
+    private void onChannelOp(final io.xin.protocol.pb.ChannelOp op)
+    {
+        final String invalid = AudienceRequests.invalid(op);
+        if (invalid != null)
+        {
+            ctx.write(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
+            return;
+        }
+        publishAudienceOp(op.getRequestId(), null, op);
+    }
+
+    /** Group and channel ops count against the session's in-flight limit, as sends do. */
+    private void publishAudienceOp(
+        final long requestId, final io.xin.protocol.pb.GroupOp groupOp, final io.xin.protocol.pb.ChannelOp channelOp)
+    {
+        if (shared.status().isStorageFailed() || shared.status().isDraining())
+        {
+            ctx.write(Frames.error(requestId, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
+                ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false), ctx.voidPromise());
+            return;
+        }
+        if (!servesAudiences())
+        {
+            ctx.write(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
+            return;
+        }
+        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
+            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
+            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
+        {
+            session.decrementInFlightSends();
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
+        }
+    }
+
+    /**
+     * Groups and channels keep their membership and timelines in one journal's memory, so a switch with
+     * several journal shards does not serve them (yet): the shards would each see part of a group.
+     */
+    private boolean servesAudiences()
+    {
+        return settings.journalShards() == 1;
+    }
+
+    private void onChannelSync(final io.xin.protocol.pb.ChannelSync sync)
+    {
+        final long requestId = sync.getRequestId();
+        if (sync.getChannelId() <= 0)
+        {
+            ctx.write(Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false),
+                ctx.voidPromise());
+            return;
+        }
+        final int maxLimit = settings.maxSyncLimit();
+        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
+            maxLimit : sync.getLimit();
+        final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        if (!ctx.channel().isWritable() || !session.tryStartSync())
+        {
+            shared.counters().busyRejections.increment();
+            ctx.write(Frames.busy(requestId, null, "one sync at a time per session, answers read first",
+                settings.busyRetryAfterMs()), ctx.voidPromise());
+            return;
+        }
+        if (!shared.syncReader().submitChannelSync(
+            session, requestId, sync.getChannelId(), afterSeq, limit, sync.getIncludeHistory()))
         {
             session.syncDone();
             shared.counters().busyRejections.increment();

@@ -67,6 +67,22 @@ public final class SwitchCounters
     public final LongAdder loginsBanned = new LongAdder();
     /** Times a session stopped reading its socket (not writable, in-flight limit, ring nearly full). */
     public final LongAdder readsPaused = new LongAdder();
+    /** Groups: messages sent to groups, the inbox copies they made, membership changes, groups created. */
+    public final LongAdder groupMessagesStored = new LongAdder();
+    public final LongAdder groupInboxCopies = new LongAdder();
+    public final LongAdder groupMembershipChanges = new LongAdder();
+    public final LongAdder groupsCreated = new LongAdder();
+    /** Channels: created, posts stored (once each), follows started, paced pushes sent and dropped. */
+    public final LongAdder channelsCreated = new LongAdder();
+    public final LongAdder channelPostsStored = new LongAdder();
+    public final LongAdder channelFollows = new LongAdder();
+    public final LongAdder channelPushesSent = new LongAdder();
+    public final LongAdder channelPushesDropped = new LongAdder();
+    /** Posts whose pushes the pacer finished, and posts it dropped because its queue was full. */
+    public final LongAdder channelPostsPaced = new LongAdder();
+    public final LongAdder channelPostsNotPaced = new LongAdder();
+    /** Bytes of the journal's write batches written (RocksDB's WAL payload), to measure what a write costs. */
+    public final LongAdder journalBytesWritten = new LongAdder();
 
     @Override
     public String toString()

@@ -92,6 +92,60 @@ public final class SyncReader implements AutoCloseable
         }
     }
 
+    /**
+     * Queues a page read of a channel's timeline for a follower; the result (or NOT_FOLLOWING) is
+     * written to the session's channel.
+     *
+     * @return false when the queue is full.
+     */
+    public boolean submitChannelSync(
+        final Session session,
+        final long requestId,
+        final long channelId,
+        final long afterSeq,
+        final int limit,
+        final boolean includeHistory)
+    {
+        if (queued.incrementAndGet() > queueCapacity)
+        {
+            queued.decrementAndGet();
+            return false;
+        }
+        try
+        {
+            executor.execute(() ->
+            {
+                queued.decrementAndGet();
+                final Channel channel = session.channel();
+                Frame answer;
+                try
+                {
+                    answer = channel.isActive() ? ChannelPages.answer(
+                        store, session.userId(), requestId, channelId, afterSeq, limit, includeHistory, maxResultBytes) :
+                        null;
+                }
+                catch (final RuntimeException | InvalidProtocolBufferException ex)
+                {
+                    LOG.error("Channel sync failed for {}", session, ex);
+                    answer = Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false);
+                }
+                if (answer == null)
+                {
+                    session.syncDone();
+                    return;
+                }
+                channel.writeAndFlush(answer).addListener(written -> session.syncDone());
+                counters.syncsServed.increment();
+            });
+            return true;
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            queued.decrementAndGet();
+            return false;
+        }
+    }
+
     private void serve(final Session session, final long requestId, final long afterSeq, final int limit)
     {
         final Channel channel = session.channel();

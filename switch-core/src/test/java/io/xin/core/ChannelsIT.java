@@ -1,0 +1,233 @@
+package io.xin.core;
+
+import io.xin.core.TestDevices.Device;
+import io.xin.protocol.pb.ChannelHead;
+import io.xin.protocol.pb.ChannelOpType;
+import io.xin.protocol.pb.ChannelResult;
+import io.xin.protocol.pb.ChannelSyncResult;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Message;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.xin.core.TestDevices.assertRefused;
+import static io.xin.core.TestDevices.await;
+import static io.xin.core.TestDevices.text;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Channels (official accounts) end to end over real sockets, a real RocksDB and the real client:
+ * posts stored once and read at sync from each follower's cursor, paced pushes to online followers,
+ * follow from the head, unfollow, publisher rights, idempotent posts, and restart.
+ */
+@Timeout(120)
+class ChannelsIT
+{
+    private static final long BRAND = 1;
+    private static final long FAN = 2;
+
+    @TempDir
+    Path dataDir;
+    private TestSwitch server;
+    private TestDevices clients;
+
+    @AfterEach
+    void tearDown()
+    {
+        if (clients != null)
+        {
+            clients.close();
+        }
+        if (server != null)
+        {
+            server.close();
+        }
+    }
+
+    private void start()
+    {
+        server = new TestSwitch(dataDir);
+        clients = new TestDevices(server);
+    }
+
+    @Test
+    void shouldGiveAFollowerOfflineDuringThreePostsAllThreeAtSync() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("news")).getChannelId();
+        final Device fan = clients.connect(FAN, "phone");
+        await(fan.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+        fan.close();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            final ChannelResult posted = await(brand.client.post(channelId, "post-" + i, text("post " + i)));
+            assertEquals(i, posted.getSeq());
+        }
+
+        final Device back = clients.connect(FAN, "phone");
+        assertEquals(List.of(ChannelHead.newBuilder().setChannelId(channelId).setFollowSeq(0).setHeadSeq(3).build()),
+            back.loginOk.getChannelsList());
+        for (int i = 1; i <= 3; i++)
+        {
+            final Message post = back.nextPost();
+            assertEquals(channelId, post.getChannelId());
+            assertEquals(i, post.getSeq());
+            assertEquals("post " + i, post.getContent().getBody().toStringUtf8());
+            assertEquals(BRAND, post.getFromUserId());
+        }
+        assertNull(back.posts.poll(300, TimeUnit.MILLISECONDS), "each post once");
+        assertNull(back.messages.poll(10, TimeUnit.MILLISECONDS), "posts are not copied into the inbox");
+        assertEquals(3, server.xin().counters().channelPostsStored.sum(), "each post stored once");
+    }
+
+    @Test
+    void shouldPushPostsToOnlineFollowersInOrder() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("live")).getChannelId();
+        final Device phone = clients.connect(FAN, "phone");
+        final Device tablet = clients.connect(FAN, "tablet");
+        final Device other = clients.connect(3, "phone");
+        await(phone.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+        await(other.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+
+        for (int i = 1; i <= 20; i++)
+        {
+            brand.client.post(channelId, "p" + i, text(Integer.toString(i)));
+        }
+        for (final Device device : List.of(phone, tablet, other))
+        {
+            for (int i = 1; i <= 20; i++)
+            {
+                assertEquals(i, device.nextPost().getSeq());
+            }
+        }
+        assertTrue(server.xin().counters().channelPushesSent.sum() > 0, "delivered by push, not only by sync");
+    }
+
+    @Test
+    void shouldStartAFollowAtTheHeadUnlessHistoryIsAsked() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("archive")).getChannelId();
+        await(brand.client.post(channelId, "old-1", text("old 1")));
+        await(brand.client.post(channelId, "old-2", text("old 2")));
+
+        final Device fan = clients.connect(FAN, "phone");
+        final ChannelResult follow = await(fan.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+        assertEquals(2, follow.getSeq(), "follows from the head");
+        final ChannelSyncResult fresh = await(fan.client.channelSync(channelId, 0, 0, false));
+        assertEquals(0, fresh.getMessagesCount());
+        assertEquals(2, fresh.getLastSeq());
+        final ChannelSyncResult history = await(fan.client.channelSync(channelId, 0, 0, true));
+        assertEquals(List.of("old 1", "old 2"),
+            history.getMessagesList().stream().map(m -> m.getContent().getBody().toStringUtf8()).toList());
+
+        await(brand.client.post(channelId, "new-1", text("new 1")));
+        assertEquals("new 1", fan.nextPost().getContent().getBody().toStringUtf8());
+    }
+
+    @Test
+    void shouldStopDeliveryAfterUnfollow() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("bye")).getChannelId();
+        final Device fan = clients.connect(FAN, "phone");
+        await(fan.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+        await(brand.client.post(channelId, "before", text("before")));
+        assertEquals(1, fan.nextPost().getSeq());
+
+        await(fan.client.channel(ChannelOpType.CHANNEL_UNFOLLOW, channelId));
+        await(brand.client.post(channelId, "after", text("after")));
+        assertNull(fan.posts.poll(500, TimeUnit.MILLISECONDS), "no push after unfollow");
+        assertRefused(ErrorCode.NOT_FOLLOWING, fan.client.channelSync(channelId, 0, 0, false));
+
+        fan.close();
+        final Device back = clients.connect(FAN, "phone");
+        assertEquals(0, back.loginOk.getChannelsCount(), "no longer listed at login");
+        assertNull(back.posts.poll(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void shouldLetOnlyPublishersPostAndAnswerARepostAsDuplicate() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final Device editor = clients.connect(5, "laptop");
+        final long channelId = await(brand.client.createChannel("brand")).getChannelId();
+        assertRefused(ErrorCode.NOT_ALLOWED, editor.client.post(channelId, "e-1", text("not yet")));
+        assertRefused(ErrorCode.NOT_ALLOWED, editor.client.channel(ChannelOpType.CHANNEL_ADD_PUBLISHERS, channelId, 5));
+        assertRefused(ErrorCode.NO_SUCH_CHANNEL, editor.client.post(channelId + 1000, "e-0", text("where?")));
+
+        await(brand.client.channel(ChannelOpType.CHANNEL_ADD_PUBLISHERS, channelId, 5));
+        final ChannelResult first = await(editor.client.post(channelId, "e-1", text("now")));
+        final ChannelResult again = await(editor.client.post(channelId, "e-1", text("now")));
+        assertFalse(first.getDuplicate());
+        assertTrue(again.getDuplicate());
+        assertEquals(first.getSeq(), again.getSeq());
+        assertEquals(first.getMsgId(), again.getMsgId());
+        assertEquals(1, again.getHeadSeq(), "stored once");
+    }
+
+    @Test
+    void shouldKeepChannelsFollowsAndPostsAcrossRestart() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("durable")).getChannelId();
+        final Device fan = clients.connect(FAN, "phone");
+        await(fan.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+        fan.close();
+        await(brand.client.post(channelId, "d-1", text("one")));
+
+        server.restart();
+        await(brand.client.connect());
+        final ChannelResult second = await(brand.client.post(channelId, "d-2", text("two")));
+        assertEquals(2, second.getSeq(), "the head survived");
+        assertTrue(await(brand.client.post(channelId, "d-1", text("one"))).getDuplicate(), "dedupe survived");
+
+        final Device back = clients.connect(FAN, "phone");
+        assertEquals(2, back.loginOk.getChannels(0).getHeadSeq());
+        assertEquals("one", back.nextPost().getContent().getBody().toStringUtf8());
+        assertEquals("two", back.nextPost().getContent().getBody().toStringUtf8());
+        assertEquals(List.of(FAN), java.util.Arrays.stream(
+            server.xin().store().audiences().readFollowers(channelId)).boxed().toList());
+    }
+
+    @Test
+    void shouldImportFollowersOnlyForTheOwner() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final Device fan = clients.connect(FAN, "phone");
+        final long channelId = await(brand.client.createChannel("import")).getChannelId();
+        assertRefused(ErrorCode.NOT_ALLOWED, fan.client.channel(ChannelOpType.CHANNEL_IMPORT_FOLLOWERS, channelId, 7));
+        final long[] users = new long[1_000];
+        for (int i = 0; i < users.length; i++)
+        {
+            users[i] = 1_000 + i;
+        }
+        users[0] = FAN;
+        assertEquals(1_000, await(brand.client.channel(ChannelOpType.CHANNEL_IMPORT_FOLLOWERS, channelId, users))
+            .getCount());
+        assertEquals(0, await(brand.client.channel(ChannelOpType.CHANNEL_IMPORT_FOLLOWERS, channelId, users))
+            .getCount(), "followers already following are not counted again");
+
+        await(brand.client.post(channelId, "i-1", text("to everyone")));
+        assertEquals("to everyone", fan.nextPost().getContent().getBody().toStringUtf8(), "imported online: pushed");
+    }
+}
