@@ -298,7 +298,8 @@ public final class Journal implements EventHandler<SwitchEvent>
             if (audiences.onGroupSend(event, senderId))
             {
                 batchSends.add(event);
-                batchDedupe.put(key, event);
+                event.earlierOfSender = latestOfSender;
+                batchDedupe.put(senderId, event);
             }
             return;
         }
