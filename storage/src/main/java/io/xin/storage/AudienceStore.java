@@ -211,29 +211,7 @@ public final class AudienceStore
             {
                 try (RocksIterator iterator = store.db().newIterator(store.timelineHandle(), readOptions))
                 {
-                    final byte[] key = new byte[AudienceLayout.TIMELINE_KEY_LENGTH];
-                    AudienceLayout.timelineKey(key, channelId, afterSeq + 1);
-                    iterator.seek(key);
-                    long bytes = 0;
-                    while (iterator.isValid())
-                    {
-                        if (entries.size() == limit)
-                        {
-                            hasMore = true;
-                            break;
-                        }
-                        final byte[] post = iterator.value();
-                        if (!entries.isEmpty() && bytes + post.length > maxBytes)
-                        {
-                            hasMore = true;
-                            break;
-                        }
-                        iterator.key(key);
-                        entries.add(new InboxEntry(Layout.getLong(key, Layout.LONG_LENGTH), post));
-                        bytes += post.length;
-                        iterator.next();
-                    }
-                    iterator.status();
+                    hasMore = XinStore.readPage(iterator, channelId, afterSeq, limit, maxBytes, entries);
                 }
             }
             return new InboxPage(entries, headSeq, hasMore);

@@ -689,32 +689,8 @@ public final class XinStore implements AutoCloseable
                 final long headSeq = Math.max(recordedHead, lastSeq);
 
                 final List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 64));
-                boolean hasMore = false;
-                if (afterSeq < lastSeq)
-                {
-                    Layout.inboxKey(key, userId, afterSeq + 1);
-                    iterator.seek(key);
-                    long bytes = 0;
-                    while (iterator.isValid())
-                    {
-                        if (entries.size() == limit)
-                        {
-                            hasMore = true;
-                            break;
-                        }
-                        final byte[] message = iterator.value();
-                        if (!entries.isEmpty() && bytes + message.length > maxBytes)
-                        {
-                            hasMore = true;
-                            break;
-                        }
-                        entries.add(new InboxEntry(inboxSeq(iterator, key), message));
-                        bytes += message.length;
-                        iterator.next();
-                    }
-                    iterator.status();
-                }
-
+                final boolean hasMore = afterSeq < lastSeq &&
+                    readPage(iterator, userId, afterSeq, limit, maxBytes, entries);
                 return new InboxPage(entries, headSeq, hasMore);
             }
         }
@@ -746,12 +722,54 @@ public final class XinStore implements AutoCloseable
         }
     }
 
+    /**
+     * Reads one page of a key range laid out as id(8 BE) | seq(8 BE) (an inbox, a channel timeline)
+     * from the seq after {@code afterSeq}: at most {@code limit} entries and {@code maxBytes} of values,
+     * the first entry whatever its size. The iterator's bounds must keep it within {@code id}'s keys.
+     *
+     * @return true when more entries follow the page.
+     */
+    static boolean readPage(
+        final RocksIterator iterator,
+        final long id,
+        final long afterSeq,
+        final int limit,
+        final int maxBytes,
+        final List<InboxEntry> entries) throws RocksDBException
+    {
+        final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+        Layout.inboxKey(key, id, afterSeq + 1);
+        iterator.seek(key);
+        boolean hasMore = false;
+        long bytes = 0;
+        while (iterator.isValid())
+        {
+            if (entries.size() == limit)
+            {
+                hasMore = true;
+                break;
+            }
+            final byte[] value = iterator.value();
+            if (!entries.isEmpty() && bytes + value.length > maxBytes)
+            {
+                hasMore = true;
+                break;
+            }
+            entries.add(new InboxEntry(inboxSeq(iterator, key), value));
+            bytes += value.length;
+            iterator.next();
+        }
+        iterator.status();
+        return hasMore;
+    }
+
     private static long inboxSeq(final RocksIterator iterator, final byte[] key)
     {
         final int keyLength = iterator.key(key);
         if (Layout.INBOX_KEY_LENGTH != keyLength)
         {
-            throw new StorageException("read inbox failed: inbox key of " + keyLength + " bytes");
+            throw new StorageException("read page failed: key of " + keyLength + " bytes, expected " +
+                Layout.INBOX_KEY_LENGTH);
         }
         return Layout.inboxSeq(key);
     }

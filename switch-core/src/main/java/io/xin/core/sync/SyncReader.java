@@ -71,25 +71,8 @@ public final class SyncReader implements AutoCloseable
      */
     public boolean submit(final Session session, final long requestId, final long afterSeq, final int limit)
     {
-        if (queued.incrementAndGet() > queueCapacity)
-        {
-            queued.decrementAndGet();
-            return false;
-        }
-        try
-        {
-            executor.execute(() ->
-            {
-                queued.decrementAndGet();
-                serve(session, requestId, afterSeq, limit);
-            });
-            return true;
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            queued.decrementAndGet();
-            return false;
-        }
+        return enqueue(session, requestId, "Sync",
+            () -> Frame.newBuilder().setSyncResult(page(session.userId(), requestId, afterSeq, limit)).build());
     }
 
     /**
@@ -106,6 +89,19 @@ public final class SyncReader implements AutoCloseable
         final int limit,
         final boolean includeHistory)
     {
+        return enqueue(session, requestId, "Channel sync", () -> ChannelPages.answer(
+            store, session.userId(), requestId, channelId, afterSeq, limit, includeHistory, maxResultBytes));
+    }
+
+    /** A page read on a sync thread: the answer frame to write. */
+    @FunctionalInterface
+    private interface PageRead
+    {
+        Frame answer() throws InvalidProtocolBufferException;
+    }
+
+    private boolean enqueue(final Session session, final long requestId, final String what, final PageRead read)
+    {
         if (queued.incrementAndGet() > queueCapacity)
         {
             queued.decrementAndGet();
@@ -116,26 +112,7 @@ public final class SyncReader implements AutoCloseable
             executor.execute(() ->
             {
                 queued.decrementAndGet();
-                final Channel channel = session.channel();
-                Frame answer;
-                try
-                {
-                    answer = channel.isActive() ? ChannelPages.answer(
-                        store, session.userId(), requestId, channelId, afterSeq, limit, includeHistory, maxResultBytes) :
-                        null;
-                }
-                catch (final RuntimeException | InvalidProtocolBufferException ex)
-                {
-                    LOG.error("Channel sync failed for {}", session, ex);
-                    answer = Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false);
-                }
-                if (answer == null)
-                {
-                    session.syncDone();
-                    return;
-                }
-                channel.writeAndFlush(answer, channel.newPromise().addListener(written -> session.syncDone()));
-                counters.syncsServed.increment();
+                serve(session, requestId, what, read);
             });
             return true;
         }
@@ -146,18 +123,17 @@ public final class SyncReader implements AutoCloseable
         }
     }
 
-    private void serve(final Session session, final long requestId, final long afterSeq, final int limit)
+    private void serve(final Session session, final long requestId, final String what, final PageRead read)
     {
         final Channel channel = session.channel();
         Frame answer;
         try
         {
-            answer = channel.isActive() ?
-                Frame.newBuilder().setSyncResult(page(session.userId(), requestId, afterSeq, limit)).build() : null;
+            answer = channel.isActive() ? read.answer() : null;
         }
         catch (final RuntimeException | InvalidProtocolBufferException ex)
         {
-            LOG.error("Sync failed for {}", session, ex);
+            LOG.error("{} failed for {}", what, session, ex);
             answer = Frames.error(requestId, ErrorCode.INTERNAL, "sync failed; retry later", false);
         }
         if (answer == null)
