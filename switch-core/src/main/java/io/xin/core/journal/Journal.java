@@ -49,7 +49,6 @@ public final class Journal implements EventHandler<SwitchEvent>
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final long NO_HEAD = -1;
 
-    private final XinStore store;
     private final JournalWriter writer;
     private final SwitchStatus status;
     private final SwitchCounters counters;
@@ -143,7 +142,6 @@ public final class Journal implements EventHandler<SwitchEvent>
         final int shardCount,
         final AtomicLong msgIds)
     {
-        this.store = store;
         this.writer = writer;
         this.status = status;
         this.counters = counters;
@@ -306,8 +304,7 @@ public final class Journal implements EventHandler<SwitchEvent>
 
         final long recipientId = event.toUserId;
         final long nowMs = clockMs.getAsLong();
-        final long msgId = msgIds.incrementAndGet();
-        lastMsgId = msgId;
+        final long msgId = nextMsgId();
         final long senderSeq = nextSeq(senderId);
         final boolean recipientHere = JournalShard.of(recipientId, shardCount) == shard;
         // 0 for a user of another shard: that shard numbers its inbox.
@@ -372,7 +369,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    /** The next server-wide message id; written once per batch. */
+    /** The next server-wide message id, unique across shards; the shard's highest is written once per batch. */
     long nextMsgId()
     {
         lastMsgId = msgIds.incrementAndGet();
