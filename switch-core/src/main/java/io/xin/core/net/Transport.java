@@ -6,7 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.XinEpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
@@ -92,7 +92,9 @@ public final class Transport
 
     private static Transport epoll()
     {
-        return new Transport(EPOLL, EpollIoHandler::newFactory, EpollServerSocketChannel.class);
+        // Accepts sessions as SessionEpollChannels (no channel id object, no cached addresses); io_uring and NIO
+        // use Netty's own channels.
+        return new Transport(EPOLL, EpollIoHandler::newFactory, XinEpollServerSocketChannel.class);
     }
 
     private static Transport ioUring()
