@@ -2,14 +2,11 @@ package io.xin.core;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
@@ -20,6 +17,7 @@ import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
+import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.session.SessionContext;
@@ -79,7 +77,7 @@ public final class XinSwitch implements AutoCloseable
     private SyncReader syncReader;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
-    private ChannelGroup channels;
+    private SessionContext sessionContext;
     private Channel serverChannel;
     private Channel proxyServerChannel;
     private EventLoopGroup localGroup;
@@ -112,10 +110,9 @@ public final class XinSwitch implements AutoCloseable
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard), status, counters);
             syncReader = new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
-            channels = new DefaultChannelGroup("xin-sessions", GlobalEventExecutor.INSTANCE);
-            final SessionContext sessionContext = new SessionContext(
+            sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
-                shards.rings(), syncReader, status, counters, channels);
+                shards.rings(), syncReader, status, counters);
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
@@ -130,10 +127,9 @@ public final class XinSwitch implements AutoCloseable
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
             workerGroup = transport.newEventLoopGroup(ctx.ioThreads(), threadFactory("xin-io"));
 
-            // One allocator for every session: by default each channel makes its own (32 bytes a session);
-            // only its per-read handle needs to be per channel. Buffers live only for a read, so idle
-            // sessions hold none.
-            final AdaptiveRecvByteBufAllocator recvAllocator = new AdaptiveRecvByteBufAllocator();
+            // One allocator for every session, whose per-channel handle is one small object (see
+            // SessionReceiveAllocator). Buffers live only for a read, so idle sessions hold none.
+            final SessionReceiveAllocator recvAllocator = new SessionReceiveAllocator();
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannelClass())
@@ -329,7 +325,7 @@ public final class XinSwitch implements AutoCloseable
                 return;
             }
             final long startNs = System.nanoTime();
-            LOG.info("Xin switch draining: {} sessions", channels.size());
+            LOG.info("Xin switch draining: {} sessions", counters.sessionsOpen.get());
             status.startDraining();
             serverChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             if (proxyServerChannel != null)
@@ -340,16 +336,13 @@ public final class XinSwitch implements AutoCloseable
             {
                 localServerChannel.close().awaitUninterruptibly(ctx.drainTimeoutMs());
             }
-            SessionContext.goAwayAll(channels, ctx.goAwayMaxReconnectDelayMs());
+            sessionContext.goAwayAll(ctx.goAwayMaxReconnectDelayMs(), ctx.drainTimeoutMs());
             if (!shards.drain(ctx.drainTimeoutMs()))
             {
                 LOG.warn("Ring not drained within {} ms; halted it. Unacknowledged sends will be resent by clients.",
                     ctx.drainTimeoutMs());
             }
-            // An empty write completes once everything queued before it (the GoAway, the acks the drain
-            // produced) is on the wire; closing at once would discard what a slow reader has not taken yet.
-            channels.writeAndFlush(Unpooled.EMPTY_BUFFER).awaitUninterruptibly(ctx.drainTimeoutMs());
-            channels.close().awaitUninterruptibly(ctx.drainTimeoutMs());
+            sessionContext.closeAll(ctx.drainTimeoutMs());
             shutdownQuietly();
             closed = true;
             closeLock.notifyAll();

@@ -3,8 +3,6 @@ package io.xin.core.journal;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.xin.core.XinSwitch;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.session.Session;
@@ -68,8 +66,7 @@ public class DispatcherBenchmark
     {
         final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret("dispatcher-benchmark-secret-of-32-bytes");
         final SwitchCounters counters = new SwitchCounters();
-        final SessionContext sessions = new SessionContext(settings, null, (com.lmax.disruptor.RingBuffer<SwitchEvent>)null, null, new SwitchStatus(), counters,
-            new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+        final SessionContext sessions = new SessionContext(settings, null, (com.lmax.disruptor.RingBuffer<SwitchEvent>)null, null, new SwitchStatus(), counters);
         dispatcher = new Dispatcher(sessions, counters);
         senderChannel = "encoder".equals(pipeline) ? new EmbeddedChannel(FrameEncoder.INSTANCE) : new EmbeddedChannel();
         recipientChannel = "encoder".equals(pipeline) ? new EmbeddedChannel(FrameEncoder.INSTANCE) : new EmbeddedChannel();

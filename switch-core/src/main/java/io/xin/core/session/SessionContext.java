@@ -1,8 +1,6 @@
 package io.xin.core.session;
 
 import com.lmax.disruptor.RingBuffer;
-import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.guard.AddressGuard;
@@ -16,13 +14,18 @@ import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.LoginOk;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
@@ -37,7 +40,6 @@ public final class SessionContext
     private final SyncReader syncReader;
     private final SwitchStatus status;
     private final SwitchCounters counters;
-    private final ChannelGroup channels;
     /** Per shard, closed sessions that found the ring full; its dispatcher drains it at the end of each batch. */
     private final Queue<Session>[] closedOverflow;
     /** One timer wheel per event loop, made by that loop on its first session and ticked by it. */
@@ -55,10 +57,9 @@ public final class SessionContext
         final RingBuffer<SwitchEvent> ring,
         final SyncReader syncReader,
         final SwitchStatus status,
-        final SwitchCounters counters,
-        final ChannelGroup channels)
+        final SwitchCounters counters)
     {
-        this(ctx, tokenVerifier, new RingBuffer[]{ ring }, syncReader, status, counters, channels);
+        this(ctx, tokenVerifier, new RingBuffer[]{ ring }, syncReader, status, counters);
     }
 
     /**
@@ -71,8 +72,7 @@ public final class SessionContext
         final RingBuffer<SwitchEvent>[] rings,
         final SyncReader syncReader,
         final SwitchStatus status,
-        final SwitchCounters counters,
-        final ChannelGroup channels)
+        final SwitchCounters counters)
     {
         this.ctx = ctx;
         this.tokenVerifier = tokenVerifier;
@@ -85,7 +85,6 @@ public final class SessionContext
         this.syncReader = syncReader;
         this.status = status;
         this.counters = counters;
-        this.channels = channels;
         this.timerTickNs = TimeUnit.MILLISECONDS.toNanos(timerTickMs(ctx.loginTimeoutMs(), ctx.idleTimeoutMs()));
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
@@ -113,15 +112,78 @@ public final class SessionContext
     }
 
     /**
-     * Sends GoAway, with a random reconnect delay so clients do not all come back at once, to every
-     * open session.
+     * Sends GoAway, with a random reconnect delay so clients do not all come back at once, to every open
+     * session. The sessions are found on their loops' timer wheels (every open session has a timer there),
+     * so no channel group holds a slot per session.
+     *
+     * @param waitMs how long to wait for the loops to have queued the frames.
      */
-    public static void goAwayAll(final ChannelGroup channels, final int maxReconnectDelayMs)
+    public void goAwayAll(final int maxReconnectDelayMs, final long waitMs)
     {
-        for (final Channel channel : channels)
+        forEachSession(handler -> handler.goAway(maxReconnectDelayMs == 0 ? 0 :
+            ThreadLocalRandom.current().nextInt(maxReconnectDelayMs + 1)), waitMs);
+    }
+
+    /**
+     * Closes every open session once what was written to it is on the wire, then, after {@code timeoutMs},
+     * closes those still open (a peer that does not read) at once.
+     */
+    public void closeAll(final long timeoutMs)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        forEachSession(SessionHandler::closeAfterWrites, timeoutMs);
+        awaitNoSessions(deadlineNs);
+        if (counters.sessionsOpen.get() > 0)
         {
-            final int delayMs = maxReconnectDelayMs == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxReconnectDelayMs + 1);
-            channel.writeAndFlush(Frames.goAway("server draining", delayMs), channel.voidPromise());
+            forEachSession(SessionHandler::closeNow, timeoutMs);
+            awaitNoSessions(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMs, 1_000)));
+        }
+    }
+
+    private void awaitNoSessions(final long deadlineNs)
+    {
+        while (counters.sessionsOpen.get() > 0 && System.nanoTime() < deadlineNs)
+        {
+            try
+            {
+                Thread.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Runs {@code action} on each open session, on the session's own loop; waits for every loop up to {@code waitMs}. */
+    private void forEachSession(final Consumer<SessionHandler> action, final long waitMs)
+    {
+        final List<Future<?>> done = new ArrayList<>();
+        for (final Map.Entry<EventExecutor, SessionTimers> loop : timers.entrySet())
+        {
+            try
+            {
+                done.add(loop.getKey().submit(() ->
+                {
+                    for (final SessionTimers.Timed timed : loop.getValue().snapshot())
+                    {
+                        if (timed instanceof SessionHandler handler)
+                        {
+                            action.accept(handler);
+                        }
+                    }
+                }));
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                // The loop is shutting down: its channels are being closed with it.
+            }
+        }
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        for (final Future<?> future : done)
+        {
+            future.awaitUninterruptibly(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
         }
     }
 
@@ -187,11 +249,6 @@ public final class SessionContext
     SwitchCounters counters()
     {
         return counters;
-    }
-
-    ChannelGroup channels()
-    {
-        return channels;
     }
 
     /**

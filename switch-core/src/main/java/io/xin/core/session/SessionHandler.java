@@ -1,5 +1,6 @@
 package io.xin.core.session;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -114,7 +115,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             ctx.fireChannelActive();
             return;
         }
-        shared.channels().add(ctx.channel());
         timers = shared.timers(ctx.executor());
         timers.schedule(this, lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.loginTimeoutMs()));
         ctx.fireChannelActive();
@@ -702,6 +702,27 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         timers.schedule(this, lastReadNs + idleNs);
+    }
+
+    /** Draining: tells the client to reconnect elsewhere after {@code reconnectDelayMs}. On the event loop. */
+    void goAway(final int reconnectDelayMs)
+    {
+        ctx.writeAndFlush(Frames.goAway("server draining", reconnectDelayMs), ctx.voidPromise());
+    }
+
+    /**
+     * Shutting down: closes the connection once everything written before (the GoAway, the acks of the drain)
+     * is on the wire; closing at once would discard what a slow reader has not taken yet. On the event loop.
+     */
+    void closeAfterWrites()
+    {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
+    void closeNow()
+    {
+        ctx.channel().close();
     }
 
     @Override

@@ -135,6 +135,26 @@ final class SessionTimers
         return fired;
     }
 
+    /**
+     * Every timer on the wheel, in no order: each open session is on its loop's wheel (login timeout, then
+     * idle check), so this lists the loop's sessions without a registry of their own.
+     *
+     * @return a snapshot, safe to act on while timers are cancelled.
+     */
+    Timed[] snapshot()
+    {
+        final Timed[] all = new Timed[scheduled];
+        int n = 0;
+        for (final Timed head : wheel)
+        {
+            for (Timed timed = head; timed != null && n < all.length; timed = timed.timerNext())
+            {
+                all[n++] = timed;
+            }
+        }
+        return n == all.length ? all : java.util.Arrays.copyOf(all, n);
+    }
+
     /** Timers on the wheel. */
     int scheduled()
     {

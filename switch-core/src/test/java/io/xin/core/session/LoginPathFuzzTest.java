@@ -4,8 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.lmax.disruptor.RingBuffer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.journal.SwitchEvent;
@@ -52,7 +50,7 @@ class LoginPathFuzzTest
         final RingBuffer<SwitchEvent> ring = RingBuffer.createMultiProducer(SwitchEvent::new, 64);
         final SwitchCounters counters = new SwitchCounters();
         final SessionContext shared = new SessionContext(settings, VERIFIER, ring, null, new SwitchStatus(),
-            counters, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+            counters);
         final EmbeddedChannel channel = new EmbeddedChannel(new XinChannelInitializer(shared, counters, null, false));
         try
         {
