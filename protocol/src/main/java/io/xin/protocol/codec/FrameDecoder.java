@@ -23,9 +23,10 @@ import java.util.List;
  * smaller before login). After the first error the decoder discards everything that follows: the
  * connection is being closed and nothing after a broken frame can be trusted.
  * <p>
- * One instance per channel; owned by that channel's event loop.
+ * One instance per channel; owned by that channel's event loop. Not final: the switch's session handler
+ * is its own decoder (one pipeline context fewer per session).
  */
-public final class FrameDecoder extends ByteToMessageDecoder
+public class FrameDecoder extends ByteToMessageDecoder
 {
     /** A varint32 takes at most five bytes. */
     static final int MAX_VARINT32_BYTES = 5;

@@ -8,7 +8,6 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.xin.core.session.SessionContext;
 import io.xin.core.session.SessionHandler;
 import io.xin.core.status.SwitchCounters;
-import io.xin.protocol.codec.FrameDecoder;
 
 /**
  * The whole client pipeline, in order:
@@ -17,9 +16,9 @@ import io.xin.protocol.codec.FrameDecoder;
  *   proxyHeader   real client address onto the channel, then removes itself  (PROXY port only, shared)
  *   ssl           TLS with the current certificate                          (when TLS is on)
  *   tlsEvents     counts failed handshakes, closes quietly                   (when TLS is on, shared)
- *   frameDecoder  capped varint32 length + protobuf Frame (small cap until login)
  *   frameEncoder  Frame -> varint32 length + bytes, counts frames written    (shared)
- *   session       login state machine, heartbeat, limits -> ring             (per channel)
+ *   session       capped varint32 length + protobuf Frame (small cap until login), then the login state
+ *                 machine, heartbeat, limits -> ring: one handler, so one context, per channel
  * </pre>
  */
 @Sharable
@@ -29,7 +28,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     public static final String PROXY_HEADER = "proxyHeader";
     public static final String SSL = "ssl";
     public static final String TLS_EVENTS = "tlsEvents";
-    public static final String FRAME_DECODER = "frameDecoder";
     public static final String FRAME_ENCODER = "frameEncoder";
     public static final String SESSION = "session";
 
@@ -74,7 +72,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
             pipeline.addLast(SSL, tls.newHandler(channel.alloc()));
             pipeline.addLast(TLS_EVENTS, tlsEvents);
         }
-        pipeline.addLast(FRAME_DECODER, new FrameDecoder(sessionContext.maxPreLoginFrameLengthBytes()));
         pipeline.addLast(FRAME_ENCODER, frameEncoder);
         pipeline.addLast(SESSION, new SessionHandler(sessionContext));
     }

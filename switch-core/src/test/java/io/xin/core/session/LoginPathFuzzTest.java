@@ -82,7 +82,7 @@ class LoginPathFuzzTest
                 assertEquals(0, answers, "an accepted Login is answered by the dispatcher, not here");
                 assertTrue(channel.isActive());
                 assertEquals(settings.maxFrameLengthBytes(),
-                    ((FrameDecoder)channel.pipeline().get(XinChannelInitializer.FRAME_DECODER)).maxFrameLength(),
+                    ((SessionHandler)channel.pipeline().get(XinChannelInitializer.SESSION)).maxFrameLength(),
                     "the larger limit applies once logged in");
             }
             else if (answers > 0)
