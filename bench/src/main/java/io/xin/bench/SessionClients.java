@@ -6,12 +6,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
+import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.Frame;
@@ -19,7 +20,6 @@ import io.xin.protocol.pb.Login;
 import io.xin.protocol.pb.Ping;
 
 import java.net.SocketAddress;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +37,8 @@ final class SessionClients implements AutoCloseable
     static final int PING_TICK_MS = 100;
     static final int MAX_FRAME_LENGTH_BYTES = 64 * 1024;
     private static final long TOKEN_TTL_S = 86_400;
+    /** In-JVM clients share one receive allocator whose per-channel handle is one small object, as the switch's. */
+    static final SessionReceiveAllocator RECEIVE_ALLOCATOR = new SessionReceiveAllocator();
 
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelClass;
@@ -44,7 +46,6 @@ final class SessionClients implements AutoCloseable
     private final Channel[] channels;
     private final Semaphore window;
     private final ClientHandler handler = new ClientHandler();
-    private final WholeFrameDecoder wholeFrameDecoder = new WholeFrameDecoder();
     final LongAdder loggedIn = new LongAdder();
     final LongAdder failed = new LongAdder();
     final LongAdder pongs = new LongAdder();
@@ -91,14 +92,18 @@ final class SessionClients implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel channel)
                 {
+                    // A decoder per channel on both transports: a local buffer is not always one whole frame.
                     channel.pipeline().addLast("decoder", new FrameDecoder(MAX_FRAME_LENGTH_BYTES));
-                    channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                     channel.pipeline().addLast("client", handler);
                 }
             });
         if (streamTransport)
         {
             bootstrap.option(ChannelOption.TCP_NODELAY, true);
+        }
+        else
+        {
+            bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_ALLOCATOR);
         }
         for (int i = 0; i < channels.length; i++)
         {
@@ -221,38 +226,47 @@ final class SessionClients implements AutoCloseable
         window.release();
     }
 
-    /** The local transport hands over each written buffer whole: one buffer is one length-prefixed frame. */
-    @Sharable
-    static final class WholeFrameDecoder extends MessageToMessageDecoder<ByteBuf>
+    /** Encodes a frame as the switch's decoder expects it: varint32 length, then the frame. */
+    static void writeFrame(final ChannelHandlerContext ctx, final Frame frame, final ChannelPromise promise)
+        throws java.io.IOException
     {
-        WholeFrameDecoder()
+        final int length = FrameEncoder.encodedLength(frame);
+        final ByteBuf out = ctx.alloc().buffer(length, length);
+        try
         {
-            super(ByteBuf.class);
+            FrameEncoder.writeFrame(frame, out);
         }
-
-        @Override
-        protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
-            throws Exception
+        catch (final java.io.IOException | RuntimeException ex)
         {
-            out.add(Frame.parseFrom(in.skipBytes(varintLength(in)).nioBuffer()));
+            out.release();
+            throw ex;
         }
-
-        private static int varintLength(final ByteBuf in)
-        {
-            int bytes = 1;
-            while (in.getByte(in.readerIndex() + bytes - 1) < 0)
-            {
-                bytes++;
-            }
-            return bytes;
-        }
+        ctx.write(out, promise);
     }
 
+    /**
+     * The client, shared by every channel: it encodes what is written and handles what the channel's decoder
+     * passes on, so a client channel's pipeline is its decoder and this (two contexts, not three).
+     */
     @Sharable
-    final class ClientHandler extends ChannelInboundHandlerAdapter
+    final class ClientHandler extends ChannelDuplexHandler
     {
         @Override
-        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        public void write(final ChannelHandlerContext ctx, final Object msg, final ChannelPromise promise)
+            throws Exception
+        {
+            if (msg instanceof Frame frame)
+            {
+                writeFrame(ctx, frame, promise);
+            }
+            else
+            {
+                ctx.write(msg, promise);
+            }
+        }
+
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
         {
             if (!(msg instanceof Frame frame))
             {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalAddress;
@@ -17,7 +18,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
-import io.xin.protocol.codec.FrameEncoder;
 import io.xin.storage.FsyncPolicy;
 
 import java.io.IOException;
@@ -228,6 +228,7 @@ public final class SessionMemory
         {
             // The control: N channel pairs whose server end has the client's pipeline shape.
             bareServer = new ServerBootstrap().group(clientGroup).channel(LocalServerChannel.class)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SessionClients.RECEIVE_ALLOCATOR)
                 .childHandler(new ChannelInitializer<>()
                 {
                     @Override
@@ -235,7 +236,6 @@ public final class SessionMemory
                     {
                         channel.pipeline().addLast("decoder", new io.xin.protocol.codec.FrameDecoder(
                             SessionClients.MAX_FRAME_LENGTH_BYTES));
-                        channel.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
                         channel.pipeline().addLast("client", Discard.INSTANCE);
                     }
                 })

@@ -1,5 +1,6 @@
 package io.xin.bench;
 
+import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -52,6 +53,38 @@ class SessionMemoryIT
         // task holder (and its four lambdas) on every channel.
         final long holders = instancesGrown(report, "io.netty.channel.AbstractChannelHandlerContext$Tasks");
         assertTrue(holders < sessions / 10, "flush task holders for " + sessions + " idle sessions: " + holders);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void shouldKeepNoChannelIdAddressesDecoderOrAdaptiveReadHandlePerIdleSocketSession() throws Exception
+    {
+        final int sessions = 2_000;
+        final SessionMemory.Report report = SessionMemory.run(
+            new SessionMemory.Options("socket", sessions, 60_000, 0, 500, 2, 400).validate());
+
+        assertEquals(sessions, report.loggedIn());
+        if (Epoll.isAvailable())
+        {
+            // The epoll transport accepts sessions as SessionEpollChannel: an int id, the peer in a few fields.
+            assertEquals(sessions, instancesGrown(report, "io.xin.core.net.SessionEpollChannel"));
+            assertFewerThanOneInTen(report, sessions, "io.netty.channel.DefaultChannelId");
+            assertFewerThanOneInTen(report, sessions, "java.net.InetSocketAddress");
+            assertFewerThanOneInTen(report, sessions, "java.net.Inet4Address");
+        }
+        // The session handler is its own frame decoder; the encoder is shared: two handler contexts a channel.
+        assertFewerThanOneInTen(report, sessions, "io.xin.protocol.codec.FrameDecoder");
+        assertEquals(2L * sessions, instancesGrown(report, "io.netty.channel.DefaultChannelHandlerContext"));
+        // One small read handle a channel instead of the adaptive allocator's; no channel group entry.
+        assertEquals(sessions, instancesGrown(report, "io.xin.core.net.SessionReceiveAllocator$Handle"));
+        assertFewerThanOneInTen(report, sessions, "io.netty.channel.AdaptiveRecvByteBufAllocator$HandleImpl");
+        assertFewerThanOneInTen(report, sessions, "java.util.concurrent.ConcurrentHashMap$Node");
+    }
+
+    private static void assertFewerThanOneInTen(final SessionMemory.Report report, final int sessions, final String className)
+    {
+        final long grown = instancesGrown(report, className);
+        assertTrue(grown < sessions / 10, className + " grew by " + grown + " for " + sessions + " idle sessions");
     }
 
     private static long instancesGrown(final SessionMemory.Report report, final String className)
