@@ -86,7 +86,9 @@ final class SessionClients implements AutoCloseable
         final long stallTimeoutMs) throws InterruptedException
     {
         final Hs256Tokens issuer = new Hs256Tokens(secret);
-        final Bootstrap bootstrap = new Bootstrap().group(group).channel(channelClass)
+        final Bootstrap bootstrap = new Bootstrap().group(group)
+            .channelFactory(channelClass == ClientLocalChannel.class ? ClientLocalChannel::new :
+                new io.netty.channel.ReflectiveChannelFactory<>(channelClass))
             .handler(new ChannelInitializer<>()
             {
                 @Override
@@ -224,6 +226,16 @@ final class SessionClients implements AutoCloseable
         failed.increment();
         firstFailure.compareAndSet(null, why);
         window.release();
+    }
+
+    /** An in-JVM client channel with the switch's cheap channel id, as the switch's own local channels have. */
+    static final class ClientLocalChannel extends io.netty.channel.local.LocalChannel
+    {
+        @Override
+        protected io.netty.channel.ChannelId newId()
+        {
+            return io.xin.core.net.SessionChannelId.next();
+        }
     }
 
     /** Encodes a frame as the switch's decoder expects it: varint32 length, then the frame. */

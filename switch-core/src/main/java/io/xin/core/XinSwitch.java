@@ -9,7 +9,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
-import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
@@ -17,6 +16,7 @@ import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
+import io.xin.core.net.SessionLocalServerChannel;
 import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
@@ -157,7 +157,7 @@ public final class XinSwitch implements AutoCloseable
                     ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
                 localServerChannel = new ServerBootstrap()
                     .group(localGroup)
-                    .channel(LocalServerChannel.class)
+                    .channel(SessionLocalServerChannel.class)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))

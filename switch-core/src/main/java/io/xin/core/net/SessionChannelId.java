@@ -7,15 +7,22 @@ import io.netty.channel.ChannelId;
  * (machine id, process id, counter, time and a random number: an object and its array, about 100 bytes).
  * Unique within the process, which is all the switch uses ids for (logs).
  */
-final class SessionChannelId implements ChannelId
+public final class SessionChannelId implements ChannelId
 {
     private static final long serialVersionUID = 1L;
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT = new java.util.concurrent.atomic.AtomicInteger();
 
     private final int id;
 
-    SessionChannelId(final int id)
+    private SessionChannelId(final int id)
     {
         this.id = id;
+    }
+
+    /** The next id of this process (wraps after 2^32 channels: ids are for logs). */
+    public static SessionChannelId next()
+    {
+        return new SessionChannelId(NEXT.incrementAndGet());
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An accepted epoll connection that holds what an idle session needs and no more. Netty's
@@ -28,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SessionEpollChannel extends AbstractEpollStreamChannel
 {
-    private static final AtomicInteger NEXT_ID = new AtomicInteger();
     /** Netty's accepted-address layout: 4 address bytes and a 4-byte port for IPv4. */
     private static final int IPV4_ADDRESS_LENGTH = 8;
 
@@ -73,7 +71,7 @@ public final class SessionEpollChannel extends AbstractEpollStreamChannel
     @Override
     protected ChannelId newId()
     {
-        return new SessionChannelId(NEXT_ID.incrementAndGet());
+        return SessionChannelId.next();
     }
 
     @Override
