@@ -1,5 +1,6 @@
 package io.xin.bench;
 
+import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -10,23 +11,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A million in-JVM sessions with heartbeats in a 5 GiB heap, which also holds the million clients (about
+ * A million in-JVM sessions with heartbeats in a 6 GiB heap, which also holds the million clients (about
  * 1.5 KB each) and the control's 100,000 channel pairs. Too slow for every build (about ten minutes on two cores): run it with
- * {@code ./mvnw -B -pl bench -am verify -Pmillion -Dit.test=MillionSessionsIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}
- * (the profile sets -Xmx5g and enables this test).
+ * {@code ./mvnw -B -pl bench -am verify -Pmillion -Dit.test=MillionSessionsIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}
+ * (the profile sets -Xmx6g and enables this test).
  */
 @EnabledIfSystemProperty(named = "xin.million", matches = "true")
 class MillionSessionsIT
 {
     private static final int SESSIONS = 1_000_000;
-    private static final long HEAP_BYTES = 5L * 1024 * 1024 * 1024;
+    private static final long HEAP_BYTES = 6L * 1024 * 1024 * 1024;
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.MINUTES)
     void shouldHoldAMillionHeartbeatingSessionsInABoundedHeap() throws Exception
     {
         assertTrue(Runtime.getRuntime().maxMemory() <= HEAP_BYTES + 64 * 1024 * 1024,
-            "run with -Xmx5g (the million profile sets it): " + Runtime.getRuntime().maxMemory());
+            "run with -Xmx6g (the million profile sets it): " + Runtime.getRuntime().maxMemory());
+        // The build's leak check runs Netty's detector at PARANOID, a stack trace per buffer access: for a million
+        // channels that made the clients' one event loop fall minutes behind, and 286,295 sessions were closed
+        // by the idle timeout before their pings came. SIMPLE still tracks every buffer (the check's factory
+        // samples each one) and still fails the class on a leak, without the traces.
+        final ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        try
+        {
+            holdAMillion();
+        }
+        finally
+        {
+            ResourceLeakDetector.setLevel(level);
+        }
+    }
+
+    private static void holdAMillion() throws Exception
+    {
         // Heartbeat 60 s (idle timeout 150 s), held 90 s after logging in for minutes: every session pings,
         // and the early ones live through several idle timeouts.
         final SessionMemory.Report report = SessionMemory.run(
