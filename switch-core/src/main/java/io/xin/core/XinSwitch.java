@@ -1,7 +1,6 @@
 package io.xin.core;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -9,7 +8,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
