@@ -19,6 +19,8 @@ public final class StoreConfig
     private long dedupeRetentionSeconds = DEFAULT_DEDUPE_RETENTION_SECONDS;
     private long blockCacheBytes = DEFAULT_BLOCK_CACHE_BYTES;
     private long writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
+    /** Memtable bloom filters on the point-lookup column families; off only to measure what they save. */
+    private boolean memtableBloom = true;
 
     public StoreConfig dataDir(final Path dataDir)
     {
@@ -90,6 +92,17 @@ public final class StoreConfig
     public long writeBufferBytes()
     {
         return writeBufferBytes;
+    }
+
+    StoreConfig memtableBloom(final boolean memtableBloom)
+    {
+        this.memtableBloom = memtableBloom;
+        return this;
+    }
+
+    boolean memtableBloom()
+    {
+        return memtableBloom;
     }
 
     /**

@@ -690,6 +690,85 @@ class XinStoreIT
         }
     }
 
+    @Test
+    void shouldRewriteHeadsFromTheInboxAtOpenAfterAStopThatHeldThem() throws Exception
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        try (JournalBatch batch = first.newBatch())
+        {
+            batch.putInbox(5, 1, bytes("a"));
+            batch.putInbox(5, 2, bytes("b"));
+            batch.putHead(6, 1);
+            batch.putInbox(6, 1, bytes("c"));
+            batch.putInbox(6, 2, bytes("d"));
+            batch.putInbox(6, 3, bytes("e"));
+            batch.putInbox(Long.MAX_VALUE, 9, bytes("f"));
+            first.write(batch);
+        }
+        first.close(); // held, never released: as after a kill
+
+        final XinStore reopened = open(config());
+
+        assertEquals(3, reopened.headsRepairedAtOpen(), "users 5, 6 and Long.MAX_VALUE");
+        assertEquals(2, recordedHead(reopened, 5));
+        assertEquals(3, recordedHead(reopened, 6));
+        assertEquals(9, recordedHead(reopened, Long.MAX_VALUE));
+        assertEquals(0, recordedHead(reopened, 7));
+    }
+
+    @Test
+    void shouldRepairNothingAfterEveryHolderReleasedItsHeadsWritten()
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        first.holdHeads();
+        writeEntries(first, 5, 1, 2, 10);
+        first.releaseHeads(true);
+        first.releaseHeads(true);
+        first.close();
+
+        final XinStore reopened = open(config());
+        assertEquals(0, reopened.headsRepairedAtOpen());
+        reopened.close();
+        final XinStore again = open(config());
+        assertEquals(0, again.headsRepairedAtOpen(), "the mark is gone");
+    }
+
+    @Test
+    void shouldKeepTheMarkWhenAHolderReleasesHeadsUnwritten()
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        try (JournalBatch batch = first.newBatch())
+        {
+            batch.putInbox(5, 1, bytes("a"));
+            first.write(batch);
+        }
+        first.releaseHeads(false);
+        first.close();
+
+        final XinStore reopened = open(config());
+        assertEquals(1, reopened.headsRepairedAtOpen());
+        assertEquals(1, recordedHead(reopened, 5));
+    }
+
+    /** The head record alone, without the inbox's last key. */
+    private static long recordedHead(final XinStore store, final long userId)
+    {
+        final byte[] key = new byte[Layout.META_USER_KEY_LENGTH];
+        Layout.headKey(key, userId);
+        try
+        {
+            final byte[] value = store.db().get(store.metaHandle(), key);
+            return value == null ? 0 : Layout.getLong(value, 0);
+        }
+        catch (final org.rocksdb.RocksDBException ex)
+        {
+            throw new StorageException("read", ex);
+        }
+    }
+
     private StoreConfig config()
     {
         return new StoreConfig()
