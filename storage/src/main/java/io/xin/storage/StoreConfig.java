@@ -21,6 +21,8 @@ public final class StoreConfig
     private long writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     /** Memtable bloom filters on the point-lookup column families; off only to measure what they save. */
     private boolean memtableBloom = true;
+    /** Per-user insert hints in the inbox and timeline memtables; off only to measure what they save. */
+    private boolean memtableInsertHint = true;
 
     public StoreConfig dataDir(final Path dataDir)
     {
@@ -103,6 +105,17 @@ public final class StoreConfig
     boolean memtableBloom()
     {
         return memtableBloom;
+    }
+
+    StoreConfig memtableInsertHint(final boolean memtableInsertHint)
+    {
+        this.memtableInsertHint = memtableInsertHint;
+        return this;
+    }
+
+    boolean memtableInsertHint()
+    {
+        return memtableInsertHint;
     }
 
     /**

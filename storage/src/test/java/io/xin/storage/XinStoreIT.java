@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.rocksdb.PerfContext;
+import org.rocksdb.PerfLevel;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class XinStoreIT
@@ -751,6 +753,48 @@ class XinStoreIT
         final XinStore reopened = open(config());
         assertEquals(1, reopened.headsRepairedAtOpen());
         assertEquals(1, recordedHead(reopened, 5));
+    }
+
+    @Test
+    void shouldAnswerDedupeMissesFromTheBloomFiltersOfTheMemtableAndTheSstFiles() throws Exception
+    {
+        final XinStore store = open(config());
+        final int records = 2_000;
+        try (JournalBatch batch = store.newBatch())
+        {
+            for (int sender = 1; sender <= records; sender++)
+            {
+                batch.putDedupe(sender, bytes("stored"), sender, 1, 1_000);
+            }
+            store.write(batch);
+        }
+        final PerfContext perf = store.db().getPerfContext();
+        store.db().setPerfLevel(PerfLevel.ENABLE_COUNT);
+        try
+        {
+            perf.reset();
+            for (int sender = 1; sender <= records; sender++)
+            {
+                assertNull(store.readDedupe(sender, bytes("missing")));
+            }
+            assertTrue(perf.getBloomMemtableMissCount() > records * 9L / 10,
+                "memtable bloom answered " + perf.getBloomMemtableMissCount() + " of " + records + " misses");
+
+            store.compact();
+            perf.reset();
+            for (int sender = 1; sender <= records; sender++)
+            {
+                assertNull(store.readDedupe(sender, bytes("missing")));
+                assertNotNull(store.readDedupe(sender, bytes("stored")));
+            }
+            assertTrue(perf.getBloomSstMissCount() > records * 9L / 10,
+                "SST bloom answered " + perf.getBloomSstMissCount() + " of " + records + " misses");
+            assertTrue(perf.getBloomSstHitCount() >= records, "the hits passed the filter: " + perf.getBloomSstHitCount());
+        }
+        finally
+        {
+            store.db().setPerfLevel(PerfLevel.DISABLE);
+        }
     }
 
     /** The head record alone, without the inbox's last key. */
