@@ -21,8 +21,11 @@ public final class StoreConfig
     private long writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     /** Memtable bloom filters on the point-lookup column families; off only to measure what they save. */
     private boolean memtableBloom = true;
-    /** Per-user insert hints in the inbox and timeline memtables; off only to measure what they save. */
-    private boolean memtableInsertHint = true;
+    /**
+     * Per-user insert hints in the inbox and timeline memtables. Off: measured 2.6x cheaper appends with 1,000
+     * users per memtable but 15% dearer with 100,000 (InboxAppendBenchmark), and 250 bytes of memtable per user.
+     */
+    private boolean memtableInsertHint = false;
 
     public StoreConfig dataDir(final Path dataDir)
     {
