@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -15,6 +16,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +40,7 @@ import java.util.stream.Stream;
 public class LookupBenchmark
 {
     static final int USERS = 100_000;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final byte[] DEVICE = "phone".getBytes(StandardCharsets.US_ASCII);
 
     private Path dataDir;
@@ -47,12 +51,27 @@ public class LookupBenchmark
     private final byte[][] storedIds = new byte[USERS][];
     private final byte[] missingId = "c-missing-00000000".getBytes(StandardCharsets.US_ASCII);
     private int next;
+    private long lookups;
+    private long iterationCpuNs;
+    private long iterationLookups;
+
+    /**
+     * Where the records are: {@code sst} after a full compaction (a store that has run a while), or {@code memtable}
+     * (recent writes, as the journal's dedupe lookups mostly meet them).
+     */
+    @Param({"sst", "memtable"})
+    String records;
+
+    /** The memtable bloom filter of the point-lookup column families, on or off, to measure what it saves. */
+    @Param({"true", "false"})
+    boolean memtableBloom;
 
     @Setup(Level.Trial)
     public void setup() throws IOException
     {
         dataDir = Files.createTempDirectory("xin-lookup-bench");
-        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
+        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER)
+            .memtableBloom(memtableBloom));
         final byte[] message = new byte[48];
         try (JournalBatch batch = store.newBatch())
         {
@@ -71,8 +90,11 @@ public class LookupBenchmark
             }
             store.write(batch);
         }
-        // Lookups from SST files and the block cache, as for a store that has run a while.
-        store.compact();
+        if ("sst".equals(records))
+        {
+            // Lookups from SST files and the block cache, as for a store that has run a while.
+            store.compact();
+        }
         reader = store.newJournalReader();
     }
 
@@ -92,8 +114,24 @@ public class LookupBenchmark
 
     private int nextUser()
     {
+        lookups++;
         next = next == USERS ? 1 : next + 1;
         return next;
+    }
+
+    @Setup(Level.Iteration)
+    public void startCpuClock()
+    {
+        iterationCpuNs = THREADS.getCurrentThreadCpuTime();
+        iterationLookups = lookups;
+    }
+
+    /** CPU time of the benchmark thread per lookup: unlike the score, it does not grow when other processes take the cores. */
+    @TearDown(Level.Iteration)
+    public void printCpuPerLookup()
+    {
+        System.out.printf("  [cpu ns per lookup: %.0f]", (THREADS.getCurrentThreadCpuTime() - iterationCpuNs) /
+            (double)Math.max(1, lookups - iterationLookups));
     }
 
     @Benchmark

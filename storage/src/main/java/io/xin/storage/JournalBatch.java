@@ -86,9 +86,10 @@ public final class JournalBatch implements AutoCloseable
     }
 
     /**
-     * Records the head seq of a user's inbox, which never expires. Put it once per user per batch,
-     * in the same batch as that user's entries, so a seq is never reused even after retention removed
-     * every entry.
+     * Records the head seq of a user's inbox, which never expires, so a seq is never reused even after
+     * retention removed every entry. It may come in a later batch than the entries it counts (a head is
+     * read as the larger of this record and the last inbox key), if it comes before they can expire and
+     * the writer {@linkplain XinStore#holdHeads() holds} the heads meanwhile.
      *
      * @param userId  owner of the inbox, positive.
      * @param headSeq the highest seq assigned in that inbox.
@@ -167,9 +168,10 @@ public final class JournalBatch implements AutoCloseable
     }
 
     /**
-     * Records the last server-wide message id assigned, once per batch.
+     * Records the highest server-wide message id that may have been assigned (shard 0): a restart resumes
+     * after it. Written with the first message of each block of ids reserved, and exactly at a clean stop.
      *
-     * @param msgId the highest message id assigned so far.
+     * @param msgId the highest message id reserved (or assigned) so far.
      */
     public void putLastMsgId(final long msgId)
     {
@@ -187,10 +189,10 @@ public final class JournalBatch implements AutoCloseable
     }
 
     /**
-     * Records the last message id assigned by one journal shard, once per batch.
+     * Records the highest message id one journal shard may have assigned (see {@link #putLastMsgId(long)}).
      *
      * @param shard the journal shard, 0 for a single journal.
-     * @param msgId the highest message id that shard assigned so far.
+     * @param msgId the highest message id that shard reserved (or assigned) so far.
      */
     public void putLastMsgId(final int shard, final long msgId)
     {

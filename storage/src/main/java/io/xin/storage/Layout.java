@@ -17,8 +17,9 @@ import java.nio.ByteOrder;
  *
  *   meta keys     'h' | user_id(8 BE)                       9 bytes      -> head seq(8 BE)
  *                 'c' | user_id(8 BE) | device_id bytes     9 + n bytes  -> cursor seq(8 BE)
- *                 'm'                                       1 byte       -> last msg_id(8 BE), shard 0
- *                 'm' | shard(4 BE)                         5 bytes      -> last msg_id(8 BE), shard 1..
+ *                 'm'                                       1 byte       -> msg_id(8 BE) reserved up to, shard 0
+ *                 'm' | shard(4 BE)                         5 bytes      -> msg_id(8 BE) reserved up to, shard 1..
+ *                 'u'                                       1 byte       -> (empty): heads may be stale
  *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
  * </pre>
  * TtlDB appends its own 4-byte write time to every stored value and strips it on reads; it is not
@@ -40,6 +41,7 @@ final class Layout
     static final byte META_CURSOR_TAG = 'c';
     static final byte META_LAST_MSG_ID_TAG = 'm';
     static final byte META_OUTBOX_TAG = 'o';
+    static final byte META_HEADS_UNSETTLED_TAG = 'u';
     static final int META_USER_KEY_LENGTH = 1 + LONG_LENGTH;
     static final int LAST_MSG_ID_SHARD_KEY_LENGTH = 1 + Integer.BYTES;
     static final int OUTBOX_KEY_LENGTH = 1 + 2 * LONG_LENGTH;
@@ -146,6 +148,11 @@ final class Layout
         key[3] = (byte)(shard >>> 8);
         key[4] = (byte)shard;
         return key;
+    }
+
+    static byte[] headsUnsettledKey()
+    {
+        return new byte[]{ META_HEADS_UNSETTLED_TAG };
     }
 
     static void outboxKey(final byte[] key, final long msgId, final long recipientId)

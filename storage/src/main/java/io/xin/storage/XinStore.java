@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.locks.StampedLock;
 
 import org.agrona.CloseHelper;
@@ -14,6 +15,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.ConfigOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -24,6 +26,7 @@ import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.TtlDB;
 import org.rocksdb.WALRecoveryMode;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -35,7 +38,8 @@ import org.rocksdb.WriteOptions;
  *            TTL: dedupeRetentionSeconds
  *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)
  *            'c' | user_id(8 BE) | device_id bytes  -> cursor seq(8 BE)
- *            'm' [| shard(4 BE)]                    -> last msg_id(8 BE) of journal shard 0 [or N]
+ *            'm' [| shard(4 BE)]                    -> msg_id(8 BE) reserved up to by journal shard 0 [or N]
+ *            'u'                                    -> (empty): while a journal holds heads not yet written
  *            'o' | msg_id(8 BE) | recipient_id(8 BE) -> message bytes, until the recipient's
  *                                                      shard has appended it (sharded journals)
  *            TTL: never
@@ -48,9 +52,14 @@ import org.rocksdb.WriteOptions;
  * strips it on reads through this handle. Expired values are removed by compaction only; until a
  * compaction reaches them they can still be read. A TTL of 0 means never.
  * <p>
- * A user's head seq is kept in meta, written in the same batch as the entries, so it survives
- * retention and a seq is never reused. Reads of the head take the maximum of that record and the
- * last inbox key, so the head is also recovered from the entries themselves.
+ * A user's head seq is kept in meta so it survives retention and a seq is never reused. Reads of the
+ * head take the maximum of that record and the last inbox key, so the head is also recovered from the
+ * entries themselves: a journal may therefore write a head later than its entries (seconds later, while
+ * an entry lives for the retention, days), as long as it writes it before the entry can expire. A journal
+ * that does so {@linkplain #holdHeads() holds} the heads: the store marks meta with {@code 'u'} until every
+ * holder has {@linkplain #releaseHeads(boolean) released} them after writing its last heads and the store
+ * is closed. An open that finds the mark (a crash, a kill, a failed write) first
+ * {@linkplain #headsRepairedAtOpen() repairs} every head from the last key of its inbox.
  * <p>
  * Threading: the store starts no threads. {@link #readHeadSeq}, {@link #readLastMsgId},
  * {@link #readDedupe} and {@link #readCursor} are for a single journal thread and reuse its buffers;
@@ -67,6 +76,8 @@ public final class XinStore implements AutoCloseable
     static final String TIMELINE_CF = "timeline";
 
     private static final int BLOOM_BITS_PER_KEY = 10;
+    /** Share of the write buffer given to the memtable's bloom filter (RocksDB's suggested 0.1 at most). */
+    private static final double MEMTABLE_BLOOM_SIZE_RATIO = 0.05;
     private static final int KEEP_INFO_LOG_FILES = 4;
     private static final int INITIAL_JOURNAL_KEY_LENGTH = 128;
 
@@ -94,12 +105,23 @@ public final class XinStore implements AutoCloseable
     /** The reads of a single journal thread, for callers that run one journal. */
     private final JournalReader defaultReader;
 
+    /** Journals holding heads not yet written; guarded by {@code this}. */
+    private int headHolders;
+    /** True once a holder could not write its heads: the mark stays for the next open. Guarded by {@code this}. */
+    private boolean headsUnwritten;
+    /** True while meta holds the {@code 'u'} mark. Guarded by {@code this}. */
+    private boolean headsMarked;
+    /** Heads rewritten from the inbox at open, after a stop that left the mark. */
+    private long headsRepairedAtOpen;
+
     private XinStore(
         final StoreConfig config,
         final TtlDB db,
         final List<ColumnFamilyHandle> handles,
         final WriteOptions writeOptions,
-        final List<AutoCloseable> options)
+        final List<AutoCloseable> options,
+        final boolean headsMarked,
+        final long headsRepairedAtOpen)
     {
         this.config = config;
         this.db = db;
@@ -112,6 +134,8 @@ public final class XinStore implements AutoCloseable
         this.writeOptions = writeOptions;
         this.options = options;
         this.defaultReader = new JournalReader(this);
+        this.headsMarked = headsMarked;
+        this.headsRepairedAtOpen = headsRepairedAtOpen;
     }
 
     /**
@@ -154,11 +178,11 @@ public final class XinStore implements AutoCloseable
             // Inbox reads are range scans, which a whole-key bloom filter cannot help; dedupe and meta
             // reads are point lookups that mostly miss.
             final List<ColumnFamilyDescriptor> descriptors = List.of(
-                descriptor(RocksDB.DEFAULT_COLUMN_FAMILY, add(options, cfOptions(config, blockCache, null))),
-                descriptor(INBOX_CF, add(options, cfOptions(config, blockCache, null))),
-                descriptor(DEDUPE_CF, add(options, cfOptions(config, blockCache, bloomFilter))),
-                descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter))),
-                descriptor(TIMELINE_CF, add(options, cfOptions(config, blockCache, null))));
+                descriptor(RocksDB.DEFAULT_COLUMN_FAMILY, add(options, cfOptions(config, blockCache, null, false))),
+                descriptor(INBOX_CF, add(options, cfOptions(config, blockCache, null, true))),
+                descriptor(DEDUPE_CF, add(options, cfOptions(config, blockCache, bloomFilter, false))),
+                descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter, false))),
+                descriptor(TIMELINE_CF, add(options, cfOptions(config, blockCache, null, true))));
             final List<Integer> ttlSeconds = List.of(
                 0, (int)config.retentionSeconds(), (int)config.dedupeRetentionSeconds(), 0,
                 (int)config.retentionSeconds());
@@ -169,7 +193,9 @@ public final class XinStore implements AutoCloseable
 
             db = TtlDB.open(dbOptions, config.dataDir().toString(), descriptors, handles, ttlSeconds, false);
 
-            return new XinStore(config, db, handles, writeOptions, options);
+            final boolean marked = null != db.get(handles.get(3), Layout.headsUnsettledKey());
+            final long repaired = marked ? repairHeads(db, handles.get(1), handles.get(3)) : 0;
+            return new XinStore(config, db, handles, writeOptions, options, marked, repaired);
         }
         catch (final RocksDBException | RuntimeException ex)
         {
@@ -194,6 +220,69 @@ public final class XinStore implements AutoCloseable
     public StoreConfig config()
     {
         return config;
+    }
+
+    /**
+     * @return how many heads the open rewrote from the last key of their inbox, because the previous run
+     * stopped while a journal held heads not yet written (0 after a clean stop).
+     */
+    public long headsRepairedAtOpen()
+    {
+        return headsRepairedAtOpen;
+    }
+
+    /**
+     * Declares that the caller (a journal) will write heads later than the inbox entries they count:
+     * from now until {@link #releaseHeads(boolean)}, meta carries a mark (written and synced here) that
+     * makes the next {@link #open} repair every head from its inbox, in case the process stops first.
+     * Any thread; once per journal, before its first write.
+     *
+     * @throws StorageException if the mark cannot be written or the store is closed.
+     */
+    public void holdHeads()
+    {
+        // The close lock before the monitor, in the order close() takes them.
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("hold heads");
+            synchronized (this)
+            {
+                if (!headsMarked)
+                {
+                    try (WriteOptions syncWrite = new WriteOptions().setSync(true))
+                    {
+                        db.put(meta, syncWrite, Layout.headsUnsettledKey(), new byte[0]);
+                    }
+                    headsMarked = true;
+                }
+                headHolders++;
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("hold heads", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Ends a {@link #holdHeads()}. Once every holder released its heads as written, {@link #close()}
+     * removes the mark; a holder that never releases, or releases them unwritten, leaves it for the next
+     * open to repair. Any thread.
+     *
+     * @param written true if every head the caller held is now written.
+     */
+    public synchronized void releaseHeads(final boolean written)
+    {
+        if (headHolders > 0)
+        {
+            headHolders--;
+        }
+        headsUnwritten |= !written;
     }
 
     /**
@@ -570,6 +659,7 @@ public final class XinStore implements AutoCloseable
                 return;
             }
             closed = true;
+            settleHeadsMark();
 
             final List<AutoCloseable> toClose =
                 new ArrayList<>(List.of(defaultReader, defaultCf, inbox, dedupe, meta, timeline));
@@ -700,6 +790,80 @@ public final class XinStore implements AutoCloseable
         }
     }
 
+    /** At close: every head is written, so the next open need not repair them. */
+    private synchronized void settleHeadsMark()
+    {
+        if (headsMarked && 0 == headHolders && !headsUnwritten)
+        {
+            try (WriteOptions syncWrite = new WriteOptions().setSync(true))
+            {
+                db.delete(meta, syncWrite, Layout.headsUnsettledKey());
+                headsMarked = false;
+            }
+            catch (final RocksDBException ex)
+            {
+                // The mark stays: the next open repairs heads that are already right, which costs only time.
+            }
+        }
+    }
+
+    /**
+     * Rewrites the meta head of every user whose inbox holds a later seq: two seeks per user with an inbox,
+     * whatever its length, and a synced write per 4,096 heads. Before anything else uses the store.
+     *
+     * @return the number of heads rewritten.
+     */
+    private static long repairHeads(final TtlDB db, final ColumnFamilyHandle inbox, final ColumnFamilyHandle meta)
+        throws RocksDBException
+    {
+        long repaired = 0;
+        try (ReadOptions readOptions = new ReadOptions().setFillCache(false);
+            WriteOptions syncWrite = new WriteOptions().setSync(true);
+            WriteBatch batch = new WriteBatch();
+            RocksIterator iterator = db.newIterator(inbox, readOptions))
+        {
+            final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+            final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+            final byte[] value = new byte[Layout.LONG_LENGTH];
+            for (iterator.seekToFirst(); iterator.isValid(); )
+            {
+                if (Layout.INBOX_KEY_LENGTH != iterator.key(key))
+                {
+                    throw new StorageException("repair heads failed: inbox key of unexpected length");
+                }
+                final long userId = Layout.inboxUserId(key);
+                Layout.inboxKey(key, userId, -1L);
+                iterator.seekForPrev(key);
+                iterator.key(key);
+                final long lastSeq = Layout.inboxSeq(key);
+                Layout.headKey(headKey, userId);
+                final int length = db.get(meta, readOptions, headKey, 0, headKey.length, value, 0, value.length);
+                final long recorded = Layout.LONG_LENGTH == length ? Layout.getLong(value, 0) : 0;
+                if (lastSeq > recorded)
+                {
+                    Layout.putLong(value, 0, lastSeq);
+                    batch.put(meta, headKey, value);
+                    if (++repaired % 4096 == 0)
+                    {
+                        db.write(syncWrite, batch);
+                        batch.clear();
+                    }
+                }
+                if (Long.MAX_VALUE == userId)
+                {
+                    break;
+                }
+                iterator.seek(Layout.userPrefix(userId + 1));
+            }
+            iterator.status();
+            if (batch.count() > 0)
+            {
+                db.write(syncWrite, batch);
+            }
+        }
+        return repaired;
+    }
+
     private long lastInboxSeqForJournal(final JournalReader reader, final long userId)
     {
         final byte[] key = reader.inboxKey;
@@ -810,7 +974,8 @@ public final class XinStore implements AutoCloseable
     }
 
     private static ColumnFamilyOptions cfOptions(
-        final StoreConfig config, final LRUCache blockCache, final BloomFilter bloomFilter)
+        final StoreConfig config, final LRUCache blockCache, final BloomFilter bloomFilter, final boolean appends)
+        throws RocksDBException
     {
         final BlockBasedTableConfig tableConfig = new BlockBasedTableConfig();
         if (null == blockCache)
@@ -826,9 +991,43 @@ public final class XinStore implements AutoCloseable
             tableConfig.setFilterPolicy(bloomFilter);
         }
 
-        return new ColumnFamilyOptions()
+        final ColumnFamilyOptions cfOptions = appends && config.memtableInsertHint() ?
+            appendsOptions() : new ColumnFamilyOptions();
+        cfOptions
             .setWriteBufferSize(config.writeBufferBytes())
             .setTableFormatConfig(tableConfig);
+        if (null != bloomFilter && config.memtableBloom())
+        {
+            // Point lookups that mostly miss (a new send's dedupe record, a new user's head) look in the
+            // memtable first: a whole-key bloom filter there answers most misses without a skip-list search.
+            // Not optimize_filters_for_hits: it drops the last level's filters, which the misses need.
+            cfOptions
+                .setMemtablePrefixBloomSizeRatio(MEMTABLE_BLOOM_SIZE_RATIO)
+                .setMemtableWholeKeyFiltering(true);
+        }
+        return cfOptions;
+    }
+
+    /**
+     * Options for a column family laid out as id(8 BE) | seq(8 BE) and written in seq order per id (inbox,
+     * timeline): the memtable keeps, per id, where its last key went in the skip list and starts the next
+     * insert there instead of searching from the top (RocksDB's {@code memtable_insert_with_hint_prefix_extractor},
+     * which the Java API sets only through an options string). It costs about 250 bytes of memtable per id
+     * written in that memtable, and does not change reads: no read-side prefix extractor is set.
+     */
+    private static ColumnFamilyOptions appendsOptions() throws RocksDBException
+    {
+        final Properties properties = new Properties();
+        properties.setProperty("memtable_insert_with_hint_prefix_extractor", "rocksdb.FixedPrefix." + Layout.USER_PREFIX_LENGTH);
+        try (ConfigOptions configOptions = new ConfigOptions())
+        {
+            final ColumnFamilyOptions cfOptions = ColumnFamilyOptions.getColumnFamilyOptionsFromProps(configOptions, properties);
+            if (null == cfOptions)
+            {
+                throw new RocksDBException("memtable_insert_with_hint_prefix_extractor not accepted");
+            }
+            return cfOptions;
+        }
     }
 
     private static <T extends AutoCloseable> T add(final List<AutoCloseable> closeables, final T closeable)

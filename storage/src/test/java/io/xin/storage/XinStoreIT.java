@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.rocksdb.PerfContext;
+import org.rocksdb.PerfLevel;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class XinStoreIT
@@ -687,6 +689,127 @@ class XinStoreIT
         {
             reader.shutdownNow();
             assertTrue(reader.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void shouldRewriteHeadsFromTheInboxAtOpenAfterAStopThatHeldThem() throws Exception
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        try (JournalBatch batch = first.newBatch())
+        {
+            batch.putInbox(5, 1, bytes("a"));
+            batch.putInbox(5, 2, bytes("b"));
+            batch.putHead(6, 1);
+            batch.putInbox(6, 1, bytes("c"));
+            batch.putInbox(6, 2, bytes("d"));
+            batch.putInbox(6, 3, bytes("e"));
+            batch.putInbox(Long.MAX_VALUE, 9, bytes("f"));
+            first.write(batch);
+        }
+        first.close(); // held, never released: as after a kill
+
+        final XinStore reopened = open(config());
+
+        assertEquals(3, reopened.headsRepairedAtOpen(), "users 5, 6 and Long.MAX_VALUE");
+        assertEquals(2, recordedHead(reopened, 5));
+        assertEquals(3, recordedHead(reopened, 6));
+        assertEquals(9, recordedHead(reopened, Long.MAX_VALUE));
+        assertEquals(0, recordedHead(reopened, 7));
+    }
+
+    @Test
+    void shouldRepairNothingAfterEveryHolderReleasedItsHeadsWritten()
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        first.holdHeads();
+        writeEntries(first, 5, 1, 2, 10);
+        first.releaseHeads(true);
+        first.releaseHeads(true);
+        first.close();
+
+        final XinStore reopened = open(config());
+        assertEquals(0, reopened.headsRepairedAtOpen());
+        reopened.close();
+        final XinStore again = open(config());
+        assertEquals(0, again.headsRepairedAtOpen(), "the mark is gone");
+    }
+
+    @Test
+    void shouldKeepTheMarkWhenAHolderReleasesHeadsUnwritten()
+    {
+        final XinStore first = XinStore.open(config());
+        first.holdHeads();
+        try (JournalBatch batch = first.newBatch())
+        {
+            batch.putInbox(5, 1, bytes("a"));
+            first.write(batch);
+        }
+        first.releaseHeads(false);
+        first.close();
+
+        final XinStore reopened = open(config());
+        assertEquals(1, reopened.headsRepairedAtOpen());
+        assertEquals(1, recordedHead(reopened, 5));
+    }
+
+    @Test
+    void shouldAnswerDedupeMissesFromTheBloomFiltersOfTheMemtableAndTheSstFiles() throws Exception
+    {
+        final XinStore store = open(config());
+        final int records = 2_000;
+        try (JournalBatch batch = store.newBatch())
+        {
+            for (int sender = 1; sender <= records; sender++)
+            {
+                batch.putDedupe(sender, bytes("stored"), sender, 1, 1_000);
+            }
+            store.write(batch);
+        }
+        final PerfContext perf = store.db().getPerfContext();
+        store.db().setPerfLevel(PerfLevel.ENABLE_COUNT);
+        try
+        {
+            perf.reset();
+            for (int sender = 1; sender <= records; sender++)
+            {
+                assertNull(store.readDedupe(sender, bytes("missing")));
+            }
+            assertTrue(perf.getBloomMemtableMissCount() > records * 9L / 10,
+                "memtable bloom answered " + perf.getBloomMemtableMissCount() + " of " + records + " misses");
+
+            store.compact();
+            perf.reset();
+            for (int sender = 1; sender <= records; sender++)
+            {
+                assertNull(store.readDedupe(sender, bytes("missing")));
+                assertNotNull(store.readDedupe(sender, bytes("stored")));
+            }
+            assertTrue(perf.getBloomSstMissCount() > records * 9L / 10,
+                "SST bloom answered " + perf.getBloomSstMissCount() + " of " + records + " misses");
+            assertTrue(perf.getBloomSstHitCount() >= records, "the hits passed the filter: " + perf.getBloomSstHitCount());
+        }
+        finally
+        {
+            store.db().setPerfLevel(PerfLevel.DISABLE);
+        }
+    }
+
+    /** The head record alone, without the inbox's last key. */
+    private static long recordedHead(final XinStore store, final long userId)
+    {
+        final byte[] key = new byte[Layout.META_USER_KEY_LENGTH];
+        Layout.headKey(key, userId);
+        try
+        {
+            final byte[] value = store.db().get(store.metaHandle(), key);
+            return value == null ? 0 : Layout.getLong(value, 0);
+        }
+        catch (final org.rocksdb.RocksDBException ex)
+        {
+            throw new StorageException("read", ex);
         }
     }
 

@@ -35,6 +35,8 @@ public final class Configuration
     public static final long DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
     public static final int DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS = 5_000;
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+    /** A moved inbox head is written within this; its inbox entries hold it meanwhile. */
+    public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = 5_000;
     /** 0 lets Netty choose (two per core). */
     public static final int DEFAULT_IO_THREADS = 0;
     /** Certificate files are checked this often; a renewal is picked up within a minute. */

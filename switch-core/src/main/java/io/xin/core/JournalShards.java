@@ -88,12 +88,16 @@ final class JournalShards
         final ChannelPacer pacer)
     {
         final int shardCount = disruptors.length;
+        if (store.headsRepairedAtOpen() > 0)
+        {
+            LOG.info("Rewrote {} inbox heads from their entries after an unclean stop", store.headsRepairedAtOpen());
+        }
         final AtomicLong msgIds = new AtomicLong(store.readLastMsgId());
         journals = new Journal[shardCount];
         for (int shard = 0; shard < shardCount; shard++)
         {
             journals[shard] = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
-                ctx.maxGroupMembers(), ctx.maxChannelPublishers(), shard, shardCount, msgIds);
+                ctx.maxGroupMembers(), ctx.maxChannelPublishers(), shard, shardCount, msgIds, ctx.headWriteIntervalMs());
         }
         for (int shard = 0; shard < shardCount; shard++)
         {

@@ -3,6 +3,7 @@ package io.xin.core;
 import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
 
 import java.util.concurrent.locks.LockSupport;
@@ -18,7 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * parks; a signaller advances the sequence, then unparks every thread whose flag is up. Both sides use
  * volatile accesses (the ring's claim is a CAS, the journal's sequence is set volatile), so one of
  * them always sees the other. The park is also bounded by {@code maxParkNs}, which covers a halt's
- * alert to a dependent waiter and a journal batch that ended in an exception.
+ * alert to a dependent waiter and a journal batch that ended in an exception. A waiter on the ring's
+ * cursor whose park ran its full length gets a {@link TimeoutException}, so the processor calls its
+ * handler's {@code onTimeout} about every {@code maxParkNs} while the ring is idle.
  */
 final class ParkingWaitStrategy implements WaitStrategy
 {
@@ -47,7 +50,7 @@ final class ParkingWaitStrategy implements WaitStrategy
     @Override
     public long waitFor(
         final long sequence, final Sequence cursor, final Sequence dependentSequence, final SequenceBarrier barrier)
-        throws AlertException
+        throws AlertException, TimeoutException
     {
         long available = dependentSequence.get();
         if (available >= sequence)
@@ -75,11 +78,18 @@ final class ParkingWaitStrategy implements WaitStrategy
                 waiter.parked = false;
                 return available;
             }
+            final long parkedNs = System.nanoTime();
             LockSupport.parkNanos(this, maxParkNs);
             waiter.parked = false;
             if ((available = dependentSequence.get()) >= sequence)
             {
                 return available;
+            }
+            if (waiter.onCursor && System.nanoTime() - parkedNs >= maxParkNs)
+            {
+                // An idle ring: the processor tells its handler (onTimeout), which the journal uses for
+                // deferred work (heads), then waits again. A dependent waiter has no use for it.
+                throw TimeoutException.INSTANCE;
             }
         }
     }

@@ -433,6 +433,7 @@ public final class XinSwitch implements AutoCloseable
         private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
         private long retentionSeconds = StoreConfig.DEFAULT_RETENTION_SECONDS;
         private long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
+        private long headWriteIntervalMs = Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS;
         private String jwtSecret;
         private PublicKey jwtPublicKey;
         private long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
@@ -539,6 +540,22 @@ public final class XinSwitch implements AutoCloseable
         public long retentionSeconds()
         {
             return retentionSeconds;
+        }
+
+        /**
+         * @param headWriteIntervalMs longest time, ms, a moved inbox head waits in the journal before it is written
+         *                            (its inbox entries hold it meanwhile); 0 writes heads with every batch. At most
+         *                            half of {@code retentionSeconds}, so a head is written before its entries expire.
+         */
+        public Context headWriteIntervalMs(final long headWriteIntervalMs)
+        {
+            this.headWriteIntervalMs = headWriteIntervalMs;
+            return this;
+        }
+
+        public long headWriteIntervalMs()
+        {
+            return headWriteIntervalMs;
         }
 
         public Context dedupeRetentionSeconds(final long dedupeRetentionSeconds)
@@ -1187,6 +1204,9 @@ public final class XinSwitch implements AutoCloseable
                 "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
             require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
             require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
+            require(headWriteIntervalMs >= 0 && (retentionSeconds == 0 || headWriteIntervalMs <= retentionSeconds * 500),
+                "headWriteIntervalMs must be 0.." + (retentionSeconds == 0 ? "" : "retentionSeconds * 1000 / 2 = " +
+                retentionSeconds * 500) + ": " + headWriteIntervalMs);
             require(ioThreads >= 0, "ioThreads must not be negative");
             require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
             require(localChannelName == null || !localChannelName.isBlank(), "localChannelName must not be blank");
@@ -1232,7 +1252,7 @@ public final class XinSwitch implements AutoCloseable
         {
             return "bindHost=" + bindHost + " port=" + port + " dataDir=" + dataDir +
                 " fsyncPolicy=" + fsyncPolicy + " retentionSeconds=" + retentionSeconds +
-                " dedupeRetentionSeconds=" + dedupeRetentionSeconds +
+                " dedupeRetentionSeconds=" + dedupeRetentionSeconds + " headWriteIntervalMs=" + headWriteIntervalMs +
                 " jwt=" + (jwtPublicKey != null ? jwtPublicKey.getAlgorithm() + " public key" : "HS256 secret") +
                 " jwtClockSkewSeconds=" + jwtClockSkewSeconds + " heartbeatIntervalMs=" + heartbeatIntervalMs +
                 " idleTimeoutMs=" + idleTimeoutMs + " loginTimeoutMs=" + loginTimeoutMs +

@@ -54,11 +54,13 @@ final class CrashLoad implements AutoCloseable
     }
 
     /** What the check found. */
-    record Report(long acked, long lost, long duplicated, long gaps, long outOfOrder, long wrongSeq, long failed)
+    record Report(
+        long acked, long lost, long duplicated, long gaps, long outOfOrder, long wrongSeq, long failed, long reusedMsgIds)
     {
         boolean clean()
         {
-            return lost == 0 && duplicated == 0 && gaps == 0 && outOfOrder == 0 && wrongSeq == 0 && failed == 0;
+            return lost == 0 && duplicated == 0 && gaps == 0 && outOfOrder == 0 && wrongSeq == 0 && failed == 0 &&
+                reusedMsgIds == 0;
         }
     }
 
@@ -320,7 +322,23 @@ final class CrashLoad implements AutoCloseable
                 }
             }
         }
-        return new Report(acked, lost, duplicated, gaps, outOfOrder, wrongSeq, failed);
+        // A msg_id names one message: the same id on two different (from user, client_msg_id) is a reuse,
+        // as a restart that resumed below an id already handed out would make.
+        final Map<Long, String> keyOfMsgId = new HashMap<>();
+        long reusedMsgIds = 0;
+        for (final Map<Long, Message> inbox : inboxes)
+        {
+            for (final Message m : inbox.values())
+            {
+                final String key = m.getFromUserId() + "/" + m.getClientMsgId();
+                final String earlier = keyOfMsgId.putIfAbsent(m.getMsgId(), key);
+                if (earlier != null && !earlier.equals(key))
+                {
+                    reusedMsgIds++;
+                }
+            }
+        }
+        return new Report(acked, lost, duplicated, gaps, outOfOrder, wrongSeq, failed, reusedMsgIds);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.xin.core;
 import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -101,6 +102,38 @@ class ParkingWaitStrategyTest
     }
 
     @Test
+    void shouldReportATimeoutToARingWaiterWhoseParkRanItsFullLength() throws Exception
+    {
+        final ParkingWaitStrategy shortParks = new ParkingWaitStrategy(0, TimeUnit.MILLISECONDS.toNanos(5));
+
+        assertThrows(TimeoutException.class, () -> shortParks.waitFor(0, cursor, cursor, barrier));
+    }
+
+    @Test
+    void shouldKeepADependentWaiterWaitingAcrossFullParks() throws Exception
+    {
+        final ParkingWaitStrategy shortParks = new ParkingWaitStrategy(0, TimeUnit.MILLISECONDS.toNanos(5));
+        final CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return shortParks.waitFor(0, cursor, dependent, barrier);
+            }
+            catch (final AlertException | TimeoutException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        Thread.sleep(50); // ten parks
+        assertFalse(waited.isDone());
+
+        dependent.setVolatile(0);
+        shortParks.signalDependents();
+
+        assertEquals(0L, waited.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
     void shouldRejectANegativeSpinOrANonPositivePark()
     {
         assertThrows(IllegalArgumentException.class, () -> new ParkingWaitStrategy(-1, 50));
@@ -113,7 +146,7 @@ class ParkingWaitStrategyTest
         {
             return strategy.waitFor(sequence, cursor, awaited, barrier);
         }
-        catch (final AlertException ex)
+        catch (final AlertException | TimeoutException ex)
         {
             throw new IllegalStateException(ex);
         }

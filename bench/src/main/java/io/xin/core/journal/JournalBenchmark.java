@@ -24,18 +24,22 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * The journal's work for one Disruptor batch of 1, 16 or 256 new 1:1 sends: dedupe lookup, seq
  * assignment, the stored message, the puts, and at the end of the batch one RocksDB write (real RocksDB
  * in a temporary folder) under fsync {@code never} or {@code batch}. Scores are per message
- * ({@code @OperationsPerInvocation}); run with {@code -prof gc} for bytes per message.
+ * ({@code @OperationsPerInvocation}); run with {@code -prof gc} for bytes per message. At the end of each
+ * trial it prints the RocksDB keys written per message.
  * <p>
  * Every send must be new, or the dedupe lookup would answer it as a resend: the client message id's bytes
  * (what the dedupe index is keyed on) end in a counter, and the sends of one batch come from different
@@ -52,12 +56,17 @@ public class JournalBenchmark
 {
     private static final int MAX_BATCH = 256;
     private static final String CLIENT_MSG_ID = "c-000000000000000000";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Param({"NEVER", "BATCH"})
     FsyncPolicy fsync;
 
     @Param({"32"})
     int payloadBytes;
+
+    /** 0 writes every moved head with its batch (as before heads were deferred); 5000 is the default. */
+    @Param({"5000", "0"})
+    long headWriteIntervalMs;
 
     private Path dataDir;
     private XinStore store;
@@ -66,13 +75,23 @@ public class JournalBenchmark
     private final Session[] senders = new Session[MAX_BATCH];
     private Content content;
     private long counter;
+    /** RocksDB entries written (puts and deletes, counted at each write) and messages sent, for keys per message. */
+    private long keysWritten;
+    private long messagesSent;
+    private long iterationCpuNs;
+    private long iterationMessages;
 
     @Setup(Level.Trial)
     public void setup() throws IOException
     {
         dataDir = Files.createTempDirectory("xin-journal-bench");
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(fsync));
-        journal = new Journal(store, store::write, new SwitchStatus(), new SwitchCounters(), System::currentTimeMillis);
+        journal = new Journal(store, batch ->
+        {
+            keysWritten += batch.count();
+            store.write(batch);
+        }, new SwitchStatus(), new SwitchCounters(), System::currentTimeMillis, Integer.MAX_VALUE, Integer.MAX_VALUE,
+            0, 1, new AtomicLong(store.readLastMsgId()), headWriteIntervalMs);
         content = Content.newBuilder().setTypeValue(1).setBody(ByteString.copyFrom(new byte[payloadBytes])).build();
         for (int i = 0; i < MAX_BATCH; i++)
         {
@@ -83,9 +102,31 @@ public class JournalBenchmark
         }
     }
 
+    @Setup(Level.Iteration)
+    public void startCpuClock()
+    {
+        iterationCpuNs = THREADS.getCurrentThreadCpuTime();
+        iterationMessages = messagesSent;
+    }
+
+    /**
+     * CPU time of the benchmark thread (the journal's work, RocksDB's memtable inserts included) per message:
+     * unlike the score, it does not grow when other processes take the cores.
+     */
+    @TearDown(Level.Iteration)
+    public void printCpuPerMessage()
+    {
+        final long messages = messagesSent - iterationMessages;
+        System.out.printf("  [cpu ns per message: %.0f]", (THREADS.getCurrentThreadCpuTime() - iterationCpuNs) /
+            (double)Math.max(1, messages));
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws IOException
     {
+        // Before the shutdown's own write of the heads still waiting.
+        System.out.printf("%nkeys per message: %.3f (%d keys, %d messages)%n",
+            (double)keysWritten / Math.max(1, messagesSent), keysWritten, messagesSent);
         journal.onShutdown();
         store.close();
         try (Stream<Path> paths = Files.walk(dataDir))
@@ -120,6 +161,7 @@ public class JournalBenchmark
     private long runBatch(final int size)
     {
         final long id = ++counter;
+        messagesSent += size;
         long sum = 0;
         for (int i = 0; i < size; i++)
         {

@@ -88,6 +88,11 @@ public final class ServerCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
 
+    @Option(names = "--head-write-interval-ms", description = "Longest time a moved inbox head waits before it " +
+        "is written (its inbox entries hold it meanwhile; 0 = every journal batch; at most half the retention) " +
+        "(default: ${DEFAULT-VALUE}).")
+    long headWriteIntervalMs = Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS;
+
     @Option(names = "--heartbeat-interval-ms", description = "Heartbeat interval suggested to clients " +
         "(default: ${DEFAULT-VALUE}).")
     int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
@@ -283,6 +288,7 @@ public final class ServerCommand implements Callable<Integer>
             .fsyncPolicy(fsyncPolicy)
             .retentionSeconds(retentionSeconds)
             .dedupeRetentionSeconds(dedupeRetentionSeconds)
+            .headWriteIntervalMs(headWriteIntervalMs)
             .heartbeatIntervalMs(heartbeatIntervalMs)
             .idleTimeoutMs(idleTimeoutMs)
             .loginTimeoutMs(loginTimeoutMs)

@@ -2,6 +2,7 @@ package io.xin.core.journal;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import io.xin.core.Configuration;
 import io.xin.core.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -48,6 +49,11 @@ public final class Journal implements EventHandler<SwitchEvent>
 {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final long NO_HEAD = -1;
+    /**
+     * Message ids reserved per write of the shard's {@code 'm'} record: a restart after a crash skips up to
+     * this many ids (gaps are allowed; reuse is not).
+     */
+    static final long MSG_ID_BLOCK = 1024;
 
     private final JournalWriter writer;
     private final SwitchStatus status;
@@ -73,8 +79,21 @@ public final class Journal implements EventHandler<SwitchEvent>
     private List<Handoff> appended;
     /** Head seq of every inbox touched since start; the authority for the next seq. */
     private final Long2LongHashMap heads = new Long2LongHashMap(NO_HEAD);
-    /** Users whose head moved in the current batch: their head is written once per batch. */
+    /**
+     * Users whose head moved since their head was last written. Their inbox entries hold the head meanwhile
+     * (a head is read as the larger of its record and the last inbox key), so the heads are written at most
+     * once per {@link #headWriteIntervalMs}, and at shutdown; an entry expires only after the retention,
+     * which the configuration keeps well above the interval.
+     */
     private final LongHashSet dirtyHeads = new LongHashSet();
+    /** 0 writes the heads at the end of every batch. */
+    private final long headWriteIntervalMs;
+    /** When the dirty heads were last written (clock of {@link #clockMs}). */
+    private long headsWrittenMs;
+    /** The current batch holds every dirty head. */
+    private boolean headsInBatch;
+    /** The store whose head mark this journal holds while it keeps heads unwritten. */
+    private final XinStore store;
     /** Sends of the current batch that are new, in ring order. */
     private final List<SwitchEvent> batchSends = new ArrayList<>();
     /** Resends answered from a send of the current batch: they share its fate if the write fails. */
@@ -90,6 +109,10 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final Message.Builder messageBuilder = Message.newBuilder();
     private long lastMsgId;
     private long lastWrittenMsgId;
+    /** Highest message id this shard may assign before it must reserve more (in the batch that uses them). */
+    private long reservedMsgId;
+    /** The reservation on disk. */
+    private long writtenReservedMsgId;
     /** Groups and channels: membership, fan-out on write, posts and follows. */
     private final Audiences audiences;
 
@@ -120,7 +143,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         final int maxChannelPublishers)
     {
         this(store, writer, status, counters, clockMs, maxGroupMembers, maxChannelPublishers, 0, 1,
-            new AtomicLong(store.readLastMsgId()));
+            new AtomicLong(store.readLastMsgId()), Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS);
     }
 
     /**
@@ -129,6 +152,7 @@ public final class Journal implements EventHandler<SwitchEvent>
      * @param maxGroupMembers      members a group may hold.
      * @param maxChannelPublishers publishers a channel may have.
      * @param msgIds               the message id counter shared by every shard, starting at the store's last one.
+     * @param headWriteIntervalMs  longest wait before a moved head is written, ms; 0 writes heads every batch.
      */
     public Journal(
         final XinStore store,
@@ -140,8 +164,13 @@ public final class Journal implements EventHandler<SwitchEvent>
         final int maxChannelPublishers,
         final int shard,
         final int shardCount,
-        final AtomicLong msgIds)
+        final AtomicLong msgIds,
+        final long headWriteIntervalMs)
     {
+        if (headWriteIntervalMs < 0)
+        {
+            throw new IllegalArgumentException("headWriteIntervalMs must not be negative: " + headWriteIntervalMs);
+        }
         this.writer = writer;
         this.status = status;
         this.counters = counters;
@@ -154,6 +183,15 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.reader = store.newJournalReader();
         this.lastMsgId = msgIds.get();
         this.lastWrittenMsgId = lastMsgId;
+        this.reservedMsgId = lastMsgId;
+        this.writtenReservedMsgId = lastMsgId;
+        this.store = store;
+        this.headWriteIntervalMs = headWriteIntervalMs;
+        this.headsWrittenMs = clockMs.getAsLong();
+        if (headWriteIntervalMs > 0)
+        {
+            store.holdHeads();
+        }
         this.audiences = new Audiences(
             this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
     }
@@ -219,11 +257,95 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
+    /** The ring is idle: write the heads if they have waited the interval. */
+    @Override
+    public void onTimeout(final long sequence)
+    {
+        if (!dirtyHeads.isEmpty() && !status.isStorageFailed() &&
+            clockMs.getAsLong() - headsWrittenMs >= headWriteIntervalMs)
+        {
+            writeHeads("journal write of heads");
+        }
+    }
+
+    /**
+     * Writes every head still held and the exact last message id, so that a clean restart repairs nothing
+     * and skips no id, then releases the store's head mark (kept if the heads could not be written).
+     */
     @Override
     public void onShutdown()
     {
-        batch.close();
-        reader.close();
+        try
+        {
+            if (!status.isStorageFailed() && (!dirtyHeads.isEmpty() || lastMsgId != writtenReservedMsgId))
+            {
+                reservedMsgId = lastMsgId;
+                writeHeads("journal write of heads at shutdown");
+            }
+        }
+        finally
+        {
+            if (headWriteIntervalMs > 0)
+            {
+                store.releaseHeads(dirtyHeads.isEmpty());
+            }
+            batch.close();
+            reader.close();
+        }
+    }
+
+    /** Outside a Disruptor batch (its batch is empty): writes the dirty heads and the msg_id reservation alone. */
+    private void writeHeads(final String operation)
+    {
+        try
+        {
+            final long nowMs = clockMs.getAsLong();
+            putHeads();
+            putMsgIdReservation();
+            writer.write(batch);
+            headsWritten(nowMs);
+            writtenReservedMsgId = reservedMsgId;
+        }
+        catch (final RuntimeException ex)
+        {
+            storageFailed(operation, ex);
+            heads.clear();
+            reservedMsgId = writtenReservedMsgId;
+        }
+        finally
+        {
+            batch.clear();
+            headsInBatch = false;
+        }
+    }
+
+    /** Puts every dirty head, read through the cache (re-read from the store after a failed write). */
+    private void putHeads()
+    {
+        final LongHashSet.LongIterator users = dirtyHeads.iterator();
+        while (users.hasNext())
+        {
+            final long userId = users.nextValue();
+            batch.putHead(userId, head(userId));
+        }
+        headsInBatch = true;
+    }
+
+    private void headsWritten(final long nowMs)
+    {
+        if (headsInBatch)
+        {
+            dirtyHeads.clear();
+            headsWrittenMs = nowMs;
+        }
+    }
+
+    private void putMsgIdReservation()
+    {
+        if (reservedMsgId != writtenReservedMsgId)
+        {
+            batch.putLastMsgId(shard, reservedMsgId);
+        }
     }
 
     private void onLogin(final SwitchEvent event)
@@ -369,10 +491,18 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    /** The next server-wide message id, unique across shards; the shard's highest is written once per batch. */
+    /**
+     * The next server-wide message id, unique across shards. When it passes this shard's reservation, the
+     * shard reserves up to {@link #MSG_ID_BLOCK} ids past it, written in the batch that uses the id, so a
+     * restart resumes after every id that may have been used.
+     */
     long nextMsgId()
     {
         lastMsgId = msgIds.incrementAndGet();
+        if (lastMsgId > reservedMsgId)
+        {
+            reservedMsgId = lastMsgId + MSG_ID_BLOCK - 1;
+        }
         return lastMsgId;
     }
 
@@ -400,19 +530,12 @@ public final class Journal implements EventHandler<SwitchEvent>
         try
         {
             appendHandoffs();
-            if (!dirtyHeads.isEmpty())
+            final long nowMs = headWriteIntervalMs == 0 ? headsWrittenMs : clockMs.getAsLong();
+            if (!dirtyHeads.isEmpty() && !status.isStorageFailed() && nowMs - headsWrittenMs >= headWriteIntervalMs)
             {
-                final LongHashSet.LongIterator users = dirtyHeads.iterator();
-                while (users.hasNext())
-                {
-                    final long userId = users.nextValue();
-                    batch.putHead(userId, heads.get(userId));
-                }
+                putHeads();
             }
-            if (lastMsgId != lastWrittenMsgId)
-            {
-                batch.putLastMsgId(shard, lastMsgId);
-            }
+            putMsgIdReservation();
             audiences.beforeWrite();
             if (batch.count() == 0)
             {
@@ -432,6 +555,8 @@ public final class Journal implements EventHandler<SwitchEvent>
             counters.journalMaxBatchEvents.accumulateAndGet(events, Math::max);
             counters.messagesStored.add(batchSends.size());
             lastWrittenMsgId = lastMsgId;
+            writtenReservedMsgId = reservedMsgId;
+            headsWritten(nowMs);
             if (appended != null)
             {
                 lastEvent.handoffs = appended;
@@ -450,15 +575,17 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 batchDuplicates.get(i).result = SwitchEvent.RESULT_FAILED;
             }
-            // What is in memory is now ahead of the disk: forget it rather than reuse it.
+            // What is in memory is now ahead of the disk: forget it rather than reuse it. The dirty users stay:
+            // their heads are re-read from the store if they are ever written.
             heads.clear();
             lastMsgId = lastWrittenMsgId;
+            reservedMsgId = writtenReservedMsgId;
             audiences.onWriteFailed();
         }
         finally
         {
             batch.clear();
-            dirtyHeads.clear();
+            headsInBatch = false;
             batchSends.clear();
             batchDuplicates.clear();
             batchDedupe.clear();

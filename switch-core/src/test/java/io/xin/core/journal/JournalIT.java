@@ -16,9 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The journal driven synchronously, one Disruptor batch at a time, against a real RocksDB: deduplication
@@ -35,6 +37,9 @@ class JournalIT
     private final Session alice = new Session(null, 1, "phone");
     private final Session bob = new Session(null, 2, "phone");
     private long sequence;
+    /** Puts in each write, for keys per message. */
+    private final AtomicLong lastWritePuts = new AtomicLong();
+    private final AtomicLong clockMs = new AtomicLong(1_000);
 
     @BeforeEach
     void open()
@@ -65,10 +70,183 @@ class JournalIT
 
     private void batch(final SwitchEvent... events)
     {
+        batch(journal, events);
+    }
+
+    private void batch(final Journal target, final SwitchEvent... events)
+    {
         for (int i = 0; i < events.length; i++)
         {
-            journal.onEvent(events[i], ++sequence, i == events.length - 1);
+            target.onEvent(events[i], ++sequence, i == events.length - 1);
         }
+    }
+
+    /** A journal with the test clock, counting the puts of each write, over the test's store. */
+    private Journal countingJournal(final long headWriteIntervalMs)
+    {
+        return new Journal(store, batch ->
+        {
+            lastWritePuts.set(batch.count());
+            store.write(batch);
+        }, new SwitchStatus(), new SwitchCounters(), clockMs::get, Integer.MAX_VALUE, Integer.MAX_VALUE, 0, 1,
+            new AtomicLong(store.readLastMsgId()), headWriteIntervalMs);
+    }
+
+    /** 16 sends, each between two users not seen in the batch before. */
+    private static SwitchEvent[] sendsBetweenDistinctUsers(final long firstUser, final String prefix)
+    {
+        final SwitchEvent[] sends = new SwitchEvent[16];
+        for (int i = 0; i < sends.length; i++)
+        {
+            sends[i] = send(new Session(null, firstUser + 2L * i, "phone"), firstUser + 2L * i + 1, prefix + i);
+        }
+        return sends;
+    }
+
+    @Test
+    void shouldPutThreeKeysPerMessageAndTheHeadsOncePerInterval()
+    {
+        final Journal counting = countingJournal(5_000);
+        try
+        {
+            batch(counting, sendsBetweenDistinctUsers(100, "a"));
+            assertEquals(3 * 16 + 1, lastWritePuts.get(), "two inbox entries and a dedupe record each, one msg_id block");
+
+            clockMs.addAndGet(4_999);
+            batch(counting, sendsBetweenDistinctUsers(200, "b"));
+            assertEquals(3 * 16, lastWritePuts.get(), "no head within the interval");
+
+            clockMs.addAndGet(1);
+            batch(counting, sendsBetweenDistinctUsers(300, "c"));
+            assertEquals(3 * 16 + 3 * 32, lastWritePuts.get(), "the heads of the 96 users moved since the last write");
+
+            clockMs.addAndGet(1);
+            batch(counting, sendsBetweenDistinctUsers(300, "d"));
+            assertEquals(3 * 16, lastWritePuts.get(), "the interval starts again");
+        }
+        finally
+        {
+            counting.onShutdown();
+        }
+    }
+
+    @Test
+    void shouldWriteHeadsWithEveryBatchWhenTheIntervalIsZero()
+    {
+        final Journal counting = countingJournal(0);
+        try
+        {
+            batch(counting, sendsBetweenDistinctUsers(100, "a"));
+            assertEquals(3 * 16 + 32 + 1, lastWritePuts.get());
+            batch(counting, sendsBetweenDistinctUsers(100, "b"));
+            assertEquals(3 * 16 + 32, lastWritePuts.get());
+        }
+        finally
+        {
+            counting.onShutdown();
+        }
+    }
+
+    @Test
+    void shouldWriteWaitingHeadsWhenTheRingIsIdlePastTheInterval()
+    {
+        final Journal counting = countingJournal(5_000);
+        try
+        {
+            batch(counting, sendsBetweenDistinctUsers(100, "a"));
+            lastWritePuts.set(0);
+            counting.onTimeout(sequence);
+            assertEquals(0, lastWritePuts.get(), "not yet due");
+
+            clockMs.addAndGet(5_000);
+            counting.onTimeout(sequence);
+            assertEquals(32, lastWritePuts.get(), "every waiting head, alone");
+
+            lastWritePuts.set(0);
+            clockMs.addAndGet(5_000);
+            counting.onTimeout(sequence);
+            assertEquals(0, lastWritePuts.get(), "nothing waits");
+        }
+        finally
+        {
+            counting.onShutdown();
+        }
+    }
+
+    @Test
+    void shouldContinueEveryInboxAfterACrashThatLostTheHeadsInMemory()
+    {
+        final Journal crashed = countingJournal(60_000);
+        batch(crashed, send(alice, 2, "m1"), send(alice, 2, "m2"), send(bob, 1, "m3"));
+        // No onShutdown: the heads (alice 3, bob 3) were never written; the journal that takes over reads the inboxes.
+        final Journal next = countingJournal(60_000);
+        try
+        {
+            final SwitchEvent after = send(alice, 2, "m4");
+            batch(next, after);
+            assertEquals(4, after.senderSeq());
+            assertEquals(4, after.recipientSeq());
+            assertTrue(after.msgId() > 3, "msg_id " + after.msgId() + " was not handed out before");
+        }
+        finally
+        {
+            next.onShutdown();
+            crashed.onShutdown();
+        }
+    }
+
+    @Test
+    void shouldReserveMsgIdsInBlocksWrittenWithTheFirstMessageOfEachBlock()
+    {
+        final Journal counting = countingJournal(60_000);
+        final int block = (int)Journal.MSG_ID_BLOCK;
+        try
+        {
+            long lastId = 0;
+            int sent = 0;
+            while (sent < block)
+            {
+                final SwitchEvent one = send(alice, 2, "id" + sent++);
+                batch(counting, one);
+                lastId = one.msgId();
+                assertTrue(store.readLastMsgId() >= lastId, "the reservation covers every id used");
+            }
+            assertEquals(block, lastId);
+            assertEquals(block, store.readLastMsgId(), "one block so far");
+            assertEquals(3, lastWritePuts.get(), "no reservation within the block");
+
+            final SwitchEvent firstOfNextBlock = send(alice, 2, "id" + sent);
+            batch(counting, firstOfNextBlock);
+            assertEquals(block + 1, firstOfNextBlock.msgId());
+            assertEquals(2L * block, store.readLastMsgId(), "the next block, in the write of its first message");
+            assertEquals(4, lastWritePuts.get());
+
+            // A crash here: whoever starts next resumes after the whole reserved block.
+            final Journal restarted = countingJournal(60_000);
+            final SwitchEvent afterCrash = send(bob, 1, "after-crash");
+            batch(restarted, afterCrash);
+            assertEquals(2L * block + 1, afterCrash.msgId());
+            restarted.onShutdown();
+        }
+        finally
+        {
+            counting.onShutdown();
+        }
+    }
+
+    @Test
+    void shouldRecordTheExactLastMsgIdAndEveryHeadAtACleanStop()
+    {
+        final Journal counting = countingJournal(60_000);
+        final SwitchEvent first = send(alice, 2, "m1");
+        final SwitchEvent second = send(bob, 1, "m2");
+        batch(counting, first, second);
+        assertEquals(Journal.MSG_ID_BLOCK, store.readLastMsgId());
+
+        counting.onShutdown();
+
+        assertEquals(second.msgId(), store.readLastMsgId(), "a clean restart skips no id");
+        assertEquals(2 + 1, lastWritePuts.get(), "both heads and the last msg_id");
     }
 
     @Test
