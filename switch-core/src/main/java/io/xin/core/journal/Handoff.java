@@ -37,6 +37,12 @@ public final class Handoff
         return message;
     }
 
+    /** The stored message's bytes, without seq. */
+    public byte[] stored()
+    {
+        return stored;
+    }
+
     /** The seq the recipient's shard gave it; set once that shard has written it. */
     public long recipientSeq()
     {

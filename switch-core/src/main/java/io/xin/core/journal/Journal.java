@@ -340,6 +340,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         event.recipientSeq = recipientSeq;
         event.serverTimeMs = nowMs;
         event.message = message;
+        event.stored = stored;
+        event.storedLength = stored.length;
         batchSends.add(event);
         event.earlierOfSender = latestOfSender;
         batchDedupe.put(senderId, event);

@@ -98,6 +98,9 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
+    /** The stored message's bytes (a {@code Message} without seq) at {@code [0, storedLength)}, for the dispatcher's Deliver. */
+    byte[] stored;
+    int storedLength;
     /** The same sender's previous new send in the journal's current batch; journal thread only. */
     SwitchEvent earlierOfSender;
     /**
@@ -127,6 +130,8 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
+        stored = null;
+        storedLength = 0;
         earlierOfSender = null;
         handoffs = null;
         return this;
@@ -198,6 +203,23 @@ public final class SwitchEvent
         return message;
     }
 
+    /** The stored message's bytes, without seq, in {@code [0, storedLength())}; set for a new 1:1 send. */
+    public byte[] stored()
+    {
+        return stored;
+    }
+
+    public int storedLength()
+    {
+        return storedLength;
+    }
+
+    /** The client message id's UTF-8 bytes. */
+    public byte[] clientMsgIdBytes()
+    {
+        return clientMsgIdBytes;
+    }
+
     /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
     public List<Handoff> handoffs()
     {
@@ -223,6 +245,7 @@ public final class SwitchEvent
         session = null;
         content = null;
         message = null;
+        stored = null;
         clientMsgId = null;
         clientMsgIdBytes = null;
         earlierOfSender = null;
