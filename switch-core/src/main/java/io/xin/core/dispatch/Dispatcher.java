@@ -25,7 +25,6 @@ import io.xin.protocol.pb.ChannelHead;
 import io.xin.protocol.pb.LoginOk;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
-import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,7 +58,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** The event loops this dispatcher has written to, and for each the outbox of the current batch. */
     private EventLoop[] loops = new EventLoop[0];
     private LoopOutbox[] outboxes = new LoopOutbox[0];
-    private OneToOneConcurrentArrayQueue<LoopOutbox>[] freeOutboxes = newFreeLists(0);
+    /** For each loop, every outbox made for it: the one being filled and those handed over, reused once run. */
+    private LoopOutbox[][] outboxPools = new LoopOutbox[0][];
     /** Indexes in {@link #outboxes} of the loops written to in the current batch. */
     private int[] loopsWritten = new int[0];
     private int loopsWrittenCount;
@@ -305,22 +305,33 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         final int index = loops.length;
         loops = Arrays.copyOf(loops, index + 1);
         loops[index] = loop;
-        final OneToOneConcurrentArrayQueue<LoopOutbox>[] grownFree = newFreeLists(index + 1);
-        System.arraycopy(freeOutboxes, 0, grownFree, 0, index);
-        // The outboxes of a loop circulate between this thread and that loop; more than a few in flight means the
-        // loop is far behind, and a new one is made for the batch (and dropped if its free list is full).
-        grownFree[index] = new OneToOneConcurrentArrayQueue<>(16);
-        freeOutboxes = grownFree;
         outboxes = Arrays.copyOf(outboxes, index + 1);
-        outboxes[index] = new LoopOutbox(grownFree[index]);
+        outboxes[index] = new LoopOutbox();
+        outboxPools = Arrays.copyOf(outboxPools, index + 1);
+        outboxPools[index] = new LoopOutbox[]{ outboxes[index] };
         loopsWritten = Arrays.copyOf(loopsWritten, index + 1);
         return index;
     }
 
-    @SuppressWarnings("unchecked")
-    private static OneToOneConcurrentArrayQueue<LoopOutbox>[] newFreeLists(final int length)
+    /**
+     * An outbox of the loop that the loop has finished running, or a new one: as many exist as batches the loop
+     * has not yet run, a handful unless the loop is far behind.
+     */
+    private LoopOutbox nextOutbox(final int index)
     {
-        return new OneToOneConcurrentArrayQueue[length];
+        final LoopOutbox[] pool = outboxPools[index];
+        for (final LoopOutbox outbox : pool)
+        {
+            if (!outbox.inFlight())
+            {
+                return outbox;
+            }
+        }
+        final LoopOutbox outbox = new LoopOutbox();
+        final LoopOutbox[] grown = Arrays.copyOf(pool, pool.length + 1);
+        grown[pool.length] = outbox;
+        outboxPools[index] = grown;
+        return outbox;
     }
 
     private void endOfBatch()
@@ -333,8 +344,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             {
                 outbox.touched(j).flushPending(false);
             }
-            final LoopOutbox next = freeOutboxes[index].poll();
-            outboxes[index] = next != null ? next : new LoopOutbox(freeOutboxes[index]);
+            outbox.handOver();
+            outboxes[index] = nextOutbox(index);
             try
             {
                 loops[index].execute(outbox);

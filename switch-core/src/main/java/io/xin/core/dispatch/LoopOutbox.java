@@ -3,7 +3,6 @@ package io.xin.core.dispatch;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.session.Session;
-import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
 import java.util.Arrays;
 
@@ -12,15 +11,16 @@ import java.util.Arrays;
  * at the end of the batch: the loop writes every frame in order, then flushes each channel once. One
  * task and one wake-up per event loop per batch, instead of a task per frame and another per flush.
  * <p>
- * Filled by the dispatcher thread, then run by the event loop, which puts it back on its free list for
- * the dispatcher to reuse; {@link io.netty.channel.EventLoop#execute} and the free list's queue order
+ * Filled by the dispatcher thread, then run by the event loop, which clears {@link #inFlight} when done so
+ * the dispatcher may fill it again; {@link io.netty.channel.EventLoop#execute} and that volatile flag order
  * those accesses.
  */
 final class LoopOutbox implements Runnable
 {
     private static final int INITIAL_CAPACITY = 64;
 
-    private final OneToOneConcurrentArrayQueue<LoopOutbox> free;
+    /** Set by the dispatcher when it hands the outbox to the loop, cleared by the loop once it has run it. */
+    private volatile boolean inFlight;
     private Session[] targets = new Session[INITIAL_CAPACITY];
     private Object[] frames = new Object[INITIAL_CAPACITY];
     private int[] frameBytes = new int[INITIAL_CAPACITY];
@@ -29,9 +29,15 @@ final class LoopOutbox implements Runnable
     private Session[] touched = new Session[INITIAL_CAPACITY];
     private int touchedCount;
 
-    LoopOutbox(final OneToOneConcurrentArrayQueue<LoopOutbox> free)
+    boolean inFlight()
     {
-        this.free = free;
+        return inFlight;
+    }
+
+    /** Dispatcher thread, just before {@code execute}. */
+    void handOver()
+    {
+        inFlight = true;
     }
 
     boolean isEmpty()
@@ -112,7 +118,7 @@ final class LoopOutbox implements Runnable
         {
             frameCount = 0;
             touchedCount = 0;
-            free.offer(this);
+            inFlight = false;
         }
     }
 
@@ -129,5 +135,6 @@ final class LoopOutbox implements Runnable
         Arrays.fill(touched, 0, touchedCount, null);
         frameCount = 0;
         touchedCount = 0;
+        inFlight = false;
     }
 }

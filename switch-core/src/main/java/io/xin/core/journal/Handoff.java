@@ -1,7 +1,5 @@
 package io.xin.core.journal;
 
-import io.xin.protocol.pb.Message;
-
 /**
  * A message the sender's journal shard has stored (in the sender's inbox, the dedupe index and the
  * outbox) for a recipient owned by another shard, on its way to that shard, which appends it to the
@@ -14,27 +12,19 @@ public final class Handoff
 {
     final long msgId;
     final long recipientId;
-    final Message message;
     final byte[] stored;
     long recipientSeq;
 
-    public Handoff(final long msgId, final long recipientId, final Message message, final byte[] stored)
+    public Handoff(final long msgId, final long recipientId, final byte[] stored)
     {
         this.msgId = msgId;
         this.recipientId = recipientId;
-        this.message = message;
         this.stored = stored;
     }
 
     public long recipientId()
     {
         return recipientId;
-    }
-
-    /** The stored message, without seq. */
-    public Message message()
-    {
-        return message;
     }
 
     /** The stored message's bytes, without seq. */

@@ -98,7 +98,10 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
-    /** The stored message's bytes (a {@code Message} without seq) at {@code [0, storedLength)}, for the dispatcher's Deliver. */
+    /**
+     * The stored message's bytes (a {@code Message} without seq) at {@code [0, storedLength)}, for the dispatcher's
+     * Deliver: the slot's own array, written by the journal ({@link StoredMessage}) and reused by the slot's next send.
+     */
     byte[] stored;
     int storedLength;
     /** The same sender's previous new send in the journal's current batch; journal thread only. */
@@ -130,7 +133,6 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
-        stored = null;
         storedLength = 0;
         earlierOfSender = null;
         handoffs = null;
@@ -245,7 +247,10 @@ public final class SwitchEvent
         session = null;
         content = null;
         message = null;
-        stored = null;
+        if (stored != null && stored.length > StoredMessage.KEPT_MAX_BYTES)
+        {
+            stored = null;
+        }
         clientMsgId = null;
         clientMsgIdBytes = null;
         earlierOfSender = null;
