@@ -267,7 +267,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         final long senderId = event.session.userId();
         final SwitchEvent latestOfSender = batchDedupe.get(senderId);
-        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgId);
+        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgIdBytes);
         if (earlier != null)
         {
             duplicateOf(event, earlier.msgId, earlier.senderSeq, earlier.serverTimeMs);
@@ -519,11 +519,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final String clientMsgId)
+    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final byte[] clientMsgId)
     {
         for (SwitchEvent send = latestOfSender; send != null; send = send.earlierOfSender)
         {
-            if (send.clientMsgId.equals(clientMsgId))
+            if (Arrays.equals(send.clientMsgIdBytes, clientMsgId))
             {
                 return send;
             }

@@ -44,11 +44,11 @@ final class StoredMessage
     {
         final byte[] clientMsgId = event.clientMsgIdBytes;
         final Content content = event.content;
-        final int typeValue = content.getTypeValue();
-        final int bodyLength = content.getBody().size();
+        final int typeValue = content == null ? event.contentType : content.getTypeValue();
+        final int bodyLength = content == null ? event.bodyLength : content.getBody().size();
         final int simpleContentLength = (typeValue == 0 ? 0 : 1 + int32Size(typeValue)) +
             (bodyLength == 0 ? 0 : 1 + varint32Size(bodyLength) + bodyLength);
-        final int contentLength = content.getSerializedSize();
+        final int contentLength = content == null ? simpleContentLength : content.getSerializedSize();
         final boolean simple = simpleContentLength == contentLength;
         final int length = uint64Field(msgId) + uint64Field(fromUserId) + uint64Field(toUserId) +
             bytesField(fromDeviceId.length) + bytesField(clientMsgId.length) + uint64Field(serverTimeMs) +
@@ -80,7 +80,14 @@ final class StoredMessage
                 {
                     out[at++] = 2 << 3 | 2;
                     at = writeVarint64(out, at, bodyLength);
-                    content.getBody().copyTo(out, at);
+                    if (content == null)
+                    {
+                        System.arraycopy(event.body, 0, out, at, bodyLength);
+                    }
+                    else
+                    {
+                        content.getBody().copyTo(out, at);
+                    }
                     at += bodyLength;
                 }
             }

@@ -75,6 +75,23 @@ class StoredMessageTest
     }
 
     @Test
+    void shouldWriteTheSameBytesForASendReadInPlace()
+    {
+        for (final int bodyBytes : new int[]{ 0, 1, 127, 128, 20_000 })
+        {
+            final Content content = Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(body(bodyBytes)))
+                .build();
+            final SwitchEvent event = new SwitchEvent();
+            event.clientMsgIdBytes = "c-7".getBytes(StandardCharsets.UTF_8);
+            event.contentType = ContentType.TEXT.getNumber();
+            event.body = content.getBody().toByteArray();
+            event.bodyLength = bodyBytes;
+            StoredMessage.writeInto(event, 9, 1, 2, "phone".getBytes(StandardCharsets.UTF_8), 1_000);
+            assertArrayEquals(builderBytes(9, 1, 2, "phone", "c-7", 1_000, content), written(event), "body " + bodyBytes);
+        }
+    }
+
+    @Test
     void shouldReuseTheSlotsArrayAndDropOneGrownPastTheKeptMaximum()
     {
         final SwitchEvent event = new SwitchEvent();
