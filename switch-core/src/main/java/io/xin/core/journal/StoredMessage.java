@@ -21,8 +21,9 @@ final class StoredMessage
     /** A slot's first array; most 1:1 messages fit (a 32-byte body makes about 90 bytes). */
     static final int INITIAL_BYTES = 128;
     /**
-     * The largest array a ring slot keeps for its next send ({@link SwitchEvent#release()} drops larger ones): at
-     * most 65536 slots x 512 bytes = 32 MiB a ring, however large the messages that passed.
+     * The largest array a ring slot keeps for its next send ({@link SwitchEvent#release()} drops larger ones), for
+     * its stored bytes and for the body of a send read in place: at most 2 x 65536 slots x 512 bytes = 64 MiB a
+     * ring, however large the messages that passed.
      */
     static final int KEPT_MAX_BYTES = 512;
 
