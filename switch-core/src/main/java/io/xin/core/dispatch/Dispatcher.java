@@ -14,10 +14,8 @@ import io.xin.core.session.SessionContext;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.codec.EncodedFrames;
 import io.xin.protocol.codec.FrameEncoder;
-import io.xin.protocol.pb.Deliver;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
-import io.xin.protocol.pb.Message;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.AudienceWork;
@@ -40,7 +38,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>
  * Frames for the channels of one event loop are collected in that loop's {@link LoopOutbox} during a
  * batch; at the end of the batch each loop gets its outbox as one task, which writes the frames in order
- * and flushes every channel written once. {@code SendAck} and 1:1 {@code Deliver} frames are encoded here
+ * and flushes every channel written once. {@code SendAck} and {@code Deliver} frames are encoded here
  * ({@link EncodedFrames}) into pooled buffers, a {@code Deliver} from the stored message's bytes. A device
  * whose channel cannot take more (Netty's pending bytes plus the bytes queued here past the high water
  * mark) gets no push: the push is dropped, counted, and the device is told to sync when it drains (pushes
@@ -188,7 +186,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             event.msgId(), event.senderSeq(), event.serverTimeMs(), duplicate);
     }
 
-    /** Pushes a stored 1:1 message to the user's online devices, as one encoded {@code Deliver} they share. */
+    /** Pushes a stored message (1:1, group or group event) to the user's online devices, as one encoded {@code Deliver} they share. */
     private void push(
         final long userId, final Session except, final byte[] stored, final int storedLength, final long seq)
     {
@@ -214,32 +212,6 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 // Every device gets its own indexes over the same bytes.
                 write(device, deliver.retainedDuplicate());
             }
-            counters.pushesSent.increment();
-        }
-    }
-
-    /** Pushes a group message or event (built by the journal's audiences) to the user's online devices. */
-    private void push(final long userId, final Session except, final Message message, final long seq)
-    {
-        final Session[] devices = online.get(userId);
-        if (devices == null)
-        {
-            return;
-        }
-        Frame deliver = null;
-        for (final Session device : devices)
-        {
-            if (device == except || device.isClosed() || !mayPush(device, seq))
-            {
-                continue;
-            }
-            if (deliver == null)
-            {
-                deliver = Frame.newBuilder()
-                    .setDeliver(Deliver.newBuilder().setMessage(message.toBuilder().setSeq(seq)))
-                    .build();
-            }
-            write(device, deliver);
             counters.pushesSent.increment();
         }
     }
@@ -464,8 +436,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** Pushes each inbox copy of a group message or GROUP_EVENT to its user's online devices. */
     private void pushCopies(final AudienceWork audience, final Session except)
     {
-        final Message message = audience.message();
-        if (message == null)
+        final byte[] stored = audience.stored();
+        if (stored == null)
         {
             return;
         }
@@ -473,7 +445,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         final long[] seqs = audience.seqs();
         for (int i = 0, count = audience.count(); i < count; i++)
         {
-            push(userIds[i], except, message, seqs[i]);
+            push(userIds[i], except, stored, stored.length, seqs[i]);
         }
     }
 
