@@ -19,6 +19,7 @@ import org.rocksdb.WriteBatch;
 public final class JournalBatch implements AutoCloseable
 {
     private static final int INITIAL_VARIABLE_KEY_CAPACITY = 128;
+    private static final int INITIAL_VALUE_CAPACITY = 4096;
 
     private final XinStore store;
     private final ColumnFamilyHandle inbox;
@@ -44,6 +45,10 @@ public final class JournalBatch implements AutoCloseable
     private final ByteBuffer dedupeValue = ByteBuffer.allocateDirect(Layout.DEDUPE_VALUE_LENGTH);
     /** Owned by the journal thread. */
     private final ByteBuffer cursorValue = ByteBuffer.allocateDirect(Layout.LONG_LENGTH);
+    /** Owned by the journal thread; direct, for the puts of a message given as a buffer. */
+    private final ByteBuffer inboxKeyBuffer = ByteBuffer.allocateDirect(Layout.INBOX_KEY_LENGTH);
+    /** Owned by the journal thread: the value of {@link #valueBuffer(byte[], int)}, grown as needed. */
+    private ByteBuffer value = ByteBuffer.allocateDirect(INITIAL_VALUE_CAPACITY);
     /** Owned by the journal thread. */
     private int count;
     /** Owned by the journal thread. */
@@ -81,6 +86,56 @@ public final class JournalBatch implements AutoCloseable
         catch (final RocksDBException ex)
         {
             throw new StorageException("journal batch put inbox", ex);
+        }
+        count++;
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code bytes} into this batch's reused direct buffer, for
+     * {@link #putInbox(long, long, ByteBuffer)}: RocksDB takes a whole array or a direct buffer, and one copy
+     * into a buffer kept for the purpose costs no array per message. Valid until the next call.
+     *
+     * @return the buffer, positioned at 0, limited at {@code length}.
+     */
+    public ByteBuffer valueBuffer(final byte[] bytes, final int length)
+    {
+        if (value.capacity() < length)
+        {
+            value = ByteBuffer.allocateDirect(Math.max(length, 2 * value.capacity()));
+        }
+        value.clear();
+        value.put(bytes, 0, length).flip();
+        return value;
+    }
+
+    /**
+     * Adds an inbox entry whose message is the remaining bytes of a direct buffer (for example from
+     * {@link #valueBuffer(byte[], int)}). The buffer's position is left as it was, so the same bytes can be
+     * put again (the sender's copy and the recipient's).
+     *
+     * @param userId  owner of the inbox, positive.
+     * @param seq     position in that inbox, positive.
+     * @param message a direct buffer holding the message bytes; copied.
+     */
+    public void putInbox(final long userId, final long seq, final ByteBuffer message)
+    {
+        Layout.checkId("userId", userId);
+        Layout.checkId("seq", seq);
+        ensureUsable("journal batch put inbox");
+        inboxKeyBuffer.clear();
+        inboxKeyBuffer.putLong(0, userId).putLong(Layout.SEQ_OFFSET, seq);
+        final int position = message.position();
+        try
+        {
+            writeBatch.put(inbox, inboxKeyBuffer, message);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal batch put inbox", ex);
+        }
+        finally
+        {
+            message.position(position);
         }
         count++;
     }

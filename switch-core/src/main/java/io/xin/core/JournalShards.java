@@ -113,8 +113,9 @@ final class JournalShards
         final List<OutboxEntry> outbox = store.readOutbox();
         for (final OutboxEntry entry : outbox)
         {
+            parse(entry);
             journals[JournalShard.of(entry.recipientId(), shardCount)].handOff(
-                new Handoff(entry.msgId(), entry.recipientId(), parse(entry), entry.message()));
+                new Handoff(entry.msgId(), entry.recipientId(), entry.message()));
         }
         for (final Disruptor<SwitchEvent> disruptor : disruptors)
         {
@@ -198,6 +199,7 @@ final class JournalShards
         return true;
     }
 
+    /** Checks that an outbox record holds a message, so a malformed one stops the start instead of a push. */
     private static Message parse(final OutboxEntry entry)
     {
         try

@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Splits the inbound byte stream into {@link Frame}s: a varint32 length prefix, then that many
- * bytes of protobuf.
+ * bytes of protobuf. Once {@link #passSendViews()} is called (at login), a plain 1:1 {@code Send} comes
+ * out as a {@link SendView} instead.
  * <p>
  * Unlike Netty's {@code ProtobufVarint32FrameDecoder} the length is capped and the cap is checked
  * as soon as the prefix is read, before any body byte is buffered, so a peer cannot make the
@@ -35,6 +36,8 @@ public class FrameDecoder extends ByteToMessageDecoder
     private boolean failed;
     /** While paused, bytes already read stay buffered and no frame is passed on. */
     private boolean paused;
+    /** Whether a plain 1:1 Send is passed on as this thread's {@link SendView} instead of a {@link Frame}. */
+    private boolean sendViews;
 
     /**
      * @param maxFrameLengthBytes largest accepted frame body, length prefix excluded.
@@ -61,6 +64,16 @@ public class FrameDecoder extends ByteToMessageDecoder
     public int maxFrameLength()
     {
         return maxFrameLengthBytes;
+    }
+
+    /**
+     * From now on, passes a plain 1:1 {@code Send} frame on as this thread's {@link SendView} (read in place,
+     * nothing allocated) instead of a {@link Frame}; every other frame is still a {@code Frame}. The next
+     * handler must take what it needs from the view before returning. Call on the channel's event loop.
+     */
+    public void passSendViews()
+    {
+        sendViews = true;
     }
 
     /**
@@ -163,10 +176,11 @@ public class FrameDecoder extends ByteToMessageDecoder
         }
 
         in.skipBytes(prefixBytes);
-        final Frame frame;
+        final Object frame;
         try
         {
-            frame = parse(in, in.readerIndex(), frameLength);
+            frame = sendViews && frameLength <= Scratch.MAX_BYTES ?
+                parseSendView(in, in.readerIndex(), frameLength) : parse(in, in.readerIndex(), frameLength);
         }
         catch (final IOException ex)
         {
@@ -174,6 +188,22 @@ public class FrameDecoder extends ByteToMessageDecoder
         }
         in.skipBytes(frameLength);
         out.add(frame);
+    }
+
+    /**
+     * Copies the frame into this thread's array (the buffer may be released before the view is read) and reads a
+     * plain 1:1 Send from it in place; anything else is parsed by protobuf-java from the same copy.
+     */
+    private static Object parseSendView(final ByteBuf in, final int index, final int length) throws IOException
+    {
+        final byte[] bytes = Scratch.forDecode(length);
+        in.getBytes(index, bytes, 0, length);
+        final SendView view = SendView.forThisThread();
+        if (view.parse(bytes, 0, length))
+        {
+            return view;
+        }
+        return Frame.parseFrom(CodedInputStream.newInstance(bytes, 0, length), ExtensionRegistryLite.getEmptyRegistry());
     }
 
     private static Frame parse(final ByteBuf in, final int index, final int length) throws IOException

@@ -1,7 +1,9 @@
 package io.xin.core.dispatch;
 
 import com.lmax.disruptor.EventHandler;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelFutureListener;
 import io.xin.core.KillPoint;
 import io.xin.core.journal.Handoff;
@@ -10,10 +12,10 @@ import io.xin.core.session.Frames;
 import io.xin.core.session.Session;
 import io.xin.core.session.SessionContext;
 import io.xin.core.status.SwitchCounters;
-import io.xin.protocol.pb.Deliver;
+import io.xin.protocol.codec.EncodedFrames;
+import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
-import io.xin.protocol.pb.Message;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.AudienceWork;
@@ -22,20 +24,25 @@ import io.xin.protocol.pb.LoginOk;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The dispatcher thread: owns the registry of online devices, answers logins, acknowledges
  * senders once the journal has written their messages, and pushes each new message to every
  * online device of the recipient and to the sender's other devices.
  * <p>
- * Writes go to the channels without a flush; every channel written in a batch is flushed once at
- * the end of the batch. A device whose channel is not writable gets no push: the push is dropped,
- * counted, and the device is told to sync when it drains (pushes are hints; the inbox is the truth).
+ * Frames for the channels of one event loop are collected in that loop's {@link LoopOutbox} during a
+ * batch; at the end of the batch each loop gets its outbox as one task, which writes the frames in order
+ * and flushes every channel written once. {@code SendAck} and {@code Deliver} frames are encoded here
+ * ({@link EncodedFrames}) into pooled buffers, a {@code Deliver} from the stored message's bytes. A device
+ * whose channel cannot take more (Netty's pending bytes plus the bytes queued here past the high water
+ * mark) gets no push: the push is dropped, counted, and the device is told to sync when it drains (pushes
+ * are hints; the inbox is the truth).
  * <p>
  * All fields are owned by the dispatcher thread.
  */
@@ -46,7 +53,14 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private final Queue<Session> closedOverflow;
     /** Online devices by user id. */
     private final Long2ObjectHashMap<Session[]> online = new Long2ObjectHashMap<>();
-    private final List<Session> toFlush = new ArrayList<>();
+    /** The event loops this dispatcher has written to, and for each the outbox of the current batch. */
+    private EventLoop[] loops = new EventLoop[0];
+    private LoopOutbox[] outboxes = new LoopOutbox[0];
+    /** For each loop, every outbox made for it: the one being filled and those handed over, reused once run. */
+    private LoopOutbox[][] outboxPools = new LoopOutbox[0][];
+    /** Indexes in {@link #outboxes} of the loops written to in the current batch. */
+    private int[] loopsWritten = new int[0];
+    private int loopsWrittenCount;
     /** Online followers of channels, for the pacer; written here only. */
     private final OnlineFollowers onlineFollowers;
     private final ChannelPacer pacer;
@@ -98,7 +112,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             for (int i = 0, size = handoffs.size(); i < size; i++)
             {
                 final Handoff handoff = handoffs.get(i);
-                push(handoff.recipientId(), null, handoff.message(), handoff.recipientSeq());
+                final byte[] stored = handoff.stored();
+                push(handoff.recipientId(), null, stored, stored.length, handoff.recipientSeq());
             }
         }
         event.release();
@@ -139,26 +154,25 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         {
             case SwitchEvent.RESULT_OK ->
             {
-                write(sender, Frames.sendAck(event.requestId(), event.clientMsgId(), event.msgId(), event.senderSeq(),
-                    event.serverTimeMs(), false));
+                write(sender, sendAck(sender, event, false));
                 if (event.groupId() != 0)
                 {
                     pushCopies(event.audience(), sender);
                     return;
                 }
-                final Message message = event.message();
+                final byte[] stored = event.stored();
+                final int storedLength = event.storedLength();
                 final long senderId = sender.userId();
                 final long recipientId = event.toUserId();
                 // A recipient of another journal shard has no seq yet: that shard's dispatcher pushes it.
                 if (recipientId != senderId && event.recipientSeq() != 0)
                 {
-                    push(recipientId, null, message, event.recipientSeq());
+                    push(recipientId, null, stored, storedLength, event.recipientSeq());
                 }
                 KillPoint.reach(KillPoint.MID_DELIVERY);
-                push(senderId, sender, message, event.senderSeq());
+                push(senderId, sender, stored, storedLength, event.senderSeq());
             }
-            case SwitchEvent.RESULT_DUPLICATE -> write(sender, Frames.sendAck(event.requestId(), event.clientMsgId(),
-                event.msgId(), event.senderSeq(), event.serverTimeMs(), true));
+            case SwitchEvent.RESULT_DUPLICATE -> write(sender, sendAck(sender, event, true));
             case SwitchEvent.RESULT_REFUSED -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
                 event.audience().refusal(), event.audience().refusalMessage()));
             default -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
@@ -166,63 +180,155 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         }
     }
 
-    private void push(final long userId, final Session except, final Message message, final long seq)
+    private static ByteBuf sendAck(final Session sender, final SwitchEvent event, final boolean duplicate)
+    {
+        return EncodedFrames.sendAck(sender.channel().alloc(), event.requestId(), event.clientMsgIdBytes(),
+            event.msgId(), event.senderSeq(), event.serverTimeMs(), duplicate);
+    }
+
+    /** Pushes a stored message (1:1, group or group event) to the user's online devices, as one encoded {@code Deliver} they share. */
+    private void push(
+        final long userId, final Session except, final byte[] stored, final int storedLength, final long seq)
     {
         final Session[] devices = online.get(userId);
         if (devices == null)
         {
             return;
         }
-        Frame deliver = null;
+        ByteBuf deliver = null;
         for (final Session device : devices)
         {
-            if (device == except || device.isClosed())
+            if (device == except || device.isClosed() || !mayPush(device, seq))
             {
-                continue;
-            }
-            final Channel channel = device.channel();
-            if (!channel.isWritable())
-            {
-                device.pushDropped(seq);
-                counters.pushesDropped.increment();
-                if (channel.isWritable())
-                {
-                    // It drained between the check and the mark: its writability event may have
-                    // missed the mark, so let the event loop look again.
-                    channel.eventLoop().execute(() -> channel.pipeline().fireChannelWritabilityChanged());
-                }
                 continue;
             }
             if (deliver == null)
             {
-                deliver = Frame.newBuilder()
-                    .setDeliver(Deliver.newBuilder().setMessage(message.toBuilder().setSeq(seq)))
-                    .build();
+                deliver = EncodedFrames.deliver(device.channel().alloc(), stored, 0, storedLength, seq);
+                write(device, deliver);
             }
-            write(device, deliver);
+            else
+            {
+                // Every device gets its own indexes over the same bytes.
+                write(device, deliver.retainedDuplicate());
+            }
             counters.pushesSent.increment();
         }
     }
 
-    private void write(final Session session, final Frame frame)
+    /**
+     * The slow-consumer rule: a device gets a push only while its channel can take it, counting what this
+     * dispatcher has queued for it and not yet handed to Netty. Otherwise the push is dropped and counted,
+     * and the device is marked to sync; the outbox's task (or the channel's next writability change) sends
+     * the hint once the channel drains.
+     */
+    private boolean mayPush(final Session device, final long seq)
     {
-        session.channel().write(frame, session.channel().voidPromise());
+        final Channel channel = device.channel();
+        if (device.queuedBytes() < channel.bytesBeforeUnwritable())
+        {
+            return true;
+        }
+        device.pushDropped(seq);
+        counters.pushesDropped.increment();
+        touch(device);
+        return false;
+    }
+
+    private void write(final Session session, final Object frame)
+    {
+        final int bytes = frame instanceof ByteBuf buf ? buf.readableBytes() : FrameEncoder.encodedLength((Frame)frame);
+        final LoopOutbox outbox = touch(session);
+        outbox.add(session, frame, bytes);
+    }
+
+    /** The outbox of the session's event loop, with the session on its list to flush once. */
+    private LoopOutbox touch(final Session session)
+    {
+        final EventLoop loop = session.channel().eventLoop();
+        int index = -1;
+        for (int i = 0; i < loops.length; i++)
+        {
+            if (loops[i] == loop)
+            {
+                index = i;
+                break;
+            }
+        }
+        if (index < 0)
+        {
+            index = addLoop(loop);
+        }
+        final LoopOutbox outbox = outboxes[index];
+        if (outbox.isEmpty())
+        {
+            loopsWritten[loopsWrittenCount++] = index;
+        }
         if (!session.flushPending())
         {
             session.flushPending(true);
-            toFlush.add(session);
+            outbox.touch(session);
         }
+        return outbox;
+    }
+
+    private int addLoop(final EventLoop loop)
+    {
+        final int index = loops.length;
+        loops = Arrays.copyOf(loops, index + 1);
+        loops[index] = loop;
+        outboxes = Arrays.copyOf(outboxes, index + 1);
+        outboxes[index] = new LoopOutbox();
+        outboxPools = Arrays.copyOf(outboxPools, index + 1);
+        outboxPools[index] = new LoopOutbox[]{ outboxes[index] };
+        loopsWritten = Arrays.copyOf(loopsWritten, index + 1);
+        return index;
+    }
+
+    /**
+     * An outbox of the loop that the loop has finished running, or a new one: as many exist as batches the loop
+     * has not yet run, a handful unless the loop is far behind.
+     */
+    private LoopOutbox nextOutbox(final int index)
+    {
+        final LoopOutbox[] pool = outboxPools[index];
+        for (final LoopOutbox outbox : pool)
+        {
+            if (!outbox.inFlight())
+            {
+                return outbox;
+            }
+        }
+        final LoopOutbox outbox = new LoopOutbox();
+        final LoopOutbox[] grown = Arrays.copyOf(pool, pool.length + 1);
+        grown[pool.length] = outbox;
+        outboxPools[index] = grown;
+        return outbox;
     }
 
     private void endOfBatch()
     {
-        for (int i = 0, size = toFlush.size(); i < size; i++)
+        for (int i = 0; i < loopsWrittenCount; i++)
         {
-            final Session session = toFlush.get(i);
-            session.flushPending(false);
-            session.channel().flush();
+            final int index = loopsWritten[i];
+            final LoopOutbox outbox = outboxes[index];
+            for (int j = 0, count = outbox.touchedCount(); j < count; j++)
+            {
+                outbox.touched(j).flushPending(false);
+            }
+            outbox.handOver();
+            outboxes[index] = nextOutbox(index);
+            try
+            {
+                loops[index].execute(outbox);
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                // The loop is shutting down: its sessions are closing anyway.
+                outbox.discard();
+            }
         }
-        toFlush.clear();
+        loopsWrittenCount = 0;
         KillPoint.reach(KillPoint.AFTER_ACK);
 
         Session closed;
@@ -330,8 +436,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** Pushes each inbox copy of a group message or GROUP_EVENT to its user's online devices. */
     private void pushCopies(final AudienceWork audience, final Session except)
     {
-        final Message message = audience.message();
-        if (message == null)
+        final byte[] stored = audience.stored();
+        if (stored == null)
         {
             return;
         }
@@ -339,7 +445,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         final long[] seqs = audience.seqs();
         for (int i = 0, count = audience.count(); i < count; i++)
         {
-            push(userIds[i], except, message, seqs[i]);
+            push(userIds[i], except, stored, stored.length, seqs[i]);
         }
     }
 

@@ -16,6 +16,8 @@ public final class AudienceWork
     String refusalMessage;
     Frame response;
     Message message;
+    /** {@link #message} serialised, as stored in each inbox. */
+    byte[] stored;
     long[] userIds;
     long[] seqs;
     int count;
@@ -46,6 +48,12 @@ public final class AudienceWork
     public Message message()
     {
         return message;
+    }
+
+    /** The bytes of {@link #message()} as stored in each inbox (without seq); null when there is no message. */
+    public byte[] stored()
+    {
+        return stored;
     }
 
     /** The users whose inbox got {@link #message()}, the first {@link #count()} entries. */

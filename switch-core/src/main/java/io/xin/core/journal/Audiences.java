@@ -432,6 +432,7 @@ final class Audiences
         work.userIds = new long[capacity];
         work.seqs = new long[capacity];
         final byte[] stored = message.toByteArray();
+        work.stored = stored;
         final Long2LongHashMap.KeyIterator members = group.roles.keySet().iterator();
         while (members.hasNext())
         {

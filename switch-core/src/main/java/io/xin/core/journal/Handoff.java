@@ -1,7 +1,5 @@
 package io.xin.core.journal;
 
-import io.xin.protocol.pb.Message;
-
 /**
  * A message the sender's journal shard has stored (in the sender's inbox, the dedupe index and the
  * outbox) for a recipient owned by another shard, on its way to that shard, which appends it to the
@@ -14,15 +12,13 @@ public final class Handoff
 {
     final long msgId;
     final long recipientId;
-    final Message message;
     final byte[] stored;
     long recipientSeq;
 
-    public Handoff(final long msgId, final long recipientId, final Message message, final byte[] stored)
+    public Handoff(final long msgId, final long recipientId, final byte[] stored)
     {
         this.msgId = msgId;
         this.recipientId = recipientId;
-        this.message = message;
         this.stored = stored;
     }
 
@@ -31,10 +27,10 @@ public final class Handoff
         return recipientId;
     }
 
-    /** The stored message, without seq. */
-    public Message message()
+    /** The stored message's bytes, without seq. */
+    public byte[] stored()
     {
-        return message;
+        return stored;
     }
 
     /** The seq the recipient's shard gave it; set once that shard has written it. */

@@ -10,14 +10,15 @@ import io.xin.storage.DedupeRecord;
 import io.xin.storage.JournalBatch;
 import io.xin.storage.JournalReader;
 import io.xin.storage.XinStore;
-import io.xin.protocol.pb.Message;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -105,8 +106,6 @@ public final class Journal implements EventHandler<SwitchEvent>
      * {@link SwitchEvent#earlierOfSender}, so a resend within one batch is caught without a key object per send.
      */
     private final Long2ObjectHashMap<SwitchEvent> batchDedupe = new Long2ObjectHashMap<>();
-    /** Reused for every stored message: build() copies what it holds. */
-    private final Message.Builder messageBuilder = Message.newBuilder();
     private long lastMsgId;
     private long lastWrittenMsgId;
     /** Highest message id this shard may assign before it must reserve more (in the batch that uses them). */
@@ -390,7 +389,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         final long senderId = event.session.userId();
         final SwitchEvent latestOfSender = batchDedupe.get(senderId);
-        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgId);
+        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgIdBytes);
         if (earlier != null)
         {
             duplicateOf(event, earlier.msgId, earlier.senderSeq, earlier.serverTimeMs);
@@ -431,16 +430,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         final boolean recipientHere = JournalShard.of(recipientId, shardCount) == shard;
         // 0 for a user of another shard: that shard numbers its inbox.
         final long recipientSeq = recipientId == senderId ? senderSeq : recipientHere ? nextSeq(recipientId) : 0;
-        final Message message = messageBuilder.clear()
-            .setMsgId(msgId)
-            .setFromUserId(senderId)
-            .setToUserId(recipientId)
-            .setFromDeviceId(event.session.deviceId())
-            .setClientMsgId(event.clientMsgId)
-            .setServerTimeMs(nowMs)
-            .setContent(event.content)
-            .build();
-        final byte[] stored = message.toByteArray();
+        StoredMessage.writeInto(event, msgId, senderId, recipientId, event.session.deviceIdBytes(), nowMs);
+        final ByteBuffer stored = batch.valueBuffer(event.stored, event.storedLength);
         batch.putInbox(senderId, senderSeq, stored);
         if (recipientId != senderId)
         {
@@ -450,8 +441,9 @@ public final class Journal implements EventHandler<SwitchEvent>
             }
             else
             {
-                batch.putOutbox(msgId, recipientId, stored);
-                outgoing.add(new Handoff(msgId, recipientId, message, stored));
+                final byte[] copy = Arrays.copyOf(event.stored, event.storedLength);
+                batch.putOutbox(msgId, recipientId, copy);
+                outgoing.add(new Handoff(msgId, recipientId, copy));
             }
         }
         batch.putDedupe(senderId, event.clientMsgIdBytes, msgId, senderSeq, nowMs);
@@ -461,7 +453,6 @@ public final class Journal implements EventHandler<SwitchEvent>
         event.senderSeq = senderSeq;
         event.recipientSeq = recipientSeq;
         event.serverTimeMs = nowMs;
-        event.message = message;
         batchSends.add(event);
         event.earlierOfSender = latestOfSender;
         batchDedupe.put(senderId, event);
@@ -655,11 +646,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final String clientMsgId)
+    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final byte[] clientMsgId)
     {
         for (SwitchEvent send = latestOfSender; send != null; send = send.earlierOfSender)
         {
-            if (send.clientMsgId.equals(clientMsgId))
+            if (Arrays.equals(send.clientMsgIdBytes, clientMsgId))
             {
                 return send;
             }

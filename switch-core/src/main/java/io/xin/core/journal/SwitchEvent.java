@@ -9,7 +9,9 @@ import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Send;
+import io.xin.protocol.codec.SendView;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -51,6 +53,24 @@ public final class SwitchEvent
             event.groupId = send.getGroupId();
         };
 
+    /** A plain 1:1 send read in place: the body is copied once, into the slot's own array. */
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, SendView> SEND_VIEW_TRANSLATOR =
+        (event, sequence, session, send) ->
+        {
+            event.reset(SEND, session);
+            event.requestId = send.requestId();
+            event.toUserId = send.toUserId();
+            event.clientMsgIdBytes = send.copyClientMsgId();
+            event.contentType = send.contentType();
+            final int bodyLength = send.bodyLength();
+            if (event.body == null || event.body.length < bodyLength)
+            {
+                event.body = new byte[Math.max(bodyLength, StoredMessage.INITIAL_BYTES)];
+            }
+            send.copyBodyTo(event.body);
+            event.bodyLength = bodyLength;
+        };
+
     public static final EventTranslatorTwoArg<SwitchEvent, Session, GroupOp> GROUP_OP_TRANSLATOR =
         (event, sequence, session, op) ->
         {
@@ -81,7 +101,12 @@ public final class SwitchEvent
     long toUserId;
     String clientMsgId;
     byte[] clientMsgIdBytes;
+    /** The decoded content, or null when the send was read in place: then {@link #contentType} and {@link #body}. */
     Content content;
+    int contentType;
+    /** The body of a send read in place, at {@code [0, bodyLength)}: the slot's own array, reused like {@link #stored}. */
+    byte[] body;
+    int bodyLength;
     long upToSeq;
     /** Send.group_id; 0 for a 1:1 send. */
     long groupId;
@@ -98,6 +123,12 @@ public final class SwitchEvent
     long headSeq;
     long cursorSeq;
     Message message;
+    /**
+     * The stored message's bytes (a {@code Message} without seq) at {@code [0, storedLength)}, for the dispatcher's
+     * Deliver: the slot's own array, written by the journal ({@link StoredMessage}) and reused by the slot's next send.
+     */
+    byte[] stored;
+    int storedLength;
     /** The same sender's previous new send in the journal's current batch; journal thread only. */
     SwitchEvent earlierOfSender;
     /**
@@ -115,6 +146,8 @@ public final class SwitchEvent
         clientMsgId = null;
         clientMsgIdBytes = null;
         content = null;
+        contentType = 0;
+        bodyLength = 0;
         upToSeq = 0;
         groupId = 0;
         request = null;
@@ -127,6 +160,7 @@ public final class SwitchEvent
         headSeq = 0;
         cursorSeq = 0;
         message = null;
+        storedLength = 0;
         earlierOfSender = null;
         handoffs = null;
         return this;
@@ -152,8 +186,13 @@ public final class SwitchEvent
         return toUserId;
     }
 
+    /** The client message id; made from its bytes for a send read in place (error frames, not the hot path). */
     public String clientMsgId()
     {
+        if (clientMsgId == null && clientMsgIdBytes != null)
+        {
+            return new String(clientMsgIdBytes, StandardCharsets.UTF_8);
+        }
         return clientMsgId;
     }
 
@@ -198,6 +237,23 @@ public final class SwitchEvent
         return message;
     }
 
+    /** The stored message's bytes, without seq, in {@code [0, storedLength())}; set for a new 1:1 send. */
+    public byte[] stored()
+    {
+        return stored;
+    }
+
+    public int storedLength()
+    {
+        return storedLength;
+    }
+
+    /** The client message id's UTF-8 bytes. */
+    public byte[] clientMsgIdBytes()
+    {
+        return clientMsgIdBytes;
+    }
+
     /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
     public List<Handoff> handoffs()
     {
@@ -223,6 +279,14 @@ public final class SwitchEvent
         session = null;
         content = null;
         message = null;
+        if (stored != null && stored.length > StoredMessage.KEPT_MAX_BYTES)
+        {
+            stored = null;
+        }
+        if (body != null && body.length > StoredMessage.KEPT_MAX_BYTES)
+        {
+            body = null;
+        }
         clientMsgId = null;
         clientMsgIdBytes = null;
         earlierOfSender = null;
@@ -233,6 +297,6 @@ public final class SwitchEvent
     public String toString()
     {
         return "SwitchEvent{type=" + type + ", session=" + session + ", requestId=" + requestId + ", to=" + toUserId +
-            ", clientMsgId=" + clientMsgId + ", result=" + result + '}';
+            ", clientMsgId=" + clientMsgId() + ", result=" + result + '}';
     }
 }

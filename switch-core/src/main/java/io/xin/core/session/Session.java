@@ -19,6 +19,7 @@ public final class Session
     private static final VarHandle IN_FLIGHT_SENDS;
     private static final VarHandle MUST_SYNC;
     private static final VarHandle SYNC_IN_FLIGHT;
+    private static final VarHandle QUEUED_BYTES;
 
     static
     {
@@ -28,6 +29,7 @@ public final class Session
             IN_FLIGHT_SENDS = lookup.findVarHandle(Session.class, "inFlightSends", int.class);
             MUST_SYNC = lookup.findVarHandle(Session.class, "mustSync", boolean.class);
             SYNC_IN_FLIGHT = lookup.findVarHandle(Session.class, "syncInFlight", boolean.class);
+            QUEUED_BYTES = lookup.findVarHandle(Session.class, "queuedBytes", int.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -50,6 +52,11 @@ public final class Session
     private volatile long droppedUpToSeq;
     /** One sync page in flight at a time: set by the event loop, cleared by the sync reader. */
     private volatile boolean syncInFlight;
+    /**
+     * Bytes the dispatcher has queued for this channel in a task its event loop has not yet run, which Netty's
+     * pending-bytes count does not see yet: added by the dispatcher, subtracted by the event loop as it writes them.
+     */
+    private volatile int queuedBytes;
     /** Highest cursor this device acknowledged. Owned by the event loop. */
     private long cursorSeq;
     /** The device's cursor as stored: a cursor only moves forward. Owned by the journal thread. */
@@ -136,6 +143,26 @@ public final class Session
     long takeMustSync()
     {
         return MUST_SYNC.compareAndSet(this, true, false) ? droppedUpToSeq : 0;
+    }
+
+    /** True while pushes were dropped and the device has not yet been told to sync. Any thread. */
+    public boolean mustSyncPending()
+    {
+        return mustSync;
+    }
+
+    /** Bytes queued for this channel by the dispatcher and not yet written to it. Any thread. */
+    public int queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /**
+     * Dispatcher (queues, {@code bytes > 0}) or event loop (writes, {@code bytes < 0}).
+     */
+    public void addQueuedBytes(final int bytes)
+    {
+        QUEUED_BYTES.getAndAdd(this, bytes);
     }
 
     boolean tryStartSync()

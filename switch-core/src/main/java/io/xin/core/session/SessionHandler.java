@@ -17,6 +17,7 @@ import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
+import io.xin.protocol.codec.SendView;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Login;
@@ -209,6 +210,21 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
 
     private void onDecoded(final ChannelHandlerContext ctx, final Object msg)
     {
+        if (msg instanceof SendView send)
+        {
+            // Only passed once logged in (see passSendViews at login).
+            lastReadNs = System.nanoTime();
+            shared.counters().framesIn.increment();
+            if (state == State.LOGGED_IN)
+            {
+                onSend(send);
+                if (!readPaused && state == State.LOGGED_IN && mustPauseReading())
+                {
+                    pauseReading();
+                }
+            }
+            return;
+        }
         if (!(msg instanceof Frame frame))
         {
             ctx.fireChannelRead(msg);
@@ -418,6 +434,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         state = State.LOGGED_IN;
         shared.counters().loginsSucceeded.increment();
         maxFrameLength(settings.maxFrameLengthBytes());
+        passSendViews();
         timers.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs()));
     }
 
@@ -442,60 +459,109 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     private void onSend(final Send send)
     {
         final long requestId = send.getRequestId();
-        final String clientMsgId = send.getClientMsgId();
-        final int clientMsgIdBytes = send.getClientMsgIdBytes().size();
+        if (!admitSend(requestId, send.getToUserId(), send.getGroupId(), send.getClientMsgIdBytes().size(),
+            send.hasContent() && send.getContent().getTypeValue() != 0, send))
+        {
+            return;
+        }
+        if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
+        {
+            session.decrementInFlightSends();
+            refuseBusy(requestId, send.getClientMsgId(), "server busy");
+            return;
+        }
+        KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
+    }
+
+    /** A plain 1:1 send read in place by the decoder: the same checks, then its fields copied into the ring slot. */
+    private void onSend(final SendView send)
+    {
+        final long requestId = send.requestId();
+        if (!admitSend(requestId, send.toUserId(), 0, send.clientMsgIdLength(),
+            send.hasContent() && send.contentType() != 0, send))
+        {
+            return;
+        }
+        if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.SEND_VIEW_TRANSLATOR, session, send))
+        {
+            session.decrementInFlightSends();
+            refuseBusy(requestId, send.clientMsgId(), "server busy");
+            return;
+        }
+        KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
+    }
+
+    private static String clientMsgIdOf(final Object send)
+    {
+        return send instanceof Send protobuf ? protobuf.getClientMsgId() : ((SendView)send).clientMsgId();
+    }
+
+    /**
+     * The checks of a send before it is published: each refusal is answered here.
+     *
+     * @param send the {@link Send} or {@link SendView}, for the client message id of an answer.
+     * @return true when the send may be published; it is then counted in flight.
+     */
+    private boolean admitSend(
+        final long requestId,
+        final long toUserId,
+        final long groupId,
+        final int clientMsgIdBytes,
+        final boolean typedContent,
+        final Object send)
+    {
         if (clientMsgIdBytes == 0 || clientMsgIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
                 "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
-            return;
+            return false;
         }
-        if (send.getGroupId() == 0 ? send.getToUserId() <= 0 : send.getGroupId() < 0 || send.getToUserId() != 0)
+        if (groupId == 0 ? toUserId <= 0 : groupId < 0 || toUserId != 0)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST, send.getGroupId() == 0 ?
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST, groupId == 0 ?
                 "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id"),
                 ctx.voidPromise());
-            return;
+            return false;
         }
-        if (send.getGroupId() != 0 && !servesAudiences())
+        if (groupId != 0 && !servesAudiences())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
                 ctx.voidPromise());
-            return;
+            return false;
         }
-        if (!send.hasContent() || send.getContent().getTypeValue() == 0)
+        if (!typedContent)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.BAD_REQUEST,
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
                 "content with a type is required"), ctx.voidPromise());
-            return;
+            return false;
         }
         if (shared.status().isStorageFailed())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.STORAGE_FAILURE,
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
                 "storage failed on this node: the message was not stored; retry on another node"), ctx.voidPromise());
-            return;
+            return false;
         }
         if (shared.status().isDraining())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgId, ErrorCode.SHUTTING_DOWN,
+            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.SHUTTING_DOWN,
                 "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
-            return;
+            return false;
         }
         if (refusedClientMsgId != null)
         {
-            if (refusedClientMsgId.equals(clientMsgId) || System.nanoTime() - refusedSinceNs > MAX_REFUSAL_NS)
+            if (refusedClientMsgId.equals(clientMsgIdOf(send)) || System.nanoTime() - refusedSinceNs > MAX_REFUSAL_NS)
             {
                 refusedClientMsgId = null;
             }
             else if (refusedCode == ErrorCode.RATE_LIMITED)
             {
-                refuseRateLimited(requestId, clientMsgId);
-                return;
+                refuseRateLimited(requestId, clientMsgIdOf(send));
+                return false;
             }
             else
             {
-                refuseBusy(requestId, clientMsgId, "an earlier send was refused as busy; resend in order");
-                return;
+                refuseBusy(requestId, clientMsgIdOf(send), "an earlier send was refused as busy; resend in order");
+                return false;
             }
         }
         if (sendLimiter == null && settings.maxSendsPerSecondPerSession() > 0)
@@ -509,24 +575,18 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         {
             if (!sendLimiter.tryAcquire(System.nanoTime()))
             {
-                refuseRateLimited(requestId, clientMsgId);
-                return;
+                refuseRateLimited(requestId, clientMsgIdOf(send));
+                return false;
             }
             rateLimitedInARow = 0;
         }
         if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
         {
             session.decrementInFlightSends();
-            refuseBusy(requestId, clientMsgId, "too many sends awaiting acknowledgement");
-            return;
+            refuseBusy(requestId, clientMsgIdOf(send), "too many sends awaiting acknowledgement");
+            return false;
         }
-        if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
-        {
-            session.decrementInFlightSends();
-            refuseBusy(requestId, clientMsgId, "server busy");
-            return;
-        }
-        KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
+        return true;
     }
 
     /**

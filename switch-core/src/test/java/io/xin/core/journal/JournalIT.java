@@ -8,6 +8,7 @@ import io.xin.protocol.pb.Content;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
+import io.xin.protocol.pb.Message;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,14 +289,28 @@ class JournalIT
         final SwitchEvent second = send(alice, 2, "m2");
         batch(first, second);
 
-        assertEquals("m1", first.message().getClientMsgId());
-        assertEquals("m1", first.message().getContent().getBody().toStringUtf8());
-        assertEquals(first.msgId(), first.message().getMsgId());
-        assertEquals("m2", second.message().getClientMsgId());
-        assertEquals(second.msgId(), second.message().getMsgId());
+        final Message firstStored = stored(first);
+        final Message secondStored = stored(second);
+        assertEquals("m1", firstStored.getClientMsgId());
+        assertEquals("m1", firstStored.getContent().getBody().toStringUtf8());
+        assertEquals(first.msgId(), firstStored.getMsgId());
+        assertEquals("m2", secondStored.getClientMsgId());
+        assertEquals(second.msgId(), secondStored.getMsgId());
         assertEquals(1, first.senderSeq());
         assertEquals(2, second.senderSeq());
         assertEquals(1, first.recipientSeq());
         assertEquals(2, second.recipientSeq());
+    }
+
+    private static Message stored(final SwitchEvent event)
+    {
+        try
+        {
+            return Message.parseFrom(java.util.Arrays.copyOf(event.stored(), event.storedLength()));
+        }
+        catch (final com.google.protobuf.InvalidProtocolBufferException ex)
+        {
+            throw new AssertionError(ex);
+        }
     }
 }
