@@ -43,6 +43,8 @@ public final class ServerTls
     private volatile SslContext current;
     /** Owned by the reloader thread: what the files looked like when {@link #current} was built. */
     private String loadedStamp;
+    /** Owned by the reloader thread: a changed stamp seen once, taken when the next check sees it again. */
+    private String changedStamp;
 
     private ServerTls(final Path certFile, final Path keyFile, final SslProvider provider, final long handshakeTimeoutMs)
     {
@@ -133,7 +135,8 @@ public final class ServerTls
     }
 
     /**
-     * Rebuilds the context when the certificate or the key file changed (size or modification time).
+     * Rebuilds the context when the certificate or the key file changed (size or modification time) and two
+     * checks in a row saw them alike.
      * Files that cannot be read or parsed (e.g. the certificate replaced but not yet its key) keep the
      * current context, with one warning; they are tried again when they change again.
      *
@@ -144,6 +147,15 @@ public final class ServerTls
         final String stamp = stamp();
         if (stamp.equals(loadedStamp))
         {
+            changedStamp = null;
+            return false;
+        }
+        if (!stamp.equals(changedStamp))
+        {
+            // The files changed since the last check: wait one interval for them to settle, so that a key and
+            // a certificate replaced one after the other are loaded as a pair, never the new key with the old
+            // certificate (which would load, and then fail every handshake).
+            changedStamp = stamp;
             return false;
         }
         try
