@@ -11,7 +11,9 @@
 #   ramp  relay, switch fsync never, switch fsync batch, interleaved, REPS times each: the highest
 #         rate whose p99 send->deliver stays within MAX_P99_MS (default 50) with 97% delivered; a
 #         step that breaks is run once more before the ramp stops (a stall of a shared machine).
-#   half  chat at half of each fsync policy's median maximum, REPS times: p50/p99/p99.9.
+#   half  chat at half of each fsync policy's median maximum, REPS times: p50/p99/p99.9; and the
+#         relay at the same rate as the fsync never run, the reference for what the machine and the
+#         load generator alone add to the tail.
 #   cpu   chat at fixed rates (CPU_RATES, default "1000 2000 4000") against the relay and the
 #         switch (both fsync policies), CPU_REPS times: server and load generator CPU time per
 #         message, the figure that holds on a machine shared with other work.
@@ -28,7 +30,7 @@ xin="${XIN:-$here/xin}"
 users=1000
 warmup="${WARMUP_S:-10}"
 ramp=(--users "$users" --rate "${RAMP_FROM:-600}" --step-factor 1.3 --duration 4 --warmup 1 --drain 5
-      --ramp-warmup $((warmup * 2)) --step-retries 1 --max-p99-ms "${MAX_P99_MS:-50}" --max-steps 14 --no-report)
+      --ramp-warmup $((warmup * 2)) --step-retries 1 --max-p99-ms "${MAX_P99_MS:-50}" --max-steps "${MAX_STEPS:-24}" --no-report)
 
 run() { # name args...
   local name="$1"; shift
@@ -67,6 +69,8 @@ has half && for rep in $(seq 1 "$reps"); do
     run "half-$fsync-$rep" chat --start switch --fsync "$fsync" --users "$users" --rate "$half" --duration 20 \
       --warmup "$warmup" --no-report
   done
+  run "half-relay-$rep" chat --start relay --users "$users" --rate "$(awk '{printf "%d", $1 / 2}' "$out/max-never.txt")" \
+    --duration 20 --warmup "$warmup" --no-report
 done
 
 has cpu && for rep in $(seq 1 "${CPU_REPS:-1}"); do
