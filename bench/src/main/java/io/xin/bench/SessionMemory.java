@@ -24,12 +24,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Memory per idle authenticated session: starts a real switch (RocksDB in a temporary folder), logs N
@@ -192,7 +189,7 @@ public final class SessionMemory
         }
         finally
         {
-            deleteRecursively(dataDir);
+            Directories.deleteTree(dataDir);
         }
     }
 
@@ -398,18 +395,6 @@ public final class SessionMemory
             " failed" + (sessions.firstFailure.get() == null ? "" : "; first: " + sessions.firstFailure.get()));
         // Held until the measuring parent ends this process.
         Thread.sleep(Long.MAX_VALUE);
-    }
-
-    private static void deleteRecursively(final Path dir) throws IOException
-    {
-        try (Stream<Path> paths = Files.walk(dir))
-        {
-            final List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
-            for (final Path path : all)
-            {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     /** The bare control's server end: drops whatever arrives. */

@@ -1,5 +1,7 @@
 package io.xin.storage;
 
+import io.xin.bench.CpuPerOperation;
+import io.xin.bench.Directories;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,13 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The storage half of the journal's write: {@value #BATCH} inbox entries appended to users chosen in turn
@@ -39,7 +37,6 @@ import java.util.stream.Stream;
 public class InboxAppendBenchmark
 {
     private static final int BATCH = 64;
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Param({"true", "false"})
     boolean memtableInsertHint;
@@ -54,8 +51,7 @@ public class InboxAppendBenchmark
     private final byte[] message = new byte[96];
     private int nextUser;
     private long entries;
-    private long iterationCpuNs;
-    private long iterationEntries;
+    private final CpuPerOperation cpu = new CpuPerOperation();
 
     @Setup(Level.Trial)
     public void setup() throws IOException
@@ -72,27 +68,19 @@ public class InboxAppendBenchmark
     {
         batch.close();
         store.close();
-        try (Stream<Path> paths = Files.walk(dataDir))
-        {
-            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
+        Directories.deleteTree(dataDir);
     }
 
     @Setup(Level.Iteration)
     public void startCpuClock()
     {
-        iterationCpuNs = THREADS.getCurrentThreadCpuTime();
-        iterationEntries = entries;
+        cpu.start(entries);
     }
 
     @TearDown(Level.Iteration)
     public void printCpuPerEntry()
     {
-        System.out.printf("  [cpu ns per entry: %.0f]", (THREADS.getCurrentThreadCpuTime() - iterationCpuNs) /
-            (double)Math.max(1, entries - iterationEntries));
+        cpu.print("entry", entries);
     }
 
     @Benchmark

@@ -1,5 +1,7 @@
 package io.xin.storage;
 
+import io.xin.bench.CpuPerOperation;
+import io.xin.bench.Directories;
 import org.agrona.collections.Long2LongHashMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,14 +18,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The journal's lookups, against a real RocksDB in a temporary folder holding {@value #USERS} users'
@@ -40,7 +38,6 @@ import java.util.stream.Stream;
 public class LookupBenchmark
 {
     static final int USERS = 100_000;
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final byte[] DEVICE = "phone".getBytes(StandardCharsets.US_ASCII);
 
     private Path dataDir;
@@ -52,8 +49,7 @@ public class LookupBenchmark
     private final byte[] missingId = "c-missing-00000000".getBytes(StandardCharsets.US_ASCII);
     private int next;
     private long lookups;
-    private long iterationCpuNs;
-    private long iterationLookups;
+    private final CpuPerOperation cpu = new CpuPerOperation();
 
     /**
      * Where the records are: {@code sst} after a full compaction (a store that has run a while), or {@code memtable}
@@ -103,13 +99,7 @@ public class LookupBenchmark
     {
         reader.close();
         store.close();
-        try (Stream<Path> paths = Files.walk(dataDir))
-        {
-            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
+        Directories.deleteTree(dataDir);
     }
 
     private int nextUser()
@@ -122,16 +112,14 @@ public class LookupBenchmark
     @Setup(Level.Iteration)
     public void startCpuClock()
     {
-        iterationCpuNs = THREADS.getCurrentThreadCpuTime();
-        iterationLookups = lookups;
+        cpu.start(lookups);
     }
 
     /** CPU time of the benchmark thread per lookup: unlike the score, it does not grow when other processes take the cores. */
     @TearDown(Level.Iteration)
     public void printCpuPerLookup()
     {
-        System.out.printf("  [cpu ns per lookup: %.0f]", (THREADS.getCurrentThreadCpuTime() - iterationCpuNs) /
-            (double)Math.max(1, lookups - iterationLookups));
+        cpu.print("lookup", lookups);
     }
 
     @Benchmark

@@ -1,6 +1,8 @@
 package io.xin.core.journal;
 
 import com.google.protobuf.ByteString;
+import io.xin.bench.CpuPerOperation;
+import io.xin.bench.Directories;
 import io.xin.core.session.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -24,15 +26,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * The journal's work for one Disruptor batch of 1, 16 or 256 new 1:1 sends: dedupe lookup, seq
@@ -56,7 +54,6 @@ public class JournalBenchmark
 {
     private static final int MAX_BATCH = 256;
     private static final String CLIENT_MSG_ID = "c-000000000000000000";
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Param({"NEVER", "BATCH"})
     FsyncPolicy fsync;
@@ -78,8 +75,7 @@ public class JournalBenchmark
     /** RocksDB entries written (puts and deletes, counted at each write) and messages sent, for keys per message. */
     private long keysWritten;
     private long messagesSent;
-    private long iterationCpuNs;
-    private long iterationMessages;
+    private final CpuPerOperation cpu = new CpuPerOperation();
 
     @Setup(Level.Trial)
     public void setup() throws IOException
@@ -105,8 +101,7 @@ public class JournalBenchmark
     @Setup(Level.Iteration)
     public void startCpuClock()
     {
-        iterationCpuNs = THREADS.getCurrentThreadCpuTime();
-        iterationMessages = messagesSent;
+        cpu.start(messagesSent);
     }
 
     /**
@@ -116,9 +111,7 @@ public class JournalBenchmark
     @TearDown(Level.Iteration)
     public void printCpuPerMessage()
     {
-        final long messages = messagesSent - iterationMessages;
-        System.out.printf("  [cpu ns per message: %.0f]", (THREADS.getCurrentThreadCpuTime() - iterationCpuNs) /
-            (double)Math.max(1, messages));
+        cpu.print("message", messagesSent);
     }
 
     @TearDown(Level.Trial)
@@ -129,13 +122,7 @@ public class JournalBenchmark
             (double)keysWritten / Math.max(1, messagesSent), keysWritten, messagesSent);
         journal.onShutdown();
         store.close();
-        try (Stream<Path> paths = Files.walk(dataDir))
-        {
-            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
+        Directories.deleteTree(dataDir);
     }
 
     @Benchmark
