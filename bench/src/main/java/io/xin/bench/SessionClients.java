@@ -87,8 +87,7 @@ final class SessionClients implements AutoCloseable
     {
         final Hs256Tokens issuer = new Hs256Tokens(secret);
         final Bootstrap bootstrap = new Bootstrap().group(group)
-            .channelFactory(channelClass == ClientLocalChannel.class ? ClientLocalChannel::new :
-                new io.netty.channel.ReflectiveChannelFactory<>(channelClass))
+            .channel(channelClass)
             .handler(new ChannelInitializer<>()
             {
                 @Override
@@ -226,16 +225,6 @@ final class SessionClients implements AutoCloseable
         failed.increment();
         firstFailure.compareAndSet(null, why);
         window.release();
-    }
-
-    /** An in-JVM client channel with the switch's cheap channel id, as the switch's own local channels have. */
-    static final class ClientLocalChannel extends io.netty.channel.local.LocalChannel
-    {
-        @Override
-        protected io.netty.channel.ChannelId newId()
-        {
-            return io.xin.core.net.SessionChannelId.next();
-        }
     }
 
     /** Encodes a frame as the switch's decoder expects it: varint32 length, then the frame. */

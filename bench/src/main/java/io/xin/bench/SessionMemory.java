@@ -16,7 +16,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
-import io.xin.core.net.SessionLocalServerChannel;
+import io.xin.core.net.InJvmChannel;
+import io.xin.core.net.InJvmServerChannel;
 import io.xin.storage.FsyncPolicy;
 
 import java.io.IOException;
@@ -223,7 +224,7 @@ public final class SessionMemory
         try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir).localChannelName(LOCAL_NAME + "-xin")))
         {
             // The control: N channel pairs whose server end has the client's pipeline shape.
-            bareServer = new ServerBootstrap().group(clientGroup).channel(SessionLocalServerChannel.class)
+            bareServer = new ServerBootstrap().group(clientGroup).channel(InJvmServerChannel.class)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, SessionClients.RECEIVE_ALLOCATOR)
                 .childHandler(new ChannelInitializer<>()
                 {
@@ -236,10 +237,10 @@ public final class SessionMemory
                     }
                 })
                 .bind(new LocalAddress(LOCAL_NAME + "-bare")).sync().channel();
-            final SessionClients sessions = new SessionClients(clientGroup, SessionClients.ClientLocalChannel.class, false, n, options.window());
+            final SessionClients sessions = new SessionClients(clientGroup, InJvmChannel.class, false, n, options.window());
             final int controlPairs = Math.min(n, MAX_CONTROL_PAIRS);
             final SessionClients bare =
-                new SessionClients(clientGroup, SessionClients.ClientLocalChannel.class, false, controlPairs, options.window());
+                new SessionClients(clientGroup, InJvmChannel.class, false, controlPairs, options.window());
 
             final Map<String, long[]> histogramBefore = MemoryProbe.classHistogram();
             final long heap0 = MemoryProbe.settledHeapBytes();

@@ -14,7 +14,7 @@ import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
-import io.xin.core.net.SessionLocalServerChannel;
+import io.xin.core.net.InJvmServerChannel;
 import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
@@ -149,13 +149,13 @@ public final class XinSwitch implements AutoCloseable
             }
             if (ctx.localChannelName() != null)
             {
-                // In-JVM sessions through the same initializer and handlers, on event loops of their own
-                // (local channels need a local IO handler): for measuring per-session cost without sockets.
+                // In-JVM sessions (InJvmChannel) through the same initializer and handlers, on event loops of
+                // their own (Netty's local IO handler): for measuring per-session cost without sockets.
                 localGroup = new MultiThreadIoEventLoopGroup(
                     ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
                 localServerChannel = new ServerBootstrap()
                     .group(localGroup)
-                    .channel(SessionLocalServerChannel.class)
+                    .channel(InJvmServerChannel.class)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
