@@ -52,7 +52,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private final SwitchCounters counters;
     private final Queue<Session> closedOverflow;
     /** Online devices by user id. */
-    private final Long2ObjectHashMap<Session[]> online = new Long2ObjectHashMap<>();
+    private final OnlineDevices online = new OnlineDevices();
     /** The event loops this dispatcher has written to, and for each the outbox of the current batch. */
     private EventLoop[] loops = new EventLoop[0];
     private LoopOutbox[] outboxes = new LoopOutbox[0];
@@ -190,14 +190,11 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private void push(
         final long userId, final Session except, final byte[] stored, final int storedLength, final long seq)
     {
-        final Session[] devices = online.get(userId);
-        if (devices == null)
-        {
-            return;
-        }
+        final Object devices = online.of(userId);
         ByteBuf deliver = null;
-        for (final Session device : devices)
+        for (int i = 0, n = OnlineDevices.count(devices); i < n; i++)
         {
+            final Session device = OnlineDevices.device(devices, i);
             if (device == except || device.isClosed() || !mayPush(device, seq))
             {
                 continue;
@@ -340,27 +337,11 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
 
     private void register(final Session session)
     {
-        final long userId = session.userId();
-        final Session[] devices = online.get(userId);
-        if (devices == null)
+        final Session replaced = online.register(session);
+        if (replaced != null)
         {
-            online.put(userId, new Session[]{ session });
-            return;
+            kick(replaced);
         }
-        for (int i = 0; i < devices.length; i++)
-        {
-            final Session existing = devices[i];
-            if (existing.deviceId().equals(session.deviceId()))
-            {
-                devices[i] = session;
-                kick(existing);
-                return;
-            }
-        }
-        final Session[] grown = new Session[devices.length + 1];
-        System.arraycopy(devices, 0, grown, 0, devices.length);
-        grown[devices.length] = session;
-        online.put(userId, grown);
     }
 
     private void kick(final Session replaced)
@@ -373,34 +354,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private void unregister(final Session session)
     {
         forgetFollows(session);
-        final long userId = session.userId();
-        final Session[] devices = online.get(userId);
-        if (devices == null)
-        {
-            return;
-        }
-        int index = -1;
-        for (int i = 0; i < devices.length; i++)
-        {
-            if (devices[i] == session)
-            {
-                index = i;
-                break;
-            }
-        }
-        if (index < 0)
-        {
-            return;
-        }
-        if (devices.length == 1)
-        {
-            online.remove(userId);
-            return;
-        }
-        final Session[] shrunk = new Session[devices.length - 1];
-        System.arraycopy(devices, 0, shrunk, 0, index);
-        System.arraycopy(devices, index + 1, shrunk, index, devices.length - index - 1);
-        online.put(userId, shrunk);
+        online.unregister(session);
     }
 
     // ------------------------------------------------------------------------------ groups and channels
@@ -468,13 +422,10 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     {
         for (final long userId : users)
         {
-            final Session[] devices = online.get(userId);
-            if (devices == null)
+            final Object devices = online.of(userId);
+            for (int i = 0, n = OnlineDevices.count(devices); i < n; i++)
             {
-                continue;
-            }
-            for (final Session device : devices)
-            {
+                final Session device = OnlineDevices.device(devices, i);
                 if (device.isClosed())
                 {
                     continue;

@@ -16,9 +16,9 @@ import io.xin.core.status.SwitchCounters;
  *   proxyHeader   real client address onto the channel, then removes itself  (PROXY port only, shared)
  *   ssl           TLS with the current certificate                          (when TLS is on)
  *   tlsEvents     counts failed handshakes, closes quietly                   (when TLS is on, shared)
- *   frameEncoder  Frame -> varint32 length + bytes, counts frames written    (shared)
- *   session       capped varint32 length + protobuf Frame (small cap until login), then the login state
- *                 machine, heartbeat, limits -> ring: one handler, so one context, per channel
+ *   session       in: capped varint32 length + protobuf Frame (small cap until login), then the login state
+ *                 machine, heartbeat, limits -> ring; out: Frame -> varint32 length + bytes, counts frames
+ *                 written (by any thread): one handler, so one context, per channel
  * </pre>
  */
 @Sharable
@@ -28,7 +28,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     public static final String PROXY_HEADER = "proxyHeader";
     public static final String SSL = "ssl";
     public static final String TLS_EVENTS = "tlsEvents";
-    public static final String FRAME_ENCODER = "frameEncoder";
     public static final String SESSION = "session";
 
     private final SessionContext sessionContext;
@@ -36,7 +35,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     private final boolean proxyProtocol;
     private final ProxyHeaderHandler proxyHeader;
     private final TlsEventHandler tlsEvents;
-    private final CountingFrameEncoder frameEncoder;
 
     /**
      * @param sessionContext what every session shares.
@@ -55,7 +53,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
         this.proxyProtocol = proxyProtocol;
         this.proxyHeader = new ProxyHeaderHandler(counters);
         this.tlsEvents = new TlsEventHandler(counters);
-        this.frameEncoder = new CountingFrameEncoder(counters);
     }
 
     @Override
@@ -72,7 +69,6 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
             pipeline.addLast(SSL, tls.newHandler(channel.alloc()));
             pipeline.addLast(TLS_EVENTS, tlsEvents);
         }
-        pipeline.addLast(FRAME_ENCODER, frameEncoder);
         pipeline.addLast(SESSION, new SessionHandler(sessionContext));
     }
 }

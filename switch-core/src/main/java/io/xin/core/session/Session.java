@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One logged-in device: what the ring, the dispatcher and the sync readers need to know of a
@@ -39,7 +40,7 @@ public final class Session
 
     private final Channel channel;
     private final long userId;
-    private final String deviceId;
+    /** The device id in UTF-8, kept once: cursor keys and stored messages take the bytes, logs make the string. */
     private final byte[] deviceIdBytes;
 
     /** Set by the event loop when the channel closes; read by the dispatcher. */
@@ -68,7 +69,6 @@ public final class Session
     {
         this.channel = channel;
         this.userId = userId;
-        this.deviceId = deviceId;
         this.deviceIdBytes = deviceId.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -82,9 +82,16 @@ public final class Session
         return userId;
     }
 
+    /** Made from the bytes on each call (group events and logs; the 1:1 path uses {@link #deviceIdBytes}). */
     public String deviceId()
     {
-        return deviceId;
+        return new String(deviceIdBytes, StandardCharsets.UTF_8);
+    }
+
+    /** Whether this session is of the same device id as {@code other} (a newer login replaces an older one). */
+    public boolean sameDevice(final Session other)
+    {
+        return Arrays.equals(deviceIdBytes, other.deviceIdBytes);
     }
 
     public byte[] deviceIdBytes()
@@ -213,6 +220,6 @@ public final class Session
     @Override
     public String toString()
     {
-        return "Session{user=" + userId + ", device=" + deviceId + ", remote=" + channel.remoteAddress() + '}';
+        return "Session{user=" + userId + ", device=" + deviceId() + ", remote=" + channel.remoteAddress() + '}';
     }
 }

@@ -3,9 +3,13 @@ package io.xin.core.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
@@ -17,6 +21,7 @@ import io.xin.core.net.ClientAddress;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
+import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.codec.SendView;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
@@ -44,10 +49,12 @@ import java.util.concurrent.TimeUnit;
  * Frames are written in {@code channelRead} and flushed once in {@code channelReadComplete}.
  * <p>
  * It is also the connection's frame decoder (it extends {@link FrameDecoder} and takes each frame as it is
- * decoded), so that a session's pipeline holds one handler and one context fewer (about 110 bytes an idle
- * session).
+ * decoded) and its frame encoder (every {@link Frame} written to the channel, by whichever thread, is encoded
+ * and counted in {@link #write}), so that a session's pipeline holds one handler context in all: about 110
+ * bytes an idle session for the decoder, 64 for the encoder. Its own writes start below it in the pipeline,
+ * so they go through {@link #out} and {@link #outAndFlush}, which encode them.
  */
-public final class SessionHandler extends FrameDecoder implements SessionTimers.Timed
+public final class SessionHandler extends FrameDecoder implements ChannelOutboundHandler, SessionTimers.Timed
 {
     private static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
@@ -77,22 +84,12 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     private long timerDeadlineTick = SessionTimers.NOT_SCHEDULED;
     private long lastReadNs;
     /**
-     * After a BUSY, every other Send is refused until this one is sent again, so that no send
-     * overtakes a refused one; null when no send is refused.
-     */
-    private String refusedClientMsgId;
-    private long refusedSinceNs;
-    /** The code later sends get while a send is refused: BUSY, or RATE_LIMITED when the rate refused it. */
-    private ErrorCode refusedCode;
-    /**
      * Whether the address guard admitted the connection and counts it. The address itself is asked of the
      * channel again when needed (a session channel keeps it in a few bytes): 56 bytes an idle session saved.
      */
     private boolean admitted;
-    /** Sends per second of this session; null when unlimited. */
-    private RateLimiter sendLimiter;
-    /** Sends refused for rate since the last accepted one. */
-    private int rateLimitedInARow;
+    /** The send rate limiter and refusals; null until a send needs them (idle sessions never do). */
+    private SendGuard sendGuard;
     /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
     private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
@@ -154,7 +151,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         final int retryAfterMs = refusal.rateLimited() ?
             (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
             settings.busyRetryAfterMs();
-        ctx.writeAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
+        outAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
             refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
         return false;
     }
@@ -320,7 +317,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
             final long droppedUpToSeq = session.takeMustSync();
             if (droppedUpToSeq > 0)
             {
-                ctx.writeAndFlush(Frames.syncHint(droppedUpToSeq), ctx.voidPromise());
+                outAndFlush(Frames.syncHint(droppedUpToSeq), ctx.voidPromise());
             }
         }
         ctx.fireChannelWritabilityChanged();
@@ -449,7 +446,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
             case GROUP_OP -> onGroupOp(frame.getGroupOp());
             case CHANNEL_OP -> onChannelOp(frame.getChannelOp());
             case CHANNEL_SYNC -> onChannelSync(frame.getChannelSync());
-            case LOGIN -> ctx.write(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
+            case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
             default -> fatal(0, ErrorCode.UNKNOWN_FRAME, frame.getBodyCase() + " is not a client frame");
@@ -512,48 +509,50 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     {
         if (clientMsgIdBytes == 0 || clientMsgIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
                 "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
             return false;
         }
         if (groupId == 0 ? toUserId <= 0 : groupId < 0 || toUserId != 0)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST, groupId == 0 ?
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST, groupId == 0 ?
                 "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id"),
                 ctx.voidPromise());
             return false;
         }
         if (groupId != 0 && !servesAudiences())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
                 ctx.voidPromise());
             return false;
         }
         if (!typedContent)
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
                 "content with a type is required"), ctx.voidPromise());
             return false;
         }
         if (shared.status().isStorageFailed())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
                 "storage failed on this node: the message was not stored; retry on another node"), ctx.voidPromise());
             return false;
         }
         if (shared.status().isDraining())
         {
-            ctx.write(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.SHUTTING_DOWN,
+            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.SHUTTING_DOWN,
                 "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
             return false;
         }
-        if (refusedClientMsgId != null)
+        final SendGuard refusals = sendGuard;
+        if (refusals != null && refusals.refusedClientMsgId != null)
         {
-            if (refusedClientMsgId.equals(clientMsgIdOf(send)) || System.nanoTime() - refusedSinceNs > MAX_REFUSAL_NS)
+            if (refusals.refusedClientMsgId.equals(clientMsgIdOf(send)) ||
+                System.nanoTime() - refusals.refusedSinceNs > MAX_REFUSAL_NS)
             {
-                refusedClientMsgId = null;
+                refusals.refusedClientMsgId = null;
             }
-            else if (refusedCode == ErrorCode.RATE_LIMITED)
+            else if (refusals.refusedCode == ErrorCode.RATE_LIMITED)
             {
                 refuseRateLimited(requestId, clientMsgIdOf(send));
                 return false;
@@ -564,21 +563,22 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
                 return false;
             }
         }
-        if (sendLimiter == null && settings.maxSendsPerSecondPerSession() > 0)
+        if ((sendGuard == null || sendGuard.limiter == null) && settings.maxSendsPerSecondPerSession() > 0)
         {
             // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
             // be full by now anyway (40 bytes an idle session saved).
-            sendLimiter = new RateLimiter(settings.maxSendsPerSecondPerSession(), TimeUnit.SECONDS.toNanos(1),
-                settings.sendBurstPerSession(), System.nanoTime());
+            sendGuard().limiter = new RateLimiter(settings.maxSendsPerSecondPerSession(),
+                TimeUnit.SECONDS.toNanos(1), settings.sendBurstPerSession(), System.nanoTime());
         }
-        if (sendLimiter != null)
+        final RateLimiter limiter = sendGuard == null ? null : sendGuard.limiter;
+        if (limiter != null)
         {
-            if (!sendLimiter.tryAcquire(System.nanoTime()))
+            if (!limiter.tryAcquire(System.nanoTime()))
             {
                 refuseRateLimited(requestId, clientMsgIdOf(send));
                 return false;
             }
-            rateLimitedInARow = 0;
+            sendGuard.rateLimitedInARow = 0;
         }
         if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
         {
@@ -597,13 +597,14 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     private void refuseBusy(final long requestId, final String clientMsgId, final String reason)
     {
         shared.counters().busyRejections.increment();
-        if (refusedClientMsgId == null)
+        final SendGuard refusals = sendGuard();
+        if (refusals.refusedClientMsgId == null)
         {
-            refusedClientMsgId = clientMsgId;
-            refusedSinceNs = System.nanoTime();
-            refusedCode = ErrorCode.BUSY;
+            refusals.refusedClientMsgId = clientMsgId;
+            refusals.refusedSinceNs = System.nanoTime();
+            refusals.refusedCode = ErrorCode.BUSY;
         }
-        ctx.write(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
+        out(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
     }
 
     /**
@@ -613,7 +614,8 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     private void refuseRateLimited(final long requestId, final String clientMsgId)
     {
         shared.counters().rateLimitedSends.increment();
-        if (++rateLimitedInARow > settings.maxRateLimitedSendsPerSession())
+        final SendGuard refusals = sendGuard();
+        if (++refusals.rateLimitedInARow > settings.maxRateLimitedSendsPerSession())
         {
             shared.counters().rateLimitedSessionsClosed.increment();
             fatal(requestId, ErrorCode.RATE_LIMITED, "kept sending above " + settings.maxSendsPerSecondPerSession() +
@@ -621,15 +623,47 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
             return;
         }
         final long nowNs = System.nanoTime();
-        if (refusedClientMsgId == null)
+        if (refusals.refusedClientMsgId == null)
         {
-            refusedClientMsgId = clientMsgId;
-            refusedSinceNs = nowNs;
-            refusedCode = ErrorCode.RATE_LIMITED;
+            refusals.refusedClientMsgId = clientMsgId;
+            refusals.refusedSinceNs = nowNs;
+            refusals.refusedCode = ErrorCode.RATE_LIMITED;
         }
-        final int retryAfterMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(sendLimiter.retryAfterNs(nowNs)));
-        ctx.write(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
+        final int retryAfterMs =
+            (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(refusals.limiter.retryAfterNs(nowNs)));
+        out(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
             " sends per second", retryAfterMs), ctx.voidPromise());
+    }
+
+    private SendGuard sendGuard()
+    {
+        SendGuard guard = sendGuard;
+        if (guard == null)
+        {
+            guard = new SendGuard();
+            sendGuard = guard;
+        }
+        return guard;
+    }
+
+    /**
+     * What only a session that sends needs: made at its first send when sends are rate limited, or at its
+     * first refusal (about 20 bytes an idle session saved). Owned by the channel's event loop.
+     */
+    private static final class SendGuard
+    {
+        /** Sends per second of this session; null when unlimited. */
+        RateLimiter limiter;
+        /**
+         * After a BUSY, every other Send is refused until this one is sent again, so that no send
+         * overtakes a refused one; null when no send is refused.
+         */
+        String refusedClientMsgId;
+        long refusedSinceNs;
+        /** The code later sends get while a send is refused: BUSY, or RATE_LIMITED when the rate refused it. */
+        ErrorCode refusedCode;
+        /** Sends refused for rate since the last accepted one. */
+        int rateLimitedInARow;
     }
 
     private void onPing(final long requestId)
@@ -638,7 +672,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         // would only pile up in its outbound buffer until reading pauses.
         if (ctx.channel().isWritable())
         {
-            ctx.write(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
+            out(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
         }
     }
 
@@ -655,14 +689,14 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
             // A page is never dropped: while the last answers are unread, take no new page on (a
             // peer asking and never reading would otherwise queue a page per tiny request).
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
+            out(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
                 ctx.voidPromise());
             return;
         }
         if (!session.tryStartSync())
         {
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
+            out(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
                 ctx.voidPromise());
             return;
         }
@@ -670,7 +704,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         {
             session.syncDone();
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
+            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
         }
     }
 
@@ -679,7 +713,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         final String invalid = AudienceRequests.invalid(op);
         if (invalid != null)
         {
-            ctx.write(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
+            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
             return;
         }
         publishAudienceOp(op.getRequestId(), op, null);
@@ -690,7 +724,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         final String invalid = AudienceRequests.invalid(op);
         if (invalid != null)
         {
-            ctx.write(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
+            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
             return;
         }
         publishAudienceOp(op.getRequestId(), null, op);
@@ -702,13 +736,13 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     {
         if (shared.status().isStorageFailed() || shared.status().isDraining())
         {
-            ctx.write(Frames.error(requestId, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
+            out(Frames.error(requestId, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
                 ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false), ctx.voidPromise());
             return;
         }
         if (!servesAudiences())
         {
-            ctx.write(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
+            out(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
             return;
         }
         if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
@@ -717,7 +751,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         {
             session.decrementInFlightSends();
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
+            out(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
         }
     }
 
@@ -735,7 +769,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         final long requestId = sync.getRequestId();
         if (sync.getChannelId() <= 0)
         {
-            ctx.write(Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false),
+            out(Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false),
                 ctx.voidPromise());
             return;
         }
@@ -746,7 +780,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         if (!ctx.channel().isWritable() || !session.tryStartSync())
         {
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "one sync at a time per session, answers read first",
+            out(Frames.busy(requestId, null, "one sync at a time per session, answers read first",
                 settings.busyRetryAfterMs()), ctx.voidPromise());
             return;
         }
@@ -755,7 +789,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         {
             session.syncDone();
             shared.counters().busyRejections.increment();
-            ctx.write(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
+            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
         }
     }
 
@@ -796,10 +830,115 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
         timers.schedule(this, lastReadNs + idleNs);
     }
 
+    /** A write of this handler's own: encoded here, as {@link #write} encodes everyone else's. */
+    private ChannelFuture out(final Object msg, final ChannelPromise promise)
+    {
+        return ctx.write(encoded(ctx, msg), promise);
+    }
+
+    private ChannelFuture outAndFlush(final Object msg, final ChannelPromise promise)
+    {
+        return ctx.writeAndFlush(encoded(ctx, msg), promise);
+    }
+
+    private ChannelFuture outAndFlush(final Object msg)
+    {
+        return ctx.writeAndFlush(encoded(ctx, msg));
+    }
+
+    /**
+     * A {@link Frame} as the wire has it (varint32 length, then the frame, in one buffer sized exactly), counted;
+     * a {@code ByteBuf} (frames the dispatcher or the pacer encoded already) counted and passed as it is.
+     */
+    private Object encoded(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (msg instanceof Frame frame)
+        {
+            final int size = FrameEncoder.encodedLength(frame);
+            final ByteBuf buffer = ctx.alloc().ioBuffer(size, size);
+            try
+            {
+                FrameEncoder.writeFrame(frame, buffer);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                buffer.release();
+                throw new EncoderException(ex);
+            }
+            shared.counters().framesOut.increment();
+            return buffer;
+        }
+        if (msg instanceof ByteBuf)
+        {
+            shared.counters().framesOut.increment();
+        }
+        return msg;
+    }
+
+    /** Frames written by other threads (the dispatcher, sync readers, the pacer) and by handlers above. */
+    @Override
+    public void write(final ChannelHandlerContext ctx, final Object msg, final ChannelPromise promise)
+    {
+        final Object encoded;
+        try
+        {
+            encoded = encoded(ctx, msg);
+        }
+        catch (final EncoderException ex)
+        {
+            promise.setFailure(ex);
+            return;
+        }
+        ctx.write(encoded, promise);
+    }
+
+    @Override
+    public void flush(final ChannelHandlerContext ctx)
+    {
+        ctx.flush();
+    }
+
+    @Override
+    public void read(final ChannelHandlerContext ctx)
+    {
+        ctx.read();
+    }
+
+    @Override
+    public void bind(final ChannelHandlerContext ctx, final SocketAddress localAddress, final ChannelPromise promise)
+    {
+        ctx.bind(localAddress, promise);
+    }
+
+    @Override
+    public void connect(final ChannelHandlerContext ctx, final SocketAddress remoteAddress,
+        final SocketAddress localAddress, final ChannelPromise promise)
+    {
+        ctx.connect(remoteAddress, localAddress, promise);
+    }
+
+    @Override
+    public void disconnect(final ChannelHandlerContext ctx, final ChannelPromise promise)
+    {
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void close(final ChannelHandlerContext ctx, final ChannelPromise promise)
+    {
+        ctx.close(promise);
+    }
+
+    @Override
+    public void deregister(final ChannelHandlerContext ctx, final ChannelPromise promise)
+    {
+        ctx.deregister(promise);
+    }
+
     /** Draining: tells the client to reconnect elsewhere after {@code reconnectDelayMs}. On the event loop. */
     void goAway(final int reconnectDelayMs)
     {
-        ctx.writeAndFlush(Frames.goAway("server draining", reconnectDelayMs), ctx.voidPromise());
+        outAndFlush(Frames.goAway("server draining", reconnectDelayMs), ctx.voidPromise());
     }
 
     /**
@@ -808,7 +947,7 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
      */
     void closeAfterWrites()
     {
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        outAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
@@ -857,13 +996,13 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     {
         shared.counters().loginsFailed.increment();
         state = State.CLOSED;
-        ctx.writeAndFlush(Frames.loginError(requestId, code, message, retryAfterMs))
+        outAndFlush(Frames.loginError(requestId, code, message, retryAfterMs))
             .addListener(ChannelFutureListener.CLOSE);
     }
 
     private void fatal(final long requestId, final ErrorCode code, final String message)
     {
         state = State.CLOSED;
-        ctx.writeAndFlush(Frames.error(requestId, code, message, true)).addListener(ChannelFutureListener.CLOSE);
+        outAndFlush(Frames.error(requestId, code, message, true)).addListener(ChannelFutureListener.CLOSE);
     }
 }
