@@ -58,7 +58,7 @@ final class SessionClients implements AutoCloseable
 
     /**
      * @param streamTransport true for TCP (frames may be split or joined: a capped decoder per channel);
-     *                        false for the local transport, where each buffer is exactly one frame.
+     *                        false for the in-JVM transport ({@code InJvmChannel}).
      */
     SessionClients(
         final EventLoopGroup group,
@@ -93,7 +93,7 @@ final class SessionClients implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel channel)
                 {
-                    // A decoder per channel on both transports: a local buffer is not always one whole frame.
+                    // A decoder per channel on both transports: an in-JVM buffer is not always one whole frame.
                     channel.pipeline().addLast("decoder", new FrameDecoder(MAX_FRAME_LENGTH_BYTES));
                     channel.pipeline().addLast("client", handler);
                 }

@@ -38,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  *   java -Xmx2g -cp bench/target/benchmarks.jar io.xin.bench.SessionMemory --transport socket --sessions 15000
  * </pre>
  * {@code socket}: real TCP on 127.0.0.1; the clients run in a child JVM so this process holds only the
- * server's file descriptors, and every reading is the server's own. {@code local}: Netty's in-JVM
- * transport through the same initializer and handlers; the clients share this heap, so a control run
+ * server's file descriptors, and every reading is the server's own. {@code local}: the switch's in-JVM
+ * transport ({@code InJvmChannel}, for the switch's ends and the clients' alike) through the same initializer
+ * and handlers; the clients share this heap, so a control run
  * of bare channel pairs (client pipeline on both ends; N of them, at most {@value #MAX_CONTROL_PAIRS}) is
  * measured too and half of its slope, one end, is subtracted as the client's share.
  */
