@@ -19,7 +19,7 @@ class SessionMemoryIT
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void shouldHoldEverySessionThroughIdleTimeoutsWhileItHeartbeatsAndAttributeOneHandlerToEach() throws Exception
+    void shouldHoldEverySessionThroughIdleTimeoutsWhileItHeartbeatsAndAttributeOneHandlerAndNoQueueToEach() throws Exception
     {
         // Heartbeat 4 s, so the switch's idle timeout is 10 s; holding 15 s outlasts it.
         final SessionMemory.Report report = SessionMemory.run(
@@ -33,6 +33,11 @@ class SessionMemoryIT
             .findFirst()
             .orElseThrow(() -> new AssertionError("SessionHandler not among the grown classes: " + report.topClasses()));
         assertEquals(SESSIONS, handlers.instances());
+        // Both ends are InJvmChannels, and neither keeps an inbound queue while idle (Netty's LocalChannel
+        // keeps a linked SPSC queue, about 420 bytes, for its whole life).
+        assertEquals(2L * SESSIONS, instancesGrown(report, "io.xin.core.net.InJvmChannel"));
+        assertFewerThanOneInTen(report, SESSIONS, "io.netty.util.internal.shaded.org.jctools.queues.SpscLinkedQueue");
+        assertFewerThanOneInTen(report, SESSIONS, "java.util.ArrayDeque");
         // A channel with its pipeline alone is hundreds of bytes: a reading outside this range is a broken probe.
         assertTrue(report.heapBytesPerSession() > 256 && report.heapBytesPerSession() < 64 * 1024,
             "heap bytes per session " + report.heapBytesPerSession());
@@ -57,7 +62,7 @@ class SessionMemoryIT
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void shouldKeepNoChannelIdAddressesDecoderOrAdaptiveReadHandlePerIdleSocketSession() throws Exception
+    void shouldKeepNoChannelIdAddressesDecoderEncoderContextOrAdaptiveReadHandlePerIdleSocketSession() throws Exception
     {
         final int sessions = 2_000;
         final SessionMemory.Report report = SessionMemory.run(
@@ -72,9 +77,13 @@ class SessionMemoryIT
             assertFewerThanOneInTen(report, sessions, "java.net.InetSocketAddress");
             assertFewerThanOneInTen(report, sessions, "java.net.Inet4Address");
         }
-        // The session handler is its own frame decoder; the encoder is shared: two handler contexts a channel.
+        // The session handler is its own frame decoder and encoder: one handler context a channel.
         assertFewerThanOneInTen(report, sessions, "io.xin.protocol.codec.FrameDecoder");
-        assertEquals(2L * sessions, instancesGrown(report, "io.netty.channel.DefaultChannelHandlerContext"));
+        assertEquals(sessions, instancesGrown(report, "io.netty.channel.DefaultChannelHandlerContext"));
+        // A one-device user is the Session itself in the dispatcher's registry; an idle session never made the
+        // object that holds send refusals and the rate limiter.
+        assertFewerThanOneInTen(report, sessions, "[Lio.xin.core.session.Session;");
+        assertFewerThanOneInTen(report, sessions, "io.xin.core.session.SessionHandler$SendGuard");
         // One small read handle a channel instead of the adaptive allocator's; no channel group entry.
         assertEquals(sessions, instancesGrown(report, "io.xin.core.net.SessionReceiveAllocator$Handle"));
         assertFewerThanOneInTen(report, sessions, "io.netty.channel.AdaptiveRecvByteBufAllocator$HandleImpl");

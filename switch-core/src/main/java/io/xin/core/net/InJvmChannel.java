@@ -46,7 +46,9 @@ import java.util.concurrent.RejectedExecutionException;
  * delivers at most the configured messages per read and then {@code channelReadComplete}; {@code autoRead} off
  * holds what arrives until {@code read()}; closing one end closes the other after whatever it flushed before
  * (unread messages are released, as a TCP reset would drop them); a write to a closed peer fails its promise.
- * Writability follows the write buffer water marks of the writing end, as for any Netty channel.
+ * Writability follows the write buffer water marks of the writing end, as for any Netty channel; as with
+ * Netty's {@code LocalChannel}, a flush hands everything to the peer at once, so a peer that does not read does
+ * not make the writer unwritable (there is no socket buffer to fill).
  * <pre>
  *   state:  OPEN --(accepted end registered)--> CONNECTED --(either end closes)--> CLOSED
  * </pre>
