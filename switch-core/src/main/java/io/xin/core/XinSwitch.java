@@ -922,8 +922,8 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * Also accepts in-JVM sessions on a Netty {@link LocalAddress} of this name, through the same
-         * pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
+         * Also accepts in-JVM sessions ({@code io.xin.core.net.InJvmChannel}s connecting to a Netty
+         * {@link LocalAddress} of this name), through the same pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
          * without a million sockets) and embedding tests; null (the default) for none.
          */
         public Context localChannelName(final String localChannelName)
