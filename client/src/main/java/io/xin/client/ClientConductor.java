@@ -414,6 +414,31 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         lastWriteMs = nowMs;
     }
 
+    /** A frame that held only a SendAck (see {@code FrameDecoder.passBodies}). */
+    void onSendAck(final Channel ch, final SendAck ack)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        inRead = true;
+        onSendAck(ack);
+    }
+
+    /** A frame that held only a Deliver: its message (see {@code FrameDecoder.passBodies}). */
+    void onDeliver(final Channel ch, final Message message)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        inRead = true;
+        if (state == State.LOGGED_IN)
+        {
+            inbox.onDeliver(message);
+        }
+    }
+
     void onFrame(final Channel ch, final Frame frame)
     {
         if (ch != channel)
