@@ -2,12 +2,14 @@ package io.xin.protocol.codec;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Deliver;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.Send;
 import io.xin.protocol.pb.SendAck;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,9 +29,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client's side of one message: decoding the {@code SendAck} and the {@code Deliver} it receives, from a
- * reused direct buffer as the event loop does, as whole frames ({@code bodies=false}) or as their bodies
- * ({@link FrameDecoder#passBodies()}, {@code bodies=true}). Run with {@code -prof gc} for bytes per operation.
+ * The client's side of one message: encoding the {@code Send} it writes into a pooled buffer, and decoding the
+ * {@code SendAck} and the {@code Deliver} it receives from a reused direct buffer, as the event loop does.
+ * {@code handWritten=false}: whole protobuf frames ({@code Frame.newBuilder()...build()} and {@link FrameEncoder};
+ * {@code Frame.parseFrom}). {@code handWritten=true}: what the client does ({@link EncodedFrames#send} and
+ * {@link FrameDecoder#passBodies()}). Run with {@code -prof gc} for bytes per operation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,10 +41,10 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class ClientFrameDecodeBenchmark
+public class ClientFramesBenchmark
 {
     @Param({"false", "true"})
-    boolean bodies;
+    boolean handWritten;
 
     @Param({"32"})
     int payloadBytes;
@@ -49,6 +53,8 @@ public class ClientFrameDecodeBenchmark
     private ByteBuf deliver;
     private FrameDecoder decoder;
     private final List<Object> decoded = new ArrayList<>(1);
+    private Content content;
+    private long requestId;
 
     @Setup
     public void setup() throws Exception
@@ -72,7 +78,9 @@ public class ClientFrameDecodeBenchmark
                 .setBody(ByteString.copyFrom(new byte[payloadBytes])))))
             .build());
         decoder = new FrameDecoder(64 * 1024);
-        if (bodies)
+        content = Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(new byte[payloadBytes]))
+            .build();
+        if (handWritten)
         {
             decoder.passBodies();
         }
@@ -90,6 +98,32 @@ public class ClientFrameDecodeBenchmark
     {
         sendAck.release();
         deliver.release();
+    }
+
+    @Benchmark
+    public int encodeSend() throws Exception
+    {
+        final long id = ++requestId;
+        final ByteBuf out;
+        if (handWritten)
+        {
+            out = EncodedFrames.send(PooledByteBufAllocator.DEFAULT, id, 1_000_002, 0, "c-0000000001", content);
+        }
+        else
+        {
+            final Frame frame = Frame.newBuilder().setSend(Send.newBuilder()
+                .setRequestId(id)
+                .setToUserId(1_000_002)
+                .setClientMsgId("c-0000000001")
+                .setContent(content))
+                .build();
+            final int size = FrameEncoder.encodedLength(frame);
+            out = PooledByteBufAllocator.DEFAULT.directBuffer(size, size);
+            FrameEncoder.writeFrame(frame, out);
+        }
+        final int written = out.readableBytes();
+        out.release();
+        return written;
     }
 
     @Benchmark
