@@ -56,7 +56,7 @@ final class ClientChannelInitializer extends ChannelInitializer<Channel>
         {
             pipeline.addLast(TLS, sslContext.newHandler(channel.alloc(), peerHost, peerPort));
         }
-        pipeline.addLast(FRAME_DECODER, new FrameDecoder(maxFrameLengthBytes));
+        pipeline.addLast(FRAME_DECODER, new FrameDecoder(maxFrameLengthBytes).passBodies());
         pipeline.addLast(FRAME_ENCODER, FrameEncoder.INSTANCE);
         pipeline.addLast(CLIENT, new ClientHandler(conductor));
     }

@@ -1,6 +1,7 @@
 package io.xin.client;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -8,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.xin.client.XinClient.Listener;
 import io.xin.client.XinClient.State;
+import io.xin.protocol.codec.EncodedFrames;
 import io.xin.protocol.pb.Ack;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ErrorCode;
@@ -23,13 +25,13 @@ import io.xin.protocol.pb.LoginError;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Ping;
-import io.xin.protocol.pb.Send;
 import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.SyncResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -286,13 +288,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         assert eventLoop.inEventLoop();
         if (state == State.LOGGED_IN)
         {
-            write(Frame.newBuilder()
-                .setSend(Send.newBuilder()
-                    .setRequestId(nextRequestId())
-                    .setToUserId(toUserId)
-                    .setClientMsgId(clientMsgId)
-                    .setContent(content))
-                .build());
+            writeSend(nextRequestId(), toUserId, 0, clientMsgId, content);
         }
     }
 
@@ -412,6 +408,31 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
                 .setClientVersion(clientVersion))
             .build(), ch.voidPromise());
         lastWriteMs = nowMs;
+    }
+
+    /** A frame that held only a SendAck (see {@code FrameDecoder.passBodies}). */
+    void onSendAck(final Channel ch, final SendAck ack)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        inRead = true;
+        onSendAck(ack);
+    }
+
+    /** A frame that held only a Deliver: its message (see {@code FrameDecoder.passBodies}). */
+    void onDeliver(final Channel ch, final Message message)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        inRead = true;
+        if (state == State.LOGGED_IN)
+        {
+            inbox.onDeliver(message);
+        }
     }
 
     void onFrame(final Channel ch, final Frame frame)
@@ -1150,16 +1171,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     {
         send.waitingForRetry = false;
         final long requestId = nextRequestId();
-        final Frame frame = Frame.newBuilder()
-            .setSend(Send.newBuilder()
-                .setRequestId(requestId)
-                .setToUserId(send.toUserId)
-                .setGroupId(send.groupId)
-                .setClientMsgId(send.clientMsgId)
-                .setContent(send.content))
-            .build();
-
-        final int frameLengthBytes = frame.getSerializedSize();
+        final int frameLengthBytes =
+            EncodedFrames.sendFrameLength(requestId, send.toUserId, send.groupId, send.clientMsgId, send.content);
         if (serverMaxFrameLengthBytes > 0 && frameLengthBytes > serverMaxFrameLengthBytes)
         {
             pendingSends.remove(send);
@@ -1171,8 +1184,30 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         }
 
         pendingSends.transmitted(send, requestId, nowMs + ackTimeoutMs);
-        write(frame);
+        writeSend(requestId, send.toUserId, send.groupId, send.clientMsgId, send.content);
         armTimer(send.retryAtMs);
+    }
+
+    /** A Send frame written by hand (EncodedFrames), not built as a Frame: the client's one frame per message. */
+    private void writeSend(
+        final long requestId, final long toUserId, final long groupId, final String clientMsgId, final Content content)
+    {
+        final Channel ch = channel;
+        if (ch == null)
+        {
+            return;
+        }
+        final ByteBuf frame;
+        try
+        {
+            frame = EncodedFrames.send(ch.alloc(), requestId, toUserId, groupId, clientMsgId, content);
+        }
+        catch (final IOException ex)
+        {
+            // Only if the content's serialisation disagrees with its own size: a bug, not the peer's doing.
+            throw new IllegalStateException("Send frame could not be written", ex);
+        }
+        write(ch, frame);
     }
 
     /**
@@ -1212,7 +1247,12 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         {
             return;
         }
+        write(ch, frame);
+    }
 
+    /** Writes a Frame or an encoded frame (ByteBuf); flushed at the end of the read, or by a task soon after. */
+    private void write(final Channel ch, final Object frame)
+    {
         ch.write(frame, ch.voidPromise());
         lastWriteMs = nowMs();
         if (!inRead && !flushScheduled)

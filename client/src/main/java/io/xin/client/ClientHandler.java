@@ -4,6 +4,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
 
 /**
  * Last handler of a client channel: hands the channel's life and its frames to the
@@ -29,9 +31,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        if (msg instanceof Frame)
+        if (msg instanceof Message message)
         {
-            conductor.onFrame(ctx.channel(), (Frame)msg);
+            conductor.onDeliver(ctx.channel(), message);
+        }
+        else if (msg instanceof SendAck ack)
+        {
+            conductor.onSendAck(ctx.channel(), ack);
+        }
+        else if (msg instanceof Frame frame)
+        {
+            conductor.onFrame(ctx.channel(), frame);
         }
         else
         {

@@ -9,6 +9,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
 
 import java.io.IOException;
 import java.util.List;
@@ -31,6 +33,10 @@ public class FrameDecoder extends ByteToMessageDecoder
 {
     /** A varint32 takes at most five bytes. */
     static final int MAX_VARINT32_BYTES = 5;
+    /** First byte of the tag of {@code Frame.send_ack} (field 19, length-delimited); the second is 0x01. */
+    private static final int SEND_ACK_TAG_LOW = ((Frame.SEND_ACK_FIELD_NUMBER << 3) | 2) & 0x7F | 0x80;
+    /** First byte of the tag of {@code Frame.deliver} (field 20, length-delimited); the second is 0x01. */
+    private static final int DELIVER_TAG_LOW = ((Frame.DELIVER_FIELD_NUMBER << 3) | 2) & 0x7F | 0x80;
 
     private int maxFrameLengthBytes;
     private boolean failed;
@@ -38,6 +44,8 @@ public class FrameDecoder extends ByteToMessageDecoder
     private boolean paused;
     /** Whether a plain 1:1 Send is passed on as this thread's {@link SendView} instead of a {@link Frame}. */
     private boolean sendViews;
+    /** Whether a frame that is only a SendAck, or only a Deliver, is passed on as its SendAck or Message. */
+    private boolean bodies;
 
     /**
      * @param maxFrameLengthBytes largest accepted frame body, length prefix excluded.
@@ -74,6 +82,17 @@ public class FrameDecoder extends ByteToMessageDecoder
     public void passSendViews()
     {
         sendViews = true;
+    }
+
+    /**
+     * For a client: passes a frame that holds only a {@code SendAck} on as that {@link SendAck}, and one that holds
+     * only a {@code Deliver} as the delivered {@link Message}, parsed without the envelope objects around them
+     * (the two frames of every message sent and received). Any other frame is still a {@code Frame}.
+     */
+    public FrameDecoder passBodies()
+    {
+        bodies = true;
+        return this;
     }
 
     /**
@@ -180,7 +199,7 @@ public class FrameDecoder extends ByteToMessageDecoder
         try
         {
             frame = sendViews && frameLength <= Scratch.MAX_BYTES ?
-                parseSendView(in, in.readerIndex(), frameLength) : parse(in, in.readerIndex(), frameLength);
+                parseSendView(in, in.readerIndex(), frameLength) : parse(in, in.readerIndex(), frameLength, bodies);
         }
         catch (final IOException ex)
         {
@@ -206,22 +225,106 @@ public class FrameDecoder extends ByteToMessageDecoder
         return Frame.parseFrom(CodedInputStream.newInstance(bytes, 0, length), ExtensionRegistryLite.getEmptyRegistry());
     }
 
-    private static Frame parse(final ByteBuf in, final int index, final int length) throws IOException
+    private static Object parse(final ByteBuf in, final int index, final int length, final boolean bodies)
+        throws IOException
     {
-        final CodedInputStream input;
+        final byte[] bytes;
+        final int offset;
         if (in.hasArray())
         {
-            input = CodedInputStream.newInstance(in.array(), in.arrayOffset() + index, length);
+            bytes = in.array();
+            offset = in.arrayOffset() + index;
         }
         else
         {
             // protobuf copies a direct buffer into a new array of the whole frame: copy into this thread's
             // reused array instead. The parsed message copies what it keeps (aliasing stays off).
-            final byte[] bytes = length <= Scratch.MAX_BYTES ? Scratch.forDecode(length) : new byte[length];
+            bytes = length <= Scratch.MAX_BYTES ? Scratch.forDecode(length) : new byte[length];
             in.getBytes(index, bytes, 0, length);
-            input = CodedInputStream.newInstance(bytes, 0, length);
+            offset = 0;
         }
-        return Frame.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
+        if (bodies)
+        {
+            final Object body = parseBody(bytes, offset, length);
+            if (body != null)
+            {
+                return body;
+            }
+        }
+        return Frame.parseFrom(CodedInputStream.newInstance(bytes, offset, length), ExtensionRegistryLite.getEmptyRegistry());
+    }
+
+    /**
+     * @return the SendAck or the delivered Message when the frame is exactly one {@code send_ack} field, or one
+     * {@code deliver} field holding exactly one {@code message} field; otherwise null (parse the whole frame).
+     */
+    private static Object parseBody(final byte[] bytes, final int offset, final int length) throws IOException
+    {
+        final int end = offset + length;
+        // Field 19 or 20, wire type 2: a two-byte tag, 0x9A or 0xA2 then 0x01.
+        if (length < 3 || bytes[offset + 1] != 0x01)
+        {
+            return null;
+        }
+        final int tag = bytes[offset] & 0xFF;
+        if (tag != SEND_ACK_TAG_LOW && tag != DELIVER_TAG_LOW)
+        {
+            return null;
+        }
+        final long outer = fieldBounds(bytes, offset + 2, end);
+        if (outer < 0 || (int)outer != end)
+        {
+            return null;
+        }
+        final int bodyStart = (int)(outer >>> 32);
+        if (tag == SEND_ACK_TAG_LOW)
+        {
+            return SendAck.parseFrom(CodedInputStream.newInstance(bytes, bodyStart, end - bodyStart),
+                ExtensionRegistryLite.getEmptyRegistry());
+        }
+        // Deliver { Message message = 1; }: tag 0x0A.
+        if (bodyStart >= end || bytes[bodyStart] != 0x0A)
+        {
+            return null;
+        }
+        final long inner = fieldBounds(bytes, bodyStart + 1, end);
+        if (inner < 0 || (int)inner != end)
+        {
+            return null;
+        }
+        final int messageStart = (int)(inner >>> 32);
+        return Message.parseFrom(CodedInputStream.newInstance(bytes, messageStart, end - messageStart),
+            ExtensionRegistryLite.getEmptyRegistry());
+    }
+
+    /**
+     * Reads a length prefix at {@code index}.
+     *
+     * @return the value's start in the high 32 bits and its end in the low 32, or -1 when the prefix is malformed
+     * or the value runs past {@code end}.
+     */
+    private static long fieldBounds(final byte[] bytes, final int index, final int end)
+    {
+        int length = 0;
+        int position = index;
+        for (int shift = 0; shift < 32; shift += 7)
+        {
+            if (position >= end)
+            {
+                return -1;
+            }
+            final byte b = bytes[position++];
+            length |= (b & 0x7F) << shift;
+            if (b >= 0)
+            {
+                if (length < 0 || length > end - position)
+                {
+                    return -1;
+                }
+                return ((long)position << 32) | (position + length);
+            }
+        }
+        return -1;
     }
 
     private <T extends Exception> T fail(final ByteBuf in, final T ex)

@@ -12,6 +12,7 @@ import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Deliver;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.Send;
 import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +105,47 @@ class EncodedFramesTest
         final Frame actual = parse(EncodedFrames.deliver(UnpooledByteBufAllocator.DEFAULT, larger, 0, stored.length, 5));
 
         assertEquals(message.toBuilder().setSeq(5).build(), actual.getDeliver().getMessage());
+    }
+
+    @Test
+    void shouldEncodeSendByteForByteAsTheBuilderWritesIt() throws Exception
+    {
+        final String[] clientMsgIds = { "", "c-1", "\u4fe1-" + "x".repeat(60), "y".repeat(200) };
+        final long[] values = { 0, 1, 127, 128, 1L << 40, Long.MAX_VALUE, -1 };
+        for (final ByteBufAllocator alloc : ALLOCATORS)
+        {
+            for (final int bodyBytes : BODY_BYTES)
+            {
+                final Content content = stored(bodyBytes, 0, "").getContent();
+                for (final String clientMsgId : clientMsgIds)
+                {
+                    for (final long value : values)
+                    {
+                        final long toUserId = value == 0 ? 0 : value ^ 0x77;
+                        final long groupId = value >>> 3;
+                        final Frame expected = Frame.newBuilder()
+                            .setSend(Send.newBuilder()
+                                .setRequestId(value)
+                                .setToUserId(toUserId)
+                                .setGroupId(groupId)
+                                .setClientMsgId(clientMsgId)
+                                .setContent(content))
+                            .build();
+                        assertEquals(expected.getSerializedSize(),
+                            EncodedFrames.sendFrameLength(value, toUserId, groupId, clientMsgId, content));
+                        final ByteBuf encoded = EncodedFrames.send(alloc, value, toUserId, groupId, clientMsgId, content);
+                        assertArrayEquals(lengthPrefixed(expected), ByteBufUtil.getBytes(encoded),
+                            bodyBytes + " " + clientMsgId + " " + value);
+                        assertEquals(expected, parse(encoded));
+                    }
+                }
+            }
+        }
+        // Without content (the switch refuses it; the encoding must still match).
+        final Frame bare = Frame.newBuilder().setSend(Send.newBuilder().setRequestId(5).setToUserId(6)).build();
+        final ByteBuf encoded = EncodedFrames.send(PooledByteBufAllocator.DEFAULT, 5, 6, 0, "", null);
+        assertArrayEquals(lengthPrefixed(bare), ByteBufUtil.getBytes(encoded));
+        encoded.release();
     }
 
     @Test
