@@ -28,7 +28,6 @@ import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.SleepingIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +63,8 @@ public final class XinSwitch implements AutoCloseable
     static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
     /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
     static final long RING_MAX_PARK_NANOS = 10_000_000;
+    /** Longest park of an idle channel pacer; a post or a close wakes it sooner. */
+    static final long PACER_IDLE_PARK_NANOS = 100_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
@@ -84,6 +85,7 @@ public final class XinSwitch implements AutoCloseable
     private ServerTls tls;
     private AgentRunner tlsReloader;
     private AgentRunner channelPacer;
+    private ChannelPacer pacer;
     private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile boolean drainAnnounced;
@@ -113,10 +115,11 @@ public final class XinSwitch implements AutoCloseable
                 shards.rings(), syncReader, status, counters);
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
-            final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
+            pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
-            // Sleeps 1 ms when it has nothing it may push yet: the pace is in pushes per second, not per microsecond.
-            channelPacer = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
+            // Parks 1 ms while a post waits for its budget (the pace is in pushes per second, not per microsecond),
+            // and until the dispatcher offers a post when none waits: an idle pacer costs no wake-up a millisecond.
+            channelPacer = new AgentRunner(pacer.idleStrategy(TimeUnit.MILLISECONDS.toNanos(1), PACER_IDLE_PARK_NANOS),
                 ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
             AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
             shards.start(ctx, store, status, counters, sessionContext, onlineFollowers, pacer);
@@ -358,7 +361,11 @@ public final class XinSwitch implements AutoCloseable
         // Before the event loops: it hands them tasks.
         if (channelPacer != null)
         {
-            steps.add(() -> CloseHelper.close(channelPacer));
+            steps.add(() ->
+            {
+                pacer.wake();
+                CloseHelper.close(channelPacer);
+            });
         }
         if (serverChannel != null)
         {
