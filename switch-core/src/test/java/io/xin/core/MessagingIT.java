@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -253,6 +255,53 @@ class MessagingIT
         assertEquals(count + 1, after.getSeq(), "seq continues without gap or reuse");
         assertTrue(after.getMsgId() > lastMsgId, "message ids are never reused");
         assertEquals(count + 1, carol.next().getSeq());
+    }
+
+    @Test
+    void shouldTellEveryClientToGoAwayWhileTheyAreStillSending() throws Exception
+    {
+        server = new TestSwitch(dataDir);
+        final int rounds = 3;
+        final int pairs = 3;
+        for (int round = 0; round < rounds; round++)
+        {
+            // Each client sends without pause to its partner, so its sends are still arriving when the switch
+            // closes the connection: the GoAway written before must reach it anyway.
+            final List<Device> clients = new ArrayList<>();
+            for (int i = 0; i < 2 * pairs; i++)
+            {
+                clients.add(connect(100 + i, "round-" + round));
+            }
+            final AtomicBoolean stop = new AtomicBoolean();
+            final List<Thread> senders = new ArrayList<>();
+            final AtomicLong acked = new AtomicLong();
+            for (int i = 0; i < clients.size(); i++)
+            {
+                final XinClient client = clients.get(i).client;
+                final long partner = 100 + (i ^ 1);
+                final String prefix = "round-" + round + "-" + i + "-";
+                senders.add(TestDevices.startSender(client, partner, prefix, stop, acked));
+            }
+            final long deadline = System.currentTimeMillis() + WAIT_MS;
+            while (acked.get() < 500 && System.currentTimeMillis() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            assertTrue(acked.get() >= 500, "acked before the stop: " + acked.get());
+
+            server.restart();
+            for (final Device device : clients)
+            {
+                assertTrue(device.goAway.await(WAIT_MS, TimeUnit.MILLISECONDS),
+                    "round " + round + ": GoAway for user " + device.loginOk.getUserId());
+            }
+            stop.set(true);
+            for (final Thread sender : senders)
+            {
+                sender.join(WAIT_MS);
+            }
+            devices.closeClients();
+        }
     }
 
     private void awaitCursor(final long userId, final String deviceId, final long expected) throws Exception

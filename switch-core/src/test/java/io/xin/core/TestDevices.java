@@ -21,7 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -109,6 +112,51 @@ final class TestDevices implements AutoCloseable
             () -> future.get(WAIT_MS, TimeUnit.MILLISECONDS));
         final XinClientException cause = assertInstanceOf(XinClientException.class, failure.getCause());
         assertEquals(code, cause.code(), cause.getMessage());
+    }
+
+    /**
+     * Starts a thread that keeps up to 64 sends in flight until told to stop, counting acks; failures (the switch
+     * going away) are expected.
+     */
+    static Thread startSender(
+        final XinClient client, final long to, final String prefix, final AtomicBoolean stop, final AtomicLong acked)
+    {
+        final Thread thread = new Thread(() -> sendUntil(client, to, prefix, stop, acked), "sender-" + prefix);
+        thread.start();
+        return thread;
+    }
+
+    private static void sendUntil(
+        final XinClient client, final long to, final String prefix, final AtomicBoolean stop, final AtomicLong acked)
+    {
+        final Semaphore inFlight = new Semaphore(64);
+        long n = 0;
+        while (!stop.get())
+        {
+            try
+            {
+                if (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS))
+                {
+                    continue;
+                }
+                client.send(to, prefix + n++, text("x")).whenComplete((ack, error) ->
+                {
+                    inFlight.release();
+                    if (error == null)
+                    {
+                        acked.incrementAndGet();
+                    }
+                });
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            catch (final RuntimeException ex)
+            {
+                inFlight.release();
+            }
+        }
     }
 
     static Content text(final String text)

@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -157,6 +159,44 @@ final class TlsIT
         Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    @Test
+    void shouldTellTlsClientsToGoAwayWhileTheyAreStillSending() throws Exception
+    {
+        final X509Bundle authority = authority("CN=Xin test CA");
+        install(authority);
+        for (int round = 0; round < 4; round++)
+        {
+            // Both keep sending until the switch closes them: its GoAway, written before its close_notify, must
+            // reach them though their last sends arrive after it.
+            final TestDevices.Device aliceEvents = new TestDevices.Device();
+            final TestDevices.Device bobEvents = new TestDevices.Device();
+            final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicLong acked = new AtomicLong();
+            try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile));
+                XinClient alice = client(xin, 1, authority, aliceEvents);
+                XinClient bob = client(xin, 2, authority, bobEvents))
+            {
+                alice.connect().get(10, TimeUnit.SECONDS);
+                bob.connect().get(10, TimeUnit.SECONDS);
+                final Thread aliceSends = TestDevices.startSender(alice, 2, "a" + round + "-", stop, acked);
+                final Thread bobSends = TestDevices.startSender(bob, 1, "b" + round + "-", stop, acked);
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (acked.get() < 300 && System.nanoTime() < deadlineNs)
+                {
+                    Thread.sleep(5);
+                }
+                assertTrue(acked.get() >= 300, "acked before the stop: " + acked.get());
+
+                xin.close();
+                assertTrue(aliceEvents.goAway.await(10, TimeUnit.SECONDS), "round " + round + ": alice's GoAway");
+                assertTrue(bobEvents.goAway.await(10, TimeUnit.SECONDS), "round " + round + ": bob's GoAway");
+                stop.set(true);
+                aliceSends.join(10_000);
+                bobSends.join(10_000);
+            }
+        }
+    }
+
     private static void awaitReloads(final TestSwitch xin, final long reloads) throws InterruptedException
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -169,6 +209,12 @@ final class TlsIT
 
     private static XinClient client(final TestSwitch xin, final long userId, final X509Bundle trusted) throws Exception
     {
+        return client(xin, userId, trusted, new TestDevices.Device());
+    }
+
+    private static XinClient client(
+        final TestSwitch xin, final long userId, final X509Bundle trusted, final XinClient.Listener listener) throws Exception
+    {
         final SslContext ssl = SslContextBuilder.forClient().trustManager(trusted.getCertificate()).build();
         return XinClient.builder()
             .host("127.0.0.1")
@@ -177,6 +223,7 @@ final class TlsIT
             .token(xin.token(userId))
             .deviceId("device-" + userId)
             .autoReconnect(false)
+            .listener(listener)
             .build();
     }
 

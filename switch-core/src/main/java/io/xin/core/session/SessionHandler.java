@@ -3,10 +3,13 @@ package io.xin.core.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandler;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
@@ -62,7 +65,10 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
 
     private enum State
     {
-        AWAITING_LOGIN, LOGGED_IN, CLOSED
+        AWAITING_LOGIN, LOGGED_IN,
+        /** Shutting down: output closed after the last writes; reading on, and discarding, until the peer closes. */
+        CLOSING_OUTPUT,
+        CLOSED
     }
 
     private final SessionContext shared;
@@ -803,12 +809,44 @@ public final class SessionHandler extends FrameDecoder implements SessionTimers.
     }
 
     /**
-     * Shutting down: closes the connection once everything written before (the GoAway, the acks of the drain)
-     * is on the wire; closing at once would discard what a slow reader has not taken yet. On the event loop.
+     * Shutting down: once everything written before (the GoAway, the acks of the drain) is on the wire, closes
+     * this side's output (after TLS's close_notify) and reads on, discarding, until the peer closes. Closing the
+     * socket outright while the client's sends are still unread would make the kernel answer with a reset, and a
+     * client whose next write then fails closes at once, before reading the GoAway already in its buffer. Sockets
+     * only; an in-JVM channel is closed after its writes. On the event loop.
      */
     void closeAfterWrites()
     {
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (state == State.CLOSED || state == State.CLOSING_OUTPUT)
+        {
+            return;
+        }
+        if (!(ctx.channel() instanceof DuplexChannel channel))
+        {
+            state = State.CLOSED;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        state = State.CLOSING_OUTPUT;
+        // Whatever paused reading, the peer's last frames must now be read to the end of the stream.
+        channel.config().setAutoRead(true);
+        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        final ChannelFuture written = tls != null ? tls.closeOutbound() : ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        written.addListener(future ->
+        {
+            if (!channel.isActive())
+            {
+                return;
+            }
+            if (future.isSuccess())
+            {
+                channel.shutdownOutput();
+            }
+            else
+            {
+                channel.close();
+            }
+        });
     }
 
     /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
