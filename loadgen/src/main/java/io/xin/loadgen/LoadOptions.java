@@ -105,6 +105,14 @@ final class LoadOptions
         "(default: ${DEFAULT-VALUE}).")
     int journalShards = 1;
 
+    @Option(names = "--ring-threads-per-shard", description = "With --start EMBEDDED or SWITCH: 2 (the switch's journal " +
+        "and dispatcher on threads of their own) or 1 (one thread runs both) (default: ${DEFAULT-VALUE}).")
+    int ringThreadsPerShard = io.xin.core.Configuration.DEFAULT_RING_THREADS_PER_SHARD;
+
+    @Option(names = "--transport", description = "With --start EMBEDDED, SWITCH or RELAY: the target's socket transport, " +
+        "auto | io_uring | epoll | nio; the relay and the switch take the same one (default: ${DEFAULT-VALUE}).")
+    String transport = io.xin.core.net.Transport.AUTO;
+
     @Option(names = "--heartbeat-interval-ms", description = "With --start EMBEDDED or SWITCH: the switch's heartbeat " +
         "interval (default: ${DEFAULT-VALUE}).")
     int heartbeatIntervalMs = 30_000;
@@ -163,6 +171,10 @@ final class LoadOptions
         require(sourceAddresses >= 0 && sourceAddresses <= MAX_SOURCE_ADDRESSES,
             "--source-addresses must be 0.." + MAX_SOURCE_ADDRESSES + ": " + sourceAddresses);
         require(port >= 1 && port <= 65_535, "--port must be 1..65535: " + port);
+        require(ringThreadsPerShard == 1 || ringThreadsPerShard == 2,
+            "--ring-threads-per-shard must be 1 or 2: " + ringThreadsPerShard);
+        require(io.xin.core.net.Transport.isKnown(transport),
+            "--transport must be one of auto, io_uring, epoll, nio: " + transport);
         require(jwtSecret != null && !jwtSecret.isEmpty() || start != TargetProcess.Kind.NONE,
             "--jwt-secret (or XIN_JWT_SECRET) is required to log in to a running switch");
         if (jwtSecret == null || jwtSecret.isEmpty())

@@ -23,10 +23,14 @@ final class RelayCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     int ioThreads = 0;
 
+    @Option(names = "--transport", description = "auto | io_uring | epoll | nio, as the switch's --transport " +
+        "(default: ${DEFAULT-VALUE}).")
+    String transport = io.xin.core.net.Transport.AUTO;
+
     @Override
     public Integer call() throws Exception
     {
-        final RelayServer relay = new RelayServer(host, port, ioThreads);
+        final RelayServer relay = new RelayServer(host, port, ioThreads, transport);
         Runtime.getRuntime().addShutdownHook(new Thread(relay::close, "xin-relay-shutdown"));
         System.out.printf("xin relay listening on %s:%d%n", host, relay.port());
         relay.closeFuture().sync();

@@ -78,7 +78,9 @@ final class TargetProcess implements AutoCloseable
                     .jwtSecret(options.jwtSecret)
                     .heartbeatIntervalMs(options.heartbeatIntervalMs)
                     .fsyncPolicy(options.fsync)
-                    .journalShards(options.journalShards));
+                    .journalShards(options.journalShards)
+                    .ringThreadsPerShard(options.ringThreadsPerShard)
+                    .transport(options.transport));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -98,13 +100,16 @@ final class TargetProcess implements AutoCloseable
                         "--fsync", options.fsync.name().toLowerCase(java.util.Locale.ROOT),
                         "--heartbeat-interval-ms", Integer.toString(options.heartbeatIntervalMs),
                         "--journal-shards", Integer.toString(options.journalShards),
+                        "--ring-threads-per-shard", Integer.toString(options.ringThreadsPerShard),
+                        "--transport", options.transport,
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));
                 }
                 else
                 {
-                    command.addAll(List.of("relay", "--host", "127.0.0.1", "--port", Integer.toString(port)));
+                    command.addAll(List.of("relay", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                        "--transport", options.transport));
                 }
                 command.removeIf(String::isEmpty);
                 final Path log = Files.createTempFile("xin-loadgen-target-", ".log");

@@ -29,6 +29,8 @@ public final class Configuration
     public static final int DEFAULT_JOURNAL_SHARDS = 1;
     /** The most journal shards a switch accepts. */
     public static final int MAX_JOURNAL_SHARDS = 64;
+    /** Ring threads per journal shard: 2 (journal, dispatcher) or 1 (one thread runs both). */
+    public static final int DEFAULT_RING_THREADS_PER_SHARD = 2;
     public static final int DEFAULT_BUSY_RETRY_AFTER_MS = 200;
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES = 32 * 1024;
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES = 64 * 1024;

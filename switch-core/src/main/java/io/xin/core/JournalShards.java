@@ -30,7 +30,7 @@ import java.util.function.IntFunction;
 
 /**
  * The journal shards: per shard, a Disruptor ring from the event loops to that shard's journal
- * thread, then its dispatcher thread. With one shard (the default) this is the single ring of the
+ * thread, then its dispatcher thread (or one thread that runs both, {@link JournalThenDispatcher}). With one shard (the default) this is the single ring of the
  * design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of
  * two shards is handed from one journal to the other (see {@link Journal}).
  */
@@ -42,6 +42,7 @@ final class JournalShards
     private final Disruptor<SwitchEvent>[] disruptors;
     private final ParkingWaitStrategy[] waitStrategies;
     private final RingBuffer<SwitchEvent>[] rings;
+    private final RingExceptionHandler exceptionHandler;
     private Journal[] journals;
 
     @SuppressWarnings("unchecked")
@@ -55,6 +56,7 @@ final class JournalShards
         disruptors = new Disruptor[shardCount];
         waitStrategies = new ParkingWaitStrategy[shardCount];
         rings = new RingBuffer[shardCount];
+        exceptionHandler = new RingExceptionHandler(status, counters);
         for (int shard = 0; shard < shardCount; shard++)
         {
             // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
@@ -62,7 +64,7 @@ final class JournalShards
             waitStrategies[shard] = new ParkingWaitStrategy(XinSwitch.RING_SPIN_TRIES, XinSwitch.RING_MAX_PARK_NANOS);
             final Disruptor<SwitchEvent> disruptor = new Disruptor<>(
                 SwitchEvent::new, ringSize, threadFactoryOfShard.apply(shard), ProducerType.MULTI, waitStrategies[shard]);
-            disruptor.setDefaultExceptionHandler(new RingExceptionHandler(status, counters));
+            disruptor.setDefaultExceptionHandler(exceptionHandler);
             disruptors[shard] = disruptor;
             rings[shard] = disruptor.getRingBuffer();
         }
@@ -106,8 +108,16 @@ final class JournalShards
             final Dispatcher dispatcher = shard == 0 ?
                 new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
                 new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
-            disruptors[shard].handleEventsWith(new SignallingHandler<>(journals[shard], waitStrategies[shard]))
-                .then(dispatcher);
+            if (ctx.ringThreadsPerShard() == 1)
+            {
+                disruptors[shard].handleEventsWith(
+                    new JournalThenDispatcher(journals[shard], dispatcher, rings[shard], exceptionHandler));
+            }
+            else
+            {
+                disruptors[shard].handleEventsWith(new SignallingHandler<>(journals[shard], waitStrategies[shard]))
+                    .then(dispatcher);
+            }
         }
 
         final List<OutboxEntry> outbox = store.readOutbox();

@@ -28,7 +28,6 @@ import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.SleepingIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +63,8 @@ public final class XinSwitch implements AutoCloseable
     static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
     /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
     static final long RING_MAX_PARK_NANOS = 10_000_000;
+    /** Longest park of an idle channel pacer; a post or a close wakes it sooner. */
+    static final long PACER_IDLE_PARK_NANOS = 100_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
@@ -84,6 +85,7 @@ public final class XinSwitch implements AutoCloseable
     private ServerTls tls;
     private AgentRunner tlsReloader;
     private AgentRunner channelPacer;
+    private ChannelPacer pacer;
     private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile boolean drainAnnounced;
@@ -113,10 +115,11 @@ public final class XinSwitch implements AutoCloseable
                 shards.rings(), syncReader, status, counters);
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
-            final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
+            pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
-            // Sleeps 1 ms when it has nothing it may push yet: the pace is in pushes per second, not per microsecond.
-            channelPacer = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1)),
+            // Parks 1 ms while a post waits for its budget (the pace is in pushes per second, not per microsecond),
+            // and until the dispatcher offers a post when none waits: an idle pacer costs no wake-up a millisecond.
+            channelPacer = new AgentRunner(pacer.idleStrategy(TimeUnit.MILLISECONDS.toNanos(1), PACER_IDLE_PARK_NANOS),
                 ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
             AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
             shards.start(ctx, store, status, counters, sessionContext, onlineFollowers, pacer);
@@ -358,7 +361,11 @@ public final class XinSwitch implements AutoCloseable
         // Before the event loops: it hands them tasks.
         if (channelPacer != null)
         {
-            steps.add(() -> CloseHelper.close(channelPacer));
+            steps.add(() ->
+            {
+                pacer.wake();
+                CloseHelper.close(channelPacer);
+            });
         }
         if (serverChannel != null)
         {
@@ -449,6 +456,7 @@ public final class XinSwitch implements AutoCloseable
         private int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
         private int ringSize = Configuration.DEFAULT_RING_SIZE;
         private int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
+        private int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
         private int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
         private int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
         private int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
@@ -751,6 +759,22 @@ public final class XinSwitch implements AutoCloseable
         public int journalShards()
         {
             return journalShards;
+        }
+
+        /**
+         * @param ringThreadsPerShard 2: the journal and the dispatcher of each shard on threads of their own;
+         *                            1: one thread runs both, the dispatcher after each journal batch's write
+         *                            (no hand-off and no wake-up between them).
+         */
+        public Context ringThreadsPerShard(final int ringThreadsPerShard)
+        {
+            this.ringThreadsPerShard = ringThreadsPerShard;
+            return this;
+        }
+
+        public int ringThreadsPerShard()
+        {
+            return ringThreadsPerShard;
         }
 
         public Context busyRetryAfterMs(final int busyRetryAfterMs)
@@ -1199,6 +1223,8 @@ public final class XinSwitch implements AutoCloseable
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
             require(journalShards >= 1 && journalShards <= Configuration.MAX_JOURNAL_SHARDS,
                 "journalShards must be within 1.." + Configuration.MAX_JOURNAL_SHARDS + ": " + journalShards);
+            require(ringThreadsPerShard == 1 || ringThreadsPerShard == 2,
+                "ringThreadsPerShard must be 1 or 2: " + ringThreadsPerShard);
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
                 "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
@@ -1261,6 +1287,7 @@ public final class XinSwitch implements AutoCloseable
                 " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +
                 " maxSyncResultBytes=" + maxSyncResultBytes + " syncThreads=" + syncThreads +
                 " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize + " journalShards=" + journalShards +
+                " ringThreadsPerShard=" + ringThreadsPerShard +
                 " busyRetryAfterMs=" + busyRetryAfterMs +
                 " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +

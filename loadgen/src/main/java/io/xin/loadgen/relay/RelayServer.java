@@ -8,13 +8,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.xin.core.net.Transport;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.codec.FrameEncoder;
@@ -27,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   flushConsolidation → frameDecoder (capped) → frameEncoder → relay (RelayHandler)
  * </pre>
- * on one event loop group (epoll when available), like the switch's.
+ * on one event loop group of the transport the switch would take for the same setting (epoll by default).
  */
 public final class RelayServer implements AutoCloseable
 {
@@ -45,10 +47,27 @@ public final class RelayServer implements AutoCloseable
      */
     public RelayServer(final String host, final int port, final int ioThreads) throws InterruptedException
     {
+        this(host, port, ioThreads, Transport.AUTO);
+    }
+
+    /**
+     * Bind and start on a given transport, chosen as the switch chooses its own ({@link Transport#choose}).
+     *
+     * @param transport {@code auto} (epoll when available), {@code io_uring}, {@code epoll} or {@code nio}.
+     */
+    public RelayServer(final String host, final int port, final int ioThreads, final String transport)
+        throws InterruptedException
+    {
         final int threads = ioThreads > 0 ? ioThreads : 2 * Runtime.getRuntime().availableProcessors();
         final IoHandlerFactory ioHandlerFactory;
         final Class<? extends ServerChannel> serverChannelType;
-        if (Epoll.isAvailable())
+        final String chosen = Transport.choose(transport).name();
+        if (Transport.IO_URING.equals(chosen))
+        {
+            ioHandlerFactory = IoUringIoHandler.newFactory();
+            serverChannelType = IoUringServerSocketChannel.class;
+        }
+        else if (Transport.EPOLL.equals(chosen))
         {
             ioHandlerFactory = EpollIoHandler.newFactory();
             serverChannelType = EpollServerSocketChannel.class;

@@ -11,6 +11,7 @@ import io.xin.protocol.pb.ChannelPush;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -55,6 +57,10 @@ public final class ChannelPacer implements Agent
     /** Pushes the rate allows now, accumulated since the last chunk and capped at one chunk. */
     private double budget;
     private long lastNs;
+    /** The pacer's thread, set when it starts; the dispatcher unparks it when it offers a post to an idle pacer. */
+    private volatile Thread thread;
+    /** Raised by the pacer thread while it parks with no post queued or being pushed. */
+    private volatile boolean parkedIdle;
 
     /**
      * @param pushesPerSecond pushes per second across all posts, at least 1.
@@ -93,7 +99,36 @@ public final class ChannelPacer implements Agent
             return false;
         }
         posts.offer(post);
+        // After the queued count was raised (a volatile write): a pacer that raised its flag before then
+        // is seen here, and one that raises it later sees the count and does not park.
+        wake();
         return true;
+    }
+
+    /** Ends the pacer thread's idle park, if it is in one: for a post, or for a close. Any thread. */
+    public void wake()
+    {
+        final Thread pacerThread = thread;
+        if (parkedIdle && pacerThread != null)
+        {
+            LockSupport.unpark(pacerThread);
+        }
+    }
+
+    /**
+     * The idle strategy of the pacer's runner: while a post waits for its rate budget, park {@code pacingParkNs};
+     * with nothing queued, park until {@link #offer} wakes the thread, at most {@code idleParkNs}. So an idle
+     * switch's pacer wakes a few times a second, not a thousand.
+     */
+    public IdleStrategy idleStrategy(final long pacingParkNs, final long idleParkNs)
+    {
+        return new PacerIdleStrategy(pacingParkNs, idleParkNs);
+    }
+
+    @Override
+    public void onStart()
+    {
+        thread = Thread.currentThread();
     }
 
     @Override
@@ -237,5 +272,54 @@ public final class ChannelPacer implements Agent
     public String roleName()
     {
         return "xin-channel-pacer";
+    }
+
+    /** Runs on the pacer thread, so it reads the pacer's own state. */
+    private final class PacerIdleStrategy implements IdleStrategy
+    {
+        private final long pacingParkNs;
+        private final long idleParkNs;
+
+        PacerIdleStrategy(final long pacingParkNs, final long idleParkNs)
+        {
+            this.pacingParkNs = pacingParkNs;
+            this.idleParkNs = idleParkNs;
+        }
+
+        @Override
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        @Override
+        public void idle()
+        {
+            if (current != null)
+            {
+                LockSupport.parkNanos(pacingParkNs);
+                return;
+            }
+            parkedIdle = true;
+            if (queued.get() == 0)
+            {
+                LockSupport.parkNanos(this, idleParkNs);
+            }
+            parkedIdle = false;
+        }
+
+        @Override
+        public void reset()
+        {
+        }
+
+        @Override
+        public String alias()
+        {
+            return "pacer";
+        }
     }
 }

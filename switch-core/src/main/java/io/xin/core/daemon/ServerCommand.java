@@ -125,6 +125,10 @@ public final class ServerCommand implements Callable<Integer>
         "to them. Raise only on machines with cores to spare (default: ${DEFAULT-VALUE}).")
     int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
 
+    @Option(names = "--ring-threads-per-shard", description = "2: each journal shard's journal and dispatcher on " +
+        "threads of their own; 1: one thread runs both (default: ${DEFAULT-VALUE}).")
+    int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
+
     @Option(names = "--io-threads", description = "Netty event loops; 0 = two per core (default: ${DEFAULT-VALUE}).")
     int ioThreads = Configuration.DEFAULT_IO_THREADS;
 
@@ -298,6 +302,7 @@ public final class ServerCommand implements Callable<Integer>
             .maxSyncLimit(maxSyncLimit)
             .ringSize(ringSize)
             .journalShards(journalShards)
+            .ringThreadsPerShard(ringThreadsPerShard)
             .ioThreads(ioThreads)
             .transport(transport)
             .drainTimeoutMs(drainTimeoutMs)

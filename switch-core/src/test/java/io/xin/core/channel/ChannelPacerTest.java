@@ -41,6 +41,29 @@ class ChannelPacerTest
     }
 
     @Test
+    void shouldEndAnIdleParkWhenAPostIsOffered() throws Exception
+    {
+        final ChannelPacer pacer = new ChannelPacer(followers, counters, () -> nowNs, 1_000, 10, 16);
+        final org.agrona.concurrent.IdleStrategy idle = pacer.idleStrategy(1_000_000, TimeUnit.MINUTES.toNanos(10));
+        final java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
+        final Thread pacerThread = new Thread(() ->
+        {
+            pacer.onStart();
+            parked.countDown();
+            idle.idle(0);
+        }, "test-pacer");
+        pacerThread.start();
+        parked.await();
+
+        // Whether the offer lands before the park (the pacer sees the queued post and does not park) or during
+        // it (the offer unparks it), the thread returns long before the ten-minute idle park.
+        assertTrue(pacer.offer(post(1)));
+        pacerThread.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(pacerThread.isAlive(), "an offered post ends the idle park");
+        pacer.onClose();
+    }
+
+    @Test
     void shouldPushNoFasterThanItsRateInChunks()
     {
         final ChannelPacer pacer = new ChannelPacer(followers, counters, () -> nowNs, 1_000, 10, 16);

@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       integration allows; that one is not in its list yet.</li>
  *   <li>Class loading, and jjwt's one-time {@code ServiceLoader} lookup of its implementations (it
  *       caches them): they read jar files once per class, at the first use.</li>
+ *   <li>Netty's io_uring handler spins ({@code Thread.onSpinWait}) while it closes its ring, in
+ *       {@code IoUringIoHandler.destroy}: once, when the event loop itself shuts down.</li>
  *   <li>{@code SecureRandom} seeding, inside the JDK's TLS and JWT code, reads {@code /dev/urandom}
  *       once.</li>
  * </ul>
@@ -46,6 +48,7 @@ public final class NoBlockingCheck implements BlockHoundIntegration, AfterAllCal
             .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
             .allowBlockingCallsInside("io.jsonwebtoken.impl.lang.Services", "loadFirst")
             .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
+            .allowBlockingCallsInside("io.netty.channel.uring.IoUringIoHandler", "destroy")
             .blockingMethodCallback(method ->
             {
                 if (!isSwitchLoop(Thread.currentThread()))
