@@ -13,6 +13,7 @@ import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.PreferHeapByteBufAllocator;
@@ -31,6 +32,7 @@ import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 /**
  * One end of an in-JVM connection: what a session costs the switch measured without sockets, through the same
@@ -184,14 +186,18 @@ public final class InJvmChannel extends AbstractChannel
         return new Unsafe();
     }
 
-    @Override
-    protected void doRegister(final ChannelPromise promise)
+    /**
+     * Registers {@code handle} with {@code loop}'s IO handler (Netty's local one), hands the registration to
+     * {@code registered} and completes {@code promise}. For both in-JVM channel classes.
+     */
+    static void register(
+        final EventLoop loop, final IoHandle handle, final ChannelPromise promise, final Consumer<IoRegistration> registered)
     {
-        ((IoEventLoop)eventLoop()).register((Unsafe)unsafe()).addListener(f ->
+        ((IoEventLoop)loop).register(handle).addListener(f ->
         {
             if (f.isSuccess())
             {
-                registration = (IoRegistration)f.getNow();
+                registered.accept((IoRegistration)f.getNow());
                 promise.setSuccess();
             }
             else
@@ -201,15 +207,26 @@ public final class InJvmChannel extends AbstractChannel
         });
     }
 
+    /** Cancels {@code registration} if there is one. @return null, the channel's registration from now on. */
+    static IoRegistration cancel(final IoRegistration registration)
+    {
+        if (registration != null)
+        {
+            registration.cancel();
+        }
+        return null;
+    }
+
+    @Override
+    protected void doRegister(final ChannelPromise promise)
+    {
+        register(eventLoop(), (Unsafe)unsafe(), promise, registered -> registration = registered);
+    }
+
     @Override
     protected void doDeregister()
     {
-        final IoRegistration registration = this.registration;
-        if (registration != null)
-        {
-            this.registration = null;
-            registration.cancel();
-        }
+        registration = cancel(registration);
     }
 
     @Override

@@ -88,29 +88,13 @@ public final class InJvmServerChannel extends AbstractServerChannel
     @Override
     protected void doRegister(final ChannelPromise promise)
     {
-        ((IoEventLoop)eventLoop()).register((Unsafe)unsafe()).addListener(f ->
-        {
-            if (f.isSuccess())
-            {
-                registration = (IoRegistration)f.getNow();
-                promise.setSuccess();
-            }
-            else
-            {
-                promise.setFailure(f.cause());
-            }
-        });
+        InJvmChannel.register(eventLoop(), (Unsafe)unsafe(), promise, registered -> registration = registered);
     }
 
     @Override
     protected void doDeregister()
     {
-        final IoRegistration registration = this.registration;
-        if (registration != null)
-        {
-            this.registration = null;
-            registration.cancel();
-        }
+        registration = InJvmChannel.cancel(registration);
     }
 
     @Override
