@@ -41,19 +41,29 @@ final class RampCommand extends ScenarioCommand
         "the ramp (default: ${DEFAULT-VALUE}).")
     int stepRetries = 1;
 
-    @Option(names = "--ramp-warmup", description = "Seconds of unmeasured chat at the first rate before the first " +
-        "step, so that both sides are compiled (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ramp-warmup", description = "Seconds of unmeasured chat before the first step, so that both " +
+        "sides are compiled (default: ${DEFAULT-VALUE}).")
     double rampWarmupS = 10;
+
+    @Option(names = "--ramp-warmup-rate", description = "Messages per second of that warm-up; 0 for half of --rate " +
+        "(default: ${DEFAULT-VALUE}). A switch not yet compiled costs more per message than a warm one, so a warm-up " +
+        "at the first step's own rate can overload it and leave a backlog that breaks the first step.")
+    double rampWarmupRate = 0;
+
+    @Override
+    void validateScenario()
+    {
+        if (stepFactor <= 1 || maxSteps < 1 || stepRetries < 0 || rampWarmupRate < 0)
+        {
+            throw new IllegalArgumentException("--step-factor must be above 1, --max-steps positive, " +
+                "--step-retries and --ramp-warmup-rate not negative");
+        }
+    }
 
     @Override
     int run(final TargetProcess process, final long serverPid, final Fleet fleet, final Summary summary,
         final Measurements measurements) throws Exception
     {
-        if (stepFactor <= 1 || maxSteps < 1 || stepRetries < 0)
-        {
-            throw new IllegalArgumentException(
-                "--step-factor must be above 1, --max-steps positive and --step-retries not negative");
-        }
         if (!connectAll(fleet, summary))
         {
             return EXIT_FAILED;
@@ -61,6 +71,8 @@ final class RampCommand extends ScenarioCommand
         if (rampWarmupS > 0)
         {
             final ChatRun.Settings warmup = ChatCommand.chatSettings(options, 0);
+            warmup.ratePerSecond = rampWarmupRate > 0 ? rampWarmupRate : options.rate / 2;
+            summary.put("ramp_warmup_rate", Math.round(warmup.ratePerSecond));
             warmup.warmupMs = 0;
             warmup.durationMs = (long)(rampWarmupS * 1_000);
             try (Measurements ignored = new Measurements("ramp warm-up", () -> ""))

@@ -41,6 +41,7 @@ abstract class ScenarioCommand implements Callable<Integer>
         try
         {
             options.validate();
+            validateScenario();
         }
         catch (final IllegalArgumentException ex)
         {
@@ -201,6 +202,11 @@ abstract class ScenarioCommand implements Callable<Integer>
      *
      * @return the exit code.
      */
+    /** The scenario's own option checks, before anything starts: an IllegalArgumentException is a usage error. */
+    void validateScenario()
+    {
+    }
+
     abstract int run(TargetProcess process, long serverPid, Fleet fleet, Summary summary, Measurements measurements)
         throws Exception;
 }

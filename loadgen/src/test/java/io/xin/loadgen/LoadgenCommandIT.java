@@ -107,6 +107,20 @@ class LoadgenCommandIT
     }
 
     @Test
+    void shouldWarmUpARampAtHalfItsFirstRateUnlessToldARate() throws Exception
+    {
+        final JsonNode half = run(0, "ramp", "--users", "20", "--rate", "40", "--duration", "1", "--warmup", "0",
+            "--ramp-warmup", "0.5", "--max-steps", "1", "--max-p99-ms", "1000");
+        assertEquals(20, half.get("ramp_warmup_rate").asInt(), half::toString);
+
+        final JsonNode told = run(0, "ramp", "--users", "20", "--rate", "40", "--duration", "1", "--warmup", "0",
+            "--ramp-warmup", "0.5", "--ramp-warmup-rate", "30", "--max-steps", "1", "--max-p99-ms", "1000");
+        assertEquals(30, told.get("ramp_warmup_rate").asInt(), told::toString);
+
+        assertEquals(CommandLine.ExitCode.USAGE, execute("ramp", "--ramp-warmup-rate", "-1"));
+    }
+
+    @Test
     void shouldRejectAPayloadTooSmallForTheHeader() throws Exception
     {
         assertEquals(CommandLine.ExitCode.USAGE, execute("chat", "--payload", "8"));
