@@ -410,39 +410,42 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         lastWriteMs = nowMs;
     }
 
-    /** A frame that held only a SendAck (see {@code FrameDecoder.passBodies}). */
-    void onSendAck(final Channel ch, final SendAck ack)
+    /**
+     * What the decoder took off {@code ch}: a {@link Frame}, or the body of a frame that held only a SendAck or only
+     * a Deliver (the {@link SendAck}, the delivered {@link Message}; see {@code FrameDecoder.passBodies}).
+     */
+    void onRead(final Channel ch, final Object msg)
     {
         if (ch != channel)
         {
             return;
         }
+
         inRead = true;
-        onSendAck(ack);
+        if (msg instanceof Message message)
+        {
+            onDeliver(message);
+        }
+        else if (msg instanceof SendAck ack)
+        {
+            onSendAck(ack);
+        }
+        else
+        {
+            onFrame((Frame)msg);
+        }
     }
 
-    /** A frame that held only a Deliver: its message (see {@code FrameDecoder.passBodies}). */
-    void onDeliver(final Channel ch, final Message message)
+    private void onDeliver(final Message message)
     {
-        if (ch != channel)
-        {
-            return;
-        }
-        inRead = true;
         if (state == State.LOGGED_IN)
         {
             inbox.onDeliver(message);
         }
     }
 
-    void onFrame(final Channel ch, final Frame frame)
+    private void onFrame(final Frame frame)
     {
-        if (ch != channel)
-        {
-            return;
-        }
-
-        inRead = true;
         switch (frame.getBodyCase())
         {
             case LOGIN_OK -> onLoginOk(frame.getLoginOk());
@@ -451,13 +454,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             {
             }
             case SEND_ACK -> onSendAck(frame.getSendAck());
-            case DELIVER ->
-            {
-                if (state == State.LOGGED_IN)
-                {
-                    inbox.onDeliver(frame.getDeliver().getMessage());
-                }
-            }
+            case DELIVER -> onDeliver(frame.getDeliver().getMessage());
             case SYNC_RESULT -> onSyncResult(frame.getSyncResult());
             case GROUP_RESULT -> completeRequest(frame.getGroupResult().getRequestId(), frame.getGroupResult());
             case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());

@@ -31,17 +31,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        if (msg instanceof Message message)
+        if (msg instanceof Frame || msg instanceof SendAck || msg instanceof Message)
         {
-            conductor.onDeliver(ctx.channel(), message);
-        }
-        else if (msg instanceof SendAck ack)
-        {
-            conductor.onSendAck(ctx.channel(), ack);
-        }
-        else if (msg instanceof Frame frame)
-        {
-            conductor.onFrame(ctx.channel(), frame);
+            conductor.onRead(ctx.channel(), msg);
         }
         else
         {
