@@ -12,7 +12,8 @@ public final class JournalReader implements AutoCloseable
     private static final int INITIAL_VARIABLE_KEY_LENGTH = 128;
 
     private final XinStore store;
-    final ReadOptions readOptions = new ReadOptions();
+    /** Inbox iterators stay within the user they seek to, as a memtable hashed by user requires. */
+    final ReadOptions readOptions = new ReadOptions().setPrefixSameAsStart(true);
     final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
     final byte[] inboxKey = new byte[Layout.INBOX_KEY_LENGTH];
     final byte[] longValue = new byte[Layout.LONG_LENGTH];

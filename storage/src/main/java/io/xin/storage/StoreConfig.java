@@ -12,6 +12,7 @@ public final class StoreConfig
     public static final long DEFAULT_DEDUPE_RETENTION_SECONDS = 7L * 24 * 3600;
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
     public static final long DEFAULT_WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
+    public static final boolean DEFAULT_HASH_MEMTABLE = false;
 
     private Path dataDir;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
@@ -26,6 +27,8 @@ public final class StoreConfig
      * users per memtable but 15% dearer with 100,000 (InboxAppendBenchmark), and 250 bytes of memtable per user.
      */
     private boolean memtableInsertHint = false;
+    /** Inbox and dedupe memtables hashed by user: see {@link #hashMemtable(boolean)}. */
+    private boolean hashMemtable = DEFAULT_HASH_MEMTABLE;
 
     public StoreConfig dataDir(final Path dataDir)
     {
@@ -99,6 +102,23 @@ public final class StoreConfig
         return writeBufferBytes;
     }
 
+    /**
+     * @param hashMemtable true: the inbox and dedupe memtables are hashes of small skip lists, one per user (the
+     *                     key's first 8 bytes, user id or sender id), so an insert or a lookup searches that user's
+     *                     entries only instead of one list of every entry; false: RocksDB's single skip list. Only
+     *                     the memtables change, not the files: a store written with either opens with the other.
+     */
+    public StoreConfig hashMemtable(final boolean hashMemtable)
+    {
+        this.hashMemtable = hashMemtable;
+        return this;
+    }
+
+    public boolean hashMemtable()
+    {
+        return hashMemtable;
+    }
+
     StoreConfig memtableBloom(final boolean memtableBloom)
     {
         this.memtableBloom = memtableBloom;
@@ -147,6 +167,10 @@ public final class StoreConfig
         {
             throw new IllegalArgumentException("blockCacheBytes must not be negative: " + blockCacheBytes);
         }
+        if (memtableInsertHint && hashMemtable)
+        {
+            throw new IllegalArgumentException("memtableInsertHint needs a skip list memtable, not hashMemtable");
+        }
         if (writeBufferBytes < 1024 * 1024)
         {
             throw new IllegalArgumentException("writeBufferBytes must be at least 1 MiB: " + writeBufferBytes);
@@ -158,6 +182,7 @@ public final class StoreConfig
     {
         return "StoreConfig{dataDir=" + dataDir + ", fsyncPolicy=" + fsyncPolicy +
             ", retentionSeconds=" + retentionSeconds + ", dedupeRetentionSeconds=" + dedupeRetentionSeconds +
-            ", blockCacheBytes=" + blockCacheBytes + ", writeBufferBytes=" + writeBufferBytes + '}';
+            ", blockCacheBytes=" + blockCacheBytes + ", writeBufferBytes=" + writeBufferBytes +
+            ", hashMemtable=" + hashMemtable + '}';
     }
 }

@@ -17,6 +17,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.ConfigOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.HashSkipListMemTableConfig;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -79,6 +80,10 @@ public final class XinStore implements AutoCloseable
     /** Share of the write buffer given to the memtable's bloom filter (RocksDB's suggested 0.1 at most). */
     private static final double MEMTABLE_BLOOM_SIZE_RATIO = 0.05;
     private static final int KEEP_INFO_LOG_FILES = 4;
+    /** Buckets of a hash memtable: an 8-byte pointer each, allocated with every memtable. */
+    private static final long HASH_MEMTABLE_BUCKETS = 1 << 16;
+    /** Of each bucket's skip list; RocksDB's skip list memtable's own, since one user may fill a memtable alone. */
+    private static final int HASH_MEMTABLE_MAX_HEIGHT = 12;
     private static final int INITIAL_JOURNAL_KEY_LENGTH = 128;
 
     static
@@ -173,14 +178,16 @@ public final class XinStore implements AutoCloseable
                 .setKeepLogFileNum(KEEP_INFO_LOG_FILES)
                 // After a crash, replay the WAL up to the first torn or corrupt record and stop there:
                 // a torn tail is a write that never returned, so never acknowledged.
-                .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery));
+                .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
+                // A hash memtable takes inserts from one writer at a time (the write group's leader).
+                .setAllowConcurrentMemtableWrite(!config.hashMemtable()));
 
             // Inbox reads are range scans, which a whole-key bloom filter cannot help; dedupe and meta
             // reads are point lookups that mostly miss.
             final List<ColumnFamilyDescriptor> descriptors = List.of(
                 descriptor(RocksDB.DEFAULT_COLUMN_FAMILY, add(options, cfOptions(config, blockCache, null, false))),
-                descriptor(INBOX_CF, add(options, cfOptions(config, blockCache, null, true))),
-                descriptor(DEDUPE_CF, add(options, cfOptions(config, blockCache, bloomFilter, false))),
+                descriptor(INBOX_CF, add(options, hashedByUser(config, cfOptions(config, blockCache, null, true)))),
+                descriptor(DEDUPE_CF, add(options, hashedByUser(config, cfOptions(config, blockCache, bloomFilter, false)))),
                 descriptor(META_CF, add(options, cfOptions(config, blockCache, bloomFilter, false))),
                 descriptor(TIMELINE_CF, add(options, cfOptions(config, blockCache, null, true))));
             final List<Integer> ttlSeconds = List.of(
@@ -309,7 +316,7 @@ public final class XinStore implements AutoCloseable
             Layout.headKey(reader.headKey, userId);
             final long recordedHead = readLong(
                 reader.readOptions, reader.headKey, reader.headKey.length, reader.longValue, "read head seq");
-            return Math.max(recordedHead, lastInboxSeqForJournal(reader, userId));
+            return Math.max(recordedHead, lastInboxSeqForJournal(reader, userId, recordedHead));
         }
         catch (final RocksDBException ex)
         {
@@ -763,7 +770,8 @@ public final class XinStore implements AutoCloseable
             Slice lowerBound = new Slice(Layout.userPrefix(userId));
             Slice upperBound = new Slice(Layout.userPrefix(userId + 1)))
         {
-            readOptions.setSnapshot(snapshot).setIterateLowerBound(lowerBound).setIterateUpperBound(upperBound);
+            readOptions.setSnapshot(snapshot).setIterateLowerBound(lowerBound).setIterateUpperBound(upperBound)
+                .setPrefixSameAsStart(true);
 
             final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
             Layout.headKey(headKey, userId);
@@ -772,14 +780,11 @@ public final class XinStore implements AutoCloseable
 
             try (RocksIterator iterator = db.newIterator(inbox, readOptions))
             {
-                final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
-                iterator.seekToLast();
-                final long lastSeq = iterator.isValid() ? inboxSeq(iterator, key) : 0;
-                iterator.status();
-                final long headSeq = Math.max(recordedHead, lastSeq);
+                final long headSeq = Math.max(
+                    recordedHead, lastInboxSeq(iterator, new byte[Layout.INBOX_KEY_LENGTH], userId, recordedHead));
 
                 final List<InboxEntry> entries = new ArrayList<>(Math.min(limit, 64));
-                final boolean hasMore = afterSeq < lastSeq &&
+                final boolean hasMore = afterSeq < headSeq &&
                     readPage(iterator, userId, afterSeq, limit, maxBytes, entries);
                 return new InboxPage(entries, headSeq, hasMore);
             }
@@ -817,7 +822,8 @@ public final class XinStore implements AutoCloseable
         throws RocksDBException
     {
         long repaired = 0;
-        try (ReadOptions readOptions = new ReadOptions().setFillCache(false);
+        // Across users: total order, which a hash memtable serves by sorting a copy of itself.
+        try (ReadOptions readOptions = new ReadOptions().setFillCache(false).setTotalOrderSeek(true);
             WriteOptions syncWrite = new WriteOptions().setSync(true);
             WriteBatch batch = new WriteBatch();
             RocksIterator iterator = db.newIterator(inbox, readOptions))
@@ -864,26 +870,41 @@ public final class XinStore implements AutoCloseable
         return repaired;
     }
 
-    private long lastInboxSeqForJournal(final JournalReader reader, final long userId)
+    private long lastInboxSeqForJournal(final JournalReader reader, final long userId, final long afterSeq)
     {
-        final byte[] key = reader.inboxKey;
-        Layout.inboxKey(key, userId, -1L);
         try (RocksIterator iterator = db.newIterator(inbox, reader.readOptions))
         {
-            iterator.seekForPrev(key);
-            if (iterator.isValid() &&
-                Layout.INBOX_KEY_LENGTH == iterator.key(key) &&
-                Layout.inboxUserId(key) == userId)
-            {
-                return Layout.inboxSeq(key);
-            }
-            iterator.status();
-            return 0;
+            return lastInboxSeq(iterator, reader.inboxKey, userId, afterSeq);
         }
         catch (final RocksDBException ex)
         {
             throw new StorageException("read head seq", ex);
         }
+    }
+
+    /**
+     * The last seq of a user's inbox entries after {@code afterSeq} (the recorded head: the journal writes heads
+     * seconds after their entries, and an open after a stop that held them first repairs them, so only the
+     * entries of those seconds lie beyond it), found by seeking forwards within the user's keys, which every
+     * memtable serves, also one hashed by user.
+     *
+     * @return that seq, 0 if no entry follows {@code afterSeq}.
+     */
+    private static long lastInboxSeq(final RocksIterator iterator, final byte[] key, final long userId, final long afterSeq)
+        throws RocksDBException
+    {
+        long lastSeq = 0;
+        Layout.inboxKey(key, userId, afterSeq + 1);
+        for (iterator.seek(key); iterator.isValid(); iterator.next())
+        {
+            if (Layout.INBOX_KEY_LENGTH != iterator.key(key) || Layout.inboxUserId(key) != userId)
+            {
+                break;
+            }
+            lastSeq = Layout.inboxSeq(key);
+        }
+        iterator.status();
+        return lastSeq;
     }
 
     /**
@@ -1004,6 +1025,29 @@ public final class XinStore implements AutoCloseable
             cfOptions
                 .setMemtablePrefixBloomSizeRatio(MEMTABLE_BLOOM_SIZE_RATIO)
                 .setMemtableWholeKeyFiltering(true);
+        }
+        return cfOptions;
+    }
+
+    /**
+     * With {@link StoreConfig#hashMemtable()}, the inbox and dedupe memtables become hashes of skip lists keyed by
+     * the key's first 8 bytes (the user id, the sender id): an insert or a lookup searches one user's entries only,
+     * instead of one list of every entry. Iterators of such a memtable stay within the prefix of the key they
+     * seek to and cannot seek backwards, so every read of these column families seeks forwards within one user
+     * (see {@link #lastInboxSeq}) and the one read across users, {@link #repairHeads}, asks for total order
+     * (which copies the memtable into one sorted list: once, at open). The prefix extractor also adds prefixes to
+     * the bloom filters of new dedupe SST files; files written without it keep their whole-key filters, which the
+     * point lookups use either way.
+     */
+    private static ColumnFamilyOptions hashedByUser(final StoreConfig config, final ColumnFamilyOptions cfOptions)
+    {
+        if (config.hashMemtable())
+        {
+            cfOptions
+                .useFixedLengthPrefixExtractor(Layout.USER_PREFIX_LENGTH)
+                .setMemTableConfig(new HashSkipListMemTableConfig()
+                    .setBucketCount(HASH_MEMTABLE_BUCKETS)
+                    .setHeight(HASH_MEMTABLE_MAX_HEIGHT));
         }
         return cfOptions;
     }

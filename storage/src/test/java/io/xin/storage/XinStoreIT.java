@@ -813,7 +813,7 @@ class XinStoreIT
         }
     }
 
-    private StoreConfig config()
+    StoreConfig config()
     {
         return new StoreConfig()
             .dataDir(tempDir.resolve("db"))

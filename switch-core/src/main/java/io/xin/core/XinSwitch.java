@@ -466,6 +466,7 @@ public final class XinSwitch implements AutoCloseable
         private String transport = Transport.AUTO;
         private long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
         private long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
+        private boolean hashMemtable = StoreConfig.DEFAULT_HASH_MEMTABLE;
         private Path tlsCertFile;
         private Path tlsKeyFile;
         private String tlsProvider = ServerTls.PROVIDER_AUTO;
@@ -877,6 +878,18 @@ public final class XinSwitch implements AutoCloseable
             return writeBufferBytes;
         }
 
+        /** See {@link StoreConfig#hashMemtable(boolean)}. */
+        public Context hashMemtable(final boolean hashMemtable)
+        {
+            this.hashMemtable = hashMemtable;
+            return this;
+        }
+
+        public boolean hashMemtable()
+        {
+            return hashMemtable;
+        }
+
         /**
          * Turns TLS on for every client port.
          *
@@ -1179,7 +1192,8 @@ public final class XinSwitch implements AutoCloseable
                 .retentionSeconds(retentionSeconds)
                 .dedupeRetentionSeconds(dedupeRetentionSeconds)
                 .blockCacheBytes(blockCacheBytes)
-                .writeBufferBytes(writeBufferBytes);
+                .writeBufferBytes(writeBufferBytes)
+                .hashMemtable(hashMemtable);
         }
 
         /**
@@ -1292,7 +1306,7 @@ public final class XinSwitch implements AutoCloseable
                 " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +
                 " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
-                " writeBufferBytes=" + writeBufferBytes +
+                " writeBufferBytes=" + writeBufferBytes + " hashMemtable=" + hashMemtable +
                 " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
                 " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
                 " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +

@@ -176,6 +176,11 @@ public final class ServerCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
 
+    @Option(names = "--hash-memtable", arity = "1", paramLabel = "true|false", description = "The dedupe " +
+        "index's RocksDB memtable as a hash of one skip list per sender instead of one skip list (default: " +
+        "${DEFAULT-VALUE}). Files are the same either way.")
+    boolean hashMemtable = StoreConfig.DEFAULT_HASH_MEMTABLE;
+
     @Option(names = "--tls-cert", description = "PEM certificate chain (leaf first) for TLS on the client " +
         "ports; with --tls-key. Unset: plain TCP.")
     Path tlsCert;
@@ -315,6 +320,7 @@ public final class ServerCommand implements Callable<Integer>
             .goAwayMaxReconnectDelayMs(goAwayMaxReconnectDelayMs)
             .blockCacheBytes(blockCacheBytes)
             .writeBufferBytes(writeBufferBytes)
+            .hashMemtable(hashMemtable)
             .tls(tlsCert, tlsKey)
             .tlsProvider(tlsProvider)
             .tlsReloadIntervalMs(tlsReloadIntervalMs)
