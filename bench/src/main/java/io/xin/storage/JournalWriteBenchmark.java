@@ -56,6 +56,10 @@ public class JournalWriteBenchmark
     @Param({"false", "true"})
     boolean hashMemtable;
 
+    /** The dedupe memtable's bloom filter (whole key; with {@code hashMemtable} also the sender prefix). */
+    @Param({"true"})
+    boolean memtableBloom;
+
     private Path dataDir;
     private XinStore store;
     private JournalReader reader;
@@ -74,7 +78,8 @@ public class JournalWriteBenchmark
     {
         dataDir = Files.createTempDirectory("xin-journal-write-bench");
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER)
-            .writeBufferBytes(writeBufferMiB * 1024L * 1024).hashMemtable(hashMemtable));
+            .writeBufferBytes(writeBufferMiB * 1024L * 1024).hashMemtable(hashMemtable)
+            .memtableBloom(memtableBloom));
         reader = store.newJournalReader();
         batch = store.newBatch();
         seqs = new long[users];

@@ -12,7 +12,7 @@ public final class StoreConfig
     public static final long DEFAULT_DEDUPE_RETENTION_SECONDS = 7L * 24 * 3600;
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
     public static final long DEFAULT_WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
-    public static final boolean DEFAULT_HASH_MEMTABLE = false;
+    public static final boolean DEFAULT_HASH_MEMTABLE = true;
 
     private Path dataDir;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;

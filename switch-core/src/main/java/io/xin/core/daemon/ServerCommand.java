@@ -176,9 +176,9 @@ public final class ServerCommand implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).")
     long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
 
-    @Option(names = "--hash-memtable", arity = "1", paramLabel = "true|false", description = "The dedupe " +
-        "index's RocksDB memtable as a hash of one skip list per sender instead of one skip list (default: " +
-        "${DEFAULT-VALUE}). Files are the same either way.")
+    @Option(names = "--hash-memtable", arity = "1", paramLabel = "true|false", description = "The inbox and " +
+        "dedupe RocksDB memtables as hashes of one skip list per user instead of one skip list each (default: " +
+        "${DEFAULT-VALUE}). The files are the same either way.")
     boolean hashMemtable = StoreConfig.DEFAULT_HASH_MEMTABLE;
 
     @Option(names = "--tls-cert", description = "PEM certificate chain (leaf first) for TLS on the client " +
