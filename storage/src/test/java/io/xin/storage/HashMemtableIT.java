@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,6 +79,15 @@ class HashMemtableIT
             assertRecords(store, "new-mem-", 4);
             assertEntries(store, 10);
         }
+    }
+
+    @Test
+    void shouldRefuseTheSkipListInsertHintWithAHashMemtable()
+    {
+        final StoreConfig config = config(true).memtableInsertHint(true);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> XinStore.open(config));
+        assertTrue(ex.getMessage().contains("hashMemtable"), ex.getMessage());
+        config(false).memtableInsertHint(true).validate();
     }
 
     @Test

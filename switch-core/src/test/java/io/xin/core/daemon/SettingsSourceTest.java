@@ -42,6 +42,19 @@ final class SettingsSourceTest
     }
 
     @Test
+    void shouldTakeTheHashMemtableSettingFromEverySourceAndRefuseAnythingButTrueOrFalse() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("memtable.properties"), "hash-memtable = false\n");
+
+        assertTrue(parse(Map.of()).hashMemtable, "default");
+        assertEquals(false, parse(Map.of("XIN_CONFIG", config.toString())).hashMemtable, "file");
+        assertEquals(false, parse(Map.of("XIN_HASH_MEMTABLE", "false")).hashMemtable, "environment");
+        assertTrue(parse(Map.of("XIN_HASH_MEMTABLE", "false"), "--hash-memtable", "true").hashMemtable, "flag");
+        assertThrows(CommandLine.ParameterException.class, () -> parse(Map.of(), "--hash-memtable", "maybe"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse(Map.of("XIN_HASH_MEMTABLE", "yes")));
+    }
+
+    @Test
     void shouldFindTheConfigFileThroughXinConfig() throws Exception
     {
         final Path config = Files.writeString(dir.resolve("xin.properties"), "data-dir = /srv/xin\n");
