@@ -30,18 +30,8 @@ import java.net.SocketAddress;
  * Owned by the event loop the session's channel was registered on: it is made, registered, woken and closed
  * there, and the loop's epoll (Netty's {@code EpollIoHandler}) tells it of its events on that thread.
  */
-public final class ParkedSocket implements EpollIoHandle
+final class ParkedSocket implements EpollIoHandle, Parking.Parked
 {
-    /** What a parked socket tells its session. Called on the owning event loop. */
-    public interface Owner
-    {
-        /** The socket is readable, hung up or in error: wake ({@link #wake()}) and let the channel handle it. */
-        void onParkedSocketEvent();
-
-        /** The event loop is shutting down and closed the socket. */
-        void onParkedSocketClosed();
-    }
-
     private static final EpollIoOps PARKED_OPS = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
 
     private final LinuxSocket socket;
@@ -53,10 +43,10 @@ public final class ParkedSocket implements EpollIoHandle
     private final RecvByteBufAllocator recvAllocator;
     private final WriteBufferWaterMark waterMark;
     private final EventLoop eventLoop;
-    private final Owner owner;
+    private final Parking.Owner owner;
     private IoRegistration registration;
 
-    private ParkedSocket(final SessionEpollChannel channel, final Owner owner)
+    private ParkedSocket(final SessionEpollChannel channel, final Parking.Owner owner)
     {
         this.socket = channel.linuxSocket();
         this.remoteIpv4 = channel.remoteIpv4();
@@ -74,7 +64,7 @@ public final class ParkedSocket implements EpollIoHandle
      * nothing waiting in its outbound buffer and reading on. The caller checks its own state (TLS, the decoder's
      * partial frame, sends in flight).
      */
-    public static boolean canPark(final Channel channel)
+    static boolean canPark(final Channel channel)
     {
         if (!(channel instanceof SessionEpollChannel) || !channel.isActive() || !channel.isRegistered() ||
             !channel.config().isAutoRead())
@@ -92,7 +82,7 @@ public final class ParkedSocket implements EpollIoHandle
      * @param channel a channel {@link #canPark} said yes to.
      * @return the parked record, or null when the channel could not be taken off (it is left as it was).
      */
-    public static ParkedSocket park(final Channel channel, final Owner owner)
+    static ParkedSocket park(final Channel channel, final Parking.Owner owner)
     {
         final SessionEpollChannel sessionChannel = (SessionEpollChannel)channel;
         assert sessionChannel.eventLoop().inEventLoop();
@@ -121,6 +111,7 @@ public final class ParkedSocket implements EpollIoHandle
      * Takes the socket off epoll and makes a new channel around it, with the parked channel's settings and
      * client address, not yet registered. On the owning event loop.
      */
+    @Override
     public SessionEpollChannel wake()
     {
         assert eventLoop.inEventLoop();
@@ -135,6 +126,7 @@ public final class ParkedSocket implements EpollIoHandle
         return channel;
     }
 
+    @Override
     public EventLoop eventLoop()
     {
         return eventLoop;
@@ -149,13 +141,13 @@ public final class ParkedSocket implements EpollIoHandle
     @Override
     public void handle(final IoRegistration registration, final IoEvent ioEvent)
     {
-        owner.onParkedSocketEvent();
+        owner.onParkedEvent();
         if (registration.isValid())
         {
             // The owner did not wake: never spin on a level-triggered event nobody takes.
             registration.cancel();
             closeSocket();
-            owner.onParkedSocketClosed();
+            owner.onParkedClosed();
         }
     }
 
@@ -170,7 +162,7 @@ public final class ParkedSocket implements EpollIoHandle
         if (socket.isOpen())
         {
             closeSocket();
-            owner.onParkedSocketClosed();
+            owner.onParkedClosed();
         }
     }
 

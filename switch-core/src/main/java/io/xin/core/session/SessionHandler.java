@@ -21,7 +21,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
-import io.xin.core.net.ParkedSocket;
+import io.xin.core.net.Parking;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -60,7 +60,7 @@ import java.util.concurrent.TimeUnit;
  * so they go through {@link #out} and {@link #outAndFlush}, which encode them.
  */
 public final class SessionHandler extends FrameDecoder
-    implements ChannelOutboundHandler, SessionTimers.Timed, ParkedSocket.Owner
+    implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner
 {
     private static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
@@ -107,7 +107,7 @@ public final class SessionHandler extends FrameDecoder
      * While parked: the socket without its channel ({@link #ctx} is then null and the session's channel too).
      * Owned by the channel's event loop, like everything here; the loop's epoll holds its registration.
      */
-    private ParkedSocket parked;
+    private Parking.Parked parked;
     /** Set while a woken session's new channel registers: its channelActive is not a new connection. */
     private boolean waking;
     /** Something was written since the last park check: a session that is pushed to is not idle. */
@@ -913,7 +913,7 @@ public final class SessionHandler extends FrameDecoder
             !internalBuffer().isReadable() &&
             session.inFlightSends() == 0 && !session.syncInFlight() && session.queuedBytes() == 0 &&
             !session.mustSyncPending() &&
-            ParkedSocket.canPark(ctx.channel());
+            Parking.canPark(ctx.channel());
     }
 
     /**
@@ -924,7 +924,7 @@ public final class SessionHandler extends FrameDecoder
      */
     private boolean park()
     {
-        final ParkedSocket socket = ParkedSocket.park(ctx.channel(), this);
+        final Parking.Parked socket = Parking.park(ctx.channel(), this);
         if (socket == null)
         {
             return false;
@@ -947,7 +947,7 @@ public final class SessionHandler extends FrameDecoder
      */
     Channel wake()
     {
-        final ParkedSocket socket = parked;
+        final Parking.Parked socket = parked;
         if (socket == null)
         {
             return ctx != null ? ctx.channel() : null;
@@ -982,13 +982,13 @@ public final class SessionHandler extends FrameDecoder
     }
 
     @Override
-    public void onParkedSocketEvent()
+    public void onParkedEvent()
     {
         wake();
     }
 
     @Override
-    public void onParkedSocketClosed()
+    public void onParkedClosed()
     {
         if (parked != null)
         {
