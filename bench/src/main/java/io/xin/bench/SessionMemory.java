@@ -232,8 +232,9 @@ public final class SessionMemory
     }
 
     /**
-     * With parking on: waits until every open session has parked (or nothing changed for the stall timeout), so
-     * that the reading is of parked sessions.
+     * With parking on: waits until the parked count stops rising (no new high for 3 s, or every open session
+     * parked), so that the reading is of parked sessions. Sessions that pinged in the last park-idle time are
+     * awake, about (park-idle / heartbeat) of them.
      */
     private static void awaitParked(final Options options, final XinSwitch xin) throws InterruptedException
     {
@@ -242,17 +243,19 @@ public final class SessionMemory
             return;
         }
         final long startNs = System.nanoTime();
-        long parked = -1;
-        long progressNs = System.nanoTime();
+        Thread.sleep(options.parkIdleMs());
+        long highest = -1;
+        long highNs = System.nanoTime();
         while (xin.counters().sessionsParked.get() < xin.counters().sessionsOpen.get() &&
-            System.nanoTime() - progressNs < TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS))
+            System.nanoTime() - highNs < TimeUnit.SECONDS.toNanos(3) &&
+            System.nanoTime() - startNs < TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS))
         {
             Thread.sleep(50);
             final long now = xin.counters().sessionsParked.get();
-            if (now != parked)
+            if (now > highest)
             {
-                parked = now;
-                progressNs = System.nanoTime();
+                highest = now;
+                highNs = System.nanoTime();
             }
         }
         System.out.printf("parked %d of %d open sessions after %d ms%n", xin.counters().sessionsParked.get(),
