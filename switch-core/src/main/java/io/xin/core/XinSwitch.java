@@ -646,7 +646,8 @@ public final class XinSwitch implements AutoCloseable
 
         /**
          * @param parkIdleMs a logged-in plaintext epoll session silent for this long parks: it gives up its channel
-         *                   and keeps its socket and state until read from or written to; 0 = never.
+         *                   and keeps its socket and state until read from or written to; 0 = never (so does
+         *                   a value at or above {@code idleTimeoutMs}).
          */
         public Context parkIdleMs(final int parkIdleMs)
         {
@@ -1226,8 +1227,8 @@ public final class XinSwitch implements AutoCloseable
             require(jwtClockSkewSeconds >= 0 && jwtClockSkewSeconds <= 600, "jwtClockSkewSeconds must be 0..600");
             require(heartbeatIntervalMs >= 1_000, "heartbeatIntervalMs must be at least 1000: " + heartbeatIntervalMs);
             require(idleTimeoutMs > 0, "idleTimeoutMs must be positive: " + idleTimeoutMs);
-            require(parkIdleMs >= 0 && (parkIdleMs == 0 || parkIdleMs < idleTimeoutMs),
-                "parkIdleMs must be 0 (never park) or positive and below idleTimeoutMs: " + parkIdleMs);
+            // At or above the idle timeout a session is closed before it could park: allowed, it just never does.
+            require(parkIdleMs >= 0, "parkIdleMs must be 0 (never park) or positive: " + parkIdleMs);
             require(loginTimeoutMs > 0, "loginTimeoutMs must be positive: " + loginTimeoutMs);
             require(maxFrameLengthBytes >= 256, "maxFrameLengthBytes must be at least 256: " + maxFrameLengthBytes);
             require(maxPreLoginFrameLengthBytes >= 64 && maxPreLoginFrameLengthBytes <= maxFrameLengthBytes,
