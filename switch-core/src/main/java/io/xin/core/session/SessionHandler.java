@@ -112,26 +112,24 @@ public final class SessionHandler extends FrameDecoder
     private boolean waking;
     /** Something was written since the last park check: a session that is pushed to is not idle. */
     private boolean wroteSinceParkCheck;
-    /** False while the decoder's constructor asks (it refuses sharable handlers); see {@link #isSharable()}. */
-    private final boolean movable;
 
     public SessionHandler(final SessionContext shared)
     {
         super(shared.maxPreLoginFrameLengthBytes());
         this.shared = shared;
         this.settings = shared.settings();
-        this.movable = true;
     }
 
     /**
      * True, so that a woken session's handler, with all its state, can join its new channel's pipeline (Netty
      * refuses to add a non-sharable handler twice). It is still one handler per connection: the old channel is
-     * dropped when the session parks.
+     * dropped when the session parks. False while the decoder's constructor asks (it refuses sharable handlers),
+     * before this constructor has set {@link #shared}.
      */
     @Override
     public boolean isSharable()
     {
-        return movable;
+        return shared != null;
     }
 
     @Override
