@@ -11,25 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A million in-JVM sessions with heartbeats in a 2 GiB heap, which also holds the million clients (about
- * 850 bytes each) and the control's 100,000 channel pairs. Idle sessions park after 5 s (a ping wakes one for
- * about that long once a minute), so most of them hold no Netty channel. Too slow for every build (about ten minutes on two cores): run it with
+ * A million in-JVM sessions with heartbeats in a 3 GiB heap, which also holds the million clients (about
+ * 850 bytes each) and the control's 100,000 channel pairs. Too slow for every build (about ten minutes on two cores): run it with
  * {@code ./mvnw -B -pl bench -am verify -Pmillion -Dit.test=MillionSessionsIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}
- * (the profile sets -Xmx2g and enables this test).
+ * (the profile sets -Xmx3g and enables this test).
  */
 @EnabledIfSystemProperty(named = "xin.million", matches = "true")
 class MillionSessionsIT
 {
     private static final int SESSIONS = 1_000_000;
-    private static final long HEAP_BYTES = 2L * 1024 * 1024 * 1024;
-    private static final int PARK_IDLE_MS = 5_000;
+    private static final long HEAP_BYTES = 3L * 1024 * 1024 * 1024;
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.MINUTES)
     void shouldHoldAMillionHeartbeatingSessionsInABoundedHeap() throws Exception
     {
         assertTrue(Runtime.getRuntime().maxMemory() <= HEAP_BYTES + 64 * 1024 * 1024,
-            "run with -Xmx2g (the million profile sets it): " + Runtime.getRuntime().maxMemory());
+            "run with -Xmx3g (the million profile sets it): " + Runtime.getRuntime().maxMemory());
         // The build's leak check runs Netty's detector at PARANOID, a stack trace per buffer access: for a million
         // channels that made the clients' one event loop fall minutes behind, and 286,295 sessions were closed
         // by the idle timeout before their pings came. SIMPLE still tracks every buffer (the check's factory
@@ -51,13 +49,12 @@ class MillionSessionsIT
         // Heartbeat 60 s (idle timeout 150 s), held 90 s after logging in for minutes: every session pings,
         // and the early ones live through several idle timeouts.
         final SessionMemory.Report report = SessionMemory.run(
-            new SessionMemory.Options("local", SESSIONS, 60_000, 90, 1_000, 2, 30, PARK_IDLE_MS).validate());
+            new SessionMemory.Options("local", SESSIONS, 60_000, 90, 1_000, 2, 30).validate());
         report.print(System.out);
         // On a loaded two-core machine a few logins of a million failed (105 in the documented run, load average
         // 12 to 17); every session that did log in must stay open through its heartbeats.
         assertTrue(report.loggedIn() >= SESSIONS - SESSIONS / 1_000, "logged in " + report.loggedIn());
         assertEquals(report.loggedIn(), report.sessionsOpenAtEnd(), "sessions closed although they heartbeat");
         assertTrue(report.pongs() >= report.loggedIn(), "pongs " + report.pongs());
-        assertTrue(report.sessionsParkedAtEnd() >= report.loggedIn() / 2, "parked " + report.sessionsParkedAtEnd());
     }
 }
