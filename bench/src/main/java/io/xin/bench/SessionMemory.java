@@ -71,13 +71,14 @@ public final class SessionMemory
         long clientHeapBytesPerSession,
         long pongs,
         long sessionsOpenAtEnd,
+        long sessionsParkedAtEnd,
         double holdCpuPercentOfOneCore,
         List<MemoryProbe.ClassGrowth> topClasses)
     {
         void print(final PrintStream out)
         {
-            out.printf("transport=%s sessions=%d logged_in=%d sessions_open_at_end=%d pongs=%d%n",
-                transport, sessions, loggedIn, sessionsOpenAtEnd, pongs);
+            out.printf("transport=%s sessions=%d logged_in=%d sessions_open_at_end=%d parked_at_end=%d pongs=%d%n",
+                transport, sessions, loggedIn, sessionsOpenAtEnd, sessionsParkedAtEnd, pongs);
             out.printf("heap_bytes_per_session=%d%n", heapBytesPerSession);
             out.printf("rss_bytes_per_session=%d%n", rssBytesPerSession);
             out.printf("kernel_slab_bytes_per_session=%d%n", kernelSlabBytesPerSession);
@@ -101,8 +102,15 @@ public final class SessionMemory
 
     /** Settings of one run. */
     public record Options(String transport, int sessions, int heartbeatIntervalMs, int holdSeconds, int window,
-        int ioThreads, int topClasses)
+        int ioThreads, int topClasses, int parkIdleMs)
     {
+        /** Sessions that never park. */
+        public Options(final String transport, final int sessions, final int heartbeatIntervalMs, final int holdSeconds,
+            final int window, final int ioThreads, final int topClasses)
+        {
+            this(transport, sessions, heartbeatIntervalMs, holdSeconds, window, ioThreads, topClasses, 0);
+        }
+
         static Options parse(final String[] args)
         {
             String transport = "local";
@@ -113,6 +121,7 @@ public final class SessionMemory
             int window = 500;
             int ioThreads = 0;
             int topClasses = 25;
+            int parkIdleMs = 0;
             for (int i = 0; i < args.length; i++)
             {
                 final String name = args[i];
@@ -130,13 +139,14 @@ public final class SessionMemory
                     case "--window" -> window = Integer.parseInt(value);
                     case "--io-threads" -> ioThreads = Integer.parseInt(value);
                     case "--top" -> topClasses = Integer.parseInt(value);
+                    case "--park-idle-ms" -> parkIdleMs = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException("unknown option " + name + "; options: " +
                         "--transport local|socket --sessions N --heartbeat-ms MS --hold-s S --window W " +
-                        "--io-threads T --top K");
+                        "--io-threads T --top K --park-idle-ms MS");
                 }
             }
-            return new Options(transport, sessions, heartbeatIntervalMs, holdSeconds, window, ioThreads, topClasses)
-                .validate();
+            return new Options(transport, sessions, heartbeatIntervalMs, holdSeconds, window, ioThreads, topClasses,
+                parkIdleMs).validate();
         }
 
         Options validate()
@@ -149,6 +159,10 @@ public final class SessionMemory
             {
                 throw new IllegalArgumentException("--sessions and --window must be positive; --hold-s, " +
                     "--io-threads and --top must not be negative");
+            }
+            if (parkIdleMs < 0)
+            {
+                throw new IllegalArgumentException("--park-idle-ms must not be negative: " + parkIdleMs);
             }
             if (heartbeatIntervalMs < 1_000)
             {
@@ -213,7 +227,39 @@ public final class SessionMemory
             // The flap guard keeps a record per device that logged in within the minute (at most maxGuardRecords):
             // bounded and transient, so not part of what an idle session costs.
             .maxLoginsPerDevicePerMinute(0)
-            .ioThreads(options.ioThreads());
+            .ioThreads(options.ioThreads())
+            .parkIdleMs(options.parkIdleMs());
+    }
+
+    /**
+     * With parking on: waits until the parked count stops rising (no new high for 3 s, or every open session
+     * parked), so that the reading is of parked sessions. Sessions that pinged in the last park-idle time are
+     * awake, about (park-idle / heartbeat) of them.
+     */
+    private static void awaitParked(final Options options, final XinSwitch xin) throws InterruptedException
+    {
+        if (options.parkIdleMs() == 0)
+        {
+            return;
+        }
+        final long startNs = System.nanoTime();
+        Thread.sleep(options.parkIdleMs());
+        long highest = -1;
+        long highNs = System.nanoTime();
+        while (xin.counters().sessionsParked.get() < xin.counters().sessionsOpen.get() &&
+            System.nanoTime() - highNs < TimeUnit.SECONDS.toNanos(3) &&
+            System.nanoTime() - startNs < TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS))
+        {
+            Thread.sleep(50);
+            final long now = xin.counters().sessionsParked.get();
+            if (now > highest)
+            {
+                highest = now;
+                highNs = System.nanoTime();
+            }
+        }
+        System.out.printf("parked %d of %d open sessions after %d ms%n", xin.counters().sessionsParked.get(),
+            xin.counters().sessionsOpen.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
     }
 
     private static Report runLocal(final Options options, final Path dataDir) throws Exception
@@ -262,11 +308,13 @@ public final class SessionMemory
             System.out.printf("logged in %d sessions in %d ms; %d failed%s%n", sessions.loggedIn.sum(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loginStartNs), sessions.failed.sum(),
                 sessions.firstFailure.get() == null ? "" : ", first: " + sessions.firstFailure.get());
+            awaitParked(options, xin);
             final double cpuPercent = hold(options);
             final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
             final long heap1 = MemoryProbe.settledHeapBytes();
             final long rss1 = MemoryProbe.rssBytes();
             final long direct1 = MemoryProbe.nettyDirectBytes();
+            final long sessionsParked = xin.counters().sessionsParked.get();
             final long sessionsOpen = xin.counters().sessionsOpen.get();
             // Why sessions are missing, when they are: login timeouts, idle closes, refusals.
             System.out.println("switch counters after the hold: " + xin.counters());
@@ -284,6 +332,7 @@ public final class SessionMemory
                 clientHeapPerSession,
                 sessions.pongs.sum(),
                 sessionsOpen,
+                sessionsParked,
                 cpuPercent,
                 MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
             bare.close();
@@ -335,6 +384,7 @@ public final class SessionMemory
                         progressNs = System.nanoTime();
                     }
                 }
+                awaitParked(options, xin);
                 final double cpuPercent = hold(options);
                 final Map<String, long[]> histogramAfter = MemoryProbe.classHistogram();
                 final long heap1 = MemoryProbe.settledHeapBytes();
@@ -350,6 +400,7 @@ public final class SessionMemory
                     0,
                     xin.counters().framesIn.sum() - xin.counters().loginsSucceeded.sum(),
                     xin.counters().sessionsOpen.get(),
+                    xin.counters().sessionsParked.get(),
                     cpuPercent,
                     MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
             }

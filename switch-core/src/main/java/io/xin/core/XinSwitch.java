@@ -447,6 +447,7 @@ public final class XinSwitch implements AutoCloseable
         private long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
         private int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
         private int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
+        private int parkIdleMs = Configuration.DEFAULT_PARK_IDLE_MS;
         private int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
         private int maxFrameLengthBytes = Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES;
         private int maxPreLoginFrameLengthBytes = Configuration.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
@@ -643,6 +644,22 @@ public final class XinSwitch implements AutoCloseable
         public int idleTimeoutMs()
         {
             return idleTimeoutMs;
+        }
+
+        /**
+         * @param parkIdleMs a logged-in plaintext epoll session silent for this long parks: it gives up its channel
+         *                   and keeps its socket and state until read from or written to; 0 = never (so does
+         *                   a value at or above {@code idleTimeoutMs}).
+         */
+        public Context parkIdleMs(final int parkIdleMs)
+        {
+            this.parkIdleMs = parkIdleMs;
+            return this;
+        }
+
+        public int parkIdleMs()
+        {
+            return parkIdleMs;
         }
 
         public Context loginTimeoutMs(final int loginTimeoutMs)
@@ -1225,6 +1242,8 @@ public final class XinSwitch implements AutoCloseable
             require(jwtClockSkewSeconds >= 0 && jwtClockSkewSeconds <= 600, "jwtClockSkewSeconds must be 0..600");
             require(heartbeatIntervalMs >= 1_000, "heartbeatIntervalMs must be at least 1000: " + heartbeatIntervalMs);
             require(idleTimeoutMs > 0, "idleTimeoutMs must be positive: " + idleTimeoutMs);
+            // At or above the idle timeout a session is closed before it could park: allowed, it just never does.
+            require(parkIdleMs >= 0, "parkIdleMs must be 0 (never park) or positive: " + parkIdleMs);
             require(loginTimeoutMs > 0, "loginTimeoutMs must be positive: " + loginTimeoutMs);
             require(maxFrameLengthBytes >= 256, "maxFrameLengthBytes must be at least 256: " + maxFrameLengthBytes);
             require(maxPreLoginFrameLengthBytes >= 64 && maxPreLoginFrameLengthBytes <= maxFrameLengthBytes,
@@ -1296,7 +1315,7 @@ public final class XinSwitch implements AutoCloseable
                 " dedupeRetentionSeconds=" + dedupeRetentionSeconds + " headWriteIntervalMs=" + headWriteIntervalMs +
                 " jwt=" + (jwtPublicKey != null ? jwtPublicKey.getAlgorithm() + " public key" : "HS256 secret") +
                 " jwtClockSkewSeconds=" + jwtClockSkewSeconds + " heartbeatIntervalMs=" + heartbeatIntervalMs +
-                " idleTimeoutMs=" + idleTimeoutMs + " loginTimeoutMs=" + loginTimeoutMs +
+                " idleTimeoutMs=" + idleTimeoutMs + " parkIdleMs=" + parkIdleMs + " loginTimeoutMs=" + loginTimeoutMs +
                 " maxFrameLengthBytes=" + maxFrameLengthBytes +
                 " maxPreLoginFrameLengthBytes=" + maxPreLoginFrameLengthBytes +
                 " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +

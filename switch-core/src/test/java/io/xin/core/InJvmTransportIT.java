@@ -124,6 +124,41 @@ class InJvmTransportIT
     }
 
     @Test
+    void shouldParkIdleSwitchEndsAndWakeThemForTheClientAndForTheSwitch() throws Exception
+    {
+        server.close();
+        server = new TestSwitch(dataDir, ctx -> ctx.localChannelName(NAME).parkIdleMs(200));
+        final Client alice = loggedIn(ALICE, "phone");
+        final Client bob = loggedIn(BOB, "phone");
+        await().atMost(WAIT_MS, TimeUnit.MILLISECONDS).until(() -> server.xin().counters().sessionsParked.get() == 2);
+
+        // The client writes: alice's end wakes and answers.
+        alice.write(Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(9)).build());
+        assertEquals(9, alice.next(Frame.BodyCase.PONG).getPong().getRequestId());
+        await().atMost(WAIT_MS, TimeUnit.MILLISECONDS).until(() -> server.xin().counters().sessionsParked.get() == 2);
+
+        // The switch writes: bob's end wakes for the deliveries, in order.
+        final int messages = 20;
+        for (int i = 1; i <= messages; i++)
+        {
+            alice.write(RawClient.text(i, BOB, "p-" + i, "parked " + i));
+        }
+        for (int i = 1; i <= messages; i++)
+        {
+            assertEquals(i, alice.next(Frame.BodyCase.SEND_ACK).getSendAck().getSeq());
+            assertEquals("p-" + i, bob.next(Frame.BodyCase.DELIVER).getDeliver().getMessage().getClientMsgId());
+        }
+        assertTrue(server.xin().counters().sessionWakes.sum() >= 3);
+
+        // A client that closes while its end is parked: the session closes.
+        await().atMost(WAIT_MS, TimeUnit.MILLISECONDS).until(() -> server.xin().counters().sessionsParked.get() == 2);
+        bob.channel.close().sync();
+        await().atMost(WAIT_MS, TimeUnit.MILLISECONDS).until(() -> server.xin().counters().sessionsOpen.get() == 1);
+        assertEquals(1, server.xin().counters().sessionsParked.get());
+        assertEquals(2, server.xin().counters().loginsSucceeded.sum(), "the same two sessions throughout");
+    }
+
+    @Test
     void shouldCloseTheSwitchSideWhenTheClientCloses() throws Exception
     {
         final Client alice = loggedIn(ALICE, "phone");

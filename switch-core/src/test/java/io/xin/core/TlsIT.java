@@ -60,6 +60,22 @@ final class TlsIT
     }
 
     @Test
+    void shouldNeverParkATlsSession() throws Exception
+    {
+        final X509Bundle authority = authority("CN=Xin test CA");
+        install(authority);
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile).parkIdleMs(50));
+            XinClient alice = client(xin, 1, authority))
+        {
+            alice.connect().get(10, TimeUnit.SECONDS);
+            // Many idle checks long past the park time: an SSLEngine cannot be parked, so the session keeps its channel.
+            Thread.sleep(1_000);
+            assertEquals(0, xin.xin().counters().sessionParks.sum());
+            assertEquals(1, alice.send(2, text("still over TLS")).get(10, TimeUnit.SECONDS).getSeq());
+        }
+    }
+
+    @Test
     void shouldTakeARenewedCertificateForNewConnectionsAndKeepOpenOnes() throws Exception
     {
         final X509Bundle oldAuthority = authority("CN=Old CA");

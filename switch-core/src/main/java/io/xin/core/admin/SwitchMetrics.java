@@ -46,6 +46,11 @@ public final class SwitchMetrics implements JournalBatchObserver
         counter("xin_login_timeouts", "Connections closed for sending no Login in time.", c.loginTimeouts);
         counter("xin_sessions_kicked", "Sessions replaced by a newer login of the same device.", c.sessionsKicked);
         counter("xin_sessions_idle_closed", "Sessions closed after the idle timeout.", c.idleClosed);
+        gauge("xin_sessions_parked", "Idle sessions parked now: their socket kept without a Netty channel.",
+            c.sessionsParked::get);
+        counter("xin_session_parks", "Times an idle session parked.", c.sessionParks);
+        counter("xin_session_wakes", "Times a parked session woke (bytes from the client, a frame to it, a timer).",
+            c.sessionWakes);
         counter("xin_frames_in", "Frames received from clients.", c.framesIn);
         counter("xin_frames_out", "Frames written to clients.", c.framesOut);
         counter("xin_bad_frames", "Malformed or oversize frames (connection closed).", c.badFrames);

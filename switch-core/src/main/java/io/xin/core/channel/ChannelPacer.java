@@ -192,7 +192,7 @@ public final class ChannelPacer implements Agent
     /** One task per event loop for the followers in {@code [from, to)}. */
     private void handOver(final int from, final int to)
     {
-        final Map<EventLoop, List<Channel>> byLoop = new IdentityHashMap<>();
+        final Map<EventLoop, List<Session>> byLoop = new IdentityHashMap<>();
         for (int i = from; i < to; i++)
         {
             final Session session = targets[i];
@@ -200,12 +200,11 @@ public final class ChannelPacer implements Agent
             {
                 continue;
             }
-            final Channel channel = session.channel();
-            byLoop.computeIfAbsent(channel.eventLoop(), loop -> new ArrayList<>()).add(channel);
+            byLoop.computeIfAbsent(session.eventLoop(), loop -> new ArrayList<>()).add(session);
         }
-        for (final Map.Entry<EventLoop, List<Channel>> entry : byLoop.entrySet())
+        for (final Map.Entry<EventLoop, List<Session>> entry : byLoop.entrySet())
         {
-            final List<Channel> channels = entry.getValue();
+            final List<Session> channels = entry.getValue();
             final ByteBuf push = current.retainedDuplicate();
             try
             {
@@ -220,14 +219,15 @@ public final class ChannelPacer implements Agent
     }
 
     /** On the followers' event loop. */
-    private void pushAll(final List<Channel> channels, final ByteBuf push)
+    private void pushAll(final List<Session> sessions, final ByteBuf push)
     {
         try
         {
-            for (int i = 0, size = channels.size(); i < size; i++)
+            for (int i = 0, size = sessions.size(); i < size; i++)
             {
-                final Channel channel = channels.get(i);
-                if (!channel.isActive())
+                // A parked follower wakes for the post.
+                final Channel channel = sessions.get(i).channelOnLoop();
+                if (channel == null || !channel.isActive())
                 {
                     continue;
                 }

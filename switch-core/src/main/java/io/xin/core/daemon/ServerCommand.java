@@ -100,6 +100,10 @@ public final class ServerCommand implements Callable<Integer>
     @Option(names = "--idle-timeout-ms", description = "Close sessions silent for this long (default: ${DEFAULT-VALUE}).")
     int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
 
+    @Option(names = "--park-idle-ms", description = "Plaintext sessions silent for this long give up their " +
+        "Netty channel (about 880 bytes each) until read from or written to; 0 = never (default: ${DEFAULT-VALUE}).")
+    int parkIdleMs = Configuration.DEFAULT_PARK_IDLE_MS;
+
     @Option(names = "--login-timeout-ms", description = "Close connections without Login after this long " +
         "(default: ${DEFAULT-VALUE}).")
     int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
@@ -300,6 +304,7 @@ public final class ServerCommand implements Callable<Integer>
             .headWriteIntervalMs(headWriteIntervalMs)
             .heartbeatIntervalMs(heartbeatIntervalMs)
             .idleTimeoutMs(idleTimeoutMs)
+            .parkIdleMs(parkIdleMs)
             .loginTimeoutMs(loginTimeoutMs)
             .maxFrameLengthBytes(maxFrameLengthBytes)
             .maxPreLoginFrameLengthBytes(maxPreLoginFrameLengthBytes)

@@ -128,9 +128,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         final Session session = event.session();
         if (event.result() == SwitchEvent.RESULT_FAILED)
         {
-            session.channel().writeAndFlush(Frames.loginError(
-                event.requestId(), ErrorCode.INTERNAL, "could not read the inbox head", 0))
-                .addListener(ChannelFutureListener.CLOSE);
+            session.writeAndFlush(Frames.loginError(
+                event.requestId(), ErrorCode.INTERNAL, "could not read the inbox head", 0), true);
             return;
         }
         if (session.isClosed())
@@ -142,8 +141,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         final AudienceWork audience = event.audience();
         // Written and flushed in one task: a flush alone from this thread makes Netty keep a task holder on the
         // channel's head context for good (96 bytes), which an idle session would carry only for its LoginOk.
-        session.channel().writeAndFlush(audience == null || audience.channelHeads() == null ? loginOk :
-            withChannels(session, loginOk, audience.channelHeads()), session.channel().voidPromise());
+        session.writeAndFlush(audience == null || audience.channelHeads() == null ? loginOk :
+            withChannels(session, loginOk, audience.channelHeads()), false);
     }
 
     private void onSend(final SwitchEvent event)
@@ -182,7 +181,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
 
     private static ByteBuf sendAck(final Session sender, final SwitchEvent event, final boolean duplicate)
     {
-        return EncodedFrames.sendAck(sender.channel().alloc(), event.requestId(), event.clientMsgIdBytes(),
+        return EncodedFrames.sendAck(sender.alloc(), event.requestId(), event.clientMsgIdBytes(),
             event.msgId(), event.senderSeq(), event.serverTimeMs(), duplicate);
     }
 
@@ -201,7 +200,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             }
             if (deliver == null)
             {
-                deliver = EncodedFrames.deliver(device.channel().alloc(), stored, 0, storedLength, seq);
+                deliver = EncodedFrames.deliver(device.alloc(), stored, 0, storedLength, seq);
                 write(device, deliver);
             }
             else
@@ -221,8 +220,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
      */
     private boolean mayPush(final Session device, final long seq)
     {
-        final Channel channel = device.channel();
-        if (device.queuedBytes() < channel.bytesBeforeUnwritable())
+        if (device.queuedBytes() < device.bytesBeforeUnwritable())
         {
             return true;
         }
@@ -242,7 +240,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     /** The outbox of the session's event loop, with the session on its list to flush once. */
     private LoopOutbox touch(final Session session)
     {
-        final EventLoop loop = session.channel().eventLoop();
+        final EventLoop loop = session.eventLoop();
         int index = -1;
         for (int i = 0; i < loops.length; i++)
         {
@@ -347,8 +345,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private void kick(final Session replaced)
     {
         counters.sessionsKicked.increment();
-        replaced.channel().writeAndFlush(Frames.kicked("a newer login of this device replaced this connection"))
-            .addListener(ChannelFutureListener.CLOSE);
+        replaced.writeAndFlush(Frames.kicked("a newer login of this device replaced this connection"), true);
     }
 
     private void unregister(final Session session)

@@ -92,19 +92,31 @@ final class LoopOutbox implements Runnable
             for (int i = 0; i < frameCount; i++)
             {
                 final Session session = targets[i];
-                final Channel channel = session.channel();
+                // A parked session wakes for what it is sent.
+                final Channel channel = session.channelOnLoop();
                 final Object frame = frames[i];
                 targets[i] = null;
                 frames[i] = null;
-                // A closed channel releases what it is given.
-                channel.write(frame, channel.voidPromise());
+                // A closed channel releases what it is given; a session closed while parked has none.
+                if (channel != null)
+                {
+                    channel.write(frame, channel.voidPromise());
+                }
+                else
+                {
+                    ReferenceCountUtil.release(frame);
+                }
                 session.addQueuedBytes(-frameBytes[i]);
             }
             for (int i = 0; i < touchedCount; i++)
             {
                 final Session session = touched[i];
                 touched[i] = null;
-                final Channel channel = session.channel();
+                final Channel channel = session.channelOnLoop();
+                if (channel == null)
+                {
+                    continue;
+                }
                 channel.flush();
                 if (session.mustSyncPending() && channel.isWritable())
                 {

@@ -2,6 +2,7 @@ package io.xin.core.net;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
+import io.netty.channel.Channel;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelId;
@@ -55,7 +56,7 @@ import java.util.function.Consumer;
  *   state:  OPEN --(accepted end registered)--> CONNECTED --(either end closes)--> CLOSED
  * </pre>
  */
-public final class InJvmChannel extends AbstractChannel
+public final class InJvmChannel extends AbstractChannel implements InJvmEnd
 {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     /** Heap buffers: nothing crosses a kernel boundary. One instance for every channel. */
@@ -67,6 +68,8 @@ public final class InJvmChannel extends AbstractChannel
     private static final int OPEN = 0;
     private static final int CONNECTED = 1;
     private static final int CLOSED = 2;
+    /** A switch end that parked: dropped, its {@link #peer} now its parked record, to which it passes on late deliveries. */
+    private static final int PARKED = 3;
     private static final VarHandle STATE;
 
     static
@@ -83,7 +86,7 @@ public final class InJvmChannel extends AbstractChannel
 
     private final Config config;
     /** The other end: set at construction for an accepted end, at connect for a connecting one. */
-    private InJvmChannel peer;
+    private volatile InJvmEnd peer;
     /** OPEN, CONNECTED or CLOSED; the accepting end moves its peer from OPEN to CONNECTED. */
     @SuppressWarnings("unused")
     private volatile int state;
@@ -111,6 +114,79 @@ public final class InJvmChannel extends AbstractChannel
         super(parent);
         config = new Config(this);
         this.peer = peer;
+    }
+
+    /** A parked switch end woken: connected from the start, to the same client end. */
+    private InJvmChannel(final InJvmServerChannel parent, final InJvmChannel peer, final ParkedEnd parked)
+    {
+        super(parent);
+        config = new Config(this);
+        config.setRecvByteBufAllocator(parked.recvAllocator);
+        config.setWriteBufferWaterMark(parked.waterMark);
+        this.peer = peer;
+        STATE.setVolatile(this, CONNECTED);
+    }
+
+    @Override
+    public EventLoop endLoop()
+    {
+        return eventLoop();
+    }
+
+    @Override
+    public boolean endConnected()
+    {
+        return (int)STATE.getVolatile(this) == CONNECTED;
+    }
+
+    @Override
+    public boolean endPastOpen()
+    {
+        return (int)STATE.getVolatile(this) != OPEN;
+    }
+
+    @Override
+    public void endReceive(final Object[] messages, final int count)
+    {
+        receive(messages, count);
+    }
+
+    @Override
+    public void endPeerClosed()
+    {
+        onPeerClosed();
+    }
+
+    @Override
+    public SocketAddress endServerAddress()
+    {
+        return parent().localAddress();
+    }
+
+    /** Whether this switch end can park now: connected, registered, reading, nothing received or unsent. */
+    boolean canPark()
+    {
+        final ChannelOutboundBuffer outbound = unsafe().outboundBuffer();
+        return parent() != null && (int)STATE.getVolatile(this) == CONNECTED && isRegistered() &&
+            config.isAutoRead() && waiting == null && !delivering && outbound != null && outbound.isEmpty() &&
+            outbound.totalPendingWriteBytes() == 0 && peer instanceof InJvmChannel;
+    }
+
+    /**
+     * Parks this switch end: off its loop's IO handler, its client end pointed at the returned record, which wakes
+     * the session when the client writes or closes. On this channel's event loop; the caller drops the channel.
+     */
+    Parking.Parked park(final Parking.Owner owner)
+    {
+        assert eventLoop().inEventLoop();
+        final InJvmChannel client = (InJvmChannel)peer;
+        final ParkedEnd parked = new ParkedEnd(this, client, owner);
+        registration = cancel(registration);
+        STATE.setVolatile(this, PARKED);
+        peer = parked;
+        // The client's loop reads it at its next flush; one that read this end before is passed on (receive).
+        client.peer = parked;
+        return parked;
     }
 
     @Override
@@ -172,12 +248,13 @@ public final class InJvmChannel extends AbstractChannel
     @Override
     protected SocketAddress remoteAddress0()
     {
-        final InJvmChannel peer = this.peer;
+        final InJvmEnd peer = this.peer;
         if (peer == null)
         {
             return null;
         }
-        return parent() != null ? new LocalAddress("client-" + peer.id().asShortText()) : peer.parent().localAddress();
+        return parent() != null ? new LocalAddress("client-" + (peer instanceof InJvmChannel client ?
+            client.id().asShortText() : "parked")) : peer.endServerAddress();
     }
 
     @Override
@@ -253,12 +330,12 @@ public final class InJvmChannel extends AbstractChannel
                 connectPromise = null;
                 connect.tryFailure(new ClosedChannelException());
             }
-            final InJvmChannel peer = this.peer;
+            final InJvmEnd peer = this.peer;
             // An accepted end's peer is registered (it connected); a connecting end's peer is registered once it
             // left OPEN. One still OPEN sees this end CLOSED when it registers, and closes itself.
-            if (peer != null && (parent() != null || (int)STATE.getVolatile(peer) != OPEN))
+            if (peer != null && (parent() != null || peer.endPastOpen()))
             {
-                peer.onLoop(peer::onPeerClosed);
+                onLoop(peer, peer::endPeerClosed);
             }
         }
         releaseWaiting();
@@ -267,9 +344,14 @@ public final class InJvmChannel extends AbstractChannel
     /** Runs {@code task} on this channel's event loop; nothing when the loop is gone (it closes its channels). */
     private void onLoop(final Runnable task)
     {
+        onLoop(this, task);
+    }
+
+    private static void onLoop(final InJvmEnd end, final Runnable task)
+    {
         try
         {
-            eventLoop().execute(task);
+            end.endLoop().execute(task);
         }
         catch (final RejectedExecutionException | IllegalStateException ex)
         {
@@ -279,6 +361,11 @@ public final class InJvmChannel extends AbstractChannel
 
     private void onPeerClosed()
     {
+        if ((int)STATE.getVolatile(this) == PARKED)
+        {
+            peer.endPeerClosed();
+            return;
+        }
         if (isOpen())
         {
             unsafe().close(unsafe().voidPromise());
@@ -288,7 +375,7 @@ public final class InJvmChannel extends AbstractChannel
     /** The accepted end is registered: both ends are connected, and the connecting end becomes active. */
     private void onAcceptedEndRegistered()
     {
-        final InJvmChannel peer = this.peer;
+        final InJvmChannel peer = (InJvmChannel)this.peer;
         STATE.setVolatile(this, CONNECTED);
         if (!STATE.compareAndSet(peer, OPEN, CONNECTED))
         {
@@ -328,11 +415,11 @@ public final class InJvmChannel extends AbstractChannel
         {
             throw state == OPEN ? new NotYetConnectedException() : new ClosedChannelException();
         }
-        final InJvmChannel peer = this.peer;
         int flushed;
         while ((flushed = in.size()) > 0)
         {
-            if ((int)STATE.getVolatile(peer) != CONNECTED)
+            final InJvmEnd peer = this.peer;
+            if (!peer.endConnected())
             {
                 final ClosedChannelException closed = new ClosedChannelException();
                 for (int i = 0; i < flushed; i++)
@@ -347,7 +434,7 @@ public final class InJvmChannel extends AbstractChannel
             in.forEachFlushedMessage(delivery);
             try
             {
-                peer.eventLoop().execute(delivery);
+                peer.endLoop().execute(delivery);
             }
             catch (final RejectedExecutionException ex)
             {
@@ -370,6 +457,12 @@ public final class InJvmChannel extends AbstractChannel
     /** On this channel's event loop: what the peer flushed arrives. */
     private void receive(final Object[] messages, final int count)
     {
+        if ((int)STATE.getVolatile(this) == PARKED)
+        {
+            // Sent before the client saw this end park: the parked record (or what it woke into) takes it.
+            peer.endReceive(messages, count);
+            return;
+        }
         if (!isOpen())
         {
             release(messages, count);
@@ -456,11 +549,11 @@ public final class InJvmChannel extends AbstractChannel
     /** One flush of one end, on its way to the other end's event loop. */
     private static final class Delivery implements Runnable, ChannelOutboundBuffer.MessageProcessor
     {
-        private final InJvmChannel to;
+        private final InJvmEnd to;
         private final Object[] messages;
         private int count;
 
-        Delivery(final InJvmChannel to, final int capacity)
+        Delivery(final InJvmEnd to, final int capacity)
         {
             this.to = to;
             this.messages = new Object[capacity];
@@ -477,7 +570,7 @@ public final class InJvmChannel extends AbstractChannel
         @Override
         public void run()
         {
-            to.receive(messages, count);
+            to.endReceive(messages, count);
         }
 
         void release()
@@ -497,7 +590,8 @@ public final class InJvmChannel extends AbstractChannel
         @Override
         public void registered()
         {
-            if (parent() != null)
+            // A woken switch end is connected already.
+            if (parent() != null && (int)STATE.getVolatile(InJvmChannel.this) == OPEN)
             {
                 onAcceptedEndRegistered();
             }
@@ -567,7 +661,103 @@ public final class InJvmChannel extends AbstractChannel
     /** For the server channel: the connecting end's peer is refused (the server closed before accepting it). */
     void refuse()
     {
-        final InJvmChannel connecting = peer;
+        final InJvmChannel connecting = (InJvmChannel)peer;
         connecting.onLoop(connecting::onPeerClosed);
+    }
+
+    /**
+     * A parked switch end: its client end, its server and settings, and the session to wake. Its client end's peer
+     * while parked. Owned by the switch end's event loop (the client end only reads it, and hands it work there).
+     */
+    private static final class ParkedEnd implements InJvmEnd, Parking.Parked
+    {
+        private final InJvmChannel client;
+        private final InJvmServerChannel server;
+        private final EventLoop loop;
+        private final RecvByteBufAllocator recvAllocator;
+        private final io.netty.channel.WriteBufferWaterMark waterMark;
+        private final Parking.Owner owner;
+        /** The channel this record woke into; late deliveries go there. Written on the loop, read by the client's too. */
+        private volatile InJvmChannel woken;
+
+        ParkedEnd(final InJvmChannel parked, final InJvmChannel client, final Parking.Owner owner)
+        {
+            this.client = client;
+            this.server = (InJvmServerChannel)parked.parent();
+            this.loop = parked.eventLoop();
+            this.recvAllocator = parked.config.getRecvByteBufAllocator();
+            this.waterMark = parked.config.getWriteBufferWaterMark();
+            this.owner = owner;
+        }
+
+        @Override
+        public Channel wake()
+        {
+            final InJvmChannel channel = new InJvmChannel(server, client, this);
+            woken = channel;
+            client.peer = channel;
+            return channel;
+        }
+
+        @Override
+        public EventLoop eventLoop()
+        {
+            return loop;
+        }
+
+        @Override
+        public EventLoop endLoop()
+        {
+            return loop;
+        }
+
+        @Override
+        public boolean endConnected()
+        {
+            final InJvmChannel current = woken;
+            return current == null || current.endConnected();
+        }
+
+        @Override
+        public boolean endPastOpen()
+        {
+            return true;
+        }
+
+        @Override
+        public void endReceive(final Object[] messages, final int count)
+        {
+            if (woken == null)
+            {
+                owner.onParkedEvent();
+            }
+            final InJvmChannel current = woken;
+            if (current == null)
+            {
+                release(messages, count);
+                return;
+            }
+            current.receive(messages, count);
+        }
+
+        @Override
+        public void endPeerClosed()
+        {
+            if (woken == null)
+            {
+                owner.onParkedEvent();
+            }
+            final InJvmChannel current = woken;
+            if (current != null)
+            {
+                current.onPeerClosed();
+            }
+        }
+
+        @Override
+        public SocketAddress endServerAddress()
+        {
+            return server.localAddress();
+        }
     }
 }

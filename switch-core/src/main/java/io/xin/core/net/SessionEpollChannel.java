@@ -62,6 +62,48 @@ public final class SessionEpollChannel extends AbstractEpollStreamChannel
         config = new Config(this);
     }
 
+    /**
+     * A woken parked session's channel around its socket, which stays open while parked (see {@link ParkedSocket}).
+     */
+    SessionEpollChannel(final LinuxSocket socket, final int remoteIpv4, final int remotePort, final byte[] remoteIpv6)
+    {
+        super(socket, false);
+        active = true;
+        this.remoteIpv4 = remoteIpv4;
+        this.remotePort = remotePort;
+        this.remoteIpv6 = remoteIpv6;
+        config = new Config(this);
+    }
+
+    /**
+     * Takes this channel off its loop's epoll at once (Netty's {@code deregister()} does it in a later task, and
+     * fires events through the pipeline), leaving its socket open. The channel is then dropped. On its event loop.
+     */
+    void detach() throws Exception
+    {
+        doDeregister();
+    }
+
+    LinuxSocket linuxSocket()
+    {
+        return socket;
+    }
+
+    int remoteIpv4()
+    {
+        return remoteIpv4;
+    }
+
+    int remotePort()
+    {
+        return remotePort;
+    }
+
+    byte[] remoteIpv6()
+    {
+        return remoteIpv6;
+    }
+
     private static int readInt(final byte[] bytes, final int offset)
     {
         return (bytes[offset] & 0xFF) << 24 | (bytes[offset + 1] & 0xFF) << 16 |

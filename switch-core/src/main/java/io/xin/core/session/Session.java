@@ -1,6 +1,9 @@
 package io.xin.core.session;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -38,7 +41,16 @@ public final class Session
         }
     }
 
-    private final Channel channel;
+    /**
+     * The connection's channel; null while the session is parked (see {@link SessionHandler}), a new one after it
+     * wakes. Written by the event loop; read by any thread, which may hold a channel the session has since left:
+     * what is written to that one is passed on to the current channel by the session handler, on the loop.
+     */
+    private volatile Channel channel;
+    /** The session's event loop, which it keeps across parking. */
+    private final EventLoop eventLoop;
+    /** Null in tests that make sessions without a handler (they never park). */
+    private final SessionHandler handler;
     private final long userId;
     /** The device id in UTF-8, kept once: cursor keys and stored messages take the bytes, logs make the string. */
     private final byte[] deviceIdBytes;
@@ -67,14 +79,91 @@ public final class Session
 
     public Session(final Channel channel, final long userId, final String deviceId)
     {
+        this(channel, userId, deviceId, null);
+    }
+
+    Session(final Channel channel, final long userId, final String deviceId, final SessionHandler handler)
+    {
         this.channel = channel;
+        this.eventLoop = channel != null && channel.isRegistered() ? channel.eventLoop() : null;
+        this.handler = handler;
         this.userId = userId;
         this.deviceIdBytes = deviceId.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The current channel, or null while parked. Any thread; see {@link #channelOnLoop()} on the event loop. */
     public Channel channel()
     {
         return channel;
+    }
+
+    /** Event loop: the session's channel, woken first when parked; null only if it was closed while parked. */
+    public Channel channelOnLoop()
+    {
+        final Channel current = channel;
+        return current != null || handler == null ? current : handler.wake();
+    }
+
+    /** Event loop: parked (null) or woken (the new channel). */
+    void channel(final Channel channel)
+    {
+        this.channel = channel;
+    }
+
+    public EventLoop eventLoop()
+    {
+        return eventLoop != null ? eventLoop : channel.eventLoop();
+    }
+
+    /** The allocator of the session's frames: the channel's (Netty's default), also while parked. */
+    public ByteBufAllocator alloc()
+    {
+        final Channel current = channel;
+        return current != null ? current.alloc() : ByteBufAllocator.DEFAULT;
+    }
+
+    /** Bytes the channel takes before it is not writable; a parked session's outbound buffer is empty. Any thread. */
+    public long bytesBeforeUnwritable()
+    {
+        final Channel current = channel;
+        return current != null ? current.bytesBeforeUnwritable() : handler.writeBufferHighWaterMarkBytes();
+    }
+
+    /**
+     * Any thread: writes and flushes {@code frame} on the session's loop, waking the session if it is parked, and
+     * closes the connection after it when {@code thenClose}.
+     */
+    public void writeAndFlush(final Object frame, final boolean thenClose)
+    {
+        final Channel current = channel;
+        if (current != null)
+        {
+            if (thenClose)
+            {
+                current.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+            }
+            else
+            {
+                current.writeAndFlush(frame, current.voidPromise());
+            }
+            return;
+        }
+        eventLoop.execute(() ->
+        {
+            final Channel woken = channelOnLoop();
+            if (woken == null)
+            {
+                io.netty.util.ReferenceCountUtil.release(frame);
+            }
+            else if (thenClose)
+            {
+                woken.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+            }
+            else
+            {
+                woken.writeAndFlush(frame, woken.voidPromise());
+            }
+        });
     }
 
     public long userId()
@@ -183,6 +272,11 @@ public final class Session
         syncInFlight = false;
     }
 
+    boolean syncInFlight()
+    {
+        return syncInFlight;
+    }
+
     long cursorSeq()
     {
         return cursorSeq;
@@ -220,6 +314,8 @@ public final class Session
     @Override
     public String toString()
     {
-        return "Session{user=" + userId + ", device=" + deviceId() + ", remote=" + channel.remoteAddress() + '}';
+        final Channel current = channel;
+        return "Session{user=" + userId + ", device=" + deviceId() + ", remote=" +
+            (current != null ? current.remoteAddress() : "(parked)") + '}';
     }
 }

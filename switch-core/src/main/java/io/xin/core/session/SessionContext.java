@@ -85,7 +85,8 @@ public final class SessionContext
         this.syncReader = syncReader;
         this.status = status;
         this.counters = counters;
-        this.timerTickNs = TimeUnit.MILLISECONDS.toNanos(timerTickMs(ctx.loginTimeoutMs(), ctx.idleTimeoutMs()));
+        this.timerTickNs = TimeUnit.MILLISECONDS.toNanos(timerTickMs(ctx.loginTimeoutMs(),
+            ctx.parkIdleMs() > 0 ? Math.min(ctx.idleTimeoutMs(), ctx.parkIdleMs()) : ctx.idleTimeoutMs()));
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());

@@ -13,6 +13,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
@@ -20,6 +21,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
+import io.xin.core.net.Parking;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
@@ -37,6 +39,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -56,7 +59,8 @@ import java.util.concurrent.TimeUnit;
  * bytes an idle session for the decoder, 64 for the encoder. Its own writes start below it in the pipeline,
  * so they go through {@link #out} and {@link #outAndFlush}, which encode them.
  */
-public final class SessionHandler extends FrameDecoder implements ChannelOutboundHandler, SessionTimers.Timed
+public final class SessionHandler extends FrameDecoder
+    implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner
 {
     private static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
@@ -99,12 +103,33 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
     private boolean readPaused;
+    /**
+     * While parked: the socket without its channel ({@link #ctx} is then null and the session's channel too).
+     * Owned by the channel's event loop, like everything here; the loop's epoll holds its registration.
+     */
+    private Parking.Parked parked;
+    /** Set while a woken session's new channel registers: its channelActive is not a new connection. */
+    private boolean waking;
+    /** Something was written since the last park check: a session that is pushed to is not idle. */
+    private boolean wroteSinceParkCheck;
 
     public SessionHandler(final SessionContext shared)
     {
         super(shared.maxPreLoginFrameLengthBytes());
         this.shared = shared;
         this.settings = shared.settings();
+    }
+
+    /**
+     * True, so that a woken session's handler, with all its state, can join its new channel's pipeline (Netty
+     * refuses to add a non-sharable handler twice). It is still one handler per connection: the old channel is
+     * dropped when the session parks. False while the decoder's constructor asks (it refuses sharable handlers),
+     * before this constructor has set {@link #shared}.
+     */
+    @Override
+    public boolean isSharable()
+    {
+        return shared != null;
     }
 
     @Override
@@ -116,6 +141,11 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     @Override
     public void channelActive(final ChannelHandlerContext ctx)
     {
+        if (waking)
+        {
+            ctx.fireChannelActive();
+            return;
+        }
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
         lastReadNs = System.nanoTime();
@@ -170,12 +200,19 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {
+        onClosed(admitted ? clientInetAddress() : null);
+        // The decoder's part: releases what it buffered (frames still in it find the session closed).
+        super.channelInactive(ctx);
+    }
+
+    /** The connection closed: counters, the address guard, the timer, and the ring told. */
+    private void onClosed(final InetAddress address)
+    {
         shared.counters().sessionsOpen.decrementAndGet();
         state = State.CLOSED;
         if (admitted)
         {
             admitted = false;
-            final InetAddress address = clientInetAddress();
             if (address != null)
             {
                 shared.addressGuard().onDisconnect(address);
@@ -193,8 +230,6 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
                 shared.closedOverflowOf(session.userId()).add(session);
             }
         }
-        // The decoder's part: releases what it buffered (frames still in it find the session closed).
-        super.channelInactive(ctx);
     }
 
     /** Each frame as the decoder takes it off the stream, handled here instead of passed on. */
@@ -425,7 +460,7 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
         }
 
         final Channel channel = ctx.channel();
-        final Session newSession = new Session(channel, userId, login.getDeviceId());
+        final Session newSession = new Session(channel, userId, login.getDeviceId(), this);
         if (!shared.ring(newSession.userId()).tryPublishEvent(SwitchEvent.LOGIN_TRANSLATOR, newSession, requestId))
         {
             shared.counters().busyRejections.increment();
@@ -437,7 +472,7 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
         shared.counters().loginsSucceeded.increment();
         maxFrameLength(settings.maxFrameLengthBytes());
         passSendViews();
-        timers.schedule(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs()));
+        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
     }
 
     private void onFrame(final Frame frame)
@@ -824,15 +859,203 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
         {
             return;
         }
+        final long nowNs = System.nanoTime();
         final long idleNs = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        final long silentNs = System.nanoTime() - lastReadNs;
+        final long silentNs = nowNs - lastReadNs;
         if (silentNs >= idleNs)
         {
+            // A parked session is woken to be told, and closed, as any other.
+            if (parked != null && wake() == null)
+            {
+                return;
+            }
             shared.counters().idleClosed.increment();
             fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
             return;
         }
-        timers.schedule(this, lastReadNs + idleNs);
+        final long parkIdleNs = TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs());
+        if (parked == null && parkIdleNs > 0 && silentNs >= parkIdleNs)
+        {
+            if (!wroteSinceParkCheck && mayPark() && park())
+            {
+                timers.schedule(this, lastReadNs + idleNs);
+                return;
+            }
+            wroteSinceParkCheck = false;
+            timers.schedule(this, Math.min(lastReadNs + idleNs, nowNs + parkIdleNs));
+            return;
+        }
+        timers.schedule(this, idleCheckDeadlineNs(nowNs));
+    }
+
+    /** The next look at a logged-in session: its idle deadline, or earlier, when it may park. */
+    private long idleCheckDeadlineNs(final long nowNs)
+    {
+        final long idleDeadlineNs = lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+        if (parked != null || settings.parkIdleMs() == 0)
+        {
+            return idleDeadlineNs;
+        }
+        return Math.min(idleDeadlineNs, Math.max(nowNs, lastReadNs) + TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs()));
+    }
+
+    /**
+     * Whether this session may give up its channel now: plaintext (no TLS handler, nothing but this handler in the
+     * pipeline), logged in, reading, nothing in the decoder, nothing unsent in the channel or queued for it by the
+     * dispatcher, no send, sync or sync hint pending. Any doubt: no.
+     */
+    private boolean mayPark()
+    {
+        return state == State.LOGGED_IN && parked == null && session != null && !readPaused && !admissionDeferred &&
+            ctx.pipeline().first() == this &&
+            !internalBuffer().isReadable() &&
+            session.inFlightSends() == 0 && !session.syncInFlight() && session.queuedBytes() == 0 &&
+            !session.mustSyncPending() &&
+            Parking.canPark(ctx.channel());
+    }
+
+    /**
+     * Gives up the channel: the socket goes on this loop's epoll under a parked record, the channel and its pipeline
+     * are dropped (the session and this handler, with its timer, stay). On the event loop.
+     *
+     * @return true when parked.
+     */
+    private boolean park()
+    {
+        final Parking.Parked socket = Parking.park(ctx.channel(), this);
+        if (socket == null)
+        {
+            return false;
+        }
+        parked = socket;
+        session.channel(null);
+        ctx = null;
+        shared.counters().sessionsParked.incrementAndGet();
+        shared.counters().sessionParks.increment();
+        return true;
+    }
+
+    /**
+     * A parked session gets a new channel around its socket, with this handler (and so all of the session's state)
+     * in its pipeline, registered on the same event loop; then reads and writes go on exactly as before. On the
+     * event loop.
+     *
+     * @return the session's channel (the current one when it was not parked), or null when it was closed while
+     * parked.
+     */
+    Channel wake()
+    {
+        final Parking.Parked socket = parked;
+        if (socket == null)
+        {
+            return ctx != null ? ctx.channel() : null;
+        }
+        parked = null;
+        final Channel channel = socket.wake();
+        channel.pipeline().addLast(XinChannelInitializer.SESSION, this);
+        waking = true;
+        final ChannelFuture registered;
+        try
+        {
+            // On the loop, registration is done when this returns: handlerAdded has set ctx, reading has begun.
+            registered = socket.eventLoop().register(channel);
+        }
+        finally
+        {
+            waking = false;
+        }
+        shared.counters().sessionsParked.decrementAndGet();
+        shared.counters().sessionWakes.increment();
+        if (!registered.isSuccess() || ctx == null || ctx.channel() != channel)
+        {
+            LOG.warn("Could not wake a parked session ({}); closing it", session, registered.cause());
+            channel.unsafe().closeForcibly();
+            onClosed(null);
+            return null;
+        }
+        session.channel(channel);
+        wroteSinceParkCheck = false;
+        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
+        return channel;
+    }
+
+    @Override
+    public void onParkedEvent()
+    {
+        wake();
+    }
+
+    @Override
+    public void onParkedClosed()
+    {
+        if (parked != null)
+        {
+            parked = null;
+            shared.counters().sessionsParked.decrementAndGet();
+            onClosed(null);
+        }
+    }
+
+    /** The high water mark of the session's channel: a parked session's outbound buffer is empty. Any thread. */
+    long writeBufferHighWaterMarkBytes()
+    {
+        return settings.writeBufferHighWaterMarkBytes();
+    }
+
+    /**
+     * A write, flush or close that came through a channel this session has left (a thread read the session's
+     * channel before it parked): passed on to the current channel, woken if parked, with the caller's promise
+     * told the outcome. So the old channel never writes to or closes the socket.
+     */
+    private boolean passedOn(final ChannelHandlerContext from, final Object msg, final ChannelPromise promise, final boolean close)
+    {
+        if (from == ctx)
+        {
+            return false;
+        }
+        final Channel current = wake();
+        if (current == null)
+        {
+            ReferenceCountUtil.release(msg);
+            if (close)
+            {
+                promise.trySuccess();
+            }
+            else
+            {
+                promise.tryFailure(new ClosedChannelException());
+            }
+            return true;
+        }
+        final ChannelPromise relayed;
+        if (promise.isVoid())
+        {
+            relayed = current.voidPromise();
+        }
+        else
+        {
+            relayed = current.newPromise();
+            relayed.addListener(done ->
+            {
+                if (done.isSuccess())
+                {
+                    promise.trySuccess();
+                }
+                else
+                {
+                    promise.tryFailure(done.cause());
+                }
+            });
+        }
+        if (close)
+        {
+            current.close(relayed);
+        }
+        else
+        {
+            current.write(msg, relayed);
+        }
+        return true;
     }
 
     /** A write of this handler's own: encoded here, as {@link #write} encodes everyone else's. */
@@ -884,6 +1107,11 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     @Override
     public void write(final ChannelHandlerContext ctx, final Object msg, final ChannelPromise promise)
     {
+        if (passedOn(ctx, msg, promise, false))
+        {
+            return;
+        }
+        wroteSinceParkCheck = true;
         final Object encoded;
         try
         {
@@ -900,6 +1128,15 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     @Override
     public void flush(final ChannelHandlerContext ctx)
     {
+        if (ctx != this.ctx)
+        {
+            // From a channel this session has left: a parked session has nothing to flush.
+            if (this.ctx != null)
+            {
+                this.ctx.flush();
+            }
+            return;
+        }
         ctx.flush();
     }
 
@@ -931,6 +1168,10 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     @Override
     public void close(final ChannelHandlerContext ctx, final ChannelPromise promise)
     {
+        if (passedOn(ctx, null, promise, true))
+        {
+            return;
+        }
         ctx.close(promise);
     }
 
@@ -943,6 +1184,10 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     /** Draining: tells the client to reconnect elsewhere after {@code reconnectDelayMs}. On the event loop. */
     void goAway(final int reconnectDelayMs)
     {
+        if (wake() == null)
+        {
+            return;
+        }
         outAndFlush(Frames.goAway("server draining", reconnectDelayMs), ctx.voidPromise());
     }
 
@@ -955,7 +1200,7 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
      */
     void closeAfterWrites()
     {
-        if (state == State.CLOSED || state == State.CLOSING_OUTPUT)
+        if (state == State.CLOSED || state == State.CLOSING_OUTPUT || wake() == null)
         {
             return;
         }
@@ -990,7 +1235,11 @@ public final class SessionHandler extends FrameDecoder implements ChannelOutboun
     /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
     void closeNow()
     {
-        ctx.channel().close();
+        final Channel channel = wake();
+        if (channel != null)
+        {
+            channel.close();
+        }
     }
 
     @Override

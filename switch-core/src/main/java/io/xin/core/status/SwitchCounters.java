@@ -65,6 +65,10 @@ public final class SwitchCounters
     public final LongAdder rateLimitedSessionsClosed = new LongAdder();
     /** Logins refused because the device logged in too often (flapping). */
     public final LongAdder loginsBanned = new LongAdder();
+    /** Sessions parked now (their channel given up), times sessions parked, and times parked sessions woke. */
+    public final AtomicLong sessionsParked = new AtomicLong();
+    public final LongAdder sessionParks = new LongAdder();
+    public final LongAdder sessionWakes = new LongAdder();
     /** Times a session stopped reading its socket (not writable, in-flight limit, ring nearly full). */
     public final LongAdder readsPaused = new LongAdder();
     /** Groups: messages sent to groups, the inbox copies they made, membership changes, groups created. */

@@ -125,11 +125,12 @@ public final class SyncReader implements AutoCloseable
 
     private void serve(final Session session, final long requestId, final String what, final PageRead read)
     {
+        // Never null here: a session with a sync in flight does not park.
         final Channel channel = session.channel();
         Frame answer;
         try
         {
-            answer = channel.isActive() ? read.answer() : null;
+            answer = channel != null && channel.isActive() ? read.answer() : null;
         }
         catch (final RuntimeException | InvalidProtocolBufferException ex)
         {
