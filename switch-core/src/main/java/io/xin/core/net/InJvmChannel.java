@@ -22,6 +22,7 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandle;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -182,6 +183,14 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
         final InJvmChannel client = (InJvmChannel)peer;
         final ParkedEnd parked = new ParkedEnd(this, client, owner);
         registration = cancel(registration);
+        // As a parked socket keeps its epoll registration: the loop closes the parked end when it shuts down.
+        // On the loop the registration is made at once.
+        final Future<IoRegistration> registered = ((IoEventLoop)eventLoop()).register(parked);
+        if (!registered.isSuccess())
+        {
+            throw new IllegalStateException("could not register a parked end", registered.cause());
+        }
+        parked.registration = registered.getNow();
         STATE.setVolatile(this, PARKED);
         peer = parked;
         // The client's loop reads it at its next flush; one that read this end before is passed on (receive).
@@ -669,8 +678,10 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
      * A parked switch end: its client end, its server and settings, and the session to wake. Its client end's peer
      * while parked. Owned by the switch end's event loop (the client end only reads it, and hands it work there).
      */
-    private static final class ParkedEnd implements InJvmEnd, Parking.Parked
+    private static final class ParkedEnd implements InJvmEnd, Parking.Parked, LocalIoHandle
     {
+        /** With the loop's local IO handler while parked, which closes it when the loop shuts down. */
+        private IoRegistration registration;
         private final InJvmChannel client;
         private final InJvmServerChannel server;
         private final EventLoop loop;
@@ -693,6 +704,7 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
         @Override
         public Channel wake()
         {
+            registration = cancel(registration);
             final InJvmChannel channel = new InJvmChannel(server, client, this);
             woken = channel;
             client.peer = channel;
@@ -758,6 +770,31 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
         public SocketAddress endServerAddress()
         {
             return server.localAddress();
+        }
+
+        @Override
+        public void handle(final IoRegistration registration, final IoEvent event)
+        {
+        }
+
+        /** The loop shuts down while this end is parked: the connection closes, its client end is told. */
+        @Override
+        public void closeNow()
+        {
+            close();
+        }
+
+        @Override
+        public void close()
+        {
+            if (woken != null || registration == null)
+            {
+                return;
+            }
+            // Not cancelled here: the loop is walking its registrations and drops them all after this call.
+            registration = null;
+            onLoop(client, client::onPeerClosed);
+            owner.onParkedClosed();
         }
     }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -179,6 +180,39 @@ class InJvmChannelTest
         }
         assertEquals(10, reads.size(), "every message flushed before the close arrived before it: " + reads);
         assertEquals("read 9", reads.get(9));
+    }
+
+    @Test
+    void shouldCloseAParkedEndAndTellItsClientWhenTheLoopShutsDown() throws Exception
+    {
+        listen(true);
+        final Channel client = connect();
+        final Channel child = accepted.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertNotNull(child);
+        final CountDownLatch closed = new CountDownLatch(1);
+        final Parking.Owner owner = new Parking.Owner()
+        {
+            @Override
+            public void onParkedEvent()
+            {
+                events.add("parked event");
+            }
+
+            @Override
+            public void onParkedClosed()
+            {
+                closed.countDown();
+            }
+        };
+        final Parking.Parked parked = child.eventLoop().submit(() ->
+            Parking.canPark(child) ? Parking.park(child, owner) : null).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertNotNull(parked, "an idle connected switch end parks");
+
+        // The listener first (it is not what this test is about); then the parked end is the loop's one registration.
+        server.close().sync();
+        serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        assertTrue(closed.await(WAIT_MS, TimeUnit.MILLISECONDS), "the loop closed the parked end");
+        assertTrue(client.closeFuture().await(WAIT_MS), "the client end closes with its parked peer");
     }
 
     @Test
