@@ -54,6 +54,8 @@ public final class SessionMemory
      * million, in a heap that need not hold a second million channel pairs.
      */
     static final int MAX_CONTROL_PAIRS = 100_000;
+    /** Kernel slab caches listed by a socket run (those that grew most). */
+    private static final int SLAB_CACHES_SHOWN = 16;
 
     private SessionMemory()
     {
@@ -73,7 +75,8 @@ public final class SessionMemory
         long sessionsOpenAtEnd,
         long sessionsParkedAtEnd,
         double holdCpuPercentOfOneCore,
-        List<MemoryProbe.ClassGrowth> topClasses)
+        List<MemoryProbe.ClassGrowth> topClasses,
+        List<MemoryProbe.ClassGrowth> slabCaches)
     {
         void print(final PrintStream out)
         {
@@ -90,6 +93,16 @@ public final class SessionMemory
             if (clientHeapBytesPerSession > 0)
             {
                 out.printf("client_heap_bytes_per_session_subtracted=%d%n", clientHeapBytesPerSession);
+            }
+            if (!slabCaches.isEmpty())
+            {
+                // Both ends of each loopback connection, in the switch's and the clients' processes alike.
+                out.println("kernel slab caches grown (per connection, both ends: objects, bytes):");
+                for (final MemoryProbe.ClassGrowth row : slabCaches)
+                {
+                    out.printf("  %10.2f %10.1f  %s%n", (double)row.instances() / sessions,
+                        (double)row.bytes() / sessions, row.className());
+                }
             }
             out.println("top classes by live bytes grown (per session: instances, bytes):");
             for (final MemoryProbe.ClassGrowth row : topClasses)
@@ -334,7 +347,7 @@ public final class SessionMemory
                 sessionsOpen,
                 sessionsParked,
                 cpuPercent,
-                MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
+                MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()), List.of());
             bare.close();
             sessions.close();
             return report;
@@ -358,11 +371,14 @@ public final class SessionMemory
             final long heap0 = MemoryProbe.settledHeapBytes();
             final long rss0 = MemoryProbe.rssBytes();
             final long slab0 = MemoryProbe.slabBytes();
+            final Map<String, long[]> slabCaches0 = MemoryProbe.slabCaches();
             final long direct0 = MemoryProbe.nettyDirectBytes();
 
             final Process clients = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), SessionMemory.class.getName(),
+                // IPv4 sockets, as the switch's end on 127.0.0.1: both ends the same kernel objects, so half is each's.
+                "-Xmx1g", "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path"),
+                SessionMemory.class.getName(),
                 "--clients-for", "127.0.0.1:" + xin.port(), Integer.toString(n),
                 Integer.toString(options.heartbeatIntervalMs()), Integer.toString(options.window()))
                 .redirectErrorStream(true)
@@ -390,6 +406,7 @@ public final class SessionMemory
                 final long heap1 = MemoryProbe.settledHeapBytes();
                 final long rss1 = MemoryProbe.rssBytes();
                 final long slab1 = MemoryProbe.slabBytes();
+                final Map<String, long[]> slabCaches1 = MemoryProbe.slabCaches();
                 final long direct1 = MemoryProbe.nettyDirectBytes();
                 return new Report("socket", n, xin.counters().loginsSucceeded.sum(),
                     (heap1 - heap0) / n,
@@ -402,7 +419,8 @@ public final class SessionMemory
                     xin.counters().sessionsOpen.get(),
                     xin.counters().sessionsParked.get(),
                     cpuPercent,
-                    MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()));
+                    MemoryProbe.growth(histogramBefore, histogramAfter, options.topClasses()),
+                    MemoryProbe.growth(slabCaches0, slabCaches1, SLAB_CACHES_SHOWN));
             }
             finally
             {

@@ -21,6 +21,7 @@ class MillionSessionsIT
 {
     private static final int SESSIONS = 1_000_000;
     private static final long HEAP_BYTES = 3L * 1024 * 1024 * 1024;
+    private static final int PARK_IDLE_MS = 5_000;
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.MINUTES)
@@ -47,14 +48,17 @@ class MillionSessionsIT
     private static void holdAMillion() throws Exception
     {
         // Heartbeat 60 s (idle timeout 150 s), held 90 s after logging in for minutes: every session pings,
-        // and the early ones live through several idle timeouts.
+        // and the early ones live through several idle timeouts. Sessions park after 5 s idle, so every ping
+        // wakes a parked session and it parks again: a million parks and wakes at the least.
         final SessionMemory.Report report = SessionMemory.run(
-            new SessionMemory.Options("local", SESSIONS, 60_000, 90, 1_000, 2, 30).validate());
+            new SessionMemory.Options("local", SESSIONS, 60_000, 90, 1_000, 2, 30, PARK_IDLE_MS).validate());
         report.print(System.out);
         // On a loaded two-core machine a few logins of a million failed (105 in the documented run, load average
         // 12 to 17); every session that did log in must stay open through its heartbeats.
         assertTrue(report.loggedIn() >= SESSIONS - SESSIONS / 1_000, "logged in " + report.loggedIn());
         assertEquals(report.loggedIn(), report.sessionsOpenAtEnd(), "sessions closed although they heartbeat");
         assertTrue(report.pongs() >= report.loggedIn(), "pongs " + report.pongs());
+        // At any moment a session is awake for about 5 s of each 60 s heartbeat: most are parked.
+        assertTrue(report.sessionsParkedAtEnd() >= report.loggedIn() * 8 / 10, "parked " + report.sessionsParkedAtEnd());
     }
 }
