@@ -78,6 +78,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final long reconnectMaxDelayMs;
     private final long ackTimeoutMs;
     private final boolean autoAck;
+    /** Whether a send's own copy, made from its SendAck, goes to the listener as an inbox message. */
+    private final boolean passOwnSends;
     private final long ackDelayMs;
     private final int syncPageLimit;
     private final long connectTimeoutMs;
@@ -154,6 +156,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         reconnectMaxDelayMs = builder.reconnectMaxDelayMs;
         ackTimeoutMs = builder.ackTimeoutMs;
         autoAck = builder.autoAck;
+        passOwnSends = builder.passOwnSends;
         ackDelayMs = builder.ackDelayMs;
         syncPageLimit = builder.syncPageLimit;
         connectTimeoutMs = builder.connectTimeoutMs;
@@ -686,7 +689,11 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             LOG.warn("xin client {}: listener.onSendAck threw", deviceId, ex);
         }
         send.future.complete(ack);
-        if (!ack.getDuplicate() && state == State.LOGGED_IN)
+        if (!ack.getDuplicate() && state == State.LOGGED_IN && !passOwnSends)
+        {
+            inbox.onOwnSend(ack.getSeq());
+        }
+        else if (!ack.getDuplicate() && state == State.LOGGED_IN)
         {
             // The ack names this message's seq in our own inbox: when it is the next one, the
             // inbox stays contiguous without a sync (otherwise every reply in a chat would
@@ -876,6 +883,16 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         catch (final RuntimeException ex)
         {
             LOG.warn("xin client {}: listener.onMessage threw at seq {}", deviceId, seq, ex);
+        }
+    }
+
+    @Override
+    public void onOwnSend(final long seq)
+    {
+        lastSeqView = seq;
+        if (autoAck)
+        {
+            ackTargetSeq = seq;
         }
     }
 

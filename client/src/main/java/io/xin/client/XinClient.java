@@ -662,6 +662,7 @@ public final class XinClient implements AutoCloseable
         long reconnectMaxDelayMs = 30_000;
         long ackTimeoutMs = 10_000;
         boolean autoAck = true;
+        boolean passOwnSends = true;
         long ackDelayMs = 1_000;
         int syncPageLimit = 0;
         long connectTimeoutMs = 10_000;
@@ -810,6 +811,20 @@ public final class XinClient implements AutoCloseable
         public Builder autoAck(final boolean autoAck)
         {
             this.autoAck = autoAck;
+            return this;
+        }
+
+        /**
+         * @param passOwnSends whether a message this client sent reaches {@link Listener#onMessage(Message)} as the
+         *                     inbox message its SendAck makes of it (default true). With false the inbox moves past
+         *                     its seq without building the message, for a sender that keeps its own copy (it has the
+         *                     content and the {@link SendAck}); it still comes in a sync page like any message
+         *                     when the client syncs past it (after a gap or a relogin).
+         * @return this.
+         */
+        public Builder passOwnSends(final boolean passOwnSends)
+        {
+            this.passOwnSends = passOwnSends;
             return this;
         }
 

@@ -127,6 +127,40 @@ class XinClientIT
     }
 
     @Test
+    void shouldPassOwnSendToTheListenerFromItsAckByDefault() throws Exception
+    {
+        client = builder().ackDelayMs(0).build();
+        final FakeConnection connection = connect(0, 0);
+
+        final CompletableFuture<SendAck> sent = client.send(7, "own-1", text("mine"));
+        connection.ack(connection.expectSend(), 1);
+
+        assertEquals(1, sent.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        final io.xin.protocol.pb.Message own = take(listener.messages);
+        assertEquals(1, own.getSeq());
+        assertEquals("own-1", own.getClientMsgId());
+        assertEquals(USER_ID, own.getFromUserId());
+    }
+
+    @Test
+    void shouldMovePastOwnSendWithoutPassingItWhenToldNotTo() throws Exception
+    {
+        client = builder().passOwnSends(false).ackDelayMs(0).build();
+        final FakeConnection connection = connect(0, 0);
+
+        final CompletableFuture<SendAck> sent = client.send(7, "own-1", text("mine"));
+        connection.ack(connection.expectSend(), 1);
+        assertEquals(1, sent.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        assertEquals(1L, connection.nextAck(FakeServer.WAIT_MS), "the cursor moves past the own send");
+        connection.write(deliver(2));
+
+        assertEquals(List.of(2L), listener.takeSeqs(1), "the own send is not passed on, the next message is");
+        assertEquals(2, client.lastSeq());
+        assertEquals(2L, connection.nextAck(FakeServer.WAIT_MS));
+        assertNull(listener.messages.poll(50, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
     void shouldFailConnectWithLoginErrorCodeAndNotReconnect() throws Exception
     {
         client = builder().build();

@@ -39,6 +39,8 @@ public final class ChatRun implements Fleet.Sink
     private final Measurements measurements;
     private final Ledger ledger = new Ledger();
     private final long runId = ThreadLocalRandom.current().nextLong();
+    /** What every client_msg_id of the run starts with; the message number follows. */
+    private final String clientMsgIdPrefix = Long.toString(runId & Long.MAX_VALUE, 36) + '-';
     /** Per recipient, the last message number delivered from each sender; each owned by its session's event loop. */
     private final Long2LongHashMap[] lastFromSender;
     /** Previous message number of each (sender, recipient) pair. Owned by the scheduling thread. */
@@ -174,7 +176,7 @@ public final class ChatRun implements Fleet.Sink
         measurements.sent.increment();
         final Session from = fleet.session(sender);
         final long toUserId = fleet.target().userId(recipient);
-        final String clientMsgId = Long.toString(runId & Long.MAX_VALUE, 36) + '-' + index;
+        final String clientMsgId = clientMsgIdPrefix + index;
         if (settings.acks)
         {
             from.client().send(toUserId, clientMsgId, content)

@@ -200,6 +200,8 @@ public final class Fleet implements AutoCloseable
             .connectTimeoutMs(30_000)
             .ackTimeoutMs(30_000)
             .clientVersion("xin-loadgen")
+            // Every scenario ignores a session's own sends: no inbox message built from each SendAck.
+            .passOwnSends(false)
             .listener(session)
             .build();
         return session;
