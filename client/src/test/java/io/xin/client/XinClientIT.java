@@ -440,6 +440,63 @@ class XinClientIT
     }
 
     @Test
+    void shouldResendTrackedSendUntilAckedAndReportItToTheListenerOnce() throws Exception
+    {
+        client = builder().ackTimeoutMs(200).build();
+        final FakeConnection connection = connect(0, 0);
+
+        client.sendTracked(7, "tracked-1", text("x"));
+        client.sendTracked(7, "tracked-1", text("x"));
+        final Send first = connection.expectSend();
+        final Send resent = connection.expectSend();
+        assertEquals("tracked-1", first.getClientMsgId());
+        assertEquals("tracked-1", resent.getClientMsgId(), "resent after the ack timeout, under the same id");
+        assertEquals(1, client.pendingSends(), "the second call shares the pending send");
+        connection.ack(resent, 1);
+
+        assertEquals("tracked-1", take(listener.sendAcks).getClientMsgId());
+        assertEquals(0, client.pendingSends());
+        assertNull(listener.sendAcks.poll(300, TimeUnit.MILLISECONDS), "the ack is reported once");
+        assertTrue(listener.sendFailures.isEmpty());
+    }
+
+    @Test
+    void shouldReportRefusedTrackedSendToTheListenerAndFailASharedFuture() throws Exception
+    {
+        client = builder().build();
+        final FakeConnection connection = connect(0, 0);
+
+        client.sendTracked(0, "bad", text("x"));
+        final CompletableFuture<SendAck> shared = client.send(0, "bad", text("x"));
+        final Send badSend = connection.expectSend();
+        connection.write(Frame.newBuilder().setError(Error.newBuilder()
+            .setCode(ErrorCode.BAD_REQUEST)
+            .setMessage("no such user")
+            .setClientMsgId(badSend.getClientMsgId()))
+            .build());
+
+        assertEquals("bad", take(listener.failedClientMsgIds));
+        assertEquals(ErrorCode.BAD_REQUEST, take(listener.sendFailures).code());
+        assertEquals(ErrorCode.BAD_REQUEST, failure(shared).code());
+        assertEquals(0, client.pendingSends());
+        assertThrows(IllegalArgumentException.class, () -> client.sendTracked(7, "", text("x")));
+    }
+
+    @Test
+    void shouldReportPendingTrackedSendsAsFailedWhenClosed() throws Exception
+    {
+        client = builder().build();
+        final FakeConnection connection = connect(0, 0);
+        client.sendTracked(7, "never-acked", text("x"));
+        connection.expectSend();
+
+        client.close();
+
+        assertEquals("never-acked", take(listener.failedClientMsgIds));
+        assertEquals(ErrorCode.ERROR_CODE_UNSPECIFIED, take(listener.sendFailures).code());
+    }
+
+    @Test
     void shouldRetryBusySendAndFailRejectedOne() throws Exception
     {
         client = builder().build();
