@@ -54,6 +54,37 @@ final class MemoryProbe
         return procKiB(Path.of("/proc/meminfo"), "Slab:");
     }
 
+    /**
+     * The kernel's slab caches from /proc/slabinfo (readable by root only), in the shape of
+     * {@link #classHistogram()}, so that {@link #growth} itemises the slab growth by cache: which kernel
+     * objects a socket takes, and how many of each.
+     *
+     * @return cache name to {active objects, active objects times object size}; empty when unreadable.
+     */
+    static Map<String, long[]> slabCaches()
+    {
+        final Map<String, long[]> caches = new HashMap<>();
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/slabinfo"), StandardCharsets.US_ASCII))
+            {
+                // name <active_objs> <num_objs> <objsize> ...; the two header lines do not parse.
+                final String[] parts = line.trim().split("\\s+");
+                if (parts.length >= 4 && parts[1].chars().allMatch(Character::isDigit) &&
+                    parts[3].chars().allMatch(Character::isDigit))
+                {
+                    final long objects = Long.parseLong(parts[1]);
+                    caches.put(parts[0], new long[] {objects, objects * Long.parseLong(parts[3])});
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            caches.clear();
+        }
+        return caches;
+    }
+
     /** Direct memory held by Netty's default allocator. */
     static long nettyDirectBytes()
     {

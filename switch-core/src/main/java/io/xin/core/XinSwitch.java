@@ -132,9 +132,10 @@ public final class XinSwitch implements AutoCloseable
             // One allocator for every session, whose per-channel handle is one small object (see
             // SessionReceiveAllocator). Buffers live only for a read, so idle sessions hold none.
             final SessionReceiveAllocator recvAllocator = new SessionReceiveAllocator();
+            final InetSocketAddress bindAddress = new InetSocketAddress(ctx.bindHost(), ctx.port());
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(transport.serverChannelClass())
+                .channelFactory(transport.serverChannelFactory(bindAddress))
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
@@ -144,7 +145,7 @@ public final class XinSwitch implements AutoCloseable
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                 .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false));
             bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
-            serverChannel = bootstrap.bind(new InetSocketAddress(ctx.bindHost(), ctx.port())).sync().channel();
+            serverChannel = bootstrap.bind(bindAddress).sync().channel();
             if (ctx.proxyPort() >= 0)
             {
                 proxyServerChannel = bootstrap.clone()

@@ -23,7 +23,22 @@ public final class XinEpollServerSocketChannel extends AbstractEpollServerChanne
 
     public XinEpollServerSocketChannel()
     {
-        super(LinuxSocket.newSocketStream(), false);
+        this(LinuxSocket.newSocketStream());
+    }
+
+    /**
+     * @param ipv6 false for an IPv4 socket: for a bind to an IPv4 address it accepts the same connections as a
+     *             dual-stack socket, and each accepted socket is the kernel's smaller IPv4 object (about 128
+     *             bytes less a connection).
+     */
+    public XinEpollServerSocketChannel(final boolean ipv6)
+    {
+        this(LinuxSocket.newSocketStream(ipv6));
+    }
+
+    private XinEpollServerSocketChannel(final LinuxSocket socket)
+    {
+        super(socket, false);
         config = new EpollServerChannelConfig(this);
     }
 
