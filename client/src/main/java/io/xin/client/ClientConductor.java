@@ -78,6 +78,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final long reconnectMaxDelayMs;
     private final long ackTimeoutMs;
     private final boolean autoAck;
+    /** Whether a send's own copy, made from its SendAck, goes to the listener as an inbox message. */
+    private final boolean passOwnSends;
     private final long ackDelayMs;
     private final int syncPageLimit;
     private final long connectTimeoutMs;
@@ -154,6 +156,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         reconnectMaxDelayMs = builder.reconnectMaxDelayMs;
         ackTimeoutMs = builder.ackTimeoutMs;
         autoAck = builder.autoAck;
+        passOwnSends = builder.passOwnSends;
         ackDelayMs = builder.ackDelayMs;
         syncPageLimit = builder.syncPageLimit;
         connectTimeoutMs = builder.connectTimeoutMs;
@@ -236,20 +239,32 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         final CompletableFuture<SendAck> future)
     {
         assert eventLoop.inEventLoop();
-        if (state == State.CLOSED)
+        if (state == State.CLOSED || state == State.KICKED)
         {
-            future.completeExceptionally(closedException());
-            return;
-        }
-        if (state == State.KICKED)
-        {
-            future.completeExceptionally(kickedException("session was kicked"));
+            final XinClientException failure =
+                state == State.CLOSED ? closedException() : kickedException("session was kicked");
+            notifySendFailed(clientMsgId, failure);
+            if (future != null)
+            {
+                future.completeExceptionally(failure);
+            }
             return;
         }
 
         final PendingSend existing = pendingSends.get(clientMsgId);
         if (existing != null)
         {
+            // Shares the pending send's outcome. A send without a future (sendTracked) has it through the listener,
+            // once; a future given for a pending send that had none becomes that send's future.
+            if (future == null)
+            {
+                return;
+            }
+            if (existing.future == null)
+            {
+                existing.future = future;
+                return;
+            }
             existing.future.whenComplete((ack, ex) ->
             {
                 if (ex != null)
@@ -685,8 +700,15 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         {
             LOG.warn("xin client {}: listener.onSendAck threw", deviceId, ex);
         }
-        send.future.complete(ack);
-        if (!ack.getDuplicate() && state == State.LOGGED_IN)
+        if (send.future != null)
+        {
+            send.future.complete(ack);
+        }
+        if (!ack.getDuplicate() && state == State.LOGGED_IN && !passOwnSends)
+        {
+            inbox.onOwnSend(ack.getSeq());
+        }
+        else if (!ack.getDuplicate() && state == State.LOGGED_IN)
         {
             // The ack names this message's seq in our own inbox: when it is the next one, the
             // inbox stays contiguous without a sync (otherwise every reply in a chat would
@@ -804,7 +826,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
                 {
                     pendingSends.remove(send);
                     pendingSendsView = pendingSends.size();
-                    send.future.completeExceptionally(new XinClientException(code, error.getMessage()));
+                    failSend(send, new XinClientException(code, error.getMessage()));
                 }
             }
         }
@@ -876,6 +898,16 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         catch (final RuntimeException ex)
         {
             LOG.warn("xin client {}: listener.onMessage threw at seq {}", deviceId, seq, ex);
+        }
+    }
+
+    @Override
+    public void onOwnSend(final long seq)
+    {
+        lastSeqView = seq;
+        if (autoAck)
+        {
+            ackTargetSeq = seq;
         }
     }
 
@@ -1174,7 +1206,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         {
             pendingSends.remove(send);
             pendingSendsView = pendingSends.size();
-            send.future.completeExceptionally(new XinClientException(ErrorCode.FRAME_TOO_LARGE,
+            failSend(send, new XinClientException(ErrorCode.FRAME_TOO_LARGE,
                 "Send frame of " + frameLengthBytes + " bytes exceeds the server's limit of " +
                 serverMaxFrameLengthBytes + " bytes"));
             return;
@@ -1319,6 +1351,28 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         }
     }
 
+    /** The listener first, then the future if the send has one (sendTracked's have none). */
+    private void failSend(final PendingSend send, final XinClientException failure)
+    {
+        notifySendFailed(send.clientMsgId, failure);
+        if (send.future != null)
+        {
+            send.future.completeExceptionally(failure);
+        }
+    }
+
+    private void notifySendFailed(final String clientMsgId, final XinClientException failure)
+    {
+        try
+        {
+            listener.onSendFailed(clientMsgId, failure);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onSendFailed threw", deviceId, ex);
+        }
+    }
+
     private void failEverything(final XinClientException failure)
     {
         failConnectWaiters(failure);
@@ -1328,7 +1382,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         pendingSendsView = 0;
         for (final PendingSend send : sends)
         {
-            send.future.completeExceptionally(failure);
+            failSend(send, failure);
         }
     }
 

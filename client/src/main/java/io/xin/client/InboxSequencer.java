@@ -30,6 +30,14 @@ final class InboxSequencer
         void onMessage(Message message);
 
         /**
+         * The next seq of the inbox is a message this client sent, known from its SendAck and not built as a
+         * {@link Message} (the client does not pass its own sends on).
+         *
+         * @param seq greater than every seq passed before.
+         */
+        void onOwnSend(long seq);
+
+        /**
          * Ask the server for the page after {@code afterSeq}; answer with
          * {@link #onSyncResult(SyncResult)} or {@link #onSyncFailed()}.
          *
@@ -128,10 +136,30 @@ final class InboxSequencer
      */
     void onDeliver(final Message message)
     {
-        final long seq = message.getSeq();
+        if (advanceTo(message.getSeq()))
+        {
+            output.onMessage(message);
+        }
+    }
+
+    /**
+     * A message this client sent, by the seq its SendAck gave it: like {@link #onDeliver(Message)}, without the
+     * message.
+     */
+    void onOwnSend(final long seq)
+    {
+        if (advanceTo(seq))
+        {
+            output.onOwnSend(seq);
+        }
+    }
+
+    /** @return whether {@code seq} is the next one (now passed); a later one reveals a gap and starts a sync. */
+    private boolean advanceTo(final long seq)
+    {
         if (seq <= lastSeq)
         {
-            return;
+            return false;
         }
 
         if (seq == lastSeq + 1)
@@ -141,11 +169,11 @@ final class InboxSequencer
             {
                 knownHeadSeq = seq;
             }
-            output.onMessage(message);
-            return;
+            return true;
         }
 
         onHeadSeq(seq);
+        return false;
     }
 
     /**

@@ -15,7 +15,8 @@ final class PendingSend
     /** The group sent to, 0 for a 1:1 send. */
     final long groupId;
     final Content content;
-    final CompletableFuture<SendAck> future;
+    /** Completed with the ack or the failure; null for a send without one (sendTracked) until a send of the same id gives one. */
+    CompletableFuture<SendAck> future;
 
     /** Request id of the last transmission on the current connection, 0 if not sent on it. */
     long requestId;

@@ -1,6 +1,7 @@
 package io.xin.client;
 
-import java.util.HashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+
 import java.util.LinkedHashMap;
 
 /**
@@ -16,7 +17,8 @@ final class PendingSends
     private static final PendingSend[] EMPTY = new PendingSend[0];
 
     private final LinkedHashMap<String, PendingSend> byClientMsgId = new LinkedHashMap<>();
-    private final HashMap<Long, PendingSend> byRequestId = new HashMap<>();
+    /** By the request id of the latest transmission: a primitive key, no boxed Long per send. */
+    private final Long2ObjectHashMap<PendingSend> byRequestId = new Long2ObjectHashMap<>();
 
     int size()
     {

@@ -174,6 +174,40 @@ public final class XinClient implements AutoCloseable
     }
 
     /**
+     * Send a message under the caller's idempotency key, kept until acknowledged and resent exactly as
+     * {@link #send(long, String, Content)} does, but without a future: the outcome reaches the listener, as
+     * {@link Listener#onSendAck(SendAck)} or {@link Listener#onSendFailed(String, XinClientException)}. For a
+     * caller that matches acks to its sends itself (the load generator), at no future or completion stage per message.
+     * A client_msg_id already pending is not sent again; its outcome is reported once.
+     *
+     * @param toUserId    recipient's user id.
+     * @param clientMsgId unique per sender, 1..64 bytes of UTF-8.
+     * @param content     what to send.
+     * @throws IllegalArgumentException when clientMsgId is not 1..64 bytes of UTF-8.
+     * @throws XinClientException       when the client's event loop has shut down.
+     */
+    public void sendTracked(final long toUserId, final String clientMsgId, final Content content)
+    {
+        Objects.requireNonNull(clientMsgId, "clientMsgId");
+        Objects.requireNonNull(content, "content");
+        final int lengthBytes = utf8LengthBytes(clientMsgId);
+        if (lengthBytes < 1 || lengthBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        {
+            throw new IllegalArgumentException("clientMsgId must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES +
+                " bytes of UTF-8, was " + lengthBytes);
+        }
+        try
+        {
+            eventLoop.execute(() -> conductor.onSend(toUserId, 0, clientMsgId, content, null));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // No loop left to call the listener on: the caller hears it here.
+            throw new XinClientException(ErrorCode.ERROR_CODE_UNSPECIFIED, "client closed: event loop shut down", ex);
+        }
+    }
+
+    /**
      * Send a message at most once, without tracking it: no future, no resend, no local copy in this
      * device's inbox. For traffic where a lost message does not matter, and for measuring a peer that
      * does not acknowledge (the load generator's bare relay). The server's ack, if any, is ignored.
@@ -638,6 +672,17 @@ public final class XinClient implements AutoCloseable
         default void onSendAck(final SendAck ack)
         {
         }
+
+        /**
+         * A send failed for good (refused by the server, too large, or the client was closed or kicked first), just
+         * before its future, if it has one, fails.
+         *
+         * @param clientMsgId the send's client_msg_id.
+         * @param failure     why, with the server's code when the server refused it.
+         */
+        default void onSendFailed(final String clientMsgId, final XinClientException failure)
+        {
+        }
     }
 
     /**
@@ -662,6 +707,7 @@ public final class XinClient implements AutoCloseable
         long reconnectMaxDelayMs = 30_000;
         long ackTimeoutMs = 10_000;
         boolean autoAck = true;
+        boolean passOwnSends = true;
         long ackDelayMs = 1_000;
         int syncPageLimit = 0;
         long connectTimeoutMs = 10_000;
@@ -810,6 +856,20 @@ public final class XinClient implements AutoCloseable
         public Builder autoAck(final boolean autoAck)
         {
             this.autoAck = autoAck;
+            return this;
+        }
+
+        /**
+         * @param passOwnSends whether a message this client sent reaches {@link Listener#onMessage(Message)} as the
+         *                     inbox message its SendAck makes of it (default true). With false the inbox moves past
+         *                     its seq without building the message, for a sender that keeps its own copy (it has the
+         *                     content and the {@link SendAck}); it still comes in a sync page like any message
+         *                     when the client syncs past it (after a gap or a relogin).
+         * @return this.
+         */
+        public Builder passOwnSends(final boolean passOwnSends)
+        {
+            this.passOwnSends = passOwnSends;
             return this;
         }
 

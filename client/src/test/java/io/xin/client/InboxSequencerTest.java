@@ -18,6 +18,7 @@ class InboxSequencerTest
 {
     private final List<Long> delivered = new ArrayList<>();
     private final List<Long> syncRequests = new ArrayList<>();
+    private final List<Long> ownSends = new ArrayList<>();
     private final InboxSequencer.Output output = new InboxSequencer.Output()
     {
         @Override
@@ -28,6 +29,12 @@ class InboxSequencerTest
                 assertTrue(message.getSeq() > delivered.get(delivered.size() - 1), "not increasing");
             }
             delivered.add(message.getSeq());
+        }
+
+        @Override
+        public void onOwnSend(final long seq)
+        {
+            ownSends.add(seq);
         }
 
         @Override
@@ -50,6 +57,27 @@ class InboxSequencerTest
         assertEquals(List.of(1L, 2L), delivered);
         assertEquals(2, inbox.lastSeq());
         assertTrue(syncRequests.isEmpty());
+    }
+
+    @Test
+    void shouldMovePastOwnSendsWithoutAMessageAndSyncWhenOneSkipsASeq()
+    {
+        final InboxSequencer inbox = online(0, 0);
+        inbox.onDeliver(message(1));
+        inbox.onOwnSend(2);
+        inbox.onOwnSend(2);
+        inbox.onDeliver(message(3));
+
+        assertEquals(List.of(1L, 3L), delivered);
+        assertEquals(List.of(2L), ownSends);
+        assertEquals(3, inbox.lastSeq());
+        assertTrue(syncRequests.isEmpty());
+
+        inbox.onOwnSend(5);
+
+        assertEquals(List.of(2L), ownSends, "a seq beyond the next is a gap, not passed on");
+        assertEquals(List.of(3L), syncRequests);
+        assertEquals(5, inbox.knownHeadSeq());
     }
 
     @Test

@@ -25,6 +25,8 @@ final class RecordingListener implements XinClient.Listener
     final BlockingQueue<GoAway> goAways = new LinkedBlockingQueue<>();
     final BlockingQueue<io.xin.protocol.pb.Error> errors = new LinkedBlockingQueue<>();
     final BlockingQueue<SendAck> sendAcks = new LinkedBlockingQueue<>();
+    final BlockingQueue<XinClientException> sendFailures = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> failedClientMsgIds = new LinkedBlockingQueue<>();
     final List<String> callbackThreads = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
@@ -74,6 +76,14 @@ final class RecordingListener implements XinClient.Listener
     {
         record();
         sendAcks.add(ack);
+    }
+
+    @Override
+    public void onSendFailed(final String clientMsgId, final XinClientException failure)
+    {
+        record();
+        failedClientMsgIds.add(clientMsgId);
+        sendFailures.add(failure);
     }
 
     static <T> T take(final BlockingQueue<T> queue) throws InterruptedException

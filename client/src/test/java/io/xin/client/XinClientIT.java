@@ -127,6 +127,40 @@ class XinClientIT
     }
 
     @Test
+    void shouldPassOwnSendToTheListenerFromItsAckByDefault() throws Exception
+    {
+        client = builder().ackDelayMs(0).build();
+        final FakeConnection connection = connect(0, 0);
+
+        final CompletableFuture<SendAck> sent = client.send(7, "own-1", text("mine"));
+        connection.ack(connection.expectSend(), 1);
+
+        assertEquals(1, sent.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        final io.xin.protocol.pb.Message own = take(listener.messages);
+        assertEquals(1, own.getSeq());
+        assertEquals("own-1", own.getClientMsgId());
+        assertEquals(USER_ID, own.getFromUserId());
+    }
+
+    @Test
+    void shouldMovePastOwnSendWithoutPassingItWhenToldNotTo() throws Exception
+    {
+        client = builder().passOwnSends(false).ackDelayMs(0).build();
+        final FakeConnection connection = connect(0, 0);
+
+        final CompletableFuture<SendAck> sent = client.send(7, "own-1", text("mine"));
+        connection.ack(connection.expectSend(), 1);
+        assertEquals(1, sent.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        assertEquals(1L, connection.nextAck(FakeServer.WAIT_MS), "the cursor moves past the own send");
+        connection.write(deliver(2));
+
+        assertEquals(List.of(2L), listener.takeSeqs(1), "the own send is not passed on, the next message is");
+        assertEquals(2, client.lastSeq());
+        assertEquals(2L, connection.nextAck(FakeServer.WAIT_MS));
+        assertNull(listener.messages.poll(50, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
     void shouldFailConnectWithLoginErrorCodeAndNotReconnect() throws Exception
     {
         client = builder().build();
@@ -403,6 +437,63 @@ class XinClientIT
         assertEquals(1, sent.get(WAIT_S, TimeUnit.SECONDS).getSeq());
         assertNull(server.pollAccept(0), "reconnected instead of resending");
         assertEquals(0, client.pendingSends());
+    }
+
+    @Test
+    void shouldResendTrackedSendUntilAckedAndReportItToTheListenerOnce() throws Exception
+    {
+        client = builder().ackTimeoutMs(200).build();
+        final FakeConnection connection = connect(0, 0);
+
+        client.sendTracked(7, "tracked-1", text("x"));
+        client.sendTracked(7, "tracked-1", text("x"));
+        final Send first = connection.expectSend();
+        final Send resent = connection.expectSend();
+        assertEquals("tracked-1", first.getClientMsgId());
+        assertEquals("tracked-1", resent.getClientMsgId(), "resent after the ack timeout, under the same id");
+        assertEquals(1, client.pendingSends(), "the second call shares the pending send");
+        connection.ack(resent, 1);
+
+        assertEquals("tracked-1", take(listener.sendAcks).getClientMsgId());
+        assertEquals(0, client.pendingSends());
+        assertNull(listener.sendAcks.poll(300, TimeUnit.MILLISECONDS), "the ack is reported once");
+        assertTrue(listener.sendFailures.isEmpty());
+    }
+
+    @Test
+    void shouldReportRefusedTrackedSendToTheListenerAndFailASharedFuture() throws Exception
+    {
+        client = builder().build();
+        final FakeConnection connection = connect(0, 0);
+
+        client.sendTracked(0, "bad", text("x"));
+        final CompletableFuture<SendAck> shared = client.send(0, "bad", text("x"));
+        final Send badSend = connection.expectSend();
+        connection.write(Frame.newBuilder().setError(Error.newBuilder()
+            .setCode(ErrorCode.BAD_REQUEST)
+            .setMessage("no such user")
+            .setClientMsgId(badSend.getClientMsgId()))
+            .build());
+
+        assertEquals("bad", take(listener.failedClientMsgIds));
+        assertEquals(ErrorCode.BAD_REQUEST, take(listener.sendFailures).code());
+        assertEquals(ErrorCode.BAD_REQUEST, failure(shared).code());
+        assertEquals(0, client.pendingSends());
+        assertThrows(IllegalArgumentException.class, () -> client.sendTracked(7, "", text("x")));
+    }
+
+    @Test
+    void shouldReportPendingTrackedSendsAsFailedWhenClosed() throws Exception
+    {
+        client = builder().build();
+        final FakeConnection connection = connect(0, 0);
+        client.sendTracked(7, "never-acked", text("x"));
+        connection.expectSend();
+
+        client.close();
+
+        assertEquals("never-acked", take(listener.failedClientMsgIds));
+        assertEquals(ErrorCode.ERROR_CODE_UNSPECIFIED, take(listener.sendFailures).code());
     }
 
     @Test

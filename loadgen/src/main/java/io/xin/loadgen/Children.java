@@ -51,6 +51,7 @@ final class Children implements AutoCloseable
             final Path output = workDir.resolve("child-" + (i + 1) + ".json");
             final List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse("java"));
+            command.addAll(collectorFlags());
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), XinCommand.class.getName()));
             command.addAll(argsPerChild.get(i));
             command.addAll(List.of("--child-output", output.toString()));
@@ -63,6 +64,22 @@ final class Children implements AutoCloseable
             reader.setDaemon(true);
             reader.start();
         }
+    }
+
+    /**
+     * @return this JVM's collector choice ({@code -XX:+UseParallelGC}, ...), for the children to measure alike.
+     */
+    static List<String> collectorFlags()
+    {
+        final List<String> flags = new ArrayList<>();
+        for (final String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+        {
+            if (argument.matches("-XX:[+-]Use\\w*GC"))
+            {
+                flags.add(argument);
+            }
+        }
+        return flags;
     }
 
     private void watch(final Process process)

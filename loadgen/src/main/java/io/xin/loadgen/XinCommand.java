@@ -1,5 +1,6 @@
 package io.xin.loadgen;
 
+import io.xin.core.daemon.LeakDetection;
 import io.xin.core.daemon.ServerCommand;
 import io.xin.core.daemon.TokenCommand;
 import picocli.CommandLine;
@@ -19,6 +20,8 @@ public final class XinCommand implements Runnable
 
     public static void main(final String[] args)
     {
+        // The load generator and the relay are measuring instruments: no sampled stack traces in them either.
+        LeakDetection.disableUnlessSet();
         System.exit(new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 

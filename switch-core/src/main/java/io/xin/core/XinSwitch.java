@@ -8,6 +8,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
@@ -423,7 +424,9 @@ public final class XinSwitch implements AutoCloseable
         final AtomicInteger count = new AtomicInteger();
         return runnable ->
         {
-            final Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            // Netty's thread type, so that buffers the ring threads allocate (the dispatcher's SendAck and
+            // Deliver frames) come from a magazine of the pooled allocator owned by the thread, not a shared one.
+            final Thread thread = new FastThreadLocalThread(runnable, prefix + "-" + count.incrementAndGet());
             thread.setDaemon(false);
             return thread;
         };

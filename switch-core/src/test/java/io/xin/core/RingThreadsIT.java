@@ -1,6 +1,7 @@
 package io.xin.core;
 
 import io.netty.channel.uring.IoUring;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.TestDevices.Device;
 import io.xin.core.net.Transport;
 import io.xin.protocol.pb.Message;
@@ -123,6 +124,31 @@ class RingThreadsIT
     }
 
     /** Every user sends PER_PAIR messages to every other user, all in flight at once. */
+    @Test
+    void shouldRunRingThreadsAsNettyThreadsSoTheirBuffersComeFromAThreadLocalMagazine() throws Exception
+    {
+        server = new TestSwitch(dataDir, ctx -> ctx.journalShards(2));
+        final Map<Long, Device> online = connectAll();
+        exchange(online, 0);
+        assertInboxes(online, 0);
+
+        // Netty's pooled allocator uses a magazine of the thread's own only on threads that clean up their
+        // FastThreadLocals (FastThreadLocalThread.currentThreadWillCleanupFastThreadLocals); other threads share one.
+        final List<Thread> ringThreads = new ArrayList<>();
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (thread.getName().startsWith("xin-ring") && thread.isAlive())
+            {
+                ringThreads.add(thread);
+            }
+        }
+        assertTrue(ringThreads.size() >= 4, () -> "two ring threads per shard, two shards: " + ringThreads);
+        for (final Thread thread : ringThreads)
+        {
+            assertTrue(FastThreadLocalThread.willCleanupFastThreadLocals(thread), thread::toString);
+        }
+    }
+
     private static void exchange(final Map<Long, Device> online, final int headBefore) throws Exception
     {
         final List<CompletableFuture<SendAck>> acks = new ArrayList<>();

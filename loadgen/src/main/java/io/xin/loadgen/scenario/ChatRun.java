@@ -2,6 +2,7 @@ package io.xin.loadgen.scenario;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.xin.client.XinClientException;
 import io.xin.loadgen.rate.OpenLoopSchedule;
 import io.xin.loadgen.rate.Recipients;
 import io.xin.loadgen.report.Measurements;
@@ -39,11 +40,15 @@ public final class ChatRun implements Fleet.Sink
     private final Measurements measurements;
     private final Ledger ledger = new Ledger();
     private final long runId = ThreadLocalRandom.current().nextLong();
+    /** What every client_msg_id of the run starts with; the message number follows. */
+    private final String clientMsgIdPrefix = Long.toString(runId & Long.MAX_VALUE, 36) + '-';
     /** Per recipient, the last message number delivered from each sender; each owned by its session's event loop. */
     private final Long2LongHashMap[] lastFromSender;
     /** Previous message number of each (sender, recipient) pair. Owned by the scheduling thread. */
     private final Long2LongHashMap lastOfPair = new Long2LongHashMap(-1);
     private volatile long measureFromNs = Long.MAX_VALUE;
+    /** The run's schedule, which gives every acked message's intended send time; set before the first send. */
+    private volatile OpenLoopSchedule schedule;
     private final java.util.concurrent.atomic.LongAdder foreign = new java.util.concurrent.atomic.LongAdder();
 
     /**
@@ -78,6 +83,7 @@ public final class ChatRun implements Fleet.Sink
         final long warmupNs = TimeUnit.MILLISECONDS.toNanos(settings.warmupMs);
         final long measuredNs = TimeUnit.MILLISECONDS.toNanos(settings.durationMs);
         final OpenLoopSchedule schedule = new OpenLoopSchedule(startNs, settings.ratePerSecond, warmupNs + measuredNs);
+        this.schedule = schedule;
         measureFromNs = startNs + warmupNs;
 
         final byte[] padding = new byte[settings.payloadBytes - HEADER_BYTES];
@@ -174,11 +180,11 @@ public final class ChatRun implements Fleet.Sink
         measurements.sent.increment();
         final Session from = fleet.session(sender);
         final long toUserId = fleet.target().userId(recipient);
-        final String clientMsgId = Long.toString(runId & Long.MAX_VALUE, 36) + '-' + index;
+        final String clientMsgId = clientMsgIdPrefix + index;
         if (settings.acks)
         {
-            from.client().send(toUserId, clientMsgId, content)
-                .whenComplete((ack, failure) -> onAck(index, intendedNs, ack, failure));
+            // The ack comes back through the sink (onSendAck) with the client_msg_id, which names the message.
+            from.client().sendTracked(toUserId, clientMsgId, content);
         }
         else
         {
@@ -186,21 +192,57 @@ public final class ChatRun implements Fleet.Sink
         }
     }
 
-    private void onAck(final long index, final long intendedNs, final SendAck ack, final Throwable failure)
+    @Override
+    public void onSendAck(final Session session, final SendAck ack)
     {
-        if (failure != null)
+        final long index = indexOf(ack.getClientMsgId());
+        final OpenLoopSchedule schedule = this.schedule;
+        if (index < 0 || schedule == null)
         {
-            measurements.failedSends.increment();
             return;
         }
         if (ledger.acked(index))
         {
             measurements.acked.increment();
+            final long intendedNs = schedule.intendedNs(index);
             if (intendedNs >= measureFromNs)
             {
                 measurements.recordAck(System.nanoTime() - intendedNs);
             }
         }
+    }
+
+    @Override
+    public void onSendFailed(final Session session, final String clientMsgId, final XinClientException failure)
+    {
+        if (indexOf(clientMsgId) >= 0)
+        {
+            measurements.failedSends.increment();
+        }
+    }
+
+    /**
+     * @return the message number a client_msg_id of this run names, -1 for one of another run.
+     */
+    long indexOf(final String clientMsgId)
+    {
+        final int length = clientMsgId.length();
+        final int from = clientMsgIdPrefix.length();
+        if (length <= from || length > from + 19 || !clientMsgId.startsWith(clientMsgIdPrefix))
+        {
+            return -1;
+        }
+        long index = 0;
+        for (int i = from; i < length; i++)
+        {
+            final int digit = clientMsgId.charAt(i) - '0';
+            if (digit < 0 || digit > 9)
+            {
+                return -1;
+            }
+            index = index * 10 + digit;
+        }
+        return index;
     }
 
     @Override

@@ -11,8 +11,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.client.XinClient;
+import io.xin.client.XinClientException;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -200,6 +202,8 @@ public final class Fleet implements AutoCloseable
             .connectTimeoutMs(30_000)
             .ackTimeoutMs(30_000)
             .clientVersion("xin-loadgen")
+            // Every scenario ignores a session's own sends: no inbox message built from each SendAck.
+            .passOwnSends(false)
             .listener(session)
             .build();
         return session;
@@ -213,6 +217,16 @@ public final class Fleet implements AutoCloseable
     void onChannelPost(final Session session, final Message post)
     {
         postSink.onMessage(session, post);
+    }
+
+    void onSendAck(final Session session, final SendAck ack)
+    {
+        sink.onSendAck(session, ack);
+    }
+
+    void onSendFailed(final Session session, final String clientMsgId, final XinClientException failure)
+    {
+        sink.onSendFailed(session, clientMsgId, failure);
     }
 
     /**
@@ -230,5 +244,22 @@ public final class Fleet implements AutoCloseable
          * @param message the message, on the session's event loop.
          */
         void onMessage(Session session, Message message);
+
+        /**
+         * @param session the sending session.
+         * @param ack     the ack of a send made with {@link XinClient#sendTracked}, on the session's event loop.
+         */
+        default void onSendAck(final Session session, final SendAck ack)
+        {
+        }
+
+        /**
+         * @param session     the sending session.
+         * @param clientMsgId the failed send's client_msg_id.
+         * @param failure     why, on the session's event loop.
+         */
+        default void onSendFailed(final Session session, final String clientMsgId, final XinClientException failure)
+        {
+        }
     }
 }

@@ -1,7 +1,9 @@
 package io.xin.loadgen.scenario;
 
 import io.xin.client.XinClient;
+import io.xin.client.XinClientException;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
 
 /**
  * One user's session in the {@link Fleet}: the SDK client and the little a scenario keeps per user.
@@ -41,6 +43,18 @@ public final class Session implements XinClient.Listener
     public void onMessage(final Message message)
     {
         fleet.onMessage(this, message);
+    }
+
+    @Override
+    public void onSendAck(final SendAck ack)
+    {
+        fleet.onSendAck(this, ack);
+    }
+
+    @Override
+    public void onSendFailed(final String clientMsgId, final XinClientException failure)
+    {
+        fleet.onSendFailed(this, clientMsgId, failure);
     }
 
     @Override

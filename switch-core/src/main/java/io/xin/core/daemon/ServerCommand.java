@@ -293,6 +293,7 @@ public final class ServerCommand implements Callable<Integer>
         {
             return badSetting("shutdown-deadline-ms", "shutdownDeadlineMs must be positive: " + shutdownDeadlineMs);
         }
+        LeakDetection.disableUnlessSet();
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost(host)
             .port(port)
