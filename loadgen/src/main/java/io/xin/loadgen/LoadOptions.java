@@ -125,6 +125,10 @@ final class LoadOptions
         "untracked and only send→deliver is measured. Implied by --start RELAY.")
     boolean noAcks;
 
+    @Option(names = "--relay-acks", description = "With --start RELAY: the relay answers every Send with a SendAck " +
+        "(no storage) and sends are tracked as against the switch: the switch's protocol without its storage.")
+    boolean relayAcks;
+
     @Option(names = "--acks", hidden = true, description = "The target acknowledges sends (the default).")
     boolean acks;
 
@@ -182,7 +186,9 @@ final class LoadOptions
             jwtSecret = "xin-loadgen-" + Long.toHexString(new java.security.SecureRandom().nextLong()) +
                 "-generated-secret-for-its-own-target";
         }
-        if (start == TargetProcess.Kind.RELAY)
+        require(!relayAcks || start == TargetProcess.Kind.RELAY, "--relay-acks goes with --start relay");
+        require(!(relayAcks && noAcks), "--relay-acks and --no-acks contradict each other");
+        if (start == TargetProcess.Kind.RELAY && !relayAcks)
         {
             noAcks = true;
         }

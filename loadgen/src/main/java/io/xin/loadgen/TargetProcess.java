@@ -109,7 +109,7 @@ final class TargetProcess implements AutoCloseable
                 else
                 {
                     command.addAll(List.of("relay", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                        "--transport", options.transport));
+                        "--transport", options.transport, options.relayAcks ? "--acks" : ""));
                 }
                 command.removeIf(String::isEmpty);
                 final Path log = Files.createTempFile("xin-loadgen-target-", ".log");

@@ -7,7 +7,9 @@ import picocli.CommandLine;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoadOptionsTest
 {
@@ -35,6 +37,22 @@ class LoadOptionsTest
     {
         assertThrows(IllegalArgumentException.class, () -> options("--payload", "31").validate());
         assertThrows(IllegalArgumentException.class, () -> options("--rate", "0").validate());
+    }
+
+    @Test
+    void shouldTrackSendsAgainstARelayOnlyWhenTheRelayAcknowledges()
+    {
+        final LoadOptions bare = options("--start", "RELAY");
+        bare.validate();
+        assertTrue(bare.noAcks, "the bare relay sends no acks");
+
+        final LoadOptions acking = options("--start", "RELAY", "--relay-acks");
+        acking.validate();
+        assertFalse(acking.noAcks, "against an acknowledging relay sends are tracked");
+
+        assertThrows(IllegalArgumentException.class, () -> options("--start", "SWITCH", "--relay-acks").validate());
+        assertThrows(IllegalArgumentException.class,
+            () -> options("--start", "RELAY", "--relay-acks", "--no-acks").validate());
     }
 
     private static Target target(final String... args)

@@ -14,6 +14,7 @@ import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Pong;
 import io.xin.protocol.pb.Send;
+import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.SyncResult;
 
 import java.util.Base64;
@@ -23,8 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One relay connection: Login (the token's {@code sub} is taken as the user id, unverified) answered by
- * LoginOk; Send forwarded to the recipient's connection as a Deliver with the recipient's next seq;
- * Ping answered; Sync answered with an empty page; everything else ignored.
+ * LoginOk; Send forwarded to the recipient's connection as a Deliver with the recipient's next seq (and, when the
+ * relay acknowledges, first answered by a SendAck that gives the sender's copy the sender's next seq, as the switch
+ * does, though nothing is stored); Ping answered; Sync answered with an empty page; everything else ignored.
  */
 final class RelayHandler extends SimpleChannelInboundHandler<Frame>
 {
@@ -48,7 +50,7 @@ final class RelayHandler extends SimpleChannelInboundHandler<Frame>
             {
                 if (user != null)
                 {
-                    onSend(frame.getSend());
+                    onSend(ctx, frame.getSend());
                 }
             }
             case PING -> ctx.write(Frame.newBuilder()
@@ -114,8 +116,19 @@ final class RelayHandler extends SimpleChannelInboundHandler<Frame>
             .build(), ctx.voidPromise());
     }
 
-    private void onSend(final Send send)
+    private void onSend(final ChannelHandlerContext ctx, final Send send)
     {
+        if (directory.acks)
+        {
+            // On this connection's loop, where its Delivers are written too: its seqs go out in order.
+            ctx.write(Frame.newBuilder().setSendAck(SendAck.newBuilder()
+                .setRequestId(send.getRequestId())
+                .setClientMsgId(send.getClientMsgId())
+                .setMsgId(directory.msgIds.incrementAndGet())
+                .setSeq(user.seq.incrementAndGet())
+                .setServerTimeMs(System.currentTimeMillis()))
+                .build(), ctx.voidPromise());
+        }
         final User recipient = directory.user(send.getToUserId());
         final Channel channel = recipient.channel.get();
         if (channel == null)
@@ -167,6 +180,14 @@ final class RelayHandler extends SimpleChannelInboundHandler<Frame>
     {
         private final ConcurrentHashMap<Long, User> users = new ConcurrentHashMap<>();
         private final LongAdder relayed = new LongAdder();
+        /** Whether every Send is answered by a SendAck. */
+        private final boolean acks;
+        private final AtomicLong msgIds = new AtomicLong();
+
+        Directory(final boolean acks)
+        {
+            this.acks = acks;
+        }
 
         User user(final long userId)
         {

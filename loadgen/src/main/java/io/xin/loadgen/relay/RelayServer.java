@@ -35,7 +35,7 @@ public final class RelayServer implements AutoCloseable
 {
     private final EventLoopGroup group;
     private final Channel serverChannel;
-    private final RelayHandler.Directory directory = new RelayHandler.Directory();
+    private final RelayHandler.Directory directory;
 
     /**
      * Bind and start.
@@ -47,17 +47,20 @@ public final class RelayServer implements AutoCloseable
      */
     public RelayServer(final String host, final int port, final int ioThreads) throws InterruptedException
     {
-        this(host, port, ioThreads, Transport.AUTO);
+        this(host, port, ioThreads, Transport.AUTO, false);
     }
 
     /**
      * Bind and start on a given transport, chosen as the switch chooses its own ({@link Transport#choose}).
      *
      * @param transport {@code auto} (epoll when available), {@code io_uring}, {@code epoll} or {@code nio}.
+     * @param acks      answer every Send with a SendAck before relaying it: the protocol's frames without storage.
      */
-    public RelayServer(final String host, final int port, final int ioThreads, final String transport)
+    public RelayServer(
+        final String host, final int port, final int ioThreads, final String transport, final boolean acks)
         throws InterruptedException
     {
+        directory = new RelayHandler.Directory(acks);
         final int threads = ioThreads > 0 ? ioThreads : 2 * Runtime.getRuntime().availableProcessors();
         final IoHandlerFactory ioHandlerFactory;
         final Class<? extends ServerChannel> serverChannelType;

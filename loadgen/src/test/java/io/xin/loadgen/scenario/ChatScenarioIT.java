@@ -88,6 +88,32 @@ class ChatScenarioIT
         }
     }
 
+    @Test
+    void shouldAckAndRelayEverySendWhenTheRelayAcknowledges() throws Exception
+    {
+        try (RelayServer relay = new RelayServer("127.0.0.1", 0, 2, "auto", true);
+            Fleet fleet = new Fleet(target(relay.port()), USERS, 2))
+        {
+            assertEquals(0, fleet.connect(0, USERS, 20_000));
+            final ChatRun.Outcome outcome;
+            final Measurements measurements = new Measurements("chat", () -> "");
+            try (measurements)
+            {
+                outcome = new ChatRun(fleet, settings(true), measurements).run();
+            }
+
+            assertEquals(1_200, outcome.tally.sent);
+            assertEquals(1_200, outcome.tally.acked);
+            assertEquals(1_200, outcome.tally.delivered);
+            assertEquals(1_200, relay.relayed());
+            assertEquals(0, outcome.tally.lost);
+            assertEquals(0, outcome.tally.duplicates);
+            assertEquals(0, measurements.gaps.sum(), "the sender's seqs from its acks and its Delivers' seqs agree");
+            assertEquals(1_200, measurements.ackLatencyUs().getTotalCount());
+            assertEquals(1_200, measurements.deliverLatencyUs().getTotalCount());
+        }
+    }
+
     private static ChatRun.Settings settings(final boolean acks)
     {
         final ChatRun.Settings settings = new ChatRun.Settings();
