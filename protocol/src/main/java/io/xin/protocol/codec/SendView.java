@@ -299,6 +299,16 @@ public final class SendView
         return copy;
     }
 
+    /**
+     * Copies the {@code client_msg_id} bytes to the start of {@code target}.
+     *
+     * @param target holds at least {@link #clientMsgIdLength()} bytes.
+     */
+    public void copyClientMsgIdTo(final byte[] target)
+    {
+        System.arraycopy(bytes, clientMsgIdOffset, target, 0, clientMsgIdLength);
+    }
+
     /** The {@code client_msg_id} as a string: for error frames, not the hot path. */
     public String clientMsgId()
     {
