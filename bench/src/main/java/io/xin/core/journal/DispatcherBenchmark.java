@@ -155,7 +155,7 @@ public class DispatcherBenchmark
         event.requestId = sequence;
         event.toUserId = RECIPIENT;
         event.clientMsgId = "c-0000000001";
-        event.clientMsgIdBytes = clientMsgIdBytes;
+        System.arraycopy(clientMsgIdBytes, 0, event.clientMsgIdArray(clientMsgIdBytes.length), 0, clientMsgIdBytes.length);
         event.result = SwitchEvent.RESULT_OK;
         event.msgId = sequence;
         event.senderSeq = sequence;

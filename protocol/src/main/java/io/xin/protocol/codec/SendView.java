@@ -291,14 +291,6 @@ public final class SendView
         return clientMsgIdLength;
     }
 
-    /** A new array of the {@code client_msg_id} bytes. */
-    public byte[] copyClientMsgId()
-    {
-        final byte[] copy = new byte[clientMsgIdLength];
-        System.arraycopy(bytes, clientMsgIdOffset, copy, 0, clientMsgIdLength);
-        return copy;
-    }
-
     /**
      * Copies the {@code client_msg_id} bytes to the start of {@code target}.
      *
