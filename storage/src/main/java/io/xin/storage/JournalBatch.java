@@ -179,10 +179,33 @@ public final class JournalBatch implements AutoCloseable
     public void putDedupe(
         final long senderId, final byte[] clientMsgId, final long msgId, final long senderSeq, final long serverTimeMs)
     {
+        putDedupe(senderId, clientMsgId, clientMsgId.length, msgId, senderSeq, serverTimeMs);
+    }
+
+    /**
+     * {@link #putDedupe(long, byte[], long, long, long)} of an id held in the first bytes of a reused array, so
+     * the caller need not make an array of the id's exact length. The key is the same.
+     *
+     * @param senderId          the sending user, positive.
+     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}; copied.
+     * @param clientMsgIdLength bytes of the id.
+     * @param msgId             the server-wide message id assigned.
+     * @param senderSeq         seq of the copy in the sender's own inbox.
+     * @param serverTimeMs      when the switch stored it, epoch milliseconds.
+     */
+    public void putDedupe(
+        final long senderId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength,
+        final long msgId,
+        final long senderSeq,
+        final long serverTimeMs)
+    {
         Layout.checkId("senderId", senderId);
+        final int keyLength = Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
         ensureUsable("journal batch put dedupe");
-        final ByteBuffer key = variableKey(Layout.dedupeKeyLength(clientMsgId));
-        Layout.dedupeKey(key, senderId, clientMsgId);
+        final ByteBuffer key = variableKey(keyLength);
+        Layout.dedupeKey(key, senderId, clientMsgId, clientMsgIdLength);
         dedupeValue.clear();
         dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).flip();
         try

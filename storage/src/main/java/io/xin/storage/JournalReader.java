@@ -35,7 +35,13 @@ public final class JournalReader implements AutoCloseable
     /** See {@link XinStore#readDedupe(long, byte[])}. */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
     {
-        return store.readDedupe(this, senderId, clientMsgId);
+        return store.readDedupe(this, senderId, clientMsgId, clientMsgId.length);
+    }
+
+    /** See {@link XinStore#readDedupe(long, byte[], int)}. */
+    public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
+    {
+        return store.readDedupe(this, senderId, clientMsgId, clientMsgIdLength);
     }
 
     /** See {@link XinStore#readCursor(long, byte[])}. */

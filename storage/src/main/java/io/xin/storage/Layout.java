@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * Byte layouts of the keys and values of every column family. All integers are big-endian so the
@@ -90,20 +91,25 @@ final class Layout
         return getLong(key, SEQ_OFFSET);
     }
 
-    static int dedupeKeyLength(final byte[] clientMsgId)
+    /**
+     * @param clientMsgId the id's bytes at {@code [0, length)} of the array.
+     * @throws IndexOutOfBoundsException if the array holds fewer than {@code length} bytes or length is negative.
+     */
+    static int dedupeKeyLength(final byte[] clientMsgId, final int length)
     {
-        return LONG_LENGTH + clientMsgId.length;
+        Objects.checkFromIndexSize(0, length, clientMsgId.length);
+        return LONG_LENGTH + length;
     }
 
-    static void dedupeKey(final byte[] key, final long senderId, final byte[] clientMsgId)
+    static void dedupeKey(final byte[] key, final long senderId, final byte[] clientMsgId, final int length)
     {
         putLong(key, 0, senderId);
-        System.arraycopy(clientMsgId, 0, key, LONG_LENGTH, clientMsgId.length);
+        System.arraycopy(clientMsgId, 0, key, LONG_LENGTH, length);
     }
 
-    static void dedupeKey(final ByteBuffer key, final long senderId, final byte[] clientMsgId)
+    static void dedupeKey(final ByteBuffer key, final long senderId, final byte[] clientMsgId, final int length)
     {
-        key.putLong(senderId).put(clientMsgId).flip();
+        key.putLong(senderId).put(clientMsgId, 0, length).flip();
     }
 
     static void headKey(final byte[] key, final long userId)

@@ -435,16 +435,32 @@ public final class XinStore implements AutoCloseable
         return defaultReader.readDedupe(senderId, clientMsgId);
     }
 
-    DedupeRecord readDedupe(final JournalReader reader, final long senderId, final byte[] clientMsgId)
+    /**
+     * {@link #readDedupe(long, byte[])} of an id held in the first bytes of a reused array, so the caller
+     * need not make an array of the id's exact length. The key is the same. Journal thread only.
+     *
+     * @param senderId          the sending user, positive.
+     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}.
+     * @param clientMsgIdLength bytes of the id.
+     * @return the record, or null if none is stored.
+     * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
+     */
+    public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
+    {
+        return defaultReader.readDedupe(senderId, clientMsgId, clientMsgIdLength);
+    }
+
+    DedupeRecord readDedupe(
+        final JournalReader reader, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
         Layout.checkId("senderId", senderId);
+        final int keyLength = Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read dedupe");
-            final int keyLength = Layout.dedupeKeyLength(clientMsgId);
             final byte[] key = reader.variableKey(keyLength);
-            Layout.dedupeKey(key, senderId, clientMsgId);
+            Layout.dedupeKey(key, senderId, clientMsgId, clientMsgIdLength);
             final byte[] value = reader.dedupeValue;
             final int valueLength = db.get(dedupe, reader.readOptions, key, 0, keyLength, value, 0, value.length);
             if (RocksDB.NOT_FOUND == valueLength)

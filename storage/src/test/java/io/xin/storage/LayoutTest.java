@@ -71,15 +71,41 @@ class LayoutTest
     void shouldEncodeDedupeKeyTheSameFromArrayAndBuffer()
     {
         final byte[] clientMsgId = { 'a', 'b', 'c' };
-        final byte[] key = new byte[Layout.dedupeKeyLength(clientMsgId)];
-        Layout.dedupeKey(key, 7, clientMsgId);
+        final byte[] key = new byte[Layout.dedupeKeyLength(clientMsgId, clientMsgId.length)];
+        Layout.dedupeKey(key, 7, clientMsgId, clientMsgId.length);
         assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, 'a', 'b', 'c' }, key);
 
         final ByteBuffer buffer = ByteBuffer.allocate(64);
-        Layout.dedupeKey(buffer, 7, clientMsgId);
+        Layout.dedupeKey(buffer, 7, clientMsgId, clientMsgId.length);
         final byte[] fromBuffer = new byte[buffer.remaining()];
         buffer.get(fromBuffer);
         assertArrayEquals(key, fromBuffer);
+    }
+
+    @Test
+    void shouldKeyOnlyTheIdsLengthOfALongerArray()
+    {
+        final byte[] slot = { 'a', 'b', 'c', 'x', 'y' };
+        assertEquals(8 + 3, Layout.dedupeKeyLength(slot, 3));
+        final byte[] key = new byte[64];
+        key[11] = 'z';
+        Layout.dedupeKey(key, 7, slot, 3);
+        assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, 'a', 'b', 'c', 'z' }, Arrays.copyOf(key, 12));
+
+        final ByteBuffer buffer = ByteBuffer.allocate(64);
+        Layout.dedupeKey(buffer, 7, slot, 3);
+        assertEquals(8 + 3, buffer.remaining());
+        final byte[] fromBuffer = new byte[buffer.remaining()];
+        buffer.get(fromBuffer);
+        assertArrayEquals(Arrays.copyOf(key, 11), fromBuffer);
+    }
+
+    @Test
+    void shouldRejectADedupeIdLengthOutsideItsArray()
+    {
+        final byte[] slot = new byte[4];
+        assertThrows(IndexOutOfBoundsException.class, () -> Layout.dedupeKeyLength(slot, 5));
+        assertThrows(IndexOutOfBoundsException.class, () -> Layout.dedupeKeyLength(slot, -1));
     }
 
     @Test

@@ -163,6 +163,51 @@ class XinStoreIT
     }
 
     @Test
+    void shouldKeyADedupeRecordGivenAsThePrefixOfAReusedArrayExactlyAsOneGivenAsItsOwnArray()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+        final byte[] slot = new byte[64];
+        Arrays.fill(slot, (byte)'~');
+        System.arraycopy(bytes("c-10"), 0, slot, 0, 4);
+        batch.putDedupe(5, slot, 4, 1010, 10, 1_000);
+        // The same array reused for a shorter id: its stale tail ("0~~~") is not part of the key.
+        System.arraycopy(bytes("c-1"), 0, slot, 0, 3);
+        batch.putDedupe(5, slot, 3, 1001, 1, 2_000);
+        store.write(batch);
+
+        assertEquals(new DedupeRecord(1010, 10, 1_000), store.readDedupe(5, bytes("c-10")));
+        assertEquals(new DedupeRecord(1001, 1, 2_000), store.readDedupe(5, bytes("c-1")));
+        assertNull(store.readDedupe(5, slot, 2), "c- was never stored");
+        batch.putDedupe(6, bytes("c-2"), 2002, 2, 3_000);
+        store.write(batch);
+        batch.close();
+        store.close();
+
+        store = open(config);
+        try (JournalReader reader = store.newJournalReader())
+        {
+            assertEquals(new DedupeRecord(1001, 1, 2_000), reader.readDedupe(5, slot, 3), "after a restart");
+            System.arraycopy(bytes("c-10"), 0, slot, 0, 4);
+            assertEquals(new DedupeRecord(1010, 10, 1_000), reader.readDedupe(5, slot, 4));
+            System.arraycopy(bytes("c-2"), 0, slot, 0, 3);
+            assertEquals(new DedupeRecord(2002, 2, 3_000), reader.readDedupe(6, slot, 3), "put as its own array");
+            assertNull(reader.readDedupe(5, slot, 3), "c-2 of another sender");
+        }
+    }
+
+    @Test
+    void shouldRejectADedupeIdLongerThanItsArray()
+    {
+        final XinStore store = open(config());
+        final JournalBatch batch = batch(store);
+        assertThrows(IndexOutOfBoundsException.class, () -> batch.putDedupe(5, new byte[2], 3, 1, 1, 1));
+        assertEquals(0, batch.count(), "nothing was put");
+        assertThrows(IndexOutOfBoundsException.class, () -> store.readDedupe(5, new byte[2], 3));
+    }
+
+    @Test
     void shouldReturnNullForAbsentDedupeRecord()
     {
         final XinStore store = open(config());

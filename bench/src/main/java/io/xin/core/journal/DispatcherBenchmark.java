@@ -3,7 +3,10 @@ package io.xin.core.journal;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.xin.bench.AllocationPerOperation;
 import io.xin.core.XinSwitch;
+import io.xin.core.daemon.LeakDetection;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.session.Session;
 import io.xin.core.session.SessionContext;
@@ -18,6 +21,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -26,6 +30,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +42,14 @@ import java.util.concurrent.TimeUnit;
  * The channels are {@link EmbeddedChannel}s: with {@code pipeline=none} they keep what the dispatcher writes
  * (the dispatcher alone), with {@code pipeline=encoder} the switch's {@link FrameEncoder} is in the pipeline
  * (dispatch and encode; the dispatcher now writes both frames already encoded, so the encoder passes them on). Run with {@code -prof gc} for bytes per message.
+ * <p>
+ * {@link #pushOneToOne} runs on JMH's thread, a plain {@link Thread}; {@link #pushOneToOneOnNettyThread} runs the same
+ * work on a Netty thread ({@code FastThreadLocalThread}), as the switch does: its ring threads and event loops are
+ * Netty threads, and Netty's {@code Recycler} pools objects (the channel's outbound entries among them) only on
+ * those; elsewhere it makes a new one every time. That variant also prints what the Netty thread itself allocated
+ * per message. Netty's leak detector is off, as {@code xin server} has it unless a level is given
+ * ({@code -jvmArgsAppend -Dio.netty.leakDetection.level=simple} for Netty's default: a tracked buffer in 128,
+ * each with its stack traces, about 24 bytes a message here).
  * (In the journal's package: the ring event's fields are package-private.)
  */
 @State(Scope.Thread)
@@ -46,6 +62,8 @@ public class DispatcherBenchmark
 {
     private static final long SENDER = 1;
     private static final long RECIPIENT = 2;
+    /** Pushes per task handed to the Netty thread, so that the hand-over's own objects count for little. */
+    private static final int PUSHES_PER_TASK = 1_000;
 
     @Param({"none", "encoder"})
     String pipeline;
@@ -66,6 +84,7 @@ public class DispatcherBenchmark
     @Setup(Level.Trial)
     public void setup()
     {
+        LeakDetection.disableUnlessSet();
         final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret("dispatcher-benchmark-secret-of-32-bytes");
         final SwitchCounters counters = new SwitchCounters();
         final SessionContext sessions = new SessionContext(settings, null, (com.lmax.disruptor.RingBuffer<SwitchEvent>)null, null, new SwitchStatus(), counters);
@@ -107,13 +126,36 @@ public class DispatcherBenchmark
     @Benchmark
     public int pushOneToOne()
     {
+        return push();
+    }
+
+    /** The same pushes, run on a Netty thread in tasks of {@link #PUSHES_PER_TASK}; scored per push. */
+    @Benchmark
+    @OperationsPerInvocation(PUSHES_PER_TASK)
+    public int pushOneToOneOnNettyThread(final NettyThread thread) throws InterruptedException, ExecutionException
+    {
+        return thread.run(this);
+    }
+
+    private int pushes()
+    {
+        int frames = 0;
+        for (int i = 0; i < PUSHES_PER_TASK; i++)
+        {
+            frames += push();
+        }
+        return frames;
+    }
+
+    private int push()
+    {
         // What the journal leaves in the slot for a new 1:1 send.
         event.type = SwitchEvent.SEND;
         event.session = sender;
         event.requestId = sequence;
         event.toUserId = RECIPIENT;
         event.clientMsgId = "c-0000000001";
-        event.clientMsgIdBytes = clientMsgIdBytes;
+        System.arraycopy(clientMsgIdBytes, 0, event.clientMsgIdArray(clientMsgIdBytes.length), 0, clientMsgIdBytes.length);
         event.result = SwitchEvent.RESULT_OK;
         event.msgId = sequence;
         event.senderSeq = sequence;
@@ -125,6 +167,53 @@ public class DispatcherBenchmark
         sender.incrementInFlightSends();
         dispatcher.onEvent(event, ++sequence, true);
         return discardOutbound();
+    }
+
+    /** One Netty thread for {@link #pushOneToOneOnNettyThread}, and what it allocates per push in each iteration. */
+    @State(Scope.Thread)
+    public static class NettyThread
+    {
+        private ExecutorService executor;
+        private AllocationPerOperation allocation;
+        private Callable<Integer> task;
+        private long pushes;
+
+        @Setup(Level.Trial)
+        public void start() throws InterruptedException, ExecutionException
+        {
+            // Netty's factory makes FastThreadLocalThreads that clean up their thread locals, as the switch's do.
+            executor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("dispatch-bench"));
+            allocation = new AllocationPerOperation(executor.submit(Thread::currentThread).get());
+        }
+
+        @Setup(Level.Iteration)
+        public void startCount()
+        {
+            allocation.start(pushes);
+        }
+
+        @TearDown(Level.Iteration)
+        public void printCount()
+        {
+            allocation.print("message", pushes);
+        }
+
+        @TearDown(Level.Trial)
+        public void stop()
+        {
+            executor.shutdownNow();
+        }
+
+        int run(final DispatcherBenchmark benchmark) throws InterruptedException, ExecutionException
+        {
+            if (task == null)
+            {
+                task = benchmark::pushes;
+            }
+            final int frames = executor.submit(task).get();
+            pushes += PUSHES_PER_TASK;
+            return frames;
+        }
     }
 
     private int discardOutbound()

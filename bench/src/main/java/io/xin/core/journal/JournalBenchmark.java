@@ -92,7 +92,8 @@ public class JournalBenchmark
         for (int i = 0; i < MAX_BATCH; i++)
         {
             events[i] = new SwitchEvent();
-            events[i].clientMsgIdBytes = CLIENT_MSG_ID.getBytes(StandardCharsets.US_ASCII);
+            final byte[] clientMsgId = CLIENT_MSG_ID.getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(clientMsgId, 0, events[i].clientMsgIdArray(clientMsgId.length), 0, clientMsgId.length);
             // The journal never touches the channel.
             senders[i] = new Session(null, 1 + i, "phone");
         }
@@ -168,9 +169,10 @@ public class JournalBenchmark
         event.toUserId = sender.userId() + MAX_BATCH;
         event.clientMsgId = CLIENT_MSG_ID;
         final byte[] bytes = event.clientMsgIdBytes;
+        final int length = event.clientMsgIdLength;
         for (int b = 0; b < Long.BYTES; b++)
         {
-            bytes[bytes.length - 1 - b] = (byte)(id >>> (8 * b));
+            bytes[length - 1 - b] = (byte)(id >>> (8 * b));
         }
         event.content = content;
         event.result = SwitchEvent.RESULT_OK;

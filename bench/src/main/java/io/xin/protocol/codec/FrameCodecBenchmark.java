@@ -3,6 +3,8 @@ package io.xin.protocol.codec;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.session.Session;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Send;
@@ -26,7 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Decoding and encoding one {@code Send} frame with a payload of {@code payloadBytes}, into and out of a
- * reused direct buffer, as the event loop does. Run with {@code -prof gc} for bytes per operation.
+ * reused direct buffer, as the event loop does; and a logged-in session's read of it up to the ring (read in
+ * place, then copied by the ring translator into a preallocated slot). Run with {@code -prof gc} for bytes per
+ * operation.
  * (In the codec's package because {@code FrameDecoder.decode} is protected.)
  */
 @State(Scope.Thread)
@@ -47,6 +51,10 @@ public class FrameCodecBenchmark
     /** Passes a plain 1:1 Send on as a {@link SendView}, as a logged-in session's decoder does. */
     private FrameDecoder viewDecoder;
     private final List<Object> decoded = new ArrayList<>(1);
+    /** A ring slot, reused by every send as the ring's preallocated events are. */
+    private final SwitchEvent slot = new SwitchEvent();
+    private final Session session = new Session(null, 1, "phone");
+    private long sequence;
 
     @Setup
     public void setup() throws Exception
@@ -89,6 +97,17 @@ public class FrameCodecBenchmark
         decoded.clear();
         viewDecoder.decode(null, encoded, decoded);
         return decoded.get(0);
+    }
+
+    /** The frame read in place and copied into a ring slot by the translator, as a session publishes a plain 1:1 send. */
+    @Benchmark
+    public SwitchEvent decodeSendViewIntoRingSlot() throws Exception
+    {
+        encoded.readerIndex(0);
+        decoded.clear();
+        viewDecoder.decode(null, encoded, decoded);
+        SwitchEvent.SEND_VIEW_TRANSLATOR.translateTo(slot, ++sequence, session, (SendView)decoded.get(0));
+        return slot;
     }
 
     @Benchmark

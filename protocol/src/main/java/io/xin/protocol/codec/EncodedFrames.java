@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.xin.protocol.pb.Content;
 import java.io.IOException;
+import java.util.Objects;
 
 /**
  * The two frames of every 1:1 message, {@code SendAck} and {@code Deliver}, written by hand straight
@@ -49,8 +50,30 @@ public final class EncodedFrames
         final long serverTimeMs,
         final boolean duplicate)
     {
+        return sendAck(alloc, requestId, clientMsgId, clientMsgId.length, msgId, seq, serverTimeMs, duplicate);
+    }
+
+    /**
+     * A length-prefixed {@code Frame{send_ack}} of a client message id held in the first bytes of an array (a ring
+     * slot's reused one); the id is copied into the buffer.
+     *
+     * @param clientMsgId       holds the client message id's UTF-8 bytes at {@code [0, clientMsgIdLength)}.
+     * @param clientMsgIdLength bytes of the id.
+     * @return a buffer of {@code alloc} the caller owns.
+     */
+    public static ByteBuf sendAck(
+        final ByteBufAllocator alloc,
+        final long requestId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength,
+        final long msgId,
+        final long seq,
+        final long serverTimeMs,
+        final boolean duplicate)
+    {
+        Objects.checkFromIndexSize(0, clientMsgIdLength, clientMsgId.length);
         final int ackLength = uint64Field(requestId) +
-            (clientMsgId.length == 0 ? 0 : 1 + varint32Size(clientMsgId.length) + clientMsgId.length) +
+            (clientMsgIdLength == 0 ? 0 : 1 + varint32Size(clientMsgIdLength) + clientMsgIdLength) +
             uint64Field(msgId) + uint64Field(seq) + uint64Field(serverTimeMs) + (duplicate ? 2 : 0);
         final int frameLength = 2 + varint32Size(ackLength) + ackLength;
         final int size = varint32Size(frameLength) + frameLength;
@@ -59,11 +82,11 @@ public final class EncodedFrames
         writeVarint32(out, SEND_ACK_TAG);
         writeVarint32(out, ackLength);
         writeUint64Field(out, 1, requestId);
-        if (clientMsgId.length != 0)
+        if (clientMsgIdLength != 0)
         {
             out.writeByte(2 << 3 | 2);
-            writeVarint32(out, clientMsgId.length);
-            out.writeBytes(clientMsgId);
+            writeVarint32(out, clientMsgIdLength);
+            out.writeBytes(clientMsgId, 0, clientMsgIdLength);
         }
         writeUint64Field(out, 3, msgId);
         writeUint64Field(out, 4, seq);

@@ -291,12 +291,14 @@ public final class SendView
         return clientMsgIdLength;
     }
 
-    /** A new array of the {@code client_msg_id} bytes. */
-    public byte[] copyClientMsgId()
+    /**
+     * Copies the {@code client_msg_id} bytes to the start of {@code target}.
+     *
+     * @param target holds at least {@link #clientMsgIdLength()} bytes.
+     */
+    public void copyClientMsgIdTo(final byte[] target)
     {
-        final byte[] copy = new byte[clientMsgIdLength];
-        System.arraycopy(bytes, clientMsgIdOffset, copy, 0, clientMsgIdLength);
-        return copy;
+        System.arraycopy(bytes, clientMsgIdOffset, target, 0, clientMsgIdLength);
     }
 
     /** The {@code client_msg_id} as a string: for error frames, not the hot path. */

@@ -17,10 +17,12 @@ import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class EncodedFramesTest
 {
@@ -184,6 +186,31 @@ class EncodedFramesTest
                 }
             }
         }
+    }
+
+    @Test
+    void shouldEncodeSendAckOfAnIdAtTheStartOfALongerArrayAsOfTheIdsOwnArray() throws Exception
+    {
+        final byte[] slot = new byte[256];
+        for (final String clientMsgId : new String[]{ "", "c-1", "\u4fe1-" + "x".repeat(60), "y".repeat(200) })
+        {
+            Arrays.fill(slot, (byte)'~');
+            final byte[] id = clientMsgId.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(id, 0, slot, 0, id.length);
+            final ByteBuf ofSlot = EncodedFrames.sendAck(PooledByteBufAllocator.DEFAULT, 7, slot, id.length, 8, 9, 10, true);
+            final ByteBuf ofId = EncodedFrames.sendAck(PooledByteBufAllocator.DEFAULT, 7, id, 8, 9, 10, true);
+            try
+            {
+                assertArrayEquals(ByteBufUtil.getBytes(ofId), ByteBufUtil.getBytes(ofSlot), clientMsgId);
+            }
+            finally
+            {
+                ofId.release();
+            }
+            assertEquals(clientMsgId, parse(ofSlot).getSendAck().getClientMsgId());
+        }
+        assertThrows(IndexOutOfBoundsException.class,
+            () -> EncodedFrames.sendAck(PooledByteBufAllocator.DEFAULT, 7, new byte[2], 3, 8, 9, 10, false));
     }
 
     @Test

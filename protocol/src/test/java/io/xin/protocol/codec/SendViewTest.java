@@ -76,7 +76,12 @@ class SendViewTest
         assertEquals(send.getRequestId(), view.requestId());
         assertEquals(send.getToUserId(), view.toUserId());
         assertEquals(send.getClientMsgId(), view.clientMsgId());
-        assertArrayEquals(send.getClientMsgIdBytes().toByteArray(), view.copyClientMsgId());
+        assertEquals(send.getClientMsgIdBytes().size(), view.clientMsgIdLength());
+        final byte[] clientMsgId = new byte[view.clientMsgIdLength() + 3];
+        Arrays.fill(clientMsgId, (byte)'~');
+        view.copyClientMsgIdTo(clientMsgId);
+        assertArrayEquals(send.getClientMsgIdBytes().toByteArray(), Arrays.copyOf(clientMsgId, view.clientMsgIdLength()));
+        assertEquals('~', clientMsgId[view.clientMsgIdLength()], "nothing written past the id");
         assertEquals(send.hasContent(), view.hasContent());
         assertEquals(send.getContent().getTypeValue(), view.contentType());
         final byte[] copied = new byte[view.bodyLength()];

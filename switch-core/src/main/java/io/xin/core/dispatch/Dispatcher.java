@@ -181,7 +181,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
 
     private static ByteBuf sendAck(final Session sender, final SwitchEvent event, final boolean duplicate)
     {
-        return EncodedFrames.sendAck(sender.alloc(), event.requestId(), event.clientMsgIdBytes(),
+        // The id is copied into the buffer here: the slot's array is reused once the event is released.
+        return EncodedFrames.sendAck(sender.alloc(), event.requestId(), event.clientMsgIdBytes(), event.clientMsgIdLength(),
             event.msgId(), event.senderSeq(), event.serverTimeMs(), duplicate);
     }
 

@@ -1,5 +1,6 @@
 package io.xin.core.journal;
 
+import com.google.protobuf.ByteString;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.ChannelOpType;
@@ -124,7 +125,7 @@ final class Audiences
             .build();
         final AudienceWork work = fanOut(message, group, null);
         final long senderSeq = seqOf(work, senderId);
-        batch.putDedupe(senderId, event.clientMsgIdBytes, msgId, senderSeq, nowMs);
+        batch.putDedupe(senderId, event.clientMsgIdBytes, event.clientMsgIdLength, msgId, senderSeq, nowMs);
         counters.groupMessagesStored.increment();
         counters.groupInboxCopies.add(work.count);
         event.result = SwitchEvent.RESULT_OK;
@@ -534,8 +535,11 @@ final class Audiences
         }
         final String batchKey = actor + "/" + op.getClientMsgId();
         final SwitchEvent earlier = batchPosts.get(batchKey);
-        final byte[] clientMsgIdBytes = op.getClientMsgIdBytes().toByteArray();
-        final DedupeRecord record = earlier != null ? null : inboxStore.readDedupe(actor, clientMsgIdBytes);
+        final ByteString clientMsgId = op.getClientMsgIdBytes();
+        final byte[] clientMsgIdBytes = event.clientMsgIdArray(clientMsgId.size());
+        clientMsgId.copyTo(clientMsgIdBytes, 0);
+        final DedupeRecord record = earlier != null ? null :
+            inboxStore.readDedupe(actor, clientMsgIdBytes, clientMsgId.size());
         if (earlier != null || record != null)
         {
             counters.duplicateSends.increment();
@@ -565,7 +569,7 @@ final class Audiences
             .setContent(op.getContent())
             .build();
         puts.putPost(channel.channelId, seq, post.toByteArray());
-        batch.putDedupe(actor, clientMsgIdBytes, msgId, seq, nowMs);
+        batch.putDedupe(actor, clientMsgIdBytes, clientMsgId.size(), msgId, seq, nowMs);
         counters.channelPostsStored.increment();
         final AudienceWork work = new AudienceWork();
         work.channelId = channel.channelId;

@@ -389,7 +389,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         final long senderId = event.session.userId();
         final SwitchEvent latestOfSender = batchDedupe.get(senderId);
-        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event.clientMsgIdBytes);
+        final SwitchEvent earlier = sameClientMsgId(latestOfSender, event);
         if (earlier != null)
         {
             duplicateOf(event, earlier.msgId, earlier.senderSeq, earlier.serverTimeMs);
@@ -399,7 +399,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         final DedupeRecord record;
         try
         {
-            record = reader.readDedupe(senderId, event.clientMsgIdBytes);
+            record = reader.readDedupe(senderId, event.clientMsgIdBytes, event.clientMsgIdLength);
         }
         catch (final RuntimeException ex)
         {
@@ -446,7 +446,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 outgoing.add(new Handoff(msgId, recipientId, copy));
             }
         }
-        batch.putDedupe(senderId, event.clientMsgIdBytes, msgId, senderSeq, nowMs);
+        batch.putDedupe(senderId, event.clientMsgIdBytes, event.clientMsgIdLength, msgId, senderSeq, nowMs);
 
         event.result = SwitchEvent.RESULT_OK;
         event.msgId = msgId;
@@ -646,11 +646,13 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
     }
 
-    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final byte[] clientMsgId)
+    /** The sends of the batch are still in their slots (the ring reuses none before the batch is done). */
+    private static SwitchEvent sameClientMsgId(final SwitchEvent latestOfSender, final SwitchEvent event)
     {
         for (SwitchEvent send = latestOfSender; send != null; send = send.earlierOfSender)
         {
-            if (Arrays.equals(send.clientMsgIdBytes, clientMsgId))
+            if (Arrays.equals(send.clientMsgIdBytes, 0, send.clientMsgIdLength,
+                event.clientMsgIdBytes, 0, event.clientMsgIdLength))
             {
                 return send;
             }

@@ -44,6 +44,7 @@ final class StoredMessage
         final long serverTimeMs)
     {
         final byte[] clientMsgId = event.clientMsgIdBytes;
+        final int clientMsgIdLength = event.clientMsgIdLength;
         final Content content = event.content;
         final int typeValue = content == null ? event.contentType : content.getTypeValue();
         final int bodyLength = content == null ? event.bodyLength : content.getBody().size();
@@ -52,7 +53,7 @@ final class StoredMessage
         final int contentLength = content == null ? simpleContentLength : content.getSerializedSize();
         final boolean simple = simpleContentLength == contentLength;
         final int length = uint64Field(msgId) + uint64Field(fromUserId) + uint64Field(toUserId) +
-            bytesField(fromDeviceId.length) + bytesField(clientMsgId.length) + uint64Field(serverTimeMs) +
+            bytesField(fromDeviceId.length) + bytesField(clientMsgIdLength) + uint64Field(serverTimeMs) +
             1 + varint32Size(contentLength) + contentLength;
 
         final byte[] target = event.stored;
@@ -62,8 +63,8 @@ final class StoredMessage
         at = writeUint64Field(out, at, 2, msgId);
         at = writeUint64Field(out, at, 3, fromUserId);
         at = writeUint64Field(out, at, 4, toUserId);
-        at = writeBytesField(out, at, 5, fromDeviceId);
-        at = writeBytesField(out, at, 6, clientMsgId);
+        at = writeBytesField(out, at, 5, fromDeviceId, fromDeviceId.length);
+        at = writeBytesField(out, at, 6, clientMsgId, clientMsgIdLength);
         at = writeUint64Field(out, at, 7, serverTimeMs);
         // A message field set to an empty Content is still written (tag and length 0), as setContent did.
         {
@@ -146,16 +147,18 @@ final class StoredMessage
         return writeVarint64(out, at + 1, value);
     }
 
-    private static int writeBytesField(final byte[] out, final int at, final int field, final byte[] value)
+    /** Writes {@code value[0, length)}. */
+    private static int writeBytesField(
+        final byte[] out, final int at, final int field, final byte[] value, final int length)
     {
-        if (value.length == 0)
+        if (length == 0)
         {
             return at;
         }
         out[at] = (byte)(field << 3 | 2);
-        final int start = writeVarint64(out, at + 1, value.length);
-        System.arraycopy(value, 0, out, start, value.length);
-        return start + value.length;
+        final int start = writeVarint64(out, at + 1, length);
+        System.arraycopy(value, 0, out, start, length);
+        return start + length;
     }
 
     private static int writeVarint64(final byte[] out, final int at, final long value)

@@ -1,9 +1,11 @@
 package io.xin.core.journal;
 
+import com.google.protobuf.ByteString;
 import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.EventTranslatorTwoArg;
 import io.xin.core.session.Session;
+import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.GroupOp;
@@ -38,6 +40,12 @@ public final class SwitchEvent
     /** Refused by a group or channel rule; {@link AudienceWork#refusal()} says why. */
     public static final byte RESULT_REFUSED = 3;
 
+    /**
+     * A slot's first array for the client message id: most ids fit; a longer one (up to
+     * {@link ProtocolLimits#MAX_ID_LENGTH_BYTES}, which the session enforces) grows it once to that limit.
+     */
+    static final int INITIAL_CLIENT_MSG_ID_BYTES = 32;
+
     public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> LOGIN_TRANSLATOR =
         (event, sequence, session, requestId) -> event.reset(LOGIN, session).requestId = requestId;
 
@@ -48,19 +56,20 @@ public final class SwitchEvent
             event.requestId = send.getRequestId();
             event.toUserId = send.getToUserId();
             event.clientMsgId = send.getClientMsgId();
-            event.clientMsgIdBytes = send.getClientMsgIdBytes().toByteArray();
+            final ByteString clientMsgId = send.getClientMsgIdBytes();
+            clientMsgId.copyTo(event.clientMsgIdArray(clientMsgId.size()), 0);
             event.content = send.getContent();
             event.groupId = send.getGroupId();
         };
 
-    /** A plain 1:1 send read in place: the body is copied once, into the slot's own array. */
+    /** A plain 1:1 send read in place: the id and the body are copied once each, into the slot's own arrays. */
     public static final EventTranslatorTwoArg<SwitchEvent, Session, SendView> SEND_VIEW_TRANSLATOR =
         (event, sequence, session, send) ->
         {
             event.reset(SEND, session);
             event.requestId = send.requestId();
             event.toUserId = send.toUserId();
-            event.clientMsgIdBytes = send.copyClientMsgId();
+            send.copyClientMsgIdTo(event.clientMsgIdArray(send.clientMsgIdLength()));
             event.contentType = send.contentType();
             final int bodyLength = send.bodyLength();
             if (event.body == null || event.body.length < bodyLength)
@@ -99,8 +108,14 @@ public final class SwitchEvent
     Session session;
     long requestId;
     long toUserId;
+    /** Set by a send decoded by protobuf-java; null for one read in place ({@link #clientMsgId()} makes it then). */
     String clientMsgId;
+    /**
+     * The client message id's bytes at {@code [0, clientMsgIdLength)}: the slot's own array, reused by its next send
+     * (its stale tail is not part of the id), so whatever must outlive the event copies them.
+     */
     byte[] clientMsgIdBytes;
+    int clientMsgIdLength;
     /** The decoded content, or null when the send was read in place: then {@link #contentType} and {@link #body}. */
     Content content;
     int contentType;
@@ -144,7 +159,7 @@ public final class SwitchEvent
         requestId = 0;
         toUserId = 0;
         clientMsgId = null;
-        clientMsgIdBytes = null;
+        clientMsgIdLength = 0;
         content = null;
         contentType = 0;
         bodyLength = 0;
@@ -164,6 +179,22 @@ public final class SwitchEvent
         earlierOfSender = null;
         handoffs = null;
         return this;
+    }
+
+    /**
+     * The slot's array for a client message id of {@code length} bytes, grown if too small, to be filled at
+     * {@code [0, length)}; sets {@link #clientMsgIdLength}. The publishing thread, or the journal for an id
+     * it reads from a request.
+     */
+    byte[] clientMsgIdArray(final int length)
+    {
+        if (clientMsgIdBytes == null || clientMsgIdBytes.length < length)
+        {
+            clientMsgIdBytes = new byte[length <= INITIAL_CLIENT_MSG_ID_BYTES ?
+                INITIAL_CLIENT_MSG_ID_BYTES : Math.max(length, ProtocolLimits.MAX_ID_LENGTH_BYTES)];
+        }
+        clientMsgIdLength = length;
+        return clientMsgIdBytes;
     }
 
     public byte type()
@@ -189,9 +220,9 @@ public final class SwitchEvent
     /** The client message id; made from its bytes for a send read in place (error frames, not the hot path). */
     public String clientMsgId()
     {
-        if (clientMsgId == null && clientMsgIdBytes != null)
+        if (clientMsgId == null && clientMsgIdLength > 0)
         {
-            return new String(clientMsgIdBytes, StandardCharsets.UTF_8);
+            return new String(clientMsgIdBytes, 0, clientMsgIdLength, StandardCharsets.UTF_8);
         }
         return clientMsgId;
     }
@@ -248,10 +279,19 @@ public final class SwitchEvent
         return storedLength;
     }
 
-    /** The client message id's UTF-8 bytes. */
+    /**
+     * Holds the client message id's UTF-8 bytes at {@code [0, clientMsgIdLength())}: the slot's own array, valid
+     * until the event is released; copy what must outlive it.
+     */
     public byte[] clientMsgIdBytes()
     {
         return clientMsgIdBytes;
+    }
+
+    /** Bytes of the client message id in {@link #clientMsgIdBytes()}. */
+    public int clientMsgIdLength()
+    {
+        return clientMsgIdLength;
     }
 
     /** Messages from other shards written with this event's batch, for the dispatcher; null if none. */
@@ -288,7 +328,8 @@ public final class SwitchEvent
             body = null;
         }
         clientMsgId = null;
-        clientMsgIdBytes = null;
+        // The id's array is kept for the slot's next send: the session caps ids at MAX_ID_LENGTH_BYTES.
+        clientMsgIdLength = 0;
         earlierOfSender = null;
         handoffs = null;
     }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,7 +88,6 @@ class DispatcherWritePathTest
 
     private SwitchEvent send(final Session sender, final int bodyBytes, final long seq)
     {
-        final byte[] clientMsgId = ("c-" + seq).getBytes(StandardCharsets.UTF_8);
         final byte[] stored = Message.newBuilder()
             .setMsgId(seq)
             .setFromUserId(SENDER)
@@ -104,7 +102,7 @@ class DispatcherWritePathTest
         event.requestId = seq;
         event.toUserId = RECIPIENT;
         event.clientMsgId = "c-" + seq;
-        event.clientMsgIdBytes = clientMsgId;
+        RingSlots.clientMsgId(event, "c-" + seq);
         event.result = SwitchEvent.RESULT_OK;
         event.msgId = seq;
         event.senderSeq = seq;

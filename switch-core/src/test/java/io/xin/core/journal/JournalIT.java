@@ -1,9 +1,14 @@
 package io.xin.core.journal;
 
 import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.xin.core.session.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
+import io.xin.protocol.codec.FrameDecoder;
+import io.xin.protocol.codec.FrameEncoder;
+import io.xin.protocol.codec.SendView;
 import io.xin.protocol.pb.Content;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
@@ -17,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,6 +74,85 @@ class JournalIT
                 .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8)))
             .build());
         return event;
+    }
+
+    /** Translates a send into a slot that may have carried others, as the ring reuses its preallocated events. */
+    private static SwitchEvent sendInto(final SwitchEvent slot, final Session sender, final long to, final String clientMsgId)
+    {
+        SwitchEvent.SEND_TRANSLATOR.translateTo(slot, 0, sender, io.xin.protocol.pb.Send.newBuilder()
+            .setRequestId(1)
+            .setToUserId(to)
+            .setClientMsgId(clientMsgId)
+            .setContent(Content.newBuilder().setTypeValue(1)
+                .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8)))
+            .build());
+        return slot;
+    }
+
+    /** The same send read in place by a logged-in session's decoder, then translated into the slot. */
+    private static SwitchEvent sendViewInto(
+        final SwitchEvent slot, final Session sender, final long to, final String clientMsgId)
+    {
+        final io.xin.protocol.pb.Frame frame = io.xin.protocol.pb.Frame.newBuilder()
+            .setSend(io.xin.protocol.pb.Send.newBuilder()
+                .setRequestId(1)
+                .setToUserId(to)
+                .setClientMsgId(clientMsgId)
+                .setContent(Content.newBuilder().setTypeValue(1)
+                    .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8))))
+            .build();
+        final ByteBuf encoded = Unpooled.buffer();
+        try
+        {
+            FrameEncoder.writeFrame(frame, encoded);
+            final SendView view = SendViewDecoder.INSTANCE.read(encoded);
+            SwitchEvent.SEND_VIEW_TRANSLATOR.translateTo(slot, 0, sender, view);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        finally
+        {
+            encoded.release();
+        }
+        return slot;
+    }
+
+    /** A logged-in session's decoder, read from directly. */
+    private static final class SendViewDecoder extends FrameDecoder
+    {
+        static final SendViewDecoder INSTANCE = new SendViewDecoder();
+        private final List<Object> out = new ArrayList<>();
+
+        SendViewDecoder()
+        {
+            super(64 * 1024);
+            passSendViews();
+        }
+
+        SendView read(final ByteBuf in)
+        {
+            out.clear();
+            try
+            {
+                decode(null, in, out);
+            }
+            catch (final Exception ex)
+            {
+                throw new AssertionError(ex);
+            }
+            return (SendView)out.get(0);
+        }
+    }
+
+    /** What the dispatcher does with each event once done with it, before the ring hands the slot to the next. */
+    private static void dispatched(final SwitchEvent... events)
+    {
+        for (final SwitchEvent event : events)
+        {
+            event.release();
+        }
     }
 
     private void batch(final SwitchEvent... events)
@@ -280,6 +366,107 @@ class JournalIT
         assertEquals(SwitchEvent.RESULT_DUPLICATE, resend.result());
         assertEquals(second.msgId(), resend.msgId());
         assertEquals(second.senderSeq(), resend.senderSeq());
+    }
+
+    @Test
+    void shouldRecogniseAResendWhoseIdIsShorterThanTheSlotsLastId()
+    {
+        final SwitchEvent slot = new SwitchEvent();
+        batch(sendInto(slot, alice, 2, "m1"));
+        final long firstMsgId = slot.msgId();
+        dispatched(slot);
+        batch(sendInto(slot, alice, 2, "m1-and-more"));
+        final long longerMsgId = slot.msgId();
+        assertEquals(SwitchEvent.RESULT_OK, slot.result(), "an id that only starts with another is new");
+        dispatched(slot);
+
+        // The slot's array still holds "m1-and-more" past the first two bytes.
+        batch(sendInto(slot, alice, 2, "m1"));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result());
+        assertEquals(firstMsgId, slot.msgId());
+        assertEquals(1, slot.senderSeq());
+        dispatched(slot);
+
+        batch(sendViewInto(slot, alice, 2, "m1-and-more"));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result());
+        assertEquals(longerMsgId, slot.msgId());
+        dispatched(slot);
+        batch(sendViewInto(slot, alice, 2, "m1"));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result(), "read in place");
+        assertEquals(firstMsgId, slot.msgId());
+    }
+
+    @Test
+    void shouldRecogniseAResendWhoseIdIsLongerThanTheSlotsLastId()
+    {
+        final String longest = "x".repeat(io.xin.protocol.ProtocolLimits.MAX_ID_LENGTH_BYTES);
+        final String longer = "y".repeat(SwitchEvent.INITIAL_CLIENT_MSG_ID_BYTES + 1);
+        final SwitchEvent slot = new SwitchEvent();
+        batch(sendViewInto(slot, alice, 2, "m1"));
+        dispatched(slot);
+        batch(sendViewInto(slot, alice, 2, longer));
+        final long longerMsgId = slot.msgId();
+        assertEquals(longer, stored(slot).getClientMsgId(), "the slot's array grew");
+        dispatched(slot);
+        batch(sendInto(slot, alice, 2, longest));
+        final long longestMsgId = slot.msgId();
+        assertEquals(SwitchEvent.RESULT_OK, slot.result());
+        dispatched(slot);
+
+        batch(sendInto(slot, alice, 2, "m2"));
+        dispatched(slot);
+        batch(sendInto(slot, alice, 2, longer));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result());
+        assertEquals(longerMsgId, slot.msgId());
+        dispatched(slot);
+        batch(sendViewInto(slot, alice, 2, longest));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result());
+        assertEquals(longestMsgId, slot.msgId());
+    }
+
+    @Test
+    void shouldCompareOnlyEachSlotsOwnIdWithinABatchOfReusedSlots()
+    {
+        final SwitchEvent[] ring = { new SwitchEvent(), new SwitchEvent(), new SwitchEvent() };
+        batch(sendInto(ring[0], alice, 2, "abc-long-id"), sendInto(ring[1], alice, 2, "abcdef"),
+            sendInto(ring[2], alice, 2, "ab"));
+        final long longMsgId = ring[0].msgId();
+        dispatched(ring);
+
+        // Every slot now holds a shorter id than before; "abc" must not match their stale tails, nor they its.
+        batch(sendInto(ring[0], alice, 2, "abc"), sendViewInto(ring[1], alice, 2, "abc"),
+            sendInto(ring[2], alice, 2, "abc-long-id"));
+        assertEquals(SwitchEvent.RESULT_OK, ring[0].result());
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, ring[1].result(), "a resend in the same batch");
+        assertEquals(ring[0].msgId(), ring[1].msgId());
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, ring[2].result(), "a resend of an earlier batch");
+        assertEquals(longMsgId, ring[2].msgId());
+        assertEquals("abc", stored(ring[0]).getClientMsgId());
+        assertEquals("abc", ring[1].clientMsgId());
+        assertEquals(3, ring[1].clientMsgIdLength());
+    }
+
+    @Test
+    void shouldRecogniseAResendIntoAReusedSlotAfterARestart()
+    {
+        final SwitchEvent slot = new SwitchEvent();
+        batch(sendViewInto(slot, alice, 2, "before-restart"));
+        final long msgId = slot.msgId();
+        dispatched(slot);
+        batch(sendInto(slot, alice, 2, "b"));
+        dispatched(slot);
+        journal.onShutdown();
+        store.close();
+
+        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
+        journal = new Journal(store, store::write, new SwitchStatus(), new SwitchCounters(), () -> 1_000L);
+        batch(sendInto(slot, alice, 2, "before"));
+        assertEquals(SwitchEvent.RESULT_OK, slot.result(), "a prefix of a stored id is new");
+        dispatched(slot);
+        batch(sendViewInto(slot, alice, 2, "before-restart"));
+        assertEquals(SwitchEvent.RESULT_DUPLICATE, slot.result());
+        assertEquals(msgId, slot.msgId());
+        assertEquals(1, slot.senderSeq());
     }
 
     @Test

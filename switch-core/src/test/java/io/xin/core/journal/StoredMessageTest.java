@@ -62,7 +62,8 @@ class StoredMessageTest
                 for (final long id : ids)
                 {
                     final String clientMsgId = "c-" + id;
-                    event.clientMsgIdBytes = clientMsgId.getBytes(StandardCharsets.UTF_8);
+                    // One slot for every id: a shorter id follows a longer one in its array.
+                    RingSlots.clientMsgId(event, clientMsgId);
                     event.content = content;
                     final long timeMs = id == 0 ? -5 : id;
                     StoredMessage.writeInto(event, id, id + 1, id == 0 ? 0 : 7, device.getBytes(StandardCharsets.UTF_8),
@@ -82,7 +83,7 @@ class StoredMessageTest
             final Content content = Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(body(bodyBytes)))
                 .build();
             final SwitchEvent event = new SwitchEvent();
-            event.clientMsgIdBytes = "c-7".getBytes(StandardCharsets.UTF_8);
+            RingSlots.clientMsgId(event, "c-7");
             event.contentType = ContentType.TEXT.getNumber();
             event.body = content.getBody().toByteArray();
             event.bodyLength = bodyBytes;
@@ -112,7 +113,7 @@ class StoredMessageTest
 
     private static void send(final SwitchEvent event, final Content content, final long msgId)
     {
-        event.clientMsgIdBytes = "c-1".getBytes(StandardCharsets.UTF_8);
+        RingSlots.clientMsgId(event, "c-1");
         event.content = content;
         StoredMessage.writeInto(event, msgId, 2, 3, new byte[]{ 'p' }, 4);
     }
