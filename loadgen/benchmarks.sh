@@ -8,12 +8,13 @@
 #
 # Phases (PHASES, default "ramp half cpu idle storm"; ramp, half and cpu take about 15 minutes with
 # REPS=2 and CPU_REPS=1, idle and storm about 5 more):
-#   ramp  relay, switch fsync never, switch fsync batch, interleaved, REPS times each: the highest
+#   ramp  relay, acknowledging relay (--relay-acks: the switch's protocol without its storage), switch
+#         fsync never, switch fsync batch, interleaved, REPS times each: the highest
 #         rate whose p99 send->deliver stays within MAX_P99_MS (default 50) with 97% delivered; a
 #         step that breaks is run once more before the ramp stops (a stall of a shared machine).
-#   half  chat at half of each fsync policy's median maximum, REPS times: p50/p99/p99.9; and the
-#         relay at the same rate as the fsync never run, the reference for what the machine and the
-#         load generator alone add to the tail.
+#   half  chat at half of each fsync policy's median maximum, REPS times: p50/p99/p99.9; and both
+#         relays at the same rate as the fsync never run, the reference for what the machine, the
+#         load generator and the protocol alone add to the tail.
 #   cpu   chat at fixed rates (CPU_RATES, default "1000 2000 4000") against the relay and the
 #         switch (both fsync policies), CPU_REPS times: server and load generator CPU time per
 #         message, the figure that holds on a machine shared with other work.
@@ -52,11 +53,12 @@ has() { [[ " $phases " == *" $1 "* ]]; }
 
 has ramp && for rep in $(seq 1 "$reps"); do
   run "ramp-relay-$rep" ramp --start relay "${ramp[@]}"
+  run "ramp-relayacks-$rep" ramp --start relay --relay-acks "${ramp[@]}"
   run "ramp-never-$rep" ramp --start switch --fsync never "${ramp[@]}"
   run "ramp-batch-$rep" ramp --start switch --fsync batch "${ramp[@]}"
 done
 
-has ramp && for target in relay never batch; do
+has ramp && for target in relay relayacks never batch; do
   for rep in $(seq 1 "$reps"); do value "$out/ramp-$target-$rep.json" max_sustainable_rate; done | median \
     > "$out/max-$target.txt"
   echo "median max sustainable rate, $target: $(cat "$out/max-$target.txt")" | tee -a "$out/runs.log"
@@ -71,6 +73,8 @@ has half && for rep in $(seq 1 "$reps"); do
   done
   run "half-relay-$rep" chat --start relay --users "$users" --rate "$(awk '{printf "%d", $1 / 2}' "$out/max-never.txt")" \
     --duration 20 --warmup "$warmup" --no-report
+  run "half-relayacks-$rep" chat --start relay --relay-acks --users "$users" \
+    --rate "$(awk '{printf "%d", $1 / 2}' "$out/max-never.txt")" --duration 20 --warmup "$warmup" --no-report
 done
 
 has cpu && for rep in $(seq 1 "${CPU_REPS:-1}"); do

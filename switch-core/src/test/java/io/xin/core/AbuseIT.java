@@ -252,9 +252,17 @@ class AbuseIT
             assertEquals(7, client.readUntil(Frame.BodyCase.PONG, WAIT_MS).getPong().getRequestId());
             heap.during();
 
-            for (int i = 0; i < 200; i++)
+            try
             {
-                client.send(RawClient.text(1000 + i, 2, "g-" + i, "flood"));
+                for (int i = 0; i < 200; i++)
+                {
+                    client.send(RawClient.text(1000 + i, 2, "g-" + i, "flood"));
+                }
+            }
+            catch (final IOException closedMidFlood)
+            {
+                // The switch closes the session after its refusals run out, perhaps before the flood ends: the
+                // flood's last writes then meet the closed connection. What it was sent before is still read.
             }
             Frame last;
             do

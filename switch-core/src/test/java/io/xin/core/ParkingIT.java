@@ -283,7 +283,8 @@ class ParkingIT
         assertEquals(users * messagesPerUser, received);
         assertEquals(users, counters().sessionsOpen.get());
         assertEquals(users, counters().loginsSucceeded.sum(), "no session was dropped and came back");
-        assertTrue(counters().sessionWakes.sum() >= users, "sessions woke: " + counters().sessionWakes.sum());
+        // At least half were parked before the first round, and every user sends in it: each of those woke.
+        assertTrue(counters().sessionWakes.sum() >= users / 2, "sessions woke: " + counters().sessionWakes.sum());
     }
 
     /** Sockets this process holds open, from /proc/self/fd. */
