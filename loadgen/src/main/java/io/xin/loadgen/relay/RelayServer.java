@@ -38,23 +38,14 @@ public final class RelayServer implements AutoCloseable
     private final RelayHandler.Directory directory;
 
     /**
-     * Bind and start.
+     * Bind and start on a given transport, chosen as the switch chooses its own ({@link Transport#choose}).
      *
      * @param host      address to listen on.
      * @param port      port, 0 for an ephemeral one.
      * @param ioThreads event loops, 0 for two per core (as the switch).
-     * @throws InterruptedException when interrupted while binding.
-     */
-    public RelayServer(final String host, final int port, final int ioThreads) throws InterruptedException
-    {
-        this(host, port, ioThreads, Transport.AUTO, false);
-    }
-
-    /**
-     * Bind and start on a given transport, chosen as the switch chooses its own ({@link Transport#choose}).
-     *
      * @param transport {@code auto} (epoll when available), {@code io_uring}, {@code epoll} or {@code nio}.
      * @param acks      answer every Send with a SendAck before relaying it: the protocol's frames without storage.
+     * @throws InterruptedException when interrupted while binding.
      */
     public RelayServer(
         final String host, final int port, final int ioThreads, final String transport, final boolean acks)

@@ -7,6 +7,8 @@ import io.xin.storage.FsyncPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -63,10 +65,12 @@ class ChatScenarioIT
         }
     }
 
-    @Test
-    void shouldRelayEverySendWithoutAcks() throws Exception
+    /** The bare relay, and the relay that acknowledges: the two references the switch is measured against. */
+    @ParameterizedTest(name = "relay acks: {0}")
+    @ValueSource(booleans = { false, true })
+    void shouldRelayEverySendAndAckItOnlyWhenTheRelayAcknowledges(final boolean acks) throws Exception
     {
-        try (RelayServer relay = new RelayServer("127.0.0.1", 0, 2);
+        try (RelayServer relay = new RelayServer("127.0.0.1", 0, 2, "auto", acks);
             Fleet fleet = new Fleet(target(relay.port()), USERS, 2))
         {
             assertEquals(0, fleet.connect(0, USERS, 20_000));
@@ -74,42 +78,18 @@ class ChatScenarioIT
             final Measurements measurements = new Measurements("chat", () -> "");
             try (measurements)
             {
-                outcome = new ChatRun(fleet, settings(false), measurements).run();
+                outcome = new ChatRun(fleet, settings(acks), measurements).run();
             }
 
+            final int acked = acks ? 1_200 : 0;
             assertEquals(1_200, outcome.tally.sent);
-            assertEquals(0, outcome.tally.acked);
-            assertEquals(1_200, outcome.tally.delivered);
-            assertEquals(1_200, relay.relayed());
-            assertEquals(0, outcome.tally.duplicates);
-            assertEquals(0, measurements.gaps.sum());
-            assertEquals(0, measurements.ackLatencyUs().getTotalCount());
-            assertEquals(1_200, measurements.deliverLatencyUs().getTotalCount());
-        }
-    }
-
-    @Test
-    void shouldAckAndRelayEverySendWhenTheRelayAcknowledges() throws Exception
-    {
-        try (RelayServer relay = new RelayServer("127.0.0.1", 0, 2, "auto", true);
-            Fleet fleet = new Fleet(target(relay.port()), USERS, 2))
-        {
-            assertEquals(0, fleet.connect(0, USERS, 20_000));
-            final ChatRun.Outcome outcome;
-            final Measurements measurements = new Measurements("chat", () -> "");
-            try (measurements)
-            {
-                outcome = new ChatRun(fleet, settings(true), measurements).run();
-            }
-
-            assertEquals(1_200, outcome.tally.sent);
-            assertEquals(1_200, outcome.tally.acked);
+            assertEquals(acked, outcome.tally.acked);
             assertEquals(1_200, outcome.tally.delivered);
             assertEquals(1_200, relay.relayed());
             assertEquals(0, outcome.tally.lost);
             assertEquals(0, outcome.tally.duplicates);
             assertEquals(0, measurements.gaps.sum(), "the sender's seqs from its acks and its Delivers' seqs agree");
-            assertEquals(1_200, measurements.ackLatencyUs().getTotalCount());
+            assertEquals(acked, measurements.ackLatencyUs().getTotalCount());
             assertEquals(1_200, measurements.deliverLatencyUs().getTotalCount());
         }
     }

@@ -65,27 +65,13 @@ class JournalIT
 
     private static SwitchEvent send(final Session sender, final long to, final String clientMsgId)
     {
-        final SwitchEvent event = new SwitchEvent();
-        SwitchEvent.SEND_TRANSLATOR.translateTo(event, 0, sender, io.xin.protocol.pb.Send.newBuilder()
-            .setRequestId(1)
-            .setToUserId(to)
-            .setClientMsgId(clientMsgId)
-            .setContent(Content.newBuilder().setTypeValue(1)
-                .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8)))
-            .build());
-        return event;
+        return sendInto(new SwitchEvent(), sender, to, clientMsgId);
     }
 
     /** Translates a send into a slot that may have carried others, as the ring reuses its preallocated events. */
     private static SwitchEvent sendInto(final SwitchEvent slot, final Session sender, final long to, final String clientMsgId)
     {
-        SwitchEvent.SEND_TRANSLATOR.translateTo(slot, 0, sender, io.xin.protocol.pb.Send.newBuilder()
-            .setRequestId(1)
-            .setToUserId(to)
-            .setClientMsgId(clientMsgId)
-            .setContent(Content.newBuilder().setTypeValue(1)
-                .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8)))
-            .build());
+        SwitchEvent.SEND_TRANSLATOR.translateTo(slot, 0, sender, sendOf(to, clientMsgId));
         return slot;
     }
 
@@ -93,14 +79,7 @@ class JournalIT
     private static SwitchEvent sendViewInto(
         final SwitchEvent slot, final Session sender, final long to, final String clientMsgId)
     {
-        final io.xin.protocol.pb.Frame frame = io.xin.protocol.pb.Frame.newBuilder()
-            .setSend(io.xin.protocol.pb.Send.newBuilder()
-                .setRequestId(1)
-                .setToUserId(to)
-                .setClientMsgId(clientMsgId)
-                .setContent(Content.newBuilder().setTypeValue(1)
-                    .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8))))
-            .build();
+        final io.xin.protocol.pb.Frame frame = io.xin.protocol.pb.Frame.newBuilder().setSend(sendOf(to, clientMsgId)).build();
         final ByteBuf encoded = Unpooled.buffer();
         try
         {
@@ -117,6 +96,18 @@ class JournalIT
             encoded.release();
         }
         return slot;
+    }
+
+    /** A 1:1 send whose body is its client_msg_id. */
+    private static io.xin.protocol.pb.Send sendOf(final long to, final String clientMsgId)
+    {
+        return io.xin.protocol.pb.Send.newBuilder()
+            .setRequestId(1)
+            .setToUserId(to)
+            .setClientMsgId(clientMsgId)
+            .setContent(Content.newBuilder().setTypeValue(1)
+                .setBody(ByteString.copyFrom(clientMsgId, StandardCharsets.UTF_8)))
+            .build();
     }
 
     /** A logged-in session's decoder, read from directly. */
