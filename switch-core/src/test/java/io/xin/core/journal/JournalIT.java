@@ -449,8 +449,7 @@ class JournalIT
         journal.onShutdown();
         store.close();
 
-        store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
-        journal = new Journal(store, store::write, new SwitchStatus(), new SwitchCounters(), () -> 1_000L);
+        open();
         batch(sendInto(slot, alice, 2, "before"));
         assertEquals(SwitchEvent.RESULT_OK, slot.result(), "a prefix of a stored id is new");
         dispatched(slot);
