@@ -32,6 +32,9 @@ final class Children implements AutoCloseable
     static final String GO = "GO";
     static final String ACK_HISTOGRAM = "_ack_histogram";
     static final String DELIVER_HISTOGRAM = "_deliver_histogram";
+    /** The JVM flags a child inherits: the collector, the heap and young generation sizes, the metaspace. */
+    static final String COLLECTOR_FLAG = "-XX:[+-]Use\\w*GC|-XX:[+-]UseAdaptiveSizePolicy|-XX:[+-]PerfDisableSharedMem" +
+        "|-XX:(Initial|Max|Min)RAMPercentage=.*|-XX:(NewRatio|NewSize|MaxNewSize|MetaspaceSize)=.*|-Xm[sxn].*";
 
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> outputs = new ArrayList<>();
@@ -67,14 +70,15 @@ final class Children implements AutoCloseable
     }
 
     /**
-     * @return this JVM's collector choice ({@code -XX:+UseParallelGC}, ...), for the children to measure alike.
+     * @return this JVM's collector and heap choices ({@code -XX:+UseParallelGC}, {@code -Xmx...}, the young
+     * generation's size, ...), for the children to measure alike.
      */
     static List<String> collectorFlags()
     {
         final List<String> flags = new ArrayList<>();
         for (final String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
-            if (argument.matches("-XX:[+-]Use\\w*GC"))
+            if (argument.matches(COLLECTOR_FLAG))
             {
                 flags.add(argument);
             }

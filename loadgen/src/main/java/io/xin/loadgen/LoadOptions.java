@@ -119,7 +119,7 @@ final class LoadOptions
 
     @Option(names = "--target-java-opts", description = "With --start SWITCH or RELAY: JVM options of the child " +
         "(default: ${DEFAULT-VALUE}).")
-    String targetJavaOpts = "-Xms2g -Xmx2g";
+    String targetJavaOpts = "-Xms2g -Xmx2g -XX:+PerfDisableSharedMem";
 
     @Option(names = "--no-acks", description = "The target does not acknowledge sends (the bare relay): sends go " +
         "untracked and only send→deliver is measured. Implied by --start RELAY.")

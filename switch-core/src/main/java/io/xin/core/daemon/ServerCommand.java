@@ -369,6 +369,10 @@ public final class ServerCommand implements Callable<Integer>
             LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
             return EXIT_FAILED;
         }
+        // What start-up made lives as long as the process (the rings' preallocated slots, the store's handles, the
+        // loaded classes): move it to the old generation now, before /readyz answers, instead of copying it in the
+        // first young collections under load (40-90 ms pauses on two cores; docs/benchmarks.md).
+        System.gc();
         AdminServer admin = null;
         try
         {
