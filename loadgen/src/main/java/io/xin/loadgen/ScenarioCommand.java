@@ -197,16 +197,16 @@ abstract class ScenarioCommand implements Callable<Integer>
         return failed == 0;
     }
 
-    /**
-     * Run the scenario.
-     *
-     * @return the exit code.
-     */
     /** The scenario's own option checks, before anything starts: an IllegalArgumentException is a usage error. */
     void validateScenario()
     {
     }
 
+    /**
+     * Run the scenario.
+     *
+     * @return the exit code.
+     */
     abstract int run(TargetProcess process, long serverPid, Fleet fleet, Summary summary, Measurements measurements)
         throws Exception;
 }
