@@ -20,7 +20,7 @@ final class RelayCommand implements Callable<Integer>
     @Option(names = "--port", description = "TCP port (default: ${DEFAULT-VALUE}).")
     int port = 7800;
 
-    @Option(names = "--io-threads", description = "Event loops; 0 = two per core, as the switch " +
+    @Option(names = "--io-threads", description = "Event loops; 0 = two per core, Netty's default " +
         "(default: ${DEFAULT-VALUE}).")
     int ioThreads = 0;
 

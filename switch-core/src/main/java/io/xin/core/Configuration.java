@@ -45,7 +45,7 @@ public final class Configuration
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
     /** A moved inbox head is written within this; its inbox entries hold it meanwhile. */
     public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = 5_000;
-    /** 0 lets Netty choose (two per core). */
+    /** 0 is one event loop per core ({@link #eventLoops(int)}). */
     public static final int DEFAULT_IO_THREADS = 0;
     /** Certificate files are checked this often; a renewal is picked up within a minute. */
     public static final long DEFAULT_TLS_RELOAD_INTERVAL_MS = 60_000;
@@ -87,5 +87,18 @@ public final class Configuration
 
     private Configuration()
     {
+    }
+
+    /**
+     * The session event loops to start. One per core, not Netty's two: the journal and dispatcher threads and
+     * RocksDB's flushes need cores of their own, and with fewer runnable threads the switch measured a higher
+     * maximum rate and less CPU per message on two cores (docs/benchmarks.md, the eighth session's quiet run).
+     *
+     * @param configured the {@code io-threads} setting; 0 for the default.
+     * @return how many event loops to start.
+     */
+    public static int eventLoops(final int configured)
+    {
+        return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     }
 }

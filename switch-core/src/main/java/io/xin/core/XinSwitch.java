@@ -127,7 +127,7 @@ public final class XinSwitch implements AutoCloseable
 
             transport = Transport.choose(ctx.transport());
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
-            workerGroup = transport.newEventLoopGroup(ctx.ioThreads(), threadFactory("xin-io"));
+            workerGroup = transport.newEventLoopGroup(Configuration.eventLoops(ctx.ioThreads()), threadFactory("xin-io"));
 
             // One allocator for every session, whose per-channel handle is one small object (see
             // SessionReceiveAllocator). Buffers live only for a read, so idle sessions hold none.
@@ -157,7 +157,7 @@ public final class XinSwitch implements AutoCloseable
                 // In-JVM sessions (InJvmChannel) through the same initializer and handlers, on event loops of
                 // their own (Netty's local IO handler): for measuring per-session cost without sockets.
                 localGroup = new MultiThreadIoEventLoopGroup(
-                    ctx.ioThreads(), threadFactory("xin-local"), LocalIoHandler.newFactory());
+                    Configuration.eventLoops(ctx.ioThreads()), threadFactory("xin-local"), LocalIoHandler.newFactory());
                 localServerChannel = new ServerBootstrap()
                     .group(localGroup)
                     .channel(InJvmServerChannel.class)
@@ -850,7 +850,7 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * @param ioThreads Netty event loops for sessions; 0 lets Netty choose.
+         * @param ioThreads Netty event loops for sessions; 0 for one per core.
          */
         public Context ioThreads(final int ioThreads)
         {

@@ -42,7 +42,7 @@ public final class RelayServer implements AutoCloseable
      *
      * @param host      address to listen on.
      * @param port      port, 0 for an ephemeral one.
-     * @param ioThreads event loops, 0 for two per core (as the switch).
+     * @param ioThreads event loops, 0 for two per core (Netty's default; the switch's is one per core).
      * @param transport {@code auto} (epoll when available), {@code io_uring}, {@code epoll} or {@code nio}.
      * @param acks      answer every Send with a SendAck before relaying it: the protocol's frames without storage.
      * @throws InterruptedException when interrupted while binding.

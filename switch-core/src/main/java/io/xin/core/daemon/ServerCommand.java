@@ -133,7 +133,7 @@ public final class ServerCommand implements Callable<Integer>
         "threads of their own; 1: one thread runs both (default: ${DEFAULT-VALUE}).")
     int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
 
-    @Option(names = "--io-threads", description = "Netty event loops; 0 = two per core (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--io-threads", description = "Netty event loops; 0 = one per core (default: ${DEFAULT-VALUE}).")
     int ioThreads = Configuration.DEFAULT_IO_THREADS;
 
     @Option(names = "--transport", description = "auto | io_uring | epoll | nio (default: ${DEFAULT-VALUE}).")

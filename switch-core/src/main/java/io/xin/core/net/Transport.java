@@ -117,7 +117,7 @@ public final class Transport
     }
 
     /**
-     * @param threads event loops; 0 lets Netty choose (two per core).
+     * @param threads event loops; 0 lets Netty choose (two per core): the switch resolves its own setting first.
      */
     public EventLoopGroup newEventLoopGroup(final int threads, final ThreadFactory threadFactory)
     {
