@@ -136,6 +136,15 @@ final class RampCommand extends ScenarioCommand
             retriesLeft = stepRetries;
         }
         summary.put("max_sustainable_rate", Math.round(bestRate));
+        // A ramp whose every step held measured its own last step, not the target: say so, or the figure reads as
+        // the target's maximum (the bare relay's was quoted that way for several sessions).
+        final boolean everyStepHeld = best != null && (boolean)steps.get(steps.size() - 1).get("held");
+        summary.put("max_sustainable_rate_is_lower_bound", everyStepHeld);
+        if (everyStepHeld)
+        {
+            out.printf("every step held: the maximum is at least %,.0f/s; raise --rate or --max-steps to find it%n",
+                bestRate);
+        }
         summary.put("bounds", "p99 <= " + maxP99Ms + " ms, delivered share >= " + minDeliveredShare);
         if (best != null)
         {

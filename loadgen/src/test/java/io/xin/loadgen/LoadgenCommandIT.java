@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -102,8 +103,20 @@ class LoadgenCommandIT
             "--ramp-warmup", "0", "--max-p99-ms", "0.000001", "--step-retries", "1");
 
         assertEquals(0, json.get("max_sustainable_rate").asInt());
+        assertFalse(json.get("max_sustainable_rate_is_lower_bound").asBoolean(), json::toString);
         assertEquals(2, json.get("steps").size(), json::toString);
         assertEquals(40, json.get("steps").get(1).get("rate").asInt(), "the same rate again");
+    }
+
+    @Test
+    void shouldCallTheMaximumALowerBoundWhenEveryStepHeld() throws Exception
+    {
+        // Bounds that one step of 40 messages holds on any machine.
+        final JsonNode json = run(0, "ramp", "--users", "20", "--rate", "40", "--duration", "1", "--warmup", "0",
+            "--ramp-warmup", "0", "--max-steps", "1", "--max-p99-ms", "1000", "--min-delivered-share", "0.5");
+
+        assertEquals(40, json.get("max_sustainable_rate").asInt(), json::toString);
+        assertTrue(json.get("max_sustainable_rate_is_lower_bound").asBoolean(), json::toString);
     }
 
     @Test
