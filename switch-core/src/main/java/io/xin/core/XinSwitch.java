@@ -127,7 +127,8 @@ public final class XinSwitch implements AutoCloseable
 
             transport = Transport.choose(ctx.transport());
             bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
-            workerGroup = transport.newEventLoopGroup(Configuration.eventLoops(ctx.ioThreads()), threadFactory("xin-io"));
+            final int eventLoops = Configuration.eventLoops(ctx.ioThreads());
+            workerGroup = transport.newEventLoopGroup(eventLoops, threadFactory("xin-io"));
 
             // One allocator for every session, whose per-channel handle is one small object (see
             // SessionReceiveAllocator). Buffers live only for a read, so idle sessions hold none.
@@ -157,7 +158,7 @@ public final class XinSwitch implements AutoCloseable
                 // In-JVM sessions (InJvmChannel) through the same initializer and handlers, on event loops of
                 // their own (Netty's local IO handler): for measuring per-session cost without sockets.
                 localGroup = new MultiThreadIoEventLoopGroup(
-                    Configuration.eventLoops(ctx.ioThreads()), threadFactory("xin-local"), LocalIoHandler.newFactory());
+                    eventLoops, threadFactory("xin-local"), LocalIoHandler.newFactory());
                 localServerChannel = new ServerBootstrap()
                     .group(localGroup)
                     .channel(InJvmServerChannel.class)
