@@ -35,8 +35,10 @@ public final class Reports
     /** Most steps of the time axis and of the rate axis. */
     private static final int TIME_STEPS = 10;
     private static final int RATE_STEPS = 6;
-    /** Height above the plot area that holds the legend. */
+    /** Height above the plot area that holds a legend of one row. */
     static final int LEGEND_ROW = 34;
+    /** Height of each further row of a legend. */
+    private static final int LEGEND_LINE = 15;
     /** send→deliver wide and solid, send→ack dashed on top of it: equal latencies still show both. */
     private static final Map<String, Style> LATENCY_STYLES = Map.of(
         "send→ack", new Style("#d62728", 2, "7 4"),
@@ -248,7 +250,6 @@ public final class Reports
         final int height = 380;
         final int left = 70;
         final int bottom = 40;
-        final int top = LEGEND_ROW;
         // Room for half of the last tick's label ("99.999%") right of the plot area.
         final int right = 40;
         final double maxX = Math.log10(1 / (1 - 0.99999));
@@ -258,6 +259,15 @@ public final class Reports
             maxUs = Math.max(maxUs, histogram.getMaxValue());
         }
         final double maxY = Math.log10(maxUs) + 0.1;
+        final List<String> names = new ArrayList<>();
+        for (final Map.Entry<String, Histogram> entry : series.entrySet())
+        {
+            final Histogram histogram = entry.getValue();
+            names.add(entry.getKey() + " (p50 " + Measurements.formatUs(histogram.getValueAtPercentile(50)) +
+                ", p99 " + Measurements.formatUs(histogram.getValueAtPercentile(99)) + ", max " +
+                Measurements.formatUs(histogram.getMaxValue()) + ")");
+        }
+        final int top = plotTop(names, left, width);
         html.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
             .append(height).append("\" font-size=\"11\">\n");
         for (final double percentile : PERCENTILE_TICKS)
@@ -292,11 +302,9 @@ public final class Reports
                 final double x = left + (width - left - right) * xLog / maxX;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, yLog(Math.log10(us), maxY, height, top, bottom)));
             }
-            lines.add(new Line(entry.getKey() + " (p50 " + Measurements.formatUs(histogram.getValueAtPercentile(50)) +
-                ", p99 " + Measurements.formatUs(histogram.getValueAtPercentile(99)) + ", max " +
-                Measurements.formatUs(histogram.getMaxValue()) + ")", LATENCY_STYLES.get(entry.getKey()), points));
+            lines.add(new Line(names.get(lines.size()), LATENCY_STYLES.get(entry.getKey()), points));
         }
-        draw(html, lines, left);
+        draw(html, lines, left, width);
         html.append("</svg>\n");
     }
 
@@ -312,7 +320,6 @@ public final class Reports
         final int height = 320;
         final int left = 80;
         final int bottom = 40;
-        final int top = LEGEND_ROW;
         final int right = 30;
         final String[] names = { "sent", "acked", "delivered" };
         final double[][] rates = new double[names.length][samples.size()];
@@ -341,6 +348,15 @@ public final class Reports
         {
             return;
         }
+        final List<String> legend = new ArrayList<>();
+        for (int series = 0; series < names.length; series++)
+        {
+            if (ends[series] > 0)
+            {
+                legend.add(names[series] + " per second");
+            }
+        }
+        final int top = plotTop(legend, left, width);
         final double rateStep = niceStep(maxRate, RATE_STEPS);
         final double rateTop = Math.max(1, Math.ceil(maxRate / rateStep - 1e-9)) * rateStep;
         final double timeStep = timeStep(maxT);
@@ -388,15 +404,40 @@ public final class Reports
             }
             lines.add(new Line(names[series] + " per second", THROUGHPUT_STYLES[series], points));
         }
-        draw(html, lines, left);
+        draw(html, lines, left, width);
         html.append("</svg>\n");
+    }
+
+    /**
+     * @return the top of a plot area below the legend of these lines, in as many rows as it takes.
+     */
+    private static int plotTop(final List<String> names, final int left, final int width)
+    {
+        int rows = 1;
+        int x = left;
+        for (final String name : names)
+        {
+            if (x > left && x + legendWidth(name) > width)
+            {
+                rows++;
+                x = left;
+            }
+            x += legendWidth(name);
+        }
+        return LEGEND_ROW + LEGEND_LINE * (rows - 1);
+    }
+
+    private static int legendWidth(final String name)
+    {
+        // A 24 px sample of the line, then the text at about 6.5 px a character of 11 px type.
+        return 30 + (int)Math.ceil(name.length() * 6.5) + 16;
     }
 
     /**
      * Draw the lines, the wide ones first so that a narrow or dashed line on the same values stays visible on
      * top, and their legend as a row above the plot area, where it covers no data.
      */
-    private static void draw(final StringBuilder html, final List<Line> lines, final int left)
+    private static void draw(final StringBuilder html, final List<Line> lines, final int left, final int width)
     {
         final List<Line> byWidth = new ArrayList<>(lines);
         byWidth.sort((a, b) -> Double.compare(b.style.width, a.style.width));
@@ -411,16 +452,21 @@ public final class Reports
             html.append(" points=\"").append(line.points).append("\"/>\n");
         }
         int x = left;
+        int y = 16;
         for (final Line line : lines)
         {
+            if (x > left && x + legendWidth(line.name) > width)
+            {
+                x = left;
+                y += LEGEND_LINE;
+            }
             html.append(String.format(Locale.ROOT,
-                "<line x1=\"%d\" y1=\"16\" x2=\"%d\" y2=\"16\" stroke=\"%s\" stroke-width=\"%s\"%s/>" +
-                "<text x=\"%d\" y=\"20\">%s</text>\n",
-                x, x + 24, line.style.colour, line.style.width,
-                line.style.dash == null ? "" : " stroke-dasharray=\"" + line.style.dash + "\"", x + 30,
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"%s/>" +
+                "<text x=\"%d\" y=\"%d\">%s</text>\n",
+                x, y, x + 24, y, line.style.colour, line.style.width,
+                line.style.dash == null ? "" : " stroke-dasharray=\"" + line.style.dash + "\"", x + 30, y + 4,
                 escape(line.name)));
-            // About 6 px a character at 11 px.
-            x += 30 + (int)Math.ceil(line.name.length() * 6.2) + 20;
+            x += legendWidth(line.name);
         }
     }
 

@@ -144,8 +144,20 @@ class ReportPlotsTest
         final Matcher width = Pattern.compile("width=\"(\\d+)\"").matcher(svg);
         assertTrue(width.find());
         final double svgWidth = Double.parseDouble(width.group(1));
+        double highestPoint = Double.MAX_VALUE;
+        final List<String> polylines = new ArrayList<>();
+        final Matcher line = POLYLINE.matcher(svg);
+        while (line.find())
+        {
+            polylines.add(line.group(1));
+            for (final String point : line.group(2).trim().split(" "))
+            {
+                highestPoint = Math.min(highestPoint, Double.parseDouble(point.split(",")[1]));
+            }
+        }
         final Matcher text = TEXT.matcher(svg);
         boolean lastLabel = false;
+        int legends = 0;
         while (text.find())
         {
             if (text.group(3).equals("99.999%"))
@@ -156,21 +168,16 @@ class ReportPlotsTest
             }
             if (text.group(3).startsWith("send→"))
             {
-                assertTrue(Double.parseDouble(text.group(2)) < Reports.LEGEND_ROW, "legend above the plot area");
+                legends++;
+                // The legend's text (its baseline at y) above every point of the lines.
+                assertTrue(Double.parseDouble(text.group(2)) + 4 < highestPoint, text.group(0) + " over the data");
+                // Whole: at about 6.5 px a character of 11 px type.
+                assertTrue(Double.parseDouble(text.group(1)) + text.group(3).length() * 6.5 <= svgWidth,
+                    text.group(0) + " cut off");
             }
         }
         assertTrue(lastLabel, svg::toString);
-
-        final List<String> polylines = new ArrayList<>();
-        final Matcher line = POLYLINE.matcher(svg);
-        while (line.find())
-        {
-            polylines.add(line.group(1));
-            for (final String point : line.group(2).trim().split(" "))
-            {
-                assertTrue(Double.parseDouble(point.split(",")[1]) >= Reports.LEGEND_ROW, "no data under the legend");
-            }
-        }
+        assertEquals(2, legends);
         assertEquals(2, polylines.size());
         assertTrue(polylines.get(1).contains("stroke-dasharray") && polylines.get(1).contains("#d62728"),
             "send→ack dashed on top of send→deliver: " + polylines);
