@@ -242,6 +242,11 @@ public final class Reports
         {
             html.append("<p class=\"run\">").append(line).append("</p>\n");
         }
+        // A run that failed, or whose target went away, says so before any figure.
+        if (summary.get("result") instanceof String result && !result.equals("ok"))
+        {
+            html.append("<p><strong>").append(escape(result)).append("</strong></p>\n");
+        }
     }
 
     static void percentilePlot(final StringBuilder html, final Map<String, Histogram> series)

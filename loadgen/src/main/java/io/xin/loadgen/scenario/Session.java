@@ -16,7 +16,7 @@ public final class Session implements XinClient.Listener
     final long userId;
     final String deviceId;
     XinClient client;
-    /** The client's last state; owned by the session's event loop. */
+    /** The client's last state: written where the client changes state, its event loop (or the thread closing it). */
     private XinClient.State state = XinClient.State.NEW;
 
     Session(final Fleet fleet, final int userIndex, final long userId, final String deviceId)
