@@ -1,6 +1,7 @@
 package io.xin.loadgen;
 
 import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.report.Reports;
 import io.xin.loadgen.report.Summary;
 import io.xin.loadgen.scenario.ChatRun;
 import io.xin.loadgen.scenario.Fleet;
@@ -61,7 +62,8 @@ final class ChatCommand extends ScenarioCommand
             outcome.tally.sent += child.path("sent").asLong();
             outcome.tally.acked += child.path("acked").asLong();
             outcome.tally.delivered += child.path("delivered").asLong();
-            outcome.tally.lost += child.path("lost").asLong();
+            // A child whose target went away counted its acked, undelivered messages apart: judged again here.
+            outcome.tally.lost += child.path("lost").asLong() + child.path("acked_undelivered_away").asLong();
             outcome.tally.duplicates += child.path("duplicates").asLong();
             outcome.tally.unackedUndelivered += child.path("unacked_undelivered").asLong();
             outcome.tally.deliveredUnacked += child.path("delivered_unacked").asLong();
@@ -69,7 +71,23 @@ final class ChatCommand extends ScenarioCommand
             outcome.offeredRate += child.path("offered_rate").asDouble();
             outcome.drainMs = Math.max(outcome.drainMs, child.path("drain_ms").asLong());
             measurements.gaps.add(child.path("gaps").asLong());
-            measurements.failedSends.add(child.path("failed_sends").asLong());
+            long failedWithReason = 0;
+            for (final java.util.Iterator<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> reasons =
+                child.path("failed_send_reasons").fields(); reasons.hasNext(); )
+            {
+                final java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> reason = reasons.next();
+                measurements.sendFailed(reason.getKey(), reason.getValue().asLong());
+                failedWithReason += reason.getValue().asLong();
+            }
+            measurements.failedSends.add(Math.max(0, child.path("failed_sends").asLong() - failedWithReason));
+            measurements.goaways.add(child.path("goaways").asLong());
+            measurements.disconnects.add(child.path("disconnects").asLong());
+            outcome.sessionsAwayAtEnd += child.path("sessions_away_at_end").asInt();
+            if (child.path(Reports.TARGET_WENT_AWAY_AT_S).isNumber())
+            {
+                measurements.targetWentAway(measurements.startNs() +
+                    (long)(child.path(Reports.TARGET_WENT_AWAY_AT_S).asDouble() * 1e9), child.path("target_went_away").asText());
+            }
             measurements.addToTotals(Children.decode(child.path(Children.ACK_HISTOGRAM).asText()),
                 Children.decode(child.path(Children.DELIVER_HISTOGRAM).asText()));
         }
@@ -98,12 +116,19 @@ final class ChatCommand extends ScenarioCommand
     /**
      * Put a chat run's outcome in the summary.
      *
-     * @return the exit code: {@link #EXIT_BROKEN_PROMISE} when an acked message was lost or one was duplicated.
+     * @return the exit code: {@link #EXIT_BROKEN_PROMISE} when an acked message was lost or one was duplicated,
+     *         else {@link #EXIT_TARGET_WENT_AWAY} when sessions whose target went away were not back at the end.
      */
     static int summarize(
         final ChatRun.Settings settings, final ChatRun.Outcome outcome, final Measurements measurements,
         final Summary summary)
     {
+        // While sessions are away at the end, an acked message not delivered may be stored for a recipient the
+        // target dropped: the run cannot tell it from a lost one, so it is counted apart, not as lost.
+        final boolean away = outcome.sessionsAwayAtEnd > 0;
+        final long lost = away ? 0 : outcome.tally.lost;
+        final long ackedUndeliveredTargetAway = away ? outcome.tally.lost : 0;
+        final double wentAwayAtS = measurements.targetWentAwayAtS();
         summary.put("rate", settings.ratePerSecond)
             .put("achieved_rate", outcome.achievedRate)
             .put("offered_rate", outcome.offeredRate)
@@ -114,13 +139,20 @@ final class ChatCommand extends ScenarioCommand
             .put("sent", outcome.tally.sent)
             .put("acked", outcome.tally.acked)
             .put("delivered", outcome.tally.delivered)
-            .put("lost", outcome.tally.lost)
+            .put("lost", lost)
             .put("duplicates", outcome.tally.duplicates)
             .put("gaps", measurements.gaps.sum())
             .put("never_delivered", outcome.tally.lost + outcome.tally.unackedUndelivered)
             .put("unacked_undelivered", outcome.tally.unackedUndelivered)
             .put("delivered_unacked", outcome.tally.deliveredUnacked)
             .put("failed_sends", measurements.failedSends.sum())
+            .put("failed_send_reasons", measurements.failedSendReasons())
+            .put("goaways", measurements.goaways.sum())
+            .put("disconnects", measurements.disconnects.sum())
+            .put(Reports.TARGET_WENT_AWAY_AT_S, wentAwayAtS < 0 ? null : Math.round(wentAwayAtS * 100) / 100.0)
+            .put("target_went_away", measurements.targetWentAwayHow())
+            .put("sessions_away_at_end", outcome.sessionsAwayAtEnd)
+            .put("acked_undelivered_away", ackedUndeliveredTargetAway)
             .put("delivery_ratio", outcome.tally.sent == 0 ? 0.0 : (double)outcome.tally.delivered / outcome.tally.sent)
             .put("drain_ms", outcome.drainMs)
             .put("ack_latency_us", Summary.latency(measurements.ackLatencyUs()))
@@ -128,8 +160,26 @@ final class ChatCommand extends ScenarioCommand
             .put("server_cpu_us_per_message", outcome.serverCpuUsPerMessage < 0 ? null :
                 Math.round(outcome.serverCpuUsPerMessage * 100) / 100.0)
             .put("loadgen_cpu_us_per_message", Math.round(outcome.loadgenCpuUsPerMessage * 100) / 100.0);
-        final boolean broken = outcome.tally.lost > 0 || outcome.tally.duplicates > 0;
-        summary.put("result", broken ? "FAILED: acknowledged messages lost or duplicated" : "ok");
-        return broken ? EXIT_BROKEN_PROMISE : 0;
+        final boolean broken = lost > 0 || outcome.tally.duplicates > 0;
+        final String wentAway = wentAwayAtS < 0 ? "" : String.format(java.util.Locale.ROOT,
+            "the target went away at t=%.2f s (%s, %,d GoAway(s), %,d connection(s) lost)", wentAwayAtS,
+            measurements.targetWentAwayHow(), measurements.goaways.sum(), measurements.disconnects.sum());
+        final String result;
+        if (broken)
+        {
+            result = "FAILED: acknowledged messages lost or duplicated" + (wentAway.isEmpty() ? "" : "; " + wentAway);
+        }
+        else if (away)
+        {
+            result = String.format(java.util.Locale.ROOT, "%s; %,d session(s) not back by the end: %,d send(s) failed, " +
+                "%,d acknowledged message(s) undelivered (stored, not verifiable); nothing duplicated", wentAway,
+                outcome.sessionsAwayAtEnd, measurements.failedSends.sum(), ackedUndeliveredTargetAway);
+        }
+        else
+        {
+            result = wentAway.isEmpty() ? "ok" : "ok; " + wentAway + " and every session came back";
+        }
+        summary.put("result", result);
+        return broken ? EXIT_BROKEN_PROMISE : away ? EXIT_TARGET_WENT_AWAY : 0;
     }
 }

@@ -98,7 +98,7 @@ final class RampCommand extends ScenarioCommand
             {
                 outcome = new ChatRun(fleet, settings, stepMeasurements).run();
                 stepMeasurements.close();
-                exit = Math.max(exit, ChatCommand.summarize(settings, outcome, stepMeasurements, stepSummary));
+                exit = worse(exit, ChatCommand.summarize(settings, outcome, stepMeasurements, stepSummary));
             }
             @SuppressWarnings("unchecked")
             final Map<String, Object> deliver = (Map<String, Object>)stepSummary.get("deliver_latency_us");

@@ -2,6 +2,7 @@ package io.xin.loadgen;
 
 import ch.qos.logback.classic.Level;
 import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.report.RunHeader;
 import io.xin.loadgen.report.Summary;
 import io.xin.loadgen.scenario.Fleet;
 import io.xin.loadgen.scenario.Target;
@@ -23,6 +24,11 @@ abstract class ScenarioCommand implements Callable<Integer>
     static final int EXIT_BROKEN_PROMISE = 1;
     /** Exit code of a run that could not do its job (sessions did not log in, ...). */
     static final int EXIT_FAILED = 3;
+    /**
+     * Exit code of a run whose target went away (drained, crashed) and did not come back before its end, no
+     * acknowledged message lost or duplicated as far as it could tell.
+     */
+    static final int EXIT_TARGET_WENT_AWAY = 4;
     static final long CONNECT_TIMEOUT_MS = 120_000;
 
     @Mixin
@@ -51,6 +57,7 @@ abstract class ScenarioCommand implements Callable<Integer>
         ((ch.qos.logback.classic.Logger)LoggerFactory.getLogger("io.xin")).setLevel(Level.WARN);
 
         final String scenario = spec.name();
+        final java.time.Instant startedAt = java.time.Instant.now();
         final int totalUsers = options.users;
         final int processes = options.processCount();
         if (processes > 1 && !supportsProcesses())
@@ -66,12 +73,12 @@ abstract class ScenarioCommand implements Callable<Integer>
             }
             final Target target = options.target(process);
             final long serverPid = process.pid() > 0 ? process.pid() : options.serverPid;
-            final Summary summary = new Summary()
-                .put("scenario", scenario)
-                .put("target", process.kind() == TargetProcess.Kind.NONE ?
+            final Summary summary = RunHeader.put(new Summary().put("scenario", scenario), startedAt,
+                process.kind() == TargetProcess.Kind.NONE ?
                     process.host() + ":" + process.port() : process.kind().name().toLowerCase(java.util.Locale.ROOT) +
                     (process.kind() == TargetProcess.Kind.RELAY ? "" : " (fsync " +
-                    options.fsync.name().toLowerCase(java.util.Locale.ROOT) + ")"))
+                    options.fsync.name().toLowerCase(java.util.Locale.ROOT) + ")"),
+                process.host() + ":" + process.port())
                 .put("sessions", totalUsers);
             if (processes > 1)
             {
@@ -112,6 +119,10 @@ abstract class ScenarioCommand implements Callable<Integer>
                     System.err.printf("%nFAILED: %,d acknowledged message(s) lost, %,d duplicate(s)%n",
                         summary.getLong("lost"), summary.getLong("duplicates"));
                 }
+                else if (exit == EXIT_TARGET_WENT_AWAY)
+                {
+                    System.err.printf("%nTARGET WENT AWAY: %s%n", summary.get("result"));
+                }
                 return exit;
             }
         }
@@ -122,6 +133,14 @@ abstract class ScenarioCommand implements Callable<Integer>
                 children.close();
             }
         }
+    }
+
+    /**
+     * @return the exit code of a run that both exits got: a broken promise first, then the higher one.
+     */
+    static int worse(final int exit, final int other)
+    {
+        return exit == EXIT_BROKEN_PROMISE || other == EXIT_BROKEN_PROMISE ? EXIT_BROKEN_PROMISE : Math.max(exit, other);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.xin.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xin.core.XinSwitch;
+import io.xin.storage.FsyncPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +52,65 @@ class LoadgenCommandIT
         assertEquals(json.get("acked").asLong(), json.get("delivered").asLong());
         assertTrue(Files.readString(dir.resolve("report/report.html")).contains("<svg"));
         assertTrue(Files.size(dir.resolve("report/latency.hlog")) > 0);
+    }
+
+    @Test
+    void shouldReportTheGoAwayAndTheFailedSendsWhenTheSwitchDrainsMidRun() throws Exception
+    {
+        final String secret = "loadgen-integration-test-secret-of-32-bytes";
+        try (XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
+            .bindHost("127.0.0.1")
+            .port(0)
+            .dataDir(dir.resolve("data"))
+            .jwtSecret(secret)
+            .fsyncPolicy(FsyncPolicy.NEVER)
+            .goAwayMaxReconnectDelayMs(0)
+            .ioThreads(2)))
+        {
+            // Drain the switch once it has stored some of the run's 600 messages, as a stop (SIGTERM) does.
+            final Thread drain = new Thread(() ->
+            {
+                try
+                {
+                    while (xin.counters().messagesStored.sum() < 100)
+                    {
+                        Thread.sleep(5);
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                xin.close();
+            }, "drain");
+            drain.setDaemon(true);
+            drain.start();
+            final List<String> args = List.of("chat", "--host", "127.0.0.1", "--port", Integer.toString(xin.port()),
+                "--jwt-secret", secret, "--users", "30", "--rate", "200", "--duration", "3", "--warmup", "0",
+                "--drain", "2", "--json", dir.resolve("summary.json").toString(),
+                "--report-dir", dir.resolve("report").toString());
+
+            assertEquals(ScenarioCommand.EXIT_TARGET_WENT_AWAY, execute(args.toArray(new String[0])));
+            drain.join(10_000);
+
+            final JsonNode json = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+            assertEquals(600, json.get("sent").asLong(), json::toString);
+            assertEquals(30, json.get("goaways").asLong(), json::toString);
+            assertEquals(30, json.get("disconnects").asLong(), json::toString);
+            assertEquals(30, json.get("sessions_away_at_end").asLong(), json::toString);
+            final long acked = json.get("acked").asLong();
+            assertTrue(acked > 0 && acked < 600, json::toString);
+            assertEquals(600 - acked, json.get("failed_sends").asLong(), "every unacked send failed: " + json);
+            assertEquals(600 - acked, json.get("failed_send_reasons")
+                .get("target went away (GoAway: server draining)").asLong(), json::toString);
+            assertEquals(0, json.get("lost").asLong());
+            assertEquals(0, json.get("duplicates").asLong());
+            assertEquals("GoAway: server draining", json.get("target_went_away").asText());
+            assertTrue(json.get("target_went_away_at_s").asDouble() > 0, json::toString);
+            assertTrue(json.get("result").asText().startsWith("the target went away at t="), json::toString);
+            final String html = Files.readString(dir.resolve("report/report.html"));
+            assertTrue(html.contains("<strong>the target went away at t="), "said before the figures");
+        }
     }
 
     @Test

@@ -5,6 +5,8 @@ import org.HdrHistogram.Recorder;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -35,6 +37,16 @@ public final class Measurements implements AutoCloseable
     public final LongAdder duplicates = new LongAdder();
     public final LongAdder gaps = new LongAdder();
     public final LongAdder failedSends = new LongAdder();
+    /** GoAway frames the sessions received (the target draining). */
+    public final LongAdder goaways = new LongAdder();
+    /** Logged-in connections lost, those after a GoAway included. */
+    public final LongAdder disconnects = new LongAdder();
+    /** Failed sends by reason, adding up to {@link #failedSends} when every failure went through {@link #sendFailed}. */
+    private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> failedSendReasons =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    /** When and how the target first went away, null while it has not. */
+    private final java.util.concurrent.atomic.AtomicReference<WentAway> targetWentAway =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     private final List<Sample> samples = new ArrayList<>();
     private final long startNs;
@@ -81,6 +93,60 @@ public final class Measurements implements AutoCloseable
     public void recordDeliver(final long latencyNs)
     {
         deliverRecorder.recordValue(clamp(latencyNs));
+    }
+
+    /**
+     * Count sends that failed; any thread.
+     *
+     * @param reason why, as the summary shows it.
+     * @param count  how many.
+     */
+    public void sendFailed(final String reason, final long count)
+    {
+        failedSends.add(count);
+        failedSendReasons.computeIfAbsent(reason, ignore -> new LongAdder()).add(count);
+    }
+
+    /**
+     * @return failed sends by reason, in the order of the reasons' names.
+     */
+    public Map<String, Long> failedSendReasons()
+    {
+        final Map<String, Long> reasons = new TreeMap<>();
+        failedSendReasons.forEach((reason, count) -> reasons.put(reason, count.sum()));
+        return reasons;
+    }
+
+    /**
+     * Note that the target went away (a GoAway, a lost connection); the first call sets the time. Any thread.
+     *
+     * @param nowNs {@link System#nanoTime()}.
+     * @param how   "GoAway: server draining", "connection lost", ...
+     */
+    public void targetWentAway(final long nowNs, final String how)
+    {
+        if (targetWentAway.get() == null)
+        {
+            targetWentAway.compareAndSet(null, new WentAway(nowNs, how));
+        }
+    }
+
+    /**
+     * @return seconds from the start to when the target first went away, -1 if it did not.
+     */
+    public double targetWentAwayAtS()
+    {
+        final WentAway wentAway = targetWentAway.get();
+        return wentAway == null ? -1 : Math.max(0, wentAway.nanoTime - startNs) / 1e9;
+    }
+
+    /**
+     * @return how the target first went away, null if it did not.
+     */
+    public String targetWentAwayHow()
+    {
+        final WentAway wentAway = targetWentAway.get();
+        return wentAway == null ? null : wentAway.how;
     }
 
     private static long clamp(final long latencyNs)
@@ -253,6 +319,10 @@ public final class Measurements implements AutoCloseable
         Histogram deliverLatencyUs,
         double intervalStartS,
         double intervalS)
+    {
+    }
+
+    private record WentAway(long nanoTime, String how)
     {
     }
 }

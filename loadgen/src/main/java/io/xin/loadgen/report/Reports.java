@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +23,29 @@ import java.util.Map;
  */
 public final class Reports
 {
+    /** Summary key of the run's second at which the target first went away (a GoAway or a lost connection). */
+    public static final String TARGET_WENT_AWAY_AT_S = "target_went_away_at_s";
+    /** Summary keys of the run's header line, with their labels. */
+    static final String[][] RUN_KEYS = {
+        { "start_utc", "started" }, { "xin_version", "Xin" }, { "target", "target" },
+        { "target_address", "at" }, { "generator_host", "generator on" } };
+
     private static final double[] PERCENTILE_TICKS = { 0, 90, 99, 99.9, 99.99, 99.999 };
-    private static final String[] COLOURS = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e" };
+    private static final double[] NICE_MANTISSAS = { 1, 2, 5 };
+    /** Most steps of the time axis and of the rate axis. */
+    private static final int TIME_STEPS = 10;
+    private static final int RATE_STEPS = 6;
+    /** Height above the plot area that holds a legend of one row. */
+    static final int LEGEND_ROW = 34;
+    /** Height of each further row of a legend. */
+    private static final int LEGEND_LINE = 15;
+    /** send→deliver wide and solid, send→ack dashed on top of it: equal latencies still show both. */
+    private static final Map<String, Style> LATENCY_STYLES = Map.of(
+        "send→ack", new Style("#d62728", 2, "7 4"),
+        "send→deliver", new Style("#1f77b4", 3.5, null));
+    /** sent, acked, delivered: delivered wide, acked dashed on top of it, as they carry the same rate. */
+    private static final Style[] THROUGHPUT_STYLES = {
+        new Style("#7f7f7f", 2, null), new Style("#d62728", 2, "7 4"), new Style("#2ca02c", 4, null) };
 
     private Reports()
     {
@@ -45,6 +67,10 @@ public final class Reports
         for (final Map.Entry<String, Object> entry : values.entrySet())
         {
             final Object value = entry.getValue();
+            if (value == null || value instanceof Map<?, ?> empty && empty.isEmpty())
+            {
+                continue; // nothing to say (no target going away, no failure reasons): the JSON keeps the key
+            }
             if (value instanceof Map<?, ?> map && entry.getKey().endsWith("_us") && map.containsKey("p50"))
             {
                 final Map<String, Object> latency = (Map<String, Object>)map;
@@ -146,7 +172,9 @@ public final class Reports
             .append(escape(title)).append("</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}")
             .append("table{border-collapse:collapse}td{padding:2px 12px 2px 0;vertical-align:top}")
             .append("td:first-child{color:#555}svg{background:#fff;border:1px solid #ddd;margin:1em 0}")
-            .append("h2{margin-top:1.5em}</style></head><body>\n<h1>").append(escape(title)).append("</h1>\n");
+            .append("h2{margin-top:1.5em}.run{color:#555}</style></head><body>\n<h1>").append(escape(title))
+            .append("</h1>\n");
+        header(html, summary);
 
         final Map<String, Histogram> latencies = new LinkedHashMap<>();
         final Histogram ack = measurements.ackLatencyUs();
@@ -169,7 +197,8 @@ public final class Reports
         if (samples.size() > 1)
         {
             html.append("<h2>Throughput over time</h2>\n");
-            throughputPlot(html, samples);
+            throughputPlot(html, samples, summary.get(TARGET_WENT_AWAY_AT_S) instanceof Number away ?
+                away.doubleValue() : -1);
         }
         html.append("<h2>Summary</h2>\n<table>\n");
         tableRows(html, summary.values(), "");
@@ -194,14 +223,40 @@ public final class Reports
         }
     }
 
-    private static void percentilePlot(final StringBuilder html, final Map<String, Histogram> series)
+    /**
+     * When, with what and against what the run ran: the summary's {@link #RUN_KEYS}, as a line under the title.
+     */
+    private static void header(final StringBuilder html, final Summary summary)
+    {
+        final StringBuilder line = new StringBuilder();
+        for (final String[] key : RUN_KEYS)
+        {
+            final Object value = summary.get(key[0]);
+            if (value != null)
+            {
+                line.append(line.length() == 0 ? "" : " &middot; ").append(escape(key[1])).append(' ')
+                    .append(escape(String.valueOf(value)));
+            }
+        }
+        if (line.length() > 0)
+        {
+            html.append("<p class=\"run\">").append(line).append("</p>\n");
+        }
+        // A run that failed, or whose target went away, says so before any figure.
+        if (summary.get("result") instanceof String result && !result.equals("ok"))
+        {
+            html.append("<p><strong>").append(escape(result)).append("</strong></p>\n");
+        }
+    }
+
+    static void percentilePlot(final StringBuilder html, final Map<String, Histogram> series)
     {
         final int width = 760;
-        final int height = 360;
+        final int height = 380;
         final int left = 70;
         final int bottom = 40;
-        final int top = 20;
-        final int right = 20;
+        // Room for half of the last tick's label ("99.999%") right of the plot area.
+        final int right = 40;
         final double maxX = Math.log10(1 / (1 - 0.99999));
         double maxUs = 1;
         for (final Histogram histogram : series.values())
@@ -209,7 +264,15 @@ public final class Reports
             maxUs = Math.max(maxUs, histogram.getMaxValue());
         }
         final double maxY = Math.log10(maxUs) + 0.1;
-        final double minY = 1;
+        final List<String> names = new ArrayList<>();
+        for (final Map.Entry<String, Histogram> entry : series.entrySet())
+        {
+            final Histogram histogram = entry.getValue();
+            names.add(entry.getKey() + " (p50 " + Measurements.formatUs(histogram.getValueAtPercentile(50)) +
+                ", p99 " + Measurements.formatUs(histogram.getValueAtPercentile(99)) + ", max " +
+                Measurements.formatUs(histogram.getMaxValue()) + ")");
+        }
+        final int top = plotTop(names, left, width);
         html.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
             .append(height).append("\" font-size=\"11\">\n");
         for (final double percentile : PERCENTILE_TICKS)
@@ -220,12 +283,8 @@ public final class Reports
                 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s%%</text>\n",
                 x, top, x, height - bottom, x, height - bottom + 15, trim(percentile)));
         }
-        for (int decade = 0; decade <= (int)Math.ceil(maxY); decade++)
+        for (int decade = 0; decade <= maxY; decade++)
         {
-            if (decade < minY - 1)
-            {
-                continue;
-            }
             final double y = yLog(decade, maxY, height, top, bottom);
             html.append(String.format(Locale.ROOT,
                 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>" +
@@ -233,8 +292,9 @@ public final class Reports
                 left, y, width - right, y, left - 5, y + 4, Measurements.formatUs(Math.pow(10, decade))));
         }
         html.append(String.format(Locale.ROOT,
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>\n", (left + width) / 2, height - 5));
-        int colour = 0;
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>\n", (left + width - right) / 2,
+            height - 5));
+        final List<Line> lines = new ArrayList<>();
         for (final Map.Entry<String, Histogram> entry : series.entrySet())
         {
             final Histogram histogram = entry.getValue();
@@ -247,14 +307,9 @@ public final class Reports
                 final double x = left + (width - left - right) * xLog / maxX;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, yLog(Math.log10(us), maxY, height, top, bottom)));
             }
-            html.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(COLOURS[colour % COLOURS.length])
-                .append("\" points=\"").append(points).append("\"/>\n");
-            legend(html, left + 10, top + 15 + 15 * colour, COLOURS[colour % COLOURS.length], entry.getKey() +
-                " (p50 " + Measurements.formatUs(histogram.getValueAtPercentile(50)) + ", p99 " +
-                Measurements.formatUs(histogram.getValueAtPercentile(99)) + ", max " +
-                Measurements.formatUs(histogram.getMaxValue()) + ")");
-            colour++;
+            lines.add(new Line(names.get(lines.size()), LATENCY_STYLES.get(entry.getKey()), points));
         }
+        draw(html, lines, left, width);
         html.append("</svg>\n");
     }
 
@@ -263,64 +318,253 @@ public final class Reports
         return height - bottom - (height - top - bottom) * Math.max(0, log10) / maxY;
     }
 
-    private static void throughputPlot(final StringBuilder html, final List<Measurements.Sample> samples)
+    static void throughputPlot(
+        final StringBuilder html, final List<Measurements.Sample> samples, final double targetWentAwayAtS)
     {
         final int width = 760;
-        final int height = 300;
+        final int height = 320;
         final int left = 80;
         final int bottom = 40;
-        final int top = 20;
-        final int right = 20;
-        double maxRate = 1;
-        final double maxT = Math.max(1, samples.get(samples.size() - 1).elapsedS());
-        for (final Measurements.Sample sample : samples)
-        {
-            maxRate = Math.max(maxRate, Math.max(sample.sentPerSecond(), Math.max(sample.ackedPerSecond(),
-                sample.deliveredPerSecond())));
-        }
-        maxRate *= 1.1;
-        html.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
-            .append(height).append("\" font-size=\"11\">\n");
-        for (int i = 0; i <= 5; i++)
-        {
-            final double y = height - bottom - (height - top - bottom) * i / 5.0;
-            html.append(String.format(Locale.ROOT,
-                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>" +
-                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%,.0f/s</text>\n",
-                left, y, width - right, y, left - 5, y + 4, maxRate * i / 5));
-            final double x = left + (width - left - right) * i / 5.0;
-            html.append(String.format(Locale.ROOT,
-                "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f s</text>\n", x, height - bottom + 15, maxT * i / 5));
-        }
+        final int right = 30;
         final String[] names = { "sent", "acked", "delivered" };
+        final double[][] rates = new double[names.length][samples.size()];
+        final int[] ends = new int[names.length];
+        double maxRate = 0;
+        double maxT = 0;
         for (int series = 0; series < names.length; series++)
         {
-            final StringBuilder points = new StringBuilder();
-            boolean any = false;
-            for (final Measurements.Sample sample : samples)
+            for (int i = 0; i < samples.size(); i++)
             {
-                final double rate = series == 0 ? sample.sentPerSecond() :
+                final Measurements.Sample sample = samples.get(i);
+                rates[series][i] = series == 0 ? sample.sentPerSecond() :
                     series == 1 ? sample.ackedPerSecond() : sample.deliveredPerSecond();
-                any |= rate > 0;
-                points.append(String.format(Locale.ROOT, "%.1f,%.1f ",
-                    left + (width - left - right) * sample.elapsedS() / maxT,
-                    height - bottom - (height - top - bottom) * rate / maxRate));
             }
-            if (any)
+            ends[series] = seriesEnd(rates[series]);
+            for (int i = 0; i < ends[series]; i++)
             {
-                html.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(COLOURS[series])
-                    .append("\" points=\"").append(points).append("\"/>\n");
-                legend(html, left + 10, top + 15 + 15 * series, COLOURS[series], names[series] + " per second");
+                maxRate = Math.max(maxRate, rates[series][i]);
+            }
+            if (ends[series] > 0)
+            {
+                maxT = Math.max(maxT, samples.get(ends[series] - 1).elapsedS());
             }
         }
+        if (maxT <= 0)
+        {
+            return;
+        }
+        final List<String> legend = new ArrayList<>();
+        for (int series = 0; series < names.length; series++)
+        {
+            if (ends[series] > 0)
+            {
+                legend.add(names[series] + " per second");
+            }
+        }
+        final int top = plotTop(legend, left, width);
+        final double rateStep = niceStep(maxRate, RATE_STEPS);
+        final double rateTop = Math.max(1, Math.ceil(maxRate / rateStep - 1e-9)) * rateStep;
+        final double timeStep = timeStep(maxT);
+        final int plotWidth = width - left - right;
+        final int plotHeight = height - top - bottom;
+        html.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
+            .append(height).append("\" font-size=\"11\">\n");
+        for (final double rate : ticks(rateTop, rateStep))
+        {
+            final double y = height - bottom - plotHeight * rate / rateTop;
+            html.append(String.format(Locale.ROOT,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>" +
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s/s</text>\n",
+                left, y, width - right, y, left - 5, y + 4, tickLabel(rate, rateStep)));
+        }
+        for (final double t : ticks(maxT, timeStep))
+        {
+            final double x = left + plotWidth * t / maxT;
+            html.append(String.format(Locale.ROOT,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>" +
+                "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s s</text>\n",
+                x, top, x, height - bottom, x, height - bottom + 15, tickLabel(t, timeStep)));
+        }
+        if (targetWentAwayAtS >= 0 && targetWentAwayAtS <= maxT)
+        {
+            final double x = left + plotWidth * targetWentAwayAtS / maxT;
+            html.append(String.format(Locale.ROOT,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>" +
+                "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">target went away</text>\n",
+                x, top, x, height - bottom, x + 4, top + 12));
+        }
+        final List<Line> lines = new ArrayList<>();
+        for (int series = 0; series < names.length; series++)
+        {
+            if (ends[series] == 0)
+            {
+                continue;
+            }
+            final StringBuilder points = new StringBuilder();
+            for (int i = 0; i < ends[series]; i++)
+            {
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ",
+                    left + plotWidth * samples.get(i).elapsedS() / maxT,
+                    height - bottom - plotHeight * rates[series][i] / rateTop));
+            }
+            lines.add(new Line(names[series] + " per second", THROUGHPUT_STYLES[series], points));
+        }
+        draw(html, lines, left, width);
         html.append("</svg>\n");
     }
 
-    private static void legend(final StringBuilder html, final int x, final int y, final String colour, final String text)
+    /**
+     * @return the top of a plot area below the legend of these lines, in as many rows as it takes.
+     */
+    private static int plotTop(final List<String> names, final int left, final int width)
     {
-        html.append(String.format(Locale.ROOT,
-            "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
-            x, y - 4, colour, x + 18, y, escape(text)));
+        int rows = 1;
+        int x = left;
+        for (final String name : names)
+        {
+            if (x > left && x + legendWidth(name) > width)
+            {
+                rows++;
+                x = left;
+            }
+            x += legendWidth(name);
+        }
+        return LEGEND_ROW + LEGEND_LINE * (rows - 1);
+    }
+
+    private static int legendWidth(final String name)
+    {
+        // A 24 px sample of the line, then the text at about 6.5 px a character of 11 px type.
+        return 30 + (int)Math.ceil(name.length() * 6.5) + 16;
+    }
+
+    /**
+     * Draw the lines, the wide ones first so that a narrow or dashed line on the same values stays visible on
+     * top, and their legend as a row above the plot area, where it covers no data.
+     */
+    private static void draw(final StringBuilder html, final List<Line> lines, final int left, final int width)
+    {
+        final List<Line> byWidth = new ArrayList<>(lines);
+        byWidth.sort((a, b) -> Double.compare(b.style.width, a.style.width));
+        for (final Line line : byWidth)
+        {
+            html.append("<polyline fill=\"none\" stroke-width=\"").append(line.style.width).append("\" stroke=\"")
+                .append(line.style.colour).append('"');
+            if (line.style.dash != null)
+            {
+                html.append(" stroke-dasharray=\"").append(line.style.dash).append('"');
+            }
+            html.append(" points=\"").append(line.points).append("\"/>\n");
+        }
+        int x = left;
+        int y = 16;
+        for (final Line line : lines)
+        {
+            if (x > left && x + legendWidth(line.name) > width)
+            {
+                x = left;
+                y += LEGEND_LINE;
+            }
+            html.append(String.format(Locale.ROOT,
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"%s/>" +
+                "<text x=\"%d\" y=\"%d\">%s</text>\n",
+                x, y, x + 24, y, line.style.colour, line.style.width,
+                line.style.dash == null ? "" : " stroke-dasharray=\"" + line.style.dash + "\"", x + 30, y + 4,
+                escape(line.name)));
+            x += legendWidth(line.name);
+        }
+    }
+
+    /**
+     * The step of an axis from 0 to {@code max}: 1, 2 or 5 times a power of ten, the smallest that needs at
+     * most {@code maxSteps} steps.
+     *
+     * @param max      the highest value to show.
+     * @param maxSteps most steps from 0 to it.
+     * @return the step; 1 when {@code max} is not a positive number.
+     */
+    static double niceStep(final double max, final int maxSteps)
+    {
+        if (!(max > 0) || Double.isInfinite(max))
+        {
+            return 1;
+        }
+        final double least = max / maxSteps;
+        final double magnitude = Math.pow(10, Math.floor(Math.log10(least)));
+        for (final double mantissa : NICE_MANTISSAS)
+        {
+            final double step = mantissa * magnitude;
+            // A tolerance for rounding: 6 s in 6 steps takes steps of 1 s, not 2 s.
+            if (step >= least * (1 - 1e-9))
+            {
+                return step;
+            }
+        }
+        return 10 * magnitude;
+    }
+
+    /**
+     * @param max  the axis' end.
+     * @param step its step.
+     * @return every multiple of {@code step} from 0 to {@code max}, none skipped.
+     */
+    static List<Double> ticks(final double max, final double step)
+    {
+        final List<Double> ticks = new ArrayList<>();
+        for (int i = 0; i * step <= max * (1 + 1e-9); i++)
+        {
+            ticks.add(i * step);
+        }
+        return ticks;
+    }
+
+    /**
+     * @param value a tick's value.
+     * @param step  the axis' step.
+     * @return the value with as many decimals as the step needs: "3", "1,500", "0.5".
+     */
+    static String tickLabel(final double value, final double step)
+    {
+        final int decimals = step >= 1 ? 0 : (int)Math.ceil(-Math.log10(step) - 1e-9);
+        return String.format(Locale.ROOT, "%,." + decimals + "f", value);
+    }
+
+    /**
+     * @param maxS a run's length in seconds.
+     * @return the labels of its throughput plot's time axis.
+     */
+    static List<String> timeTickLabels(final double maxS)
+    {
+        final double step = timeStep(maxS);
+        final List<String> labels = new ArrayList<>();
+        for (final double t : ticks(maxS, step))
+        {
+            labels.add(tickLabel(t, step) + " s");
+        }
+        return labels;
+    }
+
+    /**
+     * @return the time axis' step: whole seconds (the samples' interval) unless the run is shorter than one.
+     */
+    private static double timeStep(final double maxS)
+    {
+        return Math.max(niceStep(maxS, TIME_STEPS), maxS >= 1 ? 1 : 0);
+    }
+
+    /**
+     * @param rates a series' rate per sample.
+     * @return how many samples to plot: up to the last one with anything in it, so that a series ends where
+     *         its activity ended (the last send, the end of the drain) rather than falling to 0 after it.
+     */
+    static int seriesEnd(final double[] rates)
+    {
+        int end = rates.length;
+        while (end > 0 && !(rates[end - 1] > 0))
+        {
+            end--;
+        }
+        return end;
     }
 
     private static String trim(final double value)
@@ -331,5 +575,13 @@ public final class Reports
     private static String escape(final String text)
     {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private record Style(String colour, double width, String dash)
+    {
+    }
+
+    private record Line(String name, Style style, CharSequence points)
+    {
     }
 }

@@ -2,6 +2,7 @@ package io.xin.loadgen.scenario;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.xin.client.XinClient;
 import io.xin.client.XinClientException;
 import io.xin.loadgen.rate.OpenLoopSchedule;
 import io.xin.loadgen.rate.Recipients;
@@ -9,6 +10,8 @@ import io.xin.loadgen.report.Measurements;
 import io.xin.loadgen.report.ProcStat;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import org.agrona.collections.Long2LongHashMap;
@@ -16,6 +19,7 @@ import org.agrona.collections.Long2LongHashMap;
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -50,6 +54,8 @@ public final class ChatRun implements Fleet.Sink
     /** The run's schedule, which gives every acked message's intended send time; set before the first send. */
     private volatile OpenLoopSchedule schedule;
     private final java.util.concurrent.atomic.LongAdder foreign = new java.util.concurrent.atomic.LongAdder();
+    /** Per session, how its connection went away during the run (null if it did not); set on its event loop. */
+    private final AtomicReferenceArray<String> wentAway;
 
     /**
      * @param fleet        connected sessions; the run becomes their sink.
@@ -67,6 +73,7 @@ public final class ChatRun implements Fleet.Sink
         this.settings = settings;
         this.measurements = measurements;
         this.lastFromSender = new Long2LongHashMap[fleet.size()];
+        this.wentAway = new AtomicReferenceArray<>(fleet.size());
     }
 
     /**
@@ -77,6 +84,12 @@ public final class ChatRun implements Fleet.Sink
      */
     public Outcome run() throws InterruptedException
     {
+        // Sends a client still holds from before (an earlier run on the same fleet) are not this run's.
+        final int[] pendingAtStart = new int[fleet.size()];
+        for (int i = 0; i < pendingAtStart.length; i++)
+        {
+            pendingAtStart[i] = fleet.session(i).client().pendingSends();
+        }
         fleet.sink(this);
         final Recipients recipients = new Recipients(fleet.size(), settings.zipfSkew, settings.seed);
         final long startNs = System.nanoTime();
@@ -136,6 +149,7 @@ public final class ChatRun implements Fleet.Sink
         // A last moment for deliveries racing the check, then count with the event loops quiet.
         Thread.sleep(DRAIN_POLL_MS);
         fleet.sink(Fleet.Sink.NONE);
+        final int sessionsAway = failSendsOfSessionsAway(pendingAtStart);
         measurements.close();
 
         final Outcome outcome = new Outcome();
@@ -148,7 +162,36 @@ public final class ChatRun implements Fleet.Sink
             serverCpuInWindowNs / 1e3 / deliveredInWindow : -1;
         outcome.loadgenCpuUsPerMessage = deliveredInWindow > 0 ? ownCpuInWindowNs / 1e3 / deliveredInWindow : -1;
         outcome.foreign = foreign.sum();
+        outcome.sessionsAwayAtEnd = sessionsAway;
         return outcome;
+    }
+
+    /**
+     * After the drain, with the event loops quiet: a session whose connection went away during the run and
+     * that is not logged in again still holds its unacknowledged sends for a reconnect that did not come in
+     * time; count them as failed sends, with how the connection went away as the reason.
+     *
+     * @param pendingAtStart each session's pending sends when the run started.
+     * @return sessions whose connection went away and that are not logged in at the end.
+     */
+    private int failSendsOfSessionsAway(final int[] pendingAtStart)
+    {
+        int away = 0;
+        for (int i = 0; i < pendingAtStart.length; i++)
+        {
+            final String how = wentAway.get(i);
+            final XinClient client = fleet.session(i).client();
+            if (how != null && client.state() != XinClient.State.LOGGED_IN)
+            {
+                away++;
+                final int pending = client.pendingSends() - pendingAtStart[i];
+                if (pending > 0)
+                {
+                    measurements.sendFailed("target went away (" + how + ")", pending);
+                }
+            }
+        }
+        return away;
     }
 
     private boolean drained()
@@ -217,8 +260,26 @@ public final class ChatRun implements Fleet.Sink
     {
         if (indexOf(clientMsgId) >= 0)
         {
-            measurements.failedSends.increment();
+            measurements.sendFailed(failure.code() != ErrorCode.ERROR_CODE_UNSPECIFIED ? failure.code().name() :
+                failure.getMessage(), 1);
         }
+    }
+
+    @Override
+    public void onGoAway(final Session session, final GoAway goAway)
+    {
+        final String how = "GoAway: " + goAway.getReason();
+        measurements.goaways.increment();
+        measurements.targetWentAway(System.nanoTime(), how);
+        wentAway.set(session.userIndex, how);
+    }
+
+    @Override
+    public void onConnectionLost(final Session session)
+    {
+        measurements.disconnects.increment();
+        measurements.targetWentAway(System.nanoTime(), "connection lost");
+        wentAway.compareAndSet(session.userIndex, null, "connection lost");
     }
 
     /**
@@ -386,5 +447,7 @@ public final class ChatRun implements Fleet.Sink
         public double loadgenCpuUsPerMessage;
         /** Messages of earlier runs that arrived during this one. */
         public long foreign;
+        /** Sessions whose connection went away during the run and that were not logged in again at its end. */
+        public int sessionsAwayAtEnd;
     }
 }

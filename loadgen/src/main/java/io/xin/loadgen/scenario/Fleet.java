@@ -12,6 +12,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.client.XinClient;
 import io.xin.client.XinClientException;
+import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
@@ -229,6 +230,16 @@ public final class Fleet implements AutoCloseable
         sink.onSendFailed(session, clientMsgId, failure);
     }
 
+    void onGoAway(final Session session, final GoAway goAway)
+    {
+        sink.onGoAway(session, goAway);
+    }
+
+    void onConnectionLost(final Session session)
+    {
+        sink.onConnectionLost(session);
+    }
+
     /**
      * Where the sessions' messages go.
      */
@@ -259,6 +270,22 @@ public final class Fleet implements AutoCloseable
          * @param failure     why, on the session's event loop.
          */
         default void onSendFailed(final Session session, final String clientMsgId, final XinClientException failure)
+        {
+        }
+
+        /**
+         * @param session the session the target told to go away (it drains), on the session's event loop.
+         * @param goAway  reason and reconnect delay.
+         */
+        default void onGoAway(final Session session, final GoAway goAway)
+        {
+        }
+
+        /**
+         * @param session the session whose logged-in connection closed (after a GoAway, or dropped), on the
+         *                session's event loop; its client reconnects.
+         */
+        default void onConnectionLost(final Session session)
         {
         }
     }

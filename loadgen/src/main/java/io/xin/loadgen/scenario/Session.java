@@ -2,6 +2,7 @@ package io.xin.loadgen.scenario;
 
 import io.xin.client.XinClient;
 import io.xin.client.XinClientException;
+import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 
@@ -15,6 +16,8 @@ public final class Session implements XinClient.Listener
     final long userId;
     final String deviceId;
     XinClient client;
+    /** The client's last state: written where the client changes state, its event loop (or the thread closing it). */
+    private XinClient.State state = XinClient.State.NEW;
 
     Session(final Fleet fleet, final int userIndex, final long userId, final String deviceId)
     {
@@ -55,6 +58,23 @@ public final class Session implements XinClient.Listener
     public void onSendFailed(final String clientMsgId, final XinClientException failure)
     {
         fleet.onSendFailed(this, clientMsgId, failure);
+    }
+
+    @Override
+    public void onGoAway(final GoAway goAway)
+    {
+        fleet.onGoAway(this, goAway);
+    }
+
+    @Override
+    public void onStateChange(final XinClient.State state)
+    {
+        final XinClient.State before = this.state;
+        this.state = state;
+        if (before == XinClient.State.LOGGED_IN && state == XinClient.State.DISCONNECTED)
+        {
+            fleet.onConnectionLost(this);
+        }
     }
 
     @Override
