@@ -739,6 +739,72 @@ public final class XinStore implements AutoCloseable
         }
     }
 
+    /**
+     * Reads one of RocksDB's integer properties (e.g. {@code rocksdb.total-sst-files-size}), for metrics read
+     * when scraped. Any thread; never blocks on the journal.
+     *
+     * @param property  the property's name.
+     * @param summedOverColumnFamilies true for a property RocksDB keeps per column family, summed over them
+     *                  all; false for one it keeps per database (e.g. {@code rocksdb.is-write-stopped}).
+     * @return its value.
+     * @throws StorageException if the property is unknown or the store is closed.
+     */
+    public long longProperty(final String property, final boolean summedOverColumnFamilies)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read property " + property);
+            return summedOverColumnFamilies ?
+                db.getAggregatedLongProperty(property) : db.getLongProperty(defaultCf, property);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read property " + property, ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Reads one figure of a RocksDB map property: summed over the column families for
+     * {@code rocksdb.cfstats} (e.g. {@code compaction.Sum.ReadGB}), the database's own for
+     * {@code rocksdb.dbstats} (e.g. {@code db.user_write_stall_micros}). For metrics read when scraped. Any
+     * thread.
+     *
+     * @param property {@code rocksdb.cfstats} or {@code rocksdb.dbstats}.
+     * @param key      the figure's key in the map.
+     * @return its value, 0 if RocksDB does not report it.
+     * @throws StorageException if the property is unknown, a value is not a number, or the store is closed.
+     */
+    public double mapProperty(final String property, final String key)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read property " + property);
+            final List<ColumnFamilyHandle> handles = "rocksdb.cfstats".equals(property) ?
+                List.of(defaultCf, inbox, dedupe, meta, timeline) : List.of(defaultCf);
+            double sum = 0;
+            for (final ColumnFamilyHandle handle : handles)
+            {
+                final String value = db.getMapProperty(handle, property).get(key);
+                sum += null == value ? 0 : Double.parseDouble(value);
+            }
+            return sum;
+        }
+        catch (final RocksDBException | NumberFormatException ex)
+        {
+            throw new StorageException("read property " + property + " " + key, ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
     TtlDB db()
     {
         return db;
