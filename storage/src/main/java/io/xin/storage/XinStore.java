@@ -755,10 +755,13 @@ public final class XinStore implements AutoCloseable
     public void checkpoint(final Path dir)
     {
         final long stamp = closeLock.readLock();
-        try (Checkpoint checkpoint = Checkpoint.create(db))
+        try
         {
             ensureOpen("checkpoint");
-            checkpoint.createCheckpoint(dir.toString());
+            try (Checkpoint checkpoint = Checkpoint.create(db))
+            {
+                checkpoint.createCheckpoint(dir.toString());
+            }
         }
         catch (final RocksDBException ex)
         {
