@@ -123,4 +123,60 @@ class SlowDeviceIT
             assertEquals(MESSAGES, synced, "everything is in the inbox");
         }
     }
+
+    @Test
+    void shouldHintAgainAfterEachSlowEpisodeWithTheHighestDroppedSeqSoFar(@TempDir final Path dataDir) throws Exception
+    {
+        final int perEpisode = 1_000;
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx
+            .writeBufferWaterMarks(4 * 1024, 8 * 1024)
+            .ringSize(8192)
+            .maxInFlightSendsPerSession(perEpisode));
+            RawClient bob = new RawClient(server.port(), 4096))
+        {
+            bob.send(RawClient.login(server.token(2), "phone"));
+            assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
+            try (XinClient alice = XinClient.builder().host("127.0.0.1").port(server.port())
+                .token(server.token(1)).deviceId("phone").build())
+            {
+                alice.connect().get(10, TimeUnit.SECONDS);
+                final ByteString body = ByteString.copyFrom(new byte[BODY_BYTES]);
+                long highestHint = 0;
+                for (int episode = 1; episode <= 2; episode++)
+                {
+                    // Bob reads nothing while a burst arrives, then everything: one slow episode each.
+                    final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+                    for (int i = 0; i < perEpisode; i++)
+                    {
+                        acks.add(alice.send(2, "episode-" + episode + "-" + i,
+                            Content.newBuilder().setType(ContentType.FILE).setBody(body).build()));
+                    }
+                    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                    int hints = 0;
+                    while (true)
+                    {
+                        final Frame frame;
+                        try
+                        {
+                            frame = bob.read(1_000);
+                        }
+                        catch (final SocketTimeoutException ex)
+                        {
+                            break;
+                        }
+                        if (frame.getBodyCase() == Frame.BodyCase.SYNC_HINT)
+                        {
+                            final long head = frame.getSyncHint().getHeadSeq();
+                            assertTrue(head >= highestHint, "a hint never goes back: " + head + " < " + highestHint);
+                            highestHint = head;
+                            hints++;
+                        }
+                    }
+                    assertTrue(hints > 0, "episode " + episode + " ends with a hint");
+                    assertTrue(highestHint > (long)(episode - 1) * perEpisode,
+                        "episode " + episode + " hints at its own dropped seqs: " + highestHint);
+                }
+            }
+        }
+    }
 }

@@ -120,6 +120,38 @@ class FrameCodecTest
     }
 
     @Test
+    void shouldAcceptANonShortestPrefixWhileEveryContinuationByteStaysWithinTheLimit()
+    {
+        // Ping{request_id: 7} is 4 bytes: 04, or padded as 84 00 and 84 80 00.
+        final byte[] ping = { 0x12, 0x02, 0x08, 0x07 };
+        final Frame expected = Frame.newBuilder().setPing(Ping.newBuilder().setRequestId(7)).build();
+        final byte[][] prefixes = { { 0x04 }, { (byte)0x84, 0x00 }, { (byte)0x84, (byte)0x80, 0x00 } };
+        for (final byte[] prefix : prefixes)
+        {
+            // Each continuation byte is read as "at least 2^(7 * bytes so far)": 2^14 fits a limit of 65536.
+            final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(65536));
+            channel.writeInbound(Unpooled.wrappedBuffer(prefix, ping));
+            assertEquals(expected, channel.readInbound(), "prefix of " + prefix.length + " bytes");
+            assertFalse(channel.finish());
+        }
+
+        // Under 4096 the second continuation byte (at least 2^14) is refused, whatever the value would be.
+        final EmbeddedChannel preLogin = new EmbeddedChannel(new FrameDecoder(4096));
+        preLogin.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x84, 0x00 }, ping));
+        assertEquals(expected, preLogin.readInbound());
+        preLogin.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x84 }));
+        assertThrows(TooLongFrameException.class,
+            () -> preLogin.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x80 })));
+        assertFalse(preLogin.finish());
+
+        // Under a limit below 128 even one padding byte is refused.
+        final EmbeddedChannel small = new EmbeddedChannel(new FrameDecoder(100));
+        assertThrows(TooLongFrameException.class,
+            () -> small.writeInbound(Unpooled.wrappedBuffer(new byte[]{ (byte)0x84, 0x00 }, ping)));
+        assertFalse(small.finish());
+    }
+
+    @Test
     void shouldRejectMalformedProtobuf()
     {
         final EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1024));

@@ -736,7 +736,8 @@ public final class SessionHandler extends FrameDecoder
         // uint32 and uint64 on the wire: values past Java's signed range are simply very large.
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
-        final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        // As on the wire (uint64): the page reads past every seq for values above Java's signed range.
+        final long afterSeq = sync.getAfterSeq();
         if (!ctx.channel().isWritable())
         {
             // A page is never dropped: while the last answers are unread, take no new page on (a
@@ -829,7 +830,7 @@ public final class SessionHandler extends FrameDecoder
         final int maxLimit = settings.maxSyncLimit();
         final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
             maxLimit : sync.getLimit();
-        final long afterSeq = sync.getAfterSeq() < 0 ? Long.MAX_VALUE : sync.getAfterSeq();
+        final long afterSeq = sync.getAfterSeq();
         if (!ctx.channel().isWritable() || !session.tryStartSync())
         {
             shared.counters().busyRejections.increment();

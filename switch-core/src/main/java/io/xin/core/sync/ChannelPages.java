@@ -41,8 +41,10 @@ final class ChannelPages
             return Frames.error(requestId, ErrorCode.NOT_FOLLOWING, "not following channel " + channelId, false);
         }
         // Without include_history a follower reads from when it followed: it never gets the whole archive.
-        final long from = includeHistory ? afterSeq : Math.max(afterSeq, followSeq);
-        final InboxPage page = store.audiences().readTimeline(channelId, from, limit, maxResultBytes);
+        // after_seq is a uint64 on the wire: past Java's signed range (negative here) it is past every post.
+        final long from = includeHistory ? afterSeq : SyncReader.unsignedMax(afterSeq, followSeq);
+        final InboxPage page = store.audiences().readTimeline(
+            channelId, from < 0 ? Long.MAX_VALUE : from, limit, maxResultBytes);
         final ChannelSyncResult.Builder result = ChannelSyncResult.newBuilder()
             .setRequestId(requestId)
             .setChannelId(channelId)
@@ -54,7 +56,7 @@ final class ChannelPages
             final InboxEntry entry = entries.get(i);
             result.addMessages(Message.newBuilder().mergeFrom(entry.message()).setSeq(entry.seq()));
         }
-        final long lastSeq = page.hasMore() ? entries.get(entries.size() - 1).seq() : Math.max(from, page.headSeq());
+        final long lastSeq = page.hasMore() ? entries.get(entries.size() - 1).seq() : SyncReader.unsignedMax(from, page.headSeq());
         return Frame.newBuilder().setChannelSyncResult(result.setLastSeq(lastSeq)).build();
     }
 }

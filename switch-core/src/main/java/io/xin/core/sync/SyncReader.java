@@ -151,10 +151,13 @@ public final class SyncReader implements AutoCloseable
         counters.syncsServed.increment();
     }
 
+    /**
+     * @param afterSeq as on the wire, a uint64: a value past Java's signed range (negative here) is past every seq.
+     */
     SyncResult page(final long userId, final long requestId, final long afterSeq, final int limit)
         throws InvalidProtocolBufferException
     {
-        final InboxPage page = store.readInbox(userId, afterSeq, limit, maxResultBytes);
+        final InboxPage page = store.readInbox(userId, afterSeq < 0 ? Long.MAX_VALUE : afterSeq, limit, maxResultBytes);
         final SyncResult.Builder result = SyncResult.newBuilder()
             .setRequestId(requestId)
             .setHeadSeq(page.headSeq())
@@ -167,8 +170,15 @@ public final class SyncReader implements AutoCloseable
         }
         // Without more entries, the page covers everything up to the head: seqs missing below it
         // were removed by retention and the client must not ask for them again.
-        final long lastSeq = page.hasMore() ? entries.get(entries.size() - 1).seq() : Math.max(afterSeq, page.headSeq());
+        // Compared as uint64, so that last_seq is never below after_seq, also past 2^63.
+        final long lastSeq = page.hasMore() ? entries.get(entries.size() - 1).seq() : unsignedMax(afterSeq, page.headSeq());
         return result.setLastSeq(lastSeq).build();
+    }
+
+    /** The larger of two uint64 values held in longs. */
+    static long unsignedMax(final long a, final long b)
+    {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
     }
 
     @Override
