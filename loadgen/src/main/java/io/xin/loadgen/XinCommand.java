@@ -1,18 +1,20 @@
 package io.xin.loadgen;
 
+import io.xin.core.daemon.BackupCommand;
 import io.xin.core.daemon.LeakDetection;
+import io.xin.core.daemon.RestoreCommand;
 import io.xin.core.daemon.ServerCommand;
 import io.xin.core.daemon.TokenCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen} and {@code relay}.
+ * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay}, {@code backup} and {@code restore}.
  */
 @Command(name = "xin", mixinStandardHelpOptions = true, version = "xin 0.1.0",
     description = "Xin: a durable message switch for mobile long connections.",
     subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
-        RelayCommand.class })
+        RelayCommand.class, BackupCommand.class, RestoreCommand.class })
 public final class XinCommand implements Runnable
 {
     @CommandLine.Spec

@@ -3,6 +3,7 @@ package io.xin.storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -11,6 +12,7 @@ import java.util.concurrent.locks.StampedLock;
 import org.agrona.CloseHelper;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -65,8 +67,8 @@ import org.rocksdb.WriteOptions;
  * Threading: the store starts no threads. {@link #readHeadSeq}, {@link #readLastMsgId},
  * {@link #readDedupe} and {@link #readCursor} are for a single journal thread and reuse its buffers;
  * each journal shard has a {@link JournalReader} of its own instead. {@link #newBatch()} and
- * {@link #write(JournalBatch)} may be called by several journal threads, each with its own batch. {@link #readInbox} and {@link #compact()} may be
- * called from any thread concurrently. {@link #close()} may be called from any thread; it waits for
+ * {@link #write(JournalBatch)} may be called by several journal threads, each with its own batch. {@link #readInbox}, {@link #compact()},
+ * {@link #checkpoint}, {@link #verify()} and the property reads may be called from any thread concurrently. {@link #close()} may be called from any thread; it waits for
  * operations in progress, and every operation afterwards fails with a {@link StorageException}.
  */
 public final class XinStore implements AutoCloseable
@@ -732,6 +734,172 @@ public final class XinStore implements AutoCloseable
         catch (final RocksDBException ex)
         {
             throw new StorageException("size", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Writes a consistent copy of the open database into {@code dir} while writes go on: a RocksDB checkpoint,
+     * its SST files hard-linked when {@code dir} is on the same filesystem (copied otherwise) and its write-ahead
+     * log copied up to the moment of the checkpoint. Every write that returned before the call is in the copy,
+     * whether in the memtables flushed for it or in the log, so a store opened on the copy holds what this one
+     * held at that moment, as after a crash at it: the heads a journal held then are repaired at that open. Any
+     * thread; blocks for the flush of the memtables, and {@link #close()} waits for it.
+     *
+     * @param dir where to write it; must not exist, its parent must.
+     * @throws StorageException if the checkpoint fails or the store is closed.
+     */
+    public void checkpoint(final Path dir)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("checkpoint");
+            try (Checkpoint checkpoint = Checkpoint.create(db))
+            {
+                checkpoint.createCheckpoint(dir.toString());
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("checkpoint to " + dir, ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Checks the store: every block of every SST file against its checksum (RocksDB's {@code VerifyChecksum}), and
+     * every user's recorded head against the last entry of their inbox, which it must not be below once the store
+     * is open (the open repairs heads a journal held unwritten). For a restored copy before a switch uses it, not
+     * for a running switch: it reads every SST file. Any thread.
+     *
+     * @return the inboxes checked.
+     * @throws StorageException naming the first fault, or if the store is closed.
+     */
+    public long verify()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("verify");
+            db.verifyChecksum();
+            return verifyHeads();
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("verify", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    private long verifyHeads() throws RocksDBException
+    {
+        long inboxes = 0;
+        try (ReadOptions readOptions = new ReadOptions().setFillCache(false).setTotalOrderSeek(true);
+            RocksIterator iterator = db.newIterator(inbox, readOptions))
+        {
+            final byte[] key = new byte[Layout.INBOX_KEY_LENGTH];
+            final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+            final byte[] value = new byte[Layout.LONG_LENGTH];
+            for (iterator.seekToFirst(); iterator.isValid(); )
+            {
+                if (Layout.INBOX_KEY_LENGTH != iterator.key(key))
+                {
+                    throw new StorageException("verify failed: inbox key of unexpected length");
+                }
+                final long userId = Layout.inboxUserId(key);
+                Layout.inboxKey(key, userId, -1L);
+                iterator.seekForPrev(key);
+                iterator.key(key);
+                final long lastSeq = Layout.inboxSeq(key);
+                Layout.headKey(headKey, userId);
+                final int length = db.get(meta, readOptions, headKey, 0, headKey.length, value, 0, value.length);
+                final long recorded = Layout.LONG_LENGTH == length ? Layout.getLong(value, 0) : 0;
+                if (recorded < lastSeq)
+                {
+                    throw new StorageException("verify failed: user " + userId + " has inbox entries up to seq " +
+                        lastSeq + " but a recorded head of " + recorded);
+                }
+                inboxes++;
+                if (Long.MAX_VALUE == userId)
+                {
+                    break;
+                }
+                iterator.seek(Layout.userPrefix(userId + 1));
+            }
+            iterator.status();
+        }
+        return inboxes;
+    }
+
+    /**
+     * Reads one of RocksDB's integer properties (e.g. {@code rocksdb.total-sst-files-size}), for metrics read
+     * when scraped. Any thread; never blocks on the journal.
+     *
+     * @param property  the property's name.
+     * @param summedOverColumnFamilies true for a property RocksDB keeps per column family, summed over them
+     *                  all; false for one it keeps per database (e.g. {@code rocksdb.is-write-stopped}).
+     * @return its value.
+     * @throws StorageException if the property is unknown or the store is closed.
+     */
+    public long longProperty(final String property, final boolean summedOverColumnFamilies)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read property " + property);
+            return summedOverColumnFamilies ?
+                db.getAggregatedLongProperty(property) : db.getLongProperty(defaultCf, property);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read property " + property, ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Reads one figure of a RocksDB map property: summed over the column families for
+     * {@code rocksdb.cfstats} (e.g. {@code compaction.Sum.ReadGB}), the database's own for
+     * {@code rocksdb.dbstats} (e.g. {@code db.user_write_stall_micros}). For metrics read when scraped. Any
+     * thread.
+     *
+     * @param property {@code rocksdb.cfstats} or {@code rocksdb.dbstats}.
+     * @param key      the figure's key in the map.
+     * @return its value, 0 if RocksDB does not report it.
+     * @throws StorageException if the property is unknown, a value is not a number, or the store is closed.
+     */
+    public double mapProperty(final String property, final String key)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read property " + property);
+            final List<ColumnFamilyHandle> handles = "rocksdb.cfstats".equals(property) ?
+                List.of(defaultCf, inbox, dedupe, meta, timeline) : List.of(defaultCf);
+            double sum = 0;
+            for (final ColumnFamilyHandle handle : handles)
+            {
+                final String value = db.getMapProperty(handle, property).get(key);
+                sum += null == value ? 0 : Double.parseDouble(value);
+            }
+            return sum;
+        }
+        catch (final RocksDBException | NumberFormatException ex)
+        {
+            throw new StorageException("read property " + property + " " + key, ex);
         }
         finally
         {

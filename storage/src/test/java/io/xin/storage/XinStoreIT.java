@@ -858,6 +858,41 @@ class XinStoreIT
         }
     }
 
+    @Test
+    void shouldCheckpointWhatWasWrittenIntoAStoreThatOpensAndVerifies()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 50, 100);
+        writeEntries(store, 2, 1, 5, 100);
+        final Path copy = tempDir.resolve("checkpoint");
+        store.checkpoint(copy);
+        writeEntries(store, 1, 51, 10, 100);
+        assertThrows(StorageException.class, () -> store.checkpoint(copy), "an existing directory");
+
+        final XinStore restored = open(config().dataDir(copy));
+        assertEquals(2, restored.verify());
+        assertEquals(50, restored.readHeadSeq(1), "the copy ends at the checkpoint");
+        assertEquals(50, restored.readInbox(1, 0, 100, 1 << 20).entries().size());
+        assertEquals(5, restored.readHeadSeq(2));
+    }
+
+    @Test
+    void shouldFailVerifyForAHeadBelowItsInboxEntries()
+    {
+        final XinStore store = open(config());
+        writeEntries(store, 1, 1, 3, 10);
+        writeEntries(store, 2, 1, 3, 10);
+        assertEquals(2, store.verify());
+        try (JournalBatch batch = store.newBatch())
+        {
+            batch.putInbox(2, 4, bytes("beyond the head"));
+            store.write(batch);
+        }
+        final StorageException fault = assertThrows(StorageException.class, store::verify);
+        assertTrue(fault.getMessage().contains("user 2 has inbox entries up to seq 4 but a recorded head of 3"),
+            fault.getMessage());
+    }
+
     StoreConfig config()
     {
         return new StoreConfig()

@@ -1,6 +1,7 @@
 package io.xin.core;
 
 import io.xin.core.admin.AdminServer;
+import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.storage.StorageException;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,85 @@ final class AdminServerIT
             assertTrue(metrics.contains("\njvm_gc_collection_seconds_count{"), "GC metrics");
             assertTrue(metrics.contains("# TYPE xin_journal_write_seconds histogram"), metrics);
         }
+    }
+
+    @Test
+    void shouldCountConnectionsRefusedByTheAddressGuardAndLoginsRefusedForFlapping() throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.maxConnectionsPerAddress(1)
+            .maxLoginsPerDevicePerMinute(1).deviceBanMs(60_000));
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0))
+        {
+            try (RawClient first = RawClient.loggedIn(server.port(), server.token(1), "phone");
+                RawClient second = new RawClient(server.port()))
+            {
+                assertEquals(ErrorCode.BUSY, second.read().getError().getCode(), "past the per-address cap");
+                assertTrue(second.closedWithin(5_000));
+            }
+            awaitConnectionsClosed(server);
+            try (RawClient again = new RawClient(server.port()))
+            {
+                again.send(RawClient.login(server.token(1), "phone"));
+                assertEquals(ErrorCode.TOO_MANY_LOGINS, again.read().getLoginError().getCode(), "the device flaps");
+            }
+
+            final String metrics = get(admin, "/metrics").body();
+            assertEquals(1, value(metrics, "xin_connections_refused_total{reason=\"too_many_connections\"}"));
+            assertEquals(1, value(metrics, "xin_connections_refused_total{reason=\"flapping\"}"));
+            assertEquals(0, value(metrics, "xin_connections_refused_total{reason=\"connecting_too_fast\"}"));
+            assertEquals(0, value(metrics, "xin_connections_refused_total{reason=\"failed_logins\"}"));
+        }
+    }
+
+    @Test
+    void shouldExportRocksDbFiguresReadWhenScraped() throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0);
+            RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone"))
+        {
+            for (int i = 1; i <= 20; i++)
+            {
+                alice.send(RawClient.text(i, 2, "m" + i, "hello rocksdb ".repeat(20)));
+                alice.readUntil(Frame.BodyCase.SEND_ACK, 5_000);
+            }
+            final String written = get(admin, "/metrics").body();
+            assertTrue(value(written, "xin_rocksdb_memtable_bytes") > 20 * 280, "20 messages in the memtables");
+            assertEquals(0, value(written, "xin_rocksdb_sst_files_bytes"), "nothing flushed yet");
+            assertEquals(0, value(written, "xin_rocksdb_write_stopped"));
+            assertEquals(0, value(written, "xin_rocksdb_delayed_write_rate_bytes_per_second"));
+            assertEquals(0, value(written, "xin_rocksdb_write_stall_seconds_total"));
+            assertEquals(0, value(written, "xin_rocksdb_running_compactions"));
+            assertEquals(0, value(written, "xin_rocksdb_background_errors_total"));
+            assertEquals(0, value(written, "xin_rocksdb_pending_compaction_bytes"));
+            assertEquals(0, value(written, "xin_rocksdb_compaction_read_bytes_total"));
+            assertTrue(written.contains("# TYPE xin_rocksdb_compaction_written_bytes_total counter"), written);
+
+            server.xin().store().compact();
+            final String compacted = get(admin, "/metrics").body();
+            final double sstBytes = value(compacted, "xin_rocksdb_sst_files_bytes");
+            assertTrue(sstBytes > 20 * 200 && sstBytes < 1 << 20, "the messages flushed to SST files: " + sstBytes);
+            assertTrue(value(compacted, "xin_rocksdb_live_data_bytes") > 0, compacted);
+            assertTrue(value(compacted, "xin_rocksdb_compaction_written_bytes_total") >= 20 * 200,
+                "flushes and compactions wrote the SST files");
+            assertTrue(value(compacted, "xin_rocksdb_compaction_read_bytes_total") > 0, "the compaction read them");
+            assertTrue(value(compacted, "xin_rocksdb_memtable_bytes") < value(written, "xin_rocksdb_memtable_bytes"));
+
+            server.xin().close();
+            final HttpResponse<String> closed = get(admin, "/metrics");
+            assertEquals(200, closed.statusCode(), "a closed store leaves its series empty, the scrape works");
+            assertTrue(!closed.body().contains("\nxin_rocksdb_sst_files_bytes "), closed.body());
+        }
+    }
+
+    private static void awaitConnectionsClosed(final TestSwitch server) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.xin().counters().sessionsOpen.get() > 0 && System.nanoTime() < deadlineNs)
+        {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.xin().counters().sessionsOpen.get());
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 
 /**
  * Answers the admin endpoints on the admin event loop:
@@ -34,6 +35,7 @@ import java.util.List;
  *   GET  /metrics                          Prometheus text format
  *   GET  /loglevel?logger=NAME             the logger's level
  *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT)
+ *   POST /backup?dir=/ABSOLUTE/PATH        a RocksDB checkpoint of the store there, answered when written
  * </pre>
  */
 @Sharable
@@ -44,12 +46,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private final XinSwitch xin;
     private final SwitchMetrics metrics;
+    private final Backups backups;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics)
+    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics, final Backups backups)
     {
         this.xin = xin;
         this.metrics = metrics;
+        this.backups = backups;
     }
 
     @Override
@@ -57,6 +61,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final HttpMethod method = request.method();
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if ("/backup".equals(uri.path()) && method == HttpMethod.POST)
+        {
+            // Answered when the checkpoint is written, on this channel's event loop.
+            backups.start(first(uri, "dir")).whenComplete((done, failure) ->
+                ctx.executor().execute(() -> respond(ctx, keepAlive, backupAnswer(done, failure))));
+            return;
+        }
         final FullHttpResponse response;
         switch (uri.path())
         {
@@ -64,10 +76,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             case "/readyz" -> response = method == HttpMethod.GET ? readiness() : notAllowed();
             case "/metrics" -> response = method == HttpMethod.GET ? metrics() : notAllowed();
             case "/loglevel" -> response = logLevel(method, uri);
+            case "/backup" -> response = notAllowed();
             default -> response = text(HttpResponseStatus.NOT_FOUND,
-                "not found; try /healthz, /readyz, /metrics, /loglevel\n");
+                "not found; try /healthz, /readyz, /metrics, /loglevel, /backup\n");
         }
-        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        respond(ctx, keepAlive, response);
+    }
+
+    private static void respond(final ChannelHandlerContext ctx, final boolean keepAlive, final FullHttpResponse response)
+    {
         HttpUtil.setContentLength(response, response.content().readableBytes());
         if (keepAlive)
         {
@@ -89,6 +106,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
         return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
+    }
+
+    private static FullHttpResponse backupAnswer(final String done, final Throwable failure)
+    {
+        if (null == failure)
+        {
+            return text(HttpResponseStatus.OK, done + "\n");
+        }
+        final Throwable cause = failure instanceof CompletionException && null != failure.getCause() ?
+            failure.getCause() : failure;
+        if (cause instanceof Backups.Refused refused)
+        {
+            return text(HttpResponseStatus.valueOf(refused.status()), refused.getMessage() + "\n");
+        }
+        return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "backup failed: " + cause.getMessage() + "\n");
     }
 
     private FullHttpResponse metrics()

@@ -34,13 +34,15 @@ public final class AdminServer implements AutoCloseable
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final SwitchMetrics metrics;
+    private final Backups backups;
     private final XinSwitch xin;
 
     private AdminServer(final XinSwitch xin, final String host, final int port)
     {
         this.xin = xin;
         metrics = new SwitchMetrics(xin);
-        final AdminHandler handler = new AdminHandler(xin, metrics);
+        backups = new Backups(xin.store());
+        final AdminHandler handler = new AdminHandler(xin, metrics, backups);
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("xin-admin"), NioIoHandler.newFactory());
         try
         {
@@ -64,10 +66,11 @@ public final class AdminServer implements AutoCloseable
         {
             // Netty's syncUninterruptibly() rethrows a bind failure (a checked BindException) as it is.
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            backups.close();
             throw new IllegalStateException("cannot listen on admin " + host + ":" + port + ": " + ex, ex);
         }
         xin.counters().journalBatchObserver(metrics);
-        LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel", serverChannel.localAddress());
+        LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel /backup", serverChannel.localAddress());
     }
 
     /**
@@ -100,5 +103,6 @@ public final class AdminServer implements AutoCloseable
         xin.counters().journalBatchObserver(null);
         serverChannel.close().awaitUninterruptibly(1_000);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
+        backups.close();
     }
 }

@@ -11,8 +11,11 @@ import io.xin.core.net.ServerTls;
 import io.xin.core.status.JournalBatchObserver;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
+import io.xin.storage.StorageException;
+import io.xin.storage.XinStore;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleConsumer;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -23,6 +26,9 @@ import java.util.function.DoubleSupplier;
 public final class SwitchMetrics implements JournalBatchObserver
 {
     private static final double NANOS_PER_SECOND = 1e9;
+    private static final double MICROS_PER_SECOND = 1e6;
+    /** RocksDB's compaction statistics count in GB of 2^30 bytes. */
+    private static final double BYTES_PER_GIB = 1024.0 * 1024 * 1024;
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Histogram batchEvents;
@@ -40,6 +46,21 @@ public final class SwitchMetrics implements JournalBatchObserver
 
         gauge("xin_sessions_open", "Client connections open, logged in or not.", c.sessionsOpen::get);
         counter("xin_connections_accepted", "Client connections accepted.", c.connectionsAccepted);
+        CounterWithCallback.builder().name("xin_connections_refused")
+            .help("Connections refused: by the address guard at accept (too_many_connections, connecting_too_fast, " +
+                "failed_logins) or at login for a device that logs in too often (flapping).")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                cb.call(c.connectionsRefusedTooMany.sum(), "too_many_connections");
+                cb.call(c.connectionsRefusedTooFast.sum(), "connecting_too_fast");
+                cb.call(c.connectionsRefusedFailedLogins.sum(), "failed_logins");
+                cb.call(c.loginsBanned.sum(), "flapping");
+            })
+            .register(registry);
+        counter("xin_rate_limited_sends", "Sends refused with RATE_LIMITED.", c.rateLimitedSends);
+        counter("xin_rate_limited_sessions_closed", "Sessions closed for sending on into the rate limit.",
+            c.rateLimitedSessionsClosed);
         counter("xin_logins", "Logins accepted.", c.loginsSucceeded);
         counter("xin_login_failures", "Logins refused (bad token, draining, busy, storage failed, bad request).",
             c.loginsFailed);
@@ -98,6 +119,8 @@ public final class SwitchMetrics implements JournalBatchObserver
                 .callback(cb -> cb.call(tls.reloadFailures())).register(registry);
         }
 
+        registerRocksDb(xin.store());
+
         batchEvents = Histogram.builder()
             .name("xin_journal_batch_events")
             .help("Ring events per journal batch (one RocksDB write each).")
@@ -131,6 +154,78 @@ public final class SwitchMetrics implements JournalBatchObserver
     public PrometheusRegistry registry()
     {
         return registry;
+    }
+
+    /**
+     * RocksDB's own figures, read from its properties when scraped (the store starts no threads and keeps no
+     * statistics object, so the writes pay nothing for them). A closed store reports no samples.
+     */
+    private void registerRocksDb(final XinStore store)
+    {
+        storeGauge("xin_rocksdb_sst_files_bytes", Unit.BYTES, "Size of every SST file, live or awaiting deletion.",
+            () -> store.longProperty("rocksdb.total-sst-files-size", true));
+        storeGauge("xin_rocksdb_live_data_bytes", Unit.BYTES, "RocksDB's estimate of the live data's size.",
+            () -> store.longProperty("rocksdb.estimate-live-data-size", true));
+        storeGauge("xin_rocksdb_memtable_bytes", Unit.BYTES, "Memtables, active and awaiting flush.",
+            () -> store.longProperty("rocksdb.cur-size-all-mem-tables", true));
+        storeGauge("xin_rocksdb_pending_compaction_bytes", Unit.BYTES,
+            "Bytes compaction must rewrite to bring every level under its target size (RocksDB's estimate).",
+            () -> store.longProperty("rocksdb.estimate-pending-compaction-bytes", true));
+        storeGauge("xin_rocksdb_running_compactions", null, "Compactions running now.",
+            () -> store.longProperty("rocksdb.num-running-compactions", false));
+        storeGauge("xin_rocksdb_running_flushes", null, "Memtable flushes running now.",
+            () -> store.longProperty("rocksdb.num-running-flushes", false));
+        storeGauge("xin_rocksdb_write_stopped", null, "1 while RocksDB stops writes (too many L0 files, memtables "
+            + "or pending compaction bytes): journal writes wait.",
+            () -> store.longProperty("rocksdb.is-write-stopped", false));
+        storeGauge("xin_rocksdb_delayed_write_rate_bytes_per_second", null,
+            "Rate RocksDB slows writes to while it delays them; 0 when it does not.",
+            () -> store.longProperty("rocksdb.actual-delayed-write-rate", false));
+        storeCounter("xin_rocksdb_write_stall_seconds", Unit.SECONDS, "Time writes spent stalled or delayed.",
+            () -> store.mapProperty("rocksdb.dbstats", "db.user_write_stall_micros") / MICROS_PER_SECOND);
+        storeCounter("xin_rocksdb_compaction_read_bytes", Unit.BYTES, "Bytes read by compactions.",
+            () -> store.mapProperty("rocksdb.cfstats", "compaction.Sum.ReadGB") * BYTES_PER_GIB);
+        storeCounter("xin_rocksdb_compaction_written_bytes", Unit.BYTES,
+            "SST bytes written by flushes and compactions.",
+            () -> store.mapProperty("rocksdb.cfstats", "compaction.Sum.WriteGB") * BYTES_PER_GIB);
+        storeCounter("xin_rocksdb_background_errors", null, "Errors of flushes and compactions.",
+            () -> store.longProperty("rocksdb.background-errors", false));
+    }
+
+    private void storeGauge(final String name, final Unit unit, final String help, final DoubleSupplier value)
+    {
+        final GaugeWithCallback.Builder builder = GaugeWithCallback.builder().name(name).help(help)
+            .callback(cb -> readStore(value, cb::call));
+        if (null != unit)
+        {
+            builder.unit(unit);
+        }
+        builder.register(registry);
+    }
+
+    private void storeCounter(final String name, final Unit unit, final String help, final DoubleSupplier value)
+    {
+        final CounterWithCallback.Builder builder = CounterWithCallback.builder().name(name).help(help)
+            .callback(cb -> readStore(value, cb::call));
+        if (null != unit)
+        {
+            builder.unit(unit);
+        }
+        builder.register(registry);
+    }
+
+    private static void readStore(final DoubleSupplier value, final DoubleConsumer sample)
+    {
+        final double read;
+        try
+        {
+            read = value.getAsDouble();
+        }
+        catch (final StorageException ex)
+        {
+            return; // closed: no sample
+        }
+        sample.accept(read);
     }
 
     private void counter(final String name, final String help, final LongAdder adder)

@@ -207,7 +207,7 @@ public final class ServerCommand implements Callable<Integer>
     @Option(names = "--admin-host", description = "Address of the admin HTTP port (default: ${DEFAULT-VALUE}).")
     String adminHost = Configuration.DEFAULT_ADMIN_HOST;
 
-    @Option(names = "--admin-port", description = "Admin HTTP port: /healthz, /readyz, /metrics, /loglevel; " +
+    @Option(names = "--admin-port", description = "Admin HTTP port: /healthz, /readyz, /metrics, /loglevel, /backup; " +
         "-1 = none (default: ${DEFAULT-VALUE}).")
     int adminPort = Configuration.DEFAULT_ADMIN_PORT;
 

@@ -1,8 +1,14 @@
 package io.xin.core.daemon;
 
+import picocli.CommandLine;
+
+import java.util.Arrays;
+
 /**
  * {@code bin/xind}: the Xin daemon. Takes the {@code server} command's flags, plus settings from
- * {@code XIN_*} environment variables and a {@code --config} file, and runs until SIGTERM.
+ * {@code XIN_*} environment variables and a {@code --config} file, and runs until SIGTERM. With
+ * {@code backup} or {@code restore} first, runs that command instead ({@link BackupCommand},
+ * {@link RestoreCommand}).
  * <pre>
  *   exit 0  stopped after a clean drain
  *   exit 1  failed to start (e.g. the store cannot be opened) or failed while running
@@ -18,6 +24,11 @@ public final class Xind
 
     public static void main(final String[] args)
     {
+        if (args.length > 0 && ("backup".equals(args[0]) || "restore".equals(args[0])))
+        {
+            final Object command = "backup".equals(args[0]) ? new BackupCommand() : new RestoreCommand();
+            System.exit(new CommandLine(command).execute(Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(ServerCommand.commandLine().execute(args));
     }
 }

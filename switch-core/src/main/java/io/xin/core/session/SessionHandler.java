@@ -23,6 +23,7 @@ import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
 import io.xin.core.net.Parking;
 import io.xin.core.net.XinChannelInitializer;
+import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.codec.FrameEncoder;
@@ -181,7 +182,7 @@ public final class SessionHandler extends FrameDecoder
             admitted = true;
             return true;
         }
-        shared.counters().connectionsRefused.increment();
+        countRefusal(refusal);
         state = State.CLOSED;
         final int retryAfterMs = refusal.rateLimited() ?
             (int)Math.min(Integer.MAX_VALUE, guard.retryAfterMs(remote.getAddress(), nowNs)) :
@@ -189,6 +190,18 @@ public final class SessionHandler extends FrameDecoder
         outAndFlush(Frames.error(0, refusal.rateLimited() ? ErrorCode.RATE_LIMITED : ErrorCode.BUSY,
             refusal.reason(), true, retryAfterMs)).addListener(ChannelFutureListener.CLOSE);
         return false;
+    }
+
+    private void countRefusal(final AddressGuard.Refusal refusal)
+    {
+        final SwitchCounters counters = shared.counters();
+        counters.connectionsRefused.increment();
+        switch (refusal)
+        {
+            case TOO_MANY_CONNECTIONS -> counters.connectionsRefusedTooMany.increment();
+            case CONNECTING_TOO_FAST -> counters.connectionsRefusedTooFast.increment();
+            case TOO_MANY_FAILED_LOGINS -> counters.connectionsRefusedFailedLogins.increment();
+        }
     }
 
     /** The address the guard admitted: the PROXY header's client, or the socket's peer. */

@@ -60,6 +60,10 @@ public final class SwitchCounters
     }
     /** Connections closed at accept by the address guard (too many, too fast, too many failed logins). */
     public final LongAdder connectionsRefused = new LongAdder();
+    /** The same refusals by reason: the address's or the switch's connection limit, connecting too fast, failed logins. */
+    public final LongAdder connectionsRefusedTooMany = new LongAdder();
+    public final LongAdder connectionsRefusedTooFast = new LongAdder();
+    public final LongAdder connectionsRefusedFailedLogins = new LongAdder();
     /** Sends refused with RATE_LIMITED, and sessions closed for sending into the limit. */
     public final LongAdder rateLimitedSends = new LongAdder();
     public final LongAdder rateLimitedSessionsClosed = new LongAdder();
