@@ -96,6 +96,8 @@ public final class SwitchMetrics implements JournalBatchObserver
             CounterWithCallback.builder().name("xin_tls_certificate_reload_failures")
                 .help("Changed TLS files that could not be loaded (the previous certificate stays).")
                 .callback(cb -> cb.call(tls.reloadFailures())).register(registry);
+            gauge("xin_tls_certificate_expiry_seconds", "When the certificate served to new connections expires " +
+                "(its notAfter), in seconds since the epoch.", tls::expiryEpochSeconds);
         }
 
         batchEvents = Histogram.builder()
