@@ -51,6 +51,11 @@ public final class Configuration
     public static final long DEFAULT_TLS_RELOAD_INTERVAL_MS = 60_000;
     /** No PROXY protocol port unless asked for. */
     public static final int DEFAULT_PROXY_PORT = -1;
+    /**
+     * Peers allowed to connect to the PROXY port: loopback only, so a balancer elsewhere must be named; a PROXY
+     * header sets the address every per-address guard counts, so nobody else may send one.
+     */
+    public static final String DEFAULT_PROXY_ALLOWED_SOURCES = "127.0.0.0/8,::1/128";
     /** Admin HTTP on loopback only by default: /metrics and /loglevel are not for the internet. */
     public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
     public static final int DEFAULT_ADMIN_PORT = 7701;

@@ -204,6 +204,11 @@ public final class ServerCommand implements Callable<Integer>
         "PROXY protocol v1 or v2 header, for a load balancer; -1 = none (default: ${DEFAULT-VALUE}).")
     int proxyPort = Configuration.DEFAULT_PROXY_PORT;
 
+    @Option(names = "--proxy-allowed-sources", description = "Load balancers allowed to connect to --proxy-port, as " +
+        "IPv4 and IPv6 ranges in CIDR notation separated by commas (e.g. 10.0.1.0/24,2001:db8::7); any other peer " +
+        "is closed before its PROXY header is read (default: ${DEFAULT-VALUE}).")
+    String proxyAllowedSources = Configuration.DEFAULT_PROXY_ALLOWED_SOURCES;
+
     @Option(names = "--admin-host", description = "Address of the admin HTTP port (default: ${DEFAULT-VALUE}).")
     String adminHost = Configuration.DEFAULT_ADMIN_HOST;
 
@@ -331,6 +336,7 @@ public final class ServerCommand implements Callable<Integer>
             .tlsProvider(tlsProvider)
             .tlsReloadIntervalMs(tlsReloadIntervalMs)
             .proxyPort(proxyPort)
+            .proxyAllowedSources(proxyAllowedSources)
             .sendRateLimit(maxSendsPerSecondPerSession, sendBurstPerSession)
             .maxRateLimitedSendsPerSession(maxRateLimitedSendsPerSession)
             .maxConnections(maxConnections)
