@@ -59,6 +59,12 @@ public final class Configuration
     /** Admin HTTP on loopback only by default: /metrics and /loglevel are not for the internet. */
     public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
     public static final int DEFAULT_ADMIN_PORT = 7701;
+    /**
+     * The health listener serves /healthz and /readyz only, for a load balancer elsewhere: every address when it
+     * is on, and off (-1) unless asked for.
+     */
+    public static final String DEFAULT_HEALTH_HOST = "0.0.0.0";
+    public static final int DEFAULT_HEALTH_PORT = -1;
     /** The whole stop (drain, close) must finish by then or the process exits anyway. */
     public static final long DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
     /** Readiness fails this long before a drain refuses logins; 0 by default, set it behind a balancer. */

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Answers the admin endpoints on the admin event loop:
@@ -33,8 +34,10 @@ import java.util.List;
  *   GET  /readyz                           200 ready | 503 draining (or stopped) or storage failed
  *   GET  /metrics                          Prometheus text format
  *   GET  /loglevel?logger=NAME             the logger's level
- *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT)
+ *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT); as every request that is not a GET
+ *                                          or HEAD, only as {@link AdminAccess} allows: 401 or 403 otherwise
  * </pre>
+ * On the health listener only {@code GET /healthz} and {@code GET /readyz} are served; anything else is 404.
  */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
@@ -44,12 +47,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private final XinSwitch xin;
     private final SwitchMetrics metrics;
+    private final AdminAccess access;
+    private final boolean healthOnly;
+    private final LongAdder refusedChanges;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics)
+    /**
+     * @param access         who may change the process; unused with {@code healthOnly}.
+     * @param healthOnly     serve {@code /healthz} and {@code /readyz} only (the health listener).
+     * @param refusedChanges counts requests refused by {@code access}.
+     */
+    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics, final AdminAccess access, final boolean healthOnly,
+        final LongAdder refusedChanges)
     {
         this.xin = xin;
         this.metrics = metrics;
+        this.access = access;
+        this.healthOnly = healthOnly;
+        this.refusedChanges = refusedChanges;
     }
 
     @Override
@@ -57,15 +72,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final HttpMethod method = request.method();
+        final HttpResponseStatus refused = healthOnly ? null : access.refusal(method, request.headers());
         final FullHttpResponse response;
-        switch (uri.path())
+        if (healthOnly)
         {
-            case "/healthz" -> response = method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
-            case "/readyz" -> response = method == HttpMethod.GET ? readiness() : notAllowed();
-            case "/metrics" -> response = method == HttpMethod.GET ? metrics() : notAllowed();
-            case "/loglevel" -> response = logLevel(method, uri);
-            default -> response = text(HttpResponseStatus.NOT_FOUND,
-                "not found; try /healthz, /readyz, /metrics, /loglevel\n");
+            response = health(method, uri.path());
+        }
+        else if (refused != null)
+        {
+            response = refusedChange(refused, request);
+        }
+        else
+        {
+            response = admin(method, uri);
         }
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
         HttpUtil.setContentLength(response, response.content().readableBytes());
@@ -79,6 +98,46 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private FullHttpResponse admin(final HttpMethod method, final QueryStringDecoder uri)
+    {
+        return switch (uri.path())
+        {
+            case "/healthz" -> method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
+            case "/readyz" -> method == HttpMethod.GET ? readiness() : notAllowed();
+            case "/metrics" -> method == HttpMethod.GET ? metrics() : notAllowed();
+            case "/loglevel" -> logLevel(method, uri);
+            default -> text(HttpResponseStatus.NOT_FOUND, "not found; try /healthz, /readyz, /metrics, /loglevel\n");
+        };
+    }
+
+    private FullHttpResponse health(final HttpMethod method, final String path)
+    {
+        return switch (path)
+        {
+            case "/healthz" -> method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
+            case "/readyz" -> method == HttpMethod.GET ? readiness() : notAllowed();
+            default -> text(HttpResponseStatus.NOT_FOUND, "not found; this port serves only /healthz and /readyz\n");
+        };
+    }
+
+    private FullHttpResponse refusedChange(final HttpResponseStatus status, final FullHttpRequest request)
+    {
+        refusedChanges.increment();
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("Admin {} {} refused: {}", request.method(), request.uri(), status);
+        }
+        if (status == HttpResponseStatus.UNAUTHORIZED)
+        {
+            final FullHttpResponse response = text(status, "a change needs Authorization: Bearer <admin token>\n");
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"xin-admin\"");
+            return response;
+        }
+        return text(status, access.refusesAllChanges() ?
+            "changes are refused: the admin port is not on loopback and no admin-token-file is set\n" :
+            "wrong admin token\n");
     }
 
     private FullHttpResponse readiness()

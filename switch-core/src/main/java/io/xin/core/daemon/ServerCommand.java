@@ -216,6 +216,18 @@ public final class ServerCommand implements Callable<Integer>
         "-1 = none (default: ${DEFAULT-VALUE}).")
     int adminPort = Configuration.DEFAULT_ADMIN_PORT;
 
+    @Option(names = "--admin-token-file", description = "File holding the bearer token (one line, at least 16 " +
+        "characters) that every change through the admin port (POST /loglevel) needs. Unset: changes are taken " +
+        "only when --admin-host is a loopback address, and refused with 403 otherwise.")
+    Path adminTokenFile;
+
+    @Option(names = "--health-host", description = "Address of the health HTTP port (default: ${DEFAULT-VALUE}).")
+    String healthHost = Configuration.DEFAULT_HEALTH_HOST;
+
+    @Option(names = "--health-port", description = "Health HTTP port for a load balancer: GET /healthz and " +
+        "/readyz only, nothing that changes state; -1 = none (default: ${DEFAULT-VALUE}).")
+    int healthPort = Configuration.DEFAULT_HEALTH_PORT;
+
     @Option(names = "--shutdown-deadline-ms", description = "At SIGTERM the process exits within this long, " +
         "drained or not (default: ${DEFAULT-VALUE}).")
     long shutdownDeadlineMs = Configuration.DEFAULT_SHUTDOWN_DEADLINE_MS;
@@ -289,6 +301,27 @@ public final class ServerCommand implements Callable<Integer>
         if (adminPort < -1 || adminPort > 65535)
         {
             return badSetting("admin-port", "adminPort must be -1 (none) or 0..65535: " + adminPort);
+        }
+        if (healthPort < -1 || healthPort > 65535)
+        {
+            return badSetting("health-port", "healthPort must be -1 (none) or 0..65535: " + healthPort);
+        }
+        if (healthPort > 0 && healthPort == adminPort)
+        {
+            return badSetting("health-port", "healthPort must differ from adminPort: " + healthPort);
+        }
+        String adminToken = null;
+        if (adminTokenFile != null)
+        {
+            try
+            {
+                adminToken = AdminServer.readToken(adminTokenFile);
+            }
+            catch (final java.io.IOException | IllegalArgumentException ex)
+            {
+                return badSetting("admin-token-file", "adminTokenFile: cannot read a token from " + adminTokenFile +
+                    ": " + ex.getMessage());
+            }
         }
         if (drainNoticeMs < 0)
         {
@@ -382,9 +415,9 @@ public final class ServerCommand implements Callable<Integer>
         AdminServer admin = null;
         try
         {
-            if (adminPort >= 0)
+            if (adminPort >= 0 || healthPort >= 0)
             {
-                admin = AdminServer.launch(xin, adminHost, adminPort);
+                admin = AdminServer.launch(xin, adminHost, adminPort, adminToken, healthHost, healthPort);
             }
         }
         catch (final RuntimeException ex)
