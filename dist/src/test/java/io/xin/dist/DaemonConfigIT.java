@@ -77,6 +77,24 @@ final class DaemonConfigIT
     }
 
     @Test
+    void shouldRefuseToStartWithAProxySourceThatIsNotARangeNamingTheSetting() throws Exception
+    {
+        final String output = refusedStart(Map.of(), "proxy-port = " + Daemon.freePort() +
+            "\nproxy-allowed-sources = 10.0.0.1/8");
+        assertTrue(output.contains("Invalid setting proxy-allowed-sources"), output);
+        assertTrue(output.contains("address bits set past the prefix length: 10.0.0.1/8"), output);
+    }
+
+    @Test
+    void shouldRefuseToStartWithAnAdminTokenTooShortWithoutPrintingIt() throws Exception
+    {
+        final Path token = Files.writeString(dir.resolve("admin.token"), "hunter2\n");
+        final String output = refusedStart(Map.of(), "admin-token-file = " + token);
+        assertTrue(output.contains("Invalid setting admin-token-file"), output);
+        assertFalse(output.contains("hunter2"), output);
+    }
+
+    @Test
     void shouldExitWithFailureNotBadConfigWhenThePortIsTaken() throws Exception
     {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
@@ -100,6 +118,7 @@ final class DaemonConfigIT
             "conf/xin.properties is out of date: regenerate it with bin/xind --print-config-template");
         for (final String setting : new String[]{ "#port = 7700", "#admin-port = 7701", "#proxy-port = -1",
             "#tls-provider = auto", "#shutdown-deadline-ms = 30000", "#max-frame-length-bytes = 65536",
+            "#proxy-allowed-sources = 127.0.0.0/8,::1/128", "#health-port = -1", "#admin-token-file =",
             "data-dir = /var/lib/xin", "environment XIN_MAX_FRAME_LENGTH_BYTES" })
         {
             assertTrue(shipped.contains(setting), setting);

@@ -51,9 +51,20 @@ public final class Configuration
     public static final long DEFAULT_TLS_RELOAD_INTERVAL_MS = 60_000;
     /** No PROXY protocol port unless asked for. */
     public static final int DEFAULT_PROXY_PORT = -1;
+    /**
+     * Peers allowed to connect to the PROXY port: loopback only, so a balancer elsewhere must be named; a PROXY
+     * header sets the address every per-address guard counts, so nobody else may send one.
+     */
+    public static final String DEFAULT_PROXY_ALLOWED_SOURCES = "127.0.0.0/8,::1/128";
     /** Admin HTTP on loopback only by default: /metrics and /loglevel are not for the internet. */
     public static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
     public static final int DEFAULT_ADMIN_PORT = 7701;
+    /**
+     * The health listener serves /healthz and /readyz only, for a load balancer elsewhere: every address when it
+     * is on, and off (-1) unless asked for.
+     */
+    public static final String DEFAULT_HEALTH_HOST = "0.0.0.0";
+    public static final int DEFAULT_HEALTH_PORT = -1;
     /** The whole stop (drain, close) must finish by then or the process exits anyway. */
     public static final long DEFAULT_SHUTDOWN_DEADLINE_MS = 30_000;
     /** Readiness fails this long before a drain refuses logins; 0 by default, set it behind a balancer. */

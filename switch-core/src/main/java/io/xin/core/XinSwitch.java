@@ -13,6 +13,7 @@ import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
+import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.ServerTls;
 import io.xin.core.net.InJvmServerChannel;
@@ -144,13 +145,14 @@ public final class XinSwitch implements AutoCloseable
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
-                .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false));
+                .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null));
             bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
             serverChannel = bootstrap.bind(bindAddress).sync().channel();
             if (ctx.proxyPort() >= 0)
             {
                 proxyServerChannel = bootstrap.clone()
-                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, true))
+                    .childHandler(new XinChannelInitializer(
+                        sessionContext, counters, tls, true, ctx.proxyAllowedSourceRanges()))
                     .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
             }
             if (ctx.localChannelName() != null)
@@ -165,7 +167,7 @@ public final class XinSwitch implements AutoCloseable
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
-                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false))
+                    .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null))
                     .bind(new LocalAddress(ctx.localChannelName())).sync().channel();
             }
             if (tls != null && ctx.tlsReloadIntervalMs() > 0)
@@ -478,6 +480,8 @@ public final class XinSwitch implements AutoCloseable
         private String tlsProvider = ServerTls.PROVIDER_AUTO;
         private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
         private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
+        private String proxyAllowedSources = Configuration.DEFAULT_PROXY_ALLOWED_SOURCES;
+        private AddressRanges proxyAllowedSourceRanges;
         private String localChannelName;
         private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
         private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
@@ -981,6 +985,30 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param proxyAllowedSources the load balancers allowed to connect to the PROXY port, as IPv4 and IPv6
+         *                            ranges in CIDR notation separated by commas ({@code 10.0.1.0/24,2001:db8::7});
+         *                            a connection from any other peer is closed before its header is read.
+         */
+        public Context proxyAllowedSources(final String proxyAllowedSources)
+        {
+            this.proxyAllowedSources = proxyAllowedSources;
+            return this;
+        }
+
+        public String proxyAllowedSources()
+        {
+            return proxyAllowedSources;
+        }
+
+        /**
+         * @return {@link #proxyAllowedSources()} parsed; set by {@link #conclude()}.
+         */
+        public AddressRanges proxyAllowedSourceRanges()
+        {
+            return proxyAllowedSourceRanges;
+        }
+
+        /**
          * Also accepts in-JVM sessions ({@code io.xin.core.net.InJvmChannel}s connecting to a Netty
          * {@link LocalAddress} of this name), through the same pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
          * without a million sockets) and embedding tests; null (the default) for none.
@@ -1285,6 +1313,15 @@ public final class XinSwitch implements AutoCloseable
             require(tlsReloadIntervalMs >= 0, "tlsReloadIntervalMs must not be negative: " + tlsReloadIntervalMs);
             require(proxyPort >= -1 && proxyPort <= 65535, "proxyPort must be -1 (none) or 0..65535: " + proxyPort);
             require(proxyPort <= 0 || proxyPort != port, "proxyPort must differ from port: " + proxyPort);
+            try
+            {
+                proxyAllowedSourceRanges = AddressRanges.parse(proxyAllowedSources);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("proxyAllowedSources must be IPv4 or IPv6 ranges in CIDR notation " +
+                    "(e.g. 10.0.1.0/24,2001:db8::/32): " + ex.getMessage());
+            }
             require(maxSendsPerSecondPerSession >= 0, "maxSendsPerSecondPerSession must not be negative");
             require(sendBurstPerSession >= 1, "sendBurstPerSession must be at least 1");
             require(maxRateLimitedSendsPerSession >= 1, "maxRateLimitedSendsPerSession must be at least 1");
@@ -1333,6 +1370,7 @@ public final class XinSwitch implements AutoCloseable
                 " writeBufferBytes=" + writeBufferBytes + " hashMemtable=" + hashMemtable +
                 " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
                 " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
+                (proxyPort < 0 ? "" : " proxyAllowedSources=" + proxyAllowedSources) +
                 " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +
                 " maxRateLimitedSendsPerSession=" + maxRateLimitedSendsPerSession +
                 " maxConnections=" + maxConnections + " maxConnectionsPerAddress=" + maxConnectionsPerAddress +

@@ -227,6 +227,101 @@ final class AdminServerIT
         }
     }
 
+    @Test
+    void shouldTakeALogLevelChangeOnlyWithTheAdminToken() throws Exception
+    {
+        final String token = "c0ffee00c0ffee00c0ffee00c0ffee00";
+        final Path tokenFile = java.nio.file.Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + ".token"),
+            token + "\n");
+        final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger("io.xin.test.token");
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0,
+                AdminServer.readToken(tokenFile), "127.0.0.1", -1))
+        {
+            final String change = "/loglevel?logger=io.xin.test.token&level=DEBUG";
+            final HttpResponse<String> anonymous = post(admin.port(), change, null);
+            assertEquals(401, anonymous.statusCode(), anonymous.body());
+            assertEquals("Bearer realm=\"xin-admin\"", anonymous.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertEquals(403, post(admin.port(), change, "c0ffee00c0ffee00c0ffee00c0ffee01").statusCode());
+            assertTrue(!logger.isDebugEnabled(), "refused changes change nothing");
+            assertEquals(2, value(get(admin, "/metrics").body(), "xin_admin_changes_refused_total"));
+
+            final HttpResponse<String> changed = post(admin.port(), change, token);
+            assertEquals(200, changed.statusCode(), changed.body());
+            assertTrue(logger.isDebugEnabled());
+            assertEquals(200, get(admin, "/loglevel?logger=io.xin.test.token").statusCode(), "reading needs no token");
+            assertEquals(200, post(admin.port(), "/loglevel?logger=io.xin.test.token&level=INHERIT", token).statusCode());
+            assertTrue(!logger.isDebugEnabled());
+        }
+    }
+
+    @Test
+    void shouldTakeABackupCommandOnlyWithTheAdminToken() throws Exception
+    {
+        final Path tokenFile = java.nio.file.Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + ".btoken"),
+            "0123456789abcdef0123456789abcdef\n");
+        final Path wrongFile = java.nio.file.Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + ".wtoken"),
+            "fedcba9876543210fedcba9876543210\n");
+        final Path backup = dataDir.resolveSibling(dataDir.getFileName() + ".backup");
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0,
+                AdminServer.readToken(tokenFile), "127.0.0.1", -1))
+        {
+            final String target = "127.0.0.1:" + admin.port();
+            assertEquals(1, new picocli.CommandLine(new io.xin.core.daemon.BackupCommand())
+                .execute("--admin", target, "--to", backup.toString()), "no token: refused");
+            assertEquals(1, new picocli.CommandLine(new io.xin.core.daemon.BackupCommand())
+                .execute("--admin", target, "--to", backup.toString(), "--admin-token-file", wrongFile.toString()));
+            assertTrue(!java.nio.file.Files.exists(backup), "a refused backup writes nothing");
+            assertEquals(0, new picocli.CommandLine(new io.xin.core.daemon.BackupCommand())
+                .execute("--admin", target, "--to", backup.toString(), "--admin-token-file", tokenFile.toString()));
+            assertTrue(java.nio.file.Files.exists(backup.resolve("CURRENT")), "a RocksDB checkpoint");
+        }
+    }
+
+    @Test
+    void shouldServeHealthAndReadinessOnlyOnTheHealthListener() throws Exception
+    {
+        final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger("io.xin.test.health");
+        try (TestSwitch server = new TestSwitch(dataDir);
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", -1, null, "127.0.0.1", 0))
+        {
+            assertEquals(-1, admin.port(), "the admin port is off: the health listener serves alone");
+            final int health = admin.healthPort();
+            assertEquals(200, get(health, "/healthz").statusCode());
+            final HttpResponse<String> ready = get(health, "/readyz");
+            assertEquals(200, ready.statusCode());
+            assertEquals("ready\n", ready.body());
+
+            assertEquals(404, post(health, "/loglevel?logger=io.xin.test.health&level=DEBUG", null).statusCode());
+            assertTrue(!logger.isDebugEnabled());
+            assertEquals(404, get(health, "/loglevel?logger=io.xin.test.health").statusCode());
+            assertEquals(404, get(health, "/metrics").statusCode());
+            assertEquals(405, post(health, "/readyz", null).statusCode());
+
+            server.xin().announceDrain();
+            assertEquals(503, get(health, "/readyz").statusCode());
+            assertEquals(200, get(health, "/healthz").statusCode());
+        }
+    }
+
+    private static HttpResponse<String> get(final int port, final String path) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(final int port, final String path, final String token) throws Exception
+    {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null)
+        {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static HttpResponse<String> get(final AdminServer admin, final String path) throws Exception
     {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path)).GET().build(),

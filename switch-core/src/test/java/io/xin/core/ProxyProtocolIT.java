@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -65,11 +66,77 @@ final class ProxyProtocolIT
         }
     }
 
+    @Test
+    void shouldCloseAndCountAConnectionFromOutsideTheAllowedSourcesBeforeReadingItsHeader() throws Exception
+    {
+        final InetAddress balancer = InetAddress.getByName("127.0.0.2");
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.proxyPort(0).proxyAllowedSources("127.0.0.2/32")))
+        {
+            // From 127.0.0.1, not allowed: a header naming any client address would otherwise be believed.
+            try (RawClient spoofer = new RawClient(null, server.xin().proxyPort(), 0))
+            {
+                assertTrue(closedWithoutAnswer(spoofer, server, "198.51.100.9"), "closed without an answer");
+            }
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.xin().counters().proxySourcesRefused.sum() == 0 && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, server.xin().counters().proxySourcesRefused.sum());
+            assertEquals(0, server.xin().counters().proxyHeaders.sum(), "its header was never read");
+            assertEquals(0, server.xin().counters().connectionsAccepted.sum(), "no session was made for it");
+
+            // From the allowed balancer address the same header is taken.
+            try (RawClient viaBalancer = proxied(server, balancer, "198.51.100.9"))
+            {
+                viaBalancer.send(RawClient.login(server.token(1), "phone"));
+                assertEquals(Frame.BodyCase.LOGIN_OK, viaBalancer.read().getBodyCase());
+            }
+            assertEquals(1, server.xin().counters().proxyHeaders.sum());
+            assertEquals(1, server.xin().counters().proxySourcesRefused.sum());
+            // The client port is not a PROXY port: the allowed sources do not apply to it.
+            try (RawClient direct = RawClient.loggedIn(server.port(), server.token(2), "phone"))
+            {
+                assertEquals(2, server.xin().counters().loginsSucceeded.sum());
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToLaunchWithAnAllowedSourceThatIsNotARange()
+    {
+        final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> new TestSwitch(dataDir, ctx -> ctx.proxyPort(0).proxyAllowedSources("10.0.0.1/8")));
+        assertTrue(refused.getMessage().startsWith("proxyAllowedSources must be"), refused.getMessage());
+    }
+
     private static RawClient proxied(final TestSwitch server, final String clientAddress) throws Exception
     {
-        final RawClient client = new RawClient(server.xin().proxyPort());
+        return proxied(server, null, clientAddress);
+    }
+
+    private static RawClient proxied(final TestSwitch server, final InetAddress from, final String clientAddress)
+        throws Exception
+    {
+        final RawClient client = new RawClient(from, server.xin().proxyPort(), 0);
         client.sendRaw(("PROXY TCP4 " + clientAddress + " 127.0.0.1 40000 7700\r\n").getBytes(StandardCharsets.US_ASCII));
         return client;
+    }
+
+    /** Sends a header and a login; true when the switch closed the connection instead of answering. */
+    private static boolean closedWithoutAnswer(final RawClient client, final TestSwitch server, final String clientAddress)
+    {
+        try
+        {
+            client.sendRaw(("PROXY TCP4 " + clientAddress + " 127.0.0.1 40000 7700\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.send(RawClient.login(server.token(1), "phone"));
+        }
+        catch (final java.io.IOException closed)
+        {
+            return true;
+        }
+        return readFails(client);
     }
 
     private static boolean readFails(final RawClient client)

@@ -13,6 +13,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -40,10 +41,23 @@ final class RawClient implements AutoCloseable
      */
     RawClient(final int port, final int receiveBufferBytes) throws IOException
     {
+        this(null, port, receiveBufferBytes);
+    }
+
+    /**
+     * @param localAddress the address to connect from (e.g. 127.0.0.2: all of 127/8 is loopback on Linux), or
+     *                     null for the system's choice.
+     */
+    RawClient(final InetAddress localAddress, final int port, final int receiveBufferBytes) throws IOException
+    {
         socket = new Socket();
         if (receiveBufferBytes > 0)
         {
             socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        if (localAddress != null)
+        {
+            socket.bind(new InetSocketAddress(localAddress, 0));
         }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setTcpNoDelay(true);

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.xin.client.XinClient;
+import io.xin.core.admin.AdminServer;
 import io.xin.core.net.ServerTls;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
@@ -14,16 +15,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -123,6 +133,82 @@ final class TlsIT
         }
     }
 
+    @ParameterizedTest
+    @CsvSource({ "jdk, certificate first, false", "openssl, certificate first, false",
+        "jdk, key first, true", "openssl, key first, true" })
+    void shouldKeepTheCurrentPairWhileTheRenewedKeyDoesNotMatchTheRenewedCertificate(
+        final String provider, final String order, final boolean rsa) throws Exception
+    {
+        final X509Bundle oldAuthority = authority("CN=Old CA");
+        final X509Bundle newAuthority = authority("CN=New CA");
+        install(oldAuthority);
+        final X509Bundle renewed = leaf(newAuthority, "CN=renewed", rsa, Instant.now().plus(90, ChronoUnit.DAYS));
+        final boolean certificateFirst = order.startsWith("certificate");
+        try (TestSwitch xin = new TestSwitch(dir.resolve("data"),
+            ctx -> ctx.tls(certFile, keyFile).tlsProvider(provider).tlsReloadIntervalMs(20));
+            AdminServer admin = AdminServer.launch(xin.xin(), "127.0.0.1", 0))
+        {
+            final long oldExpiry = xin.xin().tls().expiryEpochSeconds();
+            assertTrue(oldExpiry > renewed.getCertificate().getNotAfter().toInstant().getEpochSecond());
+            if (certificateFirst)
+            {
+                replace(certFile, renewed.getCertificatePEM());
+            }
+            else
+            {
+                replace(keyFile, renewed.getPrivateKeyPEM());
+            }
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (xin.xin().tls().reloadFailures() == 0 && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, xin.xin().tls().reloadFailures(), "the half-replaced pair is refused");
+            assertEquals(0, xin.xin().tls().reloads());
+            assertEquals(oldExpiry, xin.xin().tls().expiryEpochSeconds());
+            try (XinClient trustsOld = client(xin, 1, oldAuthority))
+            {
+                trustsOld.connect().get(10, TimeUnit.SECONDS);
+            }
+
+            if (certificateFirst)
+            {
+                replace(keyFile, renewed.getPrivateKeyPEM());
+            }
+            else
+            {
+                replace(certFile, renewed.getCertificatePEM());
+            }
+            awaitReloads(xin, 1);
+            assertEquals(1, xin.xin().tls().reloadFailures());
+            try (XinClient trustsNew = client(xin, 2, newAuthority);
+                XinClient trustsOld = client(xin, 3, oldAuthority))
+            {
+                trustsNew.connect().get(10, TimeUnit.SECONDS);
+                assertThrows(ExecutionException.class, () -> trustsOld.connect().get(10, TimeUnit.SECONDS),
+                    "the old certificate is no longer presented to new connections");
+            }
+            final long renewedExpiry = renewed.getCertificate().getNotAfter().toInstant().getEpochSecond();
+            assertEquals(renewedExpiry, xin.xin().tls().expiryEpochSeconds());
+            final String metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+            final Matcher expiry = Pattern.compile("(?m)^xin_tls_certificate_expiry_seconds (\\S+)$").matcher(metrics);
+            assertTrue(expiry.find(), metrics);
+            assertEquals(renewedExpiry, (long)Double.parseDouble(expiry.group(1)));
+        }
+    }
+
+    @Test
+    void shouldRefuseToLaunchWithAKeyThatIsNotTheCertificates() throws Exception
+    {
+        install(authority("CN=Xin test CA"));
+        replace(keyFile, leaf(authority("CN=Other CA"), "CN=other", false).getPrivateKeyPEM());
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile)));
+        assertTrue(refused.getMessage().contains("does not match the certificate CN=localhost"), refused.getMessage());
+    }
+
     @Test
     void shouldCloseAndCountAClientThatDoesNotSpeakTls() throws Exception
     {
@@ -160,13 +246,25 @@ final class TlsIT
     /** Writes a certificate for 127.0.0.1 issued by {@code authority}, replacing the files atomically. */
     private void install(final X509Bundle authority) throws Exception
     {
-        final X509Bundle leaf = new CertificateBuilder()
-            .subject("CN=localhost").addSanIpAddress("127.0.0.1").ecp256().addExtendedKeyUsageServerAuth()
-            .buildIssuedBy(authority);
+        final X509Bundle leaf = leaf(authority, "CN=localhost", false);
         certFile = dir.resolve("cert.pem");
         keyFile = dir.resolve("key.pem");
         replace(keyFile, leaf.getPrivateKeyPEM());
         replace(certFile, leaf.getCertificatePEM());
+    }
+
+    /** A certificate for 127.0.0.1 issued by {@code authority}, with an EC P-256 or an RSA key. */
+    private static X509Bundle leaf(final X509Bundle authority, final String subject, final boolean rsa) throws Exception
+    {
+        return leaf(authority, subject, rsa, Instant.now().plus(365, ChronoUnit.DAYS));
+    }
+
+    private static X509Bundle leaf(
+        final X509Bundle authority, final String subject, final boolean rsa, final Instant notAfter) throws Exception
+    {
+        final CertificateBuilder builder = new CertificateBuilder()
+            .subject(subject).addSanIpAddress("127.0.0.1").addExtendedKeyUsageServerAuth().notAfter(notAfter);
+        return (rsa ? builder.rsa2048() : builder.ecp256()).buildIssuedBy(authority);
     }
 
     private void replace(final Path file, final String content) throws Exception

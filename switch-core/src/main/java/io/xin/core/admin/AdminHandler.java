@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Answers the admin endpoints on the admin event loop:
@@ -34,9 +35,12 @@ import java.util.concurrent.CompletionException;
  *   GET  /readyz                           200 ready | 503 draining (or stopped) or storage failed
  *   GET  /metrics                          Prometheus text format
  *   GET  /loglevel?logger=NAME             the logger's level
- *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT)
- *   POST /backup?dir=/ABSOLUTE/PATH        a RocksDB checkpoint of the store there, answered when written
+ *   POST /loglevel?logger=NAME&amp;level=L     sets it (TRACE..OFF, INHERIT); as every request that is not a GET
+ *                                          or HEAD, only as {@link AdminAccess} allows: 401 or 403 otherwise
+ *   POST /backup?dir=/ABSOLUTE/PATH        a RocksDB checkpoint of the store there, answered when written; as
+ *                                          every change, only as {@link AdminAccess} allows
  * </pre>
+ * On the health listener only {@code GET /healthz} and {@code GET /readyz} are served; anything else is 404.
  */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
@@ -47,13 +51,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final XinSwitch xin;
     private final SwitchMetrics metrics;
     private final Backups backups;
+    private final AdminAccess access;
+    private final boolean healthOnly;
+    private final LongAdder refusedChanges;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics, final Backups backups)
+    /**
+     * @param backups        takes checkpoints of the store; unused with {@code healthOnly}.
+     * @param access         who may change the process; unused with {@code healthOnly}.
+     * @param healthOnly     serve {@code /healthz} and {@code /readyz} only (the health listener).
+     * @param refusedChanges counts requests refused by {@code access}.
+     */
+    AdminHandler(final XinSwitch xin, final SwitchMetrics metrics, final Backups backups, final AdminAccess access,
+        final boolean healthOnly, final LongAdder refusedChanges)
     {
         this.xin = xin;
         this.metrics = metrics;
         this.backups = backups;
+        this.access = access;
+        this.healthOnly = healthOnly;
+        this.refusedChanges = refusedChanges;
     }
 
     @Override
@@ -61,8 +78,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         final HttpMethod method = request.method();
+        final HttpResponseStatus refused = healthOnly ? null : access.refusal(method, request.headers());
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        if ("/backup".equals(uri.path()) && method == HttpMethod.POST)
+        if (!healthOnly && refused == null && "/backup".equals(uri.path()) && method == HttpMethod.POST)
         {
             // Answered when the checkpoint is written, on this channel's event loop.
             backups.start(first(uri, "dir")).whenComplete((done, failure) ->
@@ -70,15 +88,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return;
         }
         final FullHttpResponse response;
-        switch (uri.path())
+        if (healthOnly)
         {
-            case "/healthz" -> response = method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
-            case "/readyz" -> response = method == HttpMethod.GET ? readiness() : notAllowed();
-            case "/metrics" -> response = method == HttpMethod.GET ? metrics() : notAllowed();
-            case "/loglevel" -> response = logLevel(method, uri);
-            case "/backup" -> response = notAllowed();
-            default -> response = text(HttpResponseStatus.NOT_FOUND,
-                "not found; try /healthz, /readyz, /metrics, /loglevel, /backup\n");
+            response = health(method, uri.path());
+        }
+        else if (refused != null)
+        {
+            response = refusedChange(refused, request);
+        }
+        else
+        {
+            response = admin(method, uri);
         }
         respond(ctx, keepAlive, response);
     }
@@ -98,14 +118,46 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
     }
 
-    private FullHttpResponse readiness()
+    private FullHttpResponse admin(final HttpMethod method, final QueryStringDecoder uri)
     {
-        if (xin.isReady())
+        return switch (uri.path())
         {
-            return text(HttpResponseStatus.OK, "ready\n");
+            case "/healthz" -> method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
+            case "/readyz" -> method == HttpMethod.GET ? readiness() : notAllowed();
+            case "/metrics" -> method == HttpMethod.GET ? metrics() : notAllowed();
+            case "/loglevel" -> logLevel(method, uri);
+            case "/backup" -> notAllowed();
+            default -> text(HttpResponseStatus.NOT_FOUND,
+                "not found; try /healthz, /readyz, /metrics, /loglevel, /backup\n");
+        };
+    }
+
+    private FullHttpResponse health(final HttpMethod method, final String path)
+    {
+        return switch (path)
+        {
+            case "/healthz" -> method == HttpMethod.GET ? text(HttpResponseStatus.OK, "ok\n") : notAllowed();
+            case "/readyz" -> method == HttpMethod.GET ? readiness() : notAllowed();
+            default -> text(HttpResponseStatus.NOT_FOUND, "not found; this port serves only /healthz and /readyz\n");
+        };
+    }
+
+    private FullHttpResponse refusedChange(final HttpResponseStatus status, final FullHttpRequest request)
+    {
+        refusedChanges.increment();
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("Admin {} {} refused: {}", request.method(), request.uri(), status);
         }
-        final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
-        return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
+        if (status == HttpResponseStatus.UNAUTHORIZED)
+        {
+            final FullHttpResponse response = text(status, "a change needs Authorization: Bearer <admin token>\n");
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"xin-admin\"");
+            return response;
+        }
+        return text(status, access.refusesAllChanges() ?
+            "changes are refused: the admin port is not on loopback and no admin-token-file is set\n" :
+            "wrong admin token\n");
     }
 
     private static FullHttpResponse backupAnswer(final String done, final Throwable failure)
@@ -121,6 +173,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return text(HttpResponseStatus.valueOf(refused.status()), refused.getMessage() + "\n");
         }
         return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "backup failed: " + cause.getMessage() + "\n");
+    }
+
+    private FullHttpResponse readiness()
+    {
+        if (xin.isReady())
+        {
+            return text(HttpResponseStatus.OK, "ready\n");
+        }
+        final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
+        return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
     }
 
     private FullHttpResponse metrics()

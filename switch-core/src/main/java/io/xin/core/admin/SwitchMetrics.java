@@ -97,6 +97,8 @@ public final class SwitchMetrics implements JournalBatchObserver
             () -> (double)xin.context().ringSize() * xin.context().journalShards());
         counter("xin_proxy_headers", "PROXY protocol headers received.", c.proxyHeaders);
         counter("xin_bad_proxy_headers", "Malformed PROXY protocol headers (connection closed).", c.badProxyHeaders);
+        counter("xin_proxy_sources_refused", "Connections to the PROXY port from outside proxy-allowed-sources " +
+            "(closed before reading).", c.proxySourcesRefused);
         counter("xin_tls_handshakes", "TLS handshakes completed.", c.tlsHandshakes);
         counter("xin_tls_handshake_failures", "TLS handshakes failed (connection closed).", c.tlsHandshakeFailures);
         counter("xin_group_messages_stored", "Messages sent to groups.", c.groupMessagesStored);
@@ -117,6 +119,8 @@ public final class SwitchMetrics implements JournalBatchObserver
             CounterWithCallback.builder().name("xin_tls_certificate_reload_failures")
                 .help("Changed TLS files that could not be loaded (the previous certificate stays).")
                 .callback(cb -> cb.call(tls.reloadFailures())).register(registry);
+            gauge("xin_tls_certificate_expiry_seconds", "When the certificate served to new connections expires " +
+                "(its notAfter), in seconds since the epoch.", tls::expiryEpochSeconds);
         }
 
         registerRocksDb(xin.store());

@@ -1,5 +1,6 @@
 package io.xin.core.daemon;
 
+import io.xin.core.admin.AdminServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,6 +37,10 @@ public final class BackupCommand implements Callable<Integer>
         "made absolute against this command's working directory. Must not exist; its parent must.")
     Path to;
 
+    @Option(names = "--admin-token-file", description = "The switch's admin-token-file, when it has one: the " +
+        "backup is a change and is sent with its bearer token.")
+    Path adminTokenFile;
+
     @Option(names = "--timeout-seconds", description = "How long to wait for the backup (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds = 3600;
 
@@ -45,10 +50,13 @@ public final class BackupCommand implements Callable<Integer>
         final String dir = to.toAbsolutePath().normalize().toString();
         final URI uri = URI.create("http://" + admin + "/backup?dir=" + URLEncoder.encode(dir, StandardCharsets.UTF_8));
         final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        final HttpResponse<String> answer = http.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofString());
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds))
+            .POST(HttpRequest.BodyPublishers.noBody());
+        if (adminTokenFile != null)
+        {
+            request.header("Authorization", "Bearer " + AdminServer.readToken(adminTokenFile));
+        }
+        final HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200)
         {
             System.out.print(answer.body());

@@ -204,12 +204,29 @@ public final class ServerCommand implements Callable<Integer>
         "PROXY protocol v1 or v2 header, for a load balancer; -1 = none (default: ${DEFAULT-VALUE}).")
     int proxyPort = Configuration.DEFAULT_PROXY_PORT;
 
+    @Option(names = "--proxy-allowed-sources", description = "Load balancers allowed to connect to --proxy-port, as " +
+        "IPv4 and IPv6 ranges in CIDR notation separated by commas (e.g. 10.0.1.0/24,2001:db8::7); any other peer " +
+        "is closed before its PROXY header is read (default: ${DEFAULT-VALUE}).")
+    String proxyAllowedSources = Configuration.DEFAULT_PROXY_ALLOWED_SOURCES;
+
     @Option(names = "--admin-host", description = "Address of the admin HTTP port (default: ${DEFAULT-VALUE}).")
     String adminHost = Configuration.DEFAULT_ADMIN_HOST;
 
     @Option(names = "--admin-port", description = "Admin HTTP port: /healthz, /readyz, /metrics, /loglevel, /backup; " +
         "-1 = none (default: ${DEFAULT-VALUE}).")
     int adminPort = Configuration.DEFAULT_ADMIN_PORT;
+
+    @Option(names = "--admin-token-file", description = "File holding the bearer token (one line, at least 16 " +
+        "characters) that every change through the admin port (POST /loglevel) needs. Unset: changes are taken " +
+        "only when --admin-host is a loopback address, and refused with 403 otherwise.")
+    Path adminTokenFile;
+
+    @Option(names = "--health-host", description = "Address of the health HTTP port (default: ${DEFAULT-VALUE}).")
+    String healthHost = Configuration.DEFAULT_HEALTH_HOST;
+
+    @Option(names = "--health-port", description = "Health HTTP port for a load balancer: GET /healthz and " +
+        "/readyz only, nothing that changes state; -1 = none (default: ${DEFAULT-VALUE}).")
+    int healthPort = Configuration.DEFAULT_HEALTH_PORT;
 
     @Option(names = "--shutdown-deadline-ms", description = "At SIGTERM the process exits within this long, " +
         "drained or not (default: ${DEFAULT-VALUE}).")
@@ -285,6 +302,27 @@ public final class ServerCommand implements Callable<Integer>
         {
             return badSetting("admin-port", "adminPort must be -1 (none) or 0..65535: " + adminPort);
         }
+        if (healthPort < -1 || healthPort > 65535)
+        {
+            return badSetting("health-port", "healthPort must be -1 (none) or 0..65535: " + healthPort);
+        }
+        if (healthPort > 0 && healthPort == adminPort)
+        {
+            return badSetting("health-port", "healthPort must differ from adminPort: " + healthPort);
+        }
+        String adminToken = null;
+        if (adminTokenFile != null)
+        {
+            try
+            {
+                adminToken = AdminServer.readToken(adminTokenFile);
+            }
+            catch (final java.io.IOException | IllegalArgumentException ex)
+            {
+                return badSetting("admin-token-file", "adminTokenFile: cannot read a token from " + adminTokenFile +
+                    ": " + ex.getMessage());
+            }
+        }
         if (drainNoticeMs < 0)
         {
             return badSetting("drain-notice-ms", "drainNoticeMs must not be negative: " + drainNoticeMs);
@@ -331,6 +369,7 @@ public final class ServerCommand implements Callable<Integer>
             .tlsProvider(tlsProvider)
             .tlsReloadIntervalMs(tlsReloadIntervalMs)
             .proxyPort(proxyPort)
+            .proxyAllowedSources(proxyAllowedSources)
             .sendRateLimit(maxSendsPerSecondPerSession, sendBurstPerSession)
             .maxRateLimitedSendsPerSession(maxRateLimitedSendsPerSession)
             .maxConnections(maxConnections)
@@ -376,9 +415,9 @@ public final class ServerCommand implements Callable<Integer>
         AdminServer admin = null;
         try
         {
-            if (adminPort >= 0)
+            if (adminPort >= 0 || healthPort >= 0)
             {
-                admin = AdminServer.launch(xin, adminHost, adminPort);
+                admin = AdminServer.launch(xin, adminHost, adminPort, adminToken, healthHost, healthPort);
             }
         }
         catch (final RuntimeException ex)

@@ -8,10 +8,13 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.xin.core.session.SessionContext;
 import io.xin.core.session.SessionHandler;
 import io.xin.core.status.SwitchCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole client pipeline, in order:
  * <pre>
+ *   (none)        on the PROXY port a peer outside the allowed sources is closed here, before any handler
  *   proxyDecoder  PROXY v1/v2 header -> HAProxyMessage, then removes itself  (PROXY port only)
  *   proxyHeader   real client address onto the channel, then removes itself  (PROXY port only, shared)
  *   ssl           TLS with the current certificate                          (when TLS is on)
@@ -24,6 +27,8 @@ import io.xin.core.status.SwitchCounters;
 @Sharable
 public final class XinChannelInitializer extends ChannelInitializer<Channel>
 {
+    private static final Logger LOG = LoggerFactory.getLogger(XinChannelInitializer.class);
+
     public static final String PROXY_DECODER = "proxyDecoder";
     public static final String PROXY_HEADER = "proxyHeader";
     public static final String SSL = "ssl";
@@ -35,20 +40,30 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     private final boolean proxyProtocol;
     private final ProxyHeaderHandler proxyHeader;
     private final TlsEventHandler tlsEvents;
+    private final SwitchCounters counters;
+    private final AddressRanges proxyAllowedSources;
 
     /**
      * @param sessionContext what every session shares.
      * @param counters       the switch's counters.
      * @param tls            the TLS context holder, or null for plain TCP.
      * @param proxyProtocol  whether every connection starts with a PROXY protocol header.
+     * @param proxyAllowedSources with {@code proxyProtocol}, the peers allowed to send that header; null otherwise.
      */
     public XinChannelInitializer(
         final SessionContext sessionContext,
         final SwitchCounters counters,
         final ServerTls tls,
-        final boolean proxyProtocol)
+        final boolean proxyProtocol,
+        final AddressRanges proxyAllowedSources)
     {
+        if (proxyProtocol && proxyAllowedSources == null)
+        {
+            throw new IllegalArgumentException("a PROXY port needs its allowed sources");
+        }
         this.sessionContext = sessionContext;
+        this.counters = counters;
+        this.proxyAllowedSources = proxyAllowedSources;
         this.tls = tls;
         this.proxyProtocol = proxyProtocol;
         this.proxyHeader = new ProxyHeaderHandler(counters);
@@ -61,6 +76,15 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
         final ChannelPipeline pipeline = channel.pipeline();
         if (proxyProtocol)
         {
+            if (!proxyAllowedSources.contains(channel.remoteAddress()))
+            {
+                // A PROXY header names the address every per-address guard counts: only a trusted balancer may
+                // send one. Judged by the socket's own peer, before a byte is read and before the session exists.
+                counters.proxySourcesRefused.increment();
+                LOG.debug("PROXY port connection from {} refused: not in the allowed sources", channel.remoteAddress());
+                channel.close();
+                return;
+            }
             pipeline.addLast(PROXY_DECODER, new HAProxyMessageDecoder());
             pipeline.addLast(PROXY_HEADER, proxyHeader);
         }

@@ -35,6 +35,8 @@ public final class SwitchCounters
     /** PROXY protocol headers taken, and malformed ones (connection closed). */
     public final LongAdder proxyHeaders = new LongAdder();
     public final LongAdder badProxyHeaders = new LongAdder();
+    /** Connections to the PROXY port from a peer outside the allowed sources, closed before any byte was read. */
+    public final LongAdder proxySourcesRefused = new LongAdder();
     public final LongAdder tlsHandshakes = new LongAdder();
     public final LongAdder tlsHandshakeFailures = new LongAdder();
     /** Told of every journal batch written, on the journal thread; metrics set it. */

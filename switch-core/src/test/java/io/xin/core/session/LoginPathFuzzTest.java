@@ -51,7 +51,7 @@ class LoginPathFuzzTest
         final SwitchCounters counters = new SwitchCounters();
         final SessionContext shared = new SessionContext(settings, VERIFIER, ring, null, new SwitchStatus(),
             counters);
-        final EmbeddedChannel channel = new EmbeddedChannel(new XinChannelInitializer(shared, counters, null, false));
+        final EmbeddedChannel channel = new EmbeddedChannel(new XinChannelInitializer(shared, counters, null, false, null));
         try
         {
             int offset = 0;
