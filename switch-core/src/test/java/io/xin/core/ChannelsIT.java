@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.xin.core.TestDevices.assertRefused;
@@ -224,8 +225,19 @@ class ChannelsIT
         final ChannelResult post4 = await(brand.client.post(channelId, "id-4", text("post 4")));
         assertFalse(post4.getDuplicate(), "after a restart");
         assertEquals(4, post4.getSeq());
-        assertEquals(List.of("direct 1", "direct 2", "direct 3", "direct 4"), inboxTexts(FAN));
-        assertEquals(List.of("direct 3", "direct 4"), List.of(bodyOf(fan.next()), bodyOf(fan.next())));
+        // Pipelined, so most likely in one journal batch, where neither is written yet when the other is looked up.
+        final CompletableFuture<ChannelResult> post5 = brand.client.post(channelId, "id-5", text("post 5"));
+        final CompletableFuture<SendAck> send5 = brand.client.send(FAN, "id-5", text("direct 5"));
+        final CompletableFuture<SendAck> send6 = brand.client.send(FAN, "id-6", text("direct 6"));
+        final CompletableFuture<ChannelResult> post6 = brand.client.post(channelId, "id-6", text("post 6"));
+        assertFalse(await(post5).getDuplicate());
+        assertFalse(await(send5).getDuplicate());
+        assertFalse(await(send6).getDuplicate());
+        assertFalse(await(post6).getDuplicate());
+        assertEquals(List.of("direct 1", "direct 2", "direct 3", "direct 4", "direct 5", "direct 6"), inboxTexts(FAN));
+        assertEquals(List.of("direct 3", "direct 4", "direct 5", "direct 6"),
+            List.of(bodyOf(fan.next()), bodyOf(fan.next()), bodyOf(fan.next()), bodyOf(fan.next())));
+        assertEquals(6, await(post6).getHeadSeq());
     }
 
     @Test
