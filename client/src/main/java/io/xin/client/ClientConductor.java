@@ -1153,7 +1153,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
                 {
                     transmit(send, nowMs);
                 }
-                if (!send.waitingForRetry && send.retryAtMs < nextRetryAtMs && pendingSends.get(send.clientMsgId) == send)
+                if (!send.waitingForRetry && send.retryAtMs < nextRetryAtMs &&
+                    pendingSends.get(send.clientMsgId) == send)
                 {
                     nextRetryAtMs = send.retryAtMs;
                 }

@@ -139,7 +139,11 @@ final class Layout
     }
 
     static void dedupeKey(
-        final ByteBuffer key, final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int length)
+        final ByteBuffer key,
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final byte[] clientMsgId,
+        final int length)
     {
         key.putLong(senderId);
         if (kind == DedupeRecord.Kind.CHANNEL_POST)

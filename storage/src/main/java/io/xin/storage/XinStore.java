@@ -35,7 +35,8 @@ import org.rocksdb.WriteOptions;
  * <pre>
  *   inbox    user_id(8 BE) | seq(8 BE)              -> message bytes
  *            TTL: retentionSeconds
- *   dedupe   sender_id(8 BE) [| 0xFF] | client_msg_id bytes  -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)
+ *   dedupe   sender_id(8 BE) [| 0xFF] | client_msg_id bytes
+ *                                             -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)
  *            (0xFF and kind 'P' for a CHANNEL_POST, kind 'S' for a Send: see Layout)
  *            TTL: dedupeRetentionSeconds
  *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)

@@ -19,8 +19,8 @@ import javax.crypto.SecretKey;
 
 /**
  * Verifies login tokens: JWTs signed with HS256 (shared secret) or ES256 / EdDSA (public key),
- * whose {@code sub} is the user id in canonical decimal (see {@link #parseUserId(String)}) and whose {@code exp} is required and enforced with a
- * small clock skew. Immutable and thread-safe: one instance serves every event loop.
+ * whose {@code sub} is the user id in canonical decimal (see {@link #parseUserId(String)}) and whose
+ * {@code exp} is required and enforced with a small clock skew. Immutable and thread-safe: one instance serves every event loop.
  */
 public final class TokenVerifier
 {
@@ -117,8 +117,8 @@ public final class TokenVerifier
 
     private static AuthException badSubject()
     {
-        return new AuthException(
-            ErrorCode.AUTH_FAILED, "token sub must be a user id in canonical decimal: 1 .. 2^63-1, no sign, no leading zero");
+        return new AuthException(ErrorCode.AUTH_FAILED,
+            "token sub must be a user id in canonical decimal: 1 .. 2^63-1, no sign, no leading zero");
     }
 
     /** Picks the key by the token's declared algorithm, so only the configured algorithms verify. */
