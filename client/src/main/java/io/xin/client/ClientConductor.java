@@ -704,6 +704,11 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
         pendingSends.remove(send);
         pendingSendsView = pendingSends.size();
+        if (sendsPausedUntilMs != 0)
+        {
+            // Refused sends wait for every send sent after them to be answered: this may be the last.
+            armTimer(nowMs());
+        }
         try
         {
             listener.onSendAck(ack);
