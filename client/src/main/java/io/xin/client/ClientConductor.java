@@ -63,6 +63,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
     /** Shortest time between two scans of the pending sends for ack timeouts and retries. */
     static final long RESEND_SCAN_INTERVAL_MS = 100;
+    /** Timer jitter a resent refused send may have without delaying the sends behind it. */
+    static final long RESEND_LATENESS_FORGIVEN_MS = 1;
     /** Heartbeats more often than this would only spin the timer. */
     static final long MIN_HEARTBEAT_INTERVAL_MS = 10;
 
@@ -138,9 +140,17 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     private volatile long lastSeqView;
     private volatile long userIdView;
-    /** Sends issued before this wait behind a send refused as BUSY. Owned by the event loop. */
+    /**
+     * Non-zero while sends refused as BUSY or RATE_LIMITED wait to go again: a send issued meanwhile waits behind
+     * them, until this time at least. Owned by the event loop.
+     */
     private long sendsPausedUntilMs;
     private volatile int pendingSendsView;
+    /**
+     * How late the refused sends resent so far went, beyond {@link #RESEND_LATENESS_FORGIVEN_MS} each: every
+     * later one waits as much longer. 0 when none waits. Owned by the event loop.
+     */
+    private long resendLagMs;
 
     ClientConductor(final XinClient.Builder builder, final EventLoop eventLoop)
     {
@@ -285,9 +295,9 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         if (state == State.LOGGED_IN)
         {
             final long nowMs = nowMs();
-            if (nowMs < sendsPausedUntilMs)
+            if (sendsPausedUntilMs != 0)
             {
-                send.retryAtMs = sendsPausedUntilMs;
+                send.retryAtMs = Math.max(sendsPausedUntilMs, nowMs);
                 send.waitingForRetry = true;
                 armTimer(send.retryAtMs);
             }
@@ -652,6 +662,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             loginWaiter.complete(ok);
         }
 
+        sendsPausedUntilMs = 0;
+        resendLagMs = 0;
         for (final PendingSend send : pendingSends.toArray())
         {
             if (state == State.LOGGED_IN && channel != null)
@@ -692,6 +704,11 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
         pendingSends.remove(send);
         pendingSendsView = pendingSends.size();
+        if (sendsPausedUntilMs != 0)
+        {
+            // Refused sends wait for every send sent after them to be answered: this may be the last.
+            armTimer(nowMs());
+        }
         try
         {
             listener.onSendAck(ack);
@@ -816,11 +833,15 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             {
                 if (isRetryable(code))
                 {
-                    // Hold every later send back too, so nothing overtakes the refused one.
-                    sendsPausedUntilMs = Math.max(sendsPausedUntilMs, nowMs + retryDelayMs(error.getRetryAfterMs()));
-                    send.retryAtMs = sendsPausedUntilMs;
+                    // Each refused send waits its own retry_after_ms (a RATE_LIMITED one counts the refused
+                    // sends ahead of it), and never goes before an earlier one; sends issued meanwhile wait
+                    // behind the last refused one, so nothing overtakes a refused send.
+                    // nowMs() truncates to whole ms: one more never brings the send back early.
+                    send.retryAtMs = nowMs + retryDelayMs(error.getRetryAfterMs()) + 1 - resendLagMs;
                     send.waitingForRetry = true;
-                    armTimer(send.retryAtMs);
+                    sendsPausedUntilMs = Math.max(sendsPausedUntilMs, send.retryAtMs + resendLagMs);
+                    // Scan now: this answer may be the last of the sends on the wire behind a refused one.
+                    armTimer(nowMs);
                 }
                 else
                 {
@@ -1098,27 +1119,47 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         if (pendingSends.size() > 0)
         {
             long nextRetryAtMs = NEVER;
-            // Sends refused as BUSY (and those held behind them) go again together, in issue order,
-            // once the pause is over: none overtakes another.
-            final boolean paused = nowMs < sendsPausedUntilMs;
-            for (final PendingSend send : pendingSends.toArray())
+            final PendingSend[] sends = pendingSends.toArray();
+            // A refused send goes again only once every send issued after it has been answered: the switch
+            // refuses those behind it anyway, and one that reached it after the resend would be stored first.
+            int lastOnTheWire = -1;
+            for (int i = sends.length - 1; i >= 0; i--)
             {
+                if (!sends[i].waitingForRetry && sends[i].requestId != 0)
+                {
+                    lastOnTheWire = i;
+                    break;
+                }
+            }
+            // Sends refused as BUSY or RATE_LIMITED (and those held behind them) go again in issue order,
+            // each once its own retry_after_ms is over and every earlier one has gone: none overtakes another.
+            // One that goes late delays the rest as much, so they keep the switch's spacing and never go at once.
+            PendingSend firstHeld = null;
+            boolean held = false;
+            for (int i = 0; i < sends.length; i++)
+            {
+                final PendingSend send = sends[i];
                 if (send.waitingForRetry)
                 {
-                    if (!paused)
+                    final long dueMs = send.retryAtMs + resendLagMs;
+                    if (!held && i > lastOnTheWire && dueMs <= nowMs)
                     {
+                        resendLagMs += Math.max(0, nowMs - dueMs - RESEND_LATENESS_FORGIVEN_MS);
                         transmit(send, nowMs);
                     }
-                    else
+                    else if (!held)
                     {
-                        send.retryAtMs = sendsPausedUntilMs;
+                        held = true;
+                        // While later sends are still unanswered, their answers wake this scan instead.
+                        firstHeld = i > lastOnTheWire ? send : null;
                     }
                 }
                 else if (send.retryAtMs <= nowMs)
                 {
                     transmit(send, nowMs);
                 }
-                if (send.retryAtMs < nextRetryAtMs && pendingSends.get(send.clientMsgId) == send)
+                if (!send.waitingForRetry && send.retryAtMs < nextRetryAtMs &&
+                    pendingSends.get(send.clientMsgId) == send)
                 {
                     nextRetryAtMs = send.retryAtMs;
                 }
@@ -1128,6 +1169,16 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
                 // Sends spread over time time out spread over time: scan for them at most once per
                 // interval rather than once per distinct deadline.
                 nextDeadlineMs = Math.min(nextDeadlineMs, Math.max(nextRetryAtMs, nowMs + RESEND_SCAN_INTERVAL_MS));
+            }
+            if (!held)
+            {
+                sendsPausedUntilMs = 0;
+                resendLagMs = 0;
+            }
+            if (firstHeld != null)
+            {
+                // Refused sends are paced by the switch's retry_after_ms: wake exactly when the next may go.
+                nextDeadlineMs = Math.min(nextDeadlineMs, firstHeld.retryAtMs + resendLagMs);
             }
         }
 

@@ -145,7 +145,9 @@ public final class XinClient implements AutoCloseable
      * Send a message under the caller's idempotency key.
      * <p>
      * The send stays pending until acknowledged: it is resent with the same client_msg_id when no ack
-     * came within {@link Builder#ackTimeoutMs(long)}, when the server was BUSY, and after every relogin.
+     * came within {@link Builder#ackTimeoutMs(long)}, when the server was BUSY or RATE_LIMITED (each refused send
+     * after its own retry_after_ms, in issue order, once the sends sent after it are answered), and after every
+     * relogin.
      * Sends issued while not logged in are queued and sent after the next login. A client_msg_id
      * already pending shares that send's outcome. The future fails with a {@link XinClientException}
      * carrying the server's code when the server refused the message for good (BAD_REQUEST, ...), and

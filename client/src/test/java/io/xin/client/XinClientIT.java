@@ -532,6 +532,54 @@ class XinClientIT
     }
 
     @Test
+    void shouldResendEachRateLimitedSendAfterItsOwnRetryAfterInIssueOrderAndNotBefore() throws Exception
+    {
+        client = builder().build();
+        final FakeConnection connection = connect(0, 0);
+        final CompletableFuture<SendAck> first = client.send(Frames.PEER_ID, "r-1", text("1"));
+        final CompletableFuture<SendAck> second = client.send(Frames.PEER_ID, "r-2", text("2"));
+        final Send sent1 = connection.expectSend();
+        final Send sent2 = connection.expectSend();
+
+        final long refusedAtNs = System.nanoTime();
+        connection.write(rateLimited(sent1, 300));
+        connection.write(rateLimited(sent2, 3_000));
+        assertEquals(ErrorCode.RATE_LIMITED, take(listener.errors).getCode());
+        assertEquals(ErrorCode.RATE_LIMITED, take(listener.errors).getCode());
+        final CompletableFuture<SendAck> third = client.send(Frames.PEER_ID, "r-3", text("3"));
+
+        final Send again1 = connection.expectSend();
+        final long firstAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - refusedAtNs);
+        assertEquals("r-1", again1.getClientMsgId());
+        assertTrue(firstAfterMs >= 300, "resent before its retry_after_ms: after " + firstAfterMs + " ms");
+        assertTrue(firstAfterMs < 2_500, "held until the later send's retry_after_ms: " + firstAfterMs + " ms");
+        connection.ack(again1, 1);
+        assertEquals(1, first.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+
+        final Send again2 = connection.expectSend();
+        final long secondAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - refusedAtNs);
+        assertEquals("r-2", again2.getClientMsgId());
+        assertTrue(secondAfterMs >= 3_000, "resent before its retry_after_ms: after " + secondAfterMs + " ms");
+        final Send then3 = connection.expectSend();
+        assertEquals("r-3", then3.getClientMsgId(), "a send issued during the refusal goes after the refused ones");
+        connection.ack(again2, 2);
+        connection.ack(then3, 3);
+        assertEquals(2, second.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        assertEquals(3, third.get(WAIT_S, TimeUnit.SECONDS).getSeq());
+        assertNull(connection.poll(100), "each refused send resent once");
+    }
+
+    private static Frame rateLimited(final Send send, final int retryAfterMs)
+    {
+        return Frame.newBuilder().setError(Error.newBuilder()
+            .setRequestId(send.getRequestId())
+            .setCode(ErrorCode.RATE_LIMITED)
+            .setRetryAfterMs(retryAfterMs)
+            .setClientMsgId(send.getClientMsgId()))
+            .build();
+    }
+
+    @Test
     void shouldResendAfterReconnectWhenStorageFailedFatally() throws Exception
     {
         client = builder().build();

@@ -1,13 +1,50 @@
 package io.xin.storage;
 
 /**
- * What the store remembers of a message for its (sender, client_msg_id): the original ids, so a
- * resend is answered with the original acknowledgement.
+ * What the store remembers of a message for its (sender, kind of request, client_msg_id): the original
+ * ids, so a resend is answered with the original acknowledgement.
  *
  * @param msgId        the server-wide message id.
- * @param senderSeq    seq of the copy in the sender's own inbox.
+ * @param senderSeq    seq of the copy in the sender's own inbox (a {@link Kind#SEND}), or of the post in its
+ *                     channel's timeline (a {@link Kind#CHANNEL_POST}).
  * @param serverTimeMs when the switch stored it, epoch milliseconds.
+ * @param kind         the kind of request that stored it.
  */
-public record DedupeRecord(long msgId, long senderSeq, long serverTimeMs)
+public record DedupeRecord(long msgId, long senderSeq, long serverTimeMs, Kind kind)
 {
+    /**
+     * The kinds of request that dedupe on a client_msg_id. Each has a namespace of its own: a send and a
+     * post with the same id are two messages, and a record of one never answers the other.
+     */
+    public enum Kind
+    {
+        /** A {@code Send}, to a user or a group: {@code senderSeq} is in the sender's inbox. */
+        SEND((byte)'S'),
+        /** A {@code ChannelOp} {@code CHANNEL_POST}: {@code senderSeq} is the post's channel seq. */
+        CHANNEL_POST((byte)'P'),
+        /**
+         * A record written before records carried their kind, found under a send's key: it may be a send's or
+         * a post's. The caller tells them apart (a send's {@code senderSeq} holds {@code msgId} in the
+         * sender's inbox).
+         */
+        UNTAGGED((byte)0);
+
+        final byte tag;
+
+        Kind(final byte tag)
+        {
+            this.tag = tag;
+        }
+
+        static Kind ofTag(final byte tag)
+        {
+            return tag == SEND.tag ? SEND : tag == CHANNEL_POST.tag ? CHANNEL_POST : null;
+        }
+    }
+
+    /** A record of a {@link Kind#SEND}. */
+    public DedupeRecord(final long msgId, final long senderSeq, final long serverTimeMs)
+    {
+        this(msgId, senderSeq, serverTimeMs, Kind.SEND);
+    }
 }

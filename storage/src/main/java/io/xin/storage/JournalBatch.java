@@ -201,13 +201,41 @@ public final class JournalBatch implements AutoCloseable
         final long senderSeq,
         final long serverTimeMs)
     {
+        putDedupe(DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgIdLength, msgId, senderSeq, serverTimeMs);
+    }
+
+    /**
+     * Remembers a (sender, kind, client message id) so a resend of that kind of request is answered with the
+     * original ids; a request of the other kind with the same id never finds it.
+     *
+     * @param kind              {@link DedupeRecord.Kind#SEND} or {@link DedupeRecord.Kind#CHANNEL_POST}.
+     * @param senderId          the sending user, positive.
+     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}; copied.
+     * @param clientMsgIdLength bytes of the id.
+     * @param msgId             the server-wide message id assigned.
+     * @param senderSeq         seq of the copy in the sender's own inbox, or of the post in its channel.
+     * @param serverTimeMs      when the switch stored it, epoch milliseconds.
+     */
+    public void putDedupe(
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength,
+        final long msgId,
+        final long senderSeq,
+        final long serverTimeMs)
+    {
+        if (kind == DedupeRecord.Kind.UNTAGGED)
+        {
+            throw new IllegalArgumentException("a dedupe record is written with its kind");
+        }
         Layout.checkId("senderId", senderId);
-        final int keyLength = Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
+        final int keyLength = Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
         ensureUsable("journal batch put dedupe");
         final ByteBuffer key = variableKey(keyLength);
-        Layout.dedupeKey(key, senderId, clientMsgId, clientMsgIdLength);
+        Layout.dedupeKey(key, kind, senderId, clientMsgId, clientMsgIdLength);
         dedupeValue.clear();
-        dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).flip();
+        dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).put(kind.tag).flip();
         try
         {
             writeBatch.put(dedupe, key, dedupeValue);

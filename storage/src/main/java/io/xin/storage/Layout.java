@@ -13,8 +13,11 @@ import java.util.Objects;
  *   inbox key     user_id(8 BE) | seq(8 BE)                 16 bytes
  *   inbox value   message bytes                             as given
  *
- *   dedupe key    sender_id(8 BE) | client_msg_id bytes     8 + n bytes
- *   dedupe value  msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE)   24 bytes
+ *   dedupe key    sender_id(8 BE) | client_msg_id bytes            8 + n bytes      a Send
+ *                 sender_id(8 BE) | 0xFF | client_msg_id bytes     9 + n bytes      a CHANNEL_POST
+ *   dedupe value  msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)   25 bytes
+ *                 kind 'S' a Send, 'P' a CHANNEL_POST; a 24-byte value (no kind) was written before
+ *                 records carried their kind, and only under a Send's key
  *
  *   meta keys     'h' | user_id(8 BE)                       9 bytes      -> head seq(8 BE)
  *                 'c' | user_id(8 BE) | device_id bytes     9 + n bytes  -> cursor seq(8 BE)
@@ -23,6 +26,9 @@ import java.util.Objects;
  *                 'u'                                       1 byte       -> (empty): heads may be stale
  *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
  * </pre>
+ * A client_msg_id is UTF-8 (protobuf checks it), in which the byte 0xFF never occurs, so no Send's key is a
+ * CHANNEL_POST's key: the two kinds of request never find each other's records.
+ * <p>
  * TtlDB appends its own 4-byte write time to every stored value and strips it on reads; it is not
  * part of these layouts.
  */
@@ -33,10 +39,14 @@ final class Layout
     static final int INBOX_KEY_LENGTH = USER_PREFIX_LENGTH + LONG_LENGTH;
     static final int SEQ_OFFSET = USER_PREFIX_LENGTH;
 
-    static final int DEDUPE_VALUE_LENGTH = 3 * LONG_LENGTH;
+    static final int DEDUPE_VALUE_LENGTH = 3 * LONG_LENGTH + 1;
+    static final int UNTAGGED_DEDUPE_VALUE_LENGTH = 3 * LONG_LENGTH;
     static final int DEDUPE_MSG_ID_OFFSET = 0;
     static final int DEDUPE_SENDER_SEQ_OFFSET = LONG_LENGTH;
     static final int DEDUPE_TIME_MS_OFFSET = 2 * LONG_LENGTH;
+    static final int DEDUPE_KIND_OFFSET = 3 * LONG_LENGTH;
+    /** Follows the sender id in a CHANNEL_POST's dedupe key; never a byte of UTF-8. */
+    static final byte DEDUPE_POST_TAG = (byte)0xFF;
 
     static final byte META_HEAD_TAG = 'h';
     static final byte META_CURSOR_TAG = 'c';
@@ -97,19 +107,50 @@ final class Layout
      */
     static int dedupeKeyLength(final byte[] clientMsgId, final int length)
     {
+        return dedupeKeyLength(DedupeRecord.Kind.SEND, clientMsgId, length);
+    }
+
+    static int dedupeKeyLength(final DedupeRecord.Kind kind, final byte[] clientMsgId, final int length)
+    {
         Objects.checkFromIndexSize(0, length, clientMsgId.length);
-        return LONG_LENGTH + length;
+        return LONG_LENGTH + (kind == DedupeRecord.Kind.CHANNEL_POST ? 1 : 0) + length;
     }
 
     static void dedupeKey(final byte[] key, final long senderId, final byte[] clientMsgId, final int length)
     {
+        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, clientMsgId, length);
+    }
+
+    static void dedupeKey(
+        final byte[] key, final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int length)
+    {
         putLong(key, 0, senderId);
-        System.arraycopy(clientMsgId, 0, key, LONG_LENGTH, length);
+        int at = LONG_LENGTH;
+        if (kind == DedupeRecord.Kind.CHANNEL_POST)
+        {
+            key[at++] = DEDUPE_POST_TAG;
+        }
+        System.arraycopy(clientMsgId, 0, key, at, length);
     }
 
     static void dedupeKey(final ByteBuffer key, final long senderId, final byte[] clientMsgId, final int length)
     {
-        key.putLong(senderId).put(clientMsgId, 0, length).flip();
+        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, clientMsgId, length);
+    }
+
+    static void dedupeKey(
+        final ByteBuffer key,
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final byte[] clientMsgId,
+        final int length)
+    {
+        key.putLong(senderId);
+        if (kind == DedupeRecord.Kind.CHANNEL_POST)
+        {
+            key.put(DEDUPE_POST_TAG);
+        }
+        key.put(clientMsgId, 0, length).flip();
     }
 
     static void headKey(final byte[] key, final long userId)

@@ -37,7 +37,9 @@ import org.rocksdb.WriteOptions;
  * <pre>
  *   inbox    user_id(8 BE) | seq(8 BE)              -> message bytes
  *            TTL: retentionSeconds
- *   dedupe   sender_id(8 BE) | client_msg_id bytes  -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE)
+ *   dedupe   sender_id(8 BE) [| 0xFF] | client_msg_id bytes
+ *                                             -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)
+ *            (0xFF and kind 'P' for a CHANNEL_POST, kind 'S' for a Send: see Layout)
  *            TTL: dedupeRetentionSeconds
  *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)
  *            'c' | user_id(8 BE) | device_id bytes  -> cursor seq(8 BE)
@@ -423,13 +425,13 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
-     * Looks up what was stored for a (sender, client message id). Records past the dedupe retention
+     * Looks up what was stored for a Send of a (sender, client message id). Records past the dedupe retention
      * are removed by compaction; until one reaches them they are still returned, which only makes
      * deduplication last longer, never shorter. Journal thread only.
      *
      * @param senderId    the sending user, positive.
      * @param clientMsgId the sender's id of the message.
-     * @return the record, or null if none is stored.
+     * @return the record, or null if none is stored; see {@link #readDedupe(DedupeRecord.Kind, long, byte[], int)}.
      * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
      */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
@@ -452,31 +454,52 @@ public final class XinStore implements AutoCloseable
         return defaultReader.readDedupe(senderId, clientMsgId, clientMsgIdLength);
     }
 
-    DedupeRecord readDedupe(
-        final JournalReader reader, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
+    /**
+     * Looks up what was stored for a request of one kind of a (sender, client message id). The record of a
+     * request of the other kind with the same id is never returned. A record written before records carried
+     * their kind comes back as {@link DedupeRecord.Kind#UNTAGGED}, for a lookup of either kind (it sits under
+     * a Send's key, where a CHANNEL_POST lookup that misses its own key looks too): the caller decides whose
+     * it is. Journal thread only.
+     *
+     * @param kind              {@link DedupeRecord.Kind#SEND} or {@link DedupeRecord.Kind#CHANNEL_POST}.
+     * @param senderId          the sending user, positive.
+     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}.
+     * @param clientMsgIdLength bytes of the id.
+     * @return a record of {@code kind} or {@link DedupeRecord.Kind#UNTAGGED}, or null if none is stored.
+     * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
+     */
+    public DedupeRecord readDedupe(
+        final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
+        return defaultReader.readDedupe(kind, senderId, clientMsgId, clientMsgIdLength);
+    }
+
+    DedupeRecord readDedupe(
+        final JournalReader reader,
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength)
+    {
+        if (kind == DedupeRecord.Kind.UNTAGGED)
+        {
+            throw new IllegalArgumentException("a dedupe record is read for a kind of request");
+        }
         Layout.checkId("senderId", senderId);
-        final int keyLength = Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
+        Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read dedupe");
-            final byte[] key = reader.variableKey(keyLength);
-            Layout.dedupeKey(key, senderId, clientMsgId, clientMsgIdLength);
-            final byte[] value = reader.dedupeValue;
-            final int valueLength = db.get(dedupe, reader.readOptions, key, 0, keyLength, value, 0, value.length);
-            if (RocksDB.NOT_FOUND == valueLength)
+            final DedupeRecord record = readDedupeKey(reader, kind, senderId, clientMsgId, clientMsgIdLength);
+            if (record != null || kind == DedupeRecord.Kind.SEND)
             {
-                return null;
+                return record;
             }
-            if (Layout.DEDUPE_VALUE_LENGTH != valueLength)
-            {
-                throw malformed("read dedupe", valueLength, Layout.DEDUPE_VALUE_LENGTH);
-            }
-            return new DedupeRecord(
-                Layout.getLong(value, Layout.DEDUPE_MSG_ID_OFFSET),
-                Layout.getLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET),
-                Layout.getLong(value, Layout.DEDUPE_TIME_MS_OFFSET));
+            // A post stored before records carried their kind has its record under the Send's key.
+            final DedupeRecord legacy =
+                readDedupeKey(reader, DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgIdLength);
+            return legacy != null && legacy.kind() == DedupeRecord.Kind.UNTAGGED ? legacy : null;
         }
         catch (final RocksDBException ex)
         {
@@ -486,6 +509,51 @@ public final class XinStore implements AutoCloseable
         {
             closeLock.unlockRead(stamp);
         }
+    }
+
+    private DedupeRecord readDedupeKey(
+        final JournalReader reader,
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength) throws RocksDBException
+    {
+        final int keyLength = Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
+        final byte[] key = reader.variableKey(keyLength);
+        Layout.dedupeKey(key, kind, senderId, clientMsgId, clientMsgIdLength);
+        final byte[] value = reader.dedupeValue;
+        final int valueLength = db.get(dedupe, reader.readOptions, key, 0, keyLength, value, 0, value.length);
+        if (RocksDB.NOT_FOUND == valueLength)
+        {
+            return null;
+        }
+        final DedupeRecord.Kind stored;
+        if (Layout.DEDUPE_VALUE_LENGTH == valueLength)
+        {
+            stored = DedupeRecord.Kind.ofTag(value[Layout.DEDUPE_KIND_OFFSET]);
+            if (stored == null)
+            {
+                throw new StorageException("read dedupe: unknown kind " + value[Layout.DEDUPE_KIND_OFFSET]);
+            }
+        }
+        else if (Layout.UNTAGGED_DEDUPE_VALUE_LENGTH == valueLength && kind == DedupeRecord.Kind.SEND)
+        {
+            stored = DedupeRecord.Kind.UNTAGGED;
+        }
+        else
+        {
+            throw malformed("read dedupe", valueLength, Layout.DEDUPE_VALUE_LENGTH);
+        }
+        if (stored != kind && stored != DedupeRecord.Kind.UNTAGGED)
+        {
+            // Cannot happen while keys keep the kinds apart; never let one kind answer for the other.
+            return null;
+        }
+        return new DedupeRecord(
+            Layout.getLong(value, Layout.DEDUPE_MSG_ID_OFFSET),
+            Layout.getLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET),
+            Layout.getLong(value, Layout.DEDUPE_TIME_MS_OFFSET),
+            stored);
     }
 
     /**

@@ -83,6 +83,21 @@ class LayoutTest
     }
 
     @Test
+    void shouldKeyAPostsDedupeRecordApartFromASendsOfTheSameId()
+    {
+        final byte[] clientMsgId = { 'a', 'b', 'c' };
+        final byte[] key = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.CHANNEL_POST, clientMsgId, 3)];
+        Layout.dedupeKey(key, DedupeRecord.Kind.CHANNEL_POST, 7, clientMsgId, 3);
+        assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, (byte)0xFF, 'a', 'b', 'c' }, key);
+
+        final ByteBuffer buffer = ByteBuffer.allocate(64);
+        Layout.dedupeKey(buffer, DedupeRecord.Kind.CHANNEL_POST, 7, clientMsgId, 3);
+        final byte[] fromBuffer = new byte[buffer.remaining()];
+        buffer.get(fromBuffer);
+        assertArrayEquals(key, fromBuffer);
+    }
+
+    @Test
     void shouldKeyOnlyTheIdsLengthOfALongerArray()
     {
         final byte[] slot = { 'a', 'b', 'c', 'x', 'y' };

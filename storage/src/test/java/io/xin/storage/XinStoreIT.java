@@ -163,6 +163,91 @@ class XinStoreIT
     }
 
     @Test
+    void shouldKeepTheDedupeRecordsOfASendAndAPostOfOneClientMsgIdApart()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+        final byte[] id = bytes("same-id");
+        // The post first: its record must not answer the send, nor be overwritten by the send's.
+        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, id, id.length, 2001, 3, 1_000);
+        store.write(batch);
+        assertNull(store.readDedupe(5, id), "a post's record is no send's");
+        batch.putDedupe(5, id, 1002, 17, 2_000);
+        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("post-only"), 9, 2002, 4, 3_000);
+        batch.putDedupe(5, bytes("send-only"), 1003, 18, 4_000);
+        store.write(batch);
+
+        assertKindsApart(store, id);
+        batch.close();
+        store.close();
+        store = open(config);
+        assertKindsApart(store, id);
+    }
+
+    private static void assertKindsApart(final XinStore store, final byte[] id)
+    {
+        assertEquals(new DedupeRecord(1002, 17, 2_000, DedupeRecord.Kind.SEND), store.readDedupe(5, id));
+        assertEquals(new DedupeRecord(1002, 17, 2_000, DedupeRecord.Kind.SEND),
+            store.readDedupe(DedupeRecord.Kind.SEND, 5, id, id.length));
+        assertEquals(new DedupeRecord(2001, 3, 1_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, id, id.length));
+        assertNull(store.readDedupe(5, bytes("post-only")));
+        assertEquals(new DedupeRecord(2002, 4, 3_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("post-only"), 9));
+        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("send-only"), 9));
+        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 6, id, id.length), "another sender");
+    }
+
+    @Test
+    void shouldReadARecordWrittenWithoutAKindAsUntaggedUntilARecordWithAKindReplacesIt() throws Exception
+    {
+        final StoreConfig config = config();
+        open(config).close();
+        writeUntaggedDedupe(config, 5, bytes("old"), 1001, 7, 1_000);
+
+        final XinStore store = open(config);
+        final DedupeRecord untagged = new DedupeRecord(1001, 7, 1_000, DedupeRecord.Kind.UNTAGGED);
+        assertEquals(untagged, store.readDedupe(5, bytes("old")));
+        assertEquals(untagged, store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("old"), 3),
+            "a post made before records carried their kind is under the send's key");
+
+        final JournalBatch batch = batch(store);
+        batch.putDedupe(5, bytes("old"), 1005, 9, 2_000);
+        store.write(batch);
+        assertEquals(new DedupeRecord(1005, 9, 2_000, DedupeRecord.Kind.SEND), store.readDedupe(5, bytes("old")));
+        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("old"), 3),
+            "a send's record with its kind never answers a post");
+    }
+
+    /** Writes a dedupe value as a store did before records carried their kind: 24 bytes under a Send's key. */
+    private static void writeUntaggedDedupe(
+        final StoreConfig config, final long senderId, final byte[] clientMsgId, final long msgId, final long seq,
+        final long timeMs) throws Exception
+    {
+        final List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (final byte[] name : List.of(org.rocksdb.RocksDB.DEFAULT_COLUMN_FAMILY, bytes(XinStore.INBOX_CF),
+            bytes(XinStore.DEDUPE_CF), bytes(XinStore.META_CF), bytes(XinStore.TIMELINE_CF)))
+        {
+            descriptors.add(new org.rocksdb.ColumnFamilyDescriptor(name));
+        }
+        final List<org.rocksdb.ColumnFamilyHandle> handles = new ArrayList<>();
+        try (org.rocksdb.DBOptions options = new org.rocksdb.DBOptions();
+            org.rocksdb.TtlDB db = org.rocksdb.TtlDB.open(options, config.dataDir().toString(), descriptors, handles,
+                List.of(0, 0, 0, 0, 0), false))
+        {
+            final byte[] key = new byte[Layout.LONG_LENGTH + clientMsgId.length];
+            Layout.dedupeKey(key, senderId, clientMsgId, clientMsgId.length);
+            final byte[] value = new byte[Layout.UNTAGGED_DEDUPE_VALUE_LENGTH];
+            Layout.putLong(value, Layout.DEDUPE_MSG_ID_OFFSET, msgId);
+            Layout.putLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET, seq);
+            Layout.putLong(value, Layout.DEDUPE_TIME_MS_OFFSET, timeMs);
+            db.put(handles.get(2), key, value);
+            handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
+        }
+    }
+
+    @Test
     void shouldKeyADedupeRecordGivenAsThePrefixOfAReusedArrayExactlyAsOneGivenAsItsOwnArray()
     {
         final StoreConfig config = config();

@@ -13,6 +13,7 @@ import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.SyncResult;
 import io.xin.core.status.SwitchCounters;
+import io.xin.storage.InboxEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -304,6 +305,42 @@ class AbuseIT
                 final Message message = inbox.getMessages(i);
                 assertEquals("o-" + i, message.getClientMsgId(), "per-pair order holds through RATE_LIMITED");
                 assertEquals(i + 1, message.getSeq());
+            }
+        }
+    }
+
+    @Test
+    void shouldAckEveryOneOfTwoThousandPipelinedSendsWithEachRefusedAboutOnce() throws Exception
+    {
+        final int messages = 2_000;
+        final int perSecond = 1_000;
+        final int burst = 50;
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.sendRateLimit(perSecond, burst)
+            .maxRateLimitedSendsPerSession(10 * messages));
+            XinClient alice = XinClient.builder().host("127.0.0.1").port(server.port())
+                .token(server.token(1)).deviceId("phone").build())
+        {
+            alice.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+            final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+            for (int i = 0; i < messages; i++)
+            {
+                acks.add(alice.send(2, "p-" + i, Content.newBuilder().setType(ContentType.TEXT)
+                    .setBody(ByteString.copyFromUtf8("p-" + i)).build()));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+            final long refusals = server.xin().counters().rateLimitedSends.sum();
+            assertTrue(refusals > 0, "the limit must have refused sends");
+            // Each send past the burst is refused once as it arrives in the first flight; a client that waits
+            // each refused send's own retry_after_ms finds the bucket ready for it. Hammering refuses the same
+            // sends again and again (tens of thousands of refusals for these 2,000 sends).
+            assertTrue(refusals < messages, "refusals " + refusals + " of " + messages + " sends");
+            final List<InboxEntry> inbox = server.xin().store().readInbox(2, 0, 2 * messages, 1 << 26).entries();
+            assertEquals(messages, inbox.size());
+            for (int i = 0; i < messages; i++)
+            {
+                assertEquals("p-" + i, Message.parseFrom(inbox.get(i).message()).getClientMsgId(),
+                    "per-pair order holds through RATE_LIMITED");
             }
         }
     }

@@ -7,13 +7,23 @@ import io.xin.protocol.pb.ChannelResult;
 import io.xin.protocol.pb.ChannelSyncResult;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.TtlDB;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.xin.core.TestDevices.assertRefused;
@@ -181,6 +191,161 @@ class ChannelsIT
         assertEquals(first.getSeq(), again.getSeq());
         assertEquals(first.getMsgId(), again.getMsgId());
         assertEquals(1, again.getHeadSeq(), "stored once");
+    }
+
+    @Test
+    void shouldStoreAndDeliverASendAndAPostThatShareAClientMsgIdAsTwoMessages() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("shared-ids")).getChannelId();
+        final Device fan = clients.connect(FAN, "phone");
+        await(fan.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelId));
+
+        final ChannelResult post1 = await(brand.client.post(channelId, "id-1", text("post 1")));
+        final SendAck send1 = await(brand.client.send(FAN, "id-1", text("direct 1")));
+        assertFalse(send1.getDuplicate(), "a post's id does not make a send a duplicate");
+        final SendAck send2 = await(brand.client.send(FAN, "id-2", text("direct 2")));
+        final ChannelResult post2 = await(brand.client.post(channelId, "id-2", text("post 2")));
+        assertFalse(post2.getDuplicate(), "a send's id does not make a post a duplicate");
+        assertEquals(2, post2.getSeq());
+
+        assertEquals(List.of("direct 1", "direct 2"), List.of(bodyOf(fan.next()), bodyOf(fan.next())));
+        assertEquals(List.of("post 1", "post 2"), List.of(bodyOf(fan.nextPost()), bodyOf(fan.nextPost())));
+        assertEquals(List.of("direct 1", "direct 2"), inboxTexts(FAN), "both sends stored");
+
+        assertResendsAnsweredByTheirOwnKind(brand, channelId, post1, send1, post2, send2);
+
+        server.restart();
+        await(brand.client.connect());
+        assertResendsAnsweredByTheirOwnKind(brand, channelId, post1, send1, post2, send2);
+        assertEquals(3, await(brand.client.post(channelId, "id-3", text("post 3"))).getSeq());
+        assertFalse(await(brand.client.send(FAN, "id-3", text("direct 3"))).getDuplicate(), "after a restart");
+        assertFalse(await(brand.client.send(FAN, "id-4", text("direct 4"))).getDuplicate());
+        final ChannelResult post4 = await(brand.client.post(channelId, "id-4", text("post 4")));
+        assertFalse(post4.getDuplicate(), "after a restart");
+        assertEquals(4, post4.getSeq());
+        // Pipelined, so most likely in one journal batch, where neither is written yet when the other is looked up.
+        final CompletableFuture<ChannelResult> post5 = brand.client.post(channelId, "id-5", text("post 5"));
+        final CompletableFuture<SendAck> send5 = brand.client.send(FAN, "id-5", text("direct 5"));
+        final CompletableFuture<SendAck> send6 = brand.client.send(FAN, "id-6", text("direct 6"));
+        final CompletableFuture<ChannelResult> post6 = brand.client.post(channelId, "id-6", text("post 6"));
+        assertFalse(await(post5).getDuplicate());
+        assertFalse(await(send5).getDuplicate());
+        assertFalse(await(send6).getDuplicate());
+        assertFalse(await(post6).getDuplicate());
+        assertEquals(List.of("direct 1", "direct 2", "direct 3", "direct 4", "direct 5", "direct 6"), inboxTexts(FAN));
+        assertEquals(List.of("direct 3", "direct 4", "direct 5", "direct 6"),
+            List.of(bodyOf(fan.next()), bodyOf(fan.next()), bodyOf(fan.next()), bodyOf(fan.next())));
+        assertEquals(6, await(post6).getHeadSeq());
+    }
+
+    @Test
+    void shouldTellAPostFromASendByARecordWrittenBeforeRecordsCarriedTheirKind() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelId = await(brand.client.createChannel("upgraded")).getChannelId();
+        final SendAck oldSend = await(brand.client.send(FAN, "old-send", text("direct before")));
+        final ChannelResult oldPost = await(brand.client.post(channelId, "old-post", text("post before")));
+        assertEquals(1, oldPost.getSeq(), "the brand's inbox seq 1 holds the send, not this post");
+
+        server.close();
+        untagDedupeRecords(dataDir, BRAND, "old-send", "old-post");
+        server.start();
+        await(brand.client.connect());
+
+        final ChannelResult repost = await(brand.client.post(channelId, "old-post", text("post before")));
+        assertTrue(repost.getDuplicate(), "an old post's record still answers its repost");
+        assertEquals(oldPost.getMsgId(), repost.getMsgId());
+        final SendAck resend = await(brand.client.send(FAN, "old-send", text("direct before")));
+        assertTrue(resend.getDuplicate(), "an old send's record still answers its resend");
+        assertEquals(oldSend.getSeq(), resend.getSeq());
+        assertEquals(oldSend.getMsgId(), resend.getMsgId());
+
+        assertFalse(await(brand.client.send(FAN, "old-post", text("direct after"))).getDuplicate(),
+            "an old post's record never answers a send");
+        final ChannelResult post = await(brand.client.post(channelId, "old-send", text("post after")));
+        assertFalse(post.getDuplicate(), "an old send's record never answers a post");
+        assertEquals(2, post.getSeq());
+        assertEquals(List.of("direct before", "direct after"), inboxTexts(FAN));
+    }
+
+    /**
+     * Rewrites the dedupe records of a send and a post as a switch wrote them before records carried their
+     * kind: 24 bytes, both under the send's key (sender_id | client_msg_id).
+     */
+    private static void untagDedupeRecords(
+        final Path dataDir, final long senderId, final String sendId, final String postId) throws Exception
+    {
+        final List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (final String name : List.of("default", "inbox", "dedupe", "meta", "timeline"))
+        {
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8)));
+        }
+        final List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (DBOptions options = new DBOptions();
+            TtlDB db = TtlDB.open(options, dataDir.toString(), descriptors, handles, List.of(0, 0, 0, 0, 0), false))
+        {
+            final ColumnFamilyHandle dedupe = handles.get(2);
+            final byte[] sendKey = dedupeKey(senderId, new byte[0], sendId);
+            db.put(dedupe, sendKey, Arrays.copyOf(db.get(dedupe, sendKey), 24));
+            final byte[] postKey = dedupeKey(senderId, new byte[]{ (byte)0xFF }, postId);
+            final byte[] postValue = db.get(dedupe, postKey);
+            db.delete(dedupe, postKey);
+            db.put(dedupe, dedupeKey(senderId, new byte[0], postId), Arrays.copyOf(postValue, 24));
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+    }
+
+    private static byte[] dedupeKey(final long senderId, final byte[] tag, final String clientMsgId)
+    {
+        final byte[] id = clientMsgId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(Long.BYTES + tag.length + id.length).putLong(senderId).put(tag).put(id).array();
+    }
+
+    private static void assertResendsAnsweredByTheirOwnKind(
+        final Device brand, final long channelId, final ChannelResult post1, final SendAck send1,
+        final ChannelResult post2, final SendAck send2) throws Exception
+    {
+        final SendAck resend1 = await(brand.client.send(FAN, "id-1", text("direct 1")));
+        assertTrue(resend1.getDuplicate());
+        assertEquals(send1.getSeq(), resend1.getSeq(), "the send's own inbox seq, not the post's channel seq");
+        assertEquals(send1.getMsgId(), resend1.getMsgId());
+        final ChannelResult repost1 = await(brand.client.post(channelId, "id-1", text("post 1")));
+        assertTrue(repost1.getDuplicate());
+        assertEquals(post1.getSeq(), repost1.getSeq());
+        assertEquals(post1.getMsgId(), repost1.getMsgId());
+        final ChannelResult repost2 = await(brand.client.post(channelId, "id-2", text("post 2")));
+        assertTrue(repost2.getDuplicate());
+        assertEquals(post2.getMsgId(), repost2.getMsgId());
+        final SendAck resend2 = await(brand.client.send(FAN, "id-2", text("direct 2")));
+        assertTrue(resend2.getDuplicate());
+        assertEquals(send2.getMsgId(), resend2.getMsgId());
+    }
+
+    private List<String> inboxTexts(final long userId)
+    {
+        return server.xin().store().readInbox(userId, 0, 100, 1 << 20).entries().stream()
+            .map(entry -> bodyOf(parse(entry.message())))
+            .toList();
+    }
+
+    private static Message parse(final byte[] stored)
+    {
+        try
+        {
+            return Message.parseFrom(stored);
+        }
+        catch (final com.google.protobuf.InvalidProtocolBufferException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private static String bodyOf(final Message message)
+    {
+        return message.getContent().getBody().toStringUtf8();
     }
 
     @Test

@@ -19,12 +19,14 @@ import javax.crypto.SecretKey;
 
 /**
  * Verifies login tokens: JWTs signed with HS256 (shared secret) or ES256 / EdDSA (public key),
- * whose {@code sub} is the decimal user id and whose {@code exp} is required and enforced with a
- * small clock skew. Immutable and thread-safe: one instance serves every event loop.
+ * whose {@code sub} is the user id in canonical decimal (see {@link #parseUserId(String)}) and whose
+ * {@code exp} is required and enforced with a small clock skew. Immutable and thread-safe: one instance serves every event loop.
  */
 public final class TokenVerifier
 {
     private static final int MAX_TOKEN_LENGTH = 4096;
+    /** Digits of 2^63-1. */
+    private static final int MAX_USER_ID_DIGITS = 19;
 
     private final JwtParser parser;
 
@@ -83,25 +85,40 @@ public final class TokenVerifier
         return parseUserId(claims.getSubject());
     }
 
+    /**
+     * Reads the canonical decimal form of a user id: ASCII digits only, no sign, no leading zero, 1 .. 2^63-1.
+     * Every user id has exactly one accepted spelling, so two subjects never name the same user ("008204",
+     * "+8204" and "8204" are not all 8204: only the last is accepted).
+     */
     static long parseUserId(final String subject) throws AuthException
     {
-        if (subject == null || subject.isEmpty() || subject.length() > 20)
+        final int length = subject == null ? 0 : subject.length();
+        if (length == 0 || length > MAX_USER_ID_DIGITS || subject.charAt(0) == '0')
         {
-            throw new AuthException(ErrorCode.AUTH_FAILED, "token sub must be a positive decimal user id");
+            throw badSubject();
         }
-        try
+        long userId = 0;
+        for (int i = 0; i < length; i++)
         {
-            final long userId = Long.parseLong(subject);
-            if (userId <= 0)
+            final char c = subject.charAt(i);
+            if (c < '0' || c > '9')
             {
-                throw new AuthException(ErrorCode.AUTH_FAILED, "token sub must be a positive decimal user id");
+                throw badSubject();
             }
-            return userId;
+            final int digit = c - '0';
+            if (userId > (Long.MAX_VALUE - digit) / 10)
+            {
+                throw badSubject();
+            }
+            userId = userId * 10 + digit;
         }
-        catch (final NumberFormatException ex)
-        {
-            throw new AuthException(ErrorCode.AUTH_FAILED, "token sub must be a positive decimal user id");
-        }
+        return userId;
+    }
+
+    private static AuthException badSubject()
+    {
+        return new AuthException(ErrorCode.AUTH_FAILED,
+            "token sub must be a user id in canonical decimal: 1 .. 2^63-1, no sign, no leading zero");
     }
 
     /** Picks the key by the token's declared algorithm, so only the configured algorithms verify. */

@@ -12,6 +12,8 @@ package io.xin.core.guard;
  */
 public final class RateLimiter
 {
+    private static final long NS_PER_MS = 1_000_000;
+
     private final long intervalNs;
     private final long toleranceNs;
     private long tatNs;
@@ -52,7 +54,35 @@ public final class RateLimiter
      */
     public long retryAfterNs(final long nowNs)
     {
-        return Math.max(0, tatNs - toleranceNs - nowNs);
+        return retryAfterNs(nowNs, 0);
+    }
+
+    /**
+     * The wait of a request queued behind others: when {@code ahead} requests are admitted first, each as
+     * soon as the bucket lets it, this one is admitted after the returned time, and none of them before.
+     * <pre>
+     *   wait(now, ahead) = max(tat, now) + ahead * interval - tolerance - now, at least 0
+     * </pre>
+     *
+     * @param nowNs the current {@link System#nanoTime()}.
+     * @param ahead requests to be admitted before this one, 0 or more.
+     * @return nanoseconds until {@link #tryAcquire(long)} admits this request; 0 if it would now.
+     */
+    public long retryAfterNs(final long nowNs, final long ahead)
+    {
+        final long tat = tatNs - nowNs > 0 ? tatNs : nowNs;
+        return Math.max(0, tat + ahead * intervalNs - toleranceNs - nowNs);
+    }
+
+    /**
+     * {@link #retryAfterNs(long, long)} as a client is told it: whole milliseconds rounded up (a wait rounded
+     * down would bring the request back before the bucket admits it), at least 1, at most
+     * {@link Integer#MAX_VALUE}.
+     */
+    public int retryAfterMs(final long nowNs, final long ahead)
+    {
+        final long ms = (retryAfterNs(nowNs, ahead) + NS_PER_MS - 1) / NS_PER_MS;
+        return (int)Math.min(Integer.MAX_VALUE, Math.max(1, ms));
     }
 
     /**

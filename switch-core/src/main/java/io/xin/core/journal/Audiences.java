@@ -538,8 +538,10 @@ final class Audiences
         final ByteString clientMsgId = op.getClientMsgIdBytes();
         final byte[] clientMsgIdBytes = event.clientMsgIdArray(clientMsgId.size());
         clientMsgId.copyTo(clientMsgIdBytes, 0);
-        final DedupeRecord record = earlier != null ? null :
-            inboxStore.readDedupe(actor, clientMsgIdBytes, clientMsgId.size());
+        final DedupeRecord found = earlier != null ? null :
+            inboxStore.readDedupe(DedupeRecord.Kind.CHANNEL_POST, actor, clientMsgIdBytes, clientMsgId.size());
+        final DedupeRecord record =
+            found != null && journal.answers(DedupeRecord.Kind.CHANNEL_POST, actor, found) ? found : null;
         if (earlier != null || record != null)
         {
             counters.duplicateSends.increment();
@@ -569,7 +571,7 @@ final class Audiences
             .setContent(op.getContent())
             .build();
         puts.putPost(channel.channelId, seq, post.toByteArray());
-        batch.putDedupe(actor, clientMsgIdBytes, clientMsgId.size(), msgId, seq, nowMs);
+        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, actor, clientMsgIdBytes, clientMsgId.size(), msgId, seq, nowMs);
         counters.channelPostsStored.increment();
         final AudienceWork work = new AudienceWork();
         work.channelId = channel.channelId;

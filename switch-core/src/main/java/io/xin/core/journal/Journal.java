@@ -1,12 +1,15 @@
 package io.xin.core.journal;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 import io.xin.core.Configuration;
 import io.xin.core.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
+import io.xin.protocol.pb.Message;
 import io.xin.storage.DedupeRecord;
+import io.xin.storage.InboxPage;
 import io.xin.storage.JournalBatch;
 import io.xin.storage.JournalReader;
 import io.xin.storage.XinStore;
@@ -407,7 +410,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.result = SwitchEvent.RESULT_FAILED;
             return;
         }
-        if (record != null)
+        if (record != null && answers(DedupeRecord.Kind.SEND, senderId, record))
         {
             duplicateOf(event, record.msgId(), record.senderSeq(), record.serverTimeMs());
             return;
@@ -456,6 +459,43 @@ public final class Journal implements EventHandler<SwitchEvent>
         batchSends.add(event);
         event.earlierOfSender = latestOfSender;
         batchDedupe.put(senderId, event);
+    }
+
+    /**
+     * Whether a dedupe record found for a request of {@code kind} shows that request was stored before. A
+     * record of the other kind never does: a Send and a CHANNEL_POST with the same client_msg_id are two
+     * messages. A record written before records carried their kind is a Send's when the sender's inbox holds
+     * its msg_id at its seq (a post's seq is in its channel, where the sender's inbox holds another message
+     * or none); reading the inbox costs only such an old record's hit, never a new message.
+     */
+    boolean answers(final DedupeRecord.Kind kind, final long senderId, final DedupeRecord record)
+    {
+        if (record.kind() != DedupeRecord.Kind.UNTAGGED)
+        {
+            return record.kind() == kind;
+        }
+        return (kind == DedupeRecord.Kind.SEND) == senderInboxHolds(senderId, record.senderSeq(), record.msgId());
+    }
+
+    private boolean senderInboxHolds(final long senderId, final long seq, final long msgId)
+    {
+        if (seq <= 0)
+        {
+            return false;
+        }
+        final InboxPage page = store.readInbox(senderId, seq - 1, 1, Integer.MAX_VALUE);
+        if (page.entries().isEmpty() || page.entries().get(0).seq() != seq)
+        {
+            return false;
+        }
+        try
+        {
+            return Message.parseFrom(page.entries().get(0).message()).getMsgId() == msgId;
+        }
+        catch (final InvalidProtocolBufferException ex)
+        {
+            return false;
+        }
     }
 
     private void duplicateOf(final SwitchEvent event, final long msgId, final long senderSeq, final long timeMs)

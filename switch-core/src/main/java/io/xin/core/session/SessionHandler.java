@@ -681,9 +681,10 @@ public final class SessionHandler extends FrameDecoder
             refusals.refusedClientMsgId = clientMsgId;
             refusals.refusedSinceNs = nowNs;
             refusals.refusedCode = ErrorCode.RATE_LIMITED;
+            refusals.rateLimitedAhead = 0;
         }
-        final int retryAfterMs =
-            (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(refusals.limiter.retryAfterNs(nowNs)));
+        // The client resends the refused sends in order, so this one waits for those refused before it too.
+        final int retryAfterMs = refusals.limiter.retryAfterMs(nowNs, refusals.rateLimitedAhead++);
         out(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
@@ -717,6 +718,8 @@ public final class SessionHandler extends FrameDecoder
         ErrorCode refusedCode;
         /** Sends refused for rate since the last accepted one. */
         int rateLimitedInARow;
+        /** Sends refused for rate since {@link #refusedClientMsgId} was: the next refused one waits behind them. */
+        int rateLimitedAhead;
     }
 
     private void onPing(final long requestId)

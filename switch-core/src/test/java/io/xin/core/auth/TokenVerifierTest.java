@@ -75,6 +75,36 @@ class TokenVerifierTest
     }
 
     @Test
+    void shouldRejectEverySubjectThatIsNotTheCanonicalDecimalUserId()
+    {
+        for (final String subject : new String[]{
+            "008204", "08204", "+8205", "00", "-0", " 8204", "8204 ", "8 204", "82_04", "0x2004", "8204L",
+            "٨٢٠٤", "８２０４", "9223372036854775808", "18446744073709551615",
+            "00000000000000000001", "" })
+        {
+            final AuthException refused = assertThrows(AuthException.class, () -> hs256.verify(token(subject)));
+            assertEquals(ErrorCode.AUTH_FAILED, refused.code(), subject);
+        }
+    }
+
+    @Test
+    void shouldAcceptCanonicalSubjectsAcrossTheUserIdRange() throws AuthException
+    {
+        assertEquals(1, hs256.verify(token("1")));
+        assertEquals(8204, hs256.verify(token("8204")));
+        assertEquals(1L << 40, hs256.verify(token(Long.toString(1L << 40))));
+        assertEquals(Long.MAX_VALUE, hs256.verify(token("9223372036854775807")));
+    }
+
+    private static String token(final String subject)
+    {
+        return Jwts.builder().subject(subject).expiration(Date.from(NOW.plusSeconds(60)))
+            .signWith(io.jsonwebtoken.security.Keys.hmacShaKeyFor(SECRET.getBytes(StandardCharsets.UTF_8)),
+                Jwts.SIG.HS256)
+            .compact();
+    }
+
+    @Test
     void shouldRejectUnsignedToken()
     {
         final String token = Jwts.builder().subject("42").expiration(Date.from(NOW.plusSeconds(60))).compact();

@@ -43,6 +43,58 @@ class GuardTest
     }
 
     @Test
+    void shouldAdviseTheWaitUntilTheBucketAdmitsTheNextSendRoundedUpToWholeMs()
+    {
+        final long intervalNs = SECOND_NS / 300;
+        final long msNs = TimeUnit.MILLISECONDS.toNanos(1);
+        final RateLimiter limiter = new RateLimiter(300, SECOND_NS, 3, T0);
+        assertEquals(0, limiter.retryAfterNs(T0, 2), "a full bucket of 3 admits the third at once");
+        assertEquals(intervalNs, limiter.retryAfterNs(T0, 3));
+        assertEquals(1, limiter.retryAfterMs(T0, 0), "at least 1 ms even when it would admit now");
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(limiter.tryAcquire(T0));
+        }
+        assertFalse(limiter.tryAcquire(T0));
+
+        assertEquals(intervalNs, limiter.retryAfterNs(T0));
+        final int retryAfterMs = limiter.retryAfterMs(T0, 0);
+        assertEquals(4, retryAfterMs, "3.33 ms rounds up");
+        assertFalse(limiter.tryAcquire(T0 + (retryAfterMs - 1) * msNs), "3 ms, rounded down, is too early");
+        assertEquals(1, limiter.retryAfterMs(T0 + 3 * msNs, 0));
+    }
+
+    @Test
+    void shouldAdmitEachRefusedSendResentInOrderAfterItsOwnAdvisedWaitAndNotBefore()
+    {
+        final long msNs = TimeUnit.MILLISECONDS.toNanos(1);
+        final RateLimiter limiter = new RateLimiter(300, SECOND_NS, 3, T0);
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(limiter.tryAcquire(T0));
+        }
+        final int refused = 50;
+        final int[] retryAfterMs = new int[refused];
+        for (int k = 0; k < refused; k++)
+        {
+            final long refusedAtNs = T0 + k * 1_000L;
+            assertFalse(limiter.tryAcquire(refusedAtNs));
+            retryAfterMs[k] = limiter.retryAfterMs(refusedAtNs, k);
+            if (k > 0)
+            {
+                assertTrue(retryAfterMs[k] >= retryAfterMs[k - 1], "later in the queue, later or equal wait");
+            }
+        }
+        assertEquals(167, retryAfterMs[refused - 1], "50 sends behind a full bucket at 300/s: 166.7 ms");
+        for (int k = 0; k < refused; k++)
+        {
+            final long dueNs = T0 + k * 1_000L + retryAfterMs[k] * msNs;
+            assertFalse(limiter.tryAcquire(dueNs - msNs), "a millisecond early is refused: " + k);
+            assertTrue(limiter.tryAcquire(dueNs), "admitted when advised: " + k);
+        }
+    }
+
+    @Test
     void shouldCountRefusedRequestsAsFree()
     {
         final RateLimiter limiter = new RateLimiter(1, SECOND_NS, 1, T0);
