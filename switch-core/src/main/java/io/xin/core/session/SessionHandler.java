@@ -440,12 +440,12 @@ public final class SessionHandler extends FrameDecoder
         }
         if (shared.status().isDraining())
         {
-            loginFailed(requestId, ErrorCode.SHUTTING_DOWN, "server draining; connect to another node", 0);
+            loginFailed(requestId, ErrorCode.SHUTTING_DOWN, "server draining; reconnect with backoff", 0);
             return;
         }
         if (shared.status().isStorageFailed())
         {
-            loginFailed(requestId, ErrorCode.STORAGE_FAILURE, "storage failed on this node; connect to another node", 0);
+            loginFailed(requestId, ErrorCode.STORAGE_FAILURE, "storage failed on this switch; retry with backoff", 0);
             return;
         }
         final long userId;
@@ -588,7 +588,7 @@ public final class SessionHandler extends FrameDecoder
         if (shared.status().isStorageFailed())
         {
             out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
-                "storage failed on this node: the message was not stored; retry on another node"), ctx.voidPromise());
+                "storage failed on this switch: the message was not stored; resend it after reconnecting"), ctx.voidPromise());
             return false;
         }
         if (shared.status().isDraining())
