@@ -22,7 +22,19 @@ public final class XinCommand implements Runnable
     {
         // The load generator and the relay are measuring instruments: no sampled stack traces in them either.
         LeakDetection.disableUnlessSet();
-        System.exit(new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * @return the {@code ./xin} command line; errors in {@code server}'s flags and settings are reported in one
+     * line as {@code bin/xind} reports them.
+     */
+    static CommandLine commandLine()
+    {
+        final CommandLine commandLine = new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler(
+            ServerCommand.parameterErrors(commandLine.getParameterExceptionHandler()));
+        return commandLine;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.xin.core.admin;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -19,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The admin HTTP server of a switch, on a port of its own and one NIO event loop of its own
- * ({@code xin-admin}), so a scrape never competes with client sessions for an event loop. Start it
- * after the switch and close it after the switch has drained: {@code /readyz} answers 503 throughout
- * the drain.
+ * ({@code xin-admin}), so a scrape never competes with client sessions for an event loop. Bind it
+ * before the switch starts (a taken port then stops the start before clients can connect), serve it
+ * once the switch runs, and close it after the switch has drained: {@code /readyz} answers 503
+ * throughout the drain. {@link #serve} and {@link #close()} are for the thread that bound it.
  * <pre>
  *   httpCodec → httpAggregator (requests up to 8 KiB) → admin (AdminHandler, shared)
  * </pre>
@@ -33,20 +35,22 @@ public final class AdminServer implements AutoCloseable
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
-    private final SwitchMetrics metrics;
-    private final XinSwitch xin;
+    /** Set once by {@link #serve}, before the listening channel starts accepting. */
+    private volatile AdminHandler handler;
+    private SwitchMetrics metrics;
+    private XinSwitch xin;
 
-    private AdminServer(final XinSwitch xin, final String host, final int port)
+    private AdminServer(final String host, final int port)
     {
-        this.xin = xin;
-        metrics = new SwitchMetrics(xin);
-        final AdminHandler handler = new AdminHandler(xin, metrics);
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("xin-admin"), NioIoHandler.newFactory());
         try
         {
+            // Bound but not accepting (no auto-read on the listening channel) until serve(): connections made
+            // meanwhile wait in the backlog and are answered once the switch is up.
             serverChannel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<>()
                 {
                     @Override
@@ -66,8 +70,41 @@ public final class AdminServer implements AutoCloseable
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on admin " + host + ":" + port + ": " + ex, ex);
         }
+    }
+
+    /**
+     * Takes the admin port without answering on it yet, so that a taken port stops a start before the
+     * switch opens its store or client ports; {@link #serve} answers on it.
+     *
+     * @param host address to listen on; loopback unless a scraper elsewhere needs it.
+     * @param port TCP port; 0 picks a free one.
+     * @return the bound server, not accepting yet.
+     * @throws IllegalStateException when it cannot listen.
+     */
+    public static AdminServer bind(final String host, final int port)
+    {
+        return new AdminServer(host, port);
+    }
+
+    /**
+     * Answers the admin endpoints of a running switch on the bound port. Once only.
+     *
+     * @param xin the switch.
+     * @return this.
+     */
+    public AdminServer serve(final XinSwitch xin)
+    {
+        if (this.xin != null)
+        {
+            throw new IllegalStateException("already serving");
+        }
+        this.xin = xin;
+        metrics = new SwitchMetrics(xin);
+        handler = new AdminHandler(xin, metrics);
         xin.counters().journalBatchObserver(metrics);
+        serverChannel.config().setAutoRead(true);
         LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel", serverChannel.localAddress());
+        return this;
     }
 
     /**
@@ -81,7 +118,16 @@ public final class AdminServer implements AutoCloseable
      */
     public static AdminServer launch(final XinSwitch xin, final String host, final int port)
     {
-        return new AdminServer(xin, host, port);
+        final AdminServer admin = bind(host, port);
+        try
+        {
+            return admin.serve(xin);
+        }
+        catch (final RuntimeException ex)
+        {
+            admin.close();
+            throw ex;
+        }
     }
 
     public int port()
@@ -97,7 +143,10 @@ public final class AdminServer implements AutoCloseable
     @Override
     public void close()
     {
-        xin.counters().journalBatchObserver(null);
+        if (xin != null)
+        {
+            xin.counters().journalBatchObserver(null);
+        }
         serverChannel.close().awaitUninterruptibly(1_000);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
     }
