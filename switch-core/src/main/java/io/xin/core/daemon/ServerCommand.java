@@ -5,6 +5,7 @@ import io.xin.core.XinSwitch;
 import io.xin.core.admin.AdminServer;
 import io.xin.core.net.ServerTls;
 import io.xin.storage.FsyncPolicy;
+import io.xin.storage.NativeLibraries;
 import io.xin.storage.StoreConfig;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
@@ -381,6 +382,17 @@ public final class ServerCommand implements Callable<Integer>
                 spec.commandLine().getErr().flush();
                 return EXIT_FAILED;
             }
+        }
+        try
+        {
+            final Path rocksDbLibrary = NativeLibraries.loadRocksDb();
+            LOG.info("RocksDB native library: {}", rocksDbLibrary == null ? "loaded by rocksdbjni" : rocksDbLibrary);
+        }
+        catch (final UnsatisfiedLinkError ex)
+        {
+            CloseHelper.quietClose(admin);
+            LOG.error("Xin switch failed to start: {}", ex.getMessage());
+            return EXIT_FAILED;
         }
         final XinSwitch xin;
         try
