@@ -1,5 +1,6 @@
 package io.xin.loadgen;
 
+import io.xin.core.BuildInfo;
 import io.xin.core.daemon.LeakDetection;
 import io.xin.core.daemon.ServerCommand;
 import io.xin.core.daemon.TokenCommand;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen} and {@code relay}.
  */
-@Command(name = "xin", mixinStandardHelpOptions = true, version = "xin 0.1.0",
+@Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
     description = "Xin: a durable message switch for mobile long connections.",
     subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
         RelayCommand.class })

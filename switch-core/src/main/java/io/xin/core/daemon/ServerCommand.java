@@ -1,5 +1,6 @@
 package io.xin.core.daemon;
 
+import io.xin.core.BuildInfo;
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
 import io.xin.core.admin.AdminServer;
@@ -27,6 +28,7 @@ import java.util.regex.Pattern;
  * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, defaultValueProvider = SettingsSource.class,
+    versionProvider = BuildInfo.VersionProvider.class,
     description = {
         "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it, a second one forces the exit.",
         "Every setting may also come from the environment (--max-frame-length-bytes: XIN_MAX_FRAME_LENGTH_BYTES) " +
@@ -296,6 +298,7 @@ public final class ServerCommand implements Callable<Integer>
             return badSetting("shutdown-deadline-ms", "shutdownDeadlineMs must be positive: " + shutdownDeadlineMs);
         }
         LeakDetection.disableUnlessSet();
+        LOG.info("Starting {}", BuildInfo.describe());
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost(host)
             .port(port)

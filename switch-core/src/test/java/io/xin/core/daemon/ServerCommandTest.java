@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,5 +87,15 @@ final class ServerCommandTest
         final String line = onlyLine();
         assertTrue(line.startsWith("Invalid setting port (value from the command line): "), line);
         assertTrue(line.contains("'seventy' is not an int"), line);
+    }
+
+    @Test
+    void shouldPrintTheVersionAndCommit()
+    {
+        assertEquals(0, execute("--version"));
+
+        assertEquals("", err.toString());
+        assertTrue(out.toString().matches("Xin " + Pattern.quote(System.getProperty("xin.project.version")) +
+            " \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\\R"), out.toString());
     }
 }
