@@ -27,7 +27,8 @@ import org.rocksdb.util.Environment;
  * <pre>
  *   DIR/rocksdbjni-VERSION/FILE
  * </pre>
- * where DIR is, first that is set, the {@code xin.native.dir} system property, the {@code XIN_NATIVE_DIR}
+ * where FILE is the name {@link RocksDB#loadLibrary(List)} looks for ({@code librocksdbjnijni-linux64.so} on
+ * x86-64 Linux) and DIR is, first that is set, the {@code xin.native.dir} system property, the {@code XIN_NATIVE_DIR}
  * environment variable, {@code $XDG_CACHE_HOME/xin}, {@code ~/.cache/xin}; when DIR is not given explicitly
  * and cannot be used, {@code java.io.tmpdir/xin-USER} (kept only if owned by the user and writable by
  * nobody else). The file is written to a temporary name in the same folder and renamed into place, so a
