@@ -85,7 +85,7 @@ public class TtlWriteBenchmark
     @Setup(Level.Trial)
     public void setup() throws IOException, RocksDBException
     {
-        RocksDB.loadLibrary();
+        NativeLibraries.loadRocksDb();
         dataDir = Files.createTempDirectory("xin-ttl-write-bench");
         final DBOptions dbOptions = add(new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
             .setAllowConcurrentMemtableWrite(!inboxHashMemtable));

@@ -27,13 +27,15 @@ final class Daemon implements AutoCloseable
 
     private final Path home;
     private final Path logFile;
+    private final Path tmpDir;
     private final Process process;
     private final long startNs = System.nanoTime();
 
-    private Daemon(final Path home, final Path logFile, final Process process)
+    private Daemon(final Path home, final Path logFile, final Path tmpDir, final Process process)
     {
         this.home = home;
         this.logFile = logFile;
+        this.tmpDir = tmpDir;
         this.process = process;
     }
 
@@ -63,7 +65,8 @@ final class Daemon implements AutoCloseable
     }
 
     /**
-     * Starts {@code bin/xind} with the given flags; Netty's leak detector at paranoid in the daemon too.
+     * Starts {@code bin/xind} with the given flags; Netty's leak detector at paranoid in the daemon too, and a
+     * {@code java.io.tmpdir} of its own beside the log file.
      */
     static Daemon start(final Path home, final Path logFile, final Map<String, String> env, final String... args)
         throws IOException
@@ -71,14 +74,16 @@ final class Daemon implements AutoCloseable
         final List<String> command = new ArrayList<>();
         command.add(home.resolve("bin/xind").toString());
         command.addAll(List.of(args));
+        final Path tmpDir = Files.createDirectories(logFile.resolveSibling(logFile.getFileName() + ".tmp"));
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(logFile.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("XIN_"));
         builder.environment().put("XIN_HEAP", "192m");
-        builder.environment().put("XIN_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid -XX:TieredStopAtLevel=1");
+        builder.environment().put("XIN_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid -XX:TieredStopAtLevel=1 " +
+            "-Djava.io.tmpdir=" + tmpDir);
         builder.environment().putAll(env);
-        return new Daemon(home, logFile, builder.start());
+        return new Daemon(home, logFile, tmpDir, builder.start());
     }
 
     static int freePort() throws IOException
@@ -168,6 +173,17 @@ final class Daemon implements AutoCloseable
         catch (final IOException ex)
         {
             return "(no log: " + ex + ")";
+        }
+    }
+
+    /**
+     * @return the shared objects in the daemon's {@code java.io.tmpdir}: native libraries it left behind.
+     */
+    List<Path> nativeLibrariesLeftInTmp() throws IOException
+    {
+        try (var files = Files.walk(tmpDir))
+        {
+            return files.filter(file -> file.getFileName().toString().endsWith(".so")).toList();
         }
     }
 

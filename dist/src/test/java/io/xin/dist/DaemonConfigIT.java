@@ -106,6 +106,19 @@ final class DaemonConfigIT
     }
 
     @Test
+    void shouldPrintTheVersionAndCommit() throws Exception
+    {
+        final Path printed = dir.resolve("version.txt");
+        final Process process = new ProcessBuilder(home.resolve("bin/xind").toString(), "--version")
+            .redirectOutput(printed.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue());
+        final String version = Files.readString(printed, StandardCharsets.UTF_8);
+        assertTrue(version.matches("Xin " + java.util.regex.Pattern.quote(System.getProperty("xin.project.version")) +
+            " \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\n"), version);
+    }
+
+    @Test
     void shouldShipAConfigFileThatDocumentsEverySettingWithItsDefault() throws Exception
     {
         final Path printed = dir.resolve("printed.properties");

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -228,6 +229,8 @@ final class DaemonIT
             assertEquals(3, exitCode, "forced exit status:\n" + daemon.log());
             assertTrue(daemon.log().contains(byDeadline ? "shutdown deadline of 1 ms" : "SIGTERM received again"),
                 daemon.log());
+            assertEquals(List.of(), daemon.nativeLibrariesLeftInTmp(),
+                "native libraries (RocksDB's, Netty's) left in java.io.tmpdir by a forced exit");
         }
         assertEveryAckedMessageStoredAfterRestart(ackedToBob, ackedToAlice);
     }

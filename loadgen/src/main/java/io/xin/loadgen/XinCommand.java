@@ -1,5 +1,6 @@
 package io.xin.loadgen;
 
+import io.xin.core.BuildInfo;
 import io.xin.core.daemon.BackupCommand;
 import io.xin.core.daemon.LeakDetection;
 import io.xin.core.daemon.RestoreCommand;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay}, {@code backup} and {@code restore}.
  */
-@Command(name = "xin", mixinStandardHelpOptions = true, version = "xin 0.1.0",
+@Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
     description = "Xin: a durable message switch for mobile long connections.",
     subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
         RelayCommand.class, BackupCommand.class, RestoreCommand.class })
@@ -24,7 +25,19 @@ public final class XinCommand implements Runnable
     {
         // The load generator and the relay are measuring instruments: no sampled stack traces in them either.
         LeakDetection.disableUnlessSet();
-        System.exit(new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * @return the {@code ./xin} command line; errors in {@code server}'s flags and settings are reported in one
+     * line as {@code bin/xind} reports them.
+     */
+    static CommandLine commandLine()
+    {
+        final CommandLine commandLine = new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler(
+            ServerCommand.parameterErrors(commandLine.getParameterExceptionHandler()));
+        return commandLine;
     }
 
     @Override

@@ -92,7 +92,8 @@ public final class XinStore implements AutoCloseable
 
     static
     {
-        RocksDB.loadLibrary();
+        // From a stable, versioned path: rocksdbjni's own loader leaves a 17 MB temporary copy per killed process.
+        NativeLibraries.loadRocksDb();
     }
 
     private final StoreConfig config;

@@ -122,6 +122,10 @@ final class AdminServerIT
             assertEquals(1, value(metrics, "xin_ready"));
             assertTrue(metrics.contains("\njvm_gc_collection_seconds_count{"), "GC metrics");
             assertTrue(metrics.contains("# TYPE xin_journal_write_seconds histogram"), metrics);
+            final Matcher buildInfo = Pattern.compile("(?m)^xin_build_info\\{commit=\"([^\"]+)\",version=\"" +
+                Pattern.quote(System.getProperty("xin.project.version")) + "\"} 1(\\.0)?$").matcher(metrics);
+            assertTrue(buildInfo.find(), "xin_build_info in\n" + metrics);
+            assertTrue(buildInfo.group(1).matches("[0-9a-f]{12}(-dirty)?|unknown"), buildInfo.group(1));
         }
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -91,6 +92,8 @@ class CrashRecoveryIT
             assertTrue(report.acked() > rounds, "load ran: " + report);
             assertTrue(report.clean(), report.toString());
             assertEquals(load.issued(), report.acked(), "every send is acknowledged in the end");
+            assertEquals(List.of(), child.nativeLibrariesLeftInTmp(),
+                "native libraries left in the killed children's java.io.tmpdir");
         }
     }
 }

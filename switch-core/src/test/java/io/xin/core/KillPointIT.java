@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,6 +74,8 @@ class KillPointIT
             assertEquals(ROUNDS, halted, "the switch halted at " + point + " in every round");
             assertTrue(report.clean(), report.toString());
             assertEquals(load.issued(), report.acked(), "every send is acknowledged in the end");
+            assertEquals(List.of(), child.nativeLibrariesLeftInTmp(),
+                "native libraries left in the halted children's java.io.tmpdir");
         }
     }
 }

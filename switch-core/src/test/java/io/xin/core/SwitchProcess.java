@@ -1,7 +1,6 @@
 package io.xin.core;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,11 +51,8 @@ final class SwitchProcess implements AutoCloseable
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss1m"));
-        final Path nativeDir = nativeLibraries();
-        if (nativeDir != null)
-        {
-            command.add("-Djava.library.path=" + nativeDir);
-        }
+        // A temporary folder of the child's own, to show that a killed child leaves no native library in it.
+        command.add("-Djava.io.tmpdir=" + Files.createDirectories(tmpDir()));
         if (killPoint != null)
         {
             command.add("-D" + KillPoint.PROPERTY + "=" + killPoint);
@@ -94,27 +90,22 @@ final class SwitchProcess implements AutoCloseable
         return startNanos / 1_000_000;
     }
 
-    /**
-     * RocksDB unpacks its 17 MB native library to a temporary file at every start unless it finds it on
-     * the library path: unpack it once for all the children.
-     */
-    private Path nativeLibraries() throws IOException
+    /** The children's {@code java.io.tmpdir}. */
+    Path tmpDir()
     {
-        final String name = "librocksdbjni-linux64.so";
-        final Path dir = workDir.resolve("native");
-        if (Files.exists(dir.resolve(name)))
+        return workDir.resolve("tmp");
+    }
+
+    /**
+     * @return the shared objects in the children's temporary folder: RocksDB's and Netty's native libraries
+     * that a killed child left behind (none: RocksDB's is loaded from a stable path, Netty deletes its own
+     * right after loading it).
+     */
+    List<Path> nativeLibrariesLeftInTmp() throws IOException
+    {
+        try (var files = Files.walk(tmpDir()))
         {
-            return dir;
-        }
-        try (InputStream in = SwitchProcess.class.getResourceAsStream("/" + name))
-        {
-            if (in == null || !"amd64".equals(System.getProperty("os.arch")))
-            {
-                return null;
-            }
-            Files.createDirectories(dir);
-            Files.copy(in, dir.resolve(name));
-            return dir;
+            return files.filter(file -> file.getFileName().toString().endsWith(".so")).toList();
         }
     }
 

@@ -1,13 +1,13 @@
 package io.xin.loadgen.report;
 
+import io.xin.core.BuildInfo;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Properties;
 
 /**
  * What a report needs to be read later: when the run started (UTC), which Xin build ran it, against
@@ -15,8 +15,6 @@ import java.util.Properties;
  */
 public final class RunHeader
 {
-    private static final String VERSION_RESOURCE = "/io/xin/loadgen/version.properties";
-
     private RunHeader()
     {
     }
@@ -40,29 +38,11 @@ public final class RunHeader
     }
 
     /**
-     * @return the version of the build this runs from (the Maven project version), "unknown" if not built by Maven.
+     * @return the version and commit of the build this runs from, e.g. {@code 0.1.0 (commit 1a2b3c4d5e6f)}.
      */
     public static String xinVersion()
     {
-        try (InputStream in = RunHeader.class.getResourceAsStream(VERSION_RESOURCE))
-        {
-            if (in != null)
-            {
-                final Properties properties = new Properties();
-                properties.load(in);
-                final String version = properties.getProperty("version", "");
-                if (!version.isEmpty() && !version.startsWith("${"))
-                {
-                    return version;
-                }
-            }
-        }
-        catch (final IOException ignore)
-        {
-            // Fall through to the manifest.
-        }
-        final String manifest = RunHeader.class.getPackage().getImplementationVersion();
-        return manifest != null ? manifest : "unknown";
+        return BuildInfo.version() + " (commit " + BuildInfo.commit() + ")";
     }
 
     /**

@@ -3,6 +3,7 @@ package io.xin.core.admin;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -20,12 +21,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The admin HTTP server of a switch, on a port of its own and one NIO event loop of its own
- * ({@code xin-admin}), so a scrape never competes with client sessions for an event loop. Start it
- * after the switch and close it after the switch has drained: {@code /readyz} answers 503 throughout
- * the drain.
+ * ({@code xin-admin}), so a scrape never competes with client sessions for an event loop. Bind it
+ * before the switch starts (a taken port then stops the start before clients can connect), serve it
+ * once the switch runs, and close it after the switch has drained: {@code /readyz} answers 503
+ * throughout the drain. {@link #serve} and {@link #close()} are for the thread that bound it.
  * <p>
  * Two listeners share the loop, each optional: the admin port (every endpoint; a change needs what
  * {@link AdminAccess} asks) and the health listener ({@code GET /healthz} and {@code GET /readyz} only, nothing
@@ -42,38 +45,37 @@ public final class AdminServer implements AutoCloseable
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final Channel healthChannel;
-    private final SwitchMetrics metrics;
-    private final Backups backups;
-    private final XinSwitch xin;
+    /** Who may change the process on the admin port; null without one. */
+    private final AdminAccess access;
     private final LongAdder refusedChanges = new LongAdder();
+    /** Set once by {@link #serve}, before the listening channels start accepting. */
+    private volatile AdminHandler adminHandler;
+    /** Set once by {@link #serve}, before the listening channels start accepting. */
+    private volatile AdminHandler healthHandler;
+    private SwitchMetrics metrics;
+    private Backups backups;
+    private XinSwitch xin;
 
     private AdminServer(
-        final XinSwitch xin, final String host, final int port, final String token,
-        final String healthHost, final int healthPort)
+        final String host, final int port, final String token, final String healthHost, final int healthPort)
     {
-        this.xin = xin;
-        metrics = new SwitchMetrics(xin);
-        backups = new Backups(xin.store());
-        CounterWithCallback.builder().name("xin_admin_changes_refused")
-            .help("Admin requests that change state refused: no or a wrong bearer token, or no token file off loopback.")
-            .callback(cb -> cb.call(refusedChanges.sum())).register(metrics.registry());
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("xin-admin"), NioIoHandler.newFactory());
         Channel admin = null;
         Channel health = null;
-        AdminAccess access = null;
+        AdminAccess adminAccess = null;
         try
         {
             if (port >= 0)
             {
                 final InetSocketAddress address = new InetSocketAddress(host, port);
                 // Decided by the address bound: without a token, only this host's processes may change anything.
-                access = AdminAccess.of(token, address.getAddress() != null && address.getAddress().isLoopbackAddress());
-                admin = bind(address, new AdminHandler(xin, metrics, backups, access, false, refusedChanges), "admin");
+                adminAccess = AdminAccess.of(
+                    token, address.getAddress() != null && address.getAddress().isLoopbackAddress());
+                admin = bind(address, () -> adminHandler, "admin");
             }
             if (healthPort >= 0)
             {
-                health = bind(new InetSocketAddress(healthHost, healthPort),
-                    new AdminHandler(xin, metrics, backups, null, true, refusedChanges), "health");
+                health = bind(new InetSocketAddress(healthHost, healthPort), () -> healthHandler, "health");
             }
         }
         catch (final RuntimeException ex)
@@ -83,31 +85,23 @@ public final class AdminServer implements AutoCloseable
                 admin.close().awaitUninterruptibly(1_000);
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            backups.close();
             throw ex;
         }
         serverChannel = admin;
         healthChannel = health;
-        xin.counters().journalBatchObserver(metrics);
-        if (admin != null)
-        {
-            LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel /backup; changes {}", admin.localAddress(),
-                access.hasToken() ? "need the admin token" :
-                access.refusesAllChanges() ? "refused (not on loopback and no admin-token-file)" : "from this host");
-        }
-        if (health != null)
-        {
-            LOG.info("Health HTTP on {}: /healthz /readyz", health.localAddress());
-        }
+        access = adminAccess;
     }
 
-    private Channel bind(final InetSocketAddress address, final AdminHandler handler, final String what)
+    private Channel bind(final InetSocketAddress address, final Supplier<AdminHandler> handler, final String what)
     {
         try
         {
+            // Bound but not accepting (no auto-read on the listening channel) until serve(): connections made
+            // meanwhile wait in the backlog and are answered once the switch is up.
             return new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<>()
                 {
                     @Override
@@ -116,7 +110,7 @@ public final class AdminServer implements AutoCloseable
                         channel.pipeline()
                             .addLast("httpCodec", new HttpServerCodec())
                             .addLast("httpAggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                            .addLast("admin", handler);
+                            .addLast("admin", handler.get());
                     }
                 })
                 .bind(address).syncUninterruptibly().channel();
@@ -127,6 +121,61 @@ public final class AdminServer implements AutoCloseable
             throw new IllegalStateException("cannot listen on " + what + " " + address.getHostString() + ":" +
                 address.getPort() + ": " + ex, ex);
         }
+    }
+
+    /**
+     * Takes the admin port and the health listener without answering on them yet, so that a taken port stops a
+     * start before the switch opens its store or client ports; {@link #serve} answers on them.
+     *
+     * @param host       address of the admin port.
+     * @param port       admin TCP port; 0 picks a free one, -1 for none.
+     * @param token      bearer token every change on the admin port needs ({@link #readToken(Path)}); null for
+     *                   none, and then changes are taken only when {@code host} is a loopback address.
+     * @param healthHost address of the health listener.
+     * @param healthPort health TCP port; 0 picks a free one, -1 for none.
+     * @return the bound server, not accepting yet.
+     * @throws IllegalStateException when it cannot listen.
+     */
+    public static AdminServer bind(
+        final String host, final int port, final String token, final String healthHost, final int healthPort)
+    {
+        return new AdminServer(host, port, token, healthHost, healthPort);
+    }
+
+    /**
+     * Answers the admin endpoints of a running switch on the bound ports. Once only.
+     *
+     * @param xin the switch.
+     * @return this.
+     */
+    public AdminServer serve(final XinSwitch xin)
+    {
+        if (this.xin != null)
+        {
+            throw new IllegalStateException("already serving");
+        }
+        this.xin = xin;
+        metrics = new SwitchMetrics(xin);
+        CounterWithCallback.builder().name("xin_admin_changes_refused")
+            .help("Admin requests that change state refused: no or a wrong bearer token, or no token file off loopback.")
+            .callback(cb -> cb.call(refusedChanges.sum())).register(metrics.registry());
+        backups = new Backups(xin.store());
+        adminHandler = new AdminHandler(xin, metrics, backups, access, false, refusedChanges);
+        healthHandler = new AdminHandler(xin, metrics, backups, null, true, refusedChanges);
+        xin.counters().journalBatchObserver(metrics);
+        if (serverChannel != null)
+        {
+            serverChannel.config().setAutoRead(true);
+            LOG.info("Admin HTTP on {}: /healthz /readyz /metrics /loglevel /backup; changes {}",
+                serverChannel.localAddress(), access.hasToken() ? "need the admin token" :
+                access.refusesAllChanges() ? "refused (not on loopback and no admin-token-file)" : "from this host");
+        }
+        if (healthChannel != null)
+        {
+            healthChannel.config().setAutoRead(true);
+            LOG.info("Health HTTP on {}: /healthz /readyz", healthChannel.localAddress());
+        }
+        return this;
     }
 
     /**
@@ -141,11 +190,11 @@ public final class AdminServer implements AutoCloseable
      */
     public static AdminServer launch(final XinSwitch xin, final String host, final int port)
     {
-        return new AdminServer(xin, host, port, null, null, -1);
+        return launch(xin, host, port, null, null, -1);
     }
 
     /**
-     * Starts the admin server of a running switch.
+     * Starts the admin server of a running switch: {@link #bind} then {@link #serve}.
      *
      * @param xin        the switch.
      * @param host       address of the admin port.
@@ -161,7 +210,16 @@ public final class AdminServer implements AutoCloseable
         final XinSwitch xin, final String host, final int port, final String token,
         final String healthHost, final int healthPort)
     {
-        return new AdminServer(xin, host, port, token, healthHost, healthPort);
+        final AdminServer admin = bind(host, port, token, healthHost, healthPort);
+        try
+        {
+            return admin.serve(xin);
+        }
+        catch (final RuntimeException ex)
+        {
+            admin.close();
+            throw ex;
+        }
     }
 
     /**
@@ -195,7 +253,10 @@ public final class AdminServer implements AutoCloseable
     @Override
     public void close()
     {
-        xin.counters().journalBatchObserver(null);
+        if (xin != null)
+        {
+            xin.counters().journalBatchObserver(null);
+        }
         if (serverChannel != null)
         {
             serverChannel.close().awaitUninterruptibly(1_000);
@@ -205,6 +266,9 @@ public final class AdminServer implements AutoCloseable
             healthChannel.close().awaitUninterruptibly(1_000);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
-        backups.close();
+        if (backups != null)
+        {
+            backups.close();
+        }
     }
 }

@@ -2,10 +2,12 @@ package io.xin.core.admin;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.xin.core.BuildInfo;
 import io.xin.core.XinSwitch;
 import io.xin.core.net.ServerTls;
 import io.xin.core.status.JournalBatchObserver;
@@ -44,6 +46,8 @@ public final class SwitchMetrics implements JournalBatchObserver
         final SwitchCounters c = xin.counters();
         final SwitchStatus status = xin.status();
 
+        Info.builder().name("xin_build_info").help("The version and git commit of this build; always 1.")
+            .labelNames("version", "commit").register(registry).setLabelValues(BuildInfo.version(), BuildInfo.commit());
         gauge("xin_sessions_open", "Client connections open, logged in or not.", c.sessionsOpen::get);
         counter("xin_connections_accepted", "Client connections accepted.", c.connectionsAccepted);
         CounterWithCallback.builder().name("xin_connections_refused")

@@ -1,11 +1,14 @@
 package io.xin.core.daemon;
 
+import io.xin.core.BuildInfo;
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
 import io.xin.core.admin.AdminServer;
 import io.xin.core.net.ServerTls;
 import io.xin.storage.FsyncPolicy;
+import io.xin.storage.NativeLibraries;
 import io.xin.storage.StoreConfig;
+import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -25,6 +28,7 @@ import java.util.regex.Pattern;
  * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, defaultValueProvider = SettingsSource.class,
+    versionProvider = BuildInfo.VersionProvider.class,
     description = {
         "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it, a second one forces the exit.",
         "Every setting may also come from the environment (--max-frame-length-bytes: XIN_MAX_FRAME_LENGTH_BYTES) " +
@@ -332,6 +336,7 @@ public final class ServerCommand implements Callable<Integer>
             return badSetting("shutdown-deadline-ms", "shutdownDeadlineMs must be positive: " + shutdownDeadlineMs);
         }
         LeakDetection.disableUnlessSet();
+        LOG.info("Starting {}", BuildInfo.describe());
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost(host)
             .port(port)
@@ -394,6 +399,43 @@ public final class ServerCommand implements Callable<Integer>
                     ": " + ex.getMessage());
             }
         }
+        try
+        {
+            ctx.conclude();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
+        }
+        // The admin and health ports are taken before the store opens and the client ports listen: a taken port stops
+        // the start before any client could connect to a switch that then goes away.
+        AdminServer admin = null;
+        if (adminPort >= 0 || healthPort >= 0)
+        {
+            try
+            {
+                admin = AdminServer.bind(adminHost, adminPort, adminToken, healthHost, healthPort);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("Admin HTTP failed to start: {}. Not starting.", ex.getMessage());
+                spec.commandLine().getErr().println("Admin HTTP failed to start: " + ex.getMessage() +
+                    ". Not starting.");
+                spec.commandLine().getErr().flush();
+                return EXIT_FAILED;
+            }
+        }
+        try
+        {
+            final Path rocksDbLibrary = NativeLibraries.loadRocksDb();
+            LOG.info("RocksDB native library: {}", rocksDbLibrary == null ? "loaded by rocksdbjni" : rocksDbLibrary);
+        }
+        catch (final UnsatisfiedLinkError ex)
+        {
+            CloseHelper.quietClose(admin);
+            LOG.error("Xin switch failed to start: {}", ex.getMessage());
+            return EXIT_FAILED;
+        }
         final XinSwitch xin;
         try
         {
@@ -401,10 +443,12 @@ public final class ServerCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
+            CloseHelper.quietClose(admin);
             return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
+            CloseHelper.quietClose(admin);
             LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
             return EXIT_FAILED;
         }
@@ -412,19 +456,9 @@ public final class ServerCommand implements Callable<Integer>
         // loaded classes): move it to the old generation now, before /readyz answers, instead of copying it in the
         // first young collections under load (40-90 ms pauses on two cores; docs/benchmarks.md).
         System.gc();
-        AdminServer admin = null;
-        try
+        if (admin != null)
         {
-            if (adminPort >= 0 || healthPort >= 0)
-            {
-                admin = AdminServer.launch(xin, adminHost, adminPort, adminToken, healthHost, healthPort);
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.error("Admin HTTP failed to start: {}", ex.toString(), ex);
-            xin.close();
-            return EXIT_FAILED;
+            admin.serve(xin);
         }
         new ShutdownSignals(() -> drain(xin), shutdownDeadlineMs).install();
         xin.awaitTermination();
@@ -505,21 +539,108 @@ public final class ServerCommand implements Callable<Integer>
     public static CommandLine commandLine()
     {
         final CommandLine commandLine = new CommandLine(new ServerCommand()).setCaseInsensitiveEnumValuesAllowed(true);
-        final CommandLine.IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
-        commandLine.setParameterExceptionHandler((ex, args) ->
+        commandLine.setParameterExceptionHandler(parameterErrors(commandLine.getParameterExceptionHandler()));
+        return commandLine;
+    }
+
+    /**
+     * Reports a bad flag, value or config key of the {@code server} command in one line on stderr, naming the
+     * setting and where its value came from, with {@link #EXIT_BAD_CONFIG}; the usage is for {@code --help}.
+     * Errors of other commands go to {@code others}.
+     *
+     * @param others the handler of parse errors of any other command.
+     * @return the handler to set on the top command line (picocli calls the top one's for its subcommands).
+     */
+    public static CommandLine.IParameterExceptionHandler parameterErrors(final CommandLine.IParameterExceptionHandler others)
+    {
+        return (ex, args) ->
         {
+            if (!(ex.getCommandLine().getCommand() instanceof ServerCommand))
+            {
+                return others.handleParseException(ex, args);
+            }
             final CommandSpec commandSpec = ex.getCommandLine().getCommandSpec();
             final OptionSpec option = ex.getArgSpec() instanceof OptionSpec o ? o : null;
-            final String source = option != null && commandSpec.defaultValueProvider() instanceof SettingsSource s ?
-                s.sourceOf(SettingsSource.key(option)) : null;
-            if (source != null)
+            final String line;
+            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched)
             {
-                ex.getCommandLine().getErr().println("Invalid setting " + SettingsSource.key(option) +
-                    " (value from the " + source + "): " + ex.getMessage() + ". Not starting.");
-                return EXIT_BAD_CONFIG;
+                final String nearest = unmatched.getUnmatched().isEmpty() ? null :
+                    nearestOption(commandSpec, unmatched.getUnmatched().get(0));
+                line = "Invalid command line: " + ex.getMessage() +
+                    (nearest == null ? "" : " (did you mean " + nearest + "?)") +
+                    "; see " + commandSpec.qualifiedName() + " --help";
             }
-            return standard.handleParseException(ex, args);
-        });
-        return commandLine;
+            else if (option != null && SettingsSource.isSetting(option))
+            {
+                final String source = givenOnCommandLine(option, args) ||
+                    !(commandSpec.defaultValueProvider() instanceof SettingsSource s) ?
+                    null : s.sourceOf(SettingsSource.key(option));
+                line = "Invalid setting " + SettingsSource.key(option) + " (value from the " +
+                    (source == null ? "command line" : source) + "): " + ex.getMessage();
+            }
+            else
+            {
+                line = ex.getMessage();
+            }
+            ex.getCommandLine().getErr().println(line + ". Not starting.");
+            ex.getCommandLine().getErr().flush();
+            return EXIT_BAD_CONFIG;
+        };
+    }
+
+    private static boolean givenOnCommandLine(final OptionSpec option, final String[] args)
+    {
+        for (final String arg : args)
+        {
+            for (final String name : option.names())
+            {
+                if (arg.equals(name) || arg.startsWith(name + "="))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The option spelt closest to a misspelt one, two edits away at most; null when none is that close. */
+    static String nearestOption(final CommandSpec commandSpec, final String given)
+    {
+        final String name = given.contains("=") ? given.substring(0, given.indexOf('=')) : given;
+        String nearest = null;
+        int nearestDistance = 3;
+        for (final OptionSpec option : commandSpec.options())
+        {
+            final int distance = editDistance(name, option.longestName());
+            if (distance < nearestDistance)
+            {
+                nearest = option.longestName();
+                nearestDistance = distance;
+            }
+        }
+        return nearest;
+    }
+
+    private static int editDistance(final String a, final String b)
+    {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++)
+        {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+            {
+                final int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            final int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 }

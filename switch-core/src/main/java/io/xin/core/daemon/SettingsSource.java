@@ -11,10 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where a setting comes from when its flag is not given: first the environment, then the config file,
@@ -35,11 +38,15 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
     static final String ENV_PREFIX = "XIN_";
     /** Options that are not settings: they never come from the environment or the file. */
     private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "print-config-template");
+    /** A properties line's key: up to the first blank, '=' or ':'. */
+    private static final Pattern KEY = Pattern.compile("([^\\s=:]+)");
 
     private final Map<String, String> env;
     private final Map<String, String> sources = new HashMap<>();
     private Path loadedPath;
     private Properties loaded;
+    /** Line of each key in the config file read, for messages. */
+    private Map<String, Integer> loadedLines = Map.of();
 
     /** Reads the process environment. */
     public SettingsSource()
@@ -98,7 +105,7 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
         final String fromFile = file == null ? null : file.getProperty(key);
         if (fromFile != null && !fromFile.isBlank())
         {
-            sources.put(key, "config file " + loadedPath);
+            sources.put(key, "config file " + loadedPath + ":" + loadedLines.getOrDefault(key, 0));
             return fromFile.trim();
         }
         return null;
@@ -136,18 +143,21 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
         }
         if (!path.equals(loadedPath))
         {
-            loaded = read(spec, path);
+            final Map<String, Integer> lines = new HashMap<>();
+            loaded = read(spec, path, lines);
+            loadedLines = lines;
             loadedPath = path;
         }
         return loaded;
     }
 
-    private static Properties read(final CommandSpec spec, final Path path)
+    private static Properties read(final CommandSpec spec, final Path path, final Map<String, Integer> lines)
     {
         final Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8))
         {
             properties.load(reader);
+            keyLines(Files.readAllLines(path, StandardCharsets.UTF_8), lines);
         }
         catch (final IOException | IllegalArgumentException ex)
         {
@@ -160,10 +170,34 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
             if (option == null || !isSetting(option) || CONFIG.equals(key))
             {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                    "Unknown setting '" + key + "' in the config file " + path +
+                    "Unknown setting '" + key + "' in the config file " + path + ":" + lines.getOrDefault(key, 0) +
                     " (see the shipped conf/xin.properties for every setting)");
             }
         }
         return properties;
+    }
+
+    /**
+     * The line each key is on, the last one when a key is repeated (as {@link Properties} keeps the last
+     * value). Keys with escapes are rare in this file; such a key is found under its escaped spelling only.
+     */
+    static void keyLines(final List<String> text, final Map<String, Integer> lines)
+    {
+        boolean continued = false;
+        for (int i = 0; i < text.size(); i++)
+        {
+            final String line = text.get(i).strip();
+            final boolean wasContinued = continued;
+            continued = line.endsWith("\\") && !line.endsWith("\\\\");
+            if (wasContinued || line.isEmpty() || line.charAt(0) == '#' || line.charAt(0) == '!')
+            {
+                continue;
+            }
+            final Matcher key = KEY.matcher(line);
+            if (key.lookingAt())
+            {
+                lines.put(key.group(1), i + 1);
+            }
+        }
     }
 }

@@ -72,7 +72,7 @@ final class SettingsSourceTest
         new CommandLine(command).setDefaultValueProvider(source).parseArgs("--config", config.toString());
 
         assertEquals("environment XIN_PORT", source.sourceOf("port"));
-        assertEquals("config file " + config, source.sourceOf("ring-size"));
+        assertEquals("config file " + config + ":1", source.sourceOf("ring-size"));
         assertNull(source.sourceOf("max-sync-limit"));
     }
 
