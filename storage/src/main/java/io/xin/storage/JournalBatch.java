@@ -201,39 +201,51 @@ public final class JournalBatch implements AutoCloseable
         final long senderSeq,
         final long serverTimeMs)
     {
-        putDedupe(DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgIdLength, msgId, senderSeq, serverTimeMs);
+        putDedupe(DedupeRecord.Kind.SEND, senderId, 0, clientMsgId, clientMsgIdLength, msgId, senderSeq, serverTimeMs);
     }
 
     /**
-     * Remembers a (sender, kind, client message id) so a resend of that kind of request is answered with the
-     * original ids; a request of the other kind with the same id never finds it.
+     * Remembers a (sender, channel, client message id) of a {@code CHANNEL_POST} so a repost to that channel is
+     * answered with the original ids; a Send, or a post to another channel, with the same id never finds it.
      *
-     * @param kind              {@link DedupeRecord.Kind#SEND} or {@link DedupeRecord.Kind#CHANNEL_POST}.
-     * @param senderId          the sending user, positive.
-     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}; copied.
+     * @param senderId          the posting user, positive.
+     * @param channelId         the channel posted to, positive.
+     * @param clientMsgId       holds the sender's id of the post at {@code [0, clientMsgIdLength)}; copied.
      * @param clientMsgIdLength bytes of the id.
      * @param msgId             the server-wide message id assigned.
-     * @param senderSeq         seq of the copy in the sender's own inbox, or of the post in its channel.
+     * @param channelSeq        seq of the post in its channel.
      * @param serverTimeMs      when the switch stored it, epoch milliseconds.
      */
-    public void putDedupe(
+    public void putPostDedupe(
+        final long senderId,
+        final long channelId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength,
+        final long msgId,
+        final long channelSeq,
+        final long serverTimeMs)
+    {
+        Layout.checkId("channelId", channelId);
+        putDedupe(
+            DedupeRecord.Kind.CHANNEL_POST, senderId, channelId, clientMsgId, clientMsgIdLength, msgId, channelSeq,
+            serverTimeMs);
+    }
+
+    private void putDedupe(
         final DedupeRecord.Kind kind,
         final long senderId,
+        final long channelId,
         final byte[] clientMsgId,
         final int clientMsgIdLength,
         final long msgId,
         final long senderSeq,
         final long serverTimeMs)
     {
-        if (kind == DedupeRecord.Kind.UNTAGGED)
-        {
-            throw new IllegalArgumentException("a dedupe record is written with its kind");
-        }
         Layout.checkId("senderId", senderId);
         final int keyLength = Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
         ensureUsable("journal batch put dedupe");
         final ByteBuffer key = variableKey(keyLength);
-        Layout.dedupeKey(key, kind, senderId, clientMsgId, clientMsgIdLength);
+        Layout.dedupeKey(key, kind, senderId, channelId, clientMsgId, clientMsgIdLength);
         dedupeValue.clear();
         dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).put(kind.tag).flip();
         try

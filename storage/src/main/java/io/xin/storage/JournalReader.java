@@ -35,20 +35,20 @@ public final class JournalReader implements AutoCloseable
     /** See {@link XinStore#readDedupe(long, byte[])}. */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
     {
-        return store.readDedupe(this, DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgId.length);
+        return store.readDedupe(this, senderId, clientMsgId, clientMsgId.length);
     }
 
     /** See {@link XinStore#readDedupe(long, byte[], int)}. */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
-        return store.readDedupe(this, DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgIdLength);
+        return store.readDedupe(this, senderId, clientMsgId, clientMsgIdLength);
     }
 
-    /** See {@link XinStore#readDedupe(DedupeRecord.Kind, long, byte[], int)}. */
-    public DedupeRecord readDedupe(
-        final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
+    /** See {@link XinStore#readPostDedupe(long, long, byte[], int)}. */
+    public DedupeRecord readPostDedupe(
+        final long senderId, final long channelId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
-        return store.readDedupe(this, kind, senderId, clientMsgId, clientMsgIdLength);
+        return store.readPostDedupe(this, senderId, channelId, clientMsgId, clientMsgIdLength);
     }
 
     /** See {@link XinStore#readCursor(long, byte[])}. */

@@ -13,11 +13,21 @@ import java.util.Objects;
  *   inbox key     user_id(8 BE) | seq(8 BE)                 16 bytes
  *   inbox value   message bytes                             as given
  *
- *   dedupe key    sender_id(8 BE) | client_msg_id bytes            8 + n bytes      a Send
- *                 sender_id(8 BE) | 0xFF | client_msg_id bytes     9 + n bytes      a CHANNEL_POST
+ *   dedupe key    sender_id(8 BE) | client_msg_id bytes                              8 + n bytes   a Send
+ *                 sender_id(8 BE) | 0xFE | channel_id(8 BE) | client_msg_id bytes    17 + n bytes  a CHANNEL_POST
+ *                 sender_id(8 BE) | 0xFF | client_msg_id bytes                       9 + n bytes   read only: a
+ *                                                             CHANNEL_POST written before keys held the channel
  *   dedupe value  msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)   25 bytes
  *                 kind 'S' a Send, 'P' a CHANNEL_POST; a 24-byte value (no kind) was written before
  *                 records carried their kind, and only under a Send's key
+ *
+ *   +----------------+------+------------------+---------------------+
+ *   | sender_id 8 BE | 0xFE | channel_id 8 BE  | client_msg_id n     |   a post: one key per channel
+ *   +----------------+------+------------------+---------------------+
+ *   | sender_id 8 BE | 0xFF | client_msg_id n  |                         a post, no channel: read only
+ *   +----------------+------+------------------+-----+
+ *   | sender_id 8 BE | client_msg_id n (UTF-8: no 0xFE, 0xFF)  |         a send
+ *   +----------------+-----------------------------------------+
  *
  *   meta keys     'h' | user_id(8 BE)                       9 bytes      -> head seq(8 BE)
  *                 'c' | user_id(8 BE) | device_id bytes     9 + n bytes  -> cursor seq(8 BE)
@@ -26,8 +36,11 @@ import java.util.Objects;
  *                 'u'                                       1 byte       -> (empty): heads may be stale
  *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
  * </pre>
- * A client_msg_id is UTF-8 (protobuf checks it), in which the byte 0xFF never occurs, so no Send's key is a
- * CHANNEL_POST's key: the two kinds of request never find each other's records.
+ * A client_msg_id is UTF-8 (protobuf checks it), in which the bytes 0xFE and 0xFF never occur, so the byte
+ * after the sender id tells the three key forms apart: no Send's key is a post's, and no post's key of one
+ * channel is one of another channel or of the channel-less form (whose id may begin with any 8 bytes of
+ * UTF-8, NULs included, and so could spell a channel id if both forms shared 0xFF). Each form parses back
+ * unambiguously: the channel id is the 8 bytes after 0xFE, the client_msg_id all bytes after that.
  * <p>
  * TtlDB appends its own 4-byte write time to every stored value and strips it on reads; it is not
  * part of these layouts.
@@ -45,8 +58,11 @@ final class Layout
     static final int DEDUPE_SENDER_SEQ_OFFSET = LONG_LENGTH;
     static final int DEDUPE_TIME_MS_OFFSET = 2 * LONG_LENGTH;
     static final int DEDUPE_KIND_OFFSET = 3 * LONG_LENGTH;
-    /** Follows the sender id in a CHANNEL_POST's dedupe key; never a byte of UTF-8. */
-    static final byte DEDUPE_POST_TAG = (byte)0xFF;
+    /** Follows the sender id in a CHANNEL_POST's dedupe key, before the channel id; never a byte of UTF-8. */
+    static final byte DEDUPE_POST_TAG = (byte)0xFE;
+    /** Follows the sender id in a CHANNEL_POST's dedupe key written before keys held the channel; read only. */
+    static final byte DEDUPE_UNSCOPED_POST_TAG = (byte)0xFF;
+    static final int DEDUPE_POST_CHANNEL_OFFSET = LONG_LENGTH + 1;
 
     static final byte META_HEAD_TAG = 'h';
     static final byte META_CURSOR_TAG = 'c';
@@ -113,44 +129,79 @@ final class Layout
     static int dedupeKeyLength(final DedupeRecord.Kind kind, final byte[] clientMsgId, final int length)
     {
         Objects.checkFromIndexSize(0, length, clientMsgId.length);
-        return LONG_LENGTH + (kind == DedupeRecord.Kind.CHANNEL_POST ? 1 : 0) + length;
+        return dedupePrefixLength(kind) + length;
+    }
+
+    private static int dedupePrefixLength(final DedupeRecord.Kind kind)
+    {
+        return switch (kind)
+        {
+            case CHANNEL_POST -> LONG_LENGTH + 1 + LONG_LENGTH;
+            case UNSCOPED_POST -> LONG_LENGTH + 1;
+            default -> LONG_LENGTH;
+        };
     }
 
     static void dedupeKey(final byte[] key, final long senderId, final byte[] clientMsgId, final int length)
     {
-        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, clientMsgId, length);
+        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, 0, clientMsgId, length);
     }
 
+    /**
+     * @param kind      the key's form: {@link DedupeRecord.Kind#SEND}, {@link DedupeRecord.Kind#CHANNEL_POST} or
+     *                  {@link DedupeRecord.Kind#UNSCOPED_POST}.
+     * @param channelId the post's channel, in a {@link DedupeRecord.Kind#CHANNEL_POST}'s key only.
+     */
     static void dedupeKey(
-        final byte[] key, final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int length)
+        final byte[] key,
+        final DedupeRecord.Kind kind,
+        final long senderId,
+        final long channelId,
+        final byte[] clientMsgId,
+        final int length)
     {
         putLong(key, 0, senderId);
-        int at = LONG_LENGTH;
         if (kind == DedupeRecord.Kind.CHANNEL_POST)
         {
-            key[at++] = DEDUPE_POST_TAG;
+            key[LONG_LENGTH] = DEDUPE_POST_TAG;
+            putLong(key, DEDUPE_POST_CHANNEL_OFFSET, channelId);
         }
-        System.arraycopy(clientMsgId, 0, key, at, length);
+        else if (kind == DedupeRecord.Kind.UNSCOPED_POST)
+        {
+            key[LONG_LENGTH] = DEDUPE_UNSCOPED_POST_TAG;
+        }
+        System.arraycopy(clientMsgId, 0, key, dedupePrefixLength(kind), length);
     }
 
     static void dedupeKey(final ByteBuffer key, final long senderId, final byte[] clientMsgId, final int length)
     {
-        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, clientMsgId, length);
+        dedupeKey(key, DedupeRecord.Kind.SEND, senderId, 0, clientMsgId, length);
     }
 
     static void dedupeKey(
         final ByteBuffer key,
         final DedupeRecord.Kind kind,
         final long senderId,
+        final long channelId,
         final byte[] clientMsgId,
         final int length)
     {
         key.putLong(senderId);
         if (kind == DedupeRecord.Kind.CHANNEL_POST)
         {
-            key.put(DEDUPE_POST_TAG);
+            key.put(DEDUPE_POST_TAG).putLong(channelId);
+        }
+        else if (kind == DedupeRecord.Kind.UNSCOPED_POST)
+        {
+            key.put(DEDUPE_UNSCOPED_POST_TAG);
         }
         key.put(clientMsgId, 0, length).flip();
+    }
+
+    /** The channel id of a {@link DedupeRecord.Kind#CHANNEL_POST}'s dedupe key. */
+    static long dedupePostChannelId(final byte[] key)
+    {
+        return getLong(key, DEDUPE_POST_CHANNEL_OFFSET);
     }
 
     static void headKey(final byte[] key, final long userId)

@@ -37,9 +37,9 @@ import org.rocksdb.WriteOptions;
  * <pre>
  *   inbox    user_id(8 BE) | seq(8 BE)              -> message bytes
  *            TTL: retentionSeconds
- *   dedupe   sender_id(8 BE) [| 0xFF] | client_msg_id bytes
+ *   dedupe   sender_id(8 BE) [| 0xFE | channel_id(8 BE)] | client_msg_id bytes
  *                                             -> msg_id(8 BE) | sender_seq(8 BE) | time_ms(8 BE) | kind(1)
- *            (0xFF and kind 'P' for a CHANNEL_POST, kind 'S' for a Send: see Layout)
+ *            (0xFE, the channel and kind 'P' for a CHANNEL_POST, kind 'S' for a Send: see Layout)
  *            TTL: dedupeRetentionSeconds
  *   meta     'h' | user_id(8 BE)                    -> head seq(8 BE)
  *            'c' | user_id(8 BE) | device_id bytes  -> cursor seq(8 BE)
@@ -432,7 +432,8 @@ public final class XinStore implements AutoCloseable
      *
      * @param senderId    the sending user, positive.
      * @param clientMsgId the sender's id of the message.
-     * @return the record, or null if none is stored; see {@link #readDedupe(DedupeRecord.Kind, long, byte[], int)}.
+     * @return the record, of kind {@link DedupeRecord.Kind#SEND} or {@link DedupeRecord.Kind#UNTAGGED}, or null if
+     * none is stored.
      * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
      */
     public DedupeRecord readDedupe(final long senderId, final byte[] clientMsgId)
@@ -456,50 +457,80 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
-     * Looks up what was stored for a request of one kind of a (sender, client message id). The record of a
-     * request of the other kind with the same id is never returned. A record written before records carried
-     * their kind comes back as {@link DedupeRecord.Kind#UNTAGGED}, for a lookup of either kind (it sits under
-     * a Send's key, where a CHANNEL_POST lookup that misses its own key looks too): the caller decides whose
-     * it is. Journal thread only.
+     * Looks up what was stored for a CHANNEL_POST of a (sender, channel, client message id). The record of a
+     * Send, or of a post to another channel, with the same id is never returned as a
+     * {@link DedupeRecord.Kind#CHANNEL_POST}. When the channel's own key holds nothing, two older forms are read,
+     * for data directories written before keys held the channel or records their kind, and the first found is
+     * returned for the caller to judge: a post's record under the channel-less post key
+     * ({@link DedupeRecord.Kind#UNSCOPED_POST}), then a record without a kind under the Send's key
+     * ({@link DedupeRecord.Kind#UNTAGGED}). Either is this channel's post only if the channel's timeline holds
+     * its msg_id at its seq. A new post costs these three point reads. Journal thread only.
      *
-     * @param kind              {@link DedupeRecord.Kind#SEND} or {@link DedupeRecord.Kind#CHANNEL_POST}.
-     * @param senderId          the sending user, positive.
-     * @param clientMsgId       holds the sender's id of the message at {@code [0, clientMsgIdLength)}.
+     * @param senderId          the posting user, positive.
+     * @param channelId         the channel posted to, positive.
+     * @param clientMsgId       holds the sender's id of the post at {@code [0, clientMsgIdLength)}.
      * @param clientMsgIdLength bytes of the id.
-     * @return a record of {@code kind} or {@link DedupeRecord.Kind#UNTAGGED}, or null if none is stored.
+     * @return a record of kind {@link DedupeRecord.Kind#CHANNEL_POST}, {@link DedupeRecord.Kind#UNSCOPED_POST} or
+     * {@link DedupeRecord.Kind#UNTAGGED}, or null if none is stored.
      * @throws StorageException if the read fails, the stored value is malformed, or the store is closed.
      */
-    public DedupeRecord readDedupe(
-        final DedupeRecord.Kind kind, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
+    public DedupeRecord readPostDedupe(
+        final long senderId, final long channelId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
-        return defaultReader.readDedupe(kind, senderId, clientMsgId, clientMsgIdLength);
+        return defaultReader.readPostDedupe(senderId, channelId, clientMsgId, clientMsgIdLength);
     }
 
     DedupeRecord readDedupe(
-        final JournalReader reader,
-        final DedupeRecord.Kind kind,
-        final long senderId,
-        final byte[] clientMsgId,
-        final int clientMsgIdLength)
+        final JournalReader reader, final long senderId, final byte[] clientMsgId, final int clientMsgIdLength)
     {
-        if (kind == DedupeRecord.Kind.UNTAGGED)
-        {
-            throw new IllegalArgumentException("a dedupe record is read for a kind of request");
-        }
         Layout.checkId("senderId", senderId);
-        Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
+        Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("read dedupe");
-            final DedupeRecord record = readDedupeKey(reader, kind, senderId, clientMsgId, clientMsgIdLength);
-            if (record != null || kind == DedupeRecord.Kind.SEND)
+            return readDedupeKey(reader, DedupeRecord.Kind.SEND, senderId, 0, clientMsgId, clientMsgIdLength);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read dedupe", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    DedupeRecord readPostDedupe(
+        final JournalReader reader,
+        final long senderId,
+        final long channelId,
+        final byte[] clientMsgId,
+        final int clientMsgIdLength)
+    {
+        Layout.checkId("senderId", senderId);
+        Layout.checkId("channelId", channelId);
+        Layout.dedupeKeyLength(clientMsgId, clientMsgIdLength);
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read dedupe");
+            final DedupeRecord record = readDedupeKey(
+                reader, DedupeRecord.Kind.CHANNEL_POST, senderId, channelId, clientMsgId, clientMsgIdLength);
+            if (record != null)
             {
                 return record;
             }
+            // A post stored before keys held the channel has its record under the channel-less post key.
+            final DedupeRecord unscoped =
+                readDedupeKey(reader, DedupeRecord.Kind.UNSCOPED_POST, senderId, 0, clientMsgId, clientMsgIdLength);
+            if (unscoped != null)
+            {
+                return unscoped;
+            }
             // A post stored before records carried their kind has its record under the Send's key.
             final DedupeRecord legacy =
-                readDedupeKey(reader, DedupeRecord.Kind.SEND, senderId, clientMsgId, clientMsgIdLength);
+                readDedupeKey(reader, DedupeRecord.Kind.SEND, senderId, 0, clientMsgId, clientMsgIdLength);
             return legacy != null && legacy.kind() == DedupeRecord.Kind.UNTAGGED ? legacy : null;
         }
         catch (final RocksDBException ex)
@@ -512,16 +543,22 @@ public final class XinStore implements AutoCloseable
         }
     }
 
+    /**
+     * Reads the record under one form of dedupe key: {@code kind} is the form ({@link DedupeRecord.Kind#SEND},
+     * {@link DedupeRecord.Kind#CHANNEL_POST} or {@link DedupeRecord.Kind#UNSCOPED_POST}), and the record comes
+     * back with it, or as {@link DedupeRecord.Kind#UNTAGGED} for a 24-byte value under a Send's key.
+     */
     private DedupeRecord readDedupeKey(
         final JournalReader reader,
         final DedupeRecord.Kind kind,
         final long senderId,
+        final long channelId,
         final byte[] clientMsgId,
         final int clientMsgIdLength) throws RocksDBException
     {
         final int keyLength = Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
         final byte[] key = reader.variableKey(keyLength);
-        Layout.dedupeKey(key, kind, senderId, clientMsgId, clientMsgIdLength);
+        Layout.dedupeKey(key, kind, senderId, channelId, clientMsgId, clientMsgIdLength);
         final byte[] value = reader.dedupeValue;
         final int valueLength = db.get(dedupe, reader.readOptions, key, 0, keyLength, value, 0, value.length);
         if (RocksDB.NOT_FOUND == valueLength)
@@ -545,7 +582,7 @@ public final class XinStore implements AutoCloseable
         {
             throw malformed("read dedupe", valueLength, Layout.DEDUPE_VALUE_LENGTH);
         }
-        if (stored != kind && stored != DedupeRecord.Kind.UNTAGGED)
+        if (stored != DedupeRecord.Kind.UNTAGGED && stored.tag != kind.tag)
         {
             // Cannot happen while keys keep the kinds apart; never let one kind answer for the other.
             return null;
@@ -554,7 +591,7 @@ public final class XinStore implements AutoCloseable
             Layout.getLong(value, Layout.DEDUPE_MSG_ID_OFFSET),
             Layout.getLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET),
             Layout.getLong(value, Layout.DEDUPE_TIME_MS_OFFSET),
-            stored);
+            stored == DedupeRecord.Kind.UNTAGGED ? stored : kind);
     }
 
     /**

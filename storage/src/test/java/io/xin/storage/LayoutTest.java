@@ -2,6 +2,7 @@ package io.xin.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,18 +84,56 @@ class LayoutTest
     }
 
     @Test
-    void shouldKeyAPostsDedupeRecordApartFromASendsOfTheSameId()
+    void shouldKeyAPostsDedupeRecordByChannelApartFromASendsOfTheSameId()
     {
-        final byte[] clientMsgId = { 'a', 'b', 'c' };
+        final byte[] clientMsgId = { 'a', 'b', 'c', 'x' };
+        assertEquals(8 + 1 + 8 + 3, Layout.dedupeKeyLength(DedupeRecord.Kind.CHANNEL_POST, clientMsgId, 3));
         final byte[] key = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.CHANNEL_POST, clientMsgId, 3)];
-        Layout.dedupeKey(key, DedupeRecord.Kind.CHANNEL_POST, 7, clientMsgId, 3);
-        assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, (byte)0xFF, 'a', 'b', 'c' }, key);
+        Layout.dedupeKey(key, DedupeRecord.Kind.CHANNEL_POST, 7, 258, clientMsgId, 3);
+        assertArrayEquals(
+            new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, (byte)0xFE, 0, 0, 0, 0, 0, 0, 1, 2, 'a', 'b', 'c' }, key);
+        assertEquals(258, Layout.dedupePostChannelId(key));
 
         final ByteBuffer buffer = ByteBuffer.allocate(64);
-        Layout.dedupeKey(buffer, DedupeRecord.Kind.CHANNEL_POST, 7, clientMsgId, 3);
+        Layout.dedupeKey(buffer, DedupeRecord.Kind.CHANNEL_POST, 7, 258, clientMsgId, 3);
         final byte[] fromBuffer = new byte[buffer.remaining()];
         buffer.get(fromBuffer);
         assertArrayEquals(key, fromBuffer);
+    }
+
+    @Test
+    void shouldKeyAPostWrittenBeforeKeysHeldTheChannelWithoutIt()
+    {
+        final byte[] clientMsgId = { 'a', 'b', 'c' };
+        final byte[] key = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.UNSCOPED_POST, clientMsgId, 3)];
+        Layout.dedupeKey(key, DedupeRecord.Kind.UNSCOPED_POST, 7, 258, clientMsgId, 3);
+        assertArrayEquals(new byte[]{ 0, 0, 0, 0, 0, 0, 0, 7, (byte)0xFF, 'a', 'b', 'c' }, key, "no channel");
+
+        final ByteBuffer buffer = ByteBuffer.allocate(64);
+        Layout.dedupeKey(buffer, DedupeRecord.Kind.UNSCOPED_POST, 7, 258, clientMsgId, 3);
+        final byte[] fromBuffer = new byte[buffer.remaining()];
+        buffer.get(fromBuffer);
+        assertArrayEquals(key, fromBuffer);
+    }
+
+    @Test
+    void shouldNeverGiveAChannelPostTheKeyOfAnOlderFormWhoseIdSpellsTheChannel()
+    {
+        // NUL is UTF-8, so a channel-less post key's id may begin with the 8 bytes of a channel id.
+        final byte[] id = { 'a', 'b' };
+        final byte[] spelling = { 0, 0, 0, 0, 0, 0, 1, 2, 'a', 'b' };
+        final byte[] post = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.CHANNEL_POST, id, 2)];
+        Layout.dedupeKey(post, DedupeRecord.Kind.CHANNEL_POST, 7, 258, id, 2);
+        final byte[] unscoped = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.UNSCOPED_POST, spelling, 10)];
+        Layout.dedupeKey(unscoped, DedupeRecord.Kind.UNSCOPED_POST, 7, 0, spelling, 10);
+        final byte[] send = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.SEND, spelling, 10)];
+        Layout.dedupeKey(send, DedupeRecord.Kind.SEND, 7, 0, spelling, 10);
+        assertEquals(post.length, unscoped.length);
+        assertArrayEquals(Arrays.copyOfRange(post, 9, post.length), Arrays.copyOfRange(unscoped, 9, unscoped.length));
+        assertFalse(Arrays.equals(post, unscoped), "the same bytes but the one after the sender id");
+        assertEquals(Layout.DEDUPE_POST_TAG, post[8]);
+        assertEquals(Layout.DEDUPE_UNSCOPED_POST_TAG, unscoped[8]);
+        assertEquals(0, send[8]);
     }
 
     @Test

@@ -170,11 +170,11 @@ class XinStoreIT
         final JournalBatch batch = batch(store);
         final byte[] id = bytes("same-id");
         // The post first: its record must not answer the send, nor be overwritten by the send's.
-        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, id, id.length, 2001, 3, 1_000);
+        batch.putPostDedupe(5, 11, id, id.length, 2001, 3, 1_000);
         store.write(batch);
         assertNull(store.readDedupe(5, id), "a post's record is no send's");
         batch.putDedupe(5, id, 1002, 17, 2_000);
-        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("post-only"), 9, 2002, 4, 3_000);
+        batch.putPostDedupe(5, 11, bytes("post-only"), 9, 2002, 4, 3_000);
         batch.putDedupe(5, bytes("send-only"), 1003, 18, 4_000);
         store.write(batch);
 
@@ -188,15 +188,77 @@ class XinStoreIT
     private static void assertKindsApart(final XinStore store, final byte[] id)
     {
         assertEquals(new DedupeRecord(1002, 17, 2_000, DedupeRecord.Kind.SEND), store.readDedupe(5, id));
-        assertEquals(new DedupeRecord(1002, 17, 2_000, DedupeRecord.Kind.SEND),
-            store.readDedupe(DedupeRecord.Kind.SEND, 5, id, id.length));
+        assertEquals(new DedupeRecord(1002, 17, 2_000, DedupeRecord.Kind.SEND), store.readDedupe(5, id, id.length));
         assertEquals(new DedupeRecord(2001, 3, 1_000, DedupeRecord.Kind.CHANNEL_POST),
-            store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, id, id.length));
+            store.readPostDedupe(5, 11, id, id.length));
         assertNull(store.readDedupe(5, bytes("post-only")));
         assertEquals(new DedupeRecord(2002, 4, 3_000, DedupeRecord.Kind.CHANNEL_POST),
-            store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("post-only"), 9));
-        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("send-only"), 9));
-        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 6, id, id.length), "another sender");
+            store.readPostDedupe(5, 11, bytes("post-only"), 9));
+        assertNull(store.readPostDedupe(5, 11, bytes("send-only"), 9));
+        assertNull(store.readPostDedupe(6, 11, id, id.length), "another sender");
+    }
+
+    @Test
+    void shouldKeepThePostRecordsOfOneClientMsgIdInTwoChannelsApart()
+    {
+        final StoreConfig config = config();
+        XinStore store = open(config);
+        final JournalBatch batch = batch(store);
+        final byte[] id = bytes("same-id");
+        batch.putPostDedupe(5, 11, id, id.length, 2001, 7, 1_000);
+        store.write(batch);
+        assertNull(store.readPostDedupe(5, 12, id, id.length), "a post in channel 11 is none in channel 12");
+        batch.putPostDedupe(5, 12, id, id.length, 2002, 1, 2_000);
+        // A channel id whose bytes are UTF-8 (here "ab" and six NULs): never mistaken for part of an id.
+        batch.putPostDedupe(5, 0x6162_0000_0000_0000L, id, id.length, 2003, 2, 3_000);
+        store.write(batch);
+
+        assertChannelsApart(store, id);
+        batch.close();
+        store.close();
+        store = open(config);
+        assertChannelsApart(store, id);
+    }
+
+    private static void assertChannelsApart(final XinStore store, final byte[] id)
+    {
+        assertEquals(new DedupeRecord(2001, 7, 1_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readPostDedupe(5, 11, id, id.length));
+        assertEquals(new DedupeRecord(2002, 1, 2_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readPostDedupe(5, 12, id, id.length));
+        assertEquals(new DedupeRecord(2003, 2, 3_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readPostDedupe(5, 0x6162_0000_0000_0000L, id, id.length));
+        assertNull(store.readPostDedupe(5, 13, id, id.length), "a channel never posted to");
+        assertNull(store.readPostDedupe(6, 11, id, id.length), "another publisher");
+        assertNull(store.readDedupe(5, id), "no send");
+        final byte[] spelled = bytes("ab\0\0\0\0\0\0same-id");
+        assertNull(store.readDedupe(5, spelled), "a send's id that spells the channel");
+        assertThrows(IllegalArgumentException.class, () -> store.readPostDedupe(5, 0, id, id.length));
+    }
+
+    @Test
+    void shouldReadAPostRecordWrittenBeforeKeysHeldTheChannelAsUnscoped() throws Exception
+    {
+        final StoreConfig config = config();
+        open(config).close();
+        final byte[] id = bytes("old-post");
+        final byte[] key = new byte[Layout.dedupeKeyLength(DedupeRecord.Kind.UNSCOPED_POST, id, id.length)];
+        Layout.dedupeKey(key, DedupeRecord.Kind.UNSCOPED_POST, 5, 0, id, id.length);
+        writeRawDedupe(config, key, dedupeValue(2001, 3, 1_000, (byte)'P'));
+
+        final XinStore store = open(config);
+        final DedupeRecord unscoped = new DedupeRecord(2001, 3, 1_000, DedupeRecord.Kind.UNSCOPED_POST);
+        assertEquals(unscoped, store.readPostDedupe(5, 11, id, id.length), "read for any channel: the caller judges");
+        assertEquals(unscoped, store.readPostDedupe(5, 12, id, id.length));
+        assertNull(store.readDedupe(5, id), "never a send's");
+        assertNull(store.readPostDedupe(6, 11, id, id.length), "another publisher");
+
+        final JournalBatch batch = batch(store);
+        batch.putPostDedupe(5, 12, id, id.length, 2002, 1, 2_000);
+        store.write(batch);
+        assertEquals(new DedupeRecord(2002, 1, 2_000, DedupeRecord.Kind.CHANNEL_POST),
+            store.readPostDedupe(5, 12, id, id.length), "the channel's own key first");
+        assertEquals(unscoped, store.readPostDedupe(5, 11, id, id.length));
     }
 
     @Test
@@ -209,21 +271,39 @@ class XinStoreIT
         final XinStore store = open(config);
         final DedupeRecord untagged = new DedupeRecord(1001, 7, 1_000, DedupeRecord.Kind.UNTAGGED);
         assertEquals(untagged, store.readDedupe(5, bytes("old")));
-        assertEquals(untagged, store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("old"), 3),
+        assertEquals(untagged, store.readPostDedupe(5, 11, bytes("old"), 3),
             "a post made before records carried their kind is under the send's key");
 
         final JournalBatch batch = batch(store);
         batch.putDedupe(5, bytes("old"), 1005, 9, 2_000);
         store.write(batch);
         assertEquals(new DedupeRecord(1005, 9, 2_000, DedupeRecord.Kind.SEND), store.readDedupe(5, bytes("old")));
-        assertNull(store.readDedupe(DedupeRecord.Kind.CHANNEL_POST, 5, bytes("old"), 3),
-            "a send's record with its kind never answers a post");
+        assertNull(store.readPostDedupe(5, 11, bytes("old"), 3), "a send's record with its kind never answers a post");
     }
 
     /** Writes a dedupe value as a store did before records carried their kind: 24 bytes under a Send's key. */
     private static void writeUntaggedDedupe(
         final StoreConfig config, final long senderId, final byte[] clientMsgId, final long msgId, final long seq,
         final long timeMs) throws Exception
+    {
+        final byte[] key = new byte[Layout.LONG_LENGTH + clientMsgId.length];
+        Layout.dedupeKey(key, senderId, clientMsgId, clientMsgId.length);
+        writeRawDedupe(config, key, Arrays.copyOf(dedupeValue(msgId, seq, timeMs, (byte)0),
+            Layout.UNTAGGED_DEDUPE_VALUE_LENGTH));
+    }
+
+    private static byte[] dedupeValue(final long msgId, final long seq, final long timeMs, final byte kind)
+    {
+        final byte[] value = new byte[Layout.DEDUPE_VALUE_LENGTH];
+        Layout.putLong(value, Layout.DEDUPE_MSG_ID_OFFSET, msgId);
+        Layout.putLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET, seq);
+        Layout.putLong(value, Layout.DEDUPE_TIME_MS_OFFSET, timeMs);
+        value[Layout.DEDUPE_KIND_OFFSET] = kind;
+        return value;
+    }
+
+    /** Puts a dedupe record as given, past the store's API, as an older store wrote it. */
+    private static void writeRawDedupe(final StoreConfig config, final byte[] key, final byte[] value) throws Exception
     {
         final List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         for (final byte[] name : List.of(org.rocksdb.RocksDB.DEFAULT_COLUMN_FAMILY, bytes(XinStore.INBOX_CF),
@@ -236,12 +316,6 @@ class XinStoreIT
             org.rocksdb.TtlDB db = org.rocksdb.TtlDB.open(options, config.dataDir().toString(), descriptors, handles,
                 List.of(0, 0, 0, 0, 0), false))
         {
-            final byte[] key = new byte[Layout.LONG_LENGTH + clientMsgId.length];
-            Layout.dedupeKey(key, senderId, clientMsgId, clientMsgId.length);
-            final byte[] value = new byte[Layout.UNTAGGED_DEDUPE_VALUE_LENGTH];
-            Layout.putLong(value, Layout.DEDUPE_MSG_ID_OFFSET, msgId);
-            Layout.putLong(value, Layout.DEDUPE_SENDER_SEQ_OFFSET, seq);
-            Layout.putLong(value, Layout.DEDUPE_TIME_MS_OFFSET, timeMs);
             db.put(handles.get(2), key, value);
             handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
         }

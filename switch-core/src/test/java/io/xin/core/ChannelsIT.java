@@ -241,6 +241,76 @@ class ChannelsIT
     }
 
     @Test
+    void shouldStoreAndDeliverPostsOfOneClientMsgIdToTwoChannelsAsTwoPosts() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelA = await(brand.client.createChannel("channel-a")).getChannelId();
+        final long channelB = await(brand.client.createChannel("channel-b")).getChannelId();
+        final Device fanA = clients.connect(FAN, "phone");
+        final Device fanB = clients.connect(3, "phone");
+        await(fanA.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelA));
+        await(fanB.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelB));
+        // A is one post ahead of B, so a seq of one channel is never by chance right for the other.
+        assertEquals(1, await(brand.client.post(channelA, "a-only", text("a only"))).getSeq());
+
+        final ChannelResult inA = await(brand.client.post(channelA, "same", text("in A")));
+        final ChannelResult inB = await(brand.client.post(channelB, "same", text("in B")));
+        assertFalse(inA.getDuplicate());
+        assertEquals(2, inA.getSeq());
+        assertFalse(inB.getDuplicate(), "a post in A does not make a post of its id in B a duplicate");
+        assertEquals(1, inB.getSeq(), "B's own seq");
+        assertTrue(inB.getMsgId() != inA.getMsgId(), "two messages");
+        assertEquals(List.of("a only", "in A"), List.of(bodyOf(fanA.nextPost()), bodyOf(fanA.nextPost())));
+        final Message deliveredB = fanB.nextPost();
+        assertEquals(List.of(channelB, 1L, "in B"),
+            List.of(deliveredB.getChannelId(), deliveredB.getSeq(), bodyOf(deliveredB)));
+        assertNull(fanB.posts.poll(300, TimeUnit.MILLISECONDS), "B's follower gets B's post only");
+
+        assertRepostsAnsweredByTheirOwnChannel(brand, channelA, inA, channelB, inB);
+        // Pipelined, so most likely in one journal batch, where neither is written yet when the other is looked up.
+        final CompletableFuture<ChannelResult> pipedA = brand.client.post(channelA, "piped", text("piped A"));
+        final CompletableFuture<ChannelResult> pipedB = brand.client.post(channelB, "piped", text("piped B"));
+        assertFalse(await(pipedA).getDuplicate());
+        assertFalse(await(pipedB).getDuplicate(), "pipelined into B");
+        assertEquals(List.of(3L, 2L), List.of(await(pipedA).getSeq(), await(pipedB).getSeq()));
+        assertEquals("piped A", bodyOf(fanA.nextPost()));
+        assertEquals("piped B", bodyOf(fanB.nextPost()));
+
+        server.restart();
+        await(brand.client.connect());
+        assertRepostsAnsweredByTheirOwnChannel(brand, channelA, inA, channelB, inB);
+        assertTrue(await(brand.client.post(channelB, "piped", text("piped B"))).getDuplicate(), "after a restart");
+        final ChannelResult laterA = await(brand.client.post(channelA, "later", text("later A")));
+        final ChannelResult laterB = await(brand.client.post(channelB, "later", text("later B")));
+        assertFalse(laterB.getDuplicate(), "after a restart");
+        assertEquals(List.of(4L, 3L), List.of(laterA.getSeq(), laterB.getSeq()));
+        assertEquals(List.of("in B", "piped B", "later B"), timelineTexts(channelB), "all of B's posts stored");
+        assertEquals(List.of("a only", "in A", "piped A", "later A"), timelineTexts(channelA));
+    }
+
+    private static void assertRepostsAnsweredByTheirOwnChannel(
+        final Device brand, final long channelA, final ChannelResult inA, final long channelB, final ChannelResult inB)
+        throws Exception
+    {
+        final ChannelResult repostB = await(brand.client.post(channelB, "same", text("in B")));
+        assertTrue(repostB.getDuplicate());
+        assertEquals(List.of(inB.getSeq(), inB.getMsgId()), List.of(repostB.getSeq(), repostB.getMsgId()),
+            "B's seq and msg_id");
+        final ChannelResult repostA = await(brand.client.post(channelA, "same", text("in A")));
+        assertTrue(repostA.getDuplicate());
+        assertEquals(List.of(inA.getSeq(), inA.getMsgId()), List.of(repostA.getSeq(), repostA.getMsgId()),
+            "A's seq and msg_id");
+    }
+
+    private List<String> timelineTexts(final long channelId)
+    {
+        return server.xin().store().audiences().readTimeline(channelId, 0, 100, 1 << 20).entries().stream()
+            .map(entry -> bodyOf(parse(entry.message())))
+            .toList();
+    }
+
+    @Test
     void shouldTellAPostFromASendByARecordWrittenBeforeRecordsCarriedTheirKind() throws Exception
     {
         start();
@@ -250,8 +320,10 @@ class ChannelsIT
         final ChannelResult oldPost = await(brand.client.post(channelId, "old-post", text("post before")));
         assertEquals(1, oldPost.getSeq(), "the brand's inbox seq 1 holds the send, not this post");
 
+        final long otherChannel = await(brand.client.createChannel("other")).getChannelId();
+
         server.close();
-        untagDedupeRecords(dataDir, BRAND, "old-send", "old-post");
+        untagDedupeRecords(dataDir, BRAND, "old-send", channelId, "old-post");
         server.start();
         await(brand.client.connect());
 
@@ -269,6 +341,57 @@ class ChannelsIT
         assertFalse(post.getDuplicate(), "an old send's record never answers a post");
         assertEquals(2, post.getSeq());
         assertEquals(List.of("direct before", "direct after"), inboxTexts(FAN));
+        final ChannelResult elsewhere = await(brand.client.post(otherChannel, "old-post", text("post elsewhere")));
+        assertFalse(elsewhere.getDuplicate(), "an old post's record answers a post to its own channel only");
+        assertEquals(1, elsewhere.getSeq());
+        assertEquals(List.of("post elsewhere"), timelineTexts(otherChannel));
+    }
+
+    @Test
+    void shouldAnswerAPostByARecordWrittenBeforeKeysHeldTheChannelOnlyInItsChannel() throws Exception
+    {
+        start();
+        final Device brand = clients.connect(BRAND, "console");
+        final long channelA = await(brand.client.createChannel("before-a")).getChannelId();
+        final long channelB = await(brand.client.createChannel("before-b")).getChannelId();
+        final Device fanB = clients.connect(3, "phone");
+        await(fanB.client.channel(ChannelOpType.CHANNEL_FOLLOW, channelB));
+        await(brand.client.post(channelA, "first", text("first")));
+        final ChannelResult oldPost = await(brand.client.post(channelA, "old-post", text("post before")));
+        assertEquals(2, oldPost.getSeq());
+
+        server.close();
+        unscopePostRecord(dataDir, BRAND, channelA, "old-post");
+        server.start();
+        await(brand.client.connect());
+        await(fanB.client.connect());
+
+        final ChannelResult repost = await(brand.client.post(channelA, "old-post", text("post before")));
+        assertTrue(repost.getDuplicate(), "an old post's record still answers its repost");
+        assertEquals(List.of(oldPost.getSeq(), oldPost.getMsgId()), List.of(repost.getSeq(), repost.getMsgId()));
+        final ChannelResult inB = await(brand.client.post(channelB, "old-post", text("post in B")));
+        assertFalse(inB.getDuplicate(), "an old post's record in A never answers a post to B");
+        assertEquals(1, inB.getSeq());
+        assertEquals("post in B", bodyOf(fanB.nextPost()));
+        final ChannelResult repostB = await(brand.client.post(channelB, "old-post", text("post in B")));
+        assertTrue(repostB.getDuplicate());
+        assertEquals(List.of(inB.getSeq(), inB.getMsgId()), List.of(repostB.getSeq(), repostB.getMsgId()));
+        assertEquals(List.of("first", "post before"), timelineTexts(channelA));
+        assertEquals(List.of("post in B"), timelineTexts(channelB));
+    }
+
+    /** Moves a post's dedupe record to the key a switch used before keys held the channel: sender | 0xFF | id. */
+    private static void unscopePostRecord(
+        final Path dataDir, final long senderId, final long channelId, final String postId) throws Exception
+    {
+        withDedupe(dataDir, (db, dedupe) ->
+        {
+            final byte[] postKey = dedupeKey(senderId, postTag(channelId), postId);
+            final byte[] postValue = db.get(dedupe, postKey);
+            assertEquals(25, postValue.length, "a post's record with its kind");
+            db.delete(dedupe, postKey);
+            db.put(dedupe, dedupeKey(senderId, new byte[]{ (byte)0xFF }, postId), postValue);
+        });
     }
 
     /**
@@ -276,7 +399,27 @@ class ChannelsIT
      * kind: 24 bytes, both under the send's key (sender_id | client_msg_id).
      */
     private static void untagDedupeRecords(
-        final Path dataDir, final long senderId, final String sendId, final String postId) throws Exception
+        final Path dataDir, final long senderId, final String sendId, final long channelId, final String postId)
+        throws Exception
+    {
+        withDedupe(dataDir, (db, dedupe) ->
+        {
+            final byte[] sendKey = dedupeKey(senderId, new byte[0], sendId);
+            db.put(dedupe, sendKey, Arrays.copyOf(db.get(dedupe, sendKey), 24));
+            final byte[] postKey = dedupeKey(senderId, postTag(channelId), postId);
+            final byte[] postValue = db.get(dedupe, postKey);
+            db.delete(dedupe, postKey);
+            db.put(dedupe, dedupeKey(senderId, new byte[0], postId), Arrays.copyOf(postValue, 24));
+        });
+    }
+
+    private interface DedupeEdit
+    {
+        void apply(TtlDB db, ColumnFamilyHandle dedupe) throws Exception;
+    }
+
+    /** Opens a closed switch's data directory as plain RocksDB and edits its dedupe column family. */
+    private static void withDedupe(final Path dataDir, final DedupeEdit edit) throws Exception
     {
         final List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         for (final String name : List.of("default", "inbox", "dedupe", "meta", "timeline"))
@@ -287,15 +430,15 @@ class ChannelsIT
         try (DBOptions options = new DBOptions();
             TtlDB db = TtlDB.open(options, dataDir.toString(), descriptors, handles, List.of(0, 0, 0, 0, 0), false))
         {
-            final ColumnFamilyHandle dedupe = handles.get(2);
-            final byte[] sendKey = dedupeKey(senderId, new byte[0], sendId);
-            db.put(dedupe, sendKey, Arrays.copyOf(db.get(dedupe, sendKey), 24));
-            final byte[] postKey = dedupeKey(senderId, new byte[]{ (byte)0xFF }, postId);
-            final byte[] postValue = db.get(dedupe, postKey);
-            db.delete(dedupe, postKey);
-            db.put(dedupe, dedupeKey(senderId, new byte[0], postId), Arrays.copyOf(postValue, 24));
+            edit.apply(db, handles.get(2));
             handles.forEach(ColumnFamilyHandle::close);
         }
+    }
+
+    /** What follows the sender id in a post's dedupe key: 0xFE | channel_id(8 BE). */
+    private static byte[] postTag(final long channelId)
+    {
+        return ByteBuffer.allocate(1 + Long.BYTES).put((byte)0xFE).putLong(channelId).array();
     }
 
     private static byte[] dedupeKey(final long senderId, final byte[] tag, final String clientMsgId)

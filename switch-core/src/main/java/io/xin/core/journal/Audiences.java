@@ -1,6 +1,7 @@
 package io.xin.core.journal;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.ChannelOpType;
@@ -21,6 +22,7 @@ import io.xin.storage.AudienceStore;
 import io.xin.storage.ChannelRecord;
 import io.xin.storage.DedupeRecord;
 import io.xin.storage.GroupRecord;
+import io.xin.storage.InboxPage;
 import io.xin.storage.JournalBatch;
 import io.xin.storage.XinStore;
 import org.agrona.collections.Long2LongHashMap;
@@ -66,7 +68,7 @@ final class Audiences
     private final Long2ObjectHashMap<GroupState> groups = new Long2ObjectHashMap<>();
     /** Channels read or changed since start (or since the last failed write). */
     private final Long2ObjectHashMap<ChannelState> channels = new Long2ObjectHashMap<>();
-    /** Posts of the current batch by publisher and client_msg_id, so a resend within one batch is caught. */
+    /** Posts of the current batch by publisher, channel and client_msg_id, so a resend within one batch is caught. */
     private final Map<String, SwitchEvent> batchPosts = new HashMap<>();
     private long lastId;
     private long lastWrittenId;
@@ -533,15 +535,15 @@ final class Audiences
         {
             return refuse(event, ErrorCode.NOT_ALLOWED, "not a publisher of channel " + channel.channelId);
         }
-        final String batchKey = actor + "/" + op.getClientMsgId();
+        // A post dedupes per channel: the same id posted to two channels is two posts.
+        final String batchKey = actor + "/" + channel.channelId + "/" + op.getClientMsgId();
         final SwitchEvent earlier = batchPosts.get(batchKey);
         final ByteString clientMsgId = op.getClientMsgIdBytes();
         final byte[] clientMsgIdBytes = event.clientMsgIdArray(clientMsgId.size());
         clientMsgId.copyTo(clientMsgIdBytes, 0);
         final DedupeRecord found = earlier != null ? null :
-            inboxStore.readDedupe(DedupeRecord.Kind.CHANNEL_POST, actor, clientMsgIdBytes, clientMsgId.size());
-        final DedupeRecord record =
-            found != null && journal.answers(DedupeRecord.Kind.CHANNEL_POST, actor, found) ? found : null;
+            inboxStore.readPostDedupe(actor, channel.channelId, clientMsgIdBytes, clientMsgId.size());
+        final DedupeRecord record = found != null && isPostOf(channel.channelId, found) ? found : null;
         if (earlier != null || record != null)
         {
             counters.duplicateSends.increment();
@@ -571,7 +573,7 @@ final class Audiences
             .setContent(op.getContent())
             .build();
         puts.putPost(channel.channelId, seq, post.toByteArray());
-        batch.putDedupe(DedupeRecord.Kind.CHANNEL_POST, actor, clientMsgIdBytes, clientMsgId.size(), msgId, seq, nowMs);
+        batch.putPostDedupe(actor, channel.channelId, clientMsgIdBytes, clientMsgId.size(), msgId, seq, nowMs);
         counters.channelPostsStored.increment();
         final AudienceWork work = new AudienceWork();
         work.channelId = channel.channelId;
@@ -579,6 +581,45 @@ final class Audiences
         batchPosts.put(batchKey, event);
         return answer(event, channelResult(event, channel, ChannelOpType.CHANNEL_POST)
             .setSeq(seq).setMsgId(msgId).setServerTimeMs(nowMs).build(), work);
+    }
+
+    /**
+     * Whether a dedupe record found for a post to {@code channelId} shows that post was stored before. A record
+     * under the channel's own key does. A record of an older form (under the channel-less post key, or without
+     * a kind under the Send's key) names no channel: it is this channel's post only when the channel's timeline
+     * holds its msg_id at its seq, msg_ids being unique switch-wide. Reading the timeline costs only such an old
+     * record's hit. A post that has left the timeline reads as another channel's, so its repost is stored again: a
+     * duplicate post, never a lost one.
+     */
+    private boolean isPostOf(final long channelId, final DedupeRecord record)
+    {
+        return switch (record.kind())
+        {
+            case CHANNEL_POST -> true;
+            case UNSCOPED_POST, UNTAGGED -> timelineHolds(channelId, record.senderSeq(), record.msgId());
+            default -> false;
+        };
+    }
+
+    private boolean timelineHolds(final long channelId, final long seq, final long msgId)
+    {
+        if (seq <= 0)
+        {
+            return false;
+        }
+        final InboxPage page = store.readTimeline(channelId, seq - 1, 1, Integer.MAX_VALUE);
+        if (page.entries().isEmpty() || page.entries().get(0).seq() != seq)
+        {
+            return false;
+        }
+        try
+        {
+            return Message.parseFrom(page.entries().get(0).message()).getMsgId() == msgId;
+        }
+        catch (final InvalidProtocolBufferException ex)
+        {
+            return false;
+        }
     }
 
     private boolean follow(final SwitchEvent event, final ChannelState channel, final long[] users, final ChannelOpType type)
