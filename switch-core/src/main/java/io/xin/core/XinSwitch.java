@@ -206,7 +206,7 @@ public final class XinSwitch implements AutoCloseable
     /**
      * Validates the context, opens the store and starts every thread and the listener.
      *
-     * @throws IllegalArgumentException naming the setting when the context is invalid.
+     * @throws ConfigurationException naming the setting when the context is invalid.
      */
     public static XinSwitch launch(final Context ctx)
     {
@@ -436,8 +436,9 @@ public final class XinSwitch implements AutoCloseable
     }
 
     /**
-     * Every setting of a switch, with defaults from {@link Configuration}. Fluent setters;
-     * {@link #conclude()} validates and is called by {@link XinSwitch#launch(Context)}.
+     * Every setting of a switch, with defaults, ranges and docs from the registry of settings ({@link Setting}),
+     * plus the hooks for tests and measurement. Fluent setters; {@link #conclude()} validates and is called by
+     * {@link XinSwitch#launch(Context)}.
      */
     public static final class Context
     {
