@@ -40,7 +40,7 @@ public enum Setting
         ints(Context::port, Context::port)),
     TRANSPORT(Section.NETWORK, "transport", String.class, Transport.AUTO,
         Range.oneOf(Transport.AUTO, Transport.IO_URING, Transport.EPOLL, Transport.NIO), "",
-        "Socket transport: auto takes io_uring, else epoll, else NIO.",
+        "Socket transport: auto takes epoll, else io_uring, else NIO.",
         objects(String.class, Context::transport, Context::transport)),
     IO_THREADS(Section.NETWORK, "io-threads", int.class, Configuration.DEFAULT_IO_THREADS, Range.atLeast(0), "",
         "Netty event loops for sessions; 0 = one per core.",
