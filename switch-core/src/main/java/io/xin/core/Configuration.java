@@ -3,8 +3,10 @@ package io.xin.core;
 import io.xin.protocol.ProtocolLimits;
 
 /**
- * Defaults of the switch's settings. {@link XinSwitch.Context} starts from these; the
- * {@code server} command's flags use the same names.
+ * Default values of the switch's settings, as constants for code that needs one (tests, the load generator).
+ * The registry of settings, {@link Setting}, gives each its name, range, unit and doc, and is where
+ * {@link XinSwitch.Context} and the daemon take the defaults from; a setting added there may give its default
+ * there alone.
  */
 public final class Configuration
 {

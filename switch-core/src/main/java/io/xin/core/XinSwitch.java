@@ -206,7 +206,7 @@ public final class XinSwitch implements AutoCloseable
     /**
      * Validates the context, opens the store and starts every thread and the listener.
      *
-     * @throws IllegalArgumentException naming the setting when the context is invalid.
+     * @throws ConfigurationException naming the setting when the context is invalid.
      */
     public static XinSwitch launch(final Context ctx)
     {
@@ -436,69 +436,94 @@ public final class XinSwitch implements AutoCloseable
     }
 
     /**
-     * Every setting of a switch, with defaults from {@link Configuration}. Fluent setters;
-     * {@link #conclude()} validates and is called by {@link XinSwitch#launch(Context)}.
+     * Every setting of a switch, with defaults, ranges and docs from the registry of settings ({@link Setting}),
+     * plus the hooks for tests and measurement. Fluent setters; {@link #conclude()} validates and is called by
+     * {@link XinSwitch#launch(Context)}.
      */
     public static final class Context
     {
-        private String bindHost = Configuration.DEFAULT_BIND_HOST;
-        private int port = Configuration.DEFAULT_PORT;
-        private Path dataDir;
-        private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
-        private long retentionSeconds = StoreConfig.DEFAULT_RETENTION_SECONDS;
-        private long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
-        private long headWriteIntervalMs = Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS;
-        private String jwtSecret;
-        private PublicKey jwtPublicKey;
-        private long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
-        private int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
-        private int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
-        private int parkIdleMs = Configuration.DEFAULT_PARK_IDLE_MS;
-        private int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
-        private int maxFrameLengthBytes = Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES;
-        private int maxPreLoginFrameLengthBytes = Configuration.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
-        private int maxInFlightSendsPerSession = Configuration.DEFAULT_MAX_IN_FLIGHT_SENDS_PER_SESSION;
-        private int maxSyncLimit = Configuration.DEFAULT_MAX_SYNC_LIMIT;
-        private int maxSyncResultBytes = Configuration.DEFAULT_MAX_SYNC_RESULT_BYTES;
-        private int syncThreads = Configuration.DEFAULT_SYNC_THREADS;
-        private int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
-        private int ringSize = Configuration.DEFAULT_RING_SIZE;
-        private int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
-        private int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
-        private int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
-        private int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
-        private int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
-        private int goAwayMaxReconnectDelayMs = Configuration.DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS;
-        private long drainTimeoutMs = Configuration.DEFAULT_DRAIN_TIMEOUT_MS;
-        private int ioThreads = Configuration.DEFAULT_IO_THREADS;
-        private String transport = Transport.AUTO;
-        private long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
-        private long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
-        private boolean hashMemtable = StoreConfig.DEFAULT_HASH_MEMTABLE;
+        // Every field bound to a Setting gets its default from the registry (Setting.applyDefaults) and its range
+        // check from it (Setting.checkRanges); the fields are grouped by the registry's sections.
+
+        // Network
+        private String bindHost;
+        private int port;
+        private String transport;
+        private int ioThreads;
+        private int writeBufferLowWaterMarkBytes;
+        private int writeBufferHighWaterMarkBytes;
         private Path tlsCertFile;
         private Path tlsKeyFile;
-        private String tlsProvider = ServerTls.PROVIDER_AUTO;
-        private long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
-        private int proxyPort = Configuration.DEFAULT_PROXY_PORT;
-        private String proxyAllowedSources = Configuration.DEFAULT_PROXY_ALLOWED_SOURCES;
+        private String tlsProvider;
+        private long tlsReloadIntervalMs;
+        private int proxyPort;
+        private String proxyAllowedSources;
         private AddressRanges proxyAllowedSourceRanges;
+
+        // Sessions and logins
+        private String jwtSecret;
+        private PublicKey jwtPublicKey;
+        private long jwtClockSkewSeconds;
+        private int heartbeatIntervalMs;
+        private int idleTimeoutMs;
+        private int parkIdleMs;
+        private int loginTimeoutMs;
+        private int goAwayMaxReconnectDelayMs;
+
+        // Limits
+        private int maxFrameLengthBytes;
+        private int maxPreLoginFrameLengthBytes;
+        private int maxInFlightSendsPerSession;
+        private int maxSyncLimit;
+        private int maxSyncResultBytes;
+        private int busyRetryAfterMs;
+        private int maxSendsPerSecondPerSession;
+        private int sendBurstPerSession;
+        private int maxRateLimitedSendsPerSession;
+        private int maxConnections;
+        private int maxConnectionsPerAddress;
+        private int maxNewConnectionsPerAddressPerSecond;
+        private int maxLoginFailuresPerAddressPerMinute;
+        private int maxLoginsPerDevicePerMinute;
+        private long deviceBanMs;
+        private int maxGuardRecords;
+
+        // Journal, rings and sync reads
+        private int ringSize;
+        private int journalShards;
+        private int ringThreadsPerShard;
+        private long headWriteIntervalMs;
+        private long drainTimeoutMs;
+        private int syncThreads;
+        private int syncQueueCapacity;
+
+        // Store
+        private Path dataDir;
+        private FsyncPolicy fsyncPolicy;
+        private long retentionSeconds;
+        private long dedupeRetentionSeconds;
+        private long blockCacheBytes;
+        private long writeBufferBytes;
+        private boolean hashMemtable;
+
+        // Groups and channels
+        private int maxGroupMembers;
+        private int maxChannelPublishers;
+        private int channelPushesPerSecond;
+        private int channelPushChunk;
+
+        // Testing and measurement hooks: not settings of the daemon
         private String localChannelName;
-        private int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
-        private int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
-        private int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
-        private int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
-        private int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-        private int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
-        private int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
-        private int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
-        private long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
-        private int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
-        private int maxGroupMembers = Configuration.DEFAULT_MAX_GROUP_MEMBERS;
-        private int maxChannelPublishers = Configuration.DEFAULT_MAX_CHANNEL_PUBLISHERS;
-        private int channelPushesPerSecond = Configuration.DEFAULT_CHANNEL_PUSHES_PER_SECOND;
-        private int channelPushChunk = Configuration.DEFAULT_CHANNEL_PUSH_CHUNK;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
+
+        /**
+         * A context with every setting at its default ({@link Setting#defaultValue()}).
+         */
+        public Context()
+        {
+            Setting.applyDefaults(this);
+        }
 
         public Context bindHost(final String bindHost)
         {
@@ -1247,139 +1272,101 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * Validates every setting.
+         * Validates every setting: each against its range in {@link Setting}, then the rules that relate two
+         * settings; derives {@link #proxyAllowedSourceRanges()}.
          *
-         * @throws IllegalArgumentException naming the first invalid setting.
+         * @throws ConfigurationException naming the first invalid setting.
          */
         public Context conclude()
         {
-            require(bindHost != null && !bindHost.isBlank(), "bindHost must be set");
-            require(port >= 0 && port <= 65535, "port must be 0..65535: " + port);
-            require(dataDir != null, "dataDir must be set");
-            require(fsyncPolicy != null, "fsyncPolicy must be set");
-            require(jwtSecret != null || jwtPublicKey != null, "jwtSecret or jwtPublicKey must be set");
-            if (jwtSecret != null)
+            Setting.checkRanges(this);
+            concludeNetwork();
+            concludeLogin();
+            concludeLimits();
+            concludeJournal();
+            // The hooks are not settings: a bad one is the embedding program's mistake.
+            if (clock == null || journalWriter == null || (localChannelName != null && localChannelName.isBlank()))
             {
-                require(jwtSecretBytes().length >= 32, "jwtSecret must be at least 32 bytes (HS256 needs 256 bits)");
+                throw new IllegalArgumentException("clock and journalWriter must be set, localChannelName not blank");
             }
-            if (jwtPublicKey != null)
-            {
-                final String algorithm = jwtPublicKey.getAlgorithm();
-                require("EC".equals(algorithm) || "EdDSA".equals(algorithm) || "Ed25519".equals(algorithm),
-                    "jwtPublicKey must be an EC (ES256) or Ed25519 (EdDSA) key, not " + algorithm);
-                require(!(jwtPublicKey instanceof java.security.interfaces.ECPublicKey ec) ||
-                    ec.getParams().getCurve().getField().getFieldSize() == 256,
-                    "jwtPublicKey must be on the P-256 curve for ES256");
-            }
-            require(jwtClockSkewSeconds >= 0 && jwtClockSkewSeconds <= 600, "jwtClockSkewSeconds must be 0..600");
-            require(heartbeatIntervalMs >= 1_000, "heartbeatIntervalMs must be at least 1000: " + heartbeatIntervalMs);
-            require(idleTimeoutMs > 0, "idleTimeoutMs must be positive: " + idleTimeoutMs);
-            // At or above the idle timeout a session is closed before it could park: allowed, it just never does.
-            require(parkIdleMs >= 0, "parkIdleMs must be 0 (never park) or positive: " + parkIdleMs);
-            require(loginTimeoutMs > 0, "loginTimeoutMs must be positive: " + loginTimeoutMs);
-            require(maxFrameLengthBytes >= 256, "maxFrameLengthBytes must be at least 256: " + maxFrameLengthBytes);
-            require(maxPreLoginFrameLengthBytes >= 64 && maxPreLoginFrameLengthBytes <= maxFrameLengthBytes,
-                "maxPreLoginFrameLengthBytes must be 64..maxFrameLengthBytes: " + maxPreLoginFrameLengthBytes);
-            require(maxInFlightSendsPerSession > 0, "maxInFlightSendsPerSession must be positive");
-            require(maxSyncLimit > 0, "maxSyncLimit must be positive: " + maxSyncLimit);
-            require(maxSyncResultBytes >= maxFrameLengthBytes,
-                "maxSyncResultBytes must be at least maxFrameLengthBytes: " + maxSyncResultBytes);
-            require(syncThreads > 0, "syncThreads must be positive: " + syncThreads);
-            require(syncQueueCapacity > 0, "syncQueueCapacity must be positive: " + syncQueueCapacity);
-            require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
-            require(journalShards >= 1 && journalShards <= Configuration.MAX_JOURNAL_SHARDS,
-                "journalShards must be within 1.." + Configuration.MAX_JOURNAL_SHARDS + ": " + journalShards);
-            require(ringThreadsPerShard == 1 || ringThreadsPerShard == 2,
-                "ringThreadsPerShard must be 1 or 2: " + ringThreadsPerShard);
-            require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
-            require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
+            storeConfig().validate();
+            return this;
+        }
+
+        private void concludeNetwork()
+        {
+            require(writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
+                Setting.WRITE_BUFFER_HIGH_WATER_MARK_BYTES,
                 "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
-            require(goAwayMaxReconnectDelayMs >= 0, "goAwayMaxReconnectDelayMs must not be negative");
-            require(drainTimeoutMs > 0, "drainTimeoutMs must be positive");
-            require(headWriteIntervalMs >= 0 && (retentionSeconds == 0 || headWriteIntervalMs <= retentionSeconds * 500),
-                "headWriteIntervalMs must be 0.." + (retentionSeconds == 0 ? "" : "retentionSeconds * 1000 / 2 = " +
-                retentionSeconds * 500) + ": " + headWriteIntervalMs);
-            require(ioThreads >= 0, "ioThreads must not be negative");
-            require(Transport.isKnown(transport), "transport must be one of auto, io_uring, epoll, nio: " + transport);
-            require(localChannelName == null || !localChannelName.isBlank(), "localChannelName must not be blank");
-            require(clock != null && journalWriter != null, "clock and journalWriter must be set");
-            require((tlsCertFile == null) == (tlsKeyFile == null), "tlsCertFile and tlsKeyFile must be set together");
+            require((tlsCertFile == null) == (tlsKeyFile == null), tlsCertFile == null ? Setting.TLS_CERT : Setting.TLS_KEY,
+                "tlsCertFile and tlsKeyFile must be set together");
             if (tlsCertFile != null)
             {
-                require(java.nio.file.Files.isReadable(tlsCertFile), "tlsCertFile is not a readable file: " + tlsCertFile);
-                require(java.nio.file.Files.isReadable(tlsKeyFile), "tlsKeyFile is not a readable file: " + tlsKeyFile);
+                require(java.nio.file.Files.isReadable(tlsCertFile), Setting.TLS_CERT,
+                    "tlsCertFile is not a readable file: " + tlsCertFile);
+                require(java.nio.file.Files.isReadable(tlsKeyFile), Setting.TLS_KEY,
+                    "tlsKeyFile is not a readable file: " + tlsKeyFile);
             }
-            require(ServerTls.isKnownProvider(tlsProvider), "tlsProvider must be auto, openssl or jdk: " + tlsProvider);
-            require(tlsReloadIntervalMs >= 0, "tlsReloadIntervalMs must not be negative: " + tlsReloadIntervalMs);
-            require(proxyPort >= -1 && proxyPort <= 65535, "proxyPort must be -1 (none) or 0..65535: " + proxyPort);
-            require(proxyPort <= 0 || proxyPort != port, "proxyPort must differ from port: " + proxyPort);
+            require(proxyPort <= 0 || proxyPort != port, Setting.PROXY_PORT, "proxyPort must differ from port: " + proxyPort);
             try
             {
                 proxyAllowedSourceRanges = AddressRanges.parse(proxyAllowedSources);
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException("proxyAllowedSources must be IPv4 or IPv6 ranges in CIDR notation " +
-                    "(e.g. 10.0.1.0/24,2001:db8::/32): " + ex.getMessage());
+                throw new ConfigurationException(Setting.PROXY_ALLOWED_SOURCES, "proxyAllowedSources must be IPv4 or " +
+                    "IPv6 ranges in CIDR notation (e.g. 10.0.1.0/24,2001:db8::/32): " + ex.getMessage());
             }
-            require(maxSendsPerSecondPerSession >= 0, "maxSendsPerSecondPerSession must not be negative");
-            require(sendBurstPerSession >= 1, "sendBurstPerSession must be at least 1");
-            require(maxRateLimitedSendsPerSession >= 1, "maxRateLimitedSendsPerSession must be at least 1");
-            require(maxConnections >= 1, "maxConnections must be at least 1");
-            require(maxConnectionsPerAddress >= 1, "maxConnectionsPerAddress must be at least 1");
-            require(maxNewConnectionsPerAddressPerSecond >= 0, "maxNewConnectionsPerAddressPerSecond must not be negative");
-            require(maxLoginFailuresPerAddressPerMinute >= 0, "maxLoginFailuresPerAddressPerMinute must not be negative");
-            require(maxLoginsPerDevicePerMinute >= 0, "maxLoginsPerDevicePerMinute must not be negative");
-            require(deviceBanMs >= 0, "deviceBanMs must not be negative");
-            require(maxGuardRecords >= 1, "maxGuardRecords must be at least 1");
-            require(maxGroupMembers >= 2, "maxGroupMembers must be at least 2: " + maxGroupMembers);
-            require(maxChannelPublishers >= 1, "maxChannelPublishers must be at least 1: " + maxChannelPublishers);
-            require(channelPushesPerSecond >= 1, "channelPushesPerSecond must be at least 1: " + channelPushesPerSecond);
-            require(channelPushChunk >= 1, "channelPushChunk must be at least 1: " + channelPushChunk);
-            storeConfig().validate();
-            return this;
         }
 
-        private static void require(final boolean condition, final String message)
+        private void concludeLogin()
+        {
+            require(jwtSecret != null || jwtPublicKey != null, Setting.JWT_SECRET, "jwtSecret or jwtPublicKey must be set");
+            if (jwtSecret != null)
+            {
+                require(jwtSecretBytes().length >= 32, Setting.JWT_SECRET,
+                    "jwtSecret must be at least 32 bytes (HS256 needs 256 bits)");
+            }
+            if (jwtPublicKey != null)
+            {
+                final String algorithm = jwtPublicKey.getAlgorithm();
+                require("EC".equals(algorithm) || "EdDSA".equals(algorithm) || "Ed25519".equals(algorithm),
+                    Setting.JWT_PUBLIC_KEY, "jwtPublicKey must be an EC (ES256) or Ed25519 (EdDSA) key, not " + algorithm);
+                require(!(jwtPublicKey instanceof java.security.interfaces.ECPublicKey ec) ||
+                    ec.getParams().getCurve().getField().getFieldSize() == 256,
+                    Setting.JWT_PUBLIC_KEY, "jwtPublicKey must be on the P-256 curve for ES256");
+            }
+        }
+
+        private void concludeLimits()
+        {
+            require(maxPreLoginFrameLengthBytes <= maxFrameLengthBytes, Setting.MAX_PRE_LOGIN_FRAME_LENGTH_BYTES,
+                "maxPreLoginFrameLengthBytes must be 64..maxFrameLengthBytes: " + maxPreLoginFrameLengthBytes);
+            require(maxSyncResultBytes >= maxFrameLengthBytes, Setting.MAX_SYNC_RESULT_BYTES,
+                "maxSyncResultBytes must be at least maxFrameLengthBytes: " + maxSyncResultBytes);
+        }
+
+        private void concludeJournal()
+        {
+            // A head may wait in memory only while the inbox entries that stand for it cannot expire.
+            require(retentionSeconds == 0 || headWriteIntervalMs <= retentionSeconds * 500, Setting.HEAD_WRITE_INTERVAL_MS,
+                "headWriteIntervalMs must be 0..retentionSeconds * 1000 / 2 = " + retentionSeconds * 500 + ": " +
+                headWriteIntervalMs);
+        }
+
+        private static void require(final boolean condition, final Setting setting, final String message)
         {
             if (!condition)
             {
-                throw new IllegalArgumentException(message);
+                throw new ConfigurationException(setting, message);
             }
         }
 
         @Override
         public String toString()
         {
-            return "bindHost=" + bindHost + " port=" + port + " dataDir=" + dataDir +
-                " fsyncPolicy=" + fsyncPolicy + " retentionSeconds=" + retentionSeconds +
-                " dedupeRetentionSeconds=" + dedupeRetentionSeconds + " headWriteIntervalMs=" + headWriteIntervalMs +
+            return Setting.describe(this) +
                 " jwt=" + (jwtPublicKey != null ? jwtPublicKey.getAlgorithm() + " public key" : "HS256 secret") +
-                " jwtClockSkewSeconds=" + jwtClockSkewSeconds + " heartbeatIntervalMs=" + heartbeatIntervalMs +
-                " idleTimeoutMs=" + idleTimeoutMs + " parkIdleMs=" + parkIdleMs + " loginTimeoutMs=" + loginTimeoutMs +
-                " maxFrameLengthBytes=" + maxFrameLengthBytes +
-                " maxPreLoginFrameLengthBytes=" + maxPreLoginFrameLengthBytes +
-                " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +
-                " maxSyncResultBytes=" + maxSyncResultBytes + " syncThreads=" + syncThreads +
-                " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize + " journalShards=" + journalShards +
-                " ringThreadsPerShard=" + ringThreadsPerShard +
-                " busyRetryAfterMs=" + busyRetryAfterMs +
-                " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
-                " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +
-                " ioThreads=" + ioThreads + " transport=" + transport + " blockCacheBytes=" + blockCacheBytes +
-                " writeBufferBytes=" + writeBufferBytes + " hashMemtable=" + hashMemtable +
-                " tls=" + (tlsCertFile == null ? "off" : tlsCertFile + "," + tlsKeyFile + " provider=" + tlsProvider +
-                " tlsReloadIntervalMs=" + tlsReloadIntervalMs) + " proxyPort=" + proxyPort +
-                (proxyPort < 0 ? "" : " proxyAllowedSources=" + proxyAllowedSources) +
-                " sendRateLimit=" + maxSendsPerSecondPerSession + "/s burst " + sendBurstPerSession +
-                " maxRateLimitedSendsPerSession=" + maxRateLimitedSendsPerSession +
-                " maxConnections=" + maxConnections + " maxConnectionsPerAddress=" + maxConnectionsPerAddress +
-                " maxNewConnectionsPerAddressPerSecond=" + maxNewConnectionsPerAddressPerSecond +
-                " maxLoginFailuresPerAddressPerMinute=" + maxLoginFailuresPerAddressPerMinute +
-                " maxLoginsPerDevicePerMinute=" + maxLoginsPerDevicePerMinute + " deviceBanMs=" + deviceBanMs +
-                " maxGuardRecords=" + maxGuardRecords +
-                " maxGroupMembers=" + maxGroupMembers + " maxChannelPublishers=" + maxChannelPublishers +
-                " channelPushPace=" + channelPushesPerSecond + "/s chunk " + channelPushChunk +
                 (localChannelName == null ? "" : " localChannelName=" + localChannelName);
         }
     }

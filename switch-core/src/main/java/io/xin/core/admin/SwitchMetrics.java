@@ -11,18 +11,22 @@ import io.xin.core.BuildInfo;
 import io.xin.core.XinSwitch;
 import io.xin.core.net.ServerTls;
 import io.xin.core.status.JournalBatchObserver;
+import io.xin.core.status.SwitchCounter;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.storage.StorageException;
 import io.xin.storage.XinStore;
 
-import java.util.concurrent.atomic.LongAdder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleConsumer;
 import java.util.function.DoubleSupplier;
 
 /**
- * The switch's Prometheus metrics. Counters and gauges are callbacks that read the switch's
- * {@code LongAdder}s when scraped, so the hot path pays nothing for them; the two histograms are
+ * The switch's Prometheus metrics: a series for each exported {@link SwitchCounter}, the switch's status, TLS,
+ * RocksDB and the JVM. Counters and gauges are callbacks that read the switch's {@code LongAdder}s when scraped, so the hot path pays nothing for them; the two histograms are
  * recorded once per journal batch, on the journal thread.
  */
 public final class SwitchMetrics implements JournalBatchObserver
@@ -48,49 +52,7 @@ public final class SwitchMetrics implements JournalBatchObserver
 
         Info.builder().name("xin_build_info").help("The version and git commit of this build; always 1.")
             .labelNames("version", "commit").register(registry).setLabelValues(BuildInfo.version(), BuildInfo.commit());
-        gauge("xin_sessions_open", "Client connections open, logged in or not.", c.sessionsOpen::get);
-        counter("xin_connections_accepted", "Client connections accepted.", c.connectionsAccepted);
-        CounterWithCallback.builder().name("xin_connections_refused")
-            .help("Connections refused: by the address guard at accept (too_many_connections, connecting_too_fast, " +
-                "failed_logins) or at login for a device that logs in too often (flapping).")
-            .labelNames("reason")
-            .callback(cb ->
-            {
-                cb.call(c.connectionsRefusedTooMany.sum(), "too_many_connections");
-                cb.call(c.connectionsRefusedTooFast.sum(), "connecting_too_fast");
-                cb.call(c.connectionsRefusedFailedLogins.sum(), "failed_logins");
-                cb.call(c.loginsBanned.sum(), "flapping");
-            })
-            .register(registry);
-        counter("xin_rate_limited_sends", "Sends refused with RATE_LIMITED.", c.rateLimitedSends);
-        counter("xin_rate_limited_sessions_closed", "Sessions closed for sending on into the rate limit.",
-            c.rateLimitedSessionsClosed);
-        counter("xin_logins", "Logins accepted.", c.loginsSucceeded);
-        counter("xin_login_failures", "Logins refused (bad token, draining, busy, storage failed, bad request).",
-            c.loginsFailed);
-        counter("xin_login_timeouts", "Connections closed for sending no Login in time.", c.loginTimeouts);
-        counter("xin_sessions_kicked", "Sessions replaced by a newer login of the same device.", c.sessionsKicked);
-        counter("xin_sessions_idle_closed", "Sessions closed after the idle timeout.", c.idleClosed);
-        gauge("xin_sessions_parked", "Idle sessions parked now: their socket kept without a Netty channel.",
-            c.sessionsParked::get);
-        counter("xin_session_parks", "Times an idle session parked.", c.sessionParks);
-        counter("xin_session_wakes", "Times a parked session woke (bytes from the client, a frame to it, a timer).",
-            c.sessionWakes);
-        counter("xin_frames_in", "Frames received from clients.", c.framesIn);
-        counter("xin_frames_out", "Frames written to clients.", c.framesOut);
-        counter("xin_bad_frames", "Malformed or oversize frames (connection closed).", c.badFrames);
-        counter("xin_messages_stored", "Messages written to the store (new sends, not resends).", c.messagesStored);
-        counter("xin_duplicate_sends", "Sends recognised as resends of a stored message.", c.duplicateSends);
-        counter("xin_pushes_sent", "Deliver frames written to online devices.", c.pushesSent);
-        counter("xin_pushes_dropped", "Pushes dropped for a slow device (it is told to sync).", c.pushesDropped);
-        counter("xin_busy_rejections", "Requests refused with BUSY (ring, in-flight or sync queue full).",
-            c.busyRejections);
-        counter("xin_syncs_served", "Sync pages served.", c.syncsServed);
-        counter("xin_cursors_advanced", "Device cursors written.", c.cursorsAdvanced);
-        counter("xin_journal_batches", "Journal batches written to RocksDB.", c.journalBatches);
-        gauge("xin_journal_max_batch_events", "Largest journal batch since start, in ring events.",
-            c.journalMaxBatchEvents::get);
-        counter("xin_storage_failures", "Failed journal writes or reads.", c.storageFailures);
+        registerCounters(c);
         gauge("xin_storage_failed", "1 once storage failed: no more acks until restart.",
             () -> status.isStorageFailed() ? 1 : 0);
         gauge("xin_draining", "1 while the switch drains for a stop.", () -> status.isDraining() ? 1 : 0);
@@ -99,21 +61,6 @@ public final class SwitchMetrics implements JournalBatchObserver
             xin::ringOccupancy);
         gauge("xin_ring_size", "Ring slots in all, over every journal shard.",
             () -> (double)xin.context().ringSize() * xin.context().journalShards());
-        counter("xin_proxy_headers", "PROXY protocol headers received.", c.proxyHeaders);
-        counter("xin_bad_proxy_headers", "Malformed PROXY protocol headers (connection closed).", c.badProxyHeaders);
-        counter("xin_proxy_sources_refused", "Connections to the PROXY port from outside proxy-allowed-sources " +
-            "(closed before reading).", c.proxySourcesRefused);
-        counter("xin_tls_handshakes", "TLS handshakes completed.", c.tlsHandshakes);
-        counter("xin_tls_handshake_failures", "TLS handshakes failed (connection closed).", c.tlsHandshakeFailures);
-        counter("xin_group_messages_stored", "Messages sent to groups.", c.groupMessagesStored);
-        counter("xin_group_inbox_copies", "Inbox entries written by group fan-out.", c.groupInboxCopies);
-        counter("xin_group_membership_changes", "Group membership changes (each a GROUP_EVENT message).",
-            c.groupMembershipChanges);
-        counter("xin_channel_posts_stored", "Channel posts stored (once each).", c.channelPostsStored);
-        counter("xin_channel_follows", "Channel follows started.", c.channelFollows);
-        counter("xin_channel_pushes_sent", "Paced channel pushes written to followers.", c.channelPushesSent);
-        counter("xin_channel_pushes_dropped", "Channel pushes dropped (follower not writable).",
-            c.channelPushesDropped);
         final ServerTls tls = xin.tls();
         if (tls != null)
         {
@@ -236,9 +183,46 @@ public final class SwitchMetrics implements JournalBatchObserver
         sample.accept(read);
     }
 
-    private void counter(final String name, final String help, final LongAdder adder)
+    /**
+     * A series for each exported {@link SwitchCounter}, in the list's order; the counters that share a series
+     * are its label's values.
+     */
+    private void registerCounters(final SwitchCounters counters)
     {
-        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(adder.sum())).register(registry);
+        final Map<String, List<SwitchCounter>> series = new LinkedHashMap<>();
+        for (final SwitchCounter counter : SwitchCounter.values())
+        {
+            if (counter.metricName() != null)
+            {
+                series.computeIfAbsent(counter.metricName(), name -> new ArrayList<>()).add(counter);
+            }
+        }
+        for (final List<SwitchCounter> labelled : series.values())
+        {
+            final SwitchCounter first = labelled.get(0);
+            if (first.kind() == SwitchCounter.Kind.GAUGE)
+            {
+                gauge(first.metricName(), first.help(), () -> counters.value(first));
+            }
+            else if (first.labelName() == null)
+            {
+                CounterWithCallback.builder().name(first.metricName()).help(first.help())
+                    .callback(cb -> cb.call(counters.value(first))).register(registry);
+            }
+            else
+            {
+                CounterWithCallback.builder().name(first.metricName()).help(first.help())
+                    .labelNames(first.labelName())
+                    .callback(cb ->
+                    {
+                        for (final SwitchCounter counter : labelled)
+                        {
+                            cb.call(counters.value(counter), counter.labelValue());
+                        }
+                    })
+                    .register(registry);
+            }
+        }
     }
 
     private void gauge(final String name, final String help, final DoubleSupplier value)

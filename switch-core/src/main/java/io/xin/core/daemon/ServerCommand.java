@@ -1,13 +1,11 @@
 package io.xin.core.daemon;
 
 import io.xin.core.BuildInfo;
-import io.xin.core.Configuration;
+import io.xin.core.ConfigurationException;
+import io.xin.core.Setting;
 import io.xin.core.XinSwitch;
 import io.xin.core.admin.AdminServer;
-import io.xin.core.net.ServerTls;
-import io.xin.storage.FsyncPolicy;
 import io.xin.storage.NativeLibraries;
-import io.xin.storage.StoreConfig;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,16 +17,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains.
+ * {@code xin server}: runs the switch in the foreground until SIGTERM or SIGINT, then drains. Its settings are
+ * the options {@link SettingOptions} makes of every {@link Setting}; only {@code --config} and
+ * {@code --print-config-template} are its own.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, defaultValueProvider = SettingsSource.class,
-    versionProvider = BuildInfo.VersionProvider.class,
+    versionProvider = BuildInfo.VersionProvider.class, modelTransformer = ServerCommand.SettingOptions.class,
     description = {
         "Run the Xin switch in the foreground; SIGTERM or Ctrl-C drains and stops it, a second one forces the exit.",
         "Every setting may also come from the environment (--max-frame-length-bytes: XIN_MAX_FRAME_LENGTH_BYTES) " +
@@ -42,14 +40,6 @@ public final class ServerCommand implements Callable<Integer>
     public static final int EXIT_FAILED = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
-    /** Settings whose Context name is not their flag's name in camel case. */
-    private static final Map<String, String> CONTEXT_NAMES = Map.of(
-        "bindHost", "host",
-        "fsyncPolicy", "fsync",
-        "maxInFlightSendsPerSession", "max-in-flight-sends",
-        "tlsCertFile", "tls-cert",
-        "tlsKeyFile", "tls-key");
-    private static final Pattern LEADING_NAME = Pattern.compile("^([a-z][A-Za-z]*)");
 
     @Spec
     CommandSpec spec;
@@ -65,256 +55,40 @@ public final class ServerCommand implements Callable<Integer>
         "with its default, and exit.")
     boolean printConfigTemplate;
 
-    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    String host = Configuration.DEFAULT_BIND_HOST;
-
-    @Option(names = "--port", description = "TCP port for clients (default: ${DEFAULT-VALUE}).")
-    int port = Configuration.DEFAULT_PORT;
-
-    @Option(names = "--data-dir", description = "Directory of the RocksDB store (required).")
-    Path dataDir;
-
-    @Option(names = "--jwt-secret", description = "HS256 secret for login tokens, at least 32 bytes. " +
-        "Also read from the XIN_JWT_SECRET environment variable.", defaultValue = "${env:XIN_JWT_SECRET}")
-    String jwtSecret;
-
-    @Option(names = "--jwt-public-key", description = "PEM file with an EC P-256 (ES256) or Ed25519 (EdDSA) public key.")
-    Path jwtPublicKey;
-
-    @Option(names = "--fsync", description = "never | batch (default: ${DEFAULT-VALUE}).")
-    FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
-
-    @Option(names = "--retention-seconds", description = "How long inbox entries are kept; 0 = for ever " +
-        "(default: ${DEFAULT-VALUE}).")
-    long retentionSeconds = StoreConfig.DEFAULT_RETENTION_SECONDS;
-
-    @Option(names = "--dedupe-retention-seconds", description = "How long a client_msg_id is remembered " +
-        "(default: ${DEFAULT-VALUE}).")
-    long dedupeRetentionSeconds = StoreConfig.DEFAULT_DEDUPE_RETENTION_SECONDS;
-
-    @Option(names = "--head-write-interval-ms", description = "Longest time a moved inbox head waits before it " +
-        "is written (its inbox entries hold it meanwhile; 0 = every journal batch; at most half the retention) " +
-        "(default: ${DEFAULT-VALUE}).")
-    long headWriteIntervalMs = Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS;
-
-    @Option(names = "--heartbeat-interval-ms", description = "Heartbeat interval suggested to clients " +
-        "(default: ${DEFAULT-VALUE}).")
-    int heartbeatIntervalMs = Configuration.DEFAULT_HEARTBEAT_INTERVAL_MS;
-
-    @Option(names = "--idle-timeout-ms", description = "Close sessions silent for this long (default: ${DEFAULT-VALUE}).")
-    int idleTimeoutMs = Configuration.DEFAULT_IDLE_TIMEOUT_MS;
-
-    @Option(names = "--park-idle-ms", description = "Plaintext sessions silent for this long give up their " +
-        "Netty channel (about 880 bytes each) until read from or written to; 0 = never (default: ${DEFAULT-VALUE}).")
-    int parkIdleMs = Configuration.DEFAULT_PARK_IDLE_MS;
-
-    @Option(names = "--login-timeout-ms", description = "Close connections without Login after this long " +
-        "(default: ${DEFAULT-VALUE}).")
-    int loginTimeoutMs = Configuration.DEFAULT_LOGIN_TIMEOUT_MS;
-
-    @Option(names = "--max-frame-length-bytes", description = "Largest frame after login (default: ${DEFAULT-VALUE}).")
-    int maxFrameLengthBytes = Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES;
-
-    @Option(names = "--max-pre-login-frame-length-bytes", description = "Largest frame before login " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxPreLoginFrameLengthBytes = Configuration.DEFAULT_MAX_PRE_LOGIN_FRAME_LENGTH_BYTES;
-
-    @Option(names = "--max-in-flight-sends", description = "Unacknowledged sends per session before BUSY " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxInFlightSends = Configuration.DEFAULT_MAX_IN_FLIGHT_SENDS_PER_SESSION;
-
-    @Option(names = "--max-sync-limit", description = "Largest Sync page in messages (default: ${DEFAULT-VALUE}).")
-    int maxSyncLimit = Configuration.DEFAULT_MAX_SYNC_LIMIT;
-
-    @Option(names = "--ring-size", description = "Disruptor ring slots, a power of two (default: ${DEFAULT-VALUE}).")
-    int ringSize = Configuration.DEFAULT_RING_SIZE;
-
-    @Option(names = "--journal-shards", description = "Journal threads, each with its own ring; users are hashed " +
-        "to them. Raise only on machines with cores to spare (default: ${DEFAULT-VALUE}).")
-    int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
-
-    @Option(names = "--ring-threads-per-shard", description = "2: each journal shard's journal and dispatcher on " +
-        "threads of their own; 1: one thread runs both (default: ${DEFAULT-VALUE}).")
-    int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
-
-    @Option(names = "--io-threads", description = "Netty event loops; 0 = one per core (default: ${DEFAULT-VALUE}).")
-    int ioThreads = Configuration.DEFAULT_IO_THREADS;
-
-    @Option(names = "--transport", description = "auto | io_uring | epoll | nio (default: ${DEFAULT-VALUE}).")
-    String transport = "auto";
-
-    @Option(names = "--drain-timeout-ms", description = "Longest wait for the ring to drain at a graceful stop " +
-        "(default: ${DEFAULT-VALUE}).")
-    long drainTimeoutMs = Configuration.DEFAULT_DRAIN_TIMEOUT_MS;
-
-    @Option(names = "--jwt-clock-skew-seconds", description = "Tolerance on a token's exp and nbf " +
-        "(default: ${DEFAULT-VALUE}).")
-    long jwtClockSkewSeconds = Configuration.DEFAULT_JWT_CLOCK_SKEW_SECONDS;
-
-    @Option(names = "--max-sync-result-bytes", description = "A Sync page stops before its messages pass this " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxSyncResultBytes = Configuration.DEFAULT_MAX_SYNC_RESULT_BYTES;
-
-    @Option(names = "--sync-threads", description = "Threads reading Sync pages (default: ${DEFAULT-VALUE}).")
-    int syncThreads = Configuration.DEFAULT_SYNC_THREADS;
-
-    @Option(names = "--sync-queue-capacity", description = "Sync requests queued before BUSY " +
-        "(default: ${DEFAULT-VALUE}).")
-    int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
-
-    @Option(names = "--busy-retry-after-ms", description = "retry_after_ms sent with BUSY (default: ${DEFAULT-VALUE}).")
-    int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
-
-    @Option(names = "--write-buffer-low-water-mark-bytes", description = "A slow device's channel is writable " +
-        "again below this (default: ${DEFAULT-VALUE}).")
-    int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
-
-    @Option(names = "--write-buffer-high-water-mark-bytes", description = "Pushes to a device are dropped while " +
-        "more than this waits to be written to it (default: ${DEFAULT-VALUE}).")
-    int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
-
-    @Option(names = "--go-away-max-reconnect-delay-ms", description = "GoAway tells each client to wait a random " +
-        "delay up to this (default: ${DEFAULT-VALUE}).")
-    int goAwayMaxReconnectDelayMs = Configuration.DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS;
-
-    @Option(names = "--block-cache-bytes", description = "RocksDB block cache (default: ${DEFAULT-VALUE}).")
-    long blockCacheBytes = StoreConfig.DEFAULT_BLOCK_CACHE_BYTES;
-
-    @Option(names = "--write-buffer-bytes", description = "RocksDB memtable size per column family " +
-        "(default: ${DEFAULT-VALUE}).")
-    long writeBufferBytes = StoreConfig.DEFAULT_WRITE_BUFFER_BYTES;
-
-    @Option(names = "--hash-memtable", arity = "1", paramLabel = "true|false", description = "The inbox and " +
-        "dedupe RocksDB memtables as hashes of one skip list per user instead of one skip list each (default: " +
-        "${DEFAULT-VALUE}). The files are the same either way.")
-    boolean hashMemtable = StoreConfig.DEFAULT_HASH_MEMTABLE;
-
-    @Option(names = "--tls-cert", description = "PEM certificate chain (leaf first) for TLS on the client " +
-        "ports; with --tls-key. Unset: plain TCP.")
-    Path tlsCert;
-
-    @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert, not encrypted.")
-    Path tlsKey;
-
-    @Option(names = "--tls-provider", description = "auto (BoringSSL when its native library loads, else the " +
-        "JDK) | openssl | jdk (default: ${DEFAULT-VALUE}).")
-    String tlsProvider = ServerTls.PROVIDER_AUTO;
-
-    @Option(names = "--tls-reload-interval-ms", description = "How often the certificate and key files are " +
-        "checked for a change; a change is loaded for new connections. 0 = never (default: ${DEFAULT-VALUE}).")
-    long tlsReloadIntervalMs = Configuration.DEFAULT_TLS_RELOAD_INTERVAL_MS;
-
-    @Option(names = "--proxy-port", description = "A second client port where every connection starts with a " +
-        "PROXY protocol v1 or v2 header, for a load balancer; -1 = none (default: ${DEFAULT-VALUE}).")
-    int proxyPort = Configuration.DEFAULT_PROXY_PORT;
-
-    @Option(names = "--proxy-allowed-sources", description = "Load balancers allowed to connect to --proxy-port, as " +
-        "IPv4 and IPv6 ranges in CIDR notation separated by commas (e.g. 10.0.1.0/24,2001:db8::7); any other peer " +
-        "is closed before its PROXY header is read (default: ${DEFAULT-VALUE}).")
-    String proxyAllowedSources = Configuration.DEFAULT_PROXY_ALLOWED_SOURCES;
-
-    @Option(names = "--admin-host", description = "Address of the admin HTTP port (default: ${DEFAULT-VALUE}).")
-    String adminHost = Configuration.DEFAULT_ADMIN_HOST;
-
-    @Option(names = "--admin-port", description = "Admin HTTP port: /healthz, /readyz, /metrics, /loglevel, /backup; " +
-        "-1 = none (default: ${DEFAULT-VALUE}).")
-    int adminPort = Configuration.DEFAULT_ADMIN_PORT;
-
-    @Option(names = "--admin-token-file", description = "File holding the bearer token (one line, at least 16 " +
-        "characters) that every change through the admin port (POST /loglevel) needs. Unset: changes are taken " +
-        "only when --admin-host is a loopback address, and refused with 403 otherwise.")
-    Path adminTokenFile;
-
-    @Option(names = "--health-host", description = "Address of the health HTTP port (default: ${DEFAULT-VALUE}).")
-    String healthHost = Configuration.DEFAULT_HEALTH_HOST;
-
-    @Option(names = "--health-port", description = "Health HTTP port for a load balancer: GET /healthz and " +
-        "/readyz only, nothing that changes state; -1 = none (default: ${DEFAULT-VALUE}).")
-    int healthPort = Configuration.DEFAULT_HEALTH_PORT;
-
-    @Option(names = "--shutdown-deadline-ms", description = "At SIGTERM the process exits within this long, " +
-        "drained or not (default: ${DEFAULT-VALUE}).")
-    long shutdownDeadlineMs = Configuration.DEFAULT_SHUTDOWN_DEADLINE_MS;
-
-    @Option(names = "--drain-notice-ms", description = "At SIGTERM, /readyz fails this long before logins are " +
-        "refused and sessions told to go away, so a load balancer stops sending new connections first; set it " +
-        "to the balancer's health-check interval times its fall count (default: ${DEFAULT-VALUE}).")
-    long drainNoticeMs = Configuration.DEFAULT_DRAIN_NOTICE_MS;
-    @Option(names = "--max-sends-per-second-per-session", description = "Sustained sends per second of one " +
-        "session; more get RATE_LIMITED; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int maxSendsPerSecondPerSession = Configuration.DEFAULT_MAX_SENDS_PER_SECOND_PER_SESSION;
-
-    @Option(names = "--send-burst-per-session", description = "Sends one session may make at once " +
-        "(default: ${DEFAULT-VALUE}).")
-    int sendBurstPerSession = Configuration.DEFAULT_SEND_BURST_PER_SESSION;
-
-    @Option(names = "--max-rate-limited-sends-per-session", description = "Sends refused for rate in a row " +
-        "before the session is closed (default: ${DEFAULT-VALUE}).")
-    int maxRateLimitedSendsPerSession = Configuration.DEFAULT_MAX_RATE_LIMITED_SENDS_PER_SESSION;
-
-    @Option(names = "--max-connections", description = "Open connections in the switch (default: ${DEFAULT-VALUE}).")
-    int maxConnections = Configuration.DEFAULT_MAX_CONNECTIONS;
-
-    @Option(names = "--max-connections-per-address", description = "Open connections from one address " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxConnectionsPerAddress = Configuration.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-
-    @Option(names = "--max-new-connections-per-address-per-second", description = "New connections per second " +
-        "from one address, bursts of twice that; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int maxNewConnectionsPerAddressPerSecond = Configuration.DEFAULT_MAX_NEW_CONNECTIONS_PER_ADDRESS_PER_SECOND;
-
-    @Option(names = "--max-login-failures-per-address-per-minute", description = "Failed logins per minute from " +
-        "one address before its connections are refused; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int maxLoginFailuresPerAddressPerMinute = Configuration.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE;
-
-    @Option(names = "--max-logins-per-device-per-minute", description = "Logins of one device per minute before " +
-        "it is banned for --device-ban-ms; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int maxLoginsPerDevicePerMinute = Configuration.DEFAULT_MAX_LOGINS_PER_DEVICE_PER_MINUTE;
-
-    @Option(names = "--device-ban-ms", description = "How long a flapping device is refused (default: ${DEFAULT-VALUE}).")
-    long deviceBanMs = Configuration.DEFAULT_DEVICE_BAN_MS;
-
-    @Option(names = "--max-guard-records", description = "Addresses, and devices, the abuse guards remember " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxGuardRecords = Configuration.DEFAULT_MAX_GUARD_RECORDS;
-
-    @Option(names = "--max-group-members", description = "Members a group may hold (default: ${DEFAULT-VALUE}).")
-    int maxGroupMembers = Configuration.DEFAULT_MAX_GROUP_MEMBERS;
-
-    @Option(names = "--max-channel-publishers", description = "Publishers a channel may have " +
-        "(default: ${DEFAULT-VALUE}).")
-    int maxChannelPublishers = Configuration.DEFAULT_MAX_CHANNEL_PUBLISHERS;
-
-    @Option(names = "--channel-pushes-per-second", description = "Paced pushes of channel posts to online " +
-        "followers per second, over all channels (default: ${DEFAULT-VALUE}).")
-    int channelPushesPerSecond = Configuration.DEFAULT_CHANNEL_PUSHES_PER_SECOND;
-
-    @Option(names = "--channel-push-chunk", description = "Followers handed to the event loops per pacer step " +
-        "(default: ${DEFAULT-VALUE}).")
-    int channelPushChunk = Configuration.DEFAULT_CHANNEL_PUSH_CHUNK;
-
     @Override
     public Integer call() throws Exception
     {
         if (printConfigTemplate)
         {
-            spec.commandLine().getOut().print(ConfigTemplate.render(spec));
+            spec.commandLine().getOut().print(ConfigTemplate.render());
             spec.commandLine().getOut().flush();
             return 0;
         }
-        if (adminPort < -1 || adminPort > 65535)
-        {
-            return badSetting("admin-port", "adminPort must be -1 (none) or 0..65535: " + adminPort);
-        }
-        if (healthPort < -1 || healthPort > 65535)
-        {
-            return badSetting("health-port", "healthPort must be -1 (none) or 0..65535: " + healthPort);
-        }
-        if (healthPort > 0 && healthPort == adminPort)
-        {
-            return badSetting("health-port", "healthPort must differ from adminPort: " + healthPort);
-        }
+        final int adminPort;
+        final int healthPort;
         String adminToken = null;
+        try
+        {
+            for (final Setting setting : Setting.values())
+            {
+                if (!setting.inContext())
+                {
+                    setting.check(value(setting));
+                }
+            }
+            adminPort = (Integer)value(Setting.ADMIN_PORT);
+            healthPort = (Integer)value(Setting.HEALTH_PORT);
+            if (healthPort > 0 && healthPort == adminPort)
+            {
+                throw new ConfigurationException(Setting.HEALTH_PORT, "healthPort must differ from adminPort: " +
+                    healthPort);
+            }
+        }
+        catch (final ConfigurationException ex)
+        {
+            return badSetting(ex.setting().key(), ex.getMessage());
+        }
+        final Path adminTokenFile = (Path)value(Setting.ADMIN_TOKEN_FILE);
         if (adminTokenFile != null)
         {
             try
@@ -323,70 +97,21 @@ public final class ServerCommand implements Callable<Integer>
             }
             catch (final java.io.IOException | IllegalArgumentException ex)
             {
-                return badSetting("admin-token-file", "adminTokenFile: cannot read a token from " + adminTokenFile +
-                    ": " + ex.getMessage());
+                return badSetting(Setting.ADMIN_TOKEN_FILE.key(), "adminTokenFile: cannot read a token from " +
+                    adminTokenFile + ": " + ex.getMessage());
             }
-        }
-        if (drainNoticeMs < 0)
-        {
-            return badSetting("drain-notice-ms", "drainNoticeMs must not be negative: " + drainNoticeMs);
-        }
-        if (shutdownDeadlineMs <= 0)
-        {
-            return badSetting("shutdown-deadline-ms", "shutdownDeadlineMs must be positive: " + shutdownDeadlineMs);
         }
         LeakDetection.disableUnlessSet();
         LOG.info("Starting {}", BuildInfo.describe());
-        final XinSwitch.Context ctx = new XinSwitch.Context()
-            .bindHost(host)
-            .port(port)
-            .dataDir(dataDir)
-            .jwtSecret(jwtSecret)
-            .fsyncPolicy(fsyncPolicy)
-            .retentionSeconds(retentionSeconds)
-            .dedupeRetentionSeconds(dedupeRetentionSeconds)
-            .headWriteIntervalMs(headWriteIntervalMs)
-            .heartbeatIntervalMs(heartbeatIntervalMs)
-            .idleTimeoutMs(idleTimeoutMs)
-            .parkIdleMs(parkIdleMs)
-            .loginTimeoutMs(loginTimeoutMs)
-            .maxFrameLengthBytes(maxFrameLengthBytes)
-            .maxPreLoginFrameLengthBytes(maxPreLoginFrameLengthBytes)
-            .maxInFlightSendsPerSession(maxInFlightSends)
-            .maxSyncLimit(maxSyncLimit)
-            .ringSize(ringSize)
-            .journalShards(journalShards)
-            .ringThreadsPerShard(ringThreadsPerShard)
-            .ioThreads(ioThreads)
-            .transport(transport)
-            .drainTimeoutMs(drainTimeoutMs)
-            .jwtClockSkewSeconds(jwtClockSkewSeconds)
-            .maxSyncResultBytes(maxSyncResultBytes)
-            .syncThreads(syncThreads)
-            .syncQueueCapacity(syncQueueCapacity)
-            .busyRetryAfterMs(busyRetryAfterMs)
-            .writeBufferWaterMarks(writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes)
-            .goAwayMaxReconnectDelayMs(goAwayMaxReconnectDelayMs)
-            .blockCacheBytes(blockCacheBytes)
-            .writeBufferBytes(writeBufferBytes)
-            .hashMemtable(hashMemtable)
-            .tls(tlsCert, tlsKey)
-            .tlsProvider(tlsProvider)
-            .tlsReloadIntervalMs(tlsReloadIntervalMs)
-            .proxyPort(proxyPort)
-            .proxyAllowedSources(proxyAllowedSources)
-            .sendRateLimit(maxSendsPerSecondPerSession, sendBurstPerSession)
-            .maxRateLimitedSendsPerSession(maxRateLimitedSendsPerSession)
-            .maxConnections(maxConnections)
-            .maxConnectionsPerAddress(maxConnectionsPerAddress)
-            .maxNewConnectionsPerAddressPerSecond(maxNewConnectionsPerAddressPerSecond)
-            .maxLoginFailuresPerAddressPerMinute(maxLoginFailuresPerAddressPerMinute)
-            .maxLoginsPerDevicePerMinute(maxLoginsPerDevicePerMinute)
-            .deviceBanMs(deviceBanMs)
-            .maxGuardRecords(maxGuardRecords)
-            .maxGroupMembers(maxGroupMembers)
-            .maxChannelPublishers(maxChannelPublishers)
-            .channelPushPace(channelPushesPerSecond, channelPushChunk);
+        final XinSwitch.Context ctx = new XinSwitch.Context();
+        for (final Setting setting : Setting.values())
+        {
+            if (setting.inContext())
+            {
+                setting.apply(ctx, value(setting));
+            }
+        }
+        final Path jwtPublicKey = (Path)value(Setting.JWT_PUBLIC_KEY);
         if (jwtPublicKey != null)
         {
             try
@@ -395,8 +120,8 @@ public final class ServerCommand implements Callable<Integer>
             }
             catch (final java.io.IOException | IllegalArgumentException ex)
             {
-                return badSetting("jwt-public-key", "jwtPublicKey: cannot read a public key from " + jwtPublicKey +
-                    ": " + ex.getMessage());
+                return badSetting(Setting.JWT_PUBLIC_KEY.key(), "jwtPublicKey: cannot read a public key from " +
+                    jwtPublicKey + ": " + ex.getMessage());
             }
         }
         try
@@ -405,7 +130,7 @@ public final class ServerCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
+            return badSetting(settingOf(ex), ex.getMessage());
         }
         // The admin and health ports are taken before the store opens and the client ports listen: a taken port stops
         // the start before any client could connect to a switch that then goes away.
@@ -414,7 +139,8 @@ public final class ServerCommand implements Callable<Integer>
         {
             try
             {
-                admin = AdminServer.bind(adminHost, adminPort, adminToken, healthHost, healthPort);
+                admin = AdminServer.bind((String)value(Setting.ADMIN_HOST), adminPort, adminToken,
+                    (String)value(Setting.HEALTH_HOST), healthPort);
             }
             catch (final RuntimeException ex)
             {
@@ -444,7 +170,7 @@ public final class ServerCommand implements Callable<Integer>
         catch (final IllegalArgumentException ex)
         {
             CloseHelper.quietClose(admin);
-            return badSetting(settingNamed(ex.getMessage()), ex.getMessage());
+            return badSetting(settingOf(ex), ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
@@ -460,7 +186,8 @@ public final class ServerCommand implements Callable<Integer>
         {
             admin.serve(xin);
         }
-        new ShutdownSignals(() -> drain(xin), shutdownDeadlineMs).install();
+        final long drainNoticeMs = (Long)value(Setting.DRAIN_NOTICE_MS);
+        new ShutdownSignals(() -> drain(xin, drainNoticeMs), (Long)value(Setting.SHUTDOWN_DEADLINE_MS)).install();
         xin.awaitTermination();
         if (admin != null)
         {
@@ -469,7 +196,16 @@ public final class ServerCommand implements Callable<Integer>
         return 0;
     }
 
-    private void drain(final XinSwitch xin)
+    /**
+     * @param setting a setting of the registry.
+     * @return its value after parsing: from the flag, the environment, the config file or its default; boxed.
+     */
+    Object value(final Setting setting)
+    {
+        return spec.findOption("--" + setting.key()).getValue();
+    }
+
+    private void drain(final XinSwitch xin, final long drainNoticeMs)
     {
         if (drainStarted.getAndSet(true))
         {
@@ -491,21 +227,10 @@ public final class ServerCommand implements Callable<Integer>
         xin.close();
     }
 
-    /**
-     * The setting an {@link IllegalArgumentException} from {@code Context.conclude()} is about: its
-     * message starts with the Context's name of the setting.
-     */
-    private String settingNamed(final String message)
+    /** The key of the setting a refusal is about; null when it names none. */
+    private static String settingOf(final IllegalArgumentException ex)
     {
-        final Matcher matcher = LEADING_NAME.matcher(message == null ? "" : message);
-        if (!matcher.find())
-        {
-            return null;
-        }
-        final String contextName = matcher.group(1);
-        final String key = CONTEXT_NAMES.getOrDefault(contextName,
-            contextName.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT));
-        return spec.findOption("--" + key) == null ? null : key;
+        return ex instanceof ConfigurationException refused ? refused.setting().key() : null;
     }
 
     private int badSetting(final String key, final String message)
@@ -642,5 +367,60 @@ public final class ServerCommand implements Callable<Integer>
             current = swap;
         }
         return previous[b.length()];
+    }
+
+    /**
+     * Adds an option to the {@code server} command for every {@link Setting}: {@code --<key>} of the setting's
+     * type, with its default and its doc, so a setting of the registry is a flag, an environment variable and a
+     * config key without more code.
+     */
+    public static final class SettingOptions implements CommandLine.IModelTransformer
+    {
+        @Override
+        public CommandSpec transform(final CommandSpec commandSpec)
+        {
+            for (final Setting setting : Setting.values())
+            {
+                commandSpec.addOption(option(setting));
+            }
+            return commandSpec;
+        }
+
+        private static OptionSpec option(final Setting setting)
+        {
+            final boolean flagWithValue = setting.type() == boolean.class;
+            final OptionSpec.Builder option = OptionSpec.builder("--" + setting.key())
+                .type(setting.type())
+                .paramLabel(flagWithValue ? "true|false" : "<" + setting.contextName() + ">")
+                .description(setting.doc() + (setting.defaultValue() == null ? "" : " Default: ${DEFAULT-VALUE}."));
+            if (flagWithValue)
+            {
+                option.arity("1");
+            }
+            if (setting.defaultValue() != null)
+            {
+                option.defaultValue(setting.defaultText());
+            }
+            if (setting.type().isEnum())
+            {
+                option.converters(value -> enumValue(setting.type(), value));
+            }
+            return option.build();
+        }
+
+        private static Object enumValue(final Class<?> type, final String value)
+        {
+            final StringBuilder names = new StringBuilder();
+            for (final Object constant : type.getEnumConstants())
+            {
+                final String name = ((Enum<?>)constant).name();
+                if (name.equalsIgnoreCase(value.trim()))
+                {
+                    return constant;
+                }
+                names.append(names.length() == 0 ? "" : ", ").append(name.toLowerCase(Locale.ROOT));
+            }
+            throw new CommandLine.TypeConversionException("expected one of " + names + " but was '" + value + "'");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.xin.core.daemon;
 
+import io.xin.core.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,8 +36,6 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
 {
     static final String CONFIG = "config";
     static final String ENV_PREFIX = "XIN_";
-    /** Options that are not settings: they never come from the environment or the file. */
-    private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "print-config-template");
     /** A properties line's key: up to the first blank, '=' or ':'. */
     private static final Pattern KEY = Pattern.compile("([^\\s=:]+)");
 
@@ -77,9 +75,15 @@ public final class SettingsSource implements CommandLine.IDefaultValueProvider
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
+    /**
+     * @return true for an option of a {@link Setting} and for {@code --config}; false for the options that only
+     * act ({@code --help}, {@code --version}, {@code --print-config-template}), which never come from the
+     * environment or the file.
+     */
     static boolean isSetting(final OptionSpec option)
     {
-        return !NOT_SETTINGS.contains(key(option)) && !option.usageHelp() && !option.versionHelp();
+        final String key = key(option);
+        return CONFIG.equals(key) || Setting.forKey(key) != null;
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.xin.core.ConfigurationException;
+import io.xin.core.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +111,7 @@ public final class ServerTls
         }
         catch (final Exception ex)
         {
-            throw new IllegalArgumentException("tlsCertFile/tlsKeyFile: cannot load a TLS certificate and key from " +
+            throw new ConfigurationException(Setting.TLS_CERT, "tlsCertFile/tlsKeyFile: cannot load a TLS certificate and key from " +
                 certFile + " and " + keyFile + ": " + ex.getMessage(), ex);
         }
         LOG.info("TLS certificate {}, expires {}", leaf.getSubjectX500Principal(), leaf.getNotAfter().toInstant());
@@ -135,7 +137,7 @@ public final class ServerTls
             case PROVIDER_OPENSSL:
                 if (!OpenSsl.isAvailable())
                 {
-                    throw new IllegalArgumentException("tlsProvider openssl is not available here: " +
+                    throw new ConfigurationException(Setting.TLS_PROVIDER, "tlsProvider openssl is not available here: " +
                         OpenSsl.unavailabilityCause());
                 }
                 return SslProvider.OPENSSL;
@@ -144,7 +146,8 @@ public final class ServerTls
             case PROVIDER_AUTO:
                 return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
             default:
-                throw new IllegalArgumentException("tlsProvider must be auto, openssl or jdk: " + name);
+                throw new ConfigurationException(Setting.TLS_PROVIDER, "tlsProvider must be one of auto, openssl, jdk: " +
+                    name);
         }
     }
 

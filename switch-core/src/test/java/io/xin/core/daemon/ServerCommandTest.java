@@ -23,6 +23,8 @@ final class ServerCommandTest
     @TempDir
     Path dir;
 
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -87,6 +89,49 @@ final class ServerCommandTest
         final String line = onlyLine();
         assertTrue(line.startsWith("Invalid setting port (value from the command line): "), line);
         assertTrue(line.contains("'seventy' is not an int"), line);
+    }
+
+    @Test
+    void shouldNameTheSettingOfAValueOutOfItsRange()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--max-frame-length-bytes", "12"));
+
+        assertEquals("Invalid setting max-frame-length-bytes (flag --max-frame-length-bytes, environment " +
+            "XIN_MAX_FRAME_LENGTH_BYTES): maxFrameLengthBytes must be at least 256: 12. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldNameASettingWhoseKeyIsNotItsContextName()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--max-in-flight-sends", "0"));
+
+        assertEquals("Invalid setting max-in-flight-sends (flag --max-in-flight-sends, environment " +
+            "XIN_MAX_IN_FLIGHT_SENDS): maxInFlightSendsPerSession must be at least 1: 0. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldNameADaemonSettingOutOfItsRange()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--admin-port", "70000"));
+
+        assertEquals("Invalid setting admin-port (flag --admin-port, environment XIN_ADMIN_PORT): adminPort must be " +
+            "-1..65535: 70000. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldListEverySettingOfTheRegistryInTheHelpWithItsDefault()
+    {
+        assertEquals(0, execute("--help"));
+
+        final String help = out.toString();
+        for (final io.xin.core.Setting setting : io.xin.core.Setting.values())
+        {
+            assertTrue(help.contains("--" + setting.key() + "="), setting.key());
+        }
+        assertTrue(help.contains("--max-frame-length-bytes=<maxFrameLengthBytes>"), help);
+        assertTrue(help.contains("Largest frame after login. Default: 65536."), help);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.xin.core.daemon;
 
+import io.xin.core.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -35,10 +36,10 @@ final class SettingsSourceTest
         final ServerCommand command = parse(Map.of("XIN_PORT", "7002", "XIN_MAX_FRAME_LENGTH_BYTES", "8000"),
             "--config", config.toString(), "--port", "7003");
 
-        assertEquals(7003, command.port, "flag");
-        assertEquals(8000, command.maxFrameLengthBytes, "environment");
-        assertEquals(1024, command.ringSize, "file");
-        assertEquals(200, command.maxSyncLimit, "default");
+        assertEquals(7003, command.value(Setting.PORT), "flag");
+        assertEquals(8000, command.value(Setting.MAX_FRAME_LENGTH_BYTES), "environment");
+        assertEquals(1024, command.value(Setting.RING_SIZE), "file");
+        assertEquals(200, command.value(Setting.MAX_SYNC_LIMIT), "default");
     }
 
     @Test
@@ -46,10 +47,11 @@ final class SettingsSourceTest
     {
         final Path config = Files.writeString(dir.resolve("memtable.properties"), "hash-memtable = false\n");
 
-        assertTrue(parse(Map.of()).hashMemtable, "default");
-        assertEquals(false, parse(Map.of("XIN_CONFIG", config.toString())).hashMemtable, "file");
-        assertEquals(false, parse(Map.of("XIN_HASH_MEMTABLE", "false")).hashMemtable, "environment");
-        assertTrue(parse(Map.of("XIN_HASH_MEMTABLE", "false"), "--hash-memtable", "true").hashMemtable, "flag");
+        assertEquals(true, parse(Map.of()).value(Setting.HASH_MEMTABLE), "default");
+        assertEquals(false, parse(Map.of("XIN_CONFIG", config.toString())).value(Setting.HASH_MEMTABLE), "file");
+        assertEquals(false, parse(Map.of("XIN_HASH_MEMTABLE", "false")).value(Setting.HASH_MEMTABLE), "environment");
+        assertEquals(true, parse(Map.of("XIN_HASH_MEMTABLE", "false"), "--hash-memtable", "true").value(Setting.HASH_MEMTABLE),
+            "flag");
         assertThrows(CommandLine.ParameterException.class, () -> parse(Map.of(), "--hash-memtable", "maybe"));
         assertThrows(CommandLine.ParameterException.class, () -> parse(Map.of("XIN_HASH_MEMTABLE", "yes")));
     }
@@ -60,7 +62,7 @@ final class SettingsSourceTest
         final Path config = Files.writeString(dir.resolve("xin.properties"), "data-dir = /srv/xin\n");
         final ServerCommand command = parse(Map.of("XIN_CONFIG", config.toString()));
 
-        assertEquals(Path.of("/srv/xin"), command.dataDir);
+        assertEquals(Path.of("/srv/xin"), command.value(Setting.DATA_DIR));
     }
 
     @Test
@@ -104,7 +106,7 @@ final class SettingsSourceTest
     void shouldDocumentEverySettingInTheConfigTemplate()
     {
         final CommandLine commandLine = new CommandLine(new ServerCommand());
-        final String template = ConfigTemplate.render(commandLine.getCommandSpec());
+        final String template = ConfigTemplate.render();
         for (final CommandLine.Model.OptionSpec option : commandLine.getCommandSpec().options())
         {
             final String key = SettingsSource.key(option);
@@ -114,5 +116,28 @@ final class SettingsSourceTest
                 assertTrue(template.contains("environment " + SettingsSource.envName(key)), key);
             }
         }
+    }
+
+    @Test
+    void shouldMakeAnOptionOfEverySettingOfTheRegistry()
+    {
+        final CommandLine.Model.CommandSpec spec = new CommandLine(new ServerCommand()).getCommandSpec();
+        for (final Setting setting : Setting.values())
+        {
+            final CommandLine.Model.OptionSpec option = spec.findOption("--" + setting.key());
+            assertTrue(option != null && SettingsSource.isSetting(option), setting.key());
+            assertEquals(setting.type(), option.type(), setting.key());
+        }
+    }
+
+    @Test
+    void shouldTakeTheFsyncPolicyInAnyCaseAndNameTheChoicesOfABadOne()
+    {
+        assertEquals(io.xin.storage.FsyncPolicy.NEVER, parse(Map.of("XIN_FSYNC", "never")).value(Setting.FSYNC));
+        assertEquals(io.xin.storage.FsyncPolicy.BATCH, parse(Map.of(), "--fsync", "BATCH").value(Setting.FSYNC));
+        final CommandLine.ParameterException refused = assertThrows(CommandLine.ParameterException.class,
+            () -> parse(Map.of(), "--fsync", "sometimes"));
+        assertTrue(refused.getMessage().contains("expected one of never, batch but was 'sometimes'"),
+            refused.getMessage());
     }
 }
