@@ -2,6 +2,7 @@ package io.xin.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it starts in this JVM on 127.0.0.1.
  */
 @Timeout(120)
+@Tag("slow")
 class LoadgenCommandIT
 {
     @TempDir

@@ -13,6 +13,7 @@ import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.SyncResult;
 import io.xin.core.status.SwitchCounters;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,7 @@ class AbuseIT
     }
 
     @Test
+    @Tag("slow")
     void shouldCloseHalfOpenFloodAndRefusePastPerAddressCap() throws Exception
     {
         final int connections = 1_500;
@@ -341,6 +343,7 @@ class AbuseIT
     }
 
     @Test
+    @Tag("slow")
     void shouldRefuseAddressOpeningConnectionsTooFast() throws Exception
     {
         final int perSecond = 10;
