@@ -1,6 +1,7 @@
 package io.xin.bench;
 
 import io.netty.util.ResourceLeakDetector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (the profile sets -Xmx2g and enables this test).
  */
 @EnabledIfSystemProperty(named = "xin.million", matches = "true")
+@Tag("slow")
 class MillionSessionsIT
 {
     private static final int SESSIONS = 1_000_000;

@@ -1,6 +1,7 @@
 package io.xin.bench;
 
 import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The memory tool on a bounded run that CI can afford: 20,000 in-JVM sessions that heartbeat through
  * an idle timeout. Checks the tool's readings are the switch's own, not its performance.
  */
+@Tag("slow")
 class SessionMemoryIT
 {
     private static final int SESSIONS = 20_000;

@@ -13,6 +13,7 @@ import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.Message;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scraped, stopped with SIGTERM in the middle of traffic, and started again on the same data.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("slow")
 final class DaemonIT
 {
     private static final long ALICE = 1;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xin.core.XinSwitch;
 import io.xin.storage.FsyncPolicy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it starts in this JVM on 127.0.0.1.
  */
 @Timeout(120)
+@Tag("slow")
 class LoadgenCommandIT
 {
     @TempDir

@@ -105,7 +105,7 @@ public final class Configuration
     /**
      * The session event loops to start. One per core, not Netty's two: the journal and dispatcher threads and
      * RocksDB's flushes need cores of their own, and with fewer runnable threads the switch measured a higher
-     * maximum rate and less CPU per message on two cores (docs/benchmarks.md, the eighth session's quiet run).
+     * maximum rate and less CPU per message on two cores (docs/decisions/0001-one-event-loop-per-core.md).
      *
      * @param configured the {@code io-threads} setting; 0 for the default.
      * @return how many event loops to start.

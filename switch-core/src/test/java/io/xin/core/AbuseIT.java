@@ -14,6 +14,7 @@ import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.SyncResult;
 import io.xin.core.status.SwitchCounters;
 import io.xin.storage.InboxEntry;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +101,7 @@ class AbuseIT
     }
 
     @Test
+    @Tag("slow")
     void shouldCloseHalfOpenFloodAndRefusePastPerAddressCap() throws Exception
     {
         final int connections = 1_500;
@@ -378,6 +380,7 @@ class AbuseIT
     }
 
     @Test
+    @Tag("slow")
     void shouldRefuseAddressOpeningConnectionsTooFast() throws Exception
     {
         final int perSecond = 10;

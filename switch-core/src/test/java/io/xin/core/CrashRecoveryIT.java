@@ -1,6 +1,7 @@
 package io.xin.core;
 
 import io.xin.core.journal.JournalShard;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * outlives the process.
  */
 @Timeout(300)
+@Tag("slow")
 class CrashRecoveryIT
 {
     /** At least 20 in CI; -Dxin.crash.rounds=200 for a longer run. */

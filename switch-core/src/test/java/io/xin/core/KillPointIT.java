@@ -1,5 +1,6 @@
 package io.xin.core;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the same checks as the crash test hold at every point.
  */
 @Timeout(300)
+@Tag("slow")
 class KillPointIT
 {
     private static final int ROUNDS = 2;

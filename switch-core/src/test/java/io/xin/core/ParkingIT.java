@@ -9,6 +9,7 @@ import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Ping;
 import io.xin.protocol.pb.SendAck;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,6 +136,7 @@ class ParkingIT
     }
 
     @Test
+    @Tag("slow")
     void shouldKeepAParkedSessionAliveByItsHeartbeats() throws Exception
     {
         // Heartbeats every second (less the client's margin), closed after 5 s of silence (a margin for a loaded

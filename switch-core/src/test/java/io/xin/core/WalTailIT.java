@@ -1,5 +1,6 @@
 package io.xin.core;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sends, which the clients resend.
  */
 @Timeout(300)
+@Tag("slow")
 class WalTailIT
 {
     /** RocksDB's log format: 32 KiB blocks of records, each with a 7-byte header (11 when recyclable). */

@@ -4,6 +4,7 @@ import io.xin.core.XinSwitch;
 import io.xin.loadgen.relay.RelayServer;
 import io.xin.loadgen.report.Measurements;
 import io.xin.storage.FsyncPolicy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * folder, loopback) and against the bare relay.
  */
 @Timeout(60)
+@Tag("slow")
 class ChatScenarioIT
 {
     private static final String SECRET = "loadgen-integration-test-secret-of-32-bytes";

@@ -10,6 +10,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.xin.protocol.pb.Frame;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the committed corpus ({@code FrameDecoderFuzzTestInputs/<method>/}) as regression tests; with
  * {@code JAZZER_FUZZ=1} Jazzer mutates new inputs (see docs/security.md).
  */
+@Tag("fuzz")
 public class FrameDecoderFuzzTest
 {
     /**

@@ -180,7 +180,8 @@ public final class ServerCommand implements Callable<Integer>
         }
         // What start-up made lives as long as the process (the rings' preallocated slots, the store's handles, the
         // loaded classes): move it to the old generation now, before /readyz answers, instead of copying it in the
-        // first young collections under load (40-90 ms pauses on two cores; docs/benchmarks.md).
+        // first young collections under load (40-90 ms pauses on two cores;
+        // docs/decisions/0009-full-collection-after-start-up.md).
         System.gc();
         if (admin != null)
         {

@@ -14,6 +14,7 @@ import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.pb.Frame;
 
 import io.xin.protocol.codec.FrameDecoderFuzzTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * committed corpus ({@code LoginPathFuzzTestInputs/}) holds a login with a token valid until 2126
  * for the fixed test clock, so mutations reach past the signature check.
  */
+@Tag("fuzz")
 class LoginPathFuzzTest
 {
     static final String SECRET = "fuzz-test-secret-of-at-least-32-bytes!!";
