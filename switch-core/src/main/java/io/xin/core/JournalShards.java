@@ -108,7 +108,7 @@ final class JournalShards
             final Dispatcher dispatcher = shard == 0 ?
                 new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
                 new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
-            if (ctx.ringThreadsPerShard() == 1)
+            if (ctx.ringThreads() == RingThreads.ONE_THREAD)
             {
                 disruptors[shard].handleEventsWith(
                     new JournalThenDispatcher(journals[shard], dispatcher, rings[shard], exceptionHandler));

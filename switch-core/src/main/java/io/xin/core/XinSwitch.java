@@ -464,7 +464,7 @@ public final class XinSwitch implements AutoCloseable
         private int syncQueueCapacity = Configuration.DEFAULT_SYNC_QUEUE_CAPACITY;
         private int ringSize = Configuration.DEFAULT_RING_SIZE;
         private int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
-        private int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
+        private RingThreads ringThreads = Configuration.DEFAULT_RING_THREADS;
         private int busyRetryAfterMs = Configuration.DEFAULT_BUSY_RETRY_AFTER_MS;
         private int writeBufferLowWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES;
         private int writeBufferHighWaterMarkBytes = Configuration.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
@@ -789,19 +789,19 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * @param ringThreadsPerShard 2: the journal and the dispatcher of each shard on threads of their own;
-         *                            1: one thread runs both, the dispatcher after each journal batch's write
-         *                            (no hand-off and no wake-up between them).
+         * @param ringThreads {@link RingThreads#TWO_THREADS}: the journal and the dispatcher of each shard on threads
+         *                    of their own; {@link RingThreads#ONE_THREAD}: one thread runs both, the dispatcher after
+         *                    each journal batch's write (no hand-off and no wake-up between them).
          */
-        public Context ringThreadsPerShard(final int ringThreadsPerShard)
+        public Context ringThreads(final RingThreads ringThreads)
         {
-            this.ringThreadsPerShard = ringThreadsPerShard;
+            this.ringThreads = ringThreads;
             return this;
         }
 
-        public int ringThreadsPerShard()
+        public RingThreads ringThreads()
         {
-            return ringThreadsPerShard;
+            return ringThreads;
         }
 
         public Context busyRetryAfterMs(final int busyRetryAfterMs)
@@ -1289,8 +1289,7 @@ public final class XinSwitch implements AutoCloseable
             require(ringSize >= 2 && Integer.bitCount(ringSize) == 1, "ringSize must be a power of two: " + ringSize);
             require(journalShards >= 1 && journalShards <= Configuration.MAX_JOURNAL_SHARDS,
                 "journalShards must be within 1.." + Configuration.MAX_JOURNAL_SHARDS + ": " + journalShards);
-            require(ringThreadsPerShard == 1 || ringThreadsPerShard == 2,
-                "ringThreadsPerShard must be 1 or 2: " + ringThreadsPerShard);
+            require(ringThreads != null, "ringThreadsPerShard must be 1 or 2: none set");
             require(busyRetryAfterMs >= 0, "busyRetryAfterMs must not be negative");
             require(writeBufferLowWaterMarkBytes > 0 && writeBufferHighWaterMarkBytes >= writeBufferLowWaterMarkBytes,
                 "writeBufferLowWaterMarkBytes and writeBufferHighWaterMarkBytes must be 0 < low <= high");
@@ -1362,7 +1361,7 @@ public final class XinSwitch implements AutoCloseable
                 " maxInFlightSendsPerSession=" + maxInFlightSendsPerSession + " maxSyncLimit=" + maxSyncLimit +
                 " maxSyncResultBytes=" + maxSyncResultBytes + " syncThreads=" + syncThreads +
                 " syncQueueCapacity=" + syncQueueCapacity + " ringSize=" + ringSize + " journalShards=" + journalShards +
-                " ringThreadsPerShard=" + ringThreadsPerShard +
+                " ringThreadsPerShard=" + (ringThreads == null ? "none" : ringThreads.threadsPerShard()) +
                 " busyRetryAfterMs=" + busyRetryAfterMs +
                 " writeBufferWaterMarks=" + writeBufferLowWaterMarkBytes + "/" + writeBufferHighWaterMarkBytes +
                 " goAwayMaxReconnectDelayMs=" + goAwayMaxReconnectDelayMs + " drainTimeoutMs=" + drainTimeoutMs +

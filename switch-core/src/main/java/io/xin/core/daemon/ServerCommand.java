@@ -2,6 +2,7 @@ package io.xin.core.daemon;
 
 import io.xin.core.BuildInfo;
 import io.xin.core.Configuration;
+import io.xin.core.RingThreads;
 import io.xin.core.XinSwitch;
 import io.xin.core.admin.AdminServer;
 import io.xin.core.net.ServerTls;
@@ -134,8 +135,9 @@ public final class ServerCommand implements Callable<Integer>
     int journalShards = Configuration.DEFAULT_JOURNAL_SHARDS;
 
     @Option(names = "--ring-threads-per-shard", description = "2: each journal shard's journal and dispatcher on " +
-        "threads of their own; 1: one thread runs both (default: ${DEFAULT-VALUE}).")
-    int ringThreadsPerShard = Configuration.DEFAULT_RING_THREADS_PER_SHARD;
+        "threads of their own; 1: one thread runs both (default: ${DEFAULT-VALUE}).",
+        converter = RingThreadsPerShard.class, defaultValue = "" + Configuration.DEFAULT_RING_THREADS_PER_SHARD)
+    RingThreads ringThreads;
 
     @Option(names = "--io-threads", description = "Netty event loops; 0 = one per core (default: ${DEFAULT-VALUE}).")
     int ioThreads = Configuration.DEFAULT_IO_THREADS;
@@ -356,7 +358,7 @@ public final class ServerCommand implements Callable<Integer>
             .maxSyncLimit(maxSyncLimit)
             .ringSize(ringSize)
             .journalShards(journalShards)
-            .ringThreadsPerShard(ringThreadsPerShard)
+            .ringThreads(ringThreads)
             .ioThreads(ioThreads)
             .transport(transport)
             .drainTimeoutMs(drainTimeoutMs)
@@ -642,5 +644,22 @@ public final class ServerCommand implements Callable<Integer>
             current = swap;
         }
         return previous[b.length()];
+    }
+
+    /** Reads the ring's threading mode as the config file and the command line spell it: threads per shard, 1 or 2. */
+    static final class RingThreadsPerShard implements CommandLine.ITypeConverter<RingThreads>
+    {
+        @Override
+        public RingThreads convert(final String value)
+        {
+            try
+            {
+                return RingThreads.ofThreadsPerShard(Integer.parseInt(value.trim()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.TypeConversionException("ringThreadsPerShard must be 1 or 2: " + value);
+            }
+        }
     }
 }

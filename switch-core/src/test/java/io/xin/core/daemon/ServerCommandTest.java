@@ -1,5 +1,7 @@
 package io.xin.core.daemon;
 
+import io.xin.core.Configuration;
+import io.xin.core.RingThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -87,6 +89,35 @@ final class ServerCommandTest
         final String line = onlyLine();
         assertTrue(line.startsWith("Invalid setting port (value from the command line): "), line);
         assertTrue(line.contains("'seventy' is not an int"), line);
+    }
+
+    @Test
+    void shouldReadTheRingThreadsAsThreadsPerShard()
+    {
+        assertEquals(RingThreads.ONE_THREAD, parsed("--ring-threads-per-shard", "1").ringThreads);
+        assertEquals(RingThreads.TWO_THREADS, parsed("--ring-threads-per-shard", "2").ringThreads);
+        assertEquals(Configuration.DEFAULT_RING_THREADS, parsed().ringThreads);
+    }
+
+    @Test
+    void shouldReportARingThreadsValueOtherThanOneOrTwoWithItsFileAndLine() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("xin.properties"),
+            "data-dir = /tmp/x\nring-threads-per-shard = 3\n");
+
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--config", config.toString()));
+
+        final String line = onlyLine();
+        assertTrue(line.startsWith("Invalid setting ring-threads-per-shard (value from the config file " + config +
+            ":2): "), line);
+        assertTrue(line.contains("ringThreadsPerShard must be 1 or 2: 3"), line);
+    }
+
+    private static ServerCommand parsed(final String... args)
+    {
+        final CommandLine commandLine = ServerCommand.commandLine();
+        commandLine.parseArgs(args);
+        return commandLine.getCommand();
     }
 
     @Test
