@@ -79,7 +79,7 @@ final class TargetProcess implements AutoCloseable
                     .heartbeatIntervalMs(options.heartbeatIntervalMs)
                     .fsyncPolicy(options.fsync)
                     .journalShards(options.journalShards)
-                    .ringThreadsPerShard(options.ringThreadsPerShard)
+                    .ringThreads(io.xin.core.RingThreads.ofThreadsPerShard(options.ringThreadsPerShard))
                     .transport(options.transport));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);

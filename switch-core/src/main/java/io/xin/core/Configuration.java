@@ -37,7 +37,9 @@ public final class Configuration
     public static final int DEFAULT_JOURNAL_SHARDS = 1;
     /** The most journal shards a switch accepts. */
     public static final int MAX_JOURNAL_SHARDS = 64;
-    /** Ring threads per journal shard: 2 (journal, dispatcher) or 1 (one thread runs both). */
+    /** How each journal shard's ring is run: journal and dispatcher on threads of their own. */
+    public static final RingThreads DEFAULT_RING_THREADS = RingThreads.TWO_THREADS;
+    /** {@link #DEFAULT_RING_THREADS} as the config file and the command line spell it: ring threads per shard. */
     public static final int DEFAULT_RING_THREADS_PER_SHARD = 2;
     public static final int DEFAULT_BUSY_RETRY_AFTER_MS = 200;
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES = 32 * 1024;

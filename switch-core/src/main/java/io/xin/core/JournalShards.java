@@ -2,14 +2,12 @@ package io.xin.core;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.TimeoutException;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
 import io.xin.core.channel.ChannelPacer;
 import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.Journal;
+import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.session.SessionContext;
@@ -18,125 +16,126 @@ import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Message;
 import io.xin.storage.OutboxEntry;
 import io.xin.storage.XinStore;
+import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 
 /**
- * The journal shards: per shard, a Disruptor ring from the event loops to that shard's journal
- * thread, then its dispatcher thread (or one thread that runs both, {@link JournalThenDispatcher}). With one shard (the default) this is the single ring of the
- * design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of
- * two shards is handed from one journal to the other (see {@link Journal}).
+ * The journal shards ({@link RingShard}): per shard, a Disruptor ring from the event loops to that shard's journal,
+ * then its dispatcher, on one thread or two ({@link RingThreads}). With one shard (the default) this is the single
+ * ring of the design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of two
+ * shards is handed from one journal to the other (see {@link Journal}).
+ * <p>
+ * Built, started, drained and closed by the thread that launches and closes the switch.
  */
-final class JournalShards
+final class JournalShards implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalShards.class);
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private final Disruptor<SwitchEvent>[] disruptors;
-    private final ParkingWaitStrategy[] waitStrategies;
-    private final RingBuffer<SwitchEvent>[] rings;
-    private final RingExceptionHandler exceptionHandler;
-    private Journal[] journals;
-
-    @SuppressWarnings("unchecked")
-    JournalShards(
-        final int shardCount,
-        final int ringSize,
-        final IntFunction<ThreadFactory> threadFactoryOfShard,
-        final SwitchStatus status,
-        final SwitchCounters counters)
-    {
-        disruptors = new Disruptor[shardCount];
-        waitStrategies = new ParkingWaitStrategy[shardCount];
-        rings = new RingBuffer[shardCount];
-        exceptionHandler = new RingExceptionHandler(status, counters);
-        for (int shard = 0; shard < shardCount; shard++)
-        {
-            // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
-            // wakes it: the dispatcher waits through each write and fsync, and an idle ring burns nothing.
-            waitStrategies[shard] = new ParkingWaitStrategy(XinSwitch.RING_SPIN_TRIES, XinSwitch.RING_MAX_PARK_NANOS);
-            final Disruptor<SwitchEvent> disruptor = new Disruptor<>(
-                SwitchEvent::new, ringSize, threadFactoryOfShard.apply(shard), ProducerType.MULTI, waitStrategies[shard]);
-            disruptor.setDefaultExceptionHandler(exceptionHandler);
-            disruptors[shard] = disruptor;
-            rings[shard] = disruptor.getRingBuffer();
-        }
-    }
-
-    /** The rings, in shard order, for the sessions to publish to. */
-    RingBuffer<SwitchEvent>[] rings()
-    {
-        return rings.clone();
-    }
+    private final XinStore store;
+    private final SwitchCounters counters;
+    private final RingShard[] shards;
 
     /**
-     * Starts every shard's journal and dispatcher, after queueing what the outbox holds from a run that
-     * stopped between two shards' writes.
+     * Builds every shard's ring and journal from the context, and connects the journals for hand-offs.
+     *
+     * @param threadFactoryOfShard makes the ring threads of a shard.
      */
-    void start(
+    JournalShards(
         final XinSwitch.Context ctx,
         final XinStore store,
         final SwitchStatus status,
         final SwitchCounters counters,
-        final SessionContext sessions,
-        final OnlineFollowers onlineFollowers,
-        final ChannelPacer pacer)
+        final IntFunction<ThreadFactory> threadFactoryOfShard)
     {
-        final int shardCount = disruptors.length;
+        this.store = store;
+        this.counters = counters;
+        final JournalContext journals = new JournalContext()
+            .store(store)
+            .journalWriter(ctx.journalWriter())
+            .status(status)
+            .counters(counters)
+            .clock(ctx.clock())
+            .maxGroupMembers(ctx.maxGroupMembers())
+            .maxChannelPublishers(ctx.maxChannelPublishers())
+            .headWriteIntervalMs(ctx.headWriteIntervalMs())
+            .shardCount(ctx.journalShards())
+            .conclude();
+        final RingExceptionHandler exceptionHandler = new RingExceptionHandler(status, counters);
+        shards = new RingShard[ctx.journalShards()];
+        try
+        {
+            for (int shard = 0; shard < shards.length; shard++)
+            {
+                shards[shard] = new RingShard(shard, ctx.ringSize(), ctx.ringThreads(), journals,
+                    threadFactoryOfShard.apply(shard), exceptionHandler);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(shards);
+            throw ex;
+        }
+        final Journal[] journalOfShard = new Journal[shards.length];
+        for (int shard = 0; shard < shards.length; shard++)
+        {
+            journalOfShard[shard] = shards[shard].journal();
+        }
+        for (final RingShard shard : shards)
+        {
+            shard.connect(journalOfShard);
+        }
+    }
+
+    /** The rings, in shard order, for the sessions to publish to. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    RingBuffer<SwitchEvent>[] rings()
+    {
+        final RingBuffer<SwitchEvent>[] rings = new RingBuffer[shards.length];
+        for (int shard = 0; shard < shards.length; shard++)
+        {
+            rings[shard] = shards[shard].ring();
+        }
+        return rings;
+    }
+
+    /**
+     * Queues what the outbox holds from a run that stopped between two shards' writes, then starts every shard's
+     * journal and dispatcher, and nudges the journals to append what was queued.
+     */
+    void start(final SessionContext sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
+    {
         if (store.headsRepairedAtOpen() > 0)
         {
             LOG.info("Rewrote {} inbox heads from their entries after an unclean stop", store.headsRepairedAtOpen());
         }
-        final AtomicLong msgIds = new AtomicLong(store.readLastMsgId());
-        journals = new Journal[shardCount];
-        for (int shard = 0; shard < shardCount; shard++)
-        {
-            journals[shard] = new Journal(store, ctx.journalWriter().apply(store), status, counters, ctx.clock(),
-                ctx.maxGroupMembers(), ctx.maxChannelPublishers(), shard, shardCount, msgIds, ctx.headWriteIntervalMs());
-        }
-        for (int shard = 0; shard < shardCount; shard++)
-        {
-            journals[shard].connect(journals, rings[shard]);
-            // Groups and channels are served with a single shard only (SessionHandler refuses them otherwise).
-            final Dispatcher dispatcher = shard == 0 ?
-                new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
-                new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null);
-            if (ctx.ringThreadsPerShard() == 1)
-            {
-                disruptors[shard].handleEventsWith(
-                    new JournalThenDispatcher(journals[shard], dispatcher, rings[shard], exceptionHandler));
-            }
-            else
-            {
-                disruptors[shard].handleEventsWith(new SignallingHandler<>(journals[shard], waitStrategies[shard]))
-                    .then(dispatcher);
-            }
-        }
-
         final List<OutboxEntry> outbox = store.readOutbox();
         for (final OutboxEntry entry : outbox)
         {
             parse(entry);
-            journals[JournalShard.of(entry.recipientId(), shardCount)].handOff(
+            shards[JournalShard.of(entry.recipientId(), shards.length)].journal().handOff(
                 new Handoff(entry.msgId(), entry.recipientId(), entry.message()));
         }
-        for (final Disruptor<SwitchEvent> disruptor : disruptors)
+        for (int shard = 0; shard < shards.length; shard++)
         {
-            disruptor.start();
+            // Groups and channels are served with a single shard only (SessionHandler refuses them otherwise).
+            shards[shard].start(shard == 0 ?
+                new Dispatcher(sessions, counters, shard, onlineFollowers, pacer) :
+                new Dispatcher(sessions, counters, shard, new OnlineFollowers(), null));
         }
         if (!outbox.isEmpty())
         {
             LOG.info("Handing {} stored messages to the journal shards of their recipients", outbox.size());
-            for (final Journal journal : journals)
+            for (final RingShard shard : shards)
             {
-                journal.nudge();
+                shard.journal().nudge();
             }
         }
     }
@@ -145,9 +144,9 @@ final class JournalShards
     long occupancy()
     {
         long occupied = 0;
-        for (final RingBuffer<SwitchEvent> ring : rings)
+        for (final RingShard shard : shards)
         {
-            occupied += ring.getBufferSize() - ring.remainingCapacity();
+            occupied += shard.occupancy();
         }
         return occupied;
     }
@@ -166,44 +165,27 @@ final class JournalShards
         {
             LockSupport.parkNanos(DRAIN_POLL_NANOS);
         }
-        for (final Disruptor<SwitchEvent> disruptor : disruptors)
+        for (final RingShard shard : shards)
         {
-            try
-            {
-                disruptor.shutdown(drained ? Math.max(1, timeoutMs) : 0, TimeUnit.MILLISECONDS);
-            }
-            catch (final TimeoutException ex)
-            {
-                drained = false;
-                disruptor.halt();
-            }
+            drained &= shard.drain(drained ? Math.max(1, timeoutMs) : 0);
         }
         return drained;
     }
 
     /** Stops the threads without waiting. */
-    void halt()
+    @Override
+    public void close()
     {
-        for (final Disruptor<SwitchEvent> disruptor : disruptors)
-        {
-            disruptor.halt();
-        }
+        CloseHelper.closeAll(shards);
     }
 
     private boolean isIdle()
     {
-        if (occupancy() != 0)
+        for (final RingShard shard : shards)
         {
-            return false;
-        }
-        if (journals != null)
-        {
-            for (final Journal journal : journals)
+            if (!shard.isIdle())
             {
-                if (journal.hasPendingHandoffs())
-                {
-                    return false;
-                }
+                return false;
             }
         }
         return true;

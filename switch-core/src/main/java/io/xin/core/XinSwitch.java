@@ -38,6 +38,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -71,29 +72,26 @@ public final class XinSwitch implements AutoCloseable
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
 
     private final Context ctx;
-    private XinStore store;
     private final SwitchStatus status;
     private final SwitchCounters counters;
-    private JournalShards shards;
-    private SyncReader syncReader;
-    private EventLoopGroup bossGroup;
-    private EventLoopGroup workerGroup;
-    private SessionContext sessionContext;
-    private Channel serverChannel;
-    private Channel proxyServerChannel;
-    private EventLoopGroup localGroup;
-    private Channel localServerChannel;
-    private Transport transport;
-    private ServerTls tls;
-    private AgentRunner tlsReloader;
-    private AgentRunner channelPacer;
-    private ChannelPacer pacer;
+    /** How to stop what the constructor started, in start order; {@link #stop()} runs them in reverse. */
+    private final List<AutoCloseable> stops = new ArrayList<>();
+    private final ServerTls tls;
+    private final XinStore store;
+    private final JournalShards shards;
+    private final SessionContext sessionContext;
+    private final Transport transport;
+    private final Channel serverChannel;
+    private final Channel proxyServerChannel;
+    private final Channel localServerChannel;
     private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile boolean drainAnnounced;
 
-    // Fields are assigned once in the constructor; not final only so a failed start can close
-    // whatever it opened.
+    /**
+     * Builds the components from the context and starts them in order, each registered to be stopped in reverse;
+     * a failure stops what was started and rethrows.
+     */
     private XinSwitch(final Context ctx)
     {
         this.ctx = ctx;
@@ -101,35 +99,42 @@ public final class XinSwitch implements AutoCloseable
         this.status = new SwitchStatus();
         try
         {
-            if (ctx.tlsCertFile() != null)
-            {
-                tls = ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
-            }
-            store = XinStore.open(ctx.storeConfig());
+            tls = ctx.tlsCertFile() == null ? null :
+                ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+            store = stopWith(XinStore.open(ctx.storeConfig()));
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
-            shards = new JournalShards(ctx.journalShards(), ctx.ringSize(),
-                shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard), status, counters);
-            syncReader = new SyncReader(
-                store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes());
+            shards = stopWith(new JournalShards(ctx, store, status, counters,
+                shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
+            final SyncReader syncReader = stopWith(new SyncReader(
+                store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 shards.rings(), syncReader, status, counters);
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
-            pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
+            final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
-            // Parks 1 ms while a post waits for its budget (the pace is in pushes per second, not per microsecond),
-            // and until the dispatcher offers a post when none waits: an idle pacer costs no wake-up a millisecond.
-            channelPacer = new AgentRunner(pacer.idleStrategy(TimeUnit.MILLISECONDS.toNanos(1), PACER_IDLE_PARK_NANOS),
-                ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
-            AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
-            shards.start(ctx, store, status, counters, sessionContext, onlineFollowers, pacer);
+            shards.start(sessionContext, onlineFollowers, pacer);
 
             transport = Transport.choose(ctx.transport());
-            bossGroup = transport.newEventLoopGroup(1, threadFactory("xin-accept"));
+            final EventLoopGroup bossGroup = stopWith(transport.newEventLoopGroup(1, threadFactory("xin-accept")));
             final int eventLoops = Configuration.eventLoops(ctx.ioThreads());
-            workerGroup = transport.newEventLoopGroup(eventLoops, threadFactory("xin-io"));
+            final EventLoopGroup workerGroup = stopWith(transport.newEventLoopGroup(eventLoops, threadFactory("xin-io")));
+
+            // After the event loops it hands pushes to, so stopped before them. Parks 1 ms while a post waits for its
+            // budget (the pace is in pushes per second, not per microsecond), and until the dispatcher offers a post
+            // when none waits: an idle pacer costs no wake-up a millisecond. Until its thread runs, the dispatcher
+            // queues posts for it (no session exists before the listeners below).
+            final AgentRunner channelPacer = new AgentRunner(
+                pacer.idleStrategy(TimeUnit.MILLISECONDS.toNanos(1), PACER_IDLE_PARK_NANOS),
+                ex -> LOG.warn("Channel pacer failed", ex), null, pacer);
+            AgentRunner.startOnThread(channelPacer, threadFactory("xin-channel-pacer"));
+            stops.add(() ->
+            {
+                pacer.wake();
+                CloseHelper.close(channelPacer);
+            });
 
             // One allocator for every session, whose per-channel handle is one small object (see
             // SessionReceiveAllocator). Buffers live only for a read, so idle sessions hold none.
@@ -147,53 +152,54 @@ public final class XinSwitch implements AutoCloseable
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                 .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null));
             bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
-            serverChannel = bootstrap.bind(bindAddress).sync().channel();
-            if (ctx.proxyPort() >= 0)
-            {
-                proxyServerChannel = bootstrap.clone()
-                    .childHandler(new XinChannelInitializer(
-                        sessionContext, counters, tls, true, ctx.proxyAllowedSourceRanges()))
-                    .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel();
-            }
+            serverChannel = stopWith(bootstrap.bind(bindAddress).sync().channel());
+            proxyServerChannel = ctx.proxyPort() < 0 ? null : stopWith(bootstrap.clone()
+                .childHandler(new XinChannelInitializer(
+                    sessionContext, counters, tls, true, ctx.proxyAllowedSourceRanges()))
+                .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel());
             if (ctx.localChannelName() != null)
             {
                 // In-JVM sessions (InJvmChannel) through the same initializer and handlers, on event loops of
                 // their own (Netty's local IO handler): for measuring per-session cost without sockets.
-                localGroup = new MultiThreadIoEventLoopGroup(
-                    eventLoops, threadFactory("xin-local"), LocalIoHandler.newFactory());
-                localServerChannel = new ServerBootstrap()
+                final EventLoopGroup localGroup = stopWith(new MultiThreadIoEventLoopGroup(
+                    eventLoops, threadFactory("xin-local"), LocalIoHandler.newFactory()));
+                localServerChannel = stopWith(new ServerBootstrap()
                     .group(localGroup)
                     .channel(InJvmServerChannel.class)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                     .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null))
-                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel();
+                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel());
+            }
+            else
+            {
+                localServerChannel = null;
             }
             if (tls != null && ctx.tlsReloadIntervalMs() > 0)
             {
-                tlsReloader = new AgentRunner(
+                final AgentRunner tlsReloader = stopWith(new AgentRunner(
                     new SleepingMillisIdleStrategy(Math.min(ctx.tlsReloadIntervalMs(), CertificateReloader.IDLE_SLEEP_MS)),
                     ex -> LOG.warn("TLS certificate reloader failed", ex), null,
-                    new CertificateReloader(tls, ctx.tlsReloadIntervalMs()));
+                    new CertificateReloader(tls, ctx.tlsReloadIntervalMs())));
                 AgentRunner.startOnThread(tlsReloader, threadFactory("xin-tls-reload"));
             }
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            shutdownQuietly();
+            stop();
             throw new IllegalStateException("interrupted while starting", ex);
         }
         catch (final RuntimeException ex)
         {
-            shutdownQuietly();
+            stop();
             throw ex;
         }
         catch (final Exception ex)
         {
             // Netty's sync() rethrows a bind failure (a checked BindException) as it is.
-            shutdownQuietly();
+            stop();
             throw new IllegalStateException("cannot listen on " + ctx.bindHost() + " port " + ctx.port() +
                 (ctx.proxyPort() >= 0 ? " or PROXY port " + ctx.proxyPort() : "") + ": " + ex, ex);
         }
@@ -349,77 +355,37 @@ public final class XinSwitch implements AutoCloseable
                     ctx.drainTimeoutMs());
             }
             sessionContext.closeAll(ctx.drainTimeoutMs());
-            shutdownQuietly();
+            stop();
             closed = true;
             closeLock.notifyAll();
             LOG.info("Xin switch stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         }
     }
 
-    private void shutdownQuietly()
+    private <T extends AutoCloseable> T stopWith(final T component)
     {
-        final List<Runnable> steps = new ArrayList<>();
-        if (tlsReloader != null)
-        {
-            steps.add(() -> CloseHelper.close(tlsReloader));
-        }
-        // Before the event loops: it hands them tasks.
-        if (channelPacer != null)
-        {
-            steps.add(() ->
-            {
-                pacer.wake();
-                CloseHelper.close(channelPacer);
-            });
-        }
-        if (serverChannel != null)
-        {
-            steps.add(() -> serverChannel.close().awaitUninterruptibly());
-        }
-        if (proxyServerChannel != null)
-        {
-            steps.add(() -> proxyServerChannel.close().awaitUninterruptibly());
-        }
-        if (localServerChannel != null)
-        {
-            steps.add(() -> localServerChannel.close().awaitUninterruptibly());
-        }
-        if (localGroup != null)
-        {
-            steps.add(() -> localGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
-        }
-        if (workerGroup != null)
-        {
-            steps.add(() -> workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
-        }
-        if (bossGroup != null)
-        {
-            steps.add(() -> bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
-        }
-        if (shards != null)
-        {
-            steps.add(shards::halt);
-        }
+        stops.add(component);
+        return component;
+    }
 
-        if (syncReader != null)
-        {
-            steps.add(syncReader::close);
-        }
-        if (store != null)
-        {
-            steps.add(store::close);
-        }
-        for (final Runnable step : steps)
-        {
-            try
-            {
-                step.run();
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.error("Error while stopping", ex);
-            }
-        }
+    private EventLoopGroup stopWith(final EventLoopGroup group)
+    {
+        stops.add(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly());
+        return group;
+    }
+
+    private Channel stopWith(final Channel channel)
+    {
+        stops.add(() -> channel.close().awaitUninterruptibly());
+        return channel;
+    }
+
+    /** Stops everything started, in reverse start order, each even when an earlier one failed to stop. */
+    private void stop()
+    {
+        final List<AutoCloseable> reverse = new ArrayList<>(stops);
+        Collections.reverse(reverse);
+        CloseHelper.closeAll(ex -> LOG.error("Error while stopping", ex), reverse);
     }
 
     private static ThreadFactory threadFactory(final String prefix)
@@ -814,9 +780,36 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * @param ringThreadsPerShard 2: the journal and the dispatcher of each shard on threads of their own;
-         *                            1: one thread runs both, the dispatcher after each journal batch's write
-         *                            (no hand-off and no wake-up between them).
+         * @param ringThreads {@link RingThreads#TWO_THREADS}: the journal and the dispatcher of each shard on threads
+         *                    of their own; {@link RingThreads#ONE_THREAD}: one thread runs both, the dispatcher after
+         *                    each journal batch's write (no hand-off and no wake-up between them).
+         */
+        public Context ringThreads(final RingThreads ringThreads)
+        {
+            this.ringThreadsPerShard = ringThreads.threadsPerShard();
+            return this;
+        }
+
+        /**
+         * @return the threading mode of each shard's ring, from {@link #ringThreadsPerShard()}.
+         * @throws ConfigurationException when the number of threads is not one of a mode's.
+         */
+        public RingThreads ringThreads()
+        {
+            try
+            {
+                return RingThreads.ofThreadsPerShard(ringThreadsPerShard);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigurationException(Setting.RING_THREADS_PER_SHARD, ex.getMessage());
+            }
+        }
+
+        /**
+         * The config file's and command line's spelling of {@link #ringThreads(RingThreads)}.
+         *
+         * @param ringThreadsPerShard 2: {@link RingThreads#TWO_THREADS}; 1: {@link RingThreads#ONE_THREAD}.
          */
         public Context ringThreadsPerShard(final int ringThreadsPerShard)
         {

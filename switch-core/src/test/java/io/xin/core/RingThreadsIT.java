@@ -59,7 +59,7 @@ class RingThreadsIT
     @Test
     void shouldDeliverEveryMessageOnceAndInOrderWhenOneThreadJournalsAndDispatches() throws Exception
     {
-        server = new TestSwitch(dataDir, ctx -> ctx.ringThreadsPerShard(1));
+        server = new TestSwitch(dataDir, ctx -> ctx.ringThreads(RingThreads.ONE_THREAD));
         final Map<Long, Device> online = connectAll();
 
         exchange(online, 0);
@@ -75,7 +75,7 @@ class RingThreadsIT
     @Test
     void shouldKeepEveryAcknowledgedMessageAcrossARestartWhenOneThreadJournalsAndDispatches() throws Exception
     {
-        server = new TestSwitch(dataDir, ctx -> ctx.ringThreadsPerShard(1));
+        server = new TestSwitch(dataDir, ctx -> ctx.ringThreads(RingThreads.ONE_THREAD));
         final Map<Long, Device> online = connectAll();
         exchange(online, 0);
         assertInboxes(online, 0);
@@ -96,7 +96,7 @@ class RingThreadsIT
     @Test
     void shouldDeliverEveryMessageOnceBetweenShardsWhenEachShardHasOneRingThread() throws Exception
     {
-        server = new TestSwitch(dataDir, ctx -> ctx.journalShards(3).ringThreadsPerShard(1));
+        server = new TestSwitch(dataDir, ctx -> ctx.journalShards(3).ringThreads(RingThreads.ONE_THREAD));
         final Map<Long, Device> online = connectAll();
         exchange(online, 0);
         assertInboxes(online, 0);

@@ -30,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The journal's work for one Disruptor batch of 1, 16 or 256 new 1:1 sends: dedupe lookup, seq
@@ -82,12 +81,17 @@ public class JournalBenchmark
     {
         dataDir = Files.createTempDirectory("xin-journal-bench");
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(fsync));
-        journal = new Journal(store, batch ->
-        {
-            keysWritten += batch.count();
-            store.write(batch);
-        }, new SwitchStatus(), new SwitchCounters(), System::currentTimeMillis, Integer.MAX_VALUE, Integer.MAX_VALUE,
-            0, 1, new AtomicLong(store.readLastMsgId()), headWriteIntervalMs);
+        journal = new Journal(new JournalContext()
+            .store(store)
+            .journalWriter(journalStore -> batch ->
+            {
+                keysWritten += batch.count();
+                journalStore.write(batch);
+            })
+            .status(new SwitchStatus())
+            .counters(new SwitchCounters())
+            .clock(System::currentTimeMillis)
+            .headWriteIntervalMs(headWriteIntervalMs), 0);
         content = Content.newBuilder().setTypeValue(1).setBody(ByteString.copyFrom(new byte[payloadBytes])).build();
         for (int i = 0; i < MAX_BATCH; i++)
         {

@@ -3,7 +3,6 @@ package io.xin.core.journal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
-import io.xin.core.Configuration;
 import io.xin.core.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -118,68 +117,27 @@ public final class Journal implements EventHandler<SwitchEvent>
     /** Groups and channels: membership, fan-out on write, posts and follows. */
     private final Audiences audiences;
 
-    /** A single journal, owning every user. */
-    public Journal(
-        final XinStore store,
-        final JournalWriter writer,
-        final SwitchStatus status,
-        final SwitchCounters counters,
-        final LongSupplier clockMs)
-    {
-        this(store, writer, status, counters, clockMs, Integer.MAX_VALUE, Integer.MAX_VALUE);
-    }
-
     /**
-     * A single journal, owning every user and every group and channel.
+     * One of the context's journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
      *
-     * @param maxGroupMembers      members a group may hold.
-     * @param maxChannelPublishers publishers a channel may have.
+     * @param context what every shard is built from; concluded here if it is not yet.
+     * @param shard   this shard, in {@code [0, context.shardCount())}.
      */
-    public Journal(
-        final XinStore store,
-        final JournalWriter writer,
-        final SwitchStatus status,
-        final SwitchCounters counters,
-        final LongSupplier clockMs,
-        final int maxGroupMembers,
-        final int maxChannelPublishers)
+    public Journal(final JournalContext context, final int shard)
     {
-        this(store, writer, status, counters, clockMs, maxGroupMembers, maxChannelPublishers, 0, 1,
-            new AtomicLong(store.readLastMsgId()), Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS);
-    }
-
-    /**
-     * One of {@code shardCount} journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
-     *
-     * @param maxGroupMembers      members a group may hold.
-     * @param maxChannelPublishers publishers a channel may have.
-     * @param msgIds               the message id counter shared by every shard, starting at the store's last one.
-     * @param headWriteIntervalMs  longest wait before a moved head is written, ms; 0 writes heads every batch.
-     */
-    public Journal(
-        final XinStore store,
-        final JournalWriter writer,
-        final SwitchStatus status,
-        final SwitchCounters counters,
-        final LongSupplier clockMs,
-        final int maxGroupMembers,
-        final int maxChannelPublishers,
-        final int shard,
-        final int shardCount,
-        final AtomicLong msgIds,
-        final long headWriteIntervalMs)
-    {
-        if (headWriteIntervalMs < 0)
+        context.conclude();
+        if (shard < 0 || shard >= context.shardCount())
         {
-            throw new IllegalArgumentException("headWriteIntervalMs must not be negative: " + headWriteIntervalMs);
+            throw new IllegalArgumentException("shard must be within 0.." + (context.shardCount() - 1) + ": " + shard);
         }
-        this.writer = writer;
-        this.status = status;
-        this.counters = counters;
-        this.clockMs = clockMs;
+        final XinStore store = context.store();
+        this.writer = context.journalWriter().apply(store);
+        this.status = context.status();
+        this.counters = context.counters();
+        this.clockMs = context.clock();
         this.shard = shard;
-        this.shardCount = shardCount;
-        this.msgIds = msgIds;
+        this.shardCount = context.shardCount();
+        this.msgIds = context.msgIds();
         this.toNudge = new boolean[shardCount];
         this.batch = store.newBatch();
         this.reader = store.newJournalReader();
@@ -188,14 +146,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.reservedMsgId = lastMsgId;
         this.writtenReservedMsgId = lastMsgId;
         this.store = store;
-        this.headWriteIntervalMs = headWriteIntervalMs;
+        this.headWriteIntervalMs = context.headWriteIntervalMs();
         this.headsWrittenMs = clockMs.getAsLong();
         if (headWriteIntervalMs > 0)
         {
             store.holdHeads();
         }
         this.audiences = new Audiences(
-            this, store, batch, counters, clockMs, maxGroupMembers, maxChannelPublishers);
+            this, store, batch, counters, clockMs, context.maxGroupMembers(), context.maxChannelPublishers());
     }
 
     /**

@@ -135,6 +135,20 @@ final class ServerCommandTest
     }
 
     @Test
+    void shouldReportARingThreadsValueOtherThanOneOrTwoWithItsFileAndLine() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("xin.properties"),
+            "data-dir = /tmp/x\nring-threads-per-shard = 3\n");
+
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--config", config.toString()));
+
+        final String line = onlyLine();
+        assertTrue(line.startsWith("Invalid setting ring-threads-per-shard (value from the config file " + config +
+            ":2): "), line);
+        assertTrue(line.contains("ringThreadsPerShard must be 1..2: 3"), line);
+    }
+
+    @Test
     void shouldPrintTheVersionAndCommit()
     {
         assertEquals(0, execute("--version"));

@@ -53,7 +53,8 @@ class JournalIT
     void open()
     {
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
-        journal = new Journal(store, store::write, new SwitchStatus(), new SwitchCounters(), () -> 1_000L);
+        journal = new Journal(new JournalContext()
+            .store(store).status(new SwitchStatus()).counters(new SwitchCounters()).clock(() -> 1_000L), 0);
     }
 
     @AfterEach
@@ -162,12 +163,17 @@ class JournalIT
     /** A journal with the test clock, counting the puts of each write, over the test's store. */
     private Journal countingJournal(final long headWriteIntervalMs)
     {
-        return new Journal(store, batch ->
-        {
-            lastWritePuts.set(batch.count());
-            store.write(batch);
-        }, new SwitchStatus(), new SwitchCounters(), clockMs::get, Integer.MAX_VALUE, Integer.MAX_VALUE, 0, 1,
-            new AtomicLong(store.readLastMsgId()), headWriteIntervalMs);
+        return new Journal(new JournalContext()
+            .store(store)
+            .journalWriter(journalStore -> batch ->
+            {
+                lastWritePuts.set(batch.count());
+                journalStore.write(batch);
+            })
+            .status(new SwitchStatus())
+            .counters(new SwitchCounters())
+            .clock(clockMs::get)
+            .headWriteIntervalMs(headWriteIntervalMs), 0);
     }
 
     /** 16 sends, each between two users not seen in the batch before. */
