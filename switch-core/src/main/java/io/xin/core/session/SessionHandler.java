@@ -149,7 +149,7 @@ public final class SessionHandler extends FrameDecoder
         }
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
-        lastReadNs = System.nanoTime();
+        lastReadNs = shared.nanoClock().nanoTime();
         // Behind a load balancer the client's address comes in the PROXY header, which precedes the
         // first frame: admit the connection then, not on the balancer's address now.
         admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
@@ -159,7 +159,7 @@ public final class SessionHandler extends FrameDecoder
             return;
         }
         timers = shared.timers(ctx.executor());
-        timers.schedule(this, lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.loginTimeoutMs()));
+        timers.schedule(this, shared.idlePolicy().loginDeadlineNs(lastReadNs));
         ctx.fireChannelActive();
     }
 
@@ -175,7 +175,8 @@ public final class SessionHandler extends FrameDecoder
             return true;
         }
         final AddressGuard guard = shared.addressGuard();
-        final long nowNs = System.nanoTime();
+        // Asked as the connection opens or its first frame arrives: the time of that event.
+        final long nowNs = lastReadNs;
         final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
         if (refusal == null)
         {
@@ -263,7 +264,7 @@ public final class SessionHandler extends FrameDecoder
         if (msg instanceof SendView send)
         {
             // Only passed once logged in (see passSendViews at login).
-            lastReadNs = System.nanoTime();
+            lastReadNs = shared.nanoClock().nanoTime();
             shared.counters().framesIn.increment();
             if (state == State.LOGGED_IN)
             {
@@ -280,7 +281,8 @@ public final class SessionHandler extends FrameDecoder
             ctx.fireChannelRead(msg);
             return;
         }
-        lastReadNs = System.nanoTime();
+        // The clock is read once per frame: the rules this frame meets all take this time.
+        lastReadNs = shared.nanoClock().nanoTime();
         shared.counters().framesIn.increment();
         if (admissionDeferred)
         {
@@ -458,12 +460,12 @@ public final class SessionHandler extends FrameDecoder
             final InetAddress address = admitted ? clientInetAddress() : null;
             if (address != null)
             {
-                shared.addressGuard().onLoginFailed(address, System.nanoTime());
+                shared.addressGuard().onLoginFailed(address, lastReadNs);
             }
             loginFailed(requestId, ex.code(), ex.getMessage(), 0);
             return;
         }
-        final long bannedForMs = shared.flapGuard().onLogin(userId, login.getDeviceId(), System.nanoTime());
+        final long bannedForMs = shared.flapGuard().onLogin(userId, login.getDeviceId(), lastReadNs);
         if (bannedForMs > 0)
         {
             shared.counters().loginsBanned.increment();
@@ -485,7 +487,7 @@ public final class SessionHandler extends FrameDecoder
         shared.counters().loginsSucceeded.increment();
         maxFrameLength(settings.maxFrameLengthBytes());
         passSendViews();
-        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
+        timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, lastReadNs));
     }
 
     private void onFrame(final Frame frame)
@@ -601,7 +603,7 @@ public final class SessionHandler extends FrameDecoder
         if (refusals != null && refusals.refusedClientMsgId != null)
         {
             if (refusals.refusedClientMsgId.equals(clientMsgIdOf(send)) ||
-                System.nanoTime() - refusals.refusedSinceNs > MAX_REFUSAL_NS)
+                lastReadNs - refusals.refusedSinceNs > MAX_REFUSAL_NS)
             {
                 refusals.refusedClientMsgId = null;
             }
@@ -621,12 +623,12 @@ public final class SessionHandler extends FrameDecoder
             // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
             // be full by now anyway (40 bytes an idle session saved).
             sendGuard().limiter = new RateLimiter(settings.maxSendsPerSecondPerSession(),
-                TimeUnit.SECONDS.toNanos(1), settings.sendBurstPerSession(), System.nanoTime());
+                TimeUnit.SECONDS.toNanos(1), settings.sendBurstPerSession(), lastReadNs);
         }
         final RateLimiter limiter = sendGuard == null ? null : sendGuard.limiter;
         if (limiter != null)
         {
-            if (!limiter.tryAcquire(System.nanoTime()))
+            if (!limiter.tryAcquire(lastReadNs))
             {
                 refuseRateLimited(requestId, clientMsgIdOf(send));
                 return false;
@@ -654,7 +656,7 @@ public final class SessionHandler extends FrameDecoder
         if (refusals.refusedClientMsgId == null)
         {
             refusals.refusedClientMsgId = clientMsgId;
-            refusals.refusedSinceNs = System.nanoTime();
+            refusals.refusedSinceNs = lastReadNs;
             refusals.refusedCode = ErrorCode.BUSY;
         }
         out(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
@@ -675,7 +677,7 @@ public final class SessionHandler extends FrameDecoder
                 " sends per second after " + settings.maxRateLimitedSendsPerSession() + " refusals");
             return;
         }
-        final long nowNs = System.nanoTime();
+        final long nowNs = lastReadNs;
         if (refusals.refusedClientMsgId == null)
         {
             refusals.refusedClientMsgId = clientMsgId;
@@ -876,44 +878,32 @@ public final class SessionHandler extends FrameDecoder
         {
             return;
         }
-        final long nowNs = System.nanoTime();
-        final long idleNs = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        final long silentNs = nowNs - lastReadNs;
-        if (silentNs >= idleNs)
+        final long nowNs = shared.nanoClock().nanoTime();
+        final IdlePolicy policy = shared.idlePolicy();
+        switch (policy.check(lastReadNs, parked != null, nowNs))
         {
-            // A parked session is woken to be told, and closed, as any other.
-            if (parked != null && wake() == null)
+            case CLOSE_IDLE ->
             {
-                return;
+                // A parked session is woken to be told, and closed, as any other.
+                if (parked != null && wake() == null)
+                {
+                    return;
+                }
+                shared.counters().idleClosed.increment();
+                fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
             }
-            shared.counters().idleClosed.increment();
-            fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
-            return;
-        }
-        final long parkIdleNs = TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs());
-        if (parked == null && parkIdleNs > 0 && silentNs >= parkIdleNs)
-        {
-            if (!wroteSinceParkCheck && mayPark() && park())
+            case TRY_PARK ->
             {
-                timers.schedule(this, lastReadNs + idleNs);
-                return;
+                if (!wroteSinceParkCheck && mayPark() && park())
+                {
+                    timers.schedule(this, policy.idleDeadlineNs(lastReadNs));
+                    return;
+                }
+                wroteSinceParkCheck = false;
+                timers.schedule(this, policy.parkRetryNs(lastReadNs, nowNs));
             }
-            wroteSinceParkCheck = false;
-            timers.schedule(this, Math.min(lastReadNs + idleNs, nowNs + parkIdleNs));
-            return;
+            case WAIT -> timers.schedule(this, policy.nextCheckNs(lastReadNs, parked != null, nowNs));
         }
-        timers.schedule(this, idleCheckDeadlineNs(nowNs));
-    }
-
-    /** The next look at a logged-in session: its idle deadline, or earlier, when it may park. */
-    private long idleCheckDeadlineNs(final long nowNs)
-    {
-        final long idleDeadlineNs = lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        if (parked != null || settings.parkIdleMs() == 0)
-        {
-            return idleDeadlineNs;
-        }
-        return Math.min(idleDeadlineNs, Math.max(nowNs, lastReadNs) + TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs()));
     }
 
     /**
@@ -992,7 +982,7 @@ public final class SessionHandler extends FrameDecoder
         }
         session.channel(channel);
         wroteSinceParkCheck = false;
-        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
+        timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, shared.nanoClock().nanoTime()));
         return channel;
     }
 
