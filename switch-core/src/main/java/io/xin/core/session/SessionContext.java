@@ -57,6 +57,7 @@ public final class SessionContext
     private final FlapGuard flapGuard;
     private final NanoClock nanoClock;
     private final IdlePolicy idlePolicy;
+    private final SendAdmission sendAdmission;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -101,6 +102,8 @@ public final class SessionContext
         this.ctx = ctx;
         this.nanoClock = nanoClock;
         this.idlePolicy = new IdlePolicy(ctx.loginTimeoutMs(), ctx.idleTimeoutMs(), ctx.parkIdleMs());
+        this.sendAdmission = new SendAdmission(status, ctx.journalShards() == 1, ctx.maxInFlightSendsPerSession(),
+            ctx.maxSendsPerSecondPerSession(), ctx.sendBurstPerSession(), ctx.maxRateLimitedSendsPerSession());
         this.tokenVerifier = tokenVerifier;
         this.rings = rings.clone();
         this.closedOverflow = new Queue[rings.length];
@@ -256,6 +259,11 @@ public final class SessionContext
     IdlePolicy idlePolicy()
     {
         return idlePolicy;
+    }
+
+    SendAdmission sendAdmission()
+    {
+        return sendAdmission;
     }
 
     XinSwitch.Context settings()

@@ -18,7 +18,6 @@ import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
-import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
 import io.xin.core.net.Parking;
@@ -66,8 +65,6 @@ public final class SessionHandler extends FrameDecoder
     private static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    /** A client that never resends a refused send does not stay refused for ever. */
-    private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
     /**
      * How often a session that stopped reading (overload push-back) looks whether it may read
      * again: short against a client's ack timeout, long enough that paused sessions cost little.
@@ -99,7 +96,7 @@ public final class SessionHandler extends FrameDecoder
      */
     private boolean admitted;
     /** The send rate limiter and refusals; null until a send needs them (idle sessions never do). */
-    private SendGuard sendGuard;
+    private SendAdmission.Refusals sendRefusals;
     /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
     private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
@@ -543,13 +540,8 @@ public final class SessionHandler extends FrameDecoder
         KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
     }
 
-    private static String clientMsgIdOf(final Object send)
-    {
-        return send instanceof Send protobuf ? protobuf.getClientMsgId() : ((SendView)send).clientMsgId();
-    }
-
     /**
-     * The checks of a send before it is published: each refusal is answered here.
+     * Runs {@link SendAdmission} on a send and answers a refusal.
      *
      * @param send the {@link Send} or {@link SendView}, for the client message id of an answer.
      * @return true when the send may be published; it is then counted in flight.
@@ -562,86 +554,39 @@ public final class SessionHandler extends FrameDecoder
         final boolean typedContent,
         final Object send)
     {
-        if (clientMsgIdBytes == 0 || clientMsgIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        final SendAdmission admission = shared.sendAdmission();
+        final SendAdmission.Refusals refusals = sendRefusals == null && admission.limitsRate() ?
+            sendRefusals() : sendRefusals;
+        final SendAdmission.Verdict verdict =
+            admission.admit(session, refusals, toUserId, groupId, clientMsgIdBytes, typedContent, send, lastReadNs);
+        switch (verdict)
         {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
-                "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
-            return false;
-        }
-        if (groupId == 0 ? toUserId <= 0 : groupId < 0 || toUserId != 0)
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST, groupId == 0 ?
-                "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id"),
-                ctx.voidPromise());
-            return false;
-        }
-        if (groupId != 0 && !servesAudiences())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
-                ctx.voidPromise());
-            return false;
-        }
-        if (!typedContent)
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
-                "content with a type is required"), ctx.voidPromise());
-            return false;
-        }
-        if (shared.status().isStorageFailed())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
-                "storage failed on this switch: the message was not stored; resend it after reconnecting"), ctx.voidPromise());
-            return false;
-        }
-        if (shared.status().isDraining())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.SHUTTING_DOWN,
-                "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
-            return false;
-        }
-        final SendGuard refusals = sendGuard;
-        if (refusals != null && refusals.refusedClientMsgId != null)
-        {
-            if (refusals.refusedClientMsgId.equals(clientMsgIdOf(send)) ||
-                lastReadNs - refusals.refusedSinceNs > MAX_REFUSAL_NS)
+            case ADMITTED ->
             {
-                refusals.refusedClientMsgId = null;
+                return true;
             }
-            else if (refusals.refusedCode == ErrorCode.RATE_LIMITED)
-            {
-                refuseRateLimited(requestId, clientMsgIdOf(send));
-                return false;
-            }
-            else
-            {
-                refuseBusy(requestId, clientMsgIdOf(send), "an earlier send was refused as busy; resend in order");
-                return false;
-            }
+            case BAD_CLIENT_MSG_ID -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST,
+                "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes");
+            case BAD_RECIPIENT -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, groupId == 0 ?
+                "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id");
+            case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD);
+            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, "content with a type is required");
+            case STORAGE_FAILED -> sendFailed(requestId, send, ErrorCode.STORAGE_FAILURE,
+                "storage failed on this switch: the message was not stored; resend it after reconnecting");
+            case DRAINING -> sendFailed(requestId, send, ErrorCode.SHUTTING_DOWN,
+                "server draining: the message was not stored; resend after reconnecting");
+            case BEHIND_RATE_LIMITED, RATE_LIMITED -> refuseRateLimited(requestId, SendAdmission.clientMsgIdOf(send));
+            case BEHIND_BUSY -> refuseBusy(requestId, SendAdmission.clientMsgIdOf(send),
+                "an earlier send was refused as busy; resend in order");
+            case TOO_MANY_IN_FLIGHT -> refuseBusy(requestId, SendAdmission.clientMsgIdOf(send),
+                "too many sends awaiting acknowledgement");
         }
-        if ((sendGuard == null || sendGuard.limiter == null) && settings.maxSendsPerSecondPerSession() > 0)
-        {
-            // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
-            // be full by now anyway (40 bytes an idle session saved).
-            sendGuard().limiter = new RateLimiter(settings.maxSendsPerSecondPerSession(),
-                TimeUnit.SECONDS.toNanos(1), settings.sendBurstPerSession(), lastReadNs);
-        }
-        final RateLimiter limiter = sendGuard == null ? null : sendGuard.limiter;
-        if (limiter != null)
-        {
-            if (!limiter.tryAcquire(lastReadNs))
-            {
-                refuseRateLimited(requestId, clientMsgIdOf(send));
-                return false;
-            }
-            sendGuard.rateLimitedInARow = 0;
-        }
-        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
-        {
-            session.decrementInFlightSends();
-            refuseBusy(requestId, clientMsgIdOf(send), "too many sends awaiting acknowledgement");
-            return false;
-        }
-        return true;
+        return false;
+    }
+
+    private void sendFailed(final long requestId, final Object send, final ErrorCode code, final String reason)
+    {
+        out(Frames.sendFailed(requestId, SendAdmission.clientMsgIdOf(send), code, reason), ctx.voidPromise());
     }
 
     /**
@@ -652,13 +597,7 @@ public final class SessionHandler extends FrameDecoder
     private void refuseBusy(final long requestId, final String clientMsgId, final String reason)
     {
         shared.counters().busyRejections.increment();
-        final SendGuard refusals = sendGuard();
-        if (refusals.refusedClientMsgId == null)
-        {
-            refusals.refusedClientMsgId = clientMsgId;
-            refusals.refusedSinceNs = lastReadNs;
-            refusals.refusedCode = ErrorCode.BUSY;
-        }
+        shared.sendAdmission().refusedBusy(sendRefusals(), clientMsgId, lastReadNs);
         out(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
     }
 
@@ -669,59 +608,27 @@ public final class SessionHandler extends FrameDecoder
     private void refuseRateLimited(final long requestId, final String clientMsgId)
     {
         shared.counters().rateLimitedSends.increment();
-        final SendGuard refusals = sendGuard();
-        if (++refusals.rateLimitedInARow > settings.maxRateLimitedSendsPerSession())
+        final int retryAfterMs = shared.sendAdmission().refusedForRate(sendRefusals(), clientMsgId, lastReadNs);
+        if (retryAfterMs == SendAdmission.CLOSE_SESSION)
         {
             shared.counters().rateLimitedSessionsClosed.increment();
             fatal(requestId, ErrorCode.RATE_LIMITED, "kept sending above " + settings.maxSendsPerSecondPerSession() +
                 " sends per second after " + settings.maxRateLimitedSendsPerSession() + " refusals");
             return;
         }
-        final long nowNs = lastReadNs;
-        if (refusals.refusedClientMsgId == null)
-        {
-            refusals.refusedClientMsgId = clientMsgId;
-            refusals.refusedSinceNs = nowNs;
-            refusals.refusedCode = ErrorCode.RATE_LIMITED;
-            refusals.rateLimitedAhead = 0;
-        }
-        // The client resends the refused sends in order, so this one waits for those refused before it too.
-        final int retryAfterMs = refusals.limiter.retryAfterMs(nowNs, refusals.rateLimitedAhead++);
         out(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
 
-    private SendGuard sendGuard()
+    private SendAdmission.Refusals sendRefusals()
     {
-        SendGuard guard = sendGuard;
-        if (guard == null)
+        SendAdmission.Refusals refusals = sendRefusals;
+        if (refusals == null)
         {
-            guard = new SendGuard();
-            sendGuard = guard;
+            refusals = new SendAdmission.Refusals();
+            sendRefusals = refusals;
         }
-        return guard;
-    }
-
-    /**
-     * What only a session that sends needs: made at its first send when sends are rate limited, or at its
-     * first refusal (about 20 bytes an idle session saved). Owned by the channel's event loop.
-     */
-    private static final class SendGuard
-    {
-        /** Sends per second of this session; null when unlimited. */
-        RateLimiter limiter;
-        /**
-         * After a BUSY, every other Send is refused until this one is sent again, so that no send
-         * overtakes a refused one; null when no send is refused.
-         */
-        String refusedClientMsgId;
-        long refusedSinceNs;
-        /** The code later sends get while a send is refused: BUSY, or RATE_LIMITED when the rate refused it. */
-        ErrorCode refusedCode;
-        /** Sends refused for rate since the last accepted one. */
-        int rateLimitedInARow;
-        /** Sends refused for rate since {@link #refusedClientMsgId} was: the next refused one waits behind them. */
-        int rateLimitedAhead;
+        return refusals;
     }
 
     private void onPing(final long requestId)
