@@ -31,7 +31,8 @@ import java.util.function.Consumer;
 
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
- * status and counters, the clock, and the stateless rules every session follows ({@link IdlePolicy}).
+ * status and counters, the clock, and the stateless rules every session follows: {@link LoginFlow},
+ * {@link SendAdmission}, {@link IdlePolicy}.
  * Immutable after construction; safe from any thread.
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
@@ -58,6 +59,7 @@ public final class SessionContext
     private final NanoClock nanoClock;
     private final IdlePolicy idlePolicy;
     private final SendAdmission sendAdmission;
+    private final LoginFlow loginFlow;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -119,6 +121,7 @@ public final class SessionContext
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
+        this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters);
     }
 
     /**
@@ -264,6 +267,11 @@ public final class SessionContext
     SendAdmission sendAdmission()
     {
         return sendAdmission;
+    }
+
+    LoginFlow loginFlow()
+    {
+        return loginFlow;
     }
 
     XinSwitch.Context settings()

@@ -16,7 +16,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
-import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
@@ -431,45 +430,13 @@ public final class SessionHandler extends FrameDecoder
     private void onLogin(final Login login)
     {
         final long requestId = login.getRequestId();
-        final int deviceIdBytes = login.getDeviceIdBytes().size();
-        if (deviceIdBytes == 0 || deviceIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        final LoginFlow.Verdict verdict = shared.loginFlow().check(login, admitted ? clientInetAddress() : null, lastReadNs);
+        if (!verdict.admitted())
         {
-            loginFailed(requestId, ErrorCode.BAD_REQUEST, "device_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes", 0);
+            loginFailed(requestId, verdict.code(), verdict.message(), verdict.retryAfterMs());
             return;
         }
-        if (shared.status().isDraining())
-        {
-            loginFailed(requestId, ErrorCode.SHUTTING_DOWN, "server draining; reconnect with backoff", 0);
-            return;
-        }
-        if (shared.status().isStorageFailed())
-        {
-            loginFailed(requestId, ErrorCode.STORAGE_FAILURE, "storage failed on this switch; retry with backoff", 0);
-            return;
-        }
-        final long userId;
-        try
-        {
-            userId = shared.tokenVerifier().verify(login.getToken());
-        }
-        catch (final AuthException ex)
-        {
-            final InetAddress address = admitted ? clientInetAddress() : null;
-            if (address != null)
-            {
-                shared.addressGuard().onLoginFailed(address, lastReadNs);
-            }
-            loginFailed(requestId, ex.code(), ex.getMessage(), 0);
-            return;
-        }
-        final long bannedForMs = shared.flapGuard().onLogin(userId, login.getDeviceId(), lastReadNs);
-        if (bannedForMs > 0)
-        {
-            shared.counters().loginsBanned.increment();
-            loginFailed(requestId, ErrorCode.TOO_MANY_LOGINS, "this device logs in too often; retry after " +
-                bannedForMs + " ms", (int)Math.min(Integer.MAX_VALUE, bannedForMs));
-            return;
-        }
+        final long userId = verdict.userId();
 
         final Channel channel = ctx.channel();
         final Session newSession = new Session(channel, userId, login.getDeviceId(), this);
