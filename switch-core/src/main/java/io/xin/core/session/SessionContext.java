@@ -32,7 +32,7 @@ import java.util.function.Consumer;
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
  * status and counters, the clock, and the stateless rules every session follows: {@link LoginFlow},
- * {@link SendAdmission}, {@link IdlePolicy}.
+ * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}.
  * Immutable after construction; safe from any thread.
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
@@ -60,6 +60,7 @@ public final class SessionContext
     private final IdlePolicy idlePolicy;
     private final SendAdmission sendAdmission;
     private final LoginFlow loginFlow;
+    private final RequestRouter requestRouter;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -122,6 +123,8 @@ public final class SessionContext
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
         this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters);
+        this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
     }
 
     /**
@@ -272,6 +275,11 @@ public final class SessionContext
     LoginFlow loginFlow()
     {
         return loginFlow;
+    }
+
+    RequestRouter requestRouter()
+    {
+        return requestRouter;
     }
 
     XinSwitch.Context settings()

@@ -30,7 +30,6 @@ import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Login;
 import io.xin.protocol.pb.Send;
-import io.xin.protocol.pb.Sync;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +60,6 @@ import java.util.concurrent.TimeUnit;
 public final class SessionHandler extends FrameDecoder
     implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner
 {
-    private static final String AUDIENCES_NEED_ONE_SHARD =
-        "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /**
      * How often a session that stopped reading (overload push-back) looks whether it may read
@@ -454,21 +451,32 @@ public final class SessionHandler extends FrameDecoder
         timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, lastReadNs));
     }
 
+    /** A logged-in session's frame: a send admitted here, any other request routed by {@link RequestRouter}. */
     private void onFrame(final Frame frame)
     {
+        final RequestRouter router = shared.requestRouter();
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> onPing(frame.getPing().getRequestId());
-            case SYNC -> onSync(frame.getSync());
-            case ACK -> onAck(frame.getAck().getUpToSeq());
-            case GROUP_OP -> onGroupOp(frame.getGroupOp());
-            case CHANNEL_OP -> onChannelOp(frame.getChannelOp());
-            case CHANNEL_SYNC -> onChannelSync(frame.getChannelSync());
+            case PING -> answer(router.ping(frame.getPing().getRequestId(), ctx.channel().isWritable()));
+            case SYNC -> answer(router.sync(session, frame.getSync(), ctx.channel().isWritable()));
+            case ACK -> router.ack(session, frame.getAck().getUpToSeq());
+            case GROUP_OP -> answer(router.groupOp(session, frame.getGroupOp()));
+            case CHANNEL_OP -> answer(router.channelOp(session, frame.getChannelOp()));
+            case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
             default -> fatal(0, ErrorCode.UNKNOWN_FRAME, frame.getBodyCase() + " is not a client frame");
+        }
+    }
+
+    /** The router's immediate answer, if any, written (flushed at the end of the read). */
+    private void answer(final Frame answer)
+    {
+        if (answer != null)
+        {
+            out(answer, ctx.voidPromise());
         }
     }
 
@@ -536,7 +544,8 @@ public final class SessionHandler extends FrameDecoder
                 "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes");
             case BAD_RECIPIENT -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, groupId == 0 ?
                 "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id");
-            case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD);
+            case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED,
+                RequestRouter.AUDIENCES_NEED_ONE_SHARD);
             case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, "content with a type is required");
             case STORAGE_FAILED -> sendFailed(requestId, send, ErrorCode.STORAGE_FAILURE,
                 "storage failed on this switch: the message was not stored; resend it after reconnecting");
@@ -596,147 +605,6 @@ public final class SessionHandler extends FrameDecoder
             sendRefusals = refusals;
         }
         return refusals;
-    }
-
-    private void onPing(final long requestId)
-    {
-        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
-        // would only pile up in its outbound buffer until reading pauses.
-        if (ctx.channel().isWritable())
-        {
-            out(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
-        }
-    }
-
-    private void onSync(final Sync sync)
-    {
-        final long requestId = sync.getRequestId();
-        final int maxLimit = settings.maxSyncLimit();
-        // uint32 and uint64 on the wire: values past Java's signed range are simply very large.
-        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
-            maxLimit : sync.getLimit();
-        // As on the wire (uint64): the page reads past every seq for values above Java's signed range.
-        final long afterSeq = sync.getAfterSeq();
-        if (!ctx.channel().isWritable())
-        {
-            // A page is never dropped: while the last answers are unread, take no new page on (a
-            // peer asking and never reading would otherwise queue a page per tiny request).
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
-                ctx.voidPromise());
-            return;
-        }
-        if (!session.tryStartSync())
-        {
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
-                ctx.voidPromise());
-            return;
-        }
-        if (!shared.syncReader().submit(session, requestId, afterSeq, limit))
-        {
-            session.syncDone();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    private void onGroupOp(final io.xin.protocol.pb.GroupOp op)
-    {
-        final String invalid = AudienceRequests.invalid(op);
-        if (invalid != null)
-        {
-            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
-            return;
-        }
-        publishAudienceOp(op.getRequestId(), op, null);
-    }
-
-    private void onChannelOp(final io.xin.protocol.pb.ChannelOp op)
-    {
-        final String invalid = AudienceRequests.invalid(op);
-        if (invalid != null)
-        {
-            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
-            return;
-        }
-        publishAudienceOp(op.getRequestId(), null, op);
-    }
-
-    /** Group and channel ops count against the session's in-flight limit, as sends do. */
-    private void publishAudienceOp(
-        final long requestId, final io.xin.protocol.pb.GroupOp groupOp, final io.xin.protocol.pb.ChannelOp channelOp)
-    {
-        if (shared.status().isStorageFailed() || shared.status().isDraining())
-        {
-            out(Frames.error(requestId, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
-                ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false), ctx.voidPromise());
-            return;
-        }
-        if (!servesAudiences())
-        {
-            out(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
-            return;
-        }
-        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
-            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
-            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
-        {
-            session.decrementInFlightSends();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    /**
-     * Groups and channels keep their membership and timelines in one journal's memory, so a switch with
-     * several journal shards does not serve them (yet): the shards would each see part of a group.
-     */
-    private boolean servesAudiences()
-    {
-        return settings.journalShards() == 1;
-    }
-
-    private void onChannelSync(final io.xin.protocol.pb.ChannelSync sync)
-    {
-        final long requestId = sync.getRequestId();
-        if (sync.getChannelId() <= 0)
-        {
-            out(Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false),
-                ctx.voidPromise());
-            return;
-        }
-        final int maxLimit = settings.maxSyncLimit();
-        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
-            maxLimit : sync.getLimit();
-        final long afterSeq = sync.getAfterSeq();
-        if (!ctx.channel().isWritable() || !session.tryStartSync())
-        {
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "one sync at a time per session, answers read first",
-                settings.busyRetryAfterMs()), ctx.voidPromise());
-            return;
-        }
-        if (!shared.syncReader().submitChannelSync(
-            session, requestId, sync.getChannelId(), afterSeq, limit, sync.getIncludeHistory()))
-        {
-            session.syncDone();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    private void onAck(final long upToSeq)
-    {
-        if (upToSeq <= session.cursorSeq())
-        {
-            return;
-        }
-        if (shared.ring(session.userId()).tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
-        {
-            session.cursorSeq(upToSeq);
-        }
-        // A cursor is advisory and the next Ack supersedes it: when the ring is full it is skipped.
     }
 
     @Override
