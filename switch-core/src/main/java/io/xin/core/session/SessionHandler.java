@@ -102,7 +102,10 @@ public final class SessionHandler extends FrameDecoder
      * Owned by the channel's event loop, like everything here; the loop's epoll holds its registration.
      */
     private Parking.Parked parked;
-    /** Set while a woken session's new channel registers: its channelActive is not a new connection. */
+    /**
+     * Set while a woken session's handler joins its new channel and the channel registers: its channelActive is
+     * not a new connection, and the handler may be added to this second pipeline ({@link #isSharable}).
+     */
     private boolean waking;
     /** Something was written since the last park check: a session that is pushed to is not idle. */
     private boolean wroteSinceParkCheck;
@@ -115,15 +118,16 @@ public final class SessionHandler extends FrameDecoder
     }
 
     /**
-     * True, so that a woken session's handler, with all its state, can join its new channel's pipeline (Netty
-     * refuses to add a non-sharable handler twice). It is still one handler per connection: the old channel is
-     * dropped when the session parks. False while the decoder's constructor asks (it refuses sharable handlers),
-     * before this constructor has set {@link #shared}.
+     * True only while this handler's own {@link #wake} adds it, with all the session's state, to the pipeline of
+     * the parked connection's new channel (Netty refuses to add a non-sharable handler twice); any other attempt to
+     * add it to a second pipeline fails. So it stays one handler per connection: the old channel was dropped when
+     * the session parked, and only the session's wake-up, on its event loop, moves the handler. False while the
+     * decoder's constructor asks (it refuses sharable handlers).
      */
     @Override
     public boolean isSharable()
     {
-        return shared != null;
+        return waking;
     }
 
     @Override
@@ -700,19 +704,18 @@ public final class SessionHandler extends FrameDecoder
             return ctx != null ? ctx.channel() : null;
         }
         parked = null;
-        final Channel channel = socket.wake();
-        channel.pipeline().addLast(XinChannelInitializer.SESSION, this);
-        waking = true;
         final ChannelFuture registered;
+        waking = true;
         try
         {
             // On the loop, registration is done when this returns: handlerAdded has set ctx, reading has begun.
-            registered = socket.eventLoop().register(channel);
+            registered = Parking.wake(socket, this);
         }
         finally
         {
             waking = false;
         }
+        final Channel channel = registered.channel();
         shared.counters().sessionsParked.decrementAndGet();
         shared.counters().sessionWakes.increment();
         if (!registered.isSuccess() || ctx == null || ctx.channel() != channel)
