@@ -42,8 +42,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-connection state machine: login, heartbeat and idle close, request validation and
- * limits, and hand-off of commands to the ring. Every field is owned by the channel's event loop.
+ * The connection's Netty adapter and its per-connection state: the login state machine's state, the last read
+ * time, the timer links, the send refusals, reading paused, parked. Every field is owned by the channel's event
+ * loop. The rules are the switch's, one stateless object each, in {@link SessionContext}: {@link LoginFlow} checks
+ * a Login, {@link SendAdmission} a Send, {@link RequestRouter} hands the other requests on, {@link IdlePolicy}
+ * says when the timer closes or parks the session. The handler reads the clock once per frame or timer and gives
+ * that time to them; it answers what they refuse and publishes what they admit.
  * <pre>
  *   AWAITING_LOGIN --Login ok--> LOGGED_IN --close--> CLOSED
  *         |                          |
