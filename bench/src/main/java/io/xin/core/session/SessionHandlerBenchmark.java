@@ -44,7 +44,7 @@ import javax.crypto.spec.SecretKeySpec;
  * published into a ring slot, then the read completes (the flush). The ring has no consumer and so never fills;
  * each operation takes its send out of flight again, as the dispatcher's ack does. The rate limit is set high
  * enough to be checked, never to refuse. Run with {@code -prof gc} for bytes per send.
- * (In the session package: the handler's session is reached through the ring's login event.)
+ * The handler's session is the one in the ring's login event.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
