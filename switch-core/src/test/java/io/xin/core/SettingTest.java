@@ -31,7 +31,9 @@ class SettingTest
             Setting.WRITE_BUFFER_LOW_WATER_MARK_BYTES, Setting.WRITE_BUFFER_HIGH_WATER_MARK_BYTES),
         "tls", List.of(Setting.TLS_CERT, Setting.TLS_KEY),
         "sendRateLimit", List.of(Setting.MAX_SENDS_PER_SECOND_PER_SESSION, Setting.SEND_BURST_PER_SESSION),
-        "channelPushPace", List.of(Setting.CHANNEL_PUSHES_PER_SECOND, Setting.CHANNEL_PUSH_CHUNK));
+        "channelPushPace", List.of(Setting.CHANNEL_PUSHES_PER_SECOND, Setting.CHANNEL_PUSH_CHUNK),
+        // The typed spelling of ring-threads-per-shard: RingThreads.ONE_THREAD or TWO_THREADS.
+        "ringThreads", List.of(Setting.RING_THREADS_PER_SHARD));
     /** Setters of the Context for embedding programs and tests, not settings of a switch's operator. */
     private static final Set<String> HOOKS = Set.of("clock", "journalWriter", "localChannelName");
 

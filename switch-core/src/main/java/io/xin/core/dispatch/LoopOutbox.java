@@ -1,6 +1,5 @@
 package io.xin.core.dispatch;
 
-import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.session.Session;
 
@@ -92,38 +91,19 @@ final class LoopOutbox implements Runnable
             for (int i = 0; i < frameCount; i++)
             {
                 final Session session = targets[i];
-                // A parked session wakes for what it is sent.
-                final Channel channel = session.channelOnLoop();
                 final Object frame = frames[i];
                 targets[i] = null;
                 frames[i] = null;
-                // A closed channel releases what it is given; a session closed while parked has none.
-                if (channel != null)
-                {
-                    channel.write(frame, channel.voidPromise());
-                }
-                else
-                {
-                    ReferenceCountUtil.release(frame);
-                }
+                session.writeOnLoop(frame);
                 session.addQueuedBytes(-frameBytes[i]);
             }
             for (int i = 0; i < touchedCount; i++)
             {
                 final Session session = touched[i];
                 touched[i] = null;
-                final Channel channel = session.channelOnLoop();
-                if (channel == null)
-                {
-                    continue;
-                }
-                channel.flush();
-                if (session.mustSyncPending() && channel.isWritable())
-                {
-                    // A push was refused for bytes still queued here, with the channel itself writable: no
-                    // writability change may come to send the sync hint, so let the session look now.
-                    channel.pipeline().fireChannelWritabilityChanged();
-                }
+                // A push refused for bytes still queued here, with the channel itself writable, gets its sync
+                // hint from this flush.
+                session.flushOnLoop();
             }
         }
         finally

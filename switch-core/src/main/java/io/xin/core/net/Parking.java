@@ -1,6 +1,8 @@
 package io.xin.core.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 
 /**
@@ -65,5 +67,21 @@ public final class Parking
             return ParkedSocket.park(channel, owner);
         }
         return ((InJvmChannel)channel).park(owner);
+    }
+
+    /**
+     * Wakes a parked connection: a new channel around it, with {@code sessionHandler} as its pipeline's one
+     * handler ({@link XinChannelInitializer#SESSION}), registered on the connection's event loop. Reads and writes
+     * then go on through the new channel as they did through the old one. The handler must let itself be added a
+     * second time for the duration of this call only (see its {@code isSharable}). On the event loop: when this
+     * returns, registration is done, the handler's {@code handlerAdded} has run and reading has begun.
+     *
+     * @return the registration; the caller closes the channel when it failed.
+     */
+    public static ChannelFuture wake(final Parked parked, final ChannelHandler sessionHandler)
+    {
+        final Channel channel = parked.wake();
+        channel.pipeline().addLast(XinChannelInitializer.SESSION, sessionHandler);
+        return parked.eventLoop().register(channel);
     }
 }

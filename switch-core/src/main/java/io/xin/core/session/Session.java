@@ -104,6 +104,44 @@ public final class Session
         return current != null || handler == null ? current : handler.wake();
     }
 
+    /**
+     * Event loop: writes {@code frame} (a {@code Frame}, or a {@code ByteBuf} encoded already) to the session's
+     * channel without a flush, waking the session if it is parked; a session closed while parked releases it.
+     * Writers on the loop need not know that the channel can change.
+     */
+    public void writeOnLoop(final Object frame)
+    {
+        final Channel current = channelOnLoop();
+        // A closed channel releases what it is given; a session closed while parked has none.
+        if (current != null)
+        {
+            current.write(frame, current.voidPromise());
+        }
+        else
+        {
+            io.netty.util.ReferenceCountUtil.release(frame);
+        }
+    }
+
+    /**
+     * Event loop: flushes what {@link #writeOnLoop} wrote; and when a push was dropped for bytes that were still
+     * queued for the loop while the channel itself is writable, lets the handler send the sync hint now (no
+     * writability change may come to do it).
+     */
+    public void flushOnLoop()
+    {
+        final Channel current = channelOnLoop();
+        if (current == null)
+        {
+            return;
+        }
+        current.flush();
+        if (mustSync && current.isWritable())
+        {
+            current.pipeline().fireChannelWritabilityChanged();
+        }
+    }
+
     /** Event loop: parked (null) or woken (the new channel). */
     void channel(final Channel channel)
     {

@@ -15,6 +15,8 @@ import io.xin.protocol.pb.LoginOk;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,12 @@ import java.util.function.Consumer;
 
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
- * status and counters. Immutable after construction; safe from any thread.
+ * status and counters, the clock, and the stateless rules every session follows: {@link LoginFlow},
+ * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}.
+ * Immutable after construction; safe from any thread.
+ * <p>
+ * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
+ * the rules, so that tests drive them with a clock of their own.
  */
 public final class SessionContext
 {
@@ -49,6 +56,11 @@ public final class SessionContext
     private static final int TIMER_WHEEL_SIZE = 512;
     private final AddressGuard addressGuard;
     private final FlapGuard flapGuard;
+    private final NanoClock nanoClock;
+    private final IdlePolicy idlePolicy;
+    private final SendAdmission sendAdmission;
+    private final LoginFlow loginFlow;
+    private final RequestRouter requestRouter;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -65,7 +77,6 @@ public final class SessionContext
     /**
      * @param rings one ring per journal shard, in shard order.
      */
-    @SuppressWarnings("unchecked")
     public SessionContext(
         final XinSwitch.Context ctx,
         final TokenVerifier tokenVerifier,
@@ -74,7 +85,28 @@ public final class SessionContext
         final SwitchStatus status,
         final SwitchCounters counters)
     {
+        this(ctx, tokenVerifier, rings, syncReader, status, counters, SystemNanoClock.INSTANCE);
+    }
+
+    /**
+     * @param rings     one ring per journal shard, in shard order.
+     * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
+     */
+    @SuppressWarnings("unchecked")
+    public SessionContext(
+        final XinSwitch.Context ctx,
+        final TokenVerifier tokenVerifier,
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final NanoClock nanoClock)
+    {
         this.ctx = ctx;
+        this.nanoClock = nanoClock;
+        this.idlePolicy = new IdlePolicy(ctx.loginTimeoutMs(), ctx.idleTimeoutMs(), ctx.parkIdleMs());
+        this.sendAdmission = new SendAdmission(status, ctx.journalShards() == 1, ctx.maxInFlightSendsPerSession(),
+            ctx.maxSendsPerSecondPerSession(), ctx.sendBurstPerSession(), ctx.maxRateLimitedSendsPerSession());
         this.tokenVerifier = tokenVerifier;
         this.rings = rings.clone();
         this.closedOverflow = new Queue[rings.length];
@@ -90,6 +122,9 @@ public final class SessionContext
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
+        this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters);
+        this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
     }
 
     /**
@@ -97,7 +132,7 @@ public final class SessionContext
      */
     public void sweepGuards()
     {
-        final long nowNs = System.nanoTime();
+        final long nowNs = nanoClock.nanoTime();
         addressGuard.sweep(nowNs);
         flapGuard.sweep(nowNs);
     }
@@ -221,6 +256,32 @@ public final class SessionContext
         return closedOverflow[JournalShard.of(userId, rings.length)];
     }
 
+    /** The clock of the session rules; read once per event on the loop. */
+    NanoClock nanoClock()
+    {
+        return nanoClock;
+    }
+
+    IdlePolicy idlePolicy()
+    {
+        return idlePolicy;
+    }
+
+    SendAdmission sendAdmission()
+    {
+        return sendAdmission;
+    }
+
+    LoginFlow loginFlow()
+    {
+        return loginFlow;
+    }
+
+    RequestRouter requestRouter()
+    {
+        return requestRouter;
+    }
+
     XinSwitch.Context settings()
     {
         return ctx;
@@ -272,8 +333,8 @@ public final class SessionContext
 
     private SessionTimers newTimers(final EventExecutor loop)
     {
-        final SessionTimers wheel = new SessionTimers(timerTickNs, TIMER_WHEEL_SIZE, System.nanoTime());
-        loop.scheduleAtFixedRate(() -> wheel.expire(System.nanoTime()), timerTickNs, timerTickNs, TimeUnit.NANOSECONDS);
+        final SessionTimers wheel = new SessionTimers(timerTickNs, TIMER_WHEEL_SIZE, nanoClock.nanoTime());
+        loop.scheduleAtFixedRate(() -> wheel.expire(nanoClock.nanoTime()), timerTickNs, timerTickNs, TimeUnit.NANOSECONDS);
         return wheel;
     }
 }

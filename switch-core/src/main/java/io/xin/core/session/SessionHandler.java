@@ -16,9 +16,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.KillPoint;
 import io.xin.core.XinSwitch;
-import io.xin.core.auth.AuthException;
 import io.xin.core.guard.AddressGuard;
-import io.xin.core.guard.RateLimiter;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
 import io.xin.core.net.Parking;
@@ -32,7 +30,6 @@ import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Login;
 import io.xin.protocol.pb.Send;
-import io.xin.protocol.pb.Sync;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +42,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-connection state machine: login, heartbeat and idle close, request validation and
- * limits, and hand-off of commands to the ring. Every field is owned by the channel's event loop.
+ * The connection's Netty adapter and its per-connection state: the login state machine's state, the last read
+ * time, the timer links, the send refusals, reading paused, parked. Every field is owned by the channel's event
+ * loop. The rules are the switch's, one stateless object each, in {@link SessionContext}: {@link LoginFlow} checks
+ * a Login, {@link SendAdmission} a Send, {@link RequestRouter} hands the other requests on, {@link IdlePolicy}
+ * says when the timer closes or parks the session. The handler reads the clock once per frame or timer and gives
+ * that time to them; it answers what they refuse and publishes what they admit.
  * <pre>
  *   AWAITING_LOGIN --Login ok--> LOGGED_IN --close--> CLOSED
  *         |                          |
@@ -63,11 +64,7 @@ import java.util.concurrent.TimeUnit;
 public final class SessionHandler extends FrameDecoder
     implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner
 {
-    private static final String AUDIENCES_NEED_ONE_SHARD =
-        "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    /** A client that never resends a refused send does not stay refused for ever. */
-    private static final long MAX_REFUSAL_NS = TimeUnit.SECONDS.toNanos(10);
     /**
      * How often a session that stopped reading (overload push-back) looks whether it may read
      * again: short against a client's ack timeout, long enough that paused sessions cost little.
@@ -99,7 +96,7 @@ public final class SessionHandler extends FrameDecoder
      */
     private boolean admitted;
     /** The send rate limiter and refusals; null until a send needs them (idle sessions never do). */
-    private SendGuard sendGuard;
+    private SendAdmission.Refusals sendRefusals;
     /** On a PROXY port: the address guard is asked at the first frame, once the header named the client. */
     private boolean admissionDeferred;
     /** Reading is paused for push-back and a resume check is scheduled. */
@@ -109,7 +106,10 @@ public final class SessionHandler extends FrameDecoder
      * Owned by the channel's event loop, like everything here; the loop's epoll holds its registration.
      */
     private Parking.Parked parked;
-    /** Set while a woken session's new channel registers: its channelActive is not a new connection. */
+    /**
+     * Set while a woken session's handler joins its new channel and the channel registers: its channelActive is
+     * not a new connection, and the handler may be added to this second pipeline ({@link #isSharable}).
+     */
     private boolean waking;
     /** Something was written since the last park check: a session that is pushed to is not idle. */
     private boolean wroteSinceParkCheck;
@@ -122,15 +122,16 @@ public final class SessionHandler extends FrameDecoder
     }
 
     /**
-     * True, so that a woken session's handler, with all its state, can join its new channel's pipeline (Netty
-     * refuses to add a non-sharable handler twice). It is still one handler per connection: the old channel is
-     * dropped when the session parks. False while the decoder's constructor asks (it refuses sharable handlers),
-     * before this constructor has set {@link #shared}.
+     * True only while this handler's own {@link #wake} adds it, with all the session's state, to the pipeline of
+     * the parked connection's new channel (Netty refuses to add a non-sharable handler twice); any other attempt to
+     * add it to a second pipeline fails. So it stays one handler per connection: the old channel was dropped when
+     * the session parked, and only the session's wake-up, on its event loop, moves the handler. False while the
+     * decoder's constructor asks (it refuses sharable handlers).
      */
     @Override
     public boolean isSharable()
     {
-        return shared != null;
+        return waking;
     }
 
     @Override
@@ -149,7 +150,7 @@ public final class SessionHandler extends FrameDecoder
         }
         shared.counters().connectionsAccepted.increment();
         shared.counters().sessionsOpen.incrementAndGet();
-        lastReadNs = System.nanoTime();
+        lastReadNs = shared.nanoClock().nanoTime();
         // Behind a load balancer the client's address comes in the PROXY header, which precedes the
         // first frame: admit the connection then, not on the balancer's address now.
         admissionDeferred = ctx.pipeline().get(XinChannelInitializer.PROXY_HEADER) != null;
@@ -159,7 +160,7 @@ public final class SessionHandler extends FrameDecoder
             return;
         }
         timers = shared.timers(ctx.executor());
-        timers.schedule(this, lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.loginTimeoutMs()));
+        timers.schedule(this, shared.idlePolicy().loginDeadlineNs(lastReadNs));
         ctx.fireChannelActive();
     }
 
@@ -175,7 +176,8 @@ public final class SessionHandler extends FrameDecoder
             return true;
         }
         final AddressGuard guard = shared.addressGuard();
-        final long nowNs = System.nanoTime();
+        // Asked as the connection opens or its first frame arrives: the time of that event.
+        final long nowNs = lastReadNs;
         final AddressGuard.Refusal refusal = guard.onConnect(remote.getAddress(), nowNs);
         if (refusal == null)
         {
@@ -263,7 +265,7 @@ public final class SessionHandler extends FrameDecoder
         if (msg instanceof SendView send)
         {
             // Only passed once logged in (see passSendViews at login).
-            lastReadNs = System.nanoTime();
+            lastReadNs = shared.nanoClock().nanoTime();
             shared.counters().framesIn.increment();
             if (state == State.LOGGED_IN)
             {
@@ -280,7 +282,8 @@ public final class SessionHandler extends FrameDecoder
             ctx.fireChannelRead(msg);
             return;
         }
-        lastReadNs = System.nanoTime();
+        // The clock is read once per frame: the rules this frame meets all take this time.
+        lastReadNs = shared.nanoClock().nanoTime();
         shared.counters().framesIn.increment();
         if (admissionDeferred)
         {
@@ -432,45 +435,13 @@ public final class SessionHandler extends FrameDecoder
     private void onLogin(final Login login)
     {
         final long requestId = login.getRequestId();
-        final int deviceIdBytes = login.getDeviceIdBytes().size();
-        if (deviceIdBytes == 0 || deviceIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        final LoginFlow.Verdict verdict = shared.loginFlow().check(login, admitted ? clientInetAddress() : null, lastReadNs);
+        if (!verdict.admitted())
         {
-            loginFailed(requestId, ErrorCode.BAD_REQUEST, "device_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes", 0);
+            loginFailed(requestId, verdict.code(), verdict.message(), verdict.retryAfterMs());
             return;
         }
-        if (shared.status().isDraining())
-        {
-            loginFailed(requestId, ErrorCode.SHUTTING_DOWN, "server draining; reconnect with backoff", 0);
-            return;
-        }
-        if (shared.status().isStorageFailed())
-        {
-            loginFailed(requestId, ErrorCode.STORAGE_FAILURE, "storage failed on this switch; retry with backoff", 0);
-            return;
-        }
-        final long userId;
-        try
-        {
-            userId = shared.tokenVerifier().verify(login.getToken());
-        }
-        catch (final AuthException ex)
-        {
-            final InetAddress address = admitted ? clientInetAddress() : null;
-            if (address != null)
-            {
-                shared.addressGuard().onLoginFailed(address, System.nanoTime());
-            }
-            loginFailed(requestId, ex.code(), ex.getMessage(), 0);
-            return;
-        }
-        final long bannedForMs = shared.flapGuard().onLogin(userId, login.getDeviceId(), System.nanoTime());
-        if (bannedForMs > 0)
-        {
-            shared.counters().loginsBanned.increment();
-            loginFailed(requestId, ErrorCode.TOO_MANY_LOGINS, "this device logs in too often; retry after " +
-                bannedForMs + " ms", (int)Math.min(Integer.MAX_VALUE, bannedForMs));
-            return;
-        }
+        final long userId = verdict.userId();
 
         final Channel channel = ctx.channel();
         final Session newSession = new Session(channel, userId, login.getDeviceId(), this);
@@ -485,24 +456,35 @@ public final class SessionHandler extends FrameDecoder
         shared.counters().loginsSucceeded.increment();
         maxFrameLength(settings.maxFrameLengthBytes());
         passSendViews();
-        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
+        timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, lastReadNs));
     }
 
+    /** A logged-in session's frame: a send admitted here, any other request routed by {@link RequestRouter}. */
     private void onFrame(final Frame frame)
     {
+        final RequestRouter router = shared.requestRouter();
         switch (frame.getBodyCase())
         {
             case SEND -> onSend(frame.getSend());
-            case PING -> onPing(frame.getPing().getRequestId());
-            case SYNC -> onSync(frame.getSync());
-            case ACK -> onAck(frame.getAck().getUpToSeq());
-            case GROUP_OP -> onGroupOp(frame.getGroupOp());
-            case CHANNEL_OP -> onChannelOp(frame.getChannelOp());
-            case CHANNEL_SYNC -> onChannelSync(frame.getChannelSync());
+            case PING -> answer(router.ping(frame.getPing().getRequestId(), ctx.channel().isWritable()));
+            case SYNC -> answer(router.sync(session, frame.getSync(), ctx.channel().isWritable()));
+            case ACK -> router.ack(session, frame.getAck().getUpToSeq());
+            case GROUP_OP -> answer(router.groupOp(session, frame.getGroupOp()));
+            case CHANNEL_OP -> answer(router.channelOp(session, frame.getChannelOp()));
+            case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
             default -> fatal(0, ErrorCode.UNKNOWN_FRAME, frame.getBodyCase() + " is not a client frame");
+        }
+    }
+
+    /** The router's immediate answer, if any, written (flushed at the end of the read). */
+    private void answer(final Frame answer)
+    {
+        if (answer != null)
+        {
+            out(answer, ctx.voidPromise());
         }
     }
 
@@ -541,13 +523,8 @@ public final class SessionHandler extends FrameDecoder
         KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
     }
 
-    private static String clientMsgIdOf(final Object send)
-    {
-        return send instanceof Send protobuf ? protobuf.getClientMsgId() : ((SendView)send).clientMsgId();
-    }
-
     /**
-     * The checks of a send before it is published: each refusal is answered here.
+     * Runs {@link SendAdmission} on a send and answers a refusal.
      *
      * @param send the {@link Send} or {@link SendView}, for the client message id of an answer.
      * @return true when the send may be published; it is then counted in flight.
@@ -560,86 +537,40 @@ public final class SessionHandler extends FrameDecoder
         final boolean typedContent,
         final Object send)
     {
-        if (clientMsgIdBytes == 0 || clientMsgIdBytes > ProtocolLimits.MAX_ID_LENGTH_BYTES)
+        final SendAdmission admission = shared.sendAdmission();
+        final SendAdmission.Refusals refusals = sendRefusals == null && admission.limitsRate() ?
+            sendRefusals() : sendRefusals;
+        final SendAdmission.Verdict verdict =
+            admission.admit(session, refusals, toUserId, groupId, clientMsgIdBytes, typedContent, send, lastReadNs);
+        switch (verdict)
         {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
-                "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes"), ctx.voidPromise());
-            return false;
-        }
-        if (groupId == 0 ? toUserId <= 0 : groupId < 0 || toUserId != 0)
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST, groupId == 0 ?
-                "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id"),
-                ctx.voidPromise());
-            return false;
-        }
-        if (groupId != 0 && !servesAudiences())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD),
-                ctx.voidPromise());
-            return false;
-        }
-        if (!typedContent)
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.BAD_REQUEST,
-                "content with a type is required"), ctx.voidPromise());
-            return false;
-        }
-        if (shared.status().isStorageFailed())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.STORAGE_FAILURE,
-                "storage failed on this switch: the message was not stored; resend it after reconnecting"), ctx.voidPromise());
-            return false;
-        }
-        if (shared.status().isDraining())
-        {
-            out(Frames.sendFailed(requestId, clientMsgIdOf(send), ErrorCode.SHUTTING_DOWN,
-                "server draining: the message was not stored; resend after reconnecting"), ctx.voidPromise());
-            return false;
-        }
-        final SendGuard refusals = sendGuard;
-        if (refusals != null && refusals.refusedClientMsgId != null)
-        {
-            if (refusals.refusedClientMsgId.equals(clientMsgIdOf(send)) ||
-                System.nanoTime() - refusals.refusedSinceNs > MAX_REFUSAL_NS)
+            case ADMITTED ->
             {
-                refusals.refusedClientMsgId = null;
+                return true;
             }
-            else if (refusals.refusedCode == ErrorCode.RATE_LIMITED)
-            {
-                refuseRateLimited(requestId, clientMsgIdOf(send));
-                return false;
-            }
-            else
-            {
-                refuseBusy(requestId, clientMsgIdOf(send), "an earlier send was refused as busy; resend in order");
-                return false;
-            }
+            case BAD_CLIENT_MSG_ID -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST,
+                "client_msg_id must be 1.." + ProtocolLimits.MAX_ID_LENGTH_BYTES + " bytes");
+            case BAD_RECIPIENT -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, groupId == 0 ?
+                "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id");
+            case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED,
+                RequestRouter.AUDIENCES_NEED_ONE_SHARD);
+            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, "content with a type is required");
+            case STORAGE_FAILED -> sendFailed(requestId, send, ErrorCode.STORAGE_FAILURE,
+                "storage failed on this switch: the message was not stored; resend it after reconnecting");
+            case DRAINING -> sendFailed(requestId, send, ErrorCode.SHUTTING_DOWN,
+                "server draining: the message was not stored; resend after reconnecting");
+            case BEHIND_RATE_LIMITED, RATE_LIMITED -> refuseRateLimited(requestId, SendAdmission.clientMsgIdOf(send));
+            case BEHIND_BUSY -> refuseBusy(requestId, SendAdmission.clientMsgIdOf(send),
+                "an earlier send was refused as busy; resend in order");
+            case TOO_MANY_IN_FLIGHT -> refuseBusy(requestId, SendAdmission.clientMsgIdOf(send),
+                "too many sends awaiting acknowledgement");
         }
-        if ((sendGuard == null || sendGuard.limiter == null) && settings.maxSendsPerSecondPerSession() > 0)
-        {
-            // Made at the first send, not at login: most sessions idle, and a bucket idle since login would
-            // be full by now anyway (40 bytes an idle session saved).
-            sendGuard().limiter = new RateLimiter(settings.maxSendsPerSecondPerSession(),
-                TimeUnit.SECONDS.toNanos(1), settings.sendBurstPerSession(), System.nanoTime());
-        }
-        final RateLimiter limiter = sendGuard == null ? null : sendGuard.limiter;
-        if (limiter != null)
-        {
-            if (!limiter.tryAcquire(System.nanoTime()))
-            {
-                refuseRateLimited(requestId, clientMsgIdOf(send));
-                return false;
-            }
-            sendGuard.rateLimitedInARow = 0;
-        }
-        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession())
-        {
-            session.decrementInFlightSends();
-            refuseBusy(requestId, clientMsgIdOf(send), "too many sends awaiting acknowledgement");
-            return false;
-        }
-        return true;
+        return false;
+    }
+
+    private void sendFailed(final long requestId, final Object send, final ErrorCode code, final String reason)
+    {
+        out(Frames.sendFailed(requestId, SendAdmission.clientMsgIdOf(send), code, reason), ctx.voidPromise());
     }
 
     /**
@@ -650,13 +581,7 @@ public final class SessionHandler extends FrameDecoder
     private void refuseBusy(final long requestId, final String clientMsgId, final String reason)
     {
         shared.counters().busyRejections.increment();
-        final SendGuard refusals = sendGuard();
-        if (refusals.refusedClientMsgId == null)
-        {
-            refusals.refusedClientMsgId = clientMsgId;
-            refusals.refusedSinceNs = System.nanoTime();
-            refusals.refusedCode = ErrorCode.BUSY;
-        }
+        shared.sendAdmission().refusedBusy(sendRefusals(), clientMsgId, lastReadNs);
         out(Frames.busy(requestId, clientMsgId, reason, settings.busyRetryAfterMs()), ctx.voidPromise());
     }
 
@@ -667,200 +592,27 @@ public final class SessionHandler extends FrameDecoder
     private void refuseRateLimited(final long requestId, final String clientMsgId)
     {
         shared.counters().rateLimitedSends.increment();
-        final SendGuard refusals = sendGuard();
-        if (++refusals.rateLimitedInARow > settings.maxRateLimitedSendsPerSession())
+        final int retryAfterMs = shared.sendAdmission().refusedForRate(sendRefusals(), clientMsgId, lastReadNs);
+        if (retryAfterMs == SendAdmission.CLOSE_SESSION)
         {
             shared.counters().rateLimitedSessionsClosed.increment();
             fatal(requestId, ErrorCode.RATE_LIMITED, "kept sending above " + settings.maxSendsPerSecondPerSession() +
                 " sends per second after " + settings.maxRateLimitedSendsPerSession() + " refusals");
             return;
         }
-        final long nowNs = System.nanoTime();
-        if (refusals.refusedClientMsgId == null)
-        {
-            refusals.refusedClientMsgId = clientMsgId;
-            refusals.refusedSinceNs = nowNs;
-            refusals.refusedCode = ErrorCode.RATE_LIMITED;
-            refusals.rateLimitedAhead = 0;
-        }
-        // The client resends the refused sends in order, so this one waits for those refused before it too.
-        final int retryAfterMs = refusals.limiter.retryAfterMs(nowNs, refusals.rateLimitedAhead++);
         out(Frames.rateLimited(requestId, clientMsgId, "more than " + settings.maxSendsPerSecondPerSession() +
             " sends per second", retryAfterMs), ctx.voidPromise());
     }
 
-    private SendGuard sendGuard()
+    private SendAdmission.Refusals sendRefusals()
     {
-        SendGuard guard = sendGuard;
-        if (guard == null)
+        SendAdmission.Refusals refusals = sendRefusals;
+        if (refusals == null)
         {
-            guard = new SendGuard();
-            sendGuard = guard;
+            refusals = new SendAdmission.Refusals();
+            sendRefusals = refusals;
         }
-        return guard;
-    }
-
-    /**
-     * What only a session that sends needs: made at its first send when sends are rate limited, or at its
-     * first refusal (about 20 bytes an idle session saved). Owned by the channel's event loop.
-     */
-    private static final class SendGuard
-    {
-        /** Sends per second of this session; null when unlimited. */
-        RateLimiter limiter;
-        /**
-         * After a BUSY, every other Send is refused until this one is sent again, so that no send
-         * overtakes a refused one; null when no send is refused.
-         */
-        String refusedClientMsgId;
-        long refusedSinceNs;
-        /** The code later sends get while a send is refused: BUSY, or RATE_LIMITED when the rate refused it. */
-        ErrorCode refusedCode;
-        /** Sends refused for rate since the last accepted one. */
-        int rateLimitedInARow;
-        /** Sends refused for rate since {@link #refusedClientMsgId} was: the next refused one waits behind them. */
-        int rateLimitedAhead;
-    }
-
-    private void onPing(final long requestId)
-    {
-        // A peer that does not read its answers gets no more Pongs (it is alive: it sent this); they
-        // would only pile up in its outbound buffer until reading pauses.
-        if (ctx.channel().isWritable())
-        {
-            out(Frames.pong(requestId, settings.clock().getAsLong()), ctx.voidPromise());
-        }
-    }
-
-    private void onSync(final Sync sync)
-    {
-        final long requestId = sync.getRequestId();
-        final int maxLimit = settings.maxSyncLimit();
-        // uint32 and uint64 on the wire: values past Java's signed range are simply very large.
-        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
-            maxLimit : sync.getLimit();
-        // As on the wire (uint64): the page reads past every seq for values above Java's signed range.
-        final long afterSeq = sync.getAfterSeq();
-        if (!ctx.channel().isWritable())
-        {
-            // A page is never dropped: while the last answers are unread, take no new page on (a
-            // peer asking and never reading would otherwise queue a page per tiny request).
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "earlier answers not read yet", settings.busyRetryAfterMs()),
-                ctx.voidPromise());
-            return;
-        }
-        if (!session.tryStartSync())
-        {
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "one sync at a time per session", settings.busyRetryAfterMs()),
-                ctx.voidPromise());
-            return;
-        }
-        if (!shared.syncReader().submit(session, requestId, afterSeq, limit))
-        {
-            session.syncDone();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    private void onGroupOp(final io.xin.protocol.pb.GroupOp op)
-    {
-        final String invalid = AudienceRequests.invalid(op);
-        if (invalid != null)
-        {
-            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
-            return;
-        }
-        publishAudienceOp(op.getRequestId(), op, null);
-    }
-
-    private void onChannelOp(final io.xin.protocol.pb.ChannelOp op)
-    {
-        final String invalid = AudienceRequests.invalid(op);
-        if (invalid != null)
-        {
-            out(Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false), ctx.voidPromise());
-            return;
-        }
-        publishAudienceOp(op.getRequestId(), null, op);
-    }
-
-    /** Group and channel ops count against the session's in-flight limit, as sends do. */
-    private void publishAudienceOp(
-        final long requestId, final io.xin.protocol.pb.GroupOp groupOp, final io.xin.protocol.pb.ChannelOp channelOp)
-    {
-        if (shared.status().isStorageFailed() || shared.status().isDraining())
-        {
-            out(Frames.error(requestId, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
-                ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false), ctx.voidPromise());
-            return;
-        }
-        if (!servesAudiences())
-        {
-            out(Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false), ctx.voidPromise());
-            return;
-        }
-        if (session.incrementInFlightSends() > settings.maxInFlightSendsPerSession() || !(groupOp != null ?
-            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
-            shared.ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
-        {
-            session.decrementInFlightSends();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "server busy", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    /**
-     * Groups and channels keep their membership and timelines in one journal's memory, so a switch with
-     * several journal shards does not serve them (yet): the shards would each see part of a group.
-     */
-    private boolean servesAudiences()
-    {
-        return settings.journalShards() == 1;
-    }
-
-    private void onChannelSync(final io.xin.protocol.pb.ChannelSync sync)
-    {
-        final long requestId = sync.getRequestId();
-        if (sync.getChannelId() <= 0)
-        {
-            out(Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false),
-                ctx.voidPromise());
-            return;
-        }
-        final int maxLimit = settings.maxSyncLimit();
-        final int limit = sync.getLimit() == 0 || Integer.compareUnsigned(sync.getLimit(), maxLimit) > 0 ?
-            maxLimit : sync.getLimit();
-        final long afterSeq = sync.getAfterSeq();
-        if (!ctx.channel().isWritable() || !session.tryStartSync())
-        {
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "one sync at a time per session, answers read first",
-                settings.busyRetryAfterMs()), ctx.voidPromise());
-            return;
-        }
-        if (!shared.syncReader().submitChannelSync(
-            session, requestId, sync.getChannelId(), afterSeq, limit, sync.getIncludeHistory()))
-        {
-            session.syncDone();
-            shared.counters().busyRejections.increment();
-            out(Frames.busy(requestId, null, "sync queue full", settings.busyRetryAfterMs()), ctx.voidPromise());
-        }
-    }
-
-    private void onAck(final long upToSeq)
-    {
-        if (upToSeq <= session.cursorSeq())
-        {
-            return;
-        }
-        if (shared.ring(session.userId()).tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
-        {
-            session.cursorSeq(upToSeq);
-        }
-        // A cursor is advisory and the next Ack supersedes it: when the ring is full it is skipped.
+        return refusals;
     }
 
     @Override
@@ -876,44 +628,32 @@ public final class SessionHandler extends FrameDecoder
         {
             return;
         }
-        final long nowNs = System.nanoTime();
-        final long idleNs = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        final long silentNs = nowNs - lastReadNs;
-        if (silentNs >= idleNs)
+        final long nowNs = shared.nanoClock().nanoTime();
+        final IdlePolicy policy = shared.idlePolicy();
+        switch (policy.check(lastReadNs, parked != null, nowNs))
         {
-            // A parked session is woken to be told, and closed, as any other.
-            if (parked != null && wake() == null)
+            case CLOSE_IDLE ->
             {
-                return;
+                // A parked session is woken to be told, and closed, as any other.
+                if (parked != null && wake() == null)
+                {
+                    return;
+                }
+                shared.counters().idleClosed.increment();
+                fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
             }
-            shared.counters().idleClosed.increment();
-            fatal(0, ErrorCode.IDLE_TIMEOUT, "nothing received for " + settings.idleTimeoutMs() + " ms");
-            return;
-        }
-        final long parkIdleNs = TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs());
-        if (parked == null && parkIdleNs > 0 && silentNs >= parkIdleNs)
-        {
-            if (!wroteSinceParkCheck && mayPark() && park())
+            case TRY_PARK ->
             {
-                timers.schedule(this, lastReadNs + idleNs);
-                return;
+                if (!wroteSinceParkCheck && mayPark() && park())
+                {
+                    timers.schedule(this, policy.idleDeadlineNs(lastReadNs));
+                    return;
+                }
+                wroteSinceParkCheck = false;
+                timers.schedule(this, policy.parkRetryNs(lastReadNs, nowNs));
             }
-            wroteSinceParkCheck = false;
-            timers.schedule(this, Math.min(lastReadNs + idleNs, nowNs + parkIdleNs));
-            return;
+            case WAIT -> timers.schedule(this, policy.nextCheckNs(lastReadNs, parked != null, nowNs));
         }
-        timers.schedule(this, idleCheckDeadlineNs(nowNs));
-    }
-
-    /** The next look at a logged-in session: its idle deadline, or earlier, when it may park. */
-    private long idleCheckDeadlineNs(final long nowNs)
-    {
-        final long idleDeadlineNs = lastReadNs + TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-        if (parked != null || settings.parkIdleMs() == 0)
-        {
-            return idleDeadlineNs;
-        }
-        return Math.min(idleDeadlineNs, Math.max(nowNs, lastReadNs) + TimeUnit.MILLISECONDS.toNanos(settings.parkIdleMs()));
     }
 
     /**
@@ -968,19 +708,18 @@ public final class SessionHandler extends FrameDecoder
             return ctx != null ? ctx.channel() : null;
         }
         parked = null;
-        final Channel channel = socket.wake();
-        channel.pipeline().addLast(XinChannelInitializer.SESSION, this);
-        waking = true;
         final ChannelFuture registered;
+        waking = true;
         try
         {
             // On the loop, registration is done when this returns: handlerAdded has set ctx, reading has begun.
-            registered = socket.eventLoop().register(channel);
+            registered = Parking.wake(socket, this);
         }
         finally
         {
             waking = false;
         }
+        final Channel channel = registered.channel();
         shared.counters().sessionsParked.decrementAndGet();
         shared.counters().sessionWakes.increment();
         if (!registered.isSuccess() || ctx == null || ctx.channel() != channel)
@@ -992,7 +731,7 @@ public final class SessionHandler extends FrameDecoder
         }
         session.channel(channel);
         wroteSinceParkCheck = false;
-        timers.schedule(this, idleCheckDeadlineNs(System.nanoTime()));
+        timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, shared.nanoClock().nanoTime()));
         return channel;
     }
 

@@ -1,0 +1,212 @@
+package io.xin.core.session;
+
+import com.lmax.disruptor.RingBuffer;
+import io.xin.core.journal.JournalShard;
+import io.xin.core.journal.SwitchEvent;
+import io.xin.core.status.SwitchCounters;
+import io.xin.core.status.SwitchStatus;
+import io.xin.core.sync.SyncReader;
+import io.xin.protocol.pb.ChannelOp;
+import io.xin.protocol.pb.ChannelSync;
+import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.GroupOp;
+import io.xin.protocol.pb.Sync;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Where a logged-in session's requests other than {@code Send} go: {@code Ack} to the ring, {@code Sync} and
+ * {@code ChannelSync} to the sync readers, {@code GroupOp} and {@code ChannelOp} to the ring, {@code Ping}
+ * answered at once. Each method returns the frame to answer with at once (a refusal, or the {@code Pong}), or
+ * null when the request was handed on and its answer comes later from the thread that serves it (or needs
+ * none). One per switch, without state of its own; called on the session's event loop, which writes the answer.
+ */
+final class RequestRouter
+{
+    static final String AUDIENCES_NEED_ONE_SHARD =
+        "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
+
+    /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
+    private final RingBuffer<SwitchEvent>[] rings;
+    private final SyncReader syncReader;
+    private final SwitchStatus status;
+    private final SwitchCounters counters;
+    /** The wall clock of {@code Pong.server_time_ms}. */
+    private final LongSupplier clockMs;
+    private final int maxSyncLimit;
+    private final int maxInFlightSends;
+    private final int busyRetryAfterMs;
+    private final boolean servesAudiences;
+
+    /**
+     * @param servesAudiences whether groups and channels are served (one journal shard).
+     */
+    RequestRouter(
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxSyncLimit,
+        final int maxInFlightSends,
+        final int busyRetryAfterMs,
+        final boolean servesAudiences)
+    {
+        this.servesAudiences = servesAudiences;
+        this.rings = rings;
+        this.syncReader = syncReader;
+        this.status = status;
+        this.counters = counters;
+        this.clockMs = clockMs;
+        this.maxSyncLimit = maxSyncLimit;
+        this.maxInFlightSends = maxInFlightSends;
+        this.busyRetryAfterMs = busyRetryAfterMs;
+    }
+
+    /**
+     * Groups and channels keep their membership and timelines in one journal's memory, so a switch with
+     * several journal shards does not serve them (yet): the shards would each see part of a group.
+     */
+    boolean servesAudiences()
+    {
+        return servesAudiences;
+    }
+
+    /** The ring of the journal shard that owns {@code userId}. */
+    RingBuffer<SwitchEvent> ring(final long userId)
+    {
+        return rings[JournalShard.of(userId, rings.length)];
+    }
+
+    /**
+     * @param writable whether the peer reads what it is sent: one that does not gets no more Pongs (it is alive:
+     *                 it sent this); they would only pile up in its outbound buffer until reading pauses.
+     * @return the Pong, or null.
+     */
+    Frame ping(final long requestId, final boolean writable)
+    {
+        return writable ? Frames.pong(requestId, clockMs.getAsLong()) : null;
+    }
+
+    /** A cursor is advisory and the next Ack supersedes it: when the ring is full it is skipped. No answer. */
+    void ack(final Session session, final long upToSeq)
+    {
+        if (upToSeq <= session.cursorSeq())
+        {
+            return;
+        }
+        if (ring(session.userId()).tryPublishEvent(SwitchEvent.ACK_TRANSLATOR, session, upToSeq))
+        {
+            session.cursorSeq(upToSeq);
+        }
+    }
+
+    /**
+     * One page of the session's inbox, read by a sync reader, one at a time per session.
+     *
+     * @param writable whether the session's earlier answers are read: a page is never dropped, so while they are
+     *                 not, no new page is taken on (a peer asking and never reading would queue a page per request).
+     * @return a BUSY refusal, or null when the sync reader took it.
+     */
+    Frame sync(final Session session, final Sync sync, final boolean writable)
+    {
+        final long requestId = sync.getRequestId();
+        final int limit = limit(sync.getLimit());
+        // As on the wire (uint64): the page reads past every seq for values above Java's signed range.
+        final long afterSeq = sync.getAfterSeq();
+        if (!writable)
+        {
+            return busy(requestId, "earlier answers not read yet");
+        }
+        if (!session.tryStartSync())
+        {
+            return busy(requestId, "one sync at a time per session");
+        }
+        if (!syncReader.submit(session, requestId, afterSeq, limit))
+        {
+            session.syncDone();
+            return busy(requestId, "sync queue full");
+        }
+        return null;
+    }
+
+    /** One page of a channel's timeline; as {@link #sync}. */
+    Frame channelSync(final Session session, final ChannelSync sync, final boolean writable)
+    {
+        final long requestId = sync.getRequestId();
+        if (sync.getChannelId() <= 0)
+        {
+            return Frames.error(requestId, ErrorCode.BAD_REQUEST, "channel_id must be a positive id", false);
+        }
+        final int limit = limit(sync.getLimit());
+        final long afterSeq = sync.getAfterSeq();
+        if (!writable || !session.tryStartSync())
+        {
+            return busy(requestId, "one sync at a time per session, answers read first");
+        }
+        if (!syncReader.submitChannelSync(
+            session, requestId, sync.getChannelId(), afterSeq, limit, sync.getIncludeHistory()))
+        {
+            session.syncDone();
+            return busy(requestId, "sync queue full");
+        }
+        return null;
+    }
+
+    /** A group change, to the ring; counted in flight as a send is. */
+    Frame groupOp(final Session session, final GroupOp op)
+    {
+        final String invalid = AudienceRequests.invalid(op);
+        if (invalid != null)
+        {
+            return Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false);
+        }
+        return publishAudienceOp(session, op.getRequestId(), op, null);
+    }
+
+    /** A channel change, to the ring; counted in flight as a send is. */
+    Frame channelOp(final Session session, final ChannelOp op)
+    {
+        final String invalid = AudienceRequests.invalid(op);
+        if (invalid != null)
+        {
+            return Frames.error(op.getRequestId(), ErrorCode.BAD_REQUEST, invalid, false);
+        }
+        return publishAudienceOp(session, op.getRequestId(), null, op);
+    }
+
+    private Frame publishAudienceOp(
+        final Session session, final long requestId, final GroupOp groupOp, final ChannelOp channelOp)
+    {
+        if (status.isStorageFailed() || status.isDraining())
+        {
+            return Frames.error(requestId, status.isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
+                ErrorCode.SHUTTING_DOWN, "not taking changes on this node now", false);
+        }
+        if (!servesAudiences())
+        {
+            return Frames.error(requestId, ErrorCode.NOT_ALLOWED, AUDIENCES_NEED_ONE_SHARD, false);
+        }
+        if (session.incrementInFlightSends() > maxInFlightSends || !(groupOp != null ?
+            ring(session.userId()).tryPublishEvent(SwitchEvent.GROUP_OP_TRANSLATOR, session, groupOp) :
+            ring(session.userId()).tryPublishEvent(SwitchEvent.CHANNEL_OP_TRANSLATOR, session, channelOp)))
+        {
+            session.decrementInFlightSends();
+            return busy(requestId, "server busy");
+        }
+        return null;
+    }
+
+    /** A page's size: 0 or above the maximum (uint32 on the wire: past Java's signed range is very large) is the maximum. */
+    private int limit(final int requested)
+    {
+        return requested == 0 || Integer.compareUnsigned(requested, maxSyncLimit) > 0 ? maxSyncLimit : requested;
+    }
+
+    private Frame busy(final long requestId, final String reason)
+    {
+        counters.busyRejections.increment();
+        return Frames.busy(requestId, null, reason, busyRetryAfterMs);
+    }
+}
