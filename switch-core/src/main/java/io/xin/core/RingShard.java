@@ -25,7 +25,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class RingShard implements AutoCloseable
 {
+    /** Longest wait in {@link #close()} for the ring's threads to end. */
+    static final long THREAD_STOP_WAIT_MS = 5_000;
+
     private final RingThreads threads;
+    /** The ring's threads, as the Disruptor made them; read by the closing thread after start. */
+    private final java.util.List<Thread> ringThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ParkingWaitStrategy waitStrategy;
     private final Disruptor<SwitchEvent> disruptor;
     private final RingBuffer<SwitchEvent> ring;
@@ -54,7 +59,16 @@ final class RingShard implements AutoCloseable
         // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
         // wakes it: the dispatcher waits through each write and fsync, and an idle ring burns nothing.
         waitStrategy = new ParkingWaitStrategy(XinSwitch.RING_SPIN_TRIES, XinSwitch.RING_MAX_PARK_NANOS);
-        disruptor = new Disruptor<>(SwitchEvent::new, ringSize, threadFactory, ProducerType.MULTI, waitStrategy);
+        // The threads are kept so that close() can wait for them: Disruptor.halt() only asks them to stop, and the
+        // journal's shutdown (its last head write) runs on its thread as it ends, which must come before the store
+        // closes.
+        final ThreadFactory recording = runnable ->
+        {
+            final Thread thread = threadFactory.newThread(runnable);
+            ringThreads.add(thread);
+            return thread;
+        };
+        disruptor = new Disruptor<>(SwitchEvent::new, ringSize, recording, ProducerType.MULTI, waitStrategy);
         disruptor.setDefaultExceptionHandler(exceptionHandler);
         ring = disruptor.getRingBuffer();
         journal = new Journal(journals, shard);
@@ -131,7 +145,8 @@ final class RingShard implements AutoCloseable
     }
 
     /**
-     * Stops the ring's threads without waiting; the journal writes what it holds as its thread ends. A shard that
+     * Stops the ring's threads and waits up to {@link #THREAD_STOP_WAIT_MS} for them to end; the journal writes what
+     * it holds as its thread ends, so the store may close once this returns. A shard that
      * never started has its journal shut down here instead, which releases the store's head mark and the journal's
      * batch and reader.
      */
@@ -141,10 +156,40 @@ final class RingShard implements AutoCloseable
         if (started)
         {
             disruptor.halt();
+            awaitThreads();
         }
         else
         {
             journal.onShutdown();
+        }
+    }
+
+    private void awaitThreads()
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(THREAD_STOP_WAIT_MS);
+        boolean interrupted = false;
+        for (final Thread thread : ringThreads)
+        {
+            while (thread.isAlive() && thread != Thread.currentThread())
+            {
+                final long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+                if (leftMs <= 0)
+                {
+                    break;
+                }
+                try
+                {
+                    thread.join(leftMs);
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 }
