@@ -1,7 +1,6 @@
 package io.xin.core.journal;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.ChannelOpType;
@@ -22,7 +21,6 @@ import io.xin.storage.AudienceStore;
 import io.xin.storage.ChannelRecord;
 import io.xin.storage.DedupeRecord;
 import io.xin.storage.GroupRecord;
-import io.xin.storage.InboxPage;
 import io.xin.storage.JournalBatch;
 import io.xin.storage.XinStore;
 import org.agrona.collections.Long2LongHashMap;
@@ -603,23 +601,7 @@ final class Audiences
 
     private boolean timelineHolds(final long channelId, final long seq, final long msgId)
     {
-        if (seq <= 0)
-        {
-            return false;
-        }
-        final InboxPage page = store.readTimeline(channelId, seq - 1, 1, Integer.MAX_VALUE);
-        if (page.entries().isEmpty() || page.entries().get(0).seq() != seq)
-        {
-            return false;
-        }
-        try
-        {
-            return Message.parseFrom(page.entries().get(0).message()).getMsgId() == msgId;
-        }
-        catch (final InvalidProtocolBufferException ex)
-        {
-            return false;
-        }
+        return seq > 0 && Journal.holdsAt(store.readTimeline(channelId, seq - 1, 1, Integer.MAX_VALUE), seq, msgId);
     }
 
     private boolean follow(final SwitchEvent event, final ChannelState channel, final long[] users, final ChannelOpType type)

@@ -437,11 +437,15 @@ public final class Journal implements EventHandler<SwitchEvent>
 
     private boolean senderInboxHolds(final long senderId, final long seq, final long msgId)
     {
-        if (seq <= 0)
-        {
-            return false;
-        }
-        final InboxPage page = store.readInbox(senderId, seq - 1, 1, Integer.MAX_VALUE);
+        return seq > 0 && holdsAt(store.readInbox(senderId, seq - 1, 1, Integer.MAX_VALUE), seq, msgId);
+    }
+
+    /**
+     * @param page a page of one entry read from just before {@code seq}, of an inbox or a channel's timeline.
+     * @return whether the page's entry is the message {@code msgId} at {@code seq}.
+     */
+    static boolean holdsAt(final InboxPage page, final long seq, final long msgId)
+    {
         if (page.entries().isEmpty() || page.entries().get(0).seq() != seq)
         {
             return false;
