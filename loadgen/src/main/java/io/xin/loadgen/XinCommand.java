@@ -1,18 +1,18 @@
 package io.xin.loadgen;
 
-import io.xin.core.BuildInfo;
-import io.xin.core.daemon.BackupCommand;
-import io.xin.core.daemon.LeakDetection;
-import io.xin.core.daemon.RestoreCommand;
-import io.xin.core.daemon.ServerCommand;
-import io.xin.core.daemon.TokenCommand;
+import io.xin.server.daemon.BackupCommand;
+import io.xin.server.daemon.LeakDetection;
+import io.xin.server.daemon.RestoreCommand;
+import io.xin.server.daemon.ServerCommand;
+import io.xin.server.daemon.TokenCommand;
+import io.xin.server.daemon.VersionProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay}, {@code backup} and {@code restore}.
  */
-@Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
+@Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Xin: a durable message switch for mobile long connections.",
     subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
         RelayCommand.class, BackupCommand.class, RestoreCommand.class })
