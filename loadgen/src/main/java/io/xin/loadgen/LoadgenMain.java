@@ -1,22 +1,20 @@
 package io.xin.loadgen;
 
-import io.xin.server.daemon.BackupCommand;
 import io.xin.server.daemon.LeakDetection;
-import io.xin.server.daemon.RestoreCommand;
 import io.xin.server.daemon.ServerCommand;
-import io.xin.server.daemon.TokenCommand;
 import io.xin.server.daemon.VersionProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay}, {@code backup} and {@code restore}.
+ * The main class of the processes the load generator starts on the classpath it runs with: its child load
+ * generators ({@code loadgen}, see {@link Children}), and the switch ({@code server}) or the bare relay
+ * ({@code relay}) it measures (see {@link TargetProcess}). Takes the same command lines as {@code ./xin}.
  */
 @Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = "Xin: a durable message switch for mobile long connections.",
-    subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
-        RelayCommand.class, BackupCommand.class, RestoreCommand.class })
-public final class XinCommand implements Runnable
+    description = "The processes the Xin load generator starts.",
+    subcommands = { ServerCommand.class, LoadgenCommand.class, RelayCommand.class })
+public final class LoadgenMain implements Runnable
 {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,12 +27,12 @@ public final class XinCommand implements Runnable
     }
 
     /**
-     * @return the {@code ./xin} command line; errors in {@code server}'s flags and settings are reported in one
-     * line as {@code bin/xind} reports them.
+     * @return the command line; errors in {@code server}'s flags and settings are reported in one line as
+     * {@code bin/xind} reports them.
      */
     static CommandLine commandLine()
     {
-        final CommandLine commandLine = new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        final CommandLine commandLine = new CommandLine(new LoadgenMain()).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler(
             ServerCommand.parameterErrors(commandLine.getParameterExceptionHandler()));
         return commandLine;

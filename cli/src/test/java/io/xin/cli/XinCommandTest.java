@@ -1,4 +1,4 @@
-package io.xin.loadgen;
+package io.xin.cli;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
