@@ -1,4 +1,4 @@
-package io.xin.core.net;
+package io.xin.testkit;
 
 import io.netty.channel.EventLoop;
 

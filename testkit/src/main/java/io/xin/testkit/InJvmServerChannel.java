@@ -1,4 +1,4 @@
-package io.xin.core.net;
+package io.xin.testkit;
 
 import io.netty.channel.AbstractServerChannel;
 import io.netty.channel.ChannelConfig;
@@ -13,6 +13,8 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandle;
+import io.netty.channel.local.LocalIoHandler;
+import io.xin.core.net.LocalTransport;
 
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -22,7 +24,7 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The in-JVM listener: bound to a {@link LocalAddress} name, it accepts each {@link InJvmChannel} that connects
  * to that name as an {@link InJvmChannel} of its own, so that the same {@code ServerBootstrap} and
- * {@link XinChannelInitializer} serve in-JVM sessions as serve sockets. Runs on event loops with Netty's
+ * {@link io.xin.core.net.XinChannelInitializer} serve in-JVM sessions as serve sockets. Runs on event loops with Netty's
  * {@code LocalIoHandler}. The names bound are process-wide; a name is free again once its channel closes.
  */
 public final class InJvmServerChannel extends AbstractServerChannel
@@ -42,6 +44,16 @@ public final class InJvmServerChannel extends AbstractServerChannel
     private IoRegistration registration;
     /** Owned by the event loop. */
     private boolean acceptRequested;
+
+    /**
+     * @param name the process-wide name to bind.
+     * @return the in-JVM transport bound to {@code name}, for {@code XinSwitch.Context.localTransport}: sessions
+     * connect with an {@link InJvmChannel} to {@code new LocalAddress(name)}.
+     */
+    public static LocalTransport transport(final String name)
+    {
+        return new LocalTransport(LocalIoHandler.newFactory(), InJvmServerChannel.class, new LocalAddress(name));
+    }
 
     @Override
     public ChannelConfig config()

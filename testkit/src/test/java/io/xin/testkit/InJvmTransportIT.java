@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.testkit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -9,7 +9,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
-import io.xin.core.net.InJvmChannel;
+import io.xin.core.RawClient;
+import io.xin.core.TestSwitch;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.Ack;
@@ -63,7 +64,7 @@ class InJvmTransportIT
     @BeforeEach
     void setUp()
     {
-        server = new TestSwitch(dataDir, ctx -> ctx.localChannelName(NAME));
+        server = new TestSwitch(dataDir, ctx -> ctx.localTransport(InJvmServerChannel.transport(NAME)));
         clientGroup = new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory());
     }
 
@@ -127,7 +128,7 @@ class InJvmTransportIT
     void shouldParkIdleSwitchEndsAndWakeThemForTheClientAndForTheSwitch() throws Exception
     {
         server.close();
-        server = new TestSwitch(dataDir, ctx -> ctx.localChannelName(NAME).parkIdleMs(200));
+        server = new TestSwitch(dataDir, ctx -> ctx.localTransport(InJvmServerChannel.transport(NAME)).parkIdleMs(200));
         final Client alice = loggedIn(ALICE, "phone");
         final Client bob = loggedIn(BOB, "phone");
         await().atMost(WAIT_MS, TimeUnit.MILLISECONDS).until(() -> server.xin().counters().sessionsParked.get() == 2);

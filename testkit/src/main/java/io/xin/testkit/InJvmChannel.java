@@ -1,4 +1,4 @@
-package io.xin.core.net;
+package io.xin.testkit;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
@@ -23,6 +23,8 @@ import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandle;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.xin.core.net.Parking;
+import io.xin.core.net.SessionChannelId;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -38,7 +40,7 @@ import java.util.function.Consumer;
 
 /**
  * One end of an in-JVM connection: what a session costs the switch measured without sockets, through the same
- * pipeline and handlers ({@link XinChannelInitializer}). Runs on event loops with Netty's {@code LocalIoHandler}.
+ * pipeline and handlers ({@link io.xin.core.net.XinChannelInitializer}). Runs on event loops with Netty's {@code LocalIoHandler}.
  * <p>
  * Netty's {@code LocalChannel} keeps, for its whole life, a linked SPSC queue for what its peer writes (about
  * 420 bytes with its stub node), both ends' addresses and a per-channel allocator wrapper. This channel keeps,
@@ -57,7 +59,7 @@ import java.util.function.Consumer;
  *   state:  OPEN --(accepted end registered)--> CONNECTED --(either end closes)--> CLOSED
  * </pre>
  */
-public final class InJvmChannel extends AbstractChannel implements InJvmEnd
+public final class InJvmChannel extends AbstractChannel implements InJvmEnd, Parking.Parkable
 {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     /** Heap buffers: nothing crosses a kernel boundary. One instance for every channel. */
@@ -165,7 +167,8 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
     }
 
     /** Whether this switch end can park now: connected, registered, reading, nothing received or unsent. */
-    boolean canPark()
+    @Override
+    public boolean canPark()
     {
         final ChannelOutboundBuffer outbound = unsafe().outboundBuffer();
         return parent() != null && (int)STATE.getVolatile(this) == CONNECTED && isRegistered() &&
@@ -177,7 +180,8 @@ public final class InJvmChannel extends AbstractChannel implements InJvmEnd
      * Parks this switch end: off its loop's IO handler, its client end pointed at the returned record, which wakes
      * the session when the client writes or closes. On this channel's event loop; the caller drops the channel.
      */
-    Parking.Parked park(final Parking.Owner owner)
+    @Override
+    public Parking.Parked park(final Parking.Owner owner)
     {
         assert eventLoop().inEventLoop();
         final InJvmChannel client = (InJvmChannel)peer;
