@@ -281,7 +281,8 @@ public final class SessionMemory
         final long timeoutMs = STALL_TIMEOUT_MS;
         final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
         Channel bareServer = null;
-        try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir).localTransport(InJvmServerChannel.transport(LOCAL_NAME + "-xin"))))
+        try (XinSwitch xin = XinSwitch.launch(
+            switchContext(options, dataDir).localTransport(InJvmServerChannel.transport(LOCAL_NAME + "-xin"))))
         {
             // The control: N channel pairs whose server end has the client's pipeline shape.
             bareServer = new ServerBootstrap().group(clientGroup).channel(InJvmServerChannel.class)

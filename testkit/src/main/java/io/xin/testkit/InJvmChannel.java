@@ -40,7 +40,8 @@ import java.util.function.Consumer;
 
 /**
  * One end of an in-JVM connection: what a session costs the switch measured without sockets, through the same
- * pipeline and handlers ({@link io.xin.core.net.XinChannelInitializer}). Runs on event loops with Netty's {@code LocalIoHandler}.
+ * pipeline and handlers ({@link io.xin.core.net.XinChannelInitializer}). Runs on event loops with Netty's
+ * {@code LocalIoHandler}.
  * <p>
  * Netty's {@code LocalChannel} keeps, for its whole life, a linked SPSC queue for what its peer writes (about
  * 420 bytes with its stub node), both ends' addresses and a per-channel allocator wrapper. This channel keeps,

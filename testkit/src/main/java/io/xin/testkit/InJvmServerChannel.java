@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The in-JVM listener: bound to a {@link LocalAddress} name, it accepts each {@link InJvmChannel} that connects
  * to that name as an {@link InJvmChannel} of its own, so that the same {@code ServerBootstrap} and
- * {@link io.xin.core.net.XinChannelInitializer} serve in-JVM sessions as serve sockets. Runs on event loops with Netty's
- * {@code LocalIoHandler}. The names bound are process-wide; a name is free again once its channel closes.
+ * {@link io.xin.core.net.XinChannelInitializer} serve in-JVM sessions as serve sockets. Runs on event loops with
+ * Netty's {@code LocalIoHandler}. The names bound are process-wide; a name is free again once its channel closes.
  */
 public final class InJvmServerChannel extends AbstractServerChannel
 {
