@@ -16,9 +16,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.xin.core.Configuration;
 import io.xin.core.XinSwitch;
-import io.xin.core.net.InJvmChannel;
-import io.xin.core.net.InJvmServerChannel;
 import io.xin.storage.FsyncPolicy;
+import io.xin.testkit.InJvmChannel;
+import io.xin.testkit.InJvmServerChannel;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -281,7 +281,8 @@ public final class SessionMemory
         final long timeoutMs = STALL_TIMEOUT_MS;
         final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
         Channel bareServer = null;
-        try (XinSwitch xin = XinSwitch.launch(switchContext(options, dataDir).localChannelName(LOCAL_NAME + "-xin")))
+        try (XinSwitch xin = XinSwitch.launch(
+            switchContext(options, dataDir).localTransport(InJvmServerChannel.transport(LOCAL_NAME + "-xin"))))
         {
             // The control: N channel pairs whose server end has the client's pipeline shape.
             bareServer = new ServerBootstrap().group(clientGroup).channel(InJvmServerChannel.class)

@@ -37,7 +37,7 @@ class SessionMemoryIT
         assertEquals(SESSIONS, handlers.instances());
         // Both ends are InJvmChannels, and neither keeps an inbound queue while idle (Netty's LocalChannel
         // keeps a linked SPSC queue, about 420 bytes, for its whole life).
-        assertEquals(2L * SESSIONS, instancesGrown(report, "io.xin.core.net.InJvmChannel"));
+        assertEquals(2L * SESSIONS, instancesGrown(report, "io.xin.testkit.InJvmChannel"));
         assertFewerThanOneInTen(report, SESSIONS, "io.netty.util.internal.shaded.org.jctools.queues.SpscLinkedQueue");
         assertFewerThanOneInTen(report, SESSIONS, "java.util.ArrayDeque");
         // A channel with its pipeline alone is hundreds of bytes: a reading outside this range is a broken probe.

@@ -55,7 +55,7 @@ final class Children implements AutoCloseable
             final List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse("java"));
             command.addAll(collectorFlags());
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), XinCommand.class.getName()));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadgenMain.class.getName()));
             command.addAll(argsPerChild.get(i));
             command.addAll(List.of("--child-output", output.toString()));
             final Process process = new ProcessBuilder(command)

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 @Command(name = "relay", mixinStandardHelpOptions = true,
     description = "Run the bare Netty relay (no storage, no acks): the reference for `xin loadgen chat --no-acks`; " +
         "with --acks it also answers every Send with a SendAck (the reference for `xin loadgen chat`).")
-final class RelayCommand implements Callable<Integer>
+public final class RelayCommand implements Callable<Integer>
 {
     @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";

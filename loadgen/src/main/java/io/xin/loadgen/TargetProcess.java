@@ -92,7 +92,7 @@ final class TargetProcess implements AutoCloseable
                 final List<String> command = new ArrayList<>();
                 command.add(ProcessHandle.current().info().command().orElse("java"));
                 command.addAll(List.of(options.targetJavaOpts.trim().split("\\s+")));
-                command.addAll(List.of("-cp", System.getProperty("java.class.path"), XinCommand.class.getName()));
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadgenMain.class.getName()));
                 if (options.start == Kind.SWITCH)
                 {
                     command.addAll(List.of("server", "--host", "127.0.0.1", "--port", Integer.toString(port),

@@ -1,4 +1,5 @@
 /**
- * The load generator and the {@code ./xin} command line, with the demo.
+ * The load generator: its scenarios, the bare relay it measures against, the demo, and
+ * {@link io.xin.loadgen.LoadgenMain}, the main class of the processes it starts.
  */
 package io.xin.loadgen;

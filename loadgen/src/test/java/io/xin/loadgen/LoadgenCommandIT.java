@@ -217,6 +217,6 @@ class LoadgenCommandIT
         final String[] full = new String[args.length + 1];
         full[0] = "loadgen";
         System.arraycopy(args, 0, full, 1, args.length);
-        return new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(full);
+        return new CommandLine(new LoadgenMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(full);
     }
 }

@@ -1,7 +1,5 @@
 package io.xin.core;
 
-import picocli.CommandLine;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -70,15 +68,5 @@ public final class BuildInfo
     private static String filled(final String value)
     {
         return value == null || value.isBlank() || value.contains("${") ? UNKNOWN : value.trim();
-    }
-
-    /** What {@code --version} prints, for picocli's {@code versionProvider}. */
-    public static final class VersionProvider implements CommandLine.IVersionProvider
-    {
-        @Override
-        public String[] getVersion()
-        {
-            return new String[] { describe() };
-        }
     }
 }

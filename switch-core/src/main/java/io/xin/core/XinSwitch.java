@@ -6,8 +6,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.local.LocalAddress;
-import io.netty.channel.local.LocalIoHandler;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.channel.ChannelPacer;
@@ -15,8 +13,8 @@ import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
+import io.xin.core.net.LocalTransport;
 import io.xin.core.net.ServerTls;
-import io.xin.core.net.InJvmServerChannel;
 import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
@@ -157,20 +155,21 @@ public final class XinSwitch implements AutoCloseable
                 .childHandler(new XinChannelInitializer(
                     sessionContext, counters, tls, true, ctx.proxyAllowedSourceRanges()))
                 .bind(new InetSocketAddress(ctx.bindHost(), ctx.proxyPort())).sync().channel());
-            if (ctx.localChannelName() != null)
+            final LocalTransport local = ctx.localTransport();
+            if (local != null)
             {
-                // In-JVM sessions (InJvmChannel) through the same initializer and handlers, on event loops of
-                // their own (Netty's local IO handler): for measuring per-session cost without sockets.
+                // Sessions of a further transport (the test kit's in-JVM one) through the same initializer and
+                // handlers, on event loops of their own: for measuring per-session cost without sockets.
                 final EventLoopGroup localGroup = stopWith(new MultiThreadIoEventLoopGroup(
-                    eventLoops, threadFactory("xin-local"), LocalIoHandler.newFactory()));
+                    eventLoops, threadFactory("xin-local"), local.ioHandlerFactory()));
                 localServerChannel = stopWith(new ServerBootstrap()
                     .group(localGroup)
-                    .channel(InJvmServerChannel.class)
+                    .channel(local.serverChannelClass())
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                     .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null))
-                    .bind(new LocalAddress(ctx.localChannelName())).sync().channel());
+                    .bind(local.address()).sync().channel());
             }
             else
             {
@@ -479,7 +478,7 @@ public final class XinSwitch implements AutoCloseable
         private int channelPushChunk;
 
         // Testing and measurement hooks: not settings of the daemon
-        private String localChannelName;
+        private LocalTransport localTransport;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
 
@@ -1027,19 +1026,19 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * Also accepts in-JVM sessions ({@code io.xin.core.net.InJvmChannel}s connecting to a Netty
-         * {@link LocalAddress} of this name), through the same pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
+         * Also accepts sessions of a further transport ({@link LocalTransport}: the test kit's in-JVM one), through
+         * the same pipeline and handlers as the TCP port. For measurement (per-session memory at a million sessions
          * without a million sockets) and embedding tests; null (the default) for none.
          */
-        public Context localChannelName(final String localChannelName)
+        public Context localTransport(final LocalTransport localTransport)
         {
-            this.localChannelName = localChannelName;
+            this.localTransport = localTransport;
             return this;
         }
 
-        public String localChannelName()
+        public LocalTransport localTransport()
         {
-            return localChannelName;
+            return localTransport;
         }
 
         /**
@@ -1278,9 +1277,9 @@ public final class XinSwitch implements AutoCloseable
             concludeLimits();
             concludeJournal();
             // The hooks are not settings: a bad one is the embedding program's mistake.
-            if (clock == null || journalWriter == null || (localChannelName != null && localChannelName.isBlank()))
+            if (clock == null || journalWriter == null)
             {
-                throw new IllegalArgumentException("clock and journalWriter must be set, localChannelName not blank");
+                throw new IllegalArgumentException("clock and journalWriter must be set");
             }
             storeConfig().validate();
             return this;
@@ -1360,7 +1359,7 @@ public final class XinSwitch implements AutoCloseable
         {
             return Setting.describe(this) +
                 " jwt=" + (jwtPublicKey != null ? jwtPublicKey.getAlgorithm() + " public key" : "HS256 secret") +
-                (localChannelName == null ? "" : " localChannelName=" + localChannelName);
+                (localTransport == null ? "" : " localTransport=" + localTransport.address());
         }
     }
 }

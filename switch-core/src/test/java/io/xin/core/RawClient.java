@@ -25,13 +25,13 @@ import com.google.protobuf.ByteString;
  * A deliberately plain blocking-socket peer that speaks the wire format by hand, for tests that
  * send what the real client never would.
  */
-final class RawClient implements AutoCloseable
+public final class RawClient implements AutoCloseable
 {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    RawClient(final int port) throws IOException
+    public RawClient(final int port) throws IOException
     {
         this(port, 0);
     }
@@ -39,7 +39,7 @@ final class RawClient implements AutoCloseable
     /**
      * @param receiveBufferBytes socket receive buffer, 0 for the default; a small one makes a slow reader.
      */
-    RawClient(final int port, final int receiveBufferBytes) throws IOException
+    public RawClient(final int port, final int receiveBufferBytes) throws IOException
     {
         this(null, port, receiveBufferBytes);
     }
@@ -48,7 +48,7 @@ final class RawClient implements AutoCloseable
      * @param localAddress the address to connect from (e.g. 127.0.0.2: all of 127/8 is loopback on Linux), or
      *                     null for the system's choice.
      */
-    RawClient(final InetAddress localAddress, final int port, final int receiveBufferBytes) throws IOException
+    public RawClient(final InetAddress localAddress, final int port, final int receiveBufferBytes) throws IOException
     {
         socket = new Socket();
         if (receiveBufferBytes > 0)
@@ -72,7 +72,7 @@ final class RawClient implements AutoCloseable
      *
      * @throws IOException when the switch answers anything but LoginOk.
      */
-    static RawClient loggedIn(final int port, final String token, final String deviceId) throws IOException
+    public static RawClient loggedIn(final int port, final String token, final String deviceId) throws IOException
     {
         final RawClient client = new RawClient(port);
         client.send(login(token, deviceId));
@@ -85,14 +85,14 @@ final class RawClient implements AutoCloseable
         return client;
     }
 
-    static Frame login(final String token, final String deviceId)
+    public static Frame login(final String token, final String deviceId)
     {
         return Frame.newBuilder()
             .setLogin(Login.newBuilder().setRequestId(1).setToken(token).setDeviceId(deviceId).setClientVersion("raw"))
             .build();
     }
 
-    static Frame text(final long requestId, final long to, final String clientMsgId, final String text)
+    public static Frame text(final long requestId, final long to, final String clientMsgId, final String text)
     {
         return Frame.newBuilder()
             .setSend(Send.newBuilder()
@@ -104,7 +104,7 @@ final class RawClient implements AutoCloseable
             .build();
     }
 
-    void send(final Frame frame) throws IOException
+    public void send(final Frame frame) throws IOException
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         frame.writeDelimitedTo(bytes);
@@ -112,14 +112,14 @@ final class RawClient implements AutoCloseable
         out.flush();
     }
 
-    void sendRaw(final byte[] bytes) throws IOException
+    public void sendRaw(final byte[] bytes) throws IOException
     {
         out.write(bytes);
         out.flush();
     }
 
     /** Writes a varint32 length prefix alone. */
-    void sendLengthPrefix(final int length) throws IOException
+    public void sendLengthPrefix(final int length) throws IOException
     {
         final byte[] prefix = new byte[CodedOutputStream.computeUInt32SizeNoTag(length)];
         final CodedOutputStream output = CodedOutputStream.newInstance(prefix);
@@ -132,7 +132,7 @@ final class RawClient implements AutoCloseable
      * @return the next frame, waiting up to {@code timeoutMs}.
      * @throws EOFException when the server closed the connection.
      */
-    Frame read(final int timeoutMs) throws IOException
+    public Frame read(final int timeoutMs) throws IOException
     {
         socket.setSoTimeout(timeoutMs);
         final int first = in.read();
@@ -149,7 +149,7 @@ final class RawClient implements AutoCloseable
         return Frame.parseFrom(body);
     }
 
-    Frame read() throws IOException
+    public Frame read() throws IOException
     {
         return read(5_000);
     }
@@ -159,7 +159,7 @@ final class RawClient implements AutoCloseable
      *
      * @throws java.net.SocketTimeoutException naming the frames skipped while waiting, when none came in time.
      */
-    Frame readUntil(final Frame.BodyCase bodyCase, final int timeoutMs) throws IOException
+    public Frame readUntil(final Frame.BodyCase bodyCase, final int timeoutMs) throws IOException
     {
         final long deadline = System.currentTimeMillis() + timeoutMs;
         final java.util.List<String> skipped = new java.util.ArrayList<>();
@@ -189,7 +189,7 @@ final class RawClient implements AutoCloseable
      * @return true when the server closes the connection within {@code timeoutMs} (any frames
      * still arriving are read and dropped).
      */
-    boolean closedWithin(final int timeoutMs) throws IOException
+    public boolean closedWithin(final int timeoutMs) throws IOException
     {
         final long deadline = System.currentTimeMillis() + timeoutMs;
         try

@@ -36,37 +36,37 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * Real SDK clients of a {@link TestSwitch} for integration tests, on one shared event loop group,
  * each recording what its listener is told.
  */
-final class TestDevices implements AutoCloseable
+public final class TestDevices implements AutoCloseable
 {
-    static final int WAIT_MS = 15_000;
+    public static final int WAIT_MS = 15_000;
 
     private final List<XinClient> clients = new ArrayList<>();
     private final EventLoopGroup clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     /** The switch {@link #connect(long, String)} connects to; null when each call names it. */
     private final TestSwitch server;
 
-    TestDevices()
+    public TestDevices()
     {
         this(null);
     }
 
-    TestDevices(final TestSwitch server)
+    public TestDevices(final TestSwitch server)
     {
         this.server = server;
     }
 
-    Device connect(final long userId, final String deviceId) throws Exception
+    public Device connect(final long userId, final String deviceId) throws Exception
     {
         return connect(server, userId, deviceId, true);
     }
 
-    Device connect(final TestSwitch server, final long userId, final String deviceId) throws Exception
+    public Device connect(final TestSwitch server, final long userId, final String deviceId) throws Exception
     {
         return connect(server, userId, deviceId, true);
     }
 
     /** Connects and logs in, reconnecting quickly (50..500 ms) after a restart of the switch. */
-    Device connect(final TestSwitch server, final long userId, final String deviceId, final boolean autoAck)
+    public Device connect(final TestSwitch server, final long userId, final String deviceId, final boolean autoAck)
         throws Exception
     {
         final Device device = new Device();
@@ -87,7 +87,7 @@ final class TestDevices implements AutoCloseable
     }
 
     /** Closes every client connected so far; the event loops stay for the next ones. */
-    void closeClients()
+    public void closeClients()
     {
         clients.forEach(XinClient::close);
         clients.clear();
@@ -100,13 +100,13 @@ final class TestDevices implements AutoCloseable
         clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    static <T> T await(final CompletableFuture<T> future) throws Exception
+    public static <T> T await(final CompletableFuture<T> future) throws Exception
     {
         return future.get(WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Asserts the future fails with the server's code. */
-    static void assertRefused(final ErrorCode code, final CompletableFuture<?> future)
+    public static void assertRefused(final ErrorCode code, final CompletableFuture<?> future)
     {
         final ExecutionException failure = assertThrows(ExecutionException.class,
             () -> future.get(WAIT_MS, TimeUnit.MILLISECONDS));
@@ -118,7 +118,7 @@ final class TestDevices implements AutoCloseable
      * Starts a thread that keeps up to 64 sends in flight until told to stop, counting acks; failures (the switch
      * going away) are expected.
      */
-    static Thread startSender(
+    public static Thread startSender(
         final XinClient client, final long to, final String prefix, final AtomicBoolean stop, final AtomicLong acked)
     {
         final Thread thread = new Thread(() -> sendUntil(client, to, prefix, stop, acked), "sender-" + prefix);
@@ -159,7 +159,7 @@ final class TestDevices implements AutoCloseable
         }
     }
 
-    static Content text(final String text)
+    public static Content text(final String text)
     {
         return Content.newBuilder()
             .setType(ContentType.TEXT)
@@ -167,14 +167,14 @@ final class TestDevices implements AutoCloseable
             .build();
     }
 
-    static final class Device implements XinClient.Listener
+    public static final class Device implements XinClient.Listener
     {
-        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<Message> posts = new LinkedBlockingQueue<>();
-        final CountDownLatch kicked = new CountDownLatch(1);
-        final CountDownLatch goAway = new CountDownLatch(1);
-        XinClient client;
-        LoginOk loginOk;
+        public final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Message> posts = new LinkedBlockingQueue<>();
+        public final CountDownLatch kicked = new CountDownLatch(1);
+        public final CountDownLatch goAway = new CountDownLatch(1);
+        public XinClient client;
+        public LoginOk loginOk;
 
         @Override
         public void onMessage(final Message message)
@@ -200,26 +200,26 @@ final class TestDevices implements AutoCloseable
             this.goAway.countDown();
         }
 
-        Message next() throws InterruptedException
+        public Message next() throws InterruptedException
         {
             final Message message = messages.poll(WAIT_MS, TimeUnit.MILLISECONDS);
             assertNotNull(message, "expected a message");
             return message;
         }
 
-        Message nextPost() throws InterruptedException
+        public Message nextPost() throws InterruptedException
         {
             final Message post = posts.poll(WAIT_MS, TimeUnit.MILLISECONDS);
             assertNotNull(post, "expected a channel post");
             return post;
         }
 
-        void close()
+        public void close()
         {
             client.close();
         }
 
-        void assertNothingMore() throws InterruptedException
+        public void assertNothingMore() throws InterruptedException
         {
             assertNull(messages.poll(200, TimeUnit.MILLISECONDS), "no further message expected");
         }

@@ -11,9 +11,9 @@ import java.util.function.Consumer;
  * A real switch for integration tests: loopback, ephemeral port, RocksDB in the given folder.
  * Can be stopped and started again on the same data.
  */
-final class TestSwitch implements AutoCloseable
+public final class TestSwitch implements AutoCloseable
 {
-    static final String SECRET = "integration-test-secret-of-at-least-32-bytes";
+    public static final String SECRET = "integration-test-secret-of-at-least-32-bytes";
 
     private final Path dataDir;
     private final Consumer<XinSwitch.Context> customizer;
@@ -22,19 +22,19 @@ final class TestSwitch implements AutoCloseable
     /** 0 at first; then the bound port, so clients find the restarted switch where they left it. */
     private int port;
 
-    TestSwitch(final Path dataDir)
+    public TestSwitch(final Path dataDir)
     {
         this(dataDir, ctx -> {});
     }
 
-    TestSwitch(final Path dataDir, final Consumer<XinSwitch.Context> customizer)
+    public TestSwitch(final Path dataDir, final Consumer<XinSwitch.Context> customizer)
     {
         this.dataDir = dataDir;
         this.customizer = customizer;
         start();
     }
 
-    XinSwitch.Context context()
+    public XinSwitch.Context context()
     {
         final XinSwitch.Context ctx = new XinSwitch.Context()
             .bindHost("127.0.0.1")
@@ -55,29 +55,29 @@ final class TestSwitch implements AutoCloseable
         return ctx;
     }
 
-    void start()
+    public void start()
     {
         xin = XinSwitch.launch(context());
         port = xin.port();
     }
 
-    void restart()
+    public void restart()
     {
         xin.close();
         start();
     }
 
-    XinSwitch xin()
+    public XinSwitch xin()
     {
         return xin;
     }
 
-    int port()
+    public int port()
     {
         return xin.port();
     }
 
-    String token(final long userId)
+    public String token(final long userId)
     {
         return issuer.issue(userId, Duration.ofHours(1));
     }

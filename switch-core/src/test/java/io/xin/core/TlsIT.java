@@ -6,7 +6,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.xin.client.XinClient;
-import io.xin.core.admin.AdminServer;
 import io.xin.core.net.ServerTls;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
@@ -18,10 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +27,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -145,8 +138,7 @@ final class TlsIT
         final X509Bundle renewed = leaf(newAuthority, "CN=renewed", rsa, Instant.now().plus(90, ChronoUnit.DAYS));
         final boolean certificateFirst = order.startsWith("certificate");
         try (TestSwitch xin = new TestSwitch(dir.resolve("data"),
-            ctx -> ctx.tls(certFile, keyFile).tlsProvider(provider).tlsReloadIntervalMs(20));
-            AdminServer admin = AdminServer.launch(xin.xin(), "127.0.0.1", 0))
+            ctx -> ctx.tls(certFile, keyFile).tlsProvider(provider).tlsReloadIntervalMs(20)))
         {
             final long oldExpiry = xin.xin().tls().expiryEpochSeconds();
             assertTrue(oldExpiry > renewed.getCertificate().getNotAfter().toInstant().getEpochSecond());
@@ -190,12 +182,6 @@ final class TlsIT
             }
             final long renewedExpiry = renewed.getCertificate().getNotAfter().toInstant().getEpochSecond();
             assertEquals(renewedExpiry, xin.xin().tls().expiryEpochSeconds());
-            final String metrics = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-            final Matcher expiry = Pattern.compile("(?m)^xin_tls_certificate_expiry_seconds (\\S+)$").matcher(metrics);
-            assertTrue(expiry.find(), metrics);
-            assertEquals(renewedExpiry, (long)Double.parseDouble(expiry.group(1)));
         }
     }
 

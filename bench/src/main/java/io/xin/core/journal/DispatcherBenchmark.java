@@ -6,7 +6,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.xin.bench.AllocationPerOperation;
 import io.xin.core.XinSwitch;
-import io.xin.core.daemon.LeakDetection;
+import io.xin.server.daemon.LeakDetection;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.session.Session;
 import io.xin.core.session.SessionContext;

@@ -9,8 +9,8 @@ import io.netty.channel.EventLoop;
  * Idle sessions without a Netty channel. A parked connection keeps what it needs to carry on (a socket's fd and
  * peer, or an in-JVM connection's other end) and gives up its channel and pipeline, about 880 bytes; it wakes
  * into a new channel of the same class, on the same event loop, when its peer sends, when the switch writes to it,
- * or when its timer needs it. Two kinds: {@link ParkedSocket} (epoll) and an in-JVM end
- * ({@link InJvmChannel}). Other transports (NIO, io_uring) and TLS sessions never park.
+ * or when its timer needs it. Two kinds: {@link ParkedSocket} (epoll) and a channel that parks itself
+ * ({@link Parkable}: the test kit's in-JVM transport). Other transports (NIO, io_uring) and TLS sessions never park.
  */
 public final class Parking
 {
@@ -28,6 +28,19 @@ public final class Parking
         void onParkedClosed();
     }
 
+    /**
+     * A channel that parks itself, for a transport the switch is given ({@code XinSwitch.Context.localTransport}):
+     * the test kit's in-JVM transport. Every method runs on the channel's event loop.
+     */
+    public interface Parkable
+    {
+        /** @return whether the channel can give up its pipeline now (see {@link Parking#canPark}). */
+        boolean canPark();
+
+        /** Parks the channel, which {@link #canPark()} said yes to; the caller drops the channel. */
+        Parked park(Owner owner);
+    }
+
     /** A connection without its channel. Owned by its event loop: every method runs there. */
     public interface Parked
     {
@@ -42,7 +55,7 @@ public final class Parking
 
     /**
      * Whether {@code channel} can give up its channel now: a transport that parks, open and registered, reading,
-     * with nothing waiting in its outbound buffer (or, in-JVM, nothing received and unread). The caller checks its
+     * with nothing waiting in its outbound buffer (or, for a {@link Parkable}, what it says). The caller checks its
      * own state (TLS, the decoder's partial frame, sends in flight).
      */
     public static boolean canPark(final Channel channel)
@@ -51,7 +64,7 @@ public final class Parking
         {
             return ParkedSocket.canPark(channel);
         }
-        return channel instanceof InJvmChannel inJvm && inJvm.canPark();
+        return channel instanceof Parkable parkable && parkable.canPark();
     }
 
     /**
@@ -66,7 +79,7 @@ public final class Parking
         {
             return ParkedSocket.park(channel, owner);
         }
-        return ((InJvmChannel)channel).park(owner);
+        return ((Parkable)channel).park(owner);
     }
 
     /**

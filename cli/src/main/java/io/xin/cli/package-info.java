@@ -1,0 +1,4 @@
+/**
+ * The {@code ./xin} command line: {@link io.xin.cli.XinCommand}.
+ */
+package io.xin.cli;

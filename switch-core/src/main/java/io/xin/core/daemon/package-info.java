@@ -1,4 +1,0 @@
-/**
- * Command-line entry points of the switch: {@code server} and {@code token}.
- */
-package io.xin.core.daemon;
