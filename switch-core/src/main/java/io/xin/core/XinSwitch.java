@@ -10,8 +10,7 @@ import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
-import io.xin.core.channel.ChannelPacer;
-import io.xin.core.channel.OnlineFollowers;
+import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
@@ -20,6 +19,9 @@ import io.xin.core.net.InJvmServerChannel;
 import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
+import io.xin.core.official.ChannelPacer;
+import io.xin.core.official.OnlineFollowers;
+import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -62,10 +64,6 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    /** Times a ring thread looks for the next event before it parks until signalled (a few microseconds). */
-    static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
-    /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
-    static final long RING_MAX_PARK_NANOS = 10_000_000;
     /** Longest park of an idle channel pacer; a post or a close wakes it sooner. */
     static final long PACER_IDLE_PARK_NANOS = 100_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
@@ -104,7 +102,18 @@ public final class XinSwitch implements AutoCloseable
             store = stopWith(XinStore.open(ctx.storeConfig()));
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
-            shards = stopWith(new JournalShards(ctx, store, status, counters,
+            final JournalContext journals = new JournalContext()
+                .store(store)
+                .journalWriter(ctx.journalWriter())
+                .status(status)
+                .counters(counters)
+                .clock(ctx.clock())
+                .maxGroupMembers(ctx.maxGroupMembers())
+                .maxChannelPublishers(ctx.maxChannelPublishers())
+                .headWriteIntervalMs(ctx.headWriteIntervalMs())
+                .shardCount(ctx.journalShards())
+                .conclude();
+            shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));

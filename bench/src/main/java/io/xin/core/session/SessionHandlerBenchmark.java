@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.device.Session;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;

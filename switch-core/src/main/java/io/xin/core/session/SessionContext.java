@@ -3,6 +3,8 @@ package io.xin.core.session;
 import com.lmax.disruptor.RingBuffer;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.device.Session;
+import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
@@ -38,7 +40,7 @@ import java.util.function.Consumer;
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
  * the rules, so that tests drive them with a clock of their own.
  */
-public final class SessionContext
+public final class SessionContext implements Dispatcher.Sessions
 {
     private final XinSwitch.Context ctx;
     private final TokenVerifier tokenVerifier;
@@ -223,6 +225,7 @@ public final class SessionContext
         }
     }
 
+    @Override
     public Frame loginOk(final long requestId, final long userId, final long headSeq, final long cursorSeq)
     {
         return Frame.newBuilder()
@@ -244,7 +247,7 @@ public final class SessionContext
         return ctx.maxPreLoginFrameLengthBytes();
     }
 
-    /** Closed sessions of a shard's users that found its ring full, for that shard's dispatcher to drain. */
+    @Override
     public Queue<Session> closedOverflow(final int shard)
     {
         return closedOverflow[shard];

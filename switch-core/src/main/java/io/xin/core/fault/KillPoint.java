@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.core.fault;
 
 import java.util.concurrent.atomic.AtomicLong;
 

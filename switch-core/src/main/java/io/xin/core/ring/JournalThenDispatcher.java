@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.core.ring;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
@@ -9,7 +9,7 @@ import io.xin.core.journal.Journal;
 import io.xin.core.journal.SwitchEvent;
 
 /**
- * The journal and the dispatcher of one shard on one thread ({@link RingThreads#ONE_THREAD}): the journal
+ * The journal and the dispatcher of one shard on one thread ({@code RingThreads.ONE_THREAD}): the journal
  * handles each event of a batch and writes the batch at its end, then the dispatcher handles the same events,
  * in order, as its own batch. The dispatcher still sees an event only after the write that made it durable,
  * as when it runs behind the journal on a thread of its own, but no thread hand-off and no wake-up sits

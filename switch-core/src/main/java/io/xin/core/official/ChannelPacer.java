@@ -1,10 +1,10 @@
-package io.xin.core.channel;
+package io.xin.core.official;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.ChannelPush;

@@ -1,4 +1,4 @@
-package io.xin.core.session;
+package io.xin.core.device;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -42,7 +42,7 @@ public final class Session
     }
 
     /**
-     * The connection's channel; null while the session is parked (see {@link SessionHandler}), a new one after it
+     * The connection's channel; null while the session is parked (see {@link Waker}), a new one after it
      * wakes. Written by the event loop; read by any thread, which may hold a channel the session has since left:
      * what is written to that one is passed on to the current channel by the session handler, on the loop.
      */
@@ -50,7 +50,7 @@ public final class Session
     /** The session's event loop, which it keeps across parking. */
     private final EventLoop eventLoop;
     /** Null in tests that make sessions without a handler (they never park). */
-    private final SessionHandler handler;
+    private final Waker handler;
     private final long userId;
     /** The device id in UTF-8, kept once: cursor keys and stored messages take the bytes, logs make the string. */
     private final byte[] deviceIdBytes;
@@ -82,7 +82,7 @@ public final class Session
         this(channel, userId, deviceId, null);
     }
 
-    Session(final Channel channel, final long userId, final String deviceId, final SessionHandler handler)
+    public Session(final Channel channel, final long userId, final String deviceId, final Waker handler)
     {
         this.channel = channel;
         this.eventLoop = channel != null && channel.isRegistered() ? channel.eventLoop() : null;
@@ -143,7 +143,7 @@ public final class Session
     }
 
     /** Event loop: parked (null) or woken (the new channel). */
-    void channel(final Channel channel)
+    public void channel(final Channel channel)
     {
         this.channel = channel;
     }
@@ -231,7 +231,7 @@ public final class Session
         return closed;
     }
 
-    void markClosed()
+    public void markClosed()
     {
         closed = true;
     }
@@ -274,7 +274,7 @@ public final class Session
      *
      * @return the highest dropped seq, or 0 when nothing was dropped.
      */
-    long takeMustSync()
+    public long takeMustSync()
     {
         return MUST_SYNC.compareAndSet(this, true, false) ? droppedUpToSeq : 0;
     }
@@ -299,7 +299,7 @@ public final class Session
         QUEUED_BYTES.getAndAdd(this, bytes);
     }
 
-    boolean tryStartSync()
+    public boolean tryStartSync()
     {
         return SYNC_IN_FLIGHT.compareAndSet(this, false, true);
     }
@@ -310,17 +310,17 @@ public final class Session
         syncInFlight = false;
     }
 
-    boolean syncInFlight()
+    public boolean syncInFlight()
     {
         return syncInFlight;
     }
 
-    long cursorSeq()
+    public long cursorSeq()
     {
         return cursorSeq;
     }
 
-    void cursorSeq(final long cursorSeq)
+    public void cursorSeq(final long cursorSeq)
     {
         this.cursorSeq = cursorSeq;
     }
@@ -355,5 +355,23 @@ public final class Session
         final Channel current = channel;
         return "Session{user=" + userId + ", device=" + deviceId() + ", remote=" +
             (current != null ? current.remoteAddress() : "(parked)") + '}';
+    }
+
+    /**
+     * The connection handler a session belongs to, which can park it (drop its channel, keep the socket) and wake
+     * it. Implemented by the session layer above, so that the ring, the dispatcher and the sync readers know a
+     * session without knowing its handler.
+     */
+    public interface Waker
+    {
+        /**
+         * Event loop: gives a parked session a channel again.
+         *
+         * @return the session's channel, or null when it was closed while parked.
+         */
+        Channel wake();
+
+        /** The high water mark of the session's channel: a parked session's outbound buffer is empty. Any thread. */
+        long writeBufferHighWaterMarkBytes();
     }
 }

@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.core.ring;
 
 import com.lmax.disruptor.ExceptionHandler;
 import io.xin.core.journal.SwitchEvent;

@@ -1,16 +1,15 @@
-package io.xin.core;
+package io.xin.core.ring;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.RingBuffer;
-import io.xin.core.channel.ChannelPacer;
-import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
-import io.xin.core.session.SessionContext;
+import io.xin.core.official.ChannelPacer;
+import io.xin.core.official.OnlineFollowers;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Message;
@@ -28,13 +27,13 @@ import java.util.function.IntFunction;
 
 /**
  * The journal shards ({@link RingShard}): per shard, a Disruptor ring from the event loops to that shard's journal,
- * then its dispatcher, on one thread or two ({@link RingThreads}). With one shard (the default) this is the single
+ * then its dispatcher, on one thread or two (the switch's {@code RingThreads}). With one shard (the default) this is the single
  * ring of the design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of two
  * shards is handed from one journal to the other (see {@link Journal}).
  * <p>
  * Built, started, drained and closed by the thread that launches and closes the switch.
  */
-final class JournalShards implements AutoCloseable
+public final class JournalShards implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalShards.class);
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -44,37 +43,30 @@ final class JournalShards implements AutoCloseable
     private final RingShard[] shards;
 
     /**
-     * Builds every shard's ring and journal from the context, and connects the journals for hand-offs.
+     * Builds every shard's ring and journal, and connects the journals for hand-offs.
      *
+     * @param journals             what each shard's journal is built from, concluded: the store, the status and
+     *                             counters, the number of shards.
+     * @param ringSize             slots of each shard's ring, a power of two.
+     * @param threadsPerShard      1: the journal and then the dispatcher on one thread; 2: each on a thread of its
+     *                             own (the switch's {@code RingThreads}).
      * @param threadFactoryOfShard makes the ring threads of a shard.
      */
-    JournalShards(
-        final XinSwitch.Context ctx,
-        final XinStore store,
-        final SwitchStatus status,
-        final SwitchCounters counters,
+    public JournalShards(
+        final JournalContext journals,
+        final int ringSize,
+        final int threadsPerShard,
         final IntFunction<ThreadFactory> threadFactoryOfShard)
     {
-        this.store = store;
-        this.counters = counters;
-        final JournalContext journals = new JournalContext()
-            .store(store)
-            .journalWriter(ctx.journalWriter())
-            .status(status)
-            .counters(counters)
-            .clock(ctx.clock())
-            .maxGroupMembers(ctx.maxGroupMembers())
-            .maxChannelPublishers(ctx.maxChannelPublishers())
-            .headWriteIntervalMs(ctx.headWriteIntervalMs())
-            .shardCount(ctx.journalShards())
-            .conclude();
-        final RingExceptionHandler exceptionHandler = new RingExceptionHandler(status, counters);
-        shards = new RingShard[ctx.journalShards()];
+        this.store = journals.store();
+        this.counters = journals.counters();
+        final RingExceptionHandler exceptionHandler = new RingExceptionHandler(journals.status(), counters);
+        shards = new RingShard[journals.shardCount()];
         try
         {
             for (int shard = 0; shard < shards.length; shard++)
             {
-                shards[shard] = new RingShard(shard, ctx.ringSize(), ctx.ringThreads(), journals,
+                shards[shard] = new RingShard(shard, ringSize, threadsPerShard, journals,
                     threadFactoryOfShard.apply(shard), exceptionHandler);
             }
         }
@@ -96,7 +88,7 @@ final class JournalShards implements AutoCloseable
 
     /** The rings, in shard order, for the sessions to publish to. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    RingBuffer<SwitchEvent>[] rings()
+    public RingBuffer<SwitchEvent>[] rings()
     {
         final RingBuffer<SwitchEvent>[] rings = new RingBuffer[shards.length];
         for (int shard = 0; shard < shards.length; shard++)
@@ -110,7 +102,7 @@ final class JournalShards implements AutoCloseable
      * Queues what the outbox holds from a run that stopped between two shards' writes, then starts every shard's
      * journal and dispatcher, and nudges the journals to append what was queued.
      */
-    void start(final SessionContext sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
+    public void start(final Dispatcher.Sessions sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
     {
         if (store.headsRepairedAtOpen() > 0)
         {
@@ -141,7 +133,7 @@ final class JournalShards implements AutoCloseable
     }
 
     /** Ring slots holding events not yet handled by a dispatcher, over every shard. Any thread. */
-    long occupancy()
+    public long occupancy()
     {
         long occupied = 0;
         for (final RingShard shard : shards)
@@ -157,7 +149,7 @@ final class JournalShards implements AutoCloseable
      * @return false if that did not happen within the timeout; the threads are halted anyway. What was
      * handed off and not appended is still in the outbox and is appended at the next start.
      */
-    boolean drain(final long timeoutMs)
+    public boolean drain(final long timeoutMs)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         boolean drained;

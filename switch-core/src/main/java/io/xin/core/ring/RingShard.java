@@ -1,4 +1,4 @@
-package io.xin.core;
+package io.xin.core.ring;
 
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutException;
@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One journal shard: its Disruptor ring from the event loops, its journal (the single writer of its users' state)
- * and its dispatcher (replies and pushes after each written batch), on one thread or two ({@link RingThreads}).
+ * and its dispatcher (replies and pushes after each written batch), on one thread or two (the switch's {@code RingThreads}).
  * The ring and the journal exist from construction, so that sessions can be given the ring and the other shards
  * the journal before the start; the dispatcher joins at {@link #start(Dispatcher)}, which starts the threads.
  * <p>
@@ -27,8 +27,12 @@ final class RingShard implements AutoCloseable
 {
     /** Longest wait in {@link #close()} for the ring's threads to end. */
     static final long THREAD_STOP_WAIT_MS = 5_000;
+    /** Times a ring thread looks for the next event before it parks until signalled (a few microseconds). */
+    static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
+    /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
+    static final long RING_MAX_PARK_NANOS = 10_000_000;
 
-    private final RingThreads threads;
+    private final int threadsPerShard;
     /** The ring's threads, as the Disruptor made them; read by the closing thread after start. */
     private final java.util.List<Thread> ringThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ParkingWaitStrategy waitStrategy;
@@ -41,7 +45,7 @@ final class RingShard implements AutoCloseable
     /**
      * @param shard            this shard, in {@code [0, journals.shardCount())}.
      * @param ringSize         slots of the ring, a power of two.
-     * @param threads          whether the journal and the dispatcher share a thread.
+     * @param threadsPerShard  1 when the journal and the dispatcher share a thread, 2 when they do not.
      * @param journals         what the journal is built from.
      * @param threadFactory    makes the shard's ring threads, named in start order.
      * @param exceptionHandler what an exception escaping a handler does.
@@ -49,16 +53,16 @@ final class RingShard implements AutoCloseable
     RingShard(
         final int shard,
         final int ringSize,
-        final RingThreads threads,
+        final int threadsPerShard,
         final JournalContext journals,
         final ThreadFactory threadFactory,
         final RingExceptionHandler exceptionHandler)
     {
-        this.threads = threads;
+        this.threadsPerShard = threadsPerShard;
         this.exceptionHandler = exceptionHandler;
         // Spins briefly, then parks until a publish (journal) or the end of a journal batch (dispatcher)
         // wakes it: the dispatcher waits through each write and fsync, and an idle ring burns nothing.
-        waitStrategy = new ParkingWaitStrategy(XinSwitch.RING_SPIN_TRIES, XinSwitch.RING_MAX_PARK_NANOS);
+        waitStrategy = new ParkingWaitStrategy(RING_SPIN_TRIES, RING_MAX_PARK_NANOS);
         // The threads are kept so that close() can wait for them: Disruptor.halt() only asks them to stop, and the
         // journal's shutdown (its last head write) runs on its thread as it ends, which must come before the store
         // closes.
@@ -100,7 +104,7 @@ final class RingShard implements AutoCloseable
      */
     void start(final Dispatcher dispatcher)
     {
-        if (threads == RingThreads.ONE_THREAD)
+        if (threadsPerShard == 1)
         {
             disruptor.handleEventsWith(new JournalThenDispatcher(journal, dispatcher, ring, exceptionHandler));
         }

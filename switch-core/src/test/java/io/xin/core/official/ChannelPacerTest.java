@@ -1,8 +1,8 @@
-package io.xin.core.channel;
+package io.xin.core.official;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;

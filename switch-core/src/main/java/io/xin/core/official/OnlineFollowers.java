@@ -1,6 +1,6 @@
-package io.xin.core.channel;
+package io.xin.core.official;
 
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

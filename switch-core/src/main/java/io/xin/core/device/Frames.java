@@ -1,4 +1,4 @@
-package io.xin.core.session;
+package io.xin.core.device;
 
 import io.xin.protocol.pb.Error;
 import io.xin.protocol.pb.ErrorCode;
