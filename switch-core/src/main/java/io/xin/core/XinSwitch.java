@@ -23,6 +23,7 @@ import io.xin.core.official.ChannelPacer;
 import io.xin.core.official.OnlineFollowers;
 import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
+import io.xin.core.session.SessionSettings;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -97,8 +98,7 @@ public final class XinSwitch implements AutoCloseable
         this.status = new SwitchStatus();
         try
         {
-            tls = ctx.tlsCertFile() == null ? null :
-                ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+            tls = ctx.tlsCertFile() == null ? null : loadTls(ctx);
             store = stopWith(XinStore.open(ctx.storeConfig()));
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
@@ -397,6 +397,22 @@ public final class XinSwitch implements AutoCloseable
         CloseHelper.closeAll(ex -> LOG.error("Error while stopping", ex), reverse);
     }
 
+    /**
+     * Loads the certificate and key, reporting a file or provider that cannot be used as that setting's error.
+     */
+    private static ServerTls loadTls(final Context ctx)
+    {
+        try
+        {
+            return ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+        }
+        catch (final ServerTls.BadTlsSetting ex)
+        {
+            throw new ConfigurationException(
+                ex.provider() ? Setting.TLS_PROVIDER : Setting.TLS_CERT, ex.getMessage(), ex.getCause());
+        }
+    }
+
     private static ThreadFactory threadFactory(final String prefix)
     {
         final AtomicInteger count = new AtomicInteger();
@@ -415,7 +431,7 @@ public final class XinSwitch implements AutoCloseable
      * plus the hooks for tests and measurement. Fluent setters; {@link #conclude()} validates and is called by
      * {@link XinSwitch#launch(Context)}.
      */
-    public static final class Context
+    public static final class Context implements SessionSettings
     {
         // Every field bound to a Setting gets its default from the registry (Setting.applyDefaults) and its range
         // check from it (Setting.checkRanges); the fields are grouped by the registry's sections.

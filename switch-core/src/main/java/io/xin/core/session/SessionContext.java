@@ -1,7 +1,7 @@
 package io.xin.core.session;
 
 import com.lmax.disruptor.RingBuffer;
-import io.xin.core.XinSwitch;
+import io.netty.channel.ChannelHandler;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.device.Session;
 import io.xin.core.dispatch.Dispatcher;
@@ -9,6 +9,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -40,9 +41,9 @@ import java.util.function.Consumer;
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
  * the rules, so that tests drive them with a clock of their own.
  */
-public final class SessionContext implements Dispatcher.Sessions
+public final class SessionContext implements Dispatcher.Sessions, XinChannelInitializer.SessionHandlers
 {
-    private final XinSwitch.Context ctx;
+    private final SessionSettings ctx;
     private final TokenVerifier tokenVerifier;
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;
@@ -66,7 +67,7 @@ public final class SessionContext implements Dispatcher.Sessions
 
     @SuppressWarnings("unchecked")
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent> ring,
         final SyncReader syncReader,
@@ -80,7 +81,7 @@ public final class SessionContext implements Dispatcher.Sessions
      * @param rings one ring per journal shard, in shard order.
      */
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent>[] rings,
         final SyncReader syncReader,
@@ -96,7 +97,7 @@ public final class SessionContext implements Dispatcher.Sessions
      */
     @SuppressWarnings("unchecked")
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent>[] rings,
         final SyncReader syncReader,
@@ -226,6 +227,12 @@ public final class SessionContext implements Dispatcher.Sessions
     }
 
     @Override
+    public ChannelHandler newSessionHandler()
+    {
+        return new SessionHandler(this);
+    }
+
+    @Override
     public Frame loginOk(final long requestId, final long userId, final long headSeq, final long cursorSeq)
     {
         return Frame.newBuilder()
@@ -285,7 +292,7 @@ public final class SessionContext implements Dispatcher.Sessions
         return requestRouter;
     }
 
-    XinSwitch.Context settings()
+    SessionSettings settings()
     {
         return ctx;
     }

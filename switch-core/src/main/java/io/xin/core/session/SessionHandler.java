@@ -14,7 +14,6 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.xin.core.XinSwitch;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.core.fault.KillPoint;
@@ -82,7 +81,7 @@ public final class SessionHandler extends FrameDecoder
     }
 
     private final SessionContext shared;
-    private final XinSwitch.Context settings;
+    private final SessionSettings settings;
     private State state = State.AWAITING_LOGIN;
     private Session session;
     private ChannelHandlerContext ctx;
