@@ -36,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -236,6 +237,8 @@ final class TlsIT
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
             () -> new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile)));
         assertTrue(refused.getMessage().startsWith("tlsCertFile/tlsKeyFile: cannot load"), refused.getMessage());
+        // Reported under the setting, so that the daemon names its flag, variable and config key.
+        assertEquals(Setting.TLS_CERT, assertInstanceOf(ConfigurationException.class, refused).setting());
     }
 
     private static X509Bundle authority(final String subject) throws Exception
