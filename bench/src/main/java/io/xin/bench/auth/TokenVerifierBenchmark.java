@@ -1,6 +1,9 @@
-package io.xin.core.auth;
+package io.xin.bench.auth;
 
 import io.jsonwebtoken.Jwts;
+import io.xin.core.auth.AuthException;
+import io.xin.core.auth.TokenIssuer;
+import io.xin.core.auth.TokenVerifier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,9 +1,12 @@
-package io.xin.protocol.codec;
+package io.xin.bench.codec;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.xin.protocol.codec.EncodedFrames;
+import io.xin.protocol.codec.FrameDecoder;
+import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Deliver;
@@ -51,7 +54,7 @@ public class ClientFramesBenchmark
 
     private ByteBuf sendAck;
     private ByteBuf deliver;
-    private FrameDecoder decoder;
+    private BenchFrameDecoder decoder;
     private final List<Object> decoded = new ArrayList<>(1);
     private Content content;
     private long requestId;
@@ -77,7 +80,7 @@ public class ClientFramesBenchmark
             .setContent(Content.newBuilder().setType(ContentType.TEXT)
                 .setBody(ByteString.copyFrom(new byte[payloadBytes])))))
             .build());
-        decoder = new FrameDecoder(64 * 1024);
+        decoder = new BenchFrameDecoder(64 * 1024);
         content = Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(new byte[payloadBytes]))
             .build();
         if (handWritten)
@@ -142,7 +145,7 @@ public class ClientFramesBenchmark
     {
         frame.readerIndex(0);
         decoded.clear();
-        decoder.decode(null, frame, decoded);
+        decoder.decode(frame, decoded);
         return decoded.get(0);
     }
 }

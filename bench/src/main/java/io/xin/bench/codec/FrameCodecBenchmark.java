@@ -1,10 +1,12 @@
-package io.xin.protocol.codec;
+package io.xin.bench.codec;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.xin.core.device.Session;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.protocol.codec.FrameEncoder;
+import io.xin.protocol.codec.SendView;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Send;
@@ -31,7 +33,6 @@ import java.util.concurrent.TimeUnit;
  * reused direct buffer, as the event loop does; and a logged-in session's read of it up to the ring (read in
  * place, then copied by the ring translator into a preallocated slot). Run with {@code -prof gc} for bytes per
  * operation.
- * (In the codec's package because {@code FrameDecoder.decode} is protected.)
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,9 +48,9 @@ public class FrameCodecBenchmark
     private Frame frame;
     private ByteBuf encoded;
     private ByteBuf out;
-    private FrameDecoder decoder;
+    private BenchFrameDecoder decoder;
     /** Passes a plain 1:1 Send on as a {@link SendView}, as a logged-in session's decoder does. */
-    private FrameDecoder viewDecoder;
+    private BenchFrameDecoder viewDecoder;
     private final List<Object> decoded = new ArrayList<>(1);
     /** A ring slot, reused by every send as the ring's preallocated events are. */
     private final SwitchEvent slot = new SwitchEvent();
@@ -68,8 +69,8 @@ public class FrameCodecBenchmark
         encoded = Unpooled.directBuffer(FrameEncoder.encodedLength(frame));
         FrameEncoder.writeFrame(frame, encoded);
         out = Unpooled.directBuffer(FrameEncoder.encodedLength(frame));
-        decoder = new FrameDecoder(64 * 1024);
-        viewDecoder = new FrameDecoder(64 * 1024);
+        decoder = new BenchFrameDecoder(64 * 1024);
+        viewDecoder = new BenchFrameDecoder(64 * 1024);
         viewDecoder.passSendViews();
     }
 
@@ -85,7 +86,7 @@ public class FrameCodecBenchmark
     {
         encoded.readerIndex(0);
         decoded.clear();
-        decoder.decode(null, encoded, decoded);
+        decoder.decode(encoded, decoded);
         return decoded.get(0);
     }
 
@@ -95,7 +96,7 @@ public class FrameCodecBenchmark
     {
         encoded.readerIndex(0);
         decoded.clear();
-        viewDecoder.decode(null, encoded, decoded);
+        viewDecoder.decode(encoded, decoded);
         return decoded.get(0);
     }
 
@@ -105,7 +106,7 @@ public class FrameCodecBenchmark
     {
         encoded.readerIndex(0);
         decoded.clear();
-        viewDecoder.decode(null, encoded, decoded);
+        viewDecoder.decode(encoded, decoded);
         SwitchEvent.SEND_VIEW_TRANSLATOR.translateTo(slot, ++sequence, session, (SendView)decoded.get(0));
         return slot;
     }

@@ -1,4 +1,4 @@
-package io.xin.core.session;
+package io.xin.bench.session;
 
 import com.google.protobuf.ByteString;
 import com.lmax.disruptor.RingBuffer;
@@ -11,6 +11,7 @@ import io.xin.core.auth.TokenVerifier;
 import io.xin.core.device.Session;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.XinChannelInitializer;
+import io.xin.core.session.SessionContext;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.codec.FrameEncoder;

@@ -1,7 +1,11 @@
-package io.xin.storage;
+package io.xin.bench.storage;
 
 import io.xin.bench.CpuPerOperation;
 import io.xin.bench.Directories;
+import io.xin.storage.FsyncPolicy;
+import io.xin.storage.JournalBatch;
+import io.xin.storage.StoreConfig;
+import io.xin.storage.XinStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
