@@ -9,6 +9,7 @@ import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
@@ -77,6 +78,29 @@ final class ArchitectureTest
     {
         noClasses().that().resideInAnyPackage("io.xin.core.journal..", "io.xin.core.dispatch..")
             .should().dependOnClassesThat().resideInAPackage("io.xin.core.ring..")
+            .check(MAIN);
+    }
+
+    /** The layers of docs/architecture.md (Packages): each uses only the layers beneath it. */
+    @Test
+    void shouldUseOnlyTheLayersBeneath()
+    {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("api").definedBy("io.xin.core")
+            .layer("session").definedBy("io.xin.core.session..")
+            .layer("net").definedBy("io.xin.core.net..")
+            .layer("ring").definedBy("io.xin.core.ring..")
+            .layer("dispatch").definedBy("io.xin.core.dispatch..")
+            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
+            .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
+                "io.xin.core.status..", "io.xin.core.fault..")
+            .whereLayer("api").mayNotBeAccessedByAnyLayer()
+            .whereLayer("session").mayOnlyBeAccessedByLayers("api")
+            .whereLayer("net").mayOnlyBeAccessedByLayers("api", "session")
+            .whereLayer("ring").mayOnlyBeAccessedByLayers("api")
+            .whereLayer("dispatch").mayOnlyBeAccessedByLayers("api", "session", "ring")
+            .whereLayer("journal").mayOnlyBeAccessedByLayers("api", "session", "ring", "dispatch")
+            .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "net", "ring", "dispatch", "journal")
             .check(MAIN);
     }
 
