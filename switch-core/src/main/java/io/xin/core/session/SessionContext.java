@@ -40,6 +40,10 @@ import java.util.function.Consumer;
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
  * the rules, so that tests drive them with a clock of their own.
+ * <p>
+ * It is also the session layer as the layers beneath see it: the transport makes each pipeline's handler through it
+ * ({@link XinChannelInitializer.SessionHandlers}) and the dispatcher asks it for the login answer and the closed
+ * sessions ({@link Dispatcher.Sessions}).
  */
 public final class SessionContext implements Dispatcher.Sessions, XinChannelInitializer.SessionHandlers
 {
