@@ -27,9 +27,9 @@ import java.util.function.IntFunction;
 
 /**
  * The journal shards ({@link RingShard}): per shard, a Disruptor ring from the event loops to that shard's journal,
- * then its dispatcher, on one thread or two (the switch's {@code RingThreads}). With one shard (the default) this is the single
- * ring of the design; with more, users are hashed to shards ({@link JournalShard}) and a send between users of two
- * shards is handed from one journal to the other (see {@link Journal}).
+ * then its dispatcher, on one thread or two (the switch's {@code RingThreads}). With one shard (the default) this
+ * is the single ring of the design; with more, users are hashed to shards ({@link JournalShard}) and a send between
+ * users of two shards is handed from one journal to the other (see {@link Journal}).
  * <p>
  * Built, started, drained and closed by the thread that launches and closes the switch.
  */
@@ -102,7 +102,8 @@ public final class JournalShards implements AutoCloseable
      * Queues what the outbox holds from a run that stopped between two shards' writes, then starts every shard's
      * journal and dispatcher, and nudges the journals to append what was queued.
      */
-    public void start(final Dispatcher.Sessions sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
+    public void start(
+        final Dispatcher.Sessions sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
     {
         if (store.headsRepairedAtOpen() > 0)
         {

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One journal shard: its Disruptor ring from the event loops, its journal (the single writer of its users' state)
- * and its dispatcher (replies and pushes after each written batch), on one thread or two (the switch's {@code RingThreads}).
+ * and its dispatcher (replies and pushes after each written batch), on one thread or two (the switch's
+ * {@code RingThreads}).
  * The ring and the journal exist from construction, so that sessions can be given the ring and the other shards
  * the journal before the start; the dispatcher joins at {@link #start(Dispatcher)}, which starts the threads.
  * <p>
