@@ -84,7 +84,7 @@ class SessionMemoryIT
         assertEquals(sessions, instancesGrown(report, "io.netty.channel.DefaultChannelHandlerContext"));
         // A one-device user is the Session itself in the dispatcher's registry; an idle session never made the
         // object that holds send refusals and the rate limiter.
-        assertFewerThanOneInTen(report, sessions, "[Lio.xin.core.session.Session;");
+        assertFewerThanOneInTen(report, sessions, "[Lio.xin.core.device.Session;");
         assertFewerThanOneInTen(report, sessions, "io.xin.core.session.SendAdmission$Refusals");
         // One small read handle a channel instead of the adaptive allocator's; no channel group entry.
         assertEquals(sessions, instancesGrown(report, "io.xin.core.net.SessionReceiveAllocator$Handle"));

@@ -119,7 +119,12 @@ public final class StoreConfig
         return hashMemtable;
     }
 
-    StoreConfig memtableBloom(final boolean memtableBloom)
+    /**
+     * @param memtableBloom true (the default): a whole-key bloom filter in the dedupe and meta memtables, so that a
+     *                      lookup of a missing key skips the memtable's search; false: none. For measurement
+     *                      ({@code LookupBenchmark}, {@code JournalWriteBenchmark}); the switch keeps the default.
+     */
+    public StoreConfig memtableBloom(final boolean memtableBloom)
     {
         this.memtableBloom = memtableBloom;
         return this;
@@ -130,7 +135,13 @@ public final class StoreConfig
         return memtableBloom;
     }
 
-    StoreConfig memtableInsertHint(final boolean memtableInsertHint)
+    /**
+     * @param memtableInsertHint true: inbox and timeline inserts start from where the same user's last one went
+     *                           (RocksDB's memtable insert hint on the 8-byte id); false (the default): from the top
+     *                           of the skip list. For measurement ({@code InboxAppendBenchmark}); the switch keeps the
+     *                           default (see docs/architecture.md, Storage layout).
+     */
+    public StoreConfig memtableInsertHint(final boolean memtableInsertHint)
     {
         this.memtableInsertHint = memtableInsertHint;
         return this;

@@ -1,5 +1,6 @@
 package io.xin.core;
 
+import io.xin.core.journal.JournalContext;
 import io.xin.protocol.ProtocolLimits;
 
 /**
@@ -48,7 +49,7 @@ public final class Configuration
     public static final int DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS = 5_000;
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
     /** A moved inbox head is written within this; its inbox entries hold it meanwhile. */
-    public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = 5_000;
+    public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = JournalContext.DEFAULT_HEAD_WRITE_INTERVAL_MS;
     /** 0 is one event loop per core ({@link #eventLoops(int)}). */
     public static final int DEFAULT_IO_THREADS = 0;
     /** Certificate files are checked this often; a renewal is picked up within a minute. */

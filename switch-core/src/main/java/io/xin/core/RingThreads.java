@@ -8,14 +8,16 @@ package io.xin.core;
 public enum RingThreads
 {
     /**
-     * One thread per shard runs the journal and then the dispatcher over each batch ({@link JournalThenDispatcher}):
-     * no hand-off and no wake-up between the write and the replies, one runnable thread fewer per shard.
+     * One thread per shard runs the journal and then the dispatcher over each batch (the ring's
+     * {@code JournalThenDispatcher}): no hand-off and no wake-up between the write and the replies, one runnable
+     * thread fewer per shard.
      */
     ONE_THREAD(1),
 
     /**
      * The journal on a thread of its own and the dispatcher on another behind it, which the journal wakes at the end
-     * of each written batch ({@link SignallingHandler}): the dispatcher's replies overlap the next batch's write.
+     * of each written batch (the ring's {@code SignallingHandler}): the dispatcher's replies overlap the next batch's
+     * write.
      */
     TWO_THREADS(2);
 

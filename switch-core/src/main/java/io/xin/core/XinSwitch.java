@@ -8,8 +8,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
-import io.xin.core.channel.ChannelPacer;
-import io.xin.core.channel.OnlineFollowers;
+import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
@@ -18,7 +17,11 @@ import io.xin.core.net.ServerTls;
 import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
+import io.xin.core.official.ChannelPacer;
+import io.xin.core.official.OnlineFollowers;
+import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
+import io.xin.core.session.SessionSettings;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -60,10 +63,6 @@ import java.util.function.LongSupplier;
 public final class XinSwitch implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(XinSwitch.class);
-    /** Times a ring thread looks for the next event before it parks until signalled (a few microseconds). */
-    static final int RING_SPIN_TRIES = Integer.getInteger("xin.ringSpinTries", 100);
-    /** A parked ring thread also wakes after this long (a halt's alert to the dispatcher). */
-    static final long RING_MAX_PARK_NANOS = 10_000_000;
     /** Longest park of an idle channel pacer; a post or a close wakes it sooner. */
     static final long PACER_IDLE_PARK_NANOS = 100_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
@@ -97,12 +96,22 @@ public final class XinSwitch implements AutoCloseable
         this.status = new SwitchStatus();
         try
         {
-            tls = ctx.tlsCertFile() == null ? null :
-                ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+            tls = ctx.tlsCertFile() == null ? null : loadTls(ctx);
             store = stopWith(XinStore.open(ctx.storeConfig()));
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
-            shards = stopWith(new JournalShards(ctx, store, status, counters,
+            final JournalContext journals = new JournalContext()
+                .store(store)
+                .journalWriter(ctx.journalWriter())
+                .status(status)
+                .counters(counters)
+                .clock(ctx.clock())
+                .maxGroupMembers(ctx.maxGroupMembers())
+                .maxChannelPublishers(ctx.maxChannelPublishers())
+                .headWriteIntervalMs(ctx.headWriteIntervalMs())
+                .shardCount(ctx.journalShards())
+                .conclude();
+            shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
@@ -387,6 +396,22 @@ public final class XinSwitch implements AutoCloseable
         CloseHelper.closeAll(ex -> LOG.error("Error while stopping", ex), reverse);
     }
 
+    /**
+     * Loads the certificate and key, reporting a file or provider that cannot be used as that setting's error.
+     */
+    private static ServerTls loadTls(final Context ctx)
+    {
+        try
+        {
+            return ServerTls.load(ctx.tlsCertFile(), ctx.tlsKeyFile(), ctx.tlsProvider(), ctx.loginTimeoutMs());
+        }
+        catch (final ServerTls.BadTlsSetting ex)
+        {
+            throw new ConfigurationException(
+                ex.provider() ? Setting.TLS_PROVIDER : Setting.TLS_CERT, ex.getMessage(), ex.getCause());
+        }
+    }
+
     private static ThreadFactory threadFactory(final String prefix)
     {
         final AtomicInteger count = new AtomicInteger();
@@ -405,7 +430,7 @@ public final class XinSwitch implements AutoCloseable
      * plus the hooks for tests and measurement. Fluent setters; {@link #conclude()} validates and is called by
      * {@link XinSwitch#launch(Context)}.
      */
-    public static final class Context
+    public static final class Context implements SessionSettings
     {
         // Every field bound to a Setting gets its default from the registry (Setting.applyDefaults) and its range
         // check from it (Setting.checkRanges); the fields are grouped by the registry's sections.

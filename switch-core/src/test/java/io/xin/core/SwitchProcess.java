@@ -1,5 +1,7 @@
 package io.xin.core;
 
+import io.xin.core.fault.KillPoint;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -222,6 +223,8 @@ final class TlsIT
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
             () -> new TestSwitch(dir.resolve("data"), ctx -> ctx.tls(certFile, keyFile)));
         assertTrue(refused.getMessage().startsWith("tlsCertFile/tlsKeyFile: cannot load"), refused.getMessage());
+        // Reported under the setting, so that the daemon names its flag, variable and config key.
+        assertEquals(Setting.TLS_CERT, assertInstanceOf(ConfigurationException.class, refused).setting());
     }
 
     private static X509Bundle authority(final String subject) throws Exception

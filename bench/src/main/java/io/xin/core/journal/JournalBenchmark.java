@@ -3,7 +3,7 @@ package io.xin.core.journal;
 import com.google.protobuf.ByteString;
 import io.xin.bench.CpuPerOperation;
 import io.xin.bench.Directories;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Content;

@@ -5,19 +5,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelFutureListener;
-import io.xin.core.KillPoint;
+import io.xin.core.device.Frames;
+import io.xin.core.device.Session;
+import io.xin.core.fault.KillPoint;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.SwitchEvent;
-import io.xin.core.session.Frames;
-import io.xin.core.session.Session;
-import io.xin.core.session.SessionContext;
+import io.xin.core.official.ChannelPacer;
+import io.xin.core.official.OnlineFollowers;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.codec.EncodedFrames;
 import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
-import io.xin.core.channel.ChannelPacer;
-import io.xin.core.channel.OnlineFollowers;
 import io.xin.core.journal.AudienceWork;
 import io.xin.protocol.pb.ChannelHead;
 import io.xin.protocol.pb.LoginOk;
@@ -48,7 +47,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Dispatcher implements EventHandler<SwitchEvent>
 {
-    private final SessionContext sessions;
+    private final Sessions sessions;
     private final SwitchCounters counters;
     private final Queue<Session> closedOverflow;
     /** Online devices by user id. */
@@ -68,7 +67,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     private final Map<Session, LongHashSet> followsBySession = new HashMap<>();
 
     /** The dispatcher of a single journal. */
-    public Dispatcher(final SessionContext sessions, final SwitchCounters counters)
+    public Dispatcher(final Sessions sessions, final SwitchCounters counters)
     {
         this(sessions, counters, 0, new OnlineFollowers(), null);
     }
@@ -80,7 +79,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
      * @param pacer           where new channel posts go to be pushed; null pushes none.
      */
     public Dispatcher(
-        final SessionContext sessions,
+        final Sessions sessions,
         final SwitchCounters counters,
         final int shard,
         final OnlineFollowers onlineFollowers,
@@ -458,5 +457,22 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         {
             onlineFollowers.remove(channels.nextValue(), session);
         }
+    }
+
+    /**
+     * What the dispatcher needs of the session layer above it, which implements this: the frame that answers a
+     * login, and the sessions that closed while their shard's ring was full.
+     */
+    public interface Sessions
+    {
+        /**
+         * Dispatcher thread: the answer to a login, with the session settings the client follows.
+         */
+        Frame loginOk(long requestId, long userId, long headSeq, long cursorSeq);
+
+        /**
+         * Closed sessions of a shard's users that found its ring full, for that shard's dispatcher to drain.
+         */
+        Queue<Session> closedOverflow(int shard);
     }
 }

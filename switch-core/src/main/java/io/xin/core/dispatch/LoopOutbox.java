@@ -1,7 +1,7 @@
 package io.xin.core.dispatch;
 
 import io.netty.util.ReferenceCountUtil;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 
 import java.util.Arrays;
 

@@ -1,6 +1,6 @@
 package io.xin.core.dispatch;
 
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**

@@ -1,6 +1,5 @@
 package io.xin.core.journal;
 
-import io.xin.core.Configuration;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.storage.XinStore;
@@ -19,6 +18,9 @@ import java.util.function.LongSupplier;
  */
 public final class JournalContext
 {
+    /** A moved inbox head is written within this; its inbox entries hold it meanwhile. */
+    public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = 5_000;
+
     private XinStore store;
     private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
     private SwitchStatus status;
@@ -26,7 +28,7 @@ public final class JournalContext
     private LongSupplier clockMs = System::currentTimeMillis;
     private int maxGroupMembers = Integer.MAX_VALUE;
     private int maxChannelPublishers = Integer.MAX_VALUE;
-    private long headWriteIntervalMs = Configuration.DEFAULT_HEAD_WRITE_INTERVAL_MS;
+    private long headWriteIntervalMs = DEFAULT_HEAD_WRITE_INTERVAL_MS;
     private int shardCount = 1;
     private AtomicLong msgIds;
 

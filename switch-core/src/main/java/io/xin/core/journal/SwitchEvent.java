@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.EventTranslatorTwoArg;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.Content;

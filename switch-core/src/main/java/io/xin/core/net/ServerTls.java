@@ -6,8 +6,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.xin.core.ConfigurationException;
-import io.xin.core.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +94,8 @@ public final class ServerTls
      * @param keyFile            PEM private key, PKCS#8 ("BEGIN PRIVATE KEY"), not encrypted.
      * @param providerName       {@code auto}, {@code openssl} or {@code jdk}.
      * @param handshakeTimeoutMs a connection that has not finished its handshake by then is closed.
-     * @throws IllegalArgumentException naming the setting when a file cannot be read or parsed, or
-     *                                  {@code openssl} was asked for and is not available.
+     * @throws BadTlsSetting naming the setting when a file cannot be read or parsed, or {@code openssl} was asked
+     *                       for and is not available.
      */
     public static ServerTls load(
         final Path certFile, final Path keyFile, final String providerName, final long handshakeTimeoutMs)
@@ -111,7 +109,7 @@ public final class ServerTls
         }
         catch (final Exception ex)
         {
-            throw new ConfigurationException(Setting.TLS_CERT, "tlsCertFile/tlsKeyFile: cannot load a TLS certificate and key from " +
+            throw new BadTlsSetting(false, "tlsCertFile/tlsKeyFile: cannot load a TLS certificate and key from " +
                 certFile + " and " + keyFile + ": " + ex.getMessage(), ex);
         }
         LOG.info("TLS certificate {}, expires {}", leaf.getSubjectX500Principal(), leaf.getNotAfter().toInstant());
@@ -137,7 +135,7 @@ public final class ServerTls
             case PROVIDER_OPENSSL:
                 if (!OpenSsl.isAvailable())
                 {
-                    throw new ConfigurationException(Setting.TLS_PROVIDER, "tlsProvider openssl is not available here: " +
+                    throw new BadTlsSetting(true, "tlsProvider openssl is not available here: " +
                         OpenSsl.unavailabilityCause());
                 }
                 return SslProvider.OPENSSL;
@@ -146,7 +144,7 @@ public final class ServerTls
             case PROVIDER_AUTO:
                 return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
             default:
-                throw new ConfigurationException(Setting.TLS_PROVIDER, "tlsProvider must be one of auto, openssl, jdk: " +
+                throw new BadTlsSetting(true, "tlsProvider must be one of auto, openssl, jdk: " +
                     name);
         }
     }
@@ -364,5 +362,35 @@ public final class ServerTls
     public long expiryEpochSeconds()
     {
         return expiryEpochSeconds;
+    }
+
+    /**
+     * A TLS setting that cannot be used: the certificate and key files, or the provider. The message starts with the
+     * setting's name; the embedding API reports it as that setting's configuration error.
+     */
+    public static final class BadTlsSetting extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final boolean provider;
+
+        BadTlsSetting(final boolean provider, final String message)
+        {
+            this(provider, message, null);
+        }
+
+        BadTlsSetting(final boolean provider, final String message, final Throwable cause)
+        {
+            super(message, cause);
+            this.provider = provider;
+        }
+
+        /**
+         * @return true when the provider is at fault, false when the certificate or key files are.
+         */
+        public boolean provider()
+        {
+            return provider;
+        }
     }
 }

@@ -2,11 +2,10 @@ package io.xin.core.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.xin.core.session.SessionContext;
-import io.xin.core.session.SessionHandler;
 import io.xin.core.status.SwitchCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,7 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     public static final String TLS_EVENTS = "tlsEvents";
     public static final String SESSION = "session";
 
-    private final SessionContext sessionContext;
+    private final SessionHandlers sessionHandlers;
     private final ServerTls tls;
     private final boolean proxyProtocol;
     private final ProxyHeaderHandler proxyHeader;
@@ -44,14 +43,14 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
     private final AddressRanges proxyAllowedSources;
 
     /**
-     * @param sessionContext what every session shares.
+     * @param sessionHandlers makes the session handler of each channel.
      * @param counters       the switch's counters.
      * @param tls            the TLS context holder, or null for plain TCP.
      * @param proxyProtocol  whether every connection starts with a PROXY protocol header.
      * @param proxyAllowedSources with {@code proxyProtocol}, the peers allowed to send that header; null otherwise.
      */
     public XinChannelInitializer(
-        final SessionContext sessionContext,
+        final SessionHandlers sessionHandlers,
         final SwitchCounters counters,
         final ServerTls tls,
         final boolean proxyProtocol,
@@ -61,7 +60,7 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
         {
             throw new IllegalArgumentException("a PROXY port needs its allowed sources");
         }
-        this.sessionContext = sessionContext;
+        this.sessionHandlers = sessionHandlers;
         this.counters = counters;
         this.proxyAllowedSources = proxyAllowedSources;
         this.tls = tls;
@@ -93,6 +92,18 @@ public final class XinChannelInitializer extends ChannelInitializer<Channel>
             pipeline.addLast(SSL, tls.newHandler(channel.alloc()));
             pipeline.addLast(TLS_EVENTS, tlsEvents);
         }
-        pipeline.addLast(SESSION, new SessionHandler(sessionContext));
+        pipeline.addLast(SESSION, sessionHandlers.newSessionHandler());
+    }
+
+    /**
+     * Makes the last handler of each pipeline: the session layer above, which implements this, so that the
+     * transport does not depend on it.
+     */
+    public interface SessionHandlers
+    {
+        /**
+         * Event loop of the new channel: a handler for that channel only.
+         */
+        ChannelHandler newSessionHandler();
     }
 }

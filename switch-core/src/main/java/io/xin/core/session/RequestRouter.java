@@ -1,6 +1,8 @@
 package io.xin.core.session;
 
 import com.lmax.disruptor.RingBuffer;
+import io.xin.core.device.Frames;
+import io.xin.core.device.Session;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;

@@ -1,5 +1,6 @@
 package io.xin.core.session;
 
+import io.xin.core.device.Session;
 import io.xin.core.guard.RateLimiter;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.ProtocolLimits;

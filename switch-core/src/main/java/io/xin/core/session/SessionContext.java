@@ -1,12 +1,15 @@
 package io.xin.core.session;
 
 import com.lmax.disruptor.RingBuffer;
-import io.xin.core.XinSwitch;
+import io.netty.channel.ChannelHandler;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.device.Session;
+import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -37,10 +40,14 @@ import java.util.function.Consumer;
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
  * the rules, so that tests drive them with a clock of their own.
+ * <p>
+ * It is also the session layer as the layers beneath see it: the transport makes each pipeline's handler through it
+ * ({@link XinChannelInitializer.SessionHandlers}) and the dispatcher asks it for the login answer and the closed
+ * sessions ({@link Dispatcher.Sessions}).
  */
-public final class SessionContext
+public final class SessionContext implements Dispatcher.Sessions, XinChannelInitializer.SessionHandlers
 {
-    private final XinSwitch.Context ctx;
+    private final SessionSettings ctx;
     private final TokenVerifier tokenVerifier;
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;
@@ -64,7 +71,7 @@ public final class SessionContext
 
     @SuppressWarnings("unchecked")
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent> ring,
         final SyncReader syncReader,
@@ -78,7 +85,7 @@ public final class SessionContext
      * @param rings one ring per journal shard, in shard order.
      */
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent>[] rings,
         final SyncReader syncReader,
@@ -94,7 +101,7 @@ public final class SessionContext
      */
     @SuppressWarnings("unchecked")
     public SessionContext(
-        final XinSwitch.Context ctx,
+        final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
         final RingBuffer<SwitchEvent>[] rings,
         final SyncReader syncReader,
@@ -223,6 +230,13 @@ public final class SessionContext
         }
     }
 
+    @Override
+    public ChannelHandler newSessionHandler()
+    {
+        return new SessionHandler(this);
+    }
+
+    @Override
     public Frame loginOk(final long requestId, final long userId, final long headSeq, final long cursorSeq)
     {
         return Frame.newBuilder()
@@ -244,7 +258,7 @@ public final class SessionContext
         return ctx.maxPreLoginFrameLengthBytes();
     }
 
-    /** Closed sessions of a shard's users that found its ring full, for that shard's dispatcher to drain. */
+    @Override
     public Queue<Session> closedOverflow(final int shard)
     {
         return closedOverflow[shard];
@@ -282,7 +296,7 @@ public final class SessionContext
         return requestRouter;
     }
 
-    XinSwitch.Context settings()
+    SessionSettings settings()
     {
         return ctx;
     }

@@ -14,8 +14,9 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.xin.core.KillPoint;
-import io.xin.core.XinSwitch;
+import io.xin.core.device.Frames;
+import io.xin.core.device.Session;
+import io.xin.core.fault.KillPoint;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
@@ -62,7 +63,7 @@ import java.util.concurrent.TimeUnit;
  * so they go through {@link #out} and {@link #outAndFlush}, which encode them.
  */
 public final class SessionHandler extends FrameDecoder
-    implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner
+    implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner, Session.Waker
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
     /**
@@ -80,7 +81,7 @@ public final class SessionHandler extends FrameDecoder
     }
 
     private final SessionContext shared;
-    private final XinSwitch.Context settings;
+    private final SessionSettings settings;
     private State state = State.AWAITING_LOGIN;
     private Session session;
     private ChannelHandlerContext ctx;
@@ -700,7 +701,8 @@ public final class SessionHandler extends FrameDecoder
      * @return the session's channel (the current one when it was not parked), or null when it was closed while
      * parked.
      */
-    Channel wake()
+    @Override
+    public Channel wake()
     {
         final Parking.Parked socket = parked;
         if (socket == null)
@@ -753,7 +755,8 @@ public final class SessionHandler extends FrameDecoder
     }
 
     /** The high water mark of the session's channel: a parked session's outbound buffer is empty. Any thread. */
-    long writeBufferHighWaterMarkBytes()
+    @Override
+    public long writeBufferHighWaterMarkBytes()
     {
         return settings.writeBufferHighWaterMarkBytes();
     }

@@ -1,7 +1,7 @@
 package io.xin.core.sync;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.xin.core.session.Frames;
+import io.xin.core.device.Frames;
 import io.xin.protocol.pb.ChannelSyncResult;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;

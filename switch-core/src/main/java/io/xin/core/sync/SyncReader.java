@@ -2,8 +2,8 @@ package io.xin.core.sync;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.channel.Channel;
-import io.xin.core.session.Frames;
-import io.xin.core.session.Session;
+import io.xin.core.device.Frames;
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;

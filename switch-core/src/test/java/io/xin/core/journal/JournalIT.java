@@ -3,7 +3,7 @@ package io.xin.core.journal;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.xin.core.session.Session;
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.codec.FrameDecoder;

@@ -2,6 +2,7 @@ package io.xin.core.session;
 
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
+import io.xin.core.device.Session;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;

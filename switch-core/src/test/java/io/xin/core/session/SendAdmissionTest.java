@@ -1,5 +1,6 @@
 package io.xin.core.session;
 
+import io.xin.core.device.Session;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.Send;
