@@ -1,5 +1,6 @@
 package io.xin.core.device;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -91,14 +92,17 @@ public final class Session
         this.deviceIdBytes = deviceId.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The current channel, or null while parked. Any thread; see {@link #channelOnLoop()} on the event loop. */
+    /**
+     * The current channel, or null while parked. Any thread; writers on the event loop use {@link #writeOnLoop},
+     * {@link #flushOnLoop} and {@link #pushOnLoop}, which wake a parked session.
+     */
     public Channel channel()
     {
         return channel;
     }
 
     /** Event loop: the session's channel, woken first when parked; null only if it was closed while parked. */
-    public Channel channelOnLoop()
+    private Channel channelOnLoop()
     {
         final Channel current = channel;
         return current != null || handler == null ? current : handler.wake();
@@ -140,6 +144,37 @@ public final class Session
         {
             current.pipeline().fireChannelWritabilityChanged();
         }
+    }
+
+    /** What {@link #pushOnLoop} did with a push. */
+    public enum Push
+    {
+        /** Written and flushed. */
+        SENT,
+        /** The channel does not take more now (its peer reads too slowly): not written. */
+        NOT_WRITABLE,
+        /** The session's channel is closed, or the session was closed while parked: not written. */
+        CLOSED
+    }
+
+    /**
+     * Event loop: writes and flushes a retained duplicate of {@code frame} (encoded already) when the session's
+     * channel is open and writable, waking the session if it is parked. The caller keeps its own reference, so one
+     * buffer serves every session of a loop; a push the channel cannot take now is not written at all.
+     */
+    public Push pushOnLoop(final ByteBuf frame)
+    {
+        final Channel current = channelOnLoop();
+        if (current == null || !current.isActive())
+        {
+            return Push.CLOSED;
+        }
+        if (!current.isWritable())
+        {
+            return Push.NOT_WRITABLE;
+        }
+        current.writeAndFlush(frame.retainedDuplicate(), current.voidPromise());
+        return Push.SENT;
     }
 
     /** Event loop: parked (null) or woken (the new channel). */
