@@ -36,7 +36,8 @@ import java.util.function.Consumer;
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
  * status and counters, the clock, and the stateless rules every session follows: {@link LoginFlow},
- * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}, and the transport's {@link Parker}.
+ * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}, {@link PushBack}, and the
+ * transport's {@link Parker}.
  * Immutable after construction; safe from any thread.
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
@@ -70,6 +71,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     private final LoginFlow loginFlow;
     private final RequestRouter requestRouter;
     private final Parker parker;
+    private final PushBack pushBack;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -135,6 +137,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
         this.parker = new Parker(counters);
+        this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), counters);
     }
 
     /**
@@ -302,6 +305,11 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     Parker parker()
     {
         return parker;
+    }
+
+    PushBack pushBack()
+    {
+        return pushBack;
     }
 
     SessionSettings settings()

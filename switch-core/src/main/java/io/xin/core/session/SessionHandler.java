@@ -39,7 +39,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The connection's Netty adapter and its per-connection state: the login state machine's state, the last read
@@ -66,11 +65,6 @@ public final class SessionHandler extends FrameDecoder
     implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner, Session.Waker
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    /**
-     * How often a session that stopped reading (overload push-back) looks whether it may read
-     * again: short against a client's ack timeout, long enough that paused sessions cost little.
-     */
-    private static final long READ_RESUME_CHECK_MS = 10;
 
     private enum State
     {
@@ -318,29 +312,17 @@ public final class SessionHandler extends FrameDecoder
         ctx.flush();
     }
 
-    /**
-     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
-     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
-     * client down and nothing grows in this process.
-     */
+    /** Push-back ({@link PushBack}): no more requests from the very next frame, until a check finds the cause gone. */
     private void pauseReading()
     {
         readPaused = true;
-        ctx.channel().config().setAutoRead(false);
         pause();
-        shared.counters().readsPaused.increment();
-        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+        shared.pushBack().pause(ctx.channel(), this::resumeReadingWhenPossible);
     }
 
-    /**
-     * @return true while the peer does not read what it is sent, while this session has as many
-     * sends in flight as it may, or while the ring is three quarters full (storage lags).
-     */
     private boolean mustPauseReading()
     {
-        return !ctx.channel().isWritable() ||
-            session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
-            shared.ring(session.userId()).remainingCapacity() < settings.ringSize() / 4;
+        return shared.pushBack().mustPause(ctx.channel(), session, shared.ring(session.userId()));
     }
 
     private void resumeReadingWhenPossible()
@@ -351,11 +333,11 @@ public final class SessionHandler extends FrameDecoder
         }
         if (mustPauseReading())
         {
-            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+            shared.pushBack().checkLater(ctx.channel(), this::resumeReadingWhenPossible);
             return;
         }
         readPaused = false;
-        ctx.channel().config().setAutoRead(true);
+        shared.pushBack().resume(ctx.channel());
         try
         {
             resume(ctx);
