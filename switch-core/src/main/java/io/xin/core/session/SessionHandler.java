@@ -8,17 +8,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.SslHandler;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.core.fault.KillPoint;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
+import io.xin.core.net.HalfClose;
 import io.xin.core.net.Parker;
 import io.xin.core.net.Parking;
 import io.xin.core.net.XinChannelInitializer;
@@ -878,10 +877,8 @@ public final class SessionHandler extends FrameDecoder
 
     /**
      * Shutting down: once everything written before (the GoAway, the acks of the drain) is on the wire, closes
-     * this side's output (after TLS's close_notify) and reads on, discarding, until the peer closes. Closing the
-     * socket outright while the client's sends are still unread would make the kernel answer with a reset, and a
-     * client whose next write then fails closes at once, before reading the GoAway already in its buffer. Sockets
-     * only; an in-JVM channel is closed after its writes. On the event loop.
+     * this side's output and reads on, discarding, until the peer closes ({@link HalfClose}). Sockets only; an
+     * in-JVM channel is closed after its writes. On the event loop.
      */
     void closeAfterWrites()
     {
@@ -889,32 +886,14 @@ public final class SessionHandler extends FrameDecoder
         {
             return;
         }
-        if (!(ctx.channel() instanceof DuplexChannel channel))
+        if (!HalfClose.supported(ctx.channel()))
         {
             state = State.CLOSED;
             outAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         state = State.CLOSING_OUTPUT;
-        // Whatever paused reading, the peer's last frames must now be read to the end of the stream.
-        channel.config().setAutoRead(true);
-        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        final ChannelFuture written = tls != null ? tls.closeOutbound() : outAndFlush(Unpooled.EMPTY_BUFFER);
-        written.addListener(future ->
-        {
-            if (!channel.isActive())
-            {
-                return;
-            }
-            if (future.isSuccess())
-            {
-                channel.shutdownOutput();
-            }
-            else
-            {
-                channel.close();
-            }
-        });
+        HalfClose.closeOutputAfterWrites(ctx.channel(), () -> outAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
