@@ -3,6 +3,8 @@ package io.xin.core.session;
 import com.lmax.disruptor.RingBuffer;
 import io.netty.channel.Channel;
 import io.xin.core.device.Session;
+import io.xin.core.journal.JournalShard;
+import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;
 
 import java.util.concurrent.TimeUnit;
@@ -25,25 +27,33 @@ final class PushBack
     private final int maxInFlightSendsPerSession;
     /** A quarter of a ring: below this many free slots storage lags and sessions stop being read. */
     private final int minRingCapacity;
+    /** One ring per journal shard, in shard order. */
+    private final RingBuffer<SwitchEvent>[] rings;
     private final SwitchCounters counters;
 
-    PushBack(final int maxInFlightSendsPerSession, final int ringSize, final SwitchCounters counters)
+    PushBack(
+        final int maxInFlightSendsPerSession,
+        final int ringSize,
+        final RingBuffer<SwitchEvent>[] rings,
+        final SwitchCounters counters)
     {
         this.maxInFlightSendsPerSession = maxInFlightSendsPerSession;
         this.minRingCapacity = ringSize / 4;
+        this.rings = rings;
         this.counters = counters;
     }
 
     /**
-     * @param ring the ring of the session's journal shard.
+     * Asked after each request a logged-in session sends: the cheap checks first, the ring last.
+     *
      * @return true while the peer does not read what it is sent, while the session has as many sends in flight as
-     * it may, or while its ring is three quarters full (storage lags).
+     * it may, or while the ring of its journal shard is three quarters full (storage lags).
      */
-    boolean mustPause(final Channel channel, final Session session, final RingBuffer<?> ring)
+    boolean mustPause(final Channel channel, final Session session)
     {
         return !channel.isWritable() ||
             session.inFlightSends() >= maxInFlightSendsPerSession ||
-            ring.remainingCapacity() < minRingCapacity;
+            rings[JournalShard.of(session.userId(), rings.length)].remainingCapacity() < minRingCapacity;
     }
 
     /**

@@ -137,7 +137,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
         this.parker = new Parker(counters);
-        this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), counters);
+        this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }
 
     /**

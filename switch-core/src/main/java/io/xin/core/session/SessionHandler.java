@@ -321,7 +321,7 @@ public final class SessionHandler extends FrameDecoder
 
     private boolean mustPauseReading()
     {
-        return shared.pushBack().mustPause(ctx.channel(), session, shared.ring(session.userId()));
+        return shared.pushBack().mustPause(ctx.channel(), session);
     }
 
     private void resumeReadingWhenPossible()

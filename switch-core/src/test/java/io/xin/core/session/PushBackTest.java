@@ -28,8 +28,9 @@ class PushBackTest
     private static final int RING_SIZE = 8;
 
     private final SwitchCounters counters = new SwitchCounters();
-    private final PushBack pushBack = new PushBack(MAX_IN_FLIGHT, RING_SIZE, counters);
     private final RingBuffer<SwitchEvent> ring = RingBuffer.createSingleProducer(SwitchEvent::new, RING_SIZE);
+    @SuppressWarnings("unchecked")
+    private final PushBack pushBack = new PushBack(MAX_IN_FLIGHT, RING_SIZE, new RingBuffer[]{ ring }, counters);
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final Session session = new Session(channel, 1, "phone");
 
@@ -43,7 +44,7 @@ class PushBackTest
     void shouldReadAWritableSessionWithRoomForSends()
     {
         session.incrementInFlightSends();
-        assertFalse(pushBack.mustPause(channel, session, ring));
+        assertFalse(pushBack.mustPause(channel, session));
     }
 
     @Test
@@ -51,9 +52,9 @@ class PushBackTest
     {
         session.incrementInFlightSends();
         session.incrementInFlightSends();
-        assertTrue(pushBack.mustPause(channel, session, ring));
+        assertTrue(pushBack.mustPause(channel, session));
         session.decrementInFlightSends();
-        assertFalse(pushBack.mustPause(channel, session, ring));
+        assertFalse(pushBack.mustPause(channel, session));
     }
 
     @Test
@@ -61,7 +62,7 @@ class PushBackTest
     {
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
         channel.write(Unpooled.wrappedBuffer(new byte[8]));
-        assertTrue(pushBack.mustPause(channel, session, ring));
+        assertTrue(pushBack.mustPause(channel, session));
     }
 
     @Test
@@ -70,9 +71,9 @@ class PushBackTest
         // A consumer that takes nothing: claimed slots stay taken.
         ring.addGatingSequences(new Sequence());
         ring.next(RING_SIZE - RING_SIZE / 4);
-        assertFalse(pushBack.mustPause(channel, session, ring), "a quarter free");
+        assertFalse(pushBack.mustPause(channel, session), "a quarter free");
         ring.next();
-        assertTrue(pushBack.mustPause(channel, session, ring), "less than a quarter free");
+        assertTrue(pushBack.mustPause(channel, session), "less than a quarter free");
     }
 
     @Test
