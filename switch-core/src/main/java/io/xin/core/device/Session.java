@@ -44,8 +44,9 @@ public final class Session
 
     /**
      * The connection's channel; null while the session is parked (see {@link Waker}), a new one after it
-     * wakes. Written by the event loop; read by any thread, which may hold a channel the session has since left:
-     * what is written to that one is passed on to the current channel by the session handler, on the loop.
+     * wakes (set by the transport's parking, on the event loop). Read by any thread, which may hold a channel the
+     * session has since left: what is written to that one is passed on to the current channel by the session
+     * handler, on the loop.
      */
     private volatile Channel channel;
     /** The session's event loop, which it keeps across parking. */
