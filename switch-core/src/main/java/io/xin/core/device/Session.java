@@ -1,5 +1,6 @@
 package io.xin.core.device;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -43,8 +44,9 @@ public final class Session
 
     /**
      * The connection's channel; null while the session is parked (see {@link Waker}), a new one after it
-     * wakes. Written by the event loop; read by any thread, which may hold a channel the session has since left:
-     * what is written to that one is passed on to the current channel by the session handler, on the loop.
+     * wakes (set by the transport's parking, on the event loop). Read by any thread, which may hold a channel the
+     * session has since left: what is written to that one is passed on to the current channel by the session
+     * handler, on the loop.
      */
     private volatile Channel channel;
     /** The session's event loop, which it keeps across parking. */
@@ -91,14 +93,17 @@ public final class Session
         this.deviceIdBytes = deviceId.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The current channel, or null while parked. Any thread; see {@link #channelOnLoop()} on the event loop. */
+    /**
+     * The current channel, or null while parked. Any thread; writers on the event loop use {@link #writeOnLoop},
+     * {@link #flushOnLoop} and {@link #pushOnLoop}, which wake a parked session.
+     */
     public Channel channel()
     {
         return channel;
     }
 
     /** Event loop: the session's channel, woken first when parked; null only if it was closed while parked. */
-    public Channel channelOnLoop()
+    private Channel channelOnLoop()
     {
         final Channel current = channel;
         return current != null || handler == null ? current : handler.wake();
@@ -140,6 +145,37 @@ public final class Session
         {
             current.pipeline().fireChannelWritabilityChanged();
         }
+    }
+
+    /** What {@link #pushOnLoop} did with a push. */
+    public enum Push
+    {
+        /** Written and flushed. */
+        SENT,
+        /** The channel does not take more now (its peer reads too slowly): not written. */
+        NOT_WRITABLE,
+        /** The session's channel is closed, or the session was closed while parked: not written. */
+        CLOSED
+    }
+
+    /**
+     * Event loop: writes and flushes a retained duplicate of {@code frame} (encoded already) when the session's
+     * channel is open and writable, waking the session if it is parked. The caller keeps its own reference, so one
+     * buffer serves every session of a loop; a push the channel cannot take now is not written at all.
+     */
+    public Push pushOnLoop(final ByteBuf frame)
+    {
+        final Channel current = channelOnLoop();
+        if (current == null || !current.isActive())
+        {
+            return Push.CLOSED;
+        }
+        if (!current.isWritable())
+        {
+            return Push.NOT_WRITABLE;
+        }
+        current.writeAndFlush(frame.retainedDuplicate(), current.voidPromise());
+        return Push.SENT;
     }
 
     /** Event loop: parked (null) or woken (the new channel). */

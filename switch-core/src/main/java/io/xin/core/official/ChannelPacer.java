@@ -2,7 +2,6 @@ package io.xin.core.official;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
@@ -226,18 +225,14 @@ public final class ChannelPacer implements Agent
             for (int i = 0, size = sessions.size(); i < size; i++)
             {
                 // A parked follower wakes for the post.
-                final Channel channel = sessions.get(i).channelOnLoop();
-                if (channel == null || !channel.isActive())
+                switch (sessions.get(i).pushOnLoop(push))
                 {
-                    continue;
+                    case SENT -> counters.channelPushesSent.increment();
+                    case NOT_WRITABLE -> counters.channelPushesDropped.increment();
+                    case CLOSED ->
+                    {
+                    }
                 }
-                if (!channel.isWritable())
-                {
-                    counters.channelPushesDropped.increment();
-                    continue;
-                }
-                channel.writeAndFlush(push.retainedDuplicate(), channel.voidPromise());
-                counters.channelPushesSent.increment();
             }
         }
         finally

@@ -9,6 +9,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.net.Parker;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -35,7 +36,8 @@ import java.util.function.Consumer;
 /**
  * What every session handler shares: settings, the token verifier, the ring, the sync readers,
  * status and counters, the clock, and the stateless rules every session follows: {@link LoginFlow},
- * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}.
+ * {@link SendAdmission}, {@link RequestRouter}, {@link IdlePolicy}, {@link PushBack}, and the
+ * transport's {@link Parker}.
  * Immutable after construction; safe from any thread.
  * <p>
  * Time on the event loop is read from {@link #nanoClock()} once per event (a frame, a timer) and handed to
@@ -68,6 +70,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     private final SendAdmission sendAdmission;
     private final LoginFlow loginFlow;
     private final RequestRouter requestRouter;
+    private final Parker parker;
+    private final PushBack pushBack;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -132,6 +136,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters);
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
+        this.parker = new Parker(counters);
+        this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }
 
     /**
@@ -294,6 +300,16 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     RequestRouter requestRouter()
     {
         return requestRouter;
+    }
+
+    Parker parker()
+    {
+        return parker;
+    }
+
+    PushBack pushBack()
+    {
+        return pushBack;
     }
 
     SessionSettings settings()

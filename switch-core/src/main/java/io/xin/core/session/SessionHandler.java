@@ -8,18 +8,17 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.core.fault.KillPoint;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;
+import io.xin.core.net.HalfClose;
+import io.xin.core.net.Parker;
 import io.xin.core.net.Parking;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
@@ -38,17 +37,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The connection's Netty adapter and its per-connection state: the login state machine's state, the last read
  * time, the timer links, the send refusals, reading paused, parked. Every field is owned by the channel's event
  * loop. The rules are the switch's, one stateless object each, in {@link SessionContext}: {@link LoginFlow} checks
  * a Login, {@link SendAdmission} a Send, {@link RequestRouter} hands the other requests on, {@link IdlePolicy}
- * says when the timer closes or parks the session. The handler reads the clock once per frame or timer and gives
- * that time to them; it answers what they refuse and publishes what they admit.
+ * says when the timer closes or parks the session, and the transport's {@link Parker} decides whether it may park,
+ * parks, wakes and passes on what reaches a channel the session left. The handler reads the clock once per frame or
+ * timer and gives that time to them; it answers what they refuse and publishes what they admit.
  * <pre>
  *   AWAITING_LOGIN --Login ok--> LOGGED_IN --close--> CLOSED
  *         |                          |
@@ -66,11 +64,6 @@ public final class SessionHandler extends FrameDecoder
     implements ChannelOutboundHandler, SessionTimers.Timed, Parking.Owner, Session.Waker
 {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    /**
-     * How often a session that stopped reading (overload push-back) looks whether it may read
-     * again: short against a client's ack timeout, long enough that paused sessions cost little.
-     */
-    private static final long READ_RESUME_CHECK_MS = 10;
 
     private enum State
     {
@@ -318,29 +311,17 @@ public final class SessionHandler extends FrameDecoder
         ctx.flush();
     }
 
-    /**
-     * Push-back: stop taking requests this session cannot be answered for (its answers would pile up
-     * unread, its sends would only be refused as BUSY), from the very next frame, so TCP slows the
-     * client down and nothing grows in this process.
-     */
+    /** Push-back ({@link PushBack}): no more requests from the very next frame, until a check finds the cause gone. */
     private void pauseReading()
     {
         readPaused = true;
-        ctx.channel().config().setAutoRead(false);
         pause();
-        shared.counters().readsPaused.increment();
-        ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+        shared.pushBack().pause(ctx.channel(), this::resumeReadingWhenPossible);
     }
 
-    /**
-     * @return true while the peer does not read what it is sent, while this session has as many
-     * sends in flight as it may, or while the ring is three quarters full (storage lags).
-     */
     private boolean mustPauseReading()
     {
-        return !ctx.channel().isWritable() ||
-            session.inFlightSends() >= settings.maxInFlightSendsPerSession() ||
-            shared.ring(session.userId()).remainingCapacity() < settings.ringSize() / 4;
+        return shared.pushBack().mustPause(ctx.channel(), session);
     }
 
     private void resumeReadingWhenPossible()
@@ -351,11 +332,11 @@ public final class SessionHandler extends FrameDecoder
         }
         if (mustPauseReading())
         {
-            ctx.executor().schedule(this::resumeReadingWhenPossible, READ_RESUME_CHECK_MS, TimeUnit.MILLISECONDS);
+            shared.pushBack().checkLater(ctx.channel(), this::resumeReadingWhenPossible);
             return;
         }
         readPaused = false;
-        ctx.channel().config().setAutoRead(true);
+        shared.pushBack().resume(ctx.channel());
         try
         {
             resume(ctx);
@@ -658,45 +639,37 @@ public final class SessionHandler extends FrameDecoder
     }
 
     /**
-     * Whether this session may give up its channel now: plaintext (no TLS handler, nothing but this handler in the
-     * pipeline), logged in, reading, nothing in the decoder, nothing unsent in the channel or queued for it by the
-     * dispatcher, no send, sync or sync hint pending. Any doubt: no.
+     * Whether this session may give up its channel now: logged in, reading, not parked, and what {@link Parker#mayPark}
+     * asks of the pipeline, the decoder, the transport and the session's pending work. Any doubt: no.
      */
     private boolean mayPark()
     {
         return state == State.LOGGED_IN && parked == null && session != null && !readPaused && !admissionDeferred &&
-            ctx.pipeline().first() == this &&
-            !internalBuffer().isReadable() &&
-            session.inFlightSends() == 0 && !session.syncInFlight() && session.queuedBytes() == 0 &&
-            !session.mustSyncPending() &&
-            Parking.canPark(ctx.channel());
+            shared.parker().mayPark(session, ctx, !internalBuffer().isReadable());
     }
 
     /**
-     * Gives up the channel: the socket goes on this loop's epoll under a parked record, the channel and its pipeline
-     * are dropped (the session and this handler, with its timer, stay). On the event loop.
+     * Gives up the channel ({@link Parker#park}): the channel and its pipeline are dropped, the session and this
+     * handler, with its timer, stay. On the event loop.
      *
      * @return true when parked.
      */
     private boolean park()
     {
-        final Parking.Parked socket = Parking.park(ctx.channel(), this);
-        if (socket == null)
+        final Parking.Parked record = shared.parker().park(session, ctx.channel(), this);
+        if (record == null)
         {
             return false;
         }
-        parked = socket;
-        session.channel(null);
+        parked = record;
         ctx = null;
-        shared.counters().sessionsParked.incrementAndGet();
-        shared.counters().sessionParks.increment();
         return true;
     }
 
     /**
-     * A parked session gets a new channel around its socket, with this handler (and so all of the session's state)
-     * in its pipeline, registered on the same event loop; then reads and writes go on exactly as before. On the
-     * event loop.
+     * A parked session gets a new channel around its connection ({@link Parker#wake}), with this handler (and so all
+     * of the session's state) in its pipeline, registered on the same event loop; then reads and writes go on
+     * exactly as before. On the event loop.
      *
      * @return the session's channel (the current one when it was not parked), or null when it was closed while
      * parked.
@@ -704,34 +677,28 @@ public final class SessionHandler extends FrameDecoder
     @Override
     public Channel wake()
     {
-        final Parking.Parked socket = parked;
-        if (socket == null)
+        final Parking.Parked record = parked;
+        if (record == null)
         {
             return ctx != null ? ctx.channel() : null;
         }
         parked = null;
-        final ChannelFuture registered;
+        final Channel channel;
         waking = true;
         try
         {
             // On the loop, registration is done when this returns: handlerAdded has set ctx, reading has begun.
-            registered = Parking.wake(socket, this);
+            channel = shared.parker().wake(session, record, this);
         }
         finally
         {
             waking = false;
         }
-        final Channel channel = registered.channel();
-        shared.counters().sessionsParked.decrementAndGet();
-        shared.counters().sessionWakes.increment();
-        if (!registered.isSuccess() || ctx == null || ctx.channel() != channel)
+        if (channel == null)
         {
-            LOG.warn("Could not wake a parked session ({}); closing it", session, registered.cause());
-            channel.unsafe().closeForcibly();
             onClosed(null);
             return null;
         }
-        session.channel(channel);
         wroteSinceParkCheck = false;
         timers.schedule(this, shared.idlePolicy().nextCheckNs(lastReadNs, false, shared.nanoClock().nanoTime()));
         return channel;
@@ -749,7 +716,7 @@ public final class SessionHandler extends FrameDecoder
         if (parked != null)
         {
             parked = null;
-            shared.counters().sessionsParked.decrementAndGet();
+            shared.parker().closedWhileParked();
             onClosed(null);
         }
     }
@@ -762,9 +729,8 @@ public final class SessionHandler extends FrameDecoder
     }
 
     /**
-     * A write, flush or close that came through a channel this session has left (a thread read the session's
-     * channel before it parked): passed on to the current channel, woken if parked, with the caller's promise
-     * told the outcome. So the old channel never writes to or closes the socket.
+     * A write, flush or close that came through a channel this session has left: passed on to the current channel,
+     * woken if parked ({@link Parker#passOn}), so the old channel never writes to or closes the connection.
      */
     private boolean passedOn(final ChannelHandlerContext from, final Object msg, final ChannelPromise promise, final boolean close)
     {
@@ -772,48 +738,7 @@ public final class SessionHandler extends FrameDecoder
         {
             return false;
         }
-        final Channel current = wake();
-        if (current == null)
-        {
-            ReferenceCountUtil.release(msg);
-            if (close)
-            {
-                promise.trySuccess();
-            }
-            else
-            {
-                promise.tryFailure(new ClosedChannelException());
-            }
-            return true;
-        }
-        final ChannelPromise relayed;
-        if (promise.isVoid())
-        {
-            relayed = current.voidPromise();
-        }
-        else
-        {
-            relayed = current.newPromise();
-            relayed.addListener(done ->
-            {
-                if (done.isSuccess())
-                {
-                    promise.trySuccess();
-                }
-                else
-                {
-                    promise.tryFailure(done.cause());
-                }
-            });
-        }
-        if (close)
-        {
-            current.close(relayed);
-        }
-        else
-        {
-            current.write(msg, relayed);
-        }
+        shared.parker().passOn(wake(), msg, promise, close);
         return true;
     }
 
@@ -952,10 +877,8 @@ public final class SessionHandler extends FrameDecoder
 
     /**
      * Shutting down: once everything written before (the GoAway, the acks of the drain) is on the wire, closes
-     * this side's output (after TLS's close_notify) and reads on, discarding, until the peer closes. Closing the
-     * socket outright while the client's sends are still unread would make the kernel answer with a reset, and a
-     * client whose next write then fails closes at once, before reading the GoAway already in its buffer. Sockets
-     * only; an in-JVM channel is closed after its writes. On the event loop.
+     * this side's output and reads on, discarding, until the peer closes ({@link HalfClose}). Sockets only; an
+     * in-JVM channel is closed after its writes. On the event loop.
      */
     void closeAfterWrites()
     {
@@ -963,32 +886,14 @@ public final class SessionHandler extends FrameDecoder
         {
             return;
         }
-        if (!(ctx.channel() instanceof DuplexChannel channel))
+        if (!HalfClose.supported(ctx.channel()))
         {
             state = State.CLOSED;
             outAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         state = State.CLOSING_OUTPUT;
-        // Whatever paused reading, the peer's last frames must now be read to the end of the stream.
-        channel.config().setAutoRead(true);
-        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        final ChannelFuture written = tls != null ? tls.closeOutbound() : outAndFlush(Unpooled.EMPTY_BUFFER);
-        written.addListener(future ->
-        {
-            if (!channel.isActive())
-            {
-                return;
-            }
-            if (future.isSuccess())
-            {
-                channel.shutdownOutput();
-            }
-            else
-            {
-                channel.close();
-            }
-        });
+        HalfClose.closeOutputAfterWrites(ctx.channel(), () -> outAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     /** Shutting down, and the peer did not take what it was sent in time. On the event loop. */
