@@ -8,6 +8,7 @@ import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SyncResult;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restore} into a new data directory, and a daemon started on it serving what was acknowledged before.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("slow")
 final class DaemonBackupIT
 {
     private static final long ALICE = 1;
