@@ -82,9 +82,9 @@ final class DaemonConfigIT
     void shouldRefuseToStartWithAProxySourceThatIsNotARangeNamingTheSetting() throws Exception
     {
         final String output = refusedStart(Map.of(), "proxy-port = " + Daemon.freePort() +
-            "\nproxy-allowed-sources = 10.0.0.1/8");
+            "\nproxy-allowed-sources = 198.51.100.1/8");
         assertTrue(output.contains("Invalid setting proxy-allowed-sources"), output);
-        assertTrue(output.contains("address bits set past the prefix length: 10.0.0.1/8"), output);
+        assertTrue(output.contains("address bits set past the prefix length: 198.51.100.1/8"), output);
     }
 
     @Test

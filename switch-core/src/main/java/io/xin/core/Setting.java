@@ -77,7 +77,7 @@ public enum Setting
     PROXY_ALLOWED_SOURCES(Section.NETWORK, "proxy-allowed-sources", String.class,
         Configuration.DEFAULT_PROXY_ALLOWED_SOURCES, Range.notBlank(), "",
         "Load balancers allowed to connect to proxy-port, as IPv4 and IPv6 ranges in CIDR notation separated by " +
-        "commas (e.g. 10.0.1.0/24,2001:db8::7); any other peer is closed before its PROXY header is read.",
+        "commas (e.g. 198.51.100.0/24,2001:db8::7); any other peer is closed before its PROXY header is read.",
         objects(String.class, Context::proxyAllowedSources, Context::proxyAllowedSources)),
 
     // Sessions and logins

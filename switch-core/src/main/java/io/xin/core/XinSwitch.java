@@ -1028,7 +1028,7 @@ public final class XinSwitch implements AutoCloseable
 
         /**
          * @param proxyAllowedSources the load balancers allowed to connect to the PROXY port, as IPv4 and IPv6
-         *                            ranges in CIDR notation separated by commas ({@code 10.0.1.0/24,2001:db8::7});
+         *                            ranges in CIDR notation separated by commas ({@code 198.51.100.0/24,2001:db8::7});
          *                            a connection from any other peer is closed before its header is read.
          */
         public Context proxyAllowedSources(final String proxyAllowedSources)
@@ -1332,7 +1332,7 @@ public final class XinSwitch implements AutoCloseable
             catch (final IllegalArgumentException ex)
             {
                 throw new ConfigurationException(Setting.PROXY_ALLOWED_SOURCES, "proxyAllowedSources must be IPv4 or " +
-                    "IPv6 ranges in CIDR notation (e.g. 10.0.1.0/24,2001:db8::/32): " + ex.getMessage());
+                    "IPv6 ranges in CIDR notation (e.g. 198.51.100.0/24,2001:db8::/32): " + ex.getMessage());
             }
         }
 

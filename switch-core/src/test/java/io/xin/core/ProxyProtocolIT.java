@@ -107,7 +107,7 @@ final class ProxyProtocolIT
     {
         final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
-            () -> new TestSwitch(dataDir, ctx -> ctx.proxyPort(0).proxyAllowedSources("10.0.0.1/8")));
+            () -> new TestSwitch(dataDir, ctx -> ctx.proxyPort(0).proxyAllowedSources("198.51.100.1/8")));
         assertTrue(refused.getMessage().startsWith("proxyAllowedSources must be"), refused.getMessage());
     }
 

@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A list of IPv4 and IPv6 address ranges in CIDR notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}; a bare
+ * A list of IPv4 and IPv6 address ranges in CIDR notation ({@code 198.51.100.0/24}, {@code 2001:db8::/32}; a bare
  * address is a range of one), immutable, read by any thread. Parsed without name resolution: only literal
- * addresses. An IPv4-mapped IPv6 address ({@code ::ffff:10.0.0.1}, as a dual-stack socket may report an IPv4
+ * addresses. An IPv4-mapped IPv6 address ({@code ::ffff:198.51.100.1}, as a dual-stack socket may report an IPv4
  * peer) matches the IPv4 ranges.
  */
 public final class AddressRanges
@@ -33,7 +33,7 @@ public final class AddressRanges
     }
 
     /**
-     * @param list ranges separated by commas or white space, e.g. {@code "10.0.1.0/24, 2001:db8::/32, 192.0.2.7"}.
+     * @param list ranges separated by commas or white space, e.g. {@code "198.51.100.0/24, 2001:db8::/32, 192.0.2.7"}.
      * @return the ranges.
      * @throws IllegalArgumentException when the list is empty, or a range is not a literal address with an
      *                                  optional prefix length in range and no bits set past it.
@@ -74,7 +74,7 @@ public final class AddressRanges
             {
                 if ((network[bit >> 3] & (0x80 >> (bit & 7))) != 0)
                 {
-                    // 10.0.0.1/8 is more likely a mistyped /32 than a wish to allow 10/8: refuse rather than guess.
+                    // 198.51.100.1/8 is more likely a mistyped /32 than a wish to allow 198/8: refuse rather than guess.
                     throw new IllegalArgumentException("address bits set past the prefix length: " + range);
                 }
             }

@@ -18,19 +18,19 @@ final class AddressRangesTest
     @Test
     void shouldMatchIpv4RangesOnTheirPrefixOnly()
     {
-        final AddressRanges ranges = AddressRanges.parse("10.0.1.0/24, 192.0.2.7,172.16.0.0/12");
-        assertTrue(ranges.contains(ip("10.0.1.0")));
-        assertTrue(ranges.contains(ip("10.0.1.255")));
-        assertFalse(ranges.contains(ip("10.0.2.1")));
-        assertFalse(ranges.contains(ip("10.0.0.255")));
+        final AddressRanges ranges = AddressRanges.parse("198.51.100.0/24, 192.0.2.7,203.0.0.0/12");
+        assertTrue(ranges.contains(ip("198.51.100.0")));
+        assertTrue(ranges.contains(ip("198.51.100.255")));
+        assertFalse(ranges.contains(ip("198.51.101.1")));
+        assertFalse(ranges.contains(ip("198.51.99.255")));
         assertTrue(ranges.contains(ip("192.0.2.7")));
         assertFalse(ranges.contains(ip("192.0.2.6")));
         assertFalse(ranges.contains(ip("192.0.2.8")));
-        assertTrue(ranges.contains(ip("172.16.0.1")));
-        assertTrue(ranges.contains(ip("172.31.255.254")), "/12 ends inside the second byte");
-        assertFalse(ranges.contains(ip("172.32.0.1")));
-        assertFalse(ranges.contains(ip("172.15.255.255")));
-        assertEquals("10.0.1.0/24,192.0.2.7,172.16.0.0/12", ranges.toString());
+        assertTrue(ranges.contains(ip("203.0.0.1")));
+        assertTrue(ranges.contains(ip("203.15.255.254")), "/12 ends inside the second byte");
+        assertFalse(ranges.contains(ip("203.16.0.1")));
+        assertFalse(ranges.contains(ip("202.255.255.255")));
+        assertEquals("198.51.100.0/24,192.0.2.7,203.0.0.0/12", ranges.toString());
     }
 
     @Test
@@ -50,11 +50,11 @@ final class AddressRangesTest
     @Test
     void shouldMatchAnIpv4MappedIpv6PeerAgainstTheIpv4Ranges() throws UnknownHostException
     {
-        final AddressRanges ranges = AddressRanges.parse("10.0.1.0/24");
+        final AddressRanges ranges = AddressRanges.parse("198.51.100.0/24");
         // InetAddress.getByAddress turns a mapped address into IPv4; a native transport may hand over the IPv6 form.
-        final byte[] mapped = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)0xFF, (byte)0xFF, 10, 0, 1, 9 };
+        final byte[] mapped = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)0xFF, (byte)0xFF, (byte)198, 51, 100, 9 };
         assertTrue(ranges.contains(java.net.Inet6Address.getByAddress(null, mapped, -1)));
-        mapped[14] = 2;
+        mapped[14] = 101;
         assertFalse(ranges.contains(java.net.Inet6Address.getByAddress(null, mapped, -1)));
     }
 
@@ -65,15 +65,15 @@ final class AddressRangesTest
         assertTrue(ranges.contains(new InetSocketAddress(ip("127.0.0.1"), 40000)));
         assertTrue(ranges.contains(new InetSocketAddress(ip("127.255.0.9"), 40000)));
         assertTrue(ranges.contains(new InetSocketAddress(ip("::1"), 40000)));
-        assertFalse(ranges.contains(new InetSocketAddress(ip("10.0.0.1"), 40000)));
+        assertFalse(ranges.contains(new InetSocketAddress(ip("198.51.100.1"), 40000)));
         assertFalse(ranges.contains(new InetSocketAddress(ip("128.0.0.1"), 40000)));
         assertFalse(ranges.contains(new io.netty.channel.local.LocalAddress("in-jvm")), "not an IP peer");
         assertFalse(ranges.contains((InetAddress)null));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "", " , ", "10.0.0.0/33", "::/129", "10.0.0.0/-1", "10.0.0.0/x", "10.0.0.1/8",
-        "2001:db8::1/32", "balancer.example", "10.0.0", "fe80::1%eth0", "10.0.0.0/8,nope" })
+    @ValueSource(strings = { "", " , ", "198.51.100.0/33", "::/129", "198.51.100.0/-1", "198.51.100.0/x", "198.51.100.1/8",
+        "2001:db8::1/32", "balancer.example", "198.51.100", "fe80::1%eth0", "198.51.100.0/24,nope" })
     void shouldRefuseWhatIsNotAListOfRanges(final String list)
     {
         assertThrows(IllegalArgumentException.class, () -> AddressRanges.parse(list));
