@@ -368,7 +368,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.result = SwitchEvent.RESULT_FAILED;
             return;
         }
-        if (record != null && answers(DedupeRecord.Kind.SEND, senderId, record))
+        if (record != null && isSendRecord(senderId, record))
         {
             duplicateOf(event, record.msgId(), record.senderSeq(), record.serverTimeMs());
             return;
@@ -420,19 +420,19 @@ public final class Journal implements EventHandler<SwitchEvent>
     }
 
     /**
-     * Whether a dedupe record found for a request of {@code kind} shows that request was stored before. A
-     * record of the other kind never does: a Send and a CHANNEL_POST with the same client_msg_id are two
-     * messages. A record written before records carried their kind is a Send's when the sender's inbox holds
-     * its msg_id at its seq (a post's seq is in its channel, where the sender's inbox holds another message
-     * or none); reading the inbox costs only such an old record's hit, never a new message.
+     * Whether a dedupe record found under a Send's key shows that Send was stored before. A record of another
+     * kind never does: a Send and a CHANNEL_POST with the same client_msg_id are two messages. A record written
+     * before records carried their kind is a Send's when the sender's inbox holds its msg_id at its seq (a post's
+     * seq is in its channel, where the sender's inbox holds another message or none); reading the inbox costs
+     * only such an old record's hit, never a new message.
      */
-    boolean answers(final DedupeRecord.Kind kind, final long senderId, final DedupeRecord record)
+    private boolean isSendRecord(final long senderId, final DedupeRecord record)
     {
         if (record.kind() != DedupeRecord.Kind.UNTAGGED)
         {
-            return record.kind() == kind;
+            return record.kind() == DedupeRecord.Kind.SEND;
         }
-        return (kind == DedupeRecord.Kind.SEND) == senderInboxHolds(senderId, record.senderSeq(), record.msgId());
+        return senderInboxHolds(senderId, record.senderSeq(), record.msgId());
     }
 
     private boolean senderInboxHolds(final long senderId, final long seq, final long msgId)
