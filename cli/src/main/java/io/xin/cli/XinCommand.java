@@ -37,10 +37,7 @@ public final class XinCommand implements Runnable
      */
     static CommandLine commandLine()
     {
-        final CommandLine commandLine = new CommandLine(new XinCommand()).setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setParameterExceptionHandler(
-            ServerCommand.parameterErrors(commandLine.getParameterExceptionHandler()));
-        return commandLine;
+        return ServerCommand.commandLine(new XinCommand());
     }
 
     @Override

@@ -32,10 +32,7 @@ public final class LoadgenMain implements Runnable
      */
     static CommandLine commandLine()
     {
-        final CommandLine commandLine = new CommandLine(new LoadgenMain()).setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setParameterExceptionHandler(
-            ServerCommand.parameterErrors(commandLine.getParameterExceptionHandler()));
-        return commandLine;
+        return ServerCommand.commandLine(new LoadgenMain());
     }
 
     @Override

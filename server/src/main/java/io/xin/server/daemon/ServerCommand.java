@@ -264,7 +264,20 @@ public final class ServerCommand implements Callable<Integer>
      */
     public static CommandLine commandLine()
     {
-        final CommandLine commandLine = new CommandLine(new ServerCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine(new ServerCommand());
+    }
+
+    /**
+     * A command line over {@code command}, which is this command or one that has it as a subcommand: enum values in
+     * any case, and errors in {@code server}'s flags and settings reported in one line as {@code bin/xind} reports
+     * them.
+     *
+     * @param command the picocli command at the top.
+     * @return a command line ready to {@code execute(args)}.
+     */
+    public static CommandLine commandLine(final Object command)
+    {
+        final CommandLine commandLine = new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler(parameterErrors(commandLine.getParameterExceptionHandler()));
         return commandLine;
     }
@@ -277,7 +290,7 @@ public final class ServerCommand implements Callable<Integer>
      * @param others the handler of parse errors of any other command.
      * @return the handler to set on the top command line (picocli calls the top one's for its subcommands).
      */
-    public static CommandLine.IParameterExceptionHandler parameterErrors(final CommandLine.IParameterExceptionHandler others)
+    private static CommandLine.IParameterExceptionHandler parameterErrors(final CommandLine.IParameterExceptionHandler others)
     {
         return (ex, args) ->
         {
