@@ -37,27 +37,14 @@ class SlowDeviceIT
     @Test
     void shouldDropPushesToUnreadableDeviceAndTellItToSync(@TempDir final Path dataDir) throws Exception
     {
-        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx
-            .writeBufferWaterMarks(4 * 1024, 8 * 1024)
-            .ringSize(8192)
-            .maxInFlightSendsPerSession(MESSAGES));
-            RawClient bob = new RawClient(server.port(), 4096))
+        try (TestSwitch server = switchWithSmallWriteBuffers(dataDir, MESSAGES);
+            RawClient bob = loggedInBob(server))
         {
-            bob.send(RawClient.login(server.token(2), "phone"));
-            assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
-
             try (XinClient alice = XinClient.builder().host("127.0.0.1").port(server.port())
                 .token(server.token(1)).deviceId("phone").build())
             {
                 alice.connect().get(10, TimeUnit.SECONDS);
-                final ByteString body = ByteString.copyFrom(new byte[BODY_BYTES]);
-                final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
-                for (int i = 0; i < MESSAGES; i++)
-                {
-                    acks.add(alice.send(2, "slow-" + i,
-                        Content.newBuilder().setType(ContentType.FILE).setBody(body).build()));
-                }
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                sendAndAwaitAcks(alice, "slow-", MESSAGES);
             }
             final long dropped = server.xin().counters().pushesDropped.sum();
             assertTrue(dropped > 0, "pushes to a device that does not read must be dropped, not buffered");
@@ -128,30 +115,18 @@ class SlowDeviceIT
     void shouldHintAgainAfterEachSlowEpisodeWithTheHighestDroppedSeqSoFar(@TempDir final Path dataDir) throws Exception
     {
         final int perEpisode = 1_000;
-        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx
-            .writeBufferWaterMarks(4 * 1024, 8 * 1024)
-            .ringSize(8192)
-            .maxInFlightSendsPerSession(perEpisode));
-            RawClient bob = new RawClient(server.port(), 4096))
+        try (TestSwitch server = switchWithSmallWriteBuffers(dataDir, perEpisode);
+            RawClient bob = loggedInBob(server))
         {
-            bob.send(RawClient.login(server.token(2), "phone"));
-            assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
             try (XinClient alice = XinClient.builder().host("127.0.0.1").port(server.port())
                 .token(server.token(1)).deviceId("phone").build())
             {
                 alice.connect().get(10, TimeUnit.SECONDS);
-                final ByteString body = ByteString.copyFrom(new byte[BODY_BYTES]);
                 long highestHint = 0;
                 for (int episode = 1; episode <= 2; episode++)
                 {
                     // Bob reads nothing while a burst arrives, then everything: one slow episode each.
-                    final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
-                    for (int i = 0; i < perEpisode; i++)
-                    {
-                        acks.add(alice.send(2, "episode-" + episode + "-" + i,
-                            Content.newBuilder().setType(ContentType.FILE).setBody(body).build()));
-                    }
-                    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                    sendAndAwaitAcks(alice, "episode-" + episode + "-", perEpisode);
                     int hints = 0;
                     while (true)
                     {
@@ -178,5 +153,35 @@ class SlowDeviceIT
                 }
             }
         }
+    }
+
+    /** A switch whose pushes to a device that does not read are dropped after a few KiB. */
+    private static TestSwitch switchWithSmallWriteBuffers(final Path dataDir, final int maxInFlightSends)
+    {
+        return new TestSwitch(dataDir, ctx -> ctx
+            .writeBufferWaterMarks(4 * 1024, 8 * 1024)
+            .ringSize(8192)
+            .maxInFlightSendsPerSession(maxInFlightSends));
+    }
+
+    /** Bob, user 2, logged in over a raw socket with a small receive buffer, reading only when told to. */
+    private static RawClient loggedInBob(final TestSwitch server) throws Exception
+    {
+        final RawClient bob = new RawClient(server.port(), 4096);
+        bob.send(RawClient.login(server.token(2), "phone"));
+        assertEquals(Frame.BodyCase.LOGIN_OK, bob.read().getBodyCase());
+        return bob;
+    }
+
+    /** Alice sends {@code count} file messages of {@link #BODY_BYTES} to Bob and waits for every ack. */
+    private static void sendAndAwaitAcks(final XinClient alice, final String idPrefix, final int count) throws Exception
+    {
+        final ByteString body = ByteString.copyFrom(new byte[BODY_BYTES]);
+        final List<CompletableFuture<SendAck>> acks = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            acks.add(alice.send(2, idPrefix + i, Content.newBuilder().setType(ContentType.FILE).setBody(body).build()));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     }
 }
