@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -124,7 +125,7 @@ public final class Session
         }
         else
         {
-            io.netty.util.ReferenceCountUtil.release(frame);
+            ReferenceCountUtil.release(frame);
         }
     }
 
@@ -227,7 +228,7 @@ public final class Session
             final Channel woken = channelOnLoop();
             if (woken == null)
             {
-                io.netty.util.ReferenceCountUtil.release(frame);
+                ReferenceCountUtil.release(frame);
             }
             else if (thenClose)
             {
