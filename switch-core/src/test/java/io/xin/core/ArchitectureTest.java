@@ -92,7 +92,7 @@ final class ArchitectureTest
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
             .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
-                "io.xin.core.status..", "io.xin.core.fault..")
+                "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("session").mayOnlyBeAccessedByLayers("api")
             .whereLayer("net").mayOnlyBeAccessedByLayers("api", "session")

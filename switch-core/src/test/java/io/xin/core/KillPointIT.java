@@ -1,6 +1,6 @@
 package io.xin.core;
 
-import io.xin.core.fault.KillPoint;
+import io.xin.storage.fault.KillPoint;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,6 +1,6 @@
 package io.xin.core;
 
-import io.xin.core.fault.KillPoint;
+import io.xin.storage.fault.KillPoint;
 
 import java.io.IOException;
 import java.nio.file.Files;

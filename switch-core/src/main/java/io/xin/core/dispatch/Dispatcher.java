@@ -7,7 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelFutureListener;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
-import io.xin.core.fault.KillPoint;
+import io.xin.storage.fault.KillPoint;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.official.ChannelPacer;

@@ -3,7 +3,7 @@ package io.xin.core.journal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
-import io.xin.core.fault.KillPoint;
+import io.xin.storage.fault.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Message;

@@ -13,7 +13,7 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
-import io.xin.core.fault.KillPoint;
+import io.xin.storage.fault.KillPoint;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.ClientAddress;

@@ -1,4 +1,4 @@
-package io.xin.core.fault;
+package io.xin.storage.fault;
 
 import java.util.concurrent.atomic.AtomicLong;
 
