@@ -2,8 +2,6 @@ package io.xin.storage;
 
 import java.nio.charset.StandardCharsets;
 
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.RocksDBException;
 
 /**
  * Group and channel puts added to a {@link JournalBatch}, so a membership change, a post and the
@@ -17,8 +15,6 @@ public final class AudienceBatch
     private static final byte[] EMPTY = new byte[0];
 
     private final JournalBatch batch;
-    private final ColumnFamilyHandle meta;
-    private final ColumnFamilyHandle timeline;
     /** Owned by the journal thread. */
     private final byte[] idKey = new byte[AudienceLayout.ID_KEY_LENGTH];
     /** Owned by the journal thread. */
@@ -30,11 +26,9 @@ public final class AudienceBatch
     /** Owned by the journal thread. */
     private final byte[] byteValue = new byte[1];
 
-    AudienceBatch(final JournalBatch batch, final ColumnFamilyHandle meta, final ColumnFamilyHandle timeline)
+    AudienceBatch(final JournalBatch batch)
     {
         this.batch = batch;
-        this.meta = meta;
-        this.timeline = timeline;
     }
 
     /**
@@ -42,13 +36,13 @@ public final class AudienceBatch
      */
     public void putLastId(final long id)
     {
-        put(meta, new byte[]{ AudienceLayout.LAST_ID_TAG }, longValue(id), "put last audience id");
+        put(EntryFormat.CF_META, new byte[]{ AudienceLayout.LAST_ID_TAG }, longValue(id), "put last audience id");
     }
 
     public void putGroup(final long groupId, final long ownerId, final boolean open, final String name)
     {
         AudienceLayout.idKey(idKey, AudienceLayout.GROUP_TAG, groupId);
-        put(meta, idKey, AudienceLayout.ownerAndName(ownerId, open ? AudienceLayout.FLAG_OPEN : 0,
+        put(EntryFormat.CF_META, idKey, AudienceLayout.ownerAndName(ownerId, open ? AudienceLayout.FLAG_OPEN : 0,
             name.getBytes(StandardCharsets.UTF_8), true), "put group");
     }
 
@@ -59,32 +53,32 @@ public final class AudienceBatch
     {
         AudienceLayout.pairKey(pairKey, AudienceLayout.MEMBER_TAG, groupId, userId);
         byteValue[0] = role;
-        put(meta, pairKey, byteValue, "put member");
+        put(EntryFormat.CF_META, pairKey, byteValue, "put member");
     }
 
     public void deleteMember(final long groupId, final long userId)
     {
         AudienceLayout.pairKey(pairKey, AudienceLayout.MEMBER_TAG, groupId, userId);
-        delete(meta, pairKey, "delete member");
+        delete(EntryFormat.CF_META, pairKey, "delete member");
     }
 
     public void putChannel(final long channelId, final long ownerId, final String name)
     {
         AudienceLayout.idKey(idKey, AudienceLayout.CHANNEL_TAG, channelId);
-        put(meta, idKey, AudienceLayout.ownerAndName(ownerId, (byte)0, name.getBytes(StandardCharsets.UTF_8), false),
+        put(EntryFormat.CF_META, idKey, AudienceLayout.ownerAndName(ownerId, (byte)0, name.getBytes(StandardCharsets.UTF_8), false),
             "put channel");
     }
 
     public void putPublisher(final long channelId, final long userId)
     {
         AudienceLayout.pairKey(pairKey, AudienceLayout.PUBLISHER_TAG, channelId, userId);
-        put(meta, pairKey, EMPTY, "put publisher");
+        put(EntryFormat.CF_META, pairKey, EMPTY, "put publisher");
     }
 
     public void deletePublisher(final long channelId, final long userId)
     {
         AudienceLayout.pairKey(pairKey, AudienceLayout.PUBLISHER_TAG, channelId, userId);
-        delete(meta, pairKey, "delete publisher");
+        delete(EntryFormat.CF_META, pairKey, "delete publisher");
     }
 
     /**
@@ -96,17 +90,17 @@ public final class AudienceBatch
     {
         final byte[] value = longValue(followSeq);
         AudienceLayout.pairKey(pairKey, AudienceLayout.FOLLOWER_TAG, channelId, userId);
-        put(meta, pairKey, value, "put follow");
+        put(EntryFormat.CF_META, pairKey, value, "put follow");
         AudienceLayout.pairKey(pairKey, AudienceLayout.FOLLOWING_TAG, userId, channelId);
-        put(meta, pairKey, value, "put follow");
+        put(EntryFormat.CF_META, pairKey, value, "put follow");
     }
 
     public void deleteFollow(final long channelId, final long userId)
     {
         AudienceLayout.pairKey(pairKey, AudienceLayout.FOLLOWER_TAG, channelId, userId);
-        delete(meta, pairKey, "delete follow");
+        delete(EntryFormat.CF_META, pairKey, "delete follow");
         AudienceLayout.pairKey(pairKey, AudienceLayout.FOLLOWING_TAG, userId, channelId);
-        delete(meta, pairKey, "delete follow");
+        delete(EntryFormat.CF_META, pairKey, "delete follow");
     }
 
     /**
@@ -116,9 +110,9 @@ public final class AudienceBatch
     {
         Layout.checkId("seq", seq);
         AudienceLayout.timelineKey(timelineKey, channelId, seq);
-        put(timeline, timelineKey, post, "put post");
+        put(EntryFormat.CF_TIMELINE, timelineKey, post, "put post");
         AudienceLayout.idKey(idKey, AudienceLayout.CHANNEL_HEAD_TAG, channelId);
-        put(meta, idKey, longValue(seq), "put channel head");
+        put(EntryFormat.CF_META, idKey, longValue(seq), "put channel head");
     }
 
     private byte[] longValue(final long value)
@@ -127,31 +121,13 @@ public final class AudienceBatch
         return longValue;
     }
 
-    private void put(final ColumnFamilyHandle handle, final byte[] key, final byte[] value, final String operation)
+    private void put(final byte cf, final byte[] key, final byte[] value, final String operation)
     {
-        batch.ensureUsable(operation);
-        try
-        {
-            batch.writeBatch().put(handle, key, value);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch " + operation, ex);
-        }
-        batch.counted();
+        batch.put(cf, key, key.length, value, value.length, operation);
     }
 
-    private void delete(final ColumnFamilyHandle handle, final byte[] key, final String operation)
+    private void delete(final byte cf, final byte[] key, final String operation)
     {
-        batch.ensureUsable(operation);
-        try
-        {
-            batch.writeBatch().delete(handle, key);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch " + operation, ex);
-        }
-        batch.counted();
+        batch.delete(cf, key, key.length, operation);
     }
 }

@@ -37,7 +37,7 @@ public final class AudienceStore
      */
     public AudienceBatch newBatch(final JournalBatch batch)
     {
-        return new AudienceBatch(batch, store.metaHandle(), store.timelineHandle());
+        return new AudienceBatch(batch);
     }
 
     /**
@@ -190,6 +190,7 @@ public final class AudienceStore
         try
         {
             store.ensureOpen("read timeline");
+            store.awaitApplied();
             snapshot = store.db().getSnapshot();
         }
         catch (final RuntimeException ex)

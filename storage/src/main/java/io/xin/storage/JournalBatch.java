@@ -2,68 +2,64 @@ package io.xin.storage;
 
 import java.nio.ByteBuffer;
 
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatch;
 
 /**
- * The puts of one journal batch, collected in a reused RocksDB {@link WriteBatch} and written by
- * {@link XinStore#write(JournalBatch)} as one atomic write. Key and value layouts are in
- * {@link XinStore}.
+ * The writes of one journal batch, encoded as one message-log entry ({@link EntryFormat}): the journal fills it
+ * during a Disruptor batch, {@linkplain XinStore#append(JournalBatch) appends} it to its shard's log (the durable
+ * step, after which the batch may be acknowledged), then {@linkplain XinStore#apply(JournalBatch) applies} it to
+ * RocksDB, and reuses it. A message's bytes are written once into the entry, however many inboxes hold it.
  * <p>
- * Owned by the journal thread: it creates one with {@link XinStore#newBatch()}, fills it during a
- * Disruptor batch, writes it at {@code endOfBatch} and reuses it. Puts copy the key and value bytes
- * into the batch, so callers may reuse their arrays at once. Nothing is allocated per put except
- * when a client message id or device id is longer than any seen before.
+ * Owned by the journal thread of one shard: it creates one with {@link XinStore#newBatch(int)}. Puts copy the key
+ * and value bytes, so callers may reuse their arrays at once. Nothing is allocated per put once the entry buffer
+ * has grown to the largest batch seen.
  */
 public final class JournalBatch implements AutoCloseable
 {
-    private static final int INITIAL_VARIABLE_KEY_CAPACITY = 128;
+    private static final int INITIAL_ENTRY_CAPACITY = 64 * 1024;
     private static final int INITIAL_VALUE_CAPACITY = 4096;
 
     private final XinStore store;
-    private final ColumnFamilyHandle inbox;
-    private final ColumnFamilyHandle dedupe;
-    private final ColumnFamilyHandle meta;
-    private final WriteBatch writeBatch = new WriteBatch();
+    private final int shard;
+    /** Owned by the journal thread: the entry being built, from index 0 to {@link #length}; direct, grown as needed. */
+    private ByteBuffer entry = ByteBuffer.allocateDirect(INITIAL_ENTRY_CAPACITY).order(EntryFormat.ORDER);
+    /** Owned by the journal thread. */
+    private int length;
+    /** Owned by the journal thread: ops in the entry. */
+    private int count;
+    /** Owned by the journal thread: the buffer {@link #valueBuffer} returned last, while it is the entry's payload. */
+    private ByteBuffer payloadBuffer;
+    /** Owned by the journal thread: the last entry appended ends here in the log; -1 while not appended. */
+    private long appendedEnd = -1;
 
     /** Owned by the journal thread. */
     private final byte[] inboxKey = new byte[Layout.INBOX_KEY_LENGTH];
     /** Owned by the journal thread. */
     private final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
     /** Owned by the journal thread. */
-    private byte[] lastMsgIdKey = Layout.lastMsgIdKey();
-    /** Owned by the journal thread: the shard {@link #lastMsgIdKey} is for. */
-    private int lastMsgIdShard;
-    /** Owned by the journal thread. */
     private final byte[] outboxKey = new byte[Layout.OUTBOX_KEY_LENGTH];
     /** Owned by the journal thread. */
     private final byte[] longValue = new byte[Layout.LONG_LENGTH];
-    /** Owned by the journal thread; direct because variable-length keys are passed as buffers. */
-    private ByteBuffer variableKey = ByteBuffer.allocateDirect(INITIAL_VARIABLE_KEY_CAPACITY);
     /** Owned by the journal thread. */
-    private final ByteBuffer dedupeValue = ByteBuffer.allocateDirect(Layout.DEDUPE_VALUE_LENGTH);
-    /** Owned by the journal thread. */
-    private final ByteBuffer cursorValue = ByteBuffer.allocateDirect(Layout.LONG_LENGTH);
-    /** Owned by the journal thread; direct, for the puts of a message given as a buffer. */
-    private final ByteBuffer inboxKeyBuffer = ByteBuffer.allocateDirect(Layout.INBOX_KEY_LENGTH);
-    /** Owned by the journal thread: the value of {@link #valueBuffer(byte[], int)}, grown as needed. */
+    private final byte[] dedupeValue = new byte[Layout.DEDUPE_VALUE_LENGTH];
+    /** Owned by the journal thread: variable-length keys, grown as needed. */
+    private byte[] variableKey = new byte[128];
+    /** Owned by the journal thread: the payload of {@link #valueBuffer(byte[], int)}, grown as needed. */
     private ByteBuffer value = ByteBuffer.allocateDirect(INITIAL_VALUE_CAPACITY);
     /** Owned by the journal thread. */
-    private int count;
-    /** Owned by the journal thread. */
     private boolean closed;
+    /** Owned by the journal thread: turns the entry into RocksDB writes; set by the store. */
+    EntryApplier applier;
 
-    JournalBatch(
-        final XinStore store,
-        final ColumnFamilyHandle inbox,
-        final ColumnFamilyHandle dedupe,
-        final ColumnFamilyHandle meta)
+    JournalBatch(final XinStore store, final int shard)
     {
         this.store = store;
-        this.inbox = inbox;
-        this.dedupe = dedupe;
-        this.meta = meta;
+        this.shard = shard;
+    }
+
+    /** The journal shard whose log this batch is appended to. */
+    public int shard()
+    {
+        return shard;
     }
 
     /**
@@ -75,25 +71,42 @@ public final class JournalBatch implements AutoCloseable
      */
     public void putInbox(final long userId, final long seq, final byte[] message)
     {
-        Layout.checkId("userId", userId);
-        Layout.checkId("seq", seq);
-        ensureUsable("journal batch put inbox");
-        Layout.inboxKey(inboxKey, userId, seq);
-        try
-        {
-            writeBatch.put(inbox, inboxKey, message);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put inbox", ex);
-        }
-        count++;
+        payload(message, message.length);
+        putInboxPayload(userId, seq);
     }
 
     /**
-     * Copies {@code length} bytes of {@code bytes} into this batch's reused direct buffer, for
-     * {@link #putInbox(long, long, ByteBuffer)}: RocksDB takes a whole array or a direct buffer, and one copy
-     * into a buffer kept for the purpose costs no array per message. Valid until the next call.
+     * Makes {@code length} bytes of {@code bytes} the payload of the {@link #putInboxPayload} and
+     * {@link #putOutboxPayload} that follow: written into the entry once, however many keys then take it.
+     */
+    public void payload(final byte[] bytes, final int length)
+    {
+        ensureUsable("journal batch payload");
+        final int at = reserve(EntryFormat.PAYLOAD_HEADER_LENGTH + length);
+        entry.put(at, EntryFormat.PAYLOAD);
+        entry.putInt(at + 1, length);
+        entry.put(at + EntryFormat.PAYLOAD_HEADER_LENGTH, bytes, 0, length);
+        payloadBuffer = null;
+    }
+
+    /**
+     * Adds an inbox entry holding the current {@linkplain #payload payload}.
+     *
+     * @param userId owner of the inbox, positive.
+     * @param seq    position in that inbox, positive.
+     */
+    public void putInboxPayload(final long userId, final long seq)
+    {
+        Layout.checkId("userId", userId);
+        Layout.checkId("seq", seq);
+        Layout.inboxKey(inboxKey, userId, seq);
+        putPayloadKey(EntryFormat.CF_INBOX, inboxKey, inboxKey.length, "journal batch put inbox");
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code bytes} into this batch as its payload ({@link #payload}) and into a
+     * reused direct buffer, returned for {@link #putInbox(long, long, ByteBuffer)}: puts of that buffer take the
+     * payload without copying the bytes again. Valid until the next call; the buffer must not be written to.
      *
      * @return the buffer, positioned at 0, limited at {@code length}.
      */
@@ -105,39 +118,29 @@ public final class JournalBatch implements AutoCloseable
         }
         value.clear();
         value.put(bytes, 0, length).flip();
+        payload(bytes, length);
+        payloadBuffer = value;
         return value;
     }
 
     /**
-     * Adds an inbox entry whose message is the remaining bytes of a direct buffer (for example from
-     * {@link #valueBuffer(byte[], int)}). The buffer's position is left as it was, so the same bytes can be
-     * put again (the sender's copy and the recipient's).
+     * Adds an inbox entry whose message is the remaining bytes of a buffer: the payload, when it is the buffer
+     * {@link #valueBuffer(byte[], int)} returned last (the sender's copy and the recipient's share its bytes),
+     * otherwise a copy. The buffer's position is left as it was.
      *
      * @param userId  owner of the inbox, positive.
      * @param seq     position in that inbox, positive.
-     * @param message a direct buffer holding the message bytes; copied.
+     * @param message the message bytes.
      */
     public void putInbox(final long userId, final long seq, final ByteBuffer message)
     {
-        Layout.checkId("userId", userId);
-        Layout.checkId("seq", seq);
-        ensureUsable("journal batch put inbox");
-        inboxKeyBuffer.clear();
-        inboxKeyBuffer.putLong(0, userId).putLong(Layout.SEQ_OFFSET, seq);
-        final int position = message.position();
-        try
+        if (message != payloadBuffer)
         {
-            writeBatch.put(inbox, inboxKeyBuffer, message);
+            final byte[] bytes = new byte[message.remaining()];
+            message.duplicate().get(bytes);
+            payload(bytes, bytes.length);
         }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put inbox", ex);
-        }
-        finally
-        {
-            message.position(position);
-        }
-        count++;
+        putInboxPayload(userId, seq);
     }
 
     /**
@@ -152,18 +155,9 @@ public final class JournalBatch implements AutoCloseable
     public void putHead(final long userId, final long headSeq)
     {
         Layout.checkId("userId", userId);
-        ensureUsable("journal batch put head");
         Layout.headKey(headKey, userId);
         Layout.putLong(longValue, 0, headSeq);
-        try
-        {
-            writeBatch.put(meta, headKey, longValue);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put head", ex);
-        }
-        count++;
+        put(EntryFormat.CF_META, headKey, headKey.length, longValue, longValue.length, "journal batch put head");
     }
 
     /**
@@ -243,20 +237,13 @@ public final class JournalBatch implements AutoCloseable
     {
         Layout.checkId("senderId", senderId);
         final int keyLength = Layout.dedupeKeyLength(kind, clientMsgId, clientMsgIdLength);
-        ensureUsable("journal batch put dedupe");
-        final ByteBuffer key = variableKey(keyLength);
+        final byte[] key = variableKey(keyLength);
         Layout.dedupeKey(key, kind, senderId, channelId, clientMsgId, clientMsgIdLength);
-        dedupeValue.clear();
-        dedupeValue.putLong(msgId).putLong(senderSeq).putLong(serverTimeMs).put(kind.tag).flip();
-        try
-        {
-            writeBatch.put(dedupe, key, dedupeValue);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put dedupe", ex);
-        }
-        count++;
+        Layout.putLong(dedupeValue, Layout.DEDUPE_MSG_ID_OFFSET, msgId);
+        Layout.putLong(dedupeValue, Layout.DEDUPE_SENDER_SEQ_OFFSET, senderSeq);
+        Layout.putLong(dedupeValue, Layout.DEDUPE_TIME_MS_OFFSET, serverTimeMs);
+        dedupeValue[Layout.DEDUPE_KIND_OFFSET] = kind.tag;
+        put(EntryFormat.CF_DEDUPE, key, keyLength, dedupeValue, dedupeValue.length, "journal batch put dedupe");
     }
 
     /**
@@ -269,20 +256,11 @@ public final class JournalBatch implements AutoCloseable
     public void putCursor(final long userId, final byte[] deviceId, final long seq)
     {
         Layout.checkId("userId", userId);
-        ensureUsable("journal batch put cursor");
-        final ByteBuffer key = variableKey(Layout.cursorKeyLength(deviceId));
+        final int keyLength = Layout.cursorKeyLength(deviceId);
+        final byte[] key = variableKey(keyLength);
         Layout.cursorKey(key, userId, deviceId);
-        cursorValue.clear();
-        cursorValue.putLong(seq).flip();
-        try
-        {
-            writeBatch.put(meta, key, cursorValue);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put cursor", ex);
-        }
-        count++;
+        Layout.putLong(longValue, 0, seq);
+        put(EntryFormat.CF_META, key, keyLength, longValue, longValue.length, "journal batch put cursor");
     }
 
     /**
@@ -293,17 +271,7 @@ public final class JournalBatch implements AutoCloseable
      */
     public void putLastMsgId(final long msgId)
     {
-        ensureUsable("journal batch put last msg id");
-        Layout.putLong(longValue, 0, msgId);
-        try
-        {
-            writeBatch.put(meta, lastMsgIdKey, longValue);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put last msg id", ex);
-        }
-        count++;
+        putLastMsgId(0, msgId);
     }
 
     /**
@@ -318,12 +286,9 @@ public final class JournalBatch implements AutoCloseable
         {
             throw new IllegalArgumentException("shard must not be negative: " + shard);
         }
-        if (lastMsgIdShard != shard)
-        {
-            lastMsgIdKey = Layout.lastMsgIdKey(shard);
-            lastMsgIdShard = shard;
-        }
-        putLastMsgId(msgId);
+        final byte[] key = Layout.lastMsgIdKey(shard);
+        Layout.putLong(longValue, 0, msgId);
+        put(EntryFormat.CF_META, key, key.length, longValue, longValue.length, "journal batch put last msg id");
     }
 
     /**
@@ -336,19 +301,22 @@ public final class JournalBatch implements AutoCloseable
      */
     public void putOutbox(final long msgId, final long recipientId, final byte[] message)
     {
+        payload(message, message.length);
+        putOutboxPayload(msgId, recipientId);
+    }
+
+    /**
+     * {@link #putOutbox(long, long, byte[])} of the current {@linkplain #payload payload}.
+     *
+     * @param msgId       the message id, positive.
+     * @param recipientId the recipient, positive.
+     */
+    public void putOutboxPayload(final long msgId, final long recipientId)
+    {
         Layout.checkId("msgId", msgId);
         Layout.checkId("recipientId", recipientId);
-        ensureUsable("journal batch put outbox");
         Layout.outboxKey(outboxKey, msgId, recipientId);
-        try
-        {
-            writeBatch.put(meta, outboxKey, message);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch put outbox", ex);
-        }
-        count++;
+        putPayloadKey(EntryFormat.CF_META, outboxKey, outboxKey.length, "journal batch put outbox");
     }
 
     /**
@@ -361,21 +329,12 @@ public final class JournalBatch implements AutoCloseable
     {
         Layout.checkId("msgId", msgId);
         Layout.checkId("recipientId", recipientId);
-        ensureUsable("journal batch delete outbox");
         Layout.outboxKey(outboxKey, msgId, recipientId);
-        try
-        {
-            writeBatch.delete(meta, outboxKey);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("journal batch delete outbox", ex);
-        }
-        count++;
+        delete(EntryFormat.CF_META, outboxKey, outboxKey.length, "journal batch delete outbox");
     }
 
     /**
-     * @return the number of puts since the batch was last cleared.
+     * @return the number of puts and deletes since the batch was last cleared.
      */
     public int count()
     {
@@ -383,12 +342,11 @@ public final class JournalBatch implements AutoCloseable
     }
 
     /**
-     * @return the size of the batch's serialised representation in bytes, before the 4-byte write
-     * time TtlDB appends to each value.
+     * @return the bytes of the log entry so far.
      */
     public long dataSizeBytes()
     {
-        return closed ? 0 : writeBatch.getDataSize();
+        return length;
     }
 
     /**
@@ -396,29 +354,115 @@ public final class JournalBatch implements AutoCloseable
      */
     public void clear()
     {
-        if (!closed)
-        {
-            writeBatch.clear();
-        }
+        length = 0;
         count = 0;
+        payloadBuffer = null;
+        appendedEnd = -1;
     }
 
     /**
-     * Releases the native batch. Idempotent; the batch cannot be used afterwards.
+     * Makes the batch unusable. Idempotent.
      */
+    @Override
     public void close()
     {
         if (!closed)
         {
             closed = true;
-            count = 0;
-            writeBatch.close();
+            clear();
+            if (applier != null)
+            {
+                applier.close();
+            }
         }
     }
 
-    WriteBatch writeBatch()
+    // ------------------------------------------------------------------------------------------ for the store
+
+    void put(
+        final byte cf,
+        final byte[] key,
+        final int keyLength,
+        final byte[] valueBytes,
+        final int valueLength,
+        final String operation)
     {
-        return writeBatch;
+        ensureUsable(operation);
+        checkKeyLength(keyLength);
+        final int at = reserve(EntryFormat.PUT_HEADER_LENGTH + keyLength + valueLength);
+        entry.put(at, EntryFormat.PUT);
+        entry.put(at + 1, cf);
+        entry.putShort(at + 2, (short)keyLength);
+        entry.putInt(at + 4, valueLength);
+        entry.put(at + EntryFormat.PUT_HEADER_LENGTH, key, 0, keyLength);
+        entry.put(at + EntryFormat.PUT_HEADER_LENGTH + keyLength, valueBytes, 0, valueLength);
+        count++;
+    }
+
+    void delete(final byte cf, final byte[] key, final int keyLength, final String operation)
+    {
+        ensureUsable(operation);
+        checkKeyLength(keyLength);
+        final int at = reserve(EntryFormat.KEY_HEADER_LENGTH + keyLength);
+        entry.put(at, EntryFormat.DELETE);
+        entry.put(at + 1, cf);
+        entry.putShort(at + 2, (short)keyLength);
+        entry.put(at + EntryFormat.KEY_HEADER_LENGTH, key, 0, keyLength);
+        count++;
+    }
+
+    private void putPayloadKey(final byte cf, final byte[] key, final int keyLength, final String operation)
+    {
+        ensureUsable(operation);
+        checkKeyLength(keyLength);
+        final int at = reserve(EntryFormat.KEY_HEADER_LENGTH + keyLength);
+        entry.put(at, EntryFormat.PUT_PAYLOAD);
+        entry.put(at + 1, cf);
+        entry.putShort(at + 2, (short)keyLength);
+        entry.put(at + EntryFormat.KEY_HEADER_LENGTH, key, 0, keyLength);
+        count++;
+    }
+
+    /** Grows the entry by {@code bytes}, starting it with its version byte if empty, and returns where they go. */
+    private int reserve(final int bytes)
+    {
+        entry.limit(entry.capacity());
+        if (length == 0)
+        {
+            entry.put(0, EntryFormat.VERSION);
+            length = 1;
+        }
+        final int at = length;
+        if (at + bytes > entry.capacity())
+        {
+            final ByteBuffer grown = ByteBuffer.allocateDirect(Math.max(at + bytes, 2 * entry.capacity()))
+                .order(EntryFormat.ORDER);
+            grown.put(0, entry, 0, at);
+            entry = grown;
+        }
+        length = at + bytes;
+        return at;
+    }
+
+    /** The entry's bytes: a view of the batch's buffer from 0 to the entry's length. */
+    ByteBuffer entry()
+    {
+        return entry.limit(length).position(0);
+    }
+
+    int length()
+    {
+        return length;
+    }
+
+    long appendedEnd()
+    {
+        return appendedEnd;
+    }
+
+    void appendedEnd(final long position)
+    {
+        appendedEnd = position;
     }
 
     XinStore store()
@@ -431,28 +475,34 @@ public final class JournalBatch implements AutoCloseable
         return closed;
     }
 
-    /** Counts a put made into {@link #writeBatch()} by {@link AudienceBatch}. */
-    void counted()
-    {
-        count++;
-    }
-
     void ensureUsable(final String operation)
     {
         if (closed)
         {
             throw new IllegalStateException("journal batch is closed");
         }
+        if (appendedEnd >= 0)
+        {
+            throw new IllegalStateException("journal batch is appended and not yet applied: " + operation);
+        }
         store.ensureOpen(operation);
     }
 
-    private ByteBuffer variableKey(final int length)
+    private static void checkKeyLength(final int keyLength)
     {
-        if (variableKey.capacity() < length)
+        if (keyLength > EntryFormat.MAX_KEY_LENGTH)
         {
-            variableKey = ByteBuffer.allocateDirect(Math.max(length, 2 * variableKey.capacity()));
+            throw new IllegalArgumentException("key of " + keyLength + " bytes is longer than " +
+                EntryFormat.MAX_KEY_LENGTH);
         }
-        variableKey.clear();
+    }
+
+    private byte[] variableKey(final int keyLength)
+    {
+        if (variableKey.length < keyLength)
+        {
+            variableKey = new byte[Math.max(keyLength, 2 * variableKey.length)];
+        }
         return variableKey;
     }
 }

@@ -35,6 +35,8 @@ import java.util.Objects;
  *                 'm' | shard(4 BE)                         5 bytes      -> msg_id(8 BE) reserved up to, shard 1..
  *                 'u'                                       1 byte       -> (empty): heads may be stale
  *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
+ *                 'l' | shard(4 BE)                         5 bytes      -> position(8 BE) of that shard's message
+ *                                                                          log applied up to
  * </pre>
  * A client_msg_id is UTF-8 (protobuf checks it), in which the bytes 0xFE and 0xFF never occur, so the byte
  * after the sender id tells the three key forms apart: no Send's key is a post's, and no post's key of one
@@ -69,6 +71,7 @@ final class Layout
     static final byte META_LAST_MSG_ID_TAG = 'm';
     static final byte META_OUTBOX_TAG = 'o';
     static final byte META_HEADS_UNSETTLED_TAG = 'u';
+    static final byte META_LOG_APPLIED_TAG = 'l';
     static final int META_USER_KEY_LENGTH = 1 + LONG_LENGTH;
     static final int LAST_MSG_ID_SHARD_KEY_LENGTH = 1 + Integer.BYTES;
     static final int OUTBOX_KEY_LENGTH = 1 + 2 * LONG_LENGTH;
@@ -241,6 +244,17 @@ final class Layout
         }
         final byte[] key = new byte[LAST_MSG_ID_SHARD_KEY_LENGTH];
         key[0] = META_LAST_MSG_ID_TAG;
+        key[1] = (byte)(shard >>> 24);
+        key[2] = (byte)(shard >>> 16);
+        key[3] = (byte)(shard >>> 8);
+        key[4] = (byte)shard;
+        return key;
+    }
+
+    static byte[] logAppliedKey(final int shard)
+    {
+        final byte[] key = new byte[1 + Integer.BYTES];
+        key[0] = META_LOG_APPLIED_TAG;
         key[1] = (byte)(shard >>> 24);
         key[2] = (byte)(shard >>> 16);
         key[3] = (byte)(shard >>> 8);

@@ -13,6 +13,10 @@ public final class StoreConfig
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
     public static final long DEFAULT_WRITE_BUFFER_BYTES = 64L * 1024 * 1024;
     public static final boolean DEFAULT_HASH_MEMTABLE = true;
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 64L * 1024 * 1024;
+    public static final long DEFAULT_LOG_CHECKPOINT_BYTES = 256L * 1024 * 1024;
+    public static final long DEFAULT_LOG_CHECKPOINT_INTERVAL_MS = 60_000;
+    public static final long DEFAULT_INDEX_WAIT_MS = 1_000;
 
     private Path dataDir;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.BATCH;
@@ -29,6 +33,10 @@ public final class StoreConfig
     private boolean memtableInsertHint = false;
     /** Inbox and dedupe memtables hashed by user: see {@link #hashMemtable(boolean)}. */
     private boolean hashMemtable = DEFAULT_HASH_MEMTABLE;
+    private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+    private long logCheckpointBytes = DEFAULT_LOG_CHECKPOINT_BYTES;
+    private long logCheckpointIntervalMs = DEFAULT_LOG_CHECKPOINT_INTERVAL_MS;
+    private long indexWaitMs = DEFAULT_INDEX_WAIT_MS;
 
     public StoreConfig dataDir(final Path dataDir)
     {
@@ -153,6 +161,65 @@ public final class StoreConfig
     }
 
     /**
+     * @param logSegmentBytes the message log rolls to a new segment file past this size.
+     */
+    public StoreConfig logSegmentBytes(final long logSegmentBytes)
+    {
+        this.logSegmentBytes = logSegmentBytes;
+        return this;
+    }
+
+    public long logSegmentBytes()
+    {
+        return logSegmentBytes;
+    }
+
+    /**
+     * @param logCheckpointBytes once this much log has been appended since the last checkpoint, RocksDB's memtables
+     *                           are flushed and the log before them deleted: it bounds what a restart replays.
+     */
+    public StoreConfig logCheckpointBytes(final long logCheckpointBytes)
+    {
+        this.logCheckpointBytes = logCheckpointBytes;
+        return this;
+    }
+
+    public long logCheckpointBytes()
+    {
+        return logCheckpointBytes;
+    }
+
+    /**
+     * @param logCheckpointIntervalMs a checkpoint is also taken this long after the last one, when anything was
+     *                                appended since: it bounds how long a quiet log keeps old segments.
+     */
+    public StoreConfig logCheckpointIntervalMs(final long logCheckpointIntervalMs)
+    {
+        this.logCheckpointIntervalMs = logCheckpointIntervalMs;
+        return this;
+    }
+
+    public long logCheckpointIntervalMs()
+    {
+        return logCheckpointIntervalMs;
+    }
+
+    /**
+     * @param indexWaitMs the longest a read of an inbox waits for RocksDB to hold every entry already appended to
+     *                    the log (read your writes); past it the read fails.
+     */
+    public StoreConfig indexWaitMs(final long indexWaitMs)
+    {
+        this.indexWaitMs = indexWaitMs;
+        return this;
+    }
+
+    public long indexWaitMs()
+    {
+        return indexWaitMs;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the first invalid setting.
      */
     public void validate()
@@ -186,6 +253,24 @@ public final class StoreConfig
         {
             throw new IllegalArgumentException("writeBufferBytes must be at least 1 MiB: " + writeBufferBytes);
         }
+        if (logSegmentBytes < 1024 * 1024 || logSegmentBytes > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("logSegmentBytes must be 1 MiB..2 GiB: " + logSegmentBytes);
+        }
+        if (logCheckpointBytes < logSegmentBytes)
+        {
+            throw new IllegalArgumentException("logCheckpointBytes must be at least logSegmentBytes (" +
+                logSegmentBytes + "): " + logCheckpointBytes);
+        }
+        if (logCheckpointIntervalMs < 100)
+        {
+            throw new IllegalArgumentException("logCheckpointIntervalMs must be at least 100: " +
+                logCheckpointIntervalMs);
+        }
+        if (indexWaitMs < 1)
+        {
+            throw new IllegalArgumentException("indexWaitMs must be positive: " + indexWaitMs);
+        }
     }
 
     @Override
@@ -194,6 +279,8 @@ public final class StoreConfig
         return "StoreConfig{dataDir=" + dataDir + ", fsyncPolicy=" + fsyncPolicy +
             ", retentionSeconds=" + retentionSeconds + ", dedupeRetentionSeconds=" + dedupeRetentionSeconds +
             ", blockCacheBytes=" + blockCacheBytes + ", writeBufferBytes=" + writeBufferBytes +
-            ", hashMemtable=" + hashMemtable + '}';
+            ", hashMemtable=" + hashMemtable + ", logSegmentBytes=" + logSegmentBytes +
+            ", logCheckpointBytes=" + logCheckpointBytes + ", logCheckpointIntervalMs=" + logCheckpointIntervalMs +
+            ", indexWaitMs=" + indexWaitMs + '}';
     }
 }

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.StampedLock;
 
 import org.agrona.CloseHelper;
@@ -19,6 +21,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.ConfigOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.HashSkipListMemTableConfig;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -31,6 +34,9 @@ import org.rocksdb.TtlDB;
 import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+
+import io.xin.storage.fault.KillPoint;
+import io.xin.storage.log.LogException;
 
 /**
  * The switch's durable state in one RocksDB with column families:
@@ -89,6 +95,9 @@ public final class XinStore implements AutoCloseable
     /** Of each bucket's skip list; RocksDB's skip list memtable's own, since one user may fill a memtable alone. */
     private static final int HASH_MEMTABLE_MAX_HEIGHT = 12;
     private static final int INITIAL_JOURNAL_KEY_LENGTH = 128;
+    private static final int REPLAY_ENTRIES_PER_READ = 256;
+    /** Replayed entries are written to RocksDB in batches of about this size. */
+    private static final long REPLAY_WRITE_BYTES = 8L * 1024 * 1024;
 
     static
     {
@@ -104,8 +113,20 @@ public final class XinStore implements AutoCloseable
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle timeline;
     private final AudienceStore audiences;
+    /** Applies log entries: RocksDB's own write-ahead log is off, the message log is the truth. */
     private final WriteOptions writeOptions;
     private final List<AutoCloseable> options;
+    private final ShardLogs shardLogs;
+    /** Flushes RocksDB's memtables and deletes the log segments they make redundant; see {@link #checkpointLogs()}. */
+    private final Thread checkpointer;
+    private volatile boolean checkpointerStopping;
+    /** Written by whichever thread checkpoints, under {@code this}. */
+    private long logCheckpoints;
+    private long logSegmentsDeleted;
+    private long logCheckpointFailures;
+    private final long logEntriesReplayedAtOpen;
+    private final long logBytesReplayedAtOpen;
+    private final long logReplayMillisAtOpen;
 
     /** Guards native handles against {@link #close()}: operations hold it shared, close exclusively. */
     private final StampedLock closeLock = new StampedLock();
@@ -131,7 +152,9 @@ public final class XinStore implements AutoCloseable
         final WriteOptions writeOptions,
         final List<AutoCloseable> options,
         final boolean headsMarked,
-        final long headsRepairedAtOpen)
+        final long headsRepairedAtOpen,
+        final ShardLogs shardLogs,
+        final long[] replayed)
     {
         this.config = config;
         this.db = db;
@@ -146,6 +169,13 @@ public final class XinStore implements AutoCloseable
         this.defaultReader = new JournalReader(this);
         this.headsMarked = headsMarked;
         this.headsRepairedAtOpen = headsRepairedAtOpen;
+        this.shardLogs = shardLogs;
+        this.logEntriesReplayedAtOpen = replayed[0];
+        this.logBytesReplayedAtOpen = replayed[1];
+        this.logReplayMillisAtOpen = replayed[2];
+        this.checkpointer = new Thread(this::runCheckpoints, "xin-log-checkpoint");
+        this.checkpointer.setDaemon(true);
+        this.checkpointer.start();
     }
 
     /**
@@ -171,6 +201,7 @@ public final class XinStore implements AutoCloseable
         final List<AutoCloseable> options = new ArrayList<>();
         final List<ColumnFamilyHandle> handles = new ArrayList<>();
         TtlDB db = null;
+        ShardLogs shardLogs = null;
         try
         {
             final LRUCache blockCache = config.blockCacheBytes() > 0 ?
@@ -184,6 +215,9 @@ public final class XinStore implements AutoCloseable
                 // After a crash, replay the WAL up to the first torn or corrupt record and stop there:
                 // a torn tail is a write that never returned, so never acknowledged.
                 .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
+                // Writes skip RocksDB's WAL (the message log rebuilds them): a flush must then persist every
+                // column family together, with the log position applied, or a crash could keep one without another.
+                .setAtomicFlush(true)
                 // A hash memtable takes inserts from one writer at a time (the write group's leader).
                 .setAllowConcurrentMemtableWrite(!config.hashMemtable()));
 
@@ -199,19 +233,23 @@ public final class XinStore implements AutoCloseable
                 0, (int)config.retentionSeconds(), (int)config.dedupeRetentionSeconds(), 0,
                 (int)config.retentionSeconds());
 
-            final WriteOptions writeOptions = add(options, new WriteOptions()
-                .setDisableWAL(false)
-                .setSync(config.fsyncPolicy() == FsyncPolicy.BATCH));
+            final WriteOptions writeOptions = add(options, new WriteOptions().setDisableWAL(true));
 
             db = TtlDB.open(dbOptions, config.dataDir().toString(), descriptors, handles, ttlSeconds, false);
 
+            shardLogs = new ShardLogs(config);
+            final long[] replayed = replayLogs(db, handles, writeOptions, shardLogs);
             final boolean marked = null != db.get(handles.get(3), Layout.headsUnsettledKey());
             final long repaired = marked ? repairHeads(db, handles.get(1), handles.get(3)) : 0;
-            return new XinStore(config, db, handles, writeOptions, options, marked, repaired);
+            return new XinStore(config, db, handles, writeOptions, options, marked, repaired, shardLogs, replayed);
         }
         catch (final RocksDBException | RuntimeException ex)
         {
             final List<AutoCloseable> toClose = new ArrayList<>(handles);
+            if (null != shardLogs)
+            {
+                toClose.add(0, shardLogs);
+            }
             if (null != db)
             {
                 toClose.add(db::closeE);
@@ -642,19 +680,36 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
-     * Creates a batch for the journal thread to keep, fill, {@link #write(JournalBatch)} and reuse.
-     * The caller closes it; it must not be used after this store is closed.
-     *
-     * @return a new, empty batch.
-     * @throws StorageException if the store is closed.
+     * Creates a batch of journal shard 0, for a single journal. See {@link #newBatch(int)}.
      */
     public JournalBatch newBatch()
+    {
+        return newBatch(0);
+    }
+
+    /**
+     * Creates a batch for a journal shard's thread to keep, fill, {@link #append(JournalBatch) append},
+     * {@link #apply(JournalBatch) apply} and reuse; opens (creating if missing) that shard's message log. The caller
+     * closes it; it must not be used after this store is closed.
+     *
+     * @param shard the journal shard whose log the batch is appended to.
+     * @return a new, empty batch.
+     * @throws StorageException if the store is closed or the log cannot be opened.
+     */
+    public JournalBatch newBatch(final int shard)
     {
         final long stamp = closeLock.readLock();
         try
         {
             ensureOpen("new journal batch");
-            return new JournalBatch(this, inbox, dedupe, meta);
+            shardLogs.open(shard);
+            final JournalBatch batch = new JournalBatch(this, shard);
+            batch.applier = new EntryApplier(inbox, dedupe, meta, timeline);
+            return batch;
+        }
+        catch (final LogException ex)
+        {
+            throw new StorageException("open the message log of journal shard " + shard, ex);
         }
         finally
         {
@@ -663,41 +718,111 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
-     * Writes everything in the batch as one atomic RocksDB write with the WAL on, synced to disk
-     * before returning when the fsync policy is {@link FsyncPolicy#BATCH}. The batch is cleared
-     * afterwards, also when the write fails. An empty batch is not written. Journal thread only.
+     * Appends the batch to its shard's message log as one entry and makes it durable as the fsync policy says:
+     * from then on a crash loses none of it, and it may be acknowledged. Journal thread of the batch's shard only;
+     * {@link #apply(JournalBatch)} must follow before the batch is filled again. An empty batch is not appended.
      *
-     * @param batch a batch from this store's {@link #newBatch()}.
-     * @throws StorageException if the write fails or the store is closed: nothing in the batch is stored.
+     * @param batch a batch from this store's {@link #newBatch(int)}.
+     * @return the log position after the entry.
+     * @throws StorageException if the append or the sync fails: nothing in the batch is acknowledged, and the log
+     *                          refuses later appends. The batch is cleared.
      */
-    public void write(final JournalBatch batch)
+    public long append(final JournalBatch batch)
     {
         if (batch.store() != this)
         {
             throw new IllegalArgumentException("batch belongs to another store");
         }
+        if (batch.isClosed())
+        {
+            throw new IllegalStateException("journal batch is closed");
+        }
+        final ShardLogs.ShardLog shardLog = shardLogs.get(batch.shard());
         final long stamp = closeLock.readLock();
         try
         {
-            ensureOpen("journal write");
-            if (batch.isClosed())
+            ensureOpen("journal append");
+            if (batch.count() == 0)
             {
-                throw new IllegalStateException("journal batch is closed");
+                return shardLog.appended;
             }
-            if (batch.count() > 0)
-            {
-                db.write(writeOptions, batch.writeBatch());
-            }
+            shardLog.log.append(batch.entry());
+            final long end = shardLog.log.sync();
+            batch.appendedEnd(end);
+            shardLog.appended = end;
+            return end;
         }
-        catch (final RocksDBException ex)
+        catch (final RuntimeException ex)
         {
-            throw new StorageException("journal write", ex);
+            batch.clear();
+            if (ex instanceof StorageException)
+            {
+                throw (StorageException)ex;
+            }
+            throw new StorageException("journal append to the log of shard " + batch.shard(), ex);
         }
         finally
         {
             closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Applies an appended batch to RocksDB, with the log position it reaches, in one write without RocksDB's own
+     * write-ahead log (the message log holds it): readers see it from then on. Clears the batch, also when the write
+     * fails. Journal thread of the batch's shard only.
+     *
+     * @param batch a batch {@linkplain #append(JournalBatch) appended} (an empty one is only cleared).
+     * @throws StorageException if the write fails or the store is closed: the entry is still in the log, and the
+     *                          next open applies it.
+     */
+    public void apply(final JournalBatch batch)
+    {
+        final long end = batch.appendedEnd();
+        if (end < 0)
+        {
+            if (batch.count() > 0)
+            {
+                batch.clear();
+                throw new IllegalStateException("journal batch applied before it was appended");
+            }
+            return;
+        }
+        final ShardLogs.ShardLog shardLog = shardLogs.get(batch.shard());
+        final EntryApplier applier = batch.applier;
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("journal apply");
+            applier.clear();
+            applier.add(batch.entry());
+            applier.putAppliedPosition(shardLog.appliedKey, end);
+            db.write(writeOptions, applier.writeBatch());
+            shardLog.applied = end;
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("journal apply", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+            applier.clear();
             batch.clear();
         }
+    }
+
+    /**
+     * {@link #append(JournalBatch) Appends} the batch and {@link #apply(JournalBatch) applies} it. The batch is
+     * cleared afterwards, also when it fails. Journal thread of the batch's shard only.
+     *
+     * @param batch a batch from this store's {@link #newBatch(int)}.
+     * @throws StorageException if the append or the write fails or the store is closed.
+     */
+    public void write(final JournalBatch batch)
+    {
+        append(batch);
+        apply(batch);
     }
 
     /**
@@ -732,6 +857,7 @@ public final class XinStore implements AutoCloseable
         try
         {
             ensureOpen("read inbox");
+            awaitApplied();
             return readInboxPage(userId, afterSeq, limit, maxBytes);
         }
         catch (final RocksDBException ex)
@@ -782,6 +908,8 @@ public final class XinStore implements AutoCloseable
      */
     public void close()
     {
+        // Before the lock: a checkpoint in progress holds it shared.
+        stopCheckpointer();
         final long stamp = closeLock.writeLock();
         try
         {
@@ -790,7 +918,10 @@ public final class XinStore implements AutoCloseable
                 return;
             }
             closed = true;
+            // The log is needed only for what RocksDB has not flushed; flushed, the next open replays nothing.
+            checkpointLogsAtClose();
             settleHeadsMark();
+            shardLogs.close();
 
             final List<AutoCloseable> toClose =
                 new ArrayList<>(List.of(defaultReader, defaultCf, inbox, dedupe, meta, timeline));
@@ -864,6 +995,7 @@ public final class XinStore implements AutoCloseable
         try
         {
             ensureOpen("checkpoint");
+            awaitApplied();
             try (Checkpoint checkpoint = Checkpoint.create(db))
             {
                 checkpoint.createCheckpoint(dir.toString());
@@ -1083,6 +1215,268 @@ public final class XinStore implements AutoCloseable
         {
             db.releaseSnapshot(snapshot);
         }
+    }
+
+    /**
+     * Flushes RocksDB's memtables (every column family at once) and deletes the log segments whose entries are all
+     * applied before the flush: what a restart replays is then only what came after. Any thread; the store's own
+     * checkpoint thread calls it once {@link StoreConfig#logCheckpointBytes()} of log wait, or
+     * {@link StoreConfig#logCheckpointIntervalMs()} after the last checkpoint.
+     *
+     * @return the log segments deleted.
+     * @throws StorageException if the flush fails or the store is closed.
+     */
+    public int checkpointLogs()
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("checkpoint the logs");
+            return flushAndTruncate();
+        }
+        catch (final RocksDBException | LogException ex)
+        {
+            synchronized (this)
+            {
+                logCheckpointFailures++;
+            }
+            throw new StorageException("checkpoint the logs", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /** Under the close lock, shared or exclusive. */
+    private synchronized int flushAndTruncate() throws RocksDBException
+    {
+        final List<ShardLogs.ShardLog> logs = shardLogs.all();
+        final long[] applied = new long[logs.size()];
+        for (int i = 0; i < applied.length; i++)
+        {
+            applied[i] = logs.get(i).applied;
+        }
+        try (FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true))
+        {
+            db.flush(flushOptions, List.of(defaultCf, inbox, dedupe, meta, timeline));
+        }
+        int deleted = 0;
+        for (int i = 0; i < applied.length; i++)
+        {
+            final ShardLogs.ShardLog log = logs.get(i);
+            deleted += log.log.truncateBefore(applied[i]);
+            log.checkpointed = applied[i];
+        }
+        logCheckpoints++;
+        logSegmentsDeleted += deleted;
+        return deleted;
+    }
+
+    private void checkpointLogsAtClose()
+    {
+        try
+        {
+            flushAndTruncate();
+        }
+        catch (final RocksDBException | RuntimeException ex)
+        {
+            // The log keeps what RocksDB did not flush; the next open replays it.
+            synchronized (this)
+            {
+                logCheckpointFailures++;
+            }
+        }
+    }
+
+    private void runCheckpoints()
+    {
+        final long pollNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(100, config.logCheckpointIntervalMs()));
+        final long intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.logCheckpointIntervalMs());
+        long lastNanos = System.nanoTime();
+        while (!checkpointerStopping)
+        {
+            LockSupport.parkNanos(this, pollNanos);
+            final long waiting = shardLogs.uncheckpointedBytes();
+            if (checkpointerStopping || waiting == 0 ||
+                (waiting < config.logCheckpointBytes() && System.nanoTime() - lastNanos < intervalNanos))
+            {
+                continue;
+            }
+            try
+            {
+                checkpointLogs();
+            }
+            catch (final StorageException ex)
+            {
+                // Counted; the log keeps growing until a checkpoint succeeds, and a restart replays it.
+            }
+            lastNanos = System.nanoTime();
+        }
+    }
+
+    private void stopCheckpointer()
+    {
+        checkpointerStopping = true;
+        LockSupport.unpark(checkpointer);
+        if (Thread.currentThread() != checkpointer)
+        {
+            try
+            {
+                // It may be in a flush, which holds the close lock shared: this thread holds it exclusively, so the
+                // flush finished before; the thread only has to notice the flag.
+                checkpointer.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits, bounded, until RocksDB holds every entry appended to a log so far (read your writes). */
+    void awaitApplied()
+    {
+        shardLogs.awaitApplied(config.indexWaitMs());
+    }
+
+    /** @return log entries applied to RocksDB at open, after a stop that left them unapplied. */
+    public long logEntriesReplayedAtOpen()
+    {
+        return logEntriesReplayedAtOpen;
+    }
+
+    /** @return bytes of those entries. */
+    public long logBytesReplayedAtOpen()
+    {
+        return logBytesReplayedAtOpen;
+    }
+
+    /** @return how long replaying them took, milliseconds. */
+    public long logReplayMillisAtOpen()
+    {
+        return logReplayMillisAtOpen;
+    }
+
+    /** @return bytes held by the message logs' segment files. Any thread. */
+    public long logSizeBytes()
+    {
+        return shardLogs.sizeBytes();
+    }
+
+    /** @return bytes appended to the logs since their last checkpoint: what a restart would replay. Any thread. */
+    public long logUncheckpointedBytes()
+    {
+        return shardLogs.uncheckpointedBytes();
+    }
+
+    /** @return checkpoints taken, log segments they deleted, and checkpoints that failed. Any thread. */
+    public synchronized long[] logCheckpointCounts()
+    {
+        return new long[]{ logCheckpoints, logSegmentsDeleted, logCheckpointFailures };
+    }
+
+    /**
+     * Applies to RocksDB what every shard's log holds past the position RocksDB recorded for it, then flushes: after
+     * a crash or kill, this restores every entry appended (and so everything acknowledged). Logs of shards the switch
+     * no longer runs are replayed too. Before anything else uses the store.
+     *
+     * @return entries replayed, their bytes, and the milliseconds it took.
+     */
+    private static long[] replayLogs(
+        final TtlDB db,
+        final List<ColumnFamilyHandle> handles,
+        final WriteOptions writeOptions,
+        final ShardLogs shardLogs) throws RocksDBException
+    {
+        final long startNs = System.nanoTime();
+        final long[] replayed = new long[3];
+        final ColumnFamilyHandle meta = handles.get(3);
+        final List<byte[]> outboxDeletes = new ArrayList<>();
+        try (EntryApplier applier = new EntryApplier(handles.get(1), handles.get(2), meta, handles.get(4)))
+        {
+            applier.collectOutboxDeletes(outboxDeletes);
+            for (final int shard : shardLogs.existingShards())
+            {
+                final ShardLogs.ShardLog shardLog = shardLogs.open(shard);
+                final long start = shardLog.log.startPosition();
+                final long end = shardLog.log.endPosition();
+                final byte[] recorded = db.get(meta, shardLog.appliedKey);
+                long position = recorded == null ? start : Layout.getLong(recorded, 0);
+                if (position > end)
+                {
+                    // A log begun again (a restored copy carries none): RocksDB holds all it ever held.
+                    position = end;
+                    applier.putAppliedPosition(shardLog.appliedKey, end);
+                    db.write(writeOptions, applier.writeBatch());
+                    applier.clear();
+                }
+                if (position < start)
+                {
+                    throw new StorageException("the message log of journal shard " + shard + " starts at " + start +
+                        " but RocksDB holds it only up to " + position + ": entries were deleted before they were " +
+                        "applied; restore the data directory from a backup");
+                }
+                while (position < end)
+                {
+                    final long from = position;
+                    position = shardLog.log.read(from, (entryPosition, entry) ->
+                    {
+                        replayed[0]++;
+                        replayed[1] += entry.remaining();
+                        applier.add(entry);
+                    }, REPLAY_ENTRIES_PER_READ);
+                    if (position == from)
+                    {
+                        break;
+                    }
+                    applier.putAppliedPosition(shardLog.appliedKey, position);
+                    if (applier.size() >= REPLAY_WRITE_BYTES || position >= end)
+                    {
+                        db.write(writeOptions, applier.writeBatch());
+                        applier.clear();
+                        KillPoint.reach(KillPoint.DURING_REPLAY);
+                    }
+                }
+                if (applier.size() > 0)
+                {
+                    db.write(writeOptions, applier.writeBatch());
+                    applier.clear();
+                }
+                shardLog.applied = position;
+                shardLog.appended = position;
+            }
+            // A hand-off's outbox record is put by the sender's shard and deleted by the recipient's; replayed one
+            // log after another, a delete may come before its put. Each record is deleted once ever, so deleting
+            // again at the end is right whatever the order.
+            for (final byte[] key : outboxDeletes)
+            {
+                applier.writeBatch().delete(meta, key);
+            }
+            if (applier.writeBatch().count() > 0)
+            {
+                db.write(writeOptions, applier.writeBatch());
+                applier.clear();
+            }
+            if (replayed[0] > 0)
+            {
+                try (FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true))
+                {
+                    db.flush(flushOptions, handles);
+                }
+            }
+            for (final ShardLogs.ShardLog shardLog : shardLogs.all())
+            {
+                shardLog.log.truncateBefore(shardLog.applied);
+                shardLog.checkpointed = shardLog.applied;
+            }
+        }
+        catch (final LogException ex)
+        {
+            throw new StorageException("replay the message logs", ex);
+        }
+        replayed[2] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        return replayed;
     }
 
     /** At close: every head is written, so the next open need not repair them. */

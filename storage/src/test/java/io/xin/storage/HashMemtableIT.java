@@ -172,9 +172,11 @@ class HashMemtableIT
                 for (int shard = 0; shard < 2; shard++)
                 {
                     final int first = 1 + shard * SENDERS;
+                    final int journalShard = shard;
                     done[shard] = journals.submit(() ->
                     {
-                        try (JournalBatch batch = store.newBatch())
+                        // Each journal appends to its own shard's log, as the switch's do.
+                        try (JournalBatch batch = store.newBatch(journalShard))
                         {
                             for (int b = 0; b < batches; b++)
                             {

@@ -674,7 +674,7 @@ class XinStoreIT
         store.close();
 
         final StorageException ex = assertThrows(StorageException.class, () -> store.write(batch));
-        assertTrue(ex.getMessage().contains("journal write"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("journal append"), ex.getMessage());
         assertEquals(0, batch.count());
 
         assertThrows(StorageException.class, () -> batch.putInbox(1, 2, bytes("b")));

@@ -47,7 +47,7 @@ final class GracefulStopIT
                     {
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SLOW_WRITE_MS));
                     }
-                    store.write(batch);
+                    store.append(batch);
                 }));
                 TestDevices devices = new TestDevices(server))
             {

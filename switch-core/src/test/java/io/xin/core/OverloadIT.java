@@ -58,7 +58,7 @@ class OverloadIT
                 {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 }
-                store.write(batch);
+                store.append(batch);
             })))
         {
             final SwitchCounters counters = server.xin().counters();

@@ -176,7 +176,7 @@ class ProtocolContractIT
                         Thread.currentThread().interrupt();
                     }
                 }
-                store.write(batch);
+                store.append(batch);
             }));
             RawClient alice = RawClient.loggedIn(server.port(), server.token(ALICE), "phone"))
         {

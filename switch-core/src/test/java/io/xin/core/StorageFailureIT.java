@@ -34,7 +34,7 @@ class StorageFailureIT
                 batch.clear();
                 throw new StorageException("journal write", new IOException("injected: disk gone"));
             }
-            store.write(batch);
+            store.append(batch);
         })))
         {
             try (RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone");

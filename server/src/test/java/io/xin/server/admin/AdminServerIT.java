@@ -79,7 +79,7 @@ final class AdminServerIT
                 batch.clear();
                 throw new StorageException("journal write", new IOException("injected: disk gone"));
             }
-            store.write(batch);
+            store.append(batch);
         }));
             AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0);
             RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone"))

@@ -15,12 +15,20 @@ public enum KillPoint
 {
     /** An event loop published a Send to the ring; nothing is written yet. */
     AFTER_RING_PUBLISH,
-    /** The journal's RocksDB write of a batch returned; no ack is sent yet. */
+    /** The journal's append of a batch to its message log returned (durable); no ack is sent yet. */
     AFTER_WRITE_BEFORE_ACK,
+    /** The acks and pushes of a batch are released to the dispatcher; the batch is not yet applied to RocksDB. */
+    AFTER_ACK_BEFORE_INDEX,
+    /** At open, a chunk of the log's unapplied tail has been applied to RocksDB, not yet all of it. */
+    DURING_REPLAY,
     /** The dispatcher wrote and flushed the acks and pushes of a batch. */
     AFTER_ACK,
     /** The dispatcher wrote a message's ack and its push to the recipient, not yet to the sender's other devices. */
-    MID_DELIVERY;
+    MID_DELIVERY,
+    /** A message log is rolling: the new segment file is created, no append has gone to it yet. */
+    DURING_LOG_ROLL,
+    /** A message log's truncateBefore deleted its first segment and not yet the next. */
+    DURING_LOG_RETENTION;
 
     public static final String PROPERTY = "xin.test.killPoint";
     public static final int HALT_EXIT_CODE = 86;

@@ -1,6 +1,6 @@
 package io.xin.storage.log;
 
-import org.agrona.DirectBuffer;
+import java.nio.ByteBuffer;
 
 /**
  * An append-only log of entries, the truth the switch's state is built from: one per journal shard. An entry is
@@ -21,13 +21,12 @@ public interface MessageLog extends AutoCloseable
     /**
      * Appends one entry. Single writer thread.
      *
-     * @param buffer holds the entry's bytes at {@code [offset, offset + length)}; copied before this returns.
-     * @param offset where the entry starts in the buffer.
-     * @param length the entry's length, positive and at most the log's maximum entry size.
+     * @param entry the entry's bytes, from its position to its limit: at least one, at most the log's maximum entry
+     *              size. Copied before this returns; its position and limit are left as they were.
      * @return the entry's position, which {@link #read} starts from to find it again.
      * @throws LogException if it cannot be written: the log accepts no more appends.
      */
-    long append(DirectBuffer buffer, int offset, int length);
+    long append(ByteBuffer entry);
 
     /**
      * Makes every entry appended so far durable as the fsync policy says: forced to the device for {@code batch},
@@ -76,8 +75,8 @@ public interface MessageLog extends AutoCloseable
     {
         /**
          * @param position where the entry starts in the log.
-         * @param buffer   holds the entry at {@code [offset, offset + length)}, valid during this call only.
+         * @param entry    the entry's bytes, from its position to its limit; read only, valid during this call only.
          */
-        void onEntry(long position, DirectBuffer buffer, int offset, int length);
+        void onEntry(long position, ByteBuffer entry);
     }
 }

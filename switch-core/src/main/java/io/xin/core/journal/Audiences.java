@@ -434,6 +434,8 @@ final class Audiences
         work.seqs = new long[capacity];
         final byte[] stored = message.toByteArray();
         work.stored = stored;
+        // Into the log once, however many inboxes take it.
+        batch.payload(stored, stored.length);
         final Long2LongHashMap.KeyIterator members = group.roles.keySet().iterator();
         while (members.hasNext())
         {
@@ -452,7 +454,7 @@ final class Audiences
     private void append(final AudienceWork work, final long userId, final byte[] stored)
     {
         final long seq = journal.nextSeq(userId);
-        batch.putInbox(userId, seq, stored);
+        batch.putInboxPayload(userId, seq);
         work.userIds[work.count] = userId;
         work.seqs[work.count] = seq;
         work.count++;

@@ -3,6 +3,7 @@ package io.xin.core.journal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import io.xin.storage.fault.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -30,12 +31,14 @@ import java.util.function.LongSupplier;
 /**
  * The journal thread: the single writer of sequence numbers, message ids, the dedupe index and
  * device cursors. Each send is deduplicated on (sender, client_msg_id), given the next seq of the
- * recipient's inbox and of the sender's own, and added to one reused write batch; at the end of
- * the Disruptor batch everything is written in one RocksDB write (group commit: batches grow with
- * load, a lone message is written at once). Only after that write returns does the dispatcher
- * see the events, so an acknowledgement always follows a durable write.
+ * recipient's inbox and of the sender's own, and added to one reused batch; at the end of the
+ * Disruptor batch everything is appended to the shard's message log as one entry (group commit:
+ * batches grow with load, a lone message is written at once), each message's bytes once. Only after
+ * that append is durable does the dispatcher see the events, so an acknowledgement always follows a
+ * durable write. Then, off the acknowledgement's path, the same thread applies the entry to RocksDB
+ * (the inboxes, dedupe records, heads and cursors readers use) and hands messages to other shards.
  * <p>
- * A failed write is fatal: every send of that batch is marked failed (no ack is ever sent for it),
+ * A failed append is fatal: every send of that batch is marked failed (no ack is ever sent for it),
  * the switch status says storage failed, and no later send is accepted.
  * <p>
  * With several journal shards, each owns the users that hash to it ({@link JournalShard}): their
@@ -57,6 +60,8 @@ public final class Journal implements EventHandler<SwitchEvent>
      * this many ids (gaps are allowed; reuse is not).
      */
     static final long MSG_ID_BLOCK = 1024;
+    /** A batch is appended once its entry reaches this, well below the log's largest entry, even mid-batch. */
+    static final long MAX_ENTRY_FILL_BYTES = 8L * 1024 * 1024;
 
     private final JournalWriter writer;
     private final SwitchStatus status;
@@ -116,6 +121,14 @@ public final class Journal implements EventHandler<SwitchEvent>
     private long writtenReservedMsgId;
     /** Groups and channels: membership, fan-out on write, posts and follows. */
     private final Audiences audiences;
+    /** The batch is appended and its events released or about to be; it is applied by {@link #applyAppended()}. */
+    private boolean appendPending;
+    /** True when the dispatcher runs on this thread after each batch and calls {@link #applyAppended()} itself. */
+    private boolean applyAfterDispatch;
+    /** This handler's sequence on the ring, which gates the dispatcher; set by the ring before the start. */
+    private Sequence sequence;
+    /** Wakes the dispatcher parked behind this journal; set with a dispatcher on a thread of its own. */
+    private Runnable dispatcherSignal;
 
     /**
      * One of the context's journal shards; call {@link #connect(Journal[], RingBuffer)} before the start.
@@ -139,7 +152,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.shardCount = context.shardCount();
         this.msgIds = context.msgIds();
         this.toNudge = new boolean[shardCount];
-        this.batch = store.newBatch();
+        this.batch = store.newBatch(shard);
         this.reader = store.newJournalReader();
         this.lastMsgId = msgIds.get();
         this.lastWrittenMsgId = lastMsgId;
@@ -189,6 +202,31 @@ public final class Journal implements EventHandler<SwitchEvent>
     }
 
     @Override
+    public void setSequenceCallback(final Sequence sequenceCallback)
+    {
+        this.sequence = sequenceCallback;
+    }
+
+    /**
+     * The dispatcher runs on this thread after each batch and calls {@link #applyAppended()} once it has answered
+     * the batch. Before the start.
+     */
+    public void applyAfterDispatch()
+    {
+        applyAfterDispatch = true;
+    }
+
+    /**
+     * The dispatcher runs on a thread of its own, parked behind this journal's sequence: once a batch is appended,
+     * the journal moves its sequence past the batch and wakes the dispatcher with this, before it applies the batch.
+     * Before the start.
+     */
+    public void releaseDispatcherWith(final Runnable signal)
+    {
+        this.dispatcherSignal = signal;
+    }
+
+    @Override
     public void onEvent(final SwitchEvent event, final long sequence, final boolean endOfBatch)
     {
         batchEvents++;
@@ -214,6 +252,58 @@ public final class Journal implements EventHandler<SwitchEvent>
         if (endOfBatch)
         {
             flush(event);
+            if (!applyAfterDispatch)
+            {
+                release(sequence);
+                applyAppended();
+            }
+        }
+        else if (batch.dataSizeBytes() >= MAX_ENTRY_FILL_BYTES)
+        {
+            // A log entry has a bounded size: a long batch of large messages is appended in several.
+            flush(event);
+            release(sequence);
+            applyAppended();
+        }
+    }
+
+    /** Lets the dispatcher on its own thread answer the batch up to {@code lastSequence} now, before the apply. */
+    private void release(final long lastSequence)
+    {
+        if (appendPending && sequence != null && dispatcherSignal != null)
+        {
+            sequence.setVolatile(lastSequence);
+            dispatcherSignal.run();
+        }
+    }
+
+    /**
+     * Applies the batch just appended to RocksDB, then hands its messages for other shards' users to those shards:
+     * after the apply, so that a crash can never keep the recipient's delete of a hand-off without the sender's put.
+     * Journal thread, after the batch's events are dispatched or released.
+     */
+    public void applyAppended()
+    {
+        if (!appendPending)
+        {
+            return;
+        }
+        appendPending = false;
+        try
+        {
+            KillPoint.reach(KillPoint.AFTER_ACK_BEFORE_INDEX);
+            store.apply(batch);
+            handOver();
+        }
+        catch (final RuntimeException ex)
+        {
+            // Acknowledged and in the log: the next open applies it. Nothing more is accepted meanwhile.
+            storageFailed("apply of the log to RocksDB", ex);
+        }
+        finally
+        {
+            batch.clear();
+            outgoing.clear();
         }
     }
 
@@ -263,6 +353,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             putHeads();
             putMsgIdReservation();
             writer.write(batch);
+            store.apply(batch);
             headsWritten(nowMs);
             writtenReservedMsgId = reservedMsgId;
         }
@@ -403,7 +494,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             else
             {
                 final byte[] copy = Arrays.copyOf(event.stored, event.storedLength);
-                batch.putOutbox(msgId, recipientId, copy);
+                batch.putOutboxPayload(msgId, recipientId);
                 outgoing.add(new Handoff(msgId, recipientId, copy));
             }
         }
@@ -554,7 +645,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 lastEvent.handoffs = appended;
             }
-            handOver();
+            appendPending = true;
             audiences.onWritten();
         }
         catch (final RuntimeException ex)
@@ -577,13 +668,16 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         finally
         {
-            batch.clear();
+            if (!appendPending)
+            {
+                batch.clear();
+                outgoing.clear();
+            }
             headsInBatch = false;
             batchSends.clear();
             batchDuplicates.clear();
             batchDedupe.clear();
             batchEvents = 0;
-            outgoing.clear();
             appended = null;
         }
     }

@@ -22,7 +22,7 @@ public final class JournalContext
     public static final long DEFAULT_HEAD_WRITE_INTERVAL_MS = 5_000;
 
     private XinStore store;
-    private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
+    private Function<XinStore, JournalWriter> journalWriter = store -> store::append;
     private SwitchStatus status;
     private SwitchCounters counters;
     private LongSupplier clockMs = System::currentTimeMillis;
@@ -44,7 +44,8 @@ public final class JournalContext
     }
 
     /**
-     * @param journalWriter makes each shard's writer of its batches; the default writes to the store, tests wrap it
+     * @param journalWriter makes each shard's appender of its batches to the message log; the default is the
+     *                      store's append, tests wrap it
      *                      to inject storage failures.
      */
     public JournalContext journalWriter(final Function<XinStore, JournalWriter> journalWriter)

@@ -39,6 +39,7 @@ final class JournalThenDispatcher implements EventHandler<SwitchEvent>
         this.dispatcher = dispatcher;
         this.ring = ring;
         this.exceptionHandler = exceptionHandler;
+        journal.applyAfterDispatch();
     }
 
     @Override
@@ -59,6 +60,7 @@ final class JournalThenDispatcher implements EventHandler<SwitchEvent>
             {
                 dispatch(batchStartSequence, sequence);
                 batchStartSequence = -1;
+                journal.applyAppended();
             }
         }
     }

@@ -111,6 +111,7 @@ final class RingShard implements AutoCloseable
         }
         else
         {
+            journal.releaseDispatcherWith(waitStrategy::signalDependents);
             disruptor.handleEventsWith(new SignallingHandler<>(journal, waitStrategy)).then(dispatcher);
         }
         started = true;

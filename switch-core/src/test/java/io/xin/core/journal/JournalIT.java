@@ -168,7 +168,7 @@ class JournalIT
             .journalWriter(journalStore -> batch ->
             {
                 lastWritePuts.set(batch.count());
-                journalStore.write(batch);
+                journalStore.append(batch);
             })
             .status(new SwitchStatus())
             .counters(new SwitchCounters())
