@@ -223,6 +223,23 @@ public enum Setting
         "The inbox and dedupe RocksDB memtables as hashes of one skip list per user instead of one skip list " +
         "each. The files are the same either way.",
         objects(Boolean.class, Context::hashMemtable, Context::hashMemtable)),
+    LOG_SEGMENT_BYTES(Section.STORE, "log-segment-bytes", long.class, StoreConfig.DEFAULT_LOG_SEGMENT_BYTES,
+        Range.between(1024 * 1024, Integer.MAX_VALUE), "bytes",
+        "The message log of each journal shard rolls to a new segment file past this size.",
+        longs(Context::logSegmentBytes, Context::logSegmentBytes)),
+    LOG_CHECKPOINT_BYTES(Section.STORE, "log-checkpoint-bytes", long.class,
+        StoreConfig.DEFAULT_LOG_CHECKPOINT_BYTES, Range.atLeast(1024 * 1024), "bytes",
+        "Once this much log waits unflushed, RocksDB's memtables are flushed and the log before them deleted: " +
+        "a restart after a crash replays at most about this much. At least log-segment-bytes.",
+        longs(Context::logCheckpointBytes, Context::logCheckpointBytes)),
+    LOG_CHECKPOINT_INTERVAL_MS(Section.STORE, "log-checkpoint-interval-ms", long.class,
+        StoreConfig.DEFAULT_LOG_CHECKPOINT_INTERVAL_MS, Range.atLeast(100), "ms",
+        "A checkpoint is also taken this long after the last one whenever anything was logged since.",
+        longs(Context::logCheckpointIntervalMs, Context::logCheckpointIntervalMs)),
+    INDEX_WAIT_MS(Section.STORE, "index-wait-ms", long.class, StoreConfig.DEFAULT_INDEX_WAIT_MS, Range.atLeast(1),
+        "ms", "A Sync waits at most this long for RocksDB to hold every message already acknowledged; past it " +
+        "the Sync fails.",
+        longs(Context::indexWaitMs, Context::indexWaitMs)),
 
     // Groups and channels
     MAX_GROUP_MEMBERS(Section.AUDIENCES, "max-group-members", int.class, Configuration.DEFAULT_MAX_GROUP_MEMBERS,

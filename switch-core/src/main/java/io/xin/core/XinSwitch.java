@@ -495,6 +495,10 @@ public final class XinSwitch implements AutoCloseable
         private long blockCacheBytes;
         private long writeBufferBytes;
         private boolean hashMemtable;
+        private long logSegmentBytes;
+        private long logCheckpointBytes;
+        private long logCheckpointIntervalMs;
+        private long indexWaitMs;
 
         // Groups and channels
         private int maxGroupMembers;
@@ -958,6 +962,54 @@ public final class XinSwitch implements AutoCloseable
             return hashMemtable;
         }
 
+        /** See {@link StoreConfig#logSegmentBytes(long)}. */
+        public Context logSegmentBytes(final long logSegmentBytes)
+        {
+            this.logSegmentBytes = logSegmentBytes;
+            return this;
+        }
+
+        public long logSegmentBytes()
+        {
+            return logSegmentBytes;
+        }
+
+        /** See {@link StoreConfig#logCheckpointBytes(long)}. */
+        public Context logCheckpointBytes(final long logCheckpointBytes)
+        {
+            this.logCheckpointBytes = logCheckpointBytes;
+            return this;
+        }
+
+        public long logCheckpointBytes()
+        {
+            return logCheckpointBytes;
+        }
+
+        /** See {@link StoreConfig#logCheckpointIntervalMs(long)}. */
+        public Context logCheckpointIntervalMs(final long logCheckpointIntervalMs)
+        {
+            this.logCheckpointIntervalMs = logCheckpointIntervalMs;
+            return this;
+        }
+
+        public long logCheckpointIntervalMs()
+        {
+            return logCheckpointIntervalMs;
+        }
+
+        /** See {@link StoreConfig#indexWaitMs(long)}. */
+        public Context indexWaitMs(final long indexWaitMs)
+        {
+            this.indexWaitMs = indexWaitMs;
+            return this;
+        }
+
+        public long indexWaitMs()
+        {
+            return indexWaitMs;
+        }
+
         /**
          * Turns TLS on for every client port.
          *
@@ -1285,7 +1337,11 @@ public final class XinSwitch implements AutoCloseable
                 .dedupeRetentionSeconds(dedupeRetentionSeconds)
                 .blockCacheBytes(blockCacheBytes)
                 .writeBufferBytes(writeBufferBytes)
-                .hashMemtable(hashMemtable);
+                .hashMemtable(hashMemtable)
+                .logSegmentBytes(logSegmentBytes)
+                .logCheckpointBytes(logCheckpointBytes)
+                .logCheckpointIntervalMs(logCheckpointIntervalMs)
+                .indexWaitMs(indexWaitMs);
         }
 
         /**
@@ -1306,6 +1362,8 @@ public final class XinSwitch implements AutoCloseable
             {
                 throw new IllegalArgumentException("clock and journalWriter must be set");
             }
+            require(logCheckpointBytes >= logSegmentBytes, Setting.LOG_CHECKPOINT_BYTES,
+                "logCheckpointBytes must be at least logSegmentBytes");
             storeConfig().validate();
             return this;
         }
