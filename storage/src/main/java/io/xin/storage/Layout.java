@@ -262,6 +262,11 @@ final class Layout
         return key;
     }
 
+    static int logAppliedShard(final byte[] key)
+    {
+        return ((key[1] & 0xFF) << 24) | ((key[2] & 0xFF) << 16) | ((key[3] & 0xFF) << 8) | (key[4] & 0xFF);
+    }
+
     static byte[] headsUnsettledKey()
     {
         return new byte[]{ META_HEADS_UNSETTLED_TAG };

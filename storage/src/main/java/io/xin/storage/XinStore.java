@@ -1377,6 +1377,45 @@ public final class XinStore implements AutoCloseable
     }
 
     /**
+     * Deletes, synced, the applied position of every shard whose log directory is gone (a copy restored from a
+     * backup carries none): its log begins again at 0, and an old position above that would skip its entries.
+     */
+    private static void forgetPositionsOfMissingLogs(
+        final TtlDB db, final ColumnFamilyHandle meta, final List<Integer> shardsWithLogs) throws RocksDBException
+    {
+        final List<byte[]> stale = new ArrayList<>();
+        try (ReadOptions readOptions = new ReadOptions().setTotalOrderSeek(true);
+            RocksIterator iterator = db.newIterator(meta, readOptions))
+        {
+            for (iterator.seek(new byte[]{ Layout.META_LOG_APPLIED_TAG }); iterator.isValid(); iterator.next())
+            {
+                final byte[] key = iterator.key();
+                if (key[0] != Layout.META_LOG_APPLIED_TAG)
+                {
+                    break;
+                }
+                if (key.length == Layout.logAppliedKey(0).length &&
+                    !shardsWithLogs.contains(Layout.logAppliedShard(key)))
+                {
+                    stale.add(key);
+                }
+            }
+            iterator.status();
+        }
+        if (!stale.isEmpty())
+        {
+            try (WriteOptions syncWrite = new WriteOptions().setSync(true); WriteBatch batch = new WriteBatch())
+            {
+                for (final byte[] key : stale)
+                {
+                    batch.delete(meta, key);
+                }
+                db.write(syncWrite, batch);
+            }
+        }
+    }
+
+    /**
      * Applies to RocksDB what every shard's log holds past the position RocksDB recorded for it, then flushes: after
      * a crash or kill, this restores every entry appended (and so everything acknowledged). Logs of shards the switch
      * no longer runs are replayed too. Before anything else uses the store.
@@ -1391,25 +1430,32 @@ public final class XinStore implements AutoCloseable
     {
         final long startNs = System.nanoTime();
         final long[] replayed = new long[3];
+        final byte[] positionValue = new byte[Layout.LONG_LENGTH];
         final ColumnFamilyHandle meta = handles.get(3);
         final List<byte[]> outboxDeletes = new ArrayList<>();
         try (EntryApplier applier = new EntryApplier(handles.get(1), handles.get(2), meta, handles.get(4)))
         {
             applier.collectOutboxDeletes(outboxDeletes);
-            for (final int shard : shardLogs.existingShards())
+            final List<Integer> shards = shardLogs.existingShards();
+            forgetPositionsOfMissingLogs(db, meta, shards);
+            for (final int shard : shards)
             {
                 final ShardLogs.ShardLog shardLog = shardLogs.open(shard);
                 final long start = shardLog.log.startPosition();
                 final long end = shardLog.log.endPosition();
                 final byte[] recorded = db.get(meta, shardLog.appliedKey);
-                long position = recorded == null ? start : Layout.getLong(recorded, 0);
+                // Nothing applied yet: the log must still hold its first entry, at 0.
+                long position = recorded == null ? 0 : Layout.getLong(recorded, 0);
                 if (position > end)
                 {
-                    // A log begun again (a restored copy carries none): RocksDB holds all it ever held.
+                    // A log begun again: RocksDB holds all it ever held. Synced, or a crash before the next flush
+                    // would leave the old position above the new log's entries, which would then be skipped.
                     position = end;
-                    applier.putAppliedPosition(shardLog.appliedKey, end);
-                    db.write(writeOptions, applier.writeBatch());
-                    applier.clear();
+                    Layout.putLong(positionValue, 0, end);
+                    try (WriteOptions syncWrite = new WriteOptions().setSync(true))
+                    {
+                        db.put(meta, syncWrite, shardLog.appliedKey, positionValue);
+                    }
                 }
                 if (position < start)
                 {
