@@ -145,6 +145,20 @@ public final class SwitchMetrics implements JournalBatchObserver
             () -> store.mapProperty("rocksdb.cfstats", "compaction.Sum.WriteGB") * BYTES_PER_GIB);
         storeCounter("xin_rocksdb_background_errors", null, "Errors of flushes and compactions.",
             () -> store.longProperty("rocksdb.background-errors", false));
+        storeGauge("xin_log_bytes", Unit.BYTES, "Bytes in the message logs' segment files.", store::logSizeBytes);
+        storeGauge("xin_log_unflushed_bytes", Unit.BYTES,
+            "Log appended since the last checkpoint: about what a restart after a crash replays.",
+            store::logUncheckpointedBytes);
+        storeCounter("xin_log_checkpoints", null, "Checkpoints: memtables flushed and the log before them deleted.",
+            () -> store.logCheckpointCounts()[0]);
+        storeCounter("xin_log_segments_deleted", null, "Log segment files deleted by checkpoints.",
+            () -> store.logCheckpointCounts()[1]);
+        storeCounter("xin_log_checkpoint_failures", null, "Checkpoints that failed; the log grows until one works.",
+            () -> store.logCheckpointCounts()[2]);
+        storeGauge("xin_log_replayed_at_open_bytes", Unit.BYTES,
+            "Log bytes applied to RocksDB when the store opened (0 after a clean stop).", store::logBytesReplayedAtOpen);
+        storeGauge("xin_log_replay_at_open_seconds", Unit.SECONDS, "How long the open's replay of the log took.",
+            () -> store.logReplayMillisAtOpen() / 1000.0);
     }
 
     private void storeGauge(final String name, final Unit unit, final String help, final DoubleSupplier value)

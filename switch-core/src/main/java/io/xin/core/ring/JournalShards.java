@@ -105,6 +105,11 @@ public final class JournalShards implements AutoCloseable
     public void start(
         final Dispatcher.Sessions sessions, final OnlineFollowers onlineFollowers, final ChannelPacer pacer)
     {
+        if (store.logEntriesReplayedAtOpen() > 0)
+        {
+            LOG.info("Applied {} log entries ({} bytes) that RocksDB did not hold after an unclean stop, in {} ms",
+                store.logEntriesReplayedAtOpen(), store.logBytesReplayedAtOpen(), store.logReplayMillisAtOpen());
+        }
         if (store.headsRepairedAtOpen() > 0)
         {
             LOG.info("Rewrote {} inbox heads from their entries after an unclean stop", store.headsRepairedAtOpen());
