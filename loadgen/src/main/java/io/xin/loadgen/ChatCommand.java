@@ -159,6 +159,8 @@ final class ChatCommand extends ScenarioCommand
             .put("deliver_latency_us", Summary.latency(measurements.deliverLatencyUs()))
             .put("server_cpu_us_per_message", outcome.serverCpuUsPerMessage < 0 ? null :
                 Math.round(outcome.serverCpuUsPerMessage * 100) / 100.0)
+            .put("server_disk_write_bytes_per_message", outcome.serverDiskWriteBytesPerMessage < 0 ? null :
+                Math.round(outcome.serverDiskWriteBytesPerMessage * 10) / 10.0)
             .put("loadgen_cpu_us_per_message", Math.round(outcome.loadgenCpuUsPerMessage * 100) / 100.0);
         final boolean broken = lost > 0 || outcome.tally.duplicates > 0;
         final String wentAway = wentAwayAtS < 0 ? "" : String.format(java.util.Locale.ROOT,

@@ -112,6 +112,7 @@ final class RampCommand extends ScenarioCommand
             row.put("p99_us", deliver.get("p99"));
             row.put("p999_us", deliver.get("p999"));
             row.put("server_cpu_us_per_message", stepSummary.get("server_cpu_us_per_message"));
+            row.put("server_disk_write_bytes_per_message", stepSummary.get("server_disk_write_bytes_per_message"));
             row.put("held", held);
             steps.add(row);
             final boolean retry = !held && retriesLeft > 0;

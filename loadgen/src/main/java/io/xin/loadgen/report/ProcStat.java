@@ -44,6 +44,24 @@ public final class ProcStat
 
     /**
      * @param pid a process id.
+     * @return the bytes the process has caused to be written to storage so far ({@code write_bytes} of
+     * {@code /proc/<pid>/io}, counted when it dirties page cache, so also what the kernel writes back later).
+     * @throws IOException when /proc cannot be read (another user's process, or no such field).
+     */
+    public static long diskWriteBytes(final long pid) throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io")))
+        {
+            if (line.startsWith("write_bytes:"))
+            {
+                return Long.parseLong(line.substring("write_bytes:".length()).trim());
+            }
+        }
+        throw new IOException("no write_bytes in /proc/" + pid + "/io");
+    }
+
+    /**
+     * @param pid a process id.
      * @return resident set size in bytes.
      * @throws IOException when /proc cannot be read.
      */

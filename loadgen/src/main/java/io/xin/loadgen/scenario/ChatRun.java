@@ -104,6 +104,7 @@ public final class ChatRun implements Fleet.Sink
         long deliveredAtStart = 0;
         long sentAtStart = 0;
         long serverCpuAtStartNs = serverCpuNanos();
+        long serverWriteBytesAtStart = serverDiskWriteBytes();
         long ownCpuAtStartNs = ownCpuNanos();
         long windowStartNs = startNs;
 
@@ -119,6 +120,7 @@ public final class ChatRun implements Fleet.Sink
                 deliveredAtStart = measurements.delivered.sum();
                 sentAtStart = measurements.sent.sum();
                 serverCpuAtStartNs = serverCpuNanos();
+                serverWriteBytesAtStart = serverDiskWriteBytes();
                 ownCpuAtStartNs = ownCpuNanos();
             }
             final long due = schedule.dueBy(nowNs);
@@ -137,6 +139,7 @@ public final class ChatRun implements Fleet.Sink
         final long deliveredInWindow = measurements.delivered.sum() - deliveredAtStart;
         final long sentInWindow = measurements.sent.sum() - sentAtStart;
         final long serverCpuInWindowNs = serverCpuNanos() - serverCpuAtStartNs;
+        final long serverWriteBytesAtEnd = serverDiskWriteBytes();
         final long ownCpuInWindowNs = ownCpuNanos() - ownCpuAtStartNs;
 
         final long drainStartNs = System.nanoTime();
@@ -160,6 +163,8 @@ public final class ChatRun implements Fleet.Sink
         outcome.drainMs = TimeUnit.NANOSECONDS.toMillis(drainNs);
         outcome.serverCpuUsPerMessage = settings.serverPid > 0 && deliveredInWindow > 0 ?
             serverCpuInWindowNs / 1e3 / deliveredInWindow : -1;
+        outcome.serverDiskWriteBytesPerMessage = serverWriteBytesAtStart >= 0 && serverWriteBytesAtEnd >= 0 &&
+            deliveredInWindow > 0 ? (double)(serverWriteBytesAtEnd - serverWriteBytesAtStart) / deliveredInWindow : -1;
         outcome.loadgenCpuUsPerMessage = deliveredInWindow > 0 ? ownCpuInWindowNs / 1e3 / deliveredInWindow : -1;
         outcome.foreign = foreign.sum();
         outcome.sessionsAwayAtEnd = sessionsAway;
@@ -372,6 +377,23 @@ public final class ChatRun implements Fleet.Sink
         }
     }
 
+    /** The target's disk writes so far, -1 when unknown (no pid, or /proc/PID/io not readable). */
+    private long serverDiskWriteBytes()
+    {
+        if (settings.serverPid <= 0)
+        {
+            return -1;
+        }
+        try
+        {
+            return ProcStat.diskWriteBytes(settings.serverPid);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
     private static long ownCpuNanos()
     {
         try
@@ -443,6 +465,8 @@ public final class ChatRun implements Fleet.Sink
         public long drainMs;
         /** Server CPU time per delivered message in the window, microseconds; -1 when unknown. */
         public double serverCpuUsPerMessage;
+        /** Bytes the server caused to be written to disk per delivered message in the window; -1 when unknown. */
+        public double serverDiskWriteBytesPerMessage;
         /** This process's CPU time per delivered message in the window, microseconds. */
         public double loadgenCpuUsPerMessage;
         /** Messages of earlier runs that arrived during this one. */
