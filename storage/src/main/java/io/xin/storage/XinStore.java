@@ -1396,7 +1396,21 @@ public final class XinStore implements AutoCloseable
         try (EntryApplier applier = new EntryApplier(handles.get(1), handles.get(2), meta, handles.get(4)))
         {
             applier.collectOutboxDeletes(outboxDeletes);
-            for (final int shard : shardLogs.existingShards())
+            final List<Integer> shards = shardLogs.existingShards();
+            // A position RocksDB records for a log that is gone (a restored copy carries none) is dropped, and one
+            // past the end of a log begun again is lowered to that end. Either is flushed before any entry goes to
+            // the new log: a crash would otherwise bring the old position back, and the next open would take it
+            // for the end of what RocksDB holds and skip the new log's unapplied entries.
+            boolean positionsReset = false;
+            for (final int shard : recordedLogShards(db, meta))
+            {
+                if (!shards.contains(shard))
+                {
+                    db.delete(meta, writeOptions, Layout.logAppliedKey(shard));
+                    positionsReset = true;
+                }
+            }
+            for (final int shard : shards)
             {
                 final ShardLogs.ShardLog shardLog = shardLogs.open(shard);
                 final long start = shardLog.log.startPosition();
@@ -1410,6 +1424,7 @@ public final class XinStore implements AutoCloseable
                     applier.putAppliedPosition(shardLog.appliedKey, end);
                     db.write(writeOptions, applier.writeBatch());
                     applier.clear();
+                    positionsReset = true;
                 }
                 if (position < start)
                 {
@@ -1458,7 +1473,7 @@ public final class XinStore implements AutoCloseable
                 db.write(writeOptions, applier.writeBatch());
                 applier.clear();
             }
-            if (replayed[0] > 0)
+            if (replayed[0] > 0 || positionsReset)
             {
                 try (FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true))
                 {
@@ -1477,6 +1492,31 @@ public final class XinStore implements AutoCloseable
         }
         replayed[2] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         return replayed;
+    }
+
+    /** @return the journal shards whose applied log position meta records ({@code 'l' | shard}), ascending. */
+    private static List<Integer> recordedLogShards(final TtlDB db, final ColumnFamilyHandle meta)
+        throws RocksDBException
+    {
+        final List<Integer> shards = new ArrayList<>();
+        try (ReadOptions readOptions = new ReadOptions();
+            RocksIterator iterator = db.newIterator(meta, readOptions))
+        {
+            for (iterator.seek(new byte[]{ Layout.META_LOG_APPLIED_TAG }); iterator.isValid(); iterator.next())
+            {
+                final byte[] key = iterator.key();
+                if (key[0] != Layout.META_LOG_APPLIED_TAG)
+                {
+                    break;
+                }
+                if (key.length == 1 + Integer.BYTES)
+                {
+                    shards.add((key[1] & 0xFF) << 24 | (key[2] & 0xFF) << 16 | (key[3] & 0xFF) << 8 | key[4] & 0xFF);
+                }
+            }
+            iterator.status();
+        }
+        return shards;
     }
 
     /** At close: every head is written, so the next open need not repair them. */
