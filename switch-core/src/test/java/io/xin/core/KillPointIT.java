@@ -50,14 +50,14 @@ class KillPointIT
         names = {"AFTER_RING_PUBLISH", "AFTER_WRITE_BEFORE_ACK", "AFTER_ACK_BEFORE_INDEX", "AFTER_ACK", "MID_DELIVERY"})
     void shouldLoseNothingAcknowledgedWhenHaltedAtKillPoint(final KillPoint point) throws Exception
     {
-        haltAt(new Plan(point, 1, 20, 200, null, 0));
+        haltAt(new Plan(point, 1, 20, 199, null, 0));
     }
 
     /** With two journal shards, a halt after a shard's write leaves hand-offs only in the outbox. */
     @Test
     void shouldLoseNothingAcknowledgedWhenHaltedBetweenTwoShardsWrites() throws Exception
     {
-        haltAt(new Plan(KillPoint.AFTER_WRITE_BEFORE_ACK, 2, 20, 200, null, 0));
+        haltAt(new Plan(KillPoint.AFTER_WRITE_BEFORE_ACK, 2, 20, 199, null, 0));
     }
 
     /** A segment file is created and nothing appended to it yet: the next open scans the segment before it. */
