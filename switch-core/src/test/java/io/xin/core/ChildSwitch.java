@@ -11,8 +11,10 @@ import java.nio.file.StandardCopyOption;
  * which writes its bound port to a file once it listens and then runs until it is killed.
  * <pre>
  *   java -cp &lt;test classpath&gt; [-Dxin.test.killPoint=POINT:N] io.xin.core.ChildSwitch \
- *        &lt;dataDir&gt; &lt;port or 0&gt; &lt;never|batch&gt; &lt;portFile&gt;
+ *        &lt;dataDir&gt; &lt;port or 0&gt; &lt;never|batch&gt; &lt;portFile&gt; [&lt;journalShards&gt;
+ *        [&lt;logSegmentBytes&gt; &lt;logCheckpointBytes&gt; &lt;logCheckpointIntervalMs&gt;]]
  * </pre>
+ * The message log settings are given together or not at all (then the defaults hold).
  */
 public final class ChildSwitch
 {
@@ -22,7 +24,7 @@ public final class ChildSwitch
 
     public static void main(final String[] args) throws Exception
     {
-        final XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
+        final XinSwitch.Context context = new XinSwitch.Context()
             .bindHost("127.0.0.1")
             .port(Integer.parseInt(args[1]))
             .dataDir(Path.of(args[0]))
@@ -35,7 +37,14 @@ public final class ChildSwitch
             .writeBufferBytes(4L << 20)
             .sendRateLimit(0, 1)
             .maxNewConnectionsPerAddressPerSecond(0)
-            .maxLoginsPerDevicePerMinute(0));
+            .maxLoginsPerDevicePerMinute(0);
+        if (args.length > 7)
+        {
+            context.logSegmentBytes(Long.parseLong(args[5]))
+                .logCheckpointBytes(Long.parseLong(args[6]))
+                .logCheckpointIntervalMs(Long.parseLong(args[7]));
+        }
+        final XinSwitch xin = XinSwitch.launch(context);
         final Path portFile = Path.of(args[3]);
         final Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
         Files.writeString(tmp, Integer.toString(xin.port()));

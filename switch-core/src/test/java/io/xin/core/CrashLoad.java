@@ -55,17 +55,20 @@ final class CrashLoad implements AutoCloseable
 
     /** What the check found. */
     record Report(
-        long acked, long lost, long duplicated, long gaps, long outOfOrder, long wrongSeq, long failed, long reusedMsgIds)
+        long acked, long lost, long duplicated, long gaps, long outOfOrder, long wrongSeq, long failed,
+        long reusedMsgIds, long wrongMsgId)
     {
         boolean clean()
         {
             return lost == 0 && duplicated == 0 && gaps == 0 && outOfOrder == 0 && wrongSeq == 0 && failed == 0 &&
-                reusedMsgIds == 0;
+                reusedMsgIds == 0 && wrongMsgId == 0;
         }
     }
 
     private final int users;
     private final int window;
+    /** Each message's body: its client_msg_id, padded with spaces to this many bytes when shorter. */
+    private final int bodyBytes;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<XinClient> clients = new ArrayList<>();
     private final List<ConcurrentLinkedQueue<Sent>> records = new ArrayList<>();
@@ -79,8 +82,19 @@ final class CrashLoad implements AutoCloseable
      */
     CrashLoad(final int users, final int window)
     {
+        this(users, window, 0);
+    }
+
+    /**
+     * @param users     users, user ids 1..users, one client each.
+     * @param window    sends each client keeps unacknowledged at most.
+     * @param bodyBytes each message's body is padded to this size: large bodies fill the message log fast.
+     */
+    CrashLoad(final int users, final int window, final int bodyBytes)
+    {
         this.users = users;
         this.window = window;
+        this.bodyBytes = bodyBytes;
     }
 
     /** Builds the clients and logs them in to the switch on {@code port}. */
@@ -139,7 +153,7 @@ final class CrashLoad implements AutoCloseable
                 records.get(index).add(sent);
                 issued.incrementAndGet();
                 client.send(to, sent.clientMsgId, Content.newBuilder().setType(ContentType.TEXT)
-                        .setBody(ByteString.copyFrom(sent.clientMsgId, StandardCharsets.UTF_8)).build())
+                        .setBody(ByteString.copyFrom(body(sent.clientMsgId), StandardCharsets.UTF_8)).build())
                     .whenComplete((ack, failure) ->
                     {
                         sent.ack = ack;
@@ -152,6 +166,12 @@ final class CrashLoad implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private String body(final String clientMsgId)
+    {
+        return clientMsgId.length() >= bodyBytes ?
+            clientMsgId : clientMsgId + " ".repeat(bodyBytes - clientMsgId.length());
     }
 
     /** Stops issuing new sends; sends already issued stay pending in their clients until acked. */
@@ -275,6 +295,7 @@ final class CrashLoad implements AutoCloseable
         long outOfOrder = 0;
         long wrongSeq = 0;
         long failed = 0;
+        long wrongMsgId = 0;
         final Map<String, Long> lastSeqOfPair = new HashMap<>();
         for (final ConcurrentLinkedQueue<Sent> record : records)
         {
@@ -301,6 +322,13 @@ final class CrashLoad implements AutoCloseable
                 if (inSender.get(0) != sent.ack.getSeq())
                 {
                     wrongSeq++;
+                }
+                // An ack, first or of a resend after a crash, names the msg_id both stored copies carry.
+                final long senderMsgId = inboxes.get((int)sent.from - 1).get(inSender.get(0)).getMsgId();
+                final long recipientMsgId = inboxes.get((int)sent.to - 1).get(inRecipient.get(0)).getMsgId();
+                if (senderMsgId != sent.ack.getMsgId() || recipientMsgId != sent.ack.getMsgId())
+                {
+                    wrongMsgId++;
                 }
                 final String pair = sent.from + ">" + sent.to;
                 final long seq = inRecipient.get(0);
@@ -338,7 +366,7 @@ final class CrashLoad implements AutoCloseable
                 }
             }
         }
-        return new Report(acked, lost, duplicated, gaps, outOfOrder, wrongSeq, failed, reusedMsgIds);
+        return new Report(acked, lost, duplicated, gaps, outOfOrder, wrongSeq, failed, reusedMsgIds, wrongMsgId);
     }
 
     /**

@@ -22,6 +22,8 @@ final class SwitchProcess implements AutoCloseable
     private final Path workDir;
     private final String fsync;
     private final int journalShards;
+    /** Segment size, checkpoint bytes and checkpoint interval of the message log; null for the defaults. */
+    private long[] logSettings;
     private int port;
     private Process process;
     private int starts;
@@ -41,13 +43,67 @@ final class SwitchProcess implements AutoCloseable
     }
 
     /**
+     * Sets the message log's settings for the starts that follow: small segments and frequent checkpoints make
+     * segments roll and be deleted within a test's seconds.
+     */
+    SwitchProcess logSettings(final long segmentBytes, final long checkpointBytes, final long checkpointIntervalMs)
+    {
+        logSettings = new long[]{ segmentBytes, checkpointBytes, checkpointIntervalMs };
+        return this;
+    }
+
+    /**
      * Starts the child and waits until it listens.
      *
      * @param killPoint {@code POINT:N} to arm a {@link KillPoint} in the child, or null.
      */
     void start(final String killPoint) throws IOException, InterruptedException
     {
+        if (!startUnlessHalted(killPoint))
+        {
+            throw new IllegalStateException("child switch halted at its kill point " + killPoint + " at start");
+        }
+    }
+
+    /**
+     * Starts the child and waits until it listens or halts at its kill point first: a point the child may reach
+     * while it opens its store (a replay, the retention of segments the replay made redundant).
+     *
+     * @param killPoint {@code POINT:N} to arm a {@link KillPoint} in the child, or null.
+     * @return true when the child listens, false when it halted at the kill point before.
+     * @throws IllegalStateException if it exited otherwise, or neither listened nor halted in time.
+     */
+    boolean startUnlessHalted(final String killPoint) throws IOException, InterruptedException
+    {
         final long beginNs = System.nanoTime();
+        final Path portFile = launch(killPoint);
+        final long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (!Files.exists(portFile))
+        {
+            if (!process.isAlive())
+            {
+                if (killPoint != null && process.exitValue() == KillPoint.HALT_EXIT_CODE)
+                {
+                    return false;
+                }
+                throw new IllegalStateException("child switch exited with " + process.exitValue() + " at start; see " +
+                    workDir.resolve("child-" + starts + ".log") + ":\n" +
+                    Files.readString(workDir.resolve("child-" + starts + ".log")));
+            }
+            if (System.currentTimeMillis() > deadline)
+            {
+                throw new IllegalStateException("child switch did not start within " + START_TIMEOUT_MS + " ms");
+            }
+            Thread.sleep(10);
+        }
+        port = Integer.parseInt(Files.readString(portFile).trim());
+        startNanos += System.nanoTime() - beginNs;
+        return true;
+    }
+
+    /** Starts the child process; returns the file it writes its port to once it listens. */
+    private Path launch(final String killPoint) throws IOException
+    {
         final Path portFile = workDir.resolve("port");
         Files.deleteIfExists(portFile);
         final List<String> command = new ArrayList<>(List.of(
@@ -62,28 +118,19 @@ final class SwitchProcess implements AutoCloseable
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildSwitch.class.getName(),
             dataDir.toString(), Integer.toString(port), fsync, portFile.toString(),
             Integer.toString(journalShards)));
+        if (logSettings != null)
+        {
+            for (final long setting : logSettings)
+            {
+                command.add(Long.toString(setting));
+            }
+        }
         starts++;
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(workDir.resolve("child-" + starts + ".log").toFile())
             .start();
-        final long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-        while (!Files.exists(portFile))
-        {
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("child switch exited with " + process.exitValue() + " at start; see " +
-                    workDir.resolve("child-" + starts + ".log") + ":\n" +
-                    Files.readString(workDir.resolve("child-" + starts + ".log")));
-            }
-            if (System.currentTimeMillis() > deadline)
-            {
-                throw new IllegalStateException("child switch did not start within " + START_TIMEOUT_MS + " ms");
-            }
-            Thread.sleep(10);
-        }
-        port = Integer.parseInt(Files.readString(portFile).trim());
-        startNanos += System.nanoTime() - beginNs;
+        return portFile;
     }
 
     /** Time spent starting children, from the command to a listening switch. */
