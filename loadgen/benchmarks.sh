@@ -21,17 +21,19 @@
 #           followers, 5,000 online) with 1:1 chat running beside them.
 #   memory  io.xin.bench.SessionMemory: heap, direct and kernel bytes per idle session over sockets
 #           (15,000) and in-JVM (100,000), parking and not (needs bench/target/benchmarks.jar).
-#   cpu     chat at fixed rates (CPU_RATES, default "4000 8000") against the relay and the switch.
+#   cpu     chat at fixed rates (CPU_RATES, default "10000") against both relays and the switch (both fsync
+#           policies): CPU and disk bytes written per message at an equal rate.
 #   jmh     allocation per operation on the 1:1 hot path (JMH, -prof gc).
 #   million MillionSessionsIT through Maven: a million in-JVM sessions parking in -Xmx2g (about 5 minutes).
-# Every run warms up first (WARMUP_S, default 20 s) so that the JIT has compiled the hot path.
+# Every run warms up first (WARMUP_S, default 20 s) so that the JIT has compiled the hot path. USERS (default
+# 1000) sets the connected users of the ramp, half and cpu phases: per-connection costs show at 10000.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$here/xin-reports/benchmarks-$(date -u +%Y%m%d-%H%M%S)}"
 reps="${2:-${REPS:-2}}"
 mkdir -p "$out"
 xin="${XIN:-$here/xin}"
-users=1000
+users="${USERS:-1000}"
 warmup="${WARMUP_S:-20}"
 ramp=(--users "$users" --step-factor 1.08 --duration 4 --warmup 1 --drain 5 --ramp-warmup "$warmup"
       --step-retries 1 --max-p99-ms "${MAX_P99_MS:-50}" --max-steps "${MAX_STEPS:-24}" --no-report)
@@ -43,7 +45,7 @@ run() { # name args...
   local name="$1"; shift
   log "== $name: $* (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$xin" loadgen "$@" --json "$out/$name.json" > "$out/$name.txt" 2>&1 || log "   exit $?"
-  grep -E '^(step|max_sustainable_rate|achieved_rate|loadgen_cpu_us_per_message|deliver_latency|ack_latency|server_cpu_us_per_message|server_idle_cpu_percent_of_core|server_rss_per_session_bytes|server_heap_per_session_bytes|recovery_ms|recovery_synced_ms|lost|duplicates) ' \
+  grep -E '^(step|max_sustainable_rate|achieved_rate|loadgen_cpu_us_per_message|deliver_latency|ack_latency|server_cpu_us_per_message|server_disk_write_bytes_per_message|server_idle_cpu_percent_of_core|server_rss_per_session_bytes|server_heap_per_session_bytes|recovery_ms|recovery_synced_ms|lost|duplicates) ' \
     "$out/$name.txt" | sed 's/^/   /' | tee -a "$out/runs.log" || true
 }
 
@@ -88,9 +90,11 @@ has half && for rep in $(seq 1 "$reps"); do
 done
 
 has cpu && for rep in $(seq 1 "${CPU_REPS:-1}"); do
-  for rate in ${CPU_RATES:-4000 8000}; do
+  for rate in ${CPU_RATES:-10000}; do
     run "cpu-relay-$rate-$rep" chat --start relay --users "$users" --rate "$rate" --duration 30 --warmup "$warmup" \
       --no-report
+    run "cpu-relayacks-$rate-$rep" chat --start relay --relay-acks --users "$users" --rate "$rate" --duration 30 \
+      --warmup "$warmup" --no-report
     for fsync in never batch; do
       run "cpu-$fsync-$rate-$rep" chat --start switch --fsync "$fsync" --users "$users" --rate "$rate" --duration 30 \
         --warmup "$warmup" --no-report
