@@ -47,8 +47,8 @@ import java.util.concurrent.TimeUnit;
  * the store applies log entries, two inbox puts per 1:1 message (the sender's copy and the recipient's) of either
  * the {@value #MESSAGE_BYTES}-byte message ({@code message}) or a {@value #REFERENCE_BYTES}-byte log position
  * and length ({@code reference}), {@value #BATCH} messages per write. The memtables are small ({@code writeBufferMiB})
- * so that an iteration flushes many and compacts: their cost, on RocksDB's own threads, is what the value's size
- * changes most. Messages are random bytes (a body that does not compress, as an encrypted one), drawn from a pool too
+ * so that an iteration flushes many and compacts: their cost, on RocksDB's own threads, is where the value's size
+ * should show. Messages are random bytes (a body that does not compress, as an encrypted one), drawn from a pool too
  * large for a block to hold repeats; references are rising positions.
  * <p>
  * Every iteration writes the same {@value #MESSAGES_PER_ITERATION} messages (a single shot of
@@ -56,10 +56,10 @@ import java.util.concurrent.TimeUnit;
  * iteration (compactions grow dearer as it grows), and its teardown then flushes the memtable and waits until no
  * flush or compaction runs or is pending: the background work the iteration's messages caused is counted in it. The
  * score is the iteration's time in milliseconds, the benchmark thread's time for its {@value #MESSAGES_PER_ITERATION}
- * messages, which is also nanoseconds per message (a million of them; not so with {@code -bs}). After each iteration it prints, per message: that wall time, the benchmark
- * thread's CPU, the whole process's CPU up to the end of the settling (flushes and compactions included), the bytes
- * RocksDB's flushes and compactions wrote (its statistics' tickers), and the bytes the process caused to be written
- * to storage ({@code /proc/self/io} {@code write_bytes}).
+ * messages, which is also nanoseconds per message (a million of them; not so with {@code -bs}). After each iteration
+ * it prints, per message: that wall time, the benchmark thread's CPU, the whole process's CPU up to the end of the
+ * settling (flushes and compactions included), the bytes RocksDB's flushes and compactions wrote (its statistics'
+ * tickers), and the bytes the process caused to be written to storage ({@code /proc/self/io} {@code write_bytes}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
