@@ -28,7 +28,9 @@ final class SignallingHandler<T> implements EventHandler<T>
     public void onEvent(final T event, final long sequence, final boolean endOfBatch) throws Exception
     {
         delegate.onEvent(event, sequence, endOfBatch);
-        if (endOfBatch)
+        // The journal releases its batch itself, before it applies it to RocksDB: signalled once already, a
+        // dependent that has since parked again must not be woken for nothing.
+        if (endOfBatch && this.sequence.get() != sequence)
         {
             // Volatile, so that a dependent that raised its parked flag before this is seen below.
             this.sequence.setVolatile(sequence);
