@@ -133,8 +133,10 @@ final class EntryApplier implements AutoCloseable
                 {
                     case EntryFormat.PUT ->
                     {
+                        checkWithin(at + (long)EntryFormat.PUT_HEADER_LENGTH, end, at);
                         final int keyLength = getShort(buffer, at + 2) & 0xFFFF;
                         final int valueLength = getInt(buffer, at + 4);
+                        checkLength(valueLength, at);
                         final int keyAt = at + EntryFormat.PUT_HEADER_LENGTH;
                         checkWithin(keyAt + keyLength + (long)valueLength, end, at);
                         writeBatch.put(handle(buffer.get(at + 1), at), key(keyAt, keyLength),
@@ -143,13 +145,16 @@ final class EntryApplier implements AutoCloseable
                     }
                     case EntryFormat.PAYLOAD ->
                     {
+                        checkWithin(at + (long)EntryFormat.PAYLOAD_HEADER_LENGTH, end, at);
                         payloadLength = getInt(buffer, at + 1);
+                        checkLength(payloadLength, at);
                         payloadAt = at + EntryFormat.PAYLOAD_HEADER_LENGTH;
                         checkWithin(payloadAt + (long)payloadLength, end, at);
                         at = payloadAt + payloadLength;
                     }
                     case EntryFormat.PUT_PAYLOAD ->
                     {
+                        checkWithin(at + (long)EntryFormat.KEY_HEADER_LENGTH, end, at);
                         final int keyLength = getShort(buffer, at + 2) & 0xFFFF;
                         final int keyAt = at + EntryFormat.KEY_HEADER_LENGTH;
                         checkWithin(keyAt + (long)keyLength, end, at);
@@ -163,6 +168,7 @@ final class EntryApplier implements AutoCloseable
                     }
                     case EntryFormat.DELETE ->
                     {
+                        checkWithin(at + (long)EntryFormat.KEY_HEADER_LENGTH, end, at);
                         final byte cf = buffer.get(at + 1);
                         final int keyLength = getShort(buffer, at + 2) & 0xFFFF;
                         final int keyAt = at + EntryFormat.KEY_HEADER_LENGTH;
@@ -224,6 +230,14 @@ final class EntryApplier implements AutoCloseable
             throw new StorageException("log entry names unknown column family " + cf + " at offset " + at);
         }
         return handles[cf];
+    }
+
+    private static void checkLength(final int length, final int at)
+    {
+        if (length < 0)
+        {
+            throw new StorageException("log entry op at offset " + at + " has a negative length " + length);
+        }
     }
 
     private static void checkWithin(final long opEnd, final int entryEnd, final int at)

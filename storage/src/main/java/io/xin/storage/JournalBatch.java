@@ -401,22 +401,21 @@ public final class JournalBatch implements AutoCloseable
 
     void delete(final byte cf, final byte[] key, final int keyLength, final String operation)
     {
-        ensureUsable(operation);
-        checkKeyLength(keyLength);
-        final int at = reserve(EntryFormat.KEY_HEADER_LENGTH + keyLength);
-        entry.put(at, EntryFormat.DELETE);
-        entry.put(at + 1, cf);
-        entry.putShort(at + 2, (short)keyLength);
-        entry.put(at + EntryFormat.KEY_HEADER_LENGTH, key, 0, keyLength);
-        count++;
+        keyOnly(EntryFormat.DELETE, cf, key, keyLength, operation);
     }
 
     private void putPayloadKey(final byte cf, final byte[] key, final int keyLength, final String operation)
     {
+        keyOnly(EntryFormat.PUT_PAYLOAD, cf, key, keyLength, operation);
+    }
+
+    /** An op of a key and no value of its own: a DELETE, or a PUT_PAYLOAD of the current payload. */
+    private void keyOnly(final byte op, final byte cf, final byte[] key, final int keyLength, final String operation)
+    {
         ensureUsable(operation);
         checkKeyLength(keyLength);
         final int at = reserve(EntryFormat.KEY_HEADER_LENGTH + keyLength);
-        entry.put(at, EntryFormat.PUT_PAYLOAD);
+        entry.put(at, op);
         entry.put(at + 1, cf);
         entry.putShort(at + 2, (short)keyLength);
         entry.put(at + EntryFormat.KEY_HEADER_LENGTH, key, 0, keyLength);

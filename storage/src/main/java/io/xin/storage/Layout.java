@@ -242,19 +242,19 @@ final class Layout
         {
             return lastMsgIdKey();
         }
-        final byte[] key = new byte[LAST_MSG_ID_SHARD_KEY_LENGTH];
-        key[0] = META_LAST_MSG_ID_TAG;
-        key[1] = (byte)(shard >>> 24);
-        key[2] = (byte)(shard >>> 16);
-        key[3] = (byte)(shard >>> 8);
-        key[4] = (byte)shard;
-        return key;
+        return tagAndShard(META_LAST_MSG_ID_TAG, shard);
     }
 
     static byte[] logAppliedKey(final int shard)
     {
-        final byte[] key = new byte[1 + Integer.BYTES];
-        key[0] = META_LOG_APPLIED_TAG;
+        return tagAndShard(META_LOG_APPLIED_TAG, shard);
+    }
+
+    /** {@code tag | shard(4 BE)}: a meta key per journal shard. */
+    private static byte[] tagAndShard(final byte tag, final int shard)
+    {
+        final byte[] key = new byte[LAST_MSG_ID_SHARD_KEY_LENGTH];
+        key[0] = tag;
         key[1] = (byte)(shard >>> 24);
         key[2] = (byte)(shard >>> 16);
         key[3] = (byte)(shard >>> 8);
