@@ -39,7 +39,9 @@ import io.xin.storage.fault.KillPoint;
 import io.xin.storage.log.LogException;
 
 /**
- * The switch's durable state in one RocksDB with column families:
+ * The switch's durable state: per journal shard a message log ({@link io.xin.storage.log.SegmentedLog}, under
+ * {@code <data dir>/log/shard-<n>/}), which is the truth, and one RocksDB built from the logs, with column
+ * families:
  * <pre>
  *   inbox    user_id(8 BE) | seq(8 BE)              -> message bytes
  *            TTL: retentionSeconds
@@ -53,6 +55,7 @@ import io.xin.storage.log.LogException;
  *            'u'                                    -> (empty): while a journal holds heads not yet written
  *            'o' | msg_id(8 BE) | recipient_id(8 BE) -> message bytes, until the recipient's
  *                                                      shard has appended it (sharded journals)
+ *            'l' | shard(4 BE)                      -> position(8 BE) the shard's log is applied up to
  *            TTL: never
  *   timeline channel_id(8 BE) | seq(8 BE)           -> post bytes (groups and channels: see AudienceStore)
  *            TTL: retentionSeconds
@@ -72,10 +75,18 @@ import io.xin.storage.log.LogException;
  * is closed. An open that finds the mark (a crash, a kill, a failed write) first
  * {@linkplain #headsRepairedAtOpen() repairs} every head from the last key of its inbox.
  * <p>
- * Threading: the store starts no threads. {@link #readHeadSeq}, {@link #readLastMsgId},
+ * A journal batch is {@linkplain #append(JournalBatch) appended} to its shard's log (durable: it may be
+ * acknowledged), then {@linkplain #apply(JournalBatch) applied} to RocksDB in one write with RocksDB's own WAL off
+ * and the log position it reaches; atomic flush keeps that position with the data. {@link #open} replays every log
+ * past its recorded position; a checkpoint ({@link #checkpointLogs()}) flushes the memtables and deletes the log
+ * segments before them. Reads of an inbox or a timeline first wait, bounded, until every entry appended so far is
+ * applied.
+ * <p>
+ * Threading: the store starts one thread, {@code xin-log-checkpoint}, which takes the checkpoints. {@link #readHeadSeq}, {@link #readLastMsgId},
  * {@link #readDedupe} and {@link #readCursor} are for a single journal thread and reuse its buffers;
- * each journal shard has a {@link JournalReader} of its own instead. {@link #newBatch()} and
- * {@link #write(JournalBatch)} may be called by several journal threads, each with its own batch. {@link #readInbox}, {@link #compact()},
+ * each journal shard has a {@link JournalReader} of its own instead. {@link #newBatch(int)}, {@link #append},
+ * {@link #apply} and {@link #write(JournalBatch)} may be called by several journal threads, each with its own
+ * shard and batch. {@link #readInbox}, {@link #compact()},
  * {@link #checkpoint}, {@link #verify()} and the property reads may be called from any thread concurrently. {@link #close()} may be called from any thread; it waits for
  * operations in progress, and every operation afterwards fails with a {@link StorageException}.
  */
