@@ -35,6 +35,10 @@ public final class JournalBatch implements AutoCloseable
     private final byte[] inboxKey = new byte[Layout.INBOX_KEY_LENGTH];
     /** Owned by the journal thread. */
     private final byte[] headKey = new byte[Layout.META_USER_KEY_LENGTH];
+    /** Owned by the journal thread: the key of {@link #lastMsgIdShard}'s reservation, made once. */
+    private byte[] lastMsgIdKey;
+    /** Owned by the journal thread. */
+    private int lastMsgIdShard;
     /** Owned by the journal thread. */
     private final byte[] outboxKey = new byte[Layout.OUTBOX_KEY_LENGTH];
     /** Owned by the journal thread. */
@@ -286,9 +290,14 @@ public final class JournalBatch implements AutoCloseable
         {
             throw new IllegalArgumentException("shard must not be negative: " + shard);
         }
-        final byte[] key = Layout.lastMsgIdKey(shard);
+        if (lastMsgIdKey == null || lastMsgIdShard != shard)
+        {
+            lastMsgIdKey = Layout.lastMsgIdKey(shard);
+            lastMsgIdShard = shard;
+        }
         Layout.putLong(longValue, 0, msgId);
-        put(EntryFormat.CF_META, key, key.length, longValue, longValue.length, "journal batch put last msg id");
+        put(EntryFormat.CF_META, lastMsgIdKey, lastMsgIdKey.length, longValue, longValue.length,
+            "journal batch put last msg id");
     }
 
     /**
