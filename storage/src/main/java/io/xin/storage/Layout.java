@@ -73,7 +73,7 @@ final class Layout
     static final byte META_HEADS_UNSETTLED_TAG = 'u';
     static final byte META_LOG_APPLIED_TAG = 'l';
     static final int META_USER_KEY_LENGTH = 1 + LONG_LENGTH;
-    static final int LAST_MSG_ID_SHARD_KEY_LENGTH = 1 + Integer.BYTES;
+    static final int SHARD_KEY_LENGTH = 1 + Integer.BYTES;
     static final int OUTBOX_KEY_LENGTH = 1 + 2 * LONG_LENGTH;
 
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -253,7 +253,7 @@ final class Layout
     /** {@code tag | shard(4 BE)}: a meta key per journal shard. */
     private static byte[] tagAndShard(final byte tag, final int shard)
     {
-        final byte[] key = new byte[LAST_MSG_ID_SHARD_KEY_LENGTH];
+        final byte[] key = new byte[SHARD_KEY_LENGTH];
         key[0] = tag;
         key[1] = (byte)(shard >>> 24);
         key[2] = (byte)(shard >>> 16);

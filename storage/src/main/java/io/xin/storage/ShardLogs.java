@@ -11,7 +11,6 @@ import java.util.stream.Stream;
 
 import org.agrona.CloseHelper;
 import io.xin.storage.log.LogConfig;
-import io.xin.storage.log.MessageLog;
 import io.xin.storage.log.SegmentedLog;
 
 /**
@@ -43,7 +42,7 @@ final class ShardLogs implements AutoCloseable
     static final class ShardLog
     {
         final int shard;
-        final MessageLog log;
+        final SegmentedLog log;
         final byte[] appliedKey;
         /** End of the last entry appended and synced; written by the shard's journal thread. */
         volatile long appended;
@@ -52,7 +51,7 @@ final class ShardLogs implements AutoCloseable
         /** Applied and flushed by RocksDB: the log before it is no longer needed. Written by the checkpointer. */
         volatile long checkpointed;
 
-        ShardLog(final int shard, final MessageLog log)
+        ShardLog(final int shard, final SegmentedLog log)
         {
             this.shard = shard;
             this.log = log;
@@ -106,7 +105,7 @@ final class ShardLogs implements AutoCloseable
         {
             return current[shard];
         }
-        final MessageLog log = SegmentedLog.open(LogConfig.of(root.resolve(SHARD_DIR_PREFIX + shard),
+        final SegmentedLog log = SegmentedLog.open(LogConfig.of(root.resolve(SHARD_DIR_PREFIX + shard),
             config.fsyncPolicy()).withSegmentBytes(config.logSegmentBytes()));
         final ShardLog shardLog = new ShardLog(shard, log);
         shardLog.appended = log.endPosition();
@@ -195,7 +194,7 @@ final class ShardLogs implements AutoCloseable
         {
             if (log != null)
             {
-                bytes += ((SegmentedLog)log.log).sizeBytes();
+                bytes += log.log.sizeBytes();
             }
         }
         return bytes;

@@ -404,7 +404,7 @@ public final class XinStore implements AutoCloseable
                 for (iterator.seek(Layout.lastMsgIdKey()); iterator.isValid(); iterator.next())
                 {
                     final byte[] key = iterator.key();
-                    if (key[0] != Layout.META_LAST_MSG_ID_TAG || key.length > Layout.LAST_MSG_ID_SHARD_KEY_LENGTH)
+                    if (key[0] != Layout.META_LAST_MSG_ID_TAG || key.length > Layout.SHARD_KEY_LENGTH)
                     {
                         break;
                     }
@@ -1381,10 +1381,22 @@ public final class XinStore implements AutoCloseable
         return shardLogs.uncheckpointedBytes();
     }
 
-    /** @return checkpoints taken, log segments they deleted, and checkpoints that failed. Any thread. */
-    public synchronized long[] logCheckpointCounts()
+    /** @return checkpoints taken. Any thread. */
+    public synchronized long logCheckpoints()
     {
-        return new long[]{ logCheckpoints, logSegmentsDeleted, logCheckpointFailures };
+        return logCheckpoints;
+    }
+
+    /** @return log segments the checkpoints deleted. Any thread. */
+    public synchronized long logSegmentsDeleted()
+    {
+        return logSegmentsDeleted;
+    }
+
+    /** @return checkpoints that failed. Any thread. */
+    public synchronized long logCheckpointFailures()
+    {
+        return logCheckpointFailures;
     }
 
     /**
@@ -1405,7 +1417,7 @@ public final class XinStore implements AutoCloseable
                 {
                     break;
                 }
-                if (key.length == Layout.logAppliedKey(0).length &&
+                if (key.length == Layout.SHARD_KEY_LENGTH &&
                     !shardsWithLogs.contains(Layout.logAppliedShard(key)))
                 {
                     stale.add(key);

@@ -102,7 +102,7 @@ class LogReplayIT
             assertTrue(store.logSizeBytes() < before);
             assertEquals(1, segments(0).size(), "only the segment appends go to is kept");
             assertEquals(0, store.logUncheckpointedBytes());
-            assertEquals(1, store.logCheckpointCounts()[0]);
+            assertEquals(1, store.logCheckpoints());
         }
         try (XinStore store = XinStore.open(config))
         {

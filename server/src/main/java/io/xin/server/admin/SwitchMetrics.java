@@ -150,11 +150,11 @@ public final class SwitchMetrics implements JournalBatchObserver
             "Log appended since the last checkpoint: about what a restart after a crash replays.",
             store::logUncheckpointedBytes);
         storeCounter("xin_log_checkpoints", null, "Checkpoints: memtables flushed and the log before them deleted.",
-            () -> store.logCheckpointCounts()[0]);
+            store::logCheckpoints);
         storeCounter("xin_log_segments_deleted", null, "Log segment files deleted by checkpoints.",
-            () -> store.logCheckpointCounts()[1]);
+            store::logSegmentsDeleted);
         storeCounter("xin_log_checkpoint_failures", null, "Checkpoints that failed; the log grows until one works.",
-            () -> store.logCheckpointCounts()[2]);
+            store::logCheckpointFailures);
         storeGauge("xin_log_replayed_at_open_bytes", Unit.BYTES,
             "Log bytes applied to RocksDB when the store opened (0 after a clean stop).", store::logBytesReplayedAtOpen);
         storeGauge("xin_log_replay_at_open_seconds", Unit.SECONDS, "How long the open's replay of the log took.",
