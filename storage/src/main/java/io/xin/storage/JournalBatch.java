@@ -452,8 +452,11 @@ public final class JournalBatch implements AutoCloseable
         return at;
     }
 
-    /** The entry's bytes: a view of the batch's buffer from 0 to the entry's length. */
-    ByteBuffer entry()
+    /**
+     * The entry's bytes: a view of the batch's buffer from 0 to the entry's length, valid until the batch is cleared.
+     * What a replicated log (cluster mode) appends.
+     */
+    public ByteBuffer entry()
     {
         return entry.limit(length).position(0);
     }

@@ -42,6 +42,7 @@ final class ShardLogs implements AutoCloseable
     static final class ShardLog
     {
         final int shard;
+        /** Null when the logs are replicated elsewhere (cluster mode). */
         final SegmentedLog log;
         final byte[] appliedKey;
         /** End of the last entry appended and synced; written by the shard's journal thread. */
@@ -105,12 +106,20 @@ final class ShardLogs implements AutoCloseable
         {
             return current[shard];
         }
-        final SegmentedLog log = SegmentedLog.open(LogConfig.of(root.resolve(SHARD_DIR_PREFIX + shard),
-            config.fsyncPolicy()).withSegmentBytes(config.logSegmentBytes()));
-        final ShardLog shardLog = new ShardLog(shard, log);
-        shardLog.appended = log.endPosition();
-        shardLog.applied = log.endPosition();
-        shardLog.checkpointed = log.startPosition();
+        final ShardLog shardLog;
+        if (config.replicatedLogs())
+        {
+            shardLog = new ShardLog(shard, null);
+        }
+        else
+        {
+            final SegmentedLog log = SegmentedLog.open(LogConfig.of(root.resolve(SHARD_DIR_PREFIX + shard),
+                config.fsyncPolicy()).withSegmentBytes(config.logSegmentBytes()));
+            shardLog = new ShardLog(shard, log);
+            shardLog.appended = log.endPosition();
+            shardLog.applied = log.endPosition();
+            shardLog.checkpointed = log.startPosition();
+        }
         final ShardLog[] grown = java.util.Arrays.copyOf(current, Math.max(current.length, shard + 1));
         grown[shard] = shardLog;
         logs = grown;
@@ -192,7 +201,7 @@ final class ShardLogs implements AutoCloseable
         long bytes = 0;
         for (final ShardLog log : logs)
         {
-            if (log != null)
+            if (log != null && log.log != null)
             {
                 bytes += log.log.sizeBytes();
             }
@@ -206,7 +215,7 @@ final class ShardLogs implements AutoCloseable
         final List<AutoCloseable> toClose = new ArrayList<>();
         for (final ShardLog log : logs)
         {
-            if (log != null)
+            if (log != null && log.log != null)
             {
                 toClose.add(log.log);
             }

@@ -37,6 +37,27 @@ public final class StoreConfig
     private long logCheckpointBytes = DEFAULT_LOG_CHECKPOINT_BYTES;
     private long logCheckpointIntervalMs = DEFAULT_LOG_CHECKPOINT_INTERVAL_MS;
     private long indexWaitMs = DEFAULT_INDEX_WAIT_MS;
+    /** The shards' logs are kept outside this store (cluster mode): see {@link #replicatedLogs(boolean)}. */
+    private boolean replicatedLogs;
+
+    /**
+     * @param replicatedLogs true when the journal shards' logs are kept outside the store, in a replicated log (the
+     *                       cluster mode's Kafka partitions): no log files are opened here, nothing is replayed at
+     *                       open, a position is that log's offset, and whoever appends to the log records it with
+     *                       {@link XinStore#appended} and applies with {@link XinStore#apply} or
+     *                       {@link XinStore#applyReplicated}. RocksDB holds what was applied up to its last flush;
+     *                       the rest is read again from the replicated log.
+     */
+    public StoreConfig replicatedLogs(final boolean replicatedLogs)
+    {
+        this.replicatedLogs = replicatedLogs;
+        return this;
+    }
+
+    public boolean replicatedLogs()
+    {
+        return replicatedLogs;
+    }
 
     public StoreConfig dataDir(final Path dataDir)
     {
@@ -281,6 +302,6 @@ public final class StoreConfig
             ", blockCacheBytes=" + blockCacheBytes + ", writeBufferBytes=" + writeBufferBytes +
             ", hashMemtable=" + hashMemtable + ", logSegmentBytes=" + logSegmentBytes +
             ", logCheckpointBytes=" + logCheckpointBytes + ", logCheckpointIntervalMs=" + logCheckpointIntervalMs +
-            ", indexWaitMs=" + indexWaitMs + '}';
+            ", indexWaitMs=" + indexWaitMs + ", replicatedLogs=" + replicatedLogs + '}';
     }
 }

@@ -1,6 +1,7 @@
 package io.xin.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -249,7 +250,9 @@ public final class XinStore implements AutoCloseable
             db = TtlDB.open(dbOptions, config.dataDir().toString(), descriptors, handles, ttlSeconds, false);
 
             shardLogs = new ShardLogs(config);
-            final long[] replayed = replayLogs(db, handles, writeOptions, shardLogs);
+            // Replicated logs are read again by their owner (cluster mode), from the positions RocksDB recorded.
+            final long[] replayed = config.replicatedLogs() ? new long[3] :
+                replayLogs(db, handles, writeOptions, shardLogs);
             final boolean marked = null != db.get(handles.get(3), Layout.headsUnsettledKey());
             final long repaired = marked ? repairHeads(db, handles.get(1), handles.get(3)) : 0;
             return new XinStore(config, db, handles, writeOptions, options, marked, repaired, shardLogs, replayed);
@@ -422,6 +425,39 @@ public final class XinStore implements AutoCloseable
         catch (final RocksDBException ex)
         {
             throw new StorageException("read last msg id", ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * @param shard a journal shard.
+     * @return the message id reservation the shard last recorded ({@link JournalBatch#putLastMsgId}), 0 if none:
+     * where a new owner of a shard's replicated log resumes its own message ids (cluster mode).
+     * @throws StorageException if the read fails or the store is closed.
+     */
+    public long readLastMsgId(final int shard)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read last msg id");
+            final byte[] value = db.get(meta, Layout.lastMsgIdKey(shard));
+            if (value == null)
+            {
+                return 0;
+            }
+            if (Layout.LONG_LENGTH != value.length)
+            {
+                throw malformed("read last msg id", value.length, Layout.LONG_LENGTH);
+            }
+            return Layout.getLong(value, 0);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read last msg id of shard " + shard, ex);
         }
         finally
         {
@@ -753,6 +789,10 @@ public final class XinStore implements AutoCloseable
         try
         {
             ensureOpen("journal append");
+            if (shardLog.log == null)
+            {
+                throw new IllegalStateException("the logs are replicated: append there, then call appended()");
+            }
             if (batch.count() == 0)
             {
                 return shardLog.appended;
@@ -771,6 +811,97 @@ public final class XinStore implements AutoCloseable
                 throw (StorageException)ex;
             }
             throw new StorageException("journal append to the log of shard " + batch.shard(), ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Records that a batch was appended to its shard's replicated log (cluster mode, see
+     * {@link StoreConfig#replicatedLogs(boolean)}) and is durable there, ending at {@code end}: {@link #apply} may
+     * follow. Journal thread of the batch's shard only.
+     *
+     * @param batch a batch from this store's {@link #newBatch(int)}, not empty.
+     * @param end   the replicated log's position after the batch's entry.
+     */
+    public void appended(final JournalBatch batch, final long end)
+    {
+        if (batch.store() != this)
+        {
+            throw new IllegalArgumentException("batch belongs to another store");
+        }
+        final ShardLogs.ShardLog shardLog = shardLogs.get(batch.shard());
+        if (shardLog == null || shardLog.log != null)
+        {
+            throw new IllegalStateException("appended() is for replicated logs only");
+        }
+        if (end <= shardLog.appended && shardLog.appended > 0)
+        {
+            throw new IllegalArgumentException("log position went back: " + end + " after " + shardLog.appended);
+        }
+        batch.appendedEnd(end);
+        shardLog.appended = end;
+    }
+
+    /**
+     * Applies entries read from a shard's replicated log (a standby copy, or the catch-up of a new owner) to RocksDB
+     * in one write, with the position after the last of them. Not while the shard's journal appends: one writer per
+     * shard at a time.
+     *
+     * @param shard   the journal shard whose log the entries are from.
+     * @param entries entries in log order, each from its position to its limit (left as they were).
+     * @param end     the log position after the last entry.
+     * @throws StorageException if an entry is malformed or the write fails.
+     */
+    public void applyReplicated(final int shard, final List<ByteBuffer> entries, final long end)
+    {
+        final ShardLogs.ShardLog shardLog = shardLogs.open(shard);
+        if (shardLog.log != null)
+        {
+            throw new IllegalStateException("applyReplicated() is for replicated logs only");
+        }
+        final long stamp = closeLock.readLock();
+        try (EntryApplier applier = new EntryApplier(inbox, dedupe, meta, timeline))
+        {
+            ensureOpen("apply of the replicated log");
+            for (int i = 0, size = entries.size(); i < size; i++)
+            {
+                applier.add(entries.get(i));
+            }
+            applier.putAppliedPosition(shardLog.appliedKey, end);
+            db.write(writeOptions, applier.writeBatch());
+            shardLog.applied = end;
+            shardLog.appended = end;
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("apply of the replicated log of shard " + shard, ex);
+        }
+        finally
+        {
+            closeLock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * @param shard a journal shard.
+     * @return the position of the shard's log up to which RocksDB holds it (0 when nothing was applied): a new owner
+     * of a replicated log reads it again from here.
+     */
+    public long appliedPosition(final int shard)
+    {
+        final long stamp = closeLock.readLock();
+        try
+        {
+            ensureOpen("read the applied position");
+            final byte[] value = db.get(meta, Layout.logAppliedKey(shard));
+            return value == null ? 0 : Layout.getLong(value, 0);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new StorageException("read the applied position of shard " + shard, ex);
         }
         finally
         {
@@ -1276,7 +1407,8 @@ public final class XinStore implements AutoCloseable
         for (int i = 0; i < applied.length; i++)
         {
             final ShardLogs.ShardLog log = logs.get(i);
-            deleted += log.log.truncateBefore(applied[i]);
+            // A replicated log keeps its own retention; RocksDB's flush only shortens what its owner reads again.
+            deleted += log.log == null ? 0 : log.log.truncateBefore(applied[i]);
             log.checkpointed = applied[i];
         }
         logCheckpoints++;

@@ -9,6 +9,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.journal.JournalContext;
+import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
@@ -110,9 +111,16 @@ public final class XinSwitch implements AutoCloseable
                 .maxChannelPublishers(ctx.maxChannelPublishers())
                 .headWriteIntervalMs(ctx.headWriteIntervalMs())
                 .shardCount(ctx.journalShards())
+                .replicatedShards(ctx.replicatedShards())
                 .conclude();
             shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
+            if (ctx.replicatedShards() != null)
+            {
+                ctx.replicatedShards().attach(store, shards.journals(), shard ->
+                {
+                });
+            }
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
             sessionContext = new SessionContext(
@@ -510,6 +518,7 @@ public final class XinSwitch implements AutoCloseable
         private LocalTransport localTransport;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
+        private ReplicatedShards replicatedShards;
 
         /**
          * A context with every setting at its default ({@link Setting#defaultValue()}).
@@ -1328,9 +1337,26 @@ public final class XinSwitch implements AutoCloseable
             return journalWriter;
         }
 
+        /**
+         * Cluster mode: the journal shards' logs are replicated outside the switch (Kafka partitions), and this says
+         * which shards the node owns and appends for them. Null (the default): the store's own logs, every shard
+         * owned. Set {@link #journalShards(int)} to the partition count with it.
+         */
+        public Context replicatedShards(final ReplicatedShards replicatedShards)
+        {
+            this.replicatedShards = replicatedShards;
+            return this;
+        }
+
+        public ReplicatedShards replicatedShards()
+        {
+            return replicatedShards;
+        }
+
         StoreConfig storeConfig()
         {
             return new StoreConfig()
+                .replicatedLogs(replicatedShards != null)
                 .dataDir(dataDir)
                 .fsyncPolicy(fsyncPolicy)
                 .retentionSeconds(retentionSeconds)

@@ -62,6 +62,11 @@ public final class Journal implements EventHandler<SwitchEvent>
     static final long MSG_ID_BLOCK = 1024;
     /** A batch is appended once its entry reaches this, well below the log's largest entry, even mid-batch. */
     static final long MAX_ENTRY_FILL_BYTES = 8L * 1024 * 1024;
+    /**
+     * In cluster mode a message id is its shard's own counter shifted left by this, or'ed with the shard: unique
+     * across nodes without a shared counter. Shards are at most {@code 1 << MSG_ID_SHARD_BITS}.
+     */
+    public static final int MSG_ID_SHARD_BITS = 10;
 
     private final JournalWriter writer;
     private final SwitchStatus status;
@@ -73,6 +78,15 @@ public final class Journal implements EventHandler<SwitchEvent>
     private final int shardCount;
     /** Message ids are unique across shards: every shard takes the next from this counter. */
     private final AtomicLong msgIds;
+    /** The shards' replicated logs and which this node owns (cluster mode); null with the store's own logs. */
+    private final ReplicatedShards replicated;
+    /**
+     * The ownership this journal's caches belong to (cluster mode): 0 while the node does not own the shard. A new
+     * epoch means another node may have written the shard meanwhile, so the caches are dropped.
+     */
+    private long ownerEpoch;
+    /** Cluster mode: the position before which this shard's incoming hand-offs are in the batch; -1 for none. */
+    private long handoffsTakenBefore = -1;
     /** Messages from other shards for users of this one; any shard adds, this journal drains. */
     private final Queue<Handoff> incoming = new ConcurrentLinkedQueue<>();
     /** The journals of every shard, this one included, in shard order; set once before the start. */
@@ -151,10 +165,15 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.shard = shard;
         this.shardCount = context.shardCount();
         this.msgIds = context.msgIds();
+        this.replicated = context.replicatedShards();
+        if (replicated != null && shardCount > 1 << MSG_ID_SHARD_BITS)
+        {
+            throw new IllegalArgumentException("cluster mode runs at most " + (1 << MSG_ID_SHARD_BITS) + " shards");
+        }
         this.toNudge = new boolean[shardCount];
         this.batch = store.newBatch(shard);
         this.reader = store.newJournalReader();
-        this.lastMsgId = msgIds.get();
+        this.lastMsgId = replicated == null ? msgIds.get() : 0;
         this.lastWrittenMsgId = lastMsgId;
         this.reservedMsgId = lastMsgId;
         this.writtenReservedMsgId = lastMsgId;
@@ -229,10 +248,18 @@ public final class Journal implements EventHandler<SwitchEvent>
     @Override
     public void onEvent(final SwitchEvent event, final long sequence, final boolean endOfBatch)
     {
-        batchEvents++;
+        if (++batchEvents == 1 && replicated != null)
+        {
+            checkOwner();
+        }
         try
         {
-            switch (event.type)
+            if (ownerEpoch == 0 && replicated != null)
+            {
+                // Not this node's shard (any more): its sessions are being moved, nothing is written for them.
+                event.result = SwitchEvent.RESULT_FAILED;
+            }
+            else switch (event.type)
             {
                 case SwitchEvent.SEND -> onSend(event);
                 case SwitchEvent.LOGIN -> onLogin(event);
@@ -293,7 +320,10 @@ public final class Journal implements EventHandler<SwitchEvent>
         {
             KillPoint.reach(KillPoint.AFTER_ACK_BEFORE_INDEX);
             store.apply(batch);
-            handOver();
+            if (replicated == null)
+            {
+                handOver();
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -350,9 +380,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         try
         {
             final long nowMs = clockMs.getAsLong();
+            if (replicated != null && ownerEpoch == 0)
+            {
+                batch.clear();
+                return;
+            }
             putHeads();
             putMsgIdReservation();
-            writer.write(batch);
+            writeBatch();
             store.apply(batch);
             headsWritten(nowMs);
             writtenReservedMsgId = reservedMsgId;
@@ -494,7 +529,11 @@ public final class Journal implements EventHandler<SwitchEvent>
             else
             {
                 final byte[] copy = Arrays.copyOf(event.stored, event.storedLength);
-                batch.putOutboxPayload(msgId, recipientId);
+                if (replicated == null)
+                {
+                    batch.putOutboxPayload(msgId, recipientId);
+                }
+                // In cluster mode the hand-off is appended with the batch, in the same transaction: no outbox.
                 outgoing.add(new Handoff(msgId, recipientId, copy));
             }
         }
@@ -582,12 +621,52 @@ public final class Journal implements EventHandler<SwitchEvent>
      */
     long nextMsgId()
     {
-        lastMsgId = msgIds.incrementAndGet();
+        lastMsgId = replicated == null ? msgIds.incrementAndGet() : lastMsgId + 1;
         if (lastMsgId > reservedMsgId)
         {
             reservedMsgId = lastMsgId + MSG_ID_BLOCK - 1;
         }
-        return lastMsgId;
+        return replicated == null ? lastMsgId : lastMsgId << MSG_ID_SHARD_BITS | shard;
+    }
+
+    /**
+     * Cluster mode, at the start of each batch: adopts a change of ownership. A shard taken (again) may have been
+     * written by another node meanwhile: every cached head, group and channel is dropped, and the message id counter
+     * resumes after the shard's reservation in the store, which the new owner's restore brought up to date.
+     */
+    private void checkOwner()
+    {
+        final long epoch = replicated.ownerEpoch(shard);
+        if (epoch == ownerEpoch)
+        {
+            return;
+        }
+        heads.clear();
+        dirtyHeads.clear();
+        audiences.onWriteFailed();
+        handoffsTakenBefore = -1;
+        if (epoch != 0)
+        {
+            lastMsgId = store.readLastMsgId(shard);
+            lastWrittenMsgId = lastMsgId;
+            reservedMsgId = lastMsgId;
+            writtenReservedMsgId = lastMsgId;
+            LOG.info("Journal shard {} owned (epoch {}); message ids resume after {}", shard, epoch, lastMsgId);
+        }
+        ownerEpoch = epoch;
+    }
+
+    /** Appends the batch to the shard's log: the store's own, or the replicated one in cluster mode. */
+    private void writeBatch()
+    {
+        if (replicated == null)
+        {
+            writer.write(batch);
+            return;
+        }
+        final long end = replicated.append(shard, ownerEpoch, batch, outgoing, handoffsTakenBefore);
+        handoffsTakenBefore = -1;
+        store.appended(batch, end);
     }
 
     private long head(final long userId)
@@ -628,7 +707,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             final int events = batchEvents;
             final long batchBytes = batch.dataSizeBytes();
             final long startNs = System.nanoTime();
-            writer.write(batch);
+            writeBatch();
             KillPoint.reach(KillPoint.AFTER_WRITE_BEFORE_ACK);
             final long writeNanos = System.nanoTime() - startNs;
             counters.journalWriteNanos.add(writeNanos);
@@ -650,7 +729,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         catch (final RuntimeException ex)
         {
-            storageFailed("journal write of " + batchSends.size() + " messages", ex);
+            if (replicated != null)
+            {
+                shardLost(ex);
+            }
+            else
+            {
+                storageFailed("journal write of " + batchSends.size() + " messages", ex);
+            }
             for (int i = 0, size = batchSends.size(); i < size; i++)
             {
                 batchSends.get(i).result = SwitchEvent.RESULT_FAILED;
@@ -692,12 +778,30 @@ public final class Journal implements EventHandler<SwitchEvent>
         {
             return;
         }
+        if (replicated != null && ownerEpoch == 0)
+        {
+            // Read again from the replicated queue by whichever node owns the shard next.
+            incoming.clear();
+            return;
+        }
         Handoff handoff;
         while ((handoff = incoming.poll()) != null)
         {
+            if (replicated != null && handoff.ownerEpoch != ownerEpoch)
+            {
+                // Read under an earlier ownership: the queue gives it again from its committed position.
+                continue;
+            }
             handoff.recipientSeq = nextSeq(handoff.recipientId);
             batch.putInbox(handoff.recipientId, handoff.recipientSeq, handoff.stored);
-            batch.deleteOutbox(handoff.msgId, handoff.recipientId);
+            if (replicated == null)
+            {
+                batch.deleteOutbox(handoff.msgId, handoff.recipientId);
+            }
+            else
+            {
+                handoffsTakenBefore = Math.max(handoffsTakenBefore, handoff.sourcePosition + 1);
+            }
             if (appended == null)
             {
                 // A new list per batch: the dispatcher reads it while this thread fills the next batch.
@@ -729,6 +833,24 @@ public final class Journal implements EventHandler<SwitchEvent>
                 shards[target].nudge();
             }
         }
+    }
+
+    /**
+     * Cluster mode: an append failed or was fenced. Nothing of the batch is acknowledged; the shard is given up until
+     * it is restored from its log and owned again (what this thread remembers of it is dropped then).
+     */
+    private void shardLost(final RuntimeException ex)
+    {
+        counters.storageFailures.increment();
+        LOG.warn("Journal shard {} gave up its log after a failed append (epoch {}); its sends will be retried " +
+            "by their clients once the shard is owned again", shard, ownerEpoch, ex);
+        final long epoch = ownerEpoch;
+        ownerEpoch = 0;
+        heads.clear();
+        dirtyHeads.clear();
+        incoming.clear();
+        handoffsTakenBefore = -1;
+        replicated.lost(shard, epoch, ex);
     }
 
     private void storageFailed(final String operation, final RuntimeException ex)

@@ -31,6 +31,7 @@ public final class JournalContext
     private long headWriteIntervalMs = DEFAULT_HEAD_WRITE_INTERVAL_MS;
     private int shardCount = 1;
     private AtomicLong msgIds;
+    private ReplicatedShards replicatedShards;
 
     public JournalContext store(final XinStore store)
     {
@@ -154,6 +155,21 @@ public final class JournalContext
     /**
      * @return the message id counter every shard takes the next id from; set by {@link #conclude()}.
      */
+    /**
+     * @param replicatedShards the replicated logs of the shards and which of them this node owns (cluster mode); null
+     *                         (the default) for the store's own logs, every shard owned.
+     */
+    public JournalContext replicatedShards(final ReplicatedShards replicatedShards)
+    {
+        this.replicatedShards = replicatedShards;
+        return this;
+    }
+
+    public ReplicatedShards replicatedShards()
+    {
+        return replicatedShards;
+    }
+
     public AtomicLong msgIds()
     {
         return msgIds;

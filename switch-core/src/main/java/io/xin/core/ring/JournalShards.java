@@ -41,6 +41,7 @@ public final class JournalShards implements AutoCloseable
     private final XinStore store;
     private final SwitchCounters counters;
     private final RingShard[] shards;
+    private final Journal[] journals;
 
     /**
      * Builds every shard's ring and journal, and connects the journals for hand-offs.
@@ -84,6 +85,13 @@ public final class JournalShards implements AutoCloseable
         {
             shard.connect(journalOfShard);
         }
+        this.journals = journalOfShard;
+    }
+
+    /** Every shard's journal, in shard order. */
+    public Journal[] journals()
+    {
+        return journals.clone();
     }
 
     /** The rings, in shard order, for the sessions to publish to. */
