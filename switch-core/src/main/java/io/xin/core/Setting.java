@@ -276,7 +276,35 @@ public enum Setting
     DRAIN_NOTICE_MS(Section.DAEMON, "drain-notice-ms", long.class, Configuration.DEFAULT_DRAIN_NOTICE_MS,
         Range.atLeast(0), "ms", "At SIGTERM, /readyz fails this long before logins are refused and sessions told " +
         "to go away, so a load balancer stops sending new connections first; set it to the balancer's " +
-        "health-check interval times its fall count.", null);
+        "health-check interval times its fall count.", null),
+
+    // Cluster (daemon only: an embedder builds io.xin.cluster.ClusterNode itself)
+    CLUSTER_KAFKA(Section.CLUSTER, "cluster-kafka", String.class, null, Range.any(), "",
+        "Kafka bootstrap servers (host:port,...): runs the switch as a node of a cluster whose logs are Kafka " +
+        "partitions. Unset: a single node with its own logs.", null),
+    CLUSTER_NAME(Section.CLUSTER, "cluster-name", String.class, "xin", Range.notBlank(), "",
+        "Names the cluster's topics (<name>.log, <name>.handoff, <name>.owners) and its consumer group.", null),
+    CLUSTER_NODE_ID(Section.CLUSTER, "cluster-node-id", String.class, null, Range.any(), "",
+        "This node's id, unique in the cluster. Unset: the advertised address.", null),
+    CLUSTER_ADVERTISED_ADDRESS(Section.CLUSTER, "cluster-advertised-address", String.class, null, Range.any(), "",
+        "host:port where clients reach this node directly: other nodes redirect its users' logins here. Unset: " +
+        "host and the bound port, which must then not be a wildcard address.", null),
+    CLUSTER_PARTITIONS(Section.CLUSTER, "cluster-partitions", int.class, 12, Range.between(1, 1024), "",
+        "Partitions of the log and hand-off topics, fixed when the cluster is created: the journal shards of " +
+        "every node (journal-shards is set to it), and the most nodes that can own a shard each.", null),
+    CLUSTER_REPLICATION_FACTOR(Section.CLUSTER, "cluster-replication-factor", int.class, 3,
+        Range.between(1, Short.MAX_VALUE), "", "Replicas of every partition when the topics are created.", null),
+    CLUSTER_MIN_INSYNC_REPLICAS(Section.CLUSTER, "cluster-min-insync-replicas", int.class, 2, Range.atLeast(1), "",
+        "Replicas that hold a journal batch before its sends are acknowledged (acks=all).", null),
+    CLUSTER_SESSION_TIMEOUT_MS(Section.CLUSTER, "cluster-session-timeout-ms", int.class, 6_000,
+        Range.between(1_000, 300_000), "ms", "A node silent this long loses its shards to the others (the " +
+        "consumer group's session timeout; brokers accept 6000 and up by default).", null),
+    CLUSTER_HEARTBEAT_INTERVAL_MS(Section.CLUSTER, "cluster-heartbeat-interval-ms", int.class, 1_500,
+        Range.between(100, 100_000), "ms", "How often a node tells the group it is alive; at most a third of " +
+        "cluster-session-timeout-ms.", null),
+    CLUSTER_APPEND_TIMEOUT_MS(Section.CLUSTER, "cluster-append-timeout-ms", int.class, 10_000,
+        Range.atLeast(1_000), "ms", "The longest a journal batch waits for the brokers; past it the batch fails " +
+        "(its clients resend) and the node restores the shard from its log.", null);
 
     /** Groups of settings, in the order the documentation lists them. */
     public enum Section
@@ -289,7 +317,9 @@ public enum Setting
         STORE("Store", "The RocksDB store: where, how durable, how long, how much memory."),
         AUDIENCES("Groups and channels", "Group sizes and the pace of channel pushes."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
-            "admin and health HTTP ports and its stop.");
+            "admin and health HTTP ports and its stop."),
+        CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +
+            "and the durability and failover of the shards' logs. See docs/operations.md.");
 
         private final String title;
         private final String doc;

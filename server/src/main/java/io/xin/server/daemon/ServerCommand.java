@@ -1,5 +1,7 @@
 package io.xin.server.daemon;
 
+import io.xin.cluster.ClusterConfig;
+import io.xin.cluster.ClusterNode;
 import io.xin.core.BuildInfo;
 import io.xin.core.ConfigurationException;
 import io.xin.core.Setting;
@@ -124,13 +126,27 @@ public final class ServerCommand implements Callable<Integer>
                     jwtPublicKey + ": " + ex.getMessage());
             }
         }
+        final ClusterNode cluster;
         try
         {
+            cluster = clusterNode(ctx);
             ctx.conclude();
         }
         catch (final IllegalArgumentException ex)
         {
             return badSetting(settingOf(ex), ex.getMessage());
+        }
+        if (cluster != null)
+        {
+            try
+            {
+                cluster.ensureTopics();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("Xin switch failed to start: the cluster's topics: {}", ex.getMessage());
+                return EXIT_FAILED;
+            }
         }
         // The admin and health ports are taken before the store opens and the client ports listen: a taken port stops
         // the start before any client could connect to a switch that then goes away.
@@ -178,6 +194,12 @@ public final class ServerCommand implements Callable<Integer>
             LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
             return EXIT_FAILED;
         }
+        if (cluster != null)
+        {
+            cluster.start();
+            LOG.info("Joined cluster {} as {} ({} partitions, Kafka {})", cluster.config().clusterName(),
+                cluster.config().nodeId(), cluster.partitions(), cluster.config().bootstrapServers());
+        }
         // What start-up made lives as long as the process (the rings' preallocated slots, the store's handles, the
         // loaded classes): move it to the old generation now, before /readyz answers, instead of copying it in the
         // first young collections under load (40-90 ms pauses on two cores;
@@ -188,7 +210,8 @@ public final class ServerCommand implements Callable<Integer>
             admin.serve(xin);
         }
         final long drainNoticeMs = (Long)value(Setting.DRAIN_NOTICE_MS);
-        new ShutdownSignals(() -> drain(xin, drainNoticeMs), (Long)value(Setting.SHUTDOWN_DEADLINE_MS)).install();
+        new ShutdownSignals(() -> drain(xin, cluster, drainNoticeMs), (Long)value(Setting.SHUTDOWN_DEADLINE_MS))
+            .install();
         xin.awaitTermination();
         if (admin != null)
         {
@@ -206,10 +229,11 @@ public final class ServerCommand implements Callable<Integer>
         return spec.findOption("--" + setting.key()).getValue();
     }
 
-    private void drain(final XinSwitch xin, final long drainNoticeMs)
+    private void drain(final XinSwitch xin, final ClusterNode cluster, final long drainNoticeMs)
     {
         if (drainStarted.getAndSet(true))
         {
+            CloseHelper.quietClose(cluster);
             xin.close();
             return;
         }
@@ -225,7 +249,55 @@ public final class ServerCommand implements Callable<Integer>
                 Thread.currentThread().interrupt();
             }
         }
+        // Leaving the group hands this node's shards to the others at once, before the switch stops.
+        CloseHelper.quietClose(cluster);
         xin.close();
+    }
+
+    /**
+     * The cluster membership the settings ask for, with the switch's context set to run its partitions as journal
+     * shards over the replicated logs; null in single-node mode.
+     */
+    private ClusterNode clusterNode(final XinSwitch.Context ctx)
+    {
+        final String kafka = (String)value(Setting.CLUSTER_KAFKA);
+        if (kafka == null || kafka.isBlank())
+        {
+            return null;
+        }
+        String advertised = (String)value(Setting.CLUSTER_ADVERTISED_ADDRESS);
+        if (advertised == null || advertised.isBlank())
+        {
+            if (ctx.port() == 0 || "0.0.0.0".equals(ctx.bindHost()) || "::".equals(ctx.bindHost()))
+            {
+                throw new ConfigurationException(Setting.CLUSTER_ADVERTISED_ADDRESS, "clusterAdvertisedAddress " +
+                    "must be set when host is a wildcard address or port is 0");
+            }
+            advertised = ctx.bindHost() + ":" + ctx.port();
+        }
+        final String nodeId = (String)value(Setting.CLUSTER_NODE_ID);
+        final ClusterConfig config = new ClusterConfig()
+            .bootstrapServers(kafka)
+            .clusterName((String)value(Setting.CLUSTER_NAME))
+            .nodeId(nodeId == null || nodeId.isBlank() ? advertised : nodeId)
+            .advertisedAddress(advertised)
+            .partitions((Integer)value(Setting.CLUSTER_PARTITIONS))
+            .replicationFactor(((Integer)value(Setting.CLUSTER_REPLICATION_FACTOR)).shortValue())
+            .minInsyncReplicas((Integer)value(Setting.CLUSTER_MIN_INSYNC_REPLICAS))
+            .sessionTimeoutMs((Integer)value(Setting.CLUSTER_SESSION_TIMEOUT_MS))
+            .heartbeatIntervalMs((Integer)value(Setting.CLUSTER_HEARTBEAT_INTERVAL_MS))
+            .appendTimeoutMs((Integer)value(Setting.CLUSTER_APPEND_TIMEOUT_MS));
+        try
+        {
+            config.validate();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigurationException(Setting.CLUSTER_KAFKA, "cluster: " + ex.getMessage());
+        }
+        final ClusterNode cluster = new ClusterNode(config);
+        ctx.journalShards(config.partitions()).replicatedShards(cluster);
+        return cluster;
     }
 
     /** The key of the setting a refusal is about; null when it names none. */
