@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.xin.cluster.ClusterNode;
 import io.xin.core.BuildInfo;
 import io.xin.core.XinSwitch;
 import io.xin.core.net.ServerTls;
@@ -75,6 +76,10 @@ public final class SwitchMetrics implements JournalBatchObserver
         }
 
         registerRocksDb(xin.store());
+        if (xin.context().replicatedShards() instanceof ClusterNode cluster)
+        {
+            registerCluster(cluster);
+        }
 
         batchEvents = Histogram.builder()
             .name("xin_journal_batch_events")
@@ -237,6 +242,34 @@ public final class SwitchMetrics implements JournalBatchObserver
                     .register(registry);
             }
         }
+    }
+
+    private void registerCluster(final ClusterNode cluster)
+    {
+        gauge("xin_cluster_owned_shards", "Journal shards (partitions) this node owns now.",
+            () -> cluster.ownedShards().size());
+        gauge("xin_cluster_standby_lag_entries", "Entries of the logs of the shards this node does not own that are " +
+            "in Kafka and not yet in its RocksDB: what taking one over would read first.", cluster::standbyLag);
+        counter("xin_cluster_appends", "Journal batches appended to Kafka (one transaction each).", cluster::appends);
+        CounterWithCallback.builder().name("xin_cluster_append_seconds")
+            .help("Time spent in those appends: divided by xin_cluster_appends_total, the mean append latency.")
+            .callback(cb -> cb.call(cluster.appendNanos() / NANOS_PER_SECOND)).register(registry);
+        counter("xin_cluster_handoffs_received", "Messages for this node's users read from the hand-off topic.",
+            cluster::handoffsReceived);
+        counter("xin_cluster_standby_entries", "Log entries of shards owned elsewhere applied to this node's " +
+            "RocksDB.", cluster::standbyEntriesApplied);
+        counter("xin_cluster_restores", "Shards taken over (each after reading its log's tail).", cluster::restores);
+        counter("xin_cluster_restored_entries", "Log entries read while taking shards over.",
+            cluster::restoredEntries);
+        CounterWithCallback.builder().name("xin_cluster_restore_seconds")
+            .help("Time from deciding to take a shard to owning it, summed over takeovers.")
+            .callback(cb -> cb.call(cluster.restoreNanos() / NANOS_PER_SECOND)).register(registry);
+    }
+
+    private void counter(final String name, final String help, final java.util.function.LongSupplier value)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+            .register(registry);
     }
 
     private void gauge(final String name, final String help, final DoubleSupplier value)
