@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -72,6 +73,8 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
     static final String OWNERS = "owners";
     private static final Logger LOGGER = LoggerFactory.getLogger(ClusterNode.class);
     private static final Duration POLL = Duration.ofMillis(20);
+    /** The largest record: a journal batch's entry (appended at 8 MiB even mid-batch) and one more message. */
+    static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final ClusterConfig config;
@@ -152,13 +155,17 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
                 "min.insync.replicas", Integer.toString(config.minInsyncReplicas()),
                 "unclean.leader.election.enable", "false");
             final Map<String, String> logConfig = new HashMap<>(durable);
+            // A journal batch is one record, up to the journal's entry limit (8 MiB) plus its last message.
+            logConfig.put("max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
             // The log is the shards' history: new nodes and standbys read it from the start. Kept until deleted.
             logConfig.put("retention.ms", "-1");
+            final Map<String, String> handoffConfig = new HashMap<>(durable);
+            handoffConfig.put("max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
             final Map<String, String> ownersConfig = new HashMap<>(durable);
             ownersConfig.put("cleanup.policy", "compact");
             final List<NewTopic> topics = List.of(
                 new NewTopic(logTopic, partitions, config.replicationFactor()).configs(logConfig),
-                new NewTopic(handoffTopic, partitions, config.replicationFactor()).configs(durable),
+                new NewTopic(handoffTopic, partitions, config.replicationFactor()).configs(handoffConfig),
                 new NewTopic(ownersTopic, 1, config.replicationFactor()).configs(ownersConfig));
             for (final NewTopic topic : topics)
             {
@@ -177,8 +184,7 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
                     }
                 }
             }
-            final Map<String, TopicDescription> described =
-                admin.describeTopics(List.of(logTopic, handoffTopic)).allTopicNames().get(30, TimeUnit.SECONDS);
+            final Map<String, TopicDescription> described = describe(admin, List.of(logTopic, handoffTopic));
             for (final TopicDescription description : described.values())
             {
                 if (description.partitions().size() != partitions)
@@ -197,6 +203,28 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
         catch (final ExecutionException | java.util.concurrent.TimeoutException ex)
         {
             throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + ": " + ex, ex);
+        }
+    }
+
+    /** Describes new topics, waiting (bounded) until the brokers' metadata holds them. */
+    private static Map<String, TopicDescription> describe(final Admin admin, final List<String> topics)
+        throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true)
+        {
+            try
+            {
+                return admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+            }
+            catch (final ExecutionException ex)
+            {
+                if (!(ex.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadlineNs > 0)
+                {
+                    throw ex;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
@@ -492,7 +520,10 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
                 takeHandoffs(handoffs);
                 restoreLost();
                 retryActivations();
-                applyStandby(standby.poll(Duration.ZERO));
+                if (!standbyAssigned.isEmpty())
+                {
+                    applyStandby(standby.poll(Duration.ZERO));
+                }
                 readOwners(owners.poll(Duration.ZERO));
             }
         }
@@ -669,6 +700,13 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
             try
             {
                 long position = store.appliedPosition(shard);
+                final long start = restore.beginningOffsets(List.of(partition), Duration.ofSeconds(30)).get(partition);
+                if (position < start)
+                {
+                    throw new IllegalStateException("the log of journal shard " + shard + " starts at offset " + start +
+                        " but this node's RocksDB holds it only up to " + position + ": entries were deleted before " +
+                        "this node read them; restore its data directory from another node's backup");
+                }
                 restore.seek(partition, position);
                 final long end = restore.endOffsets(List.of(partition), Duration.ofSeconds(30)).get(partition);
                 long entries = 0;

@@ -60,7 +60,7 @@ final class ShardProducer implements AutoCloseable
         // An owner that stops mid-transaction holds back the readers (read_committed) until this passes or a new
         // owner takes the shard; kept short, above an append's own timeout.
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.appendTimeoutMs() + 5_000);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, ClusterNode.MAX_RECORD_BYTES);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.putAll(config.kafkaOverrides());
