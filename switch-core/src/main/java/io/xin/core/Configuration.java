@@ -43,6 +43,8 @@ public final class Configuration
     /** {@link #DEFAULT_RING_THREADS} as the config file and the command line spell it: ring threads per shard. */
     public static final int DEFAULT_RING_THREADS_PER_SHARD = 2;
     public static final int DEFAULT_BUSY_RETRY_AFTER_MS = 200;
+    /** Long enough for a partition's new owner to take it over, short enough not to keep a device offline. */
+    public static final int DEFAULT_MOVED_RETRY_AFTER_MS = 500;
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK_BYTES = 32 * 1024;
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES = 64 * 1024;
     public static final long DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;

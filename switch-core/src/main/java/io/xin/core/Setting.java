@@ -110,6 +110,10 @@ public enum Setting
         Configuration.DEFAULT_GO_AWAY_MAX_RECONNECT_DELAY_MS, Range.atLeast(0), "ms",
         "GoAway tells each client to wait a random delay up to this.",
         ints(Context::goAwayMaxReconnectDelayMs, Context::goAwayMaxReconnectDelayMs)),
+    MOVED_RETRY_AFTER_MS(Section.SESSIONS, "moved-retry-after-ms", int.class,
+        Configuration.DEFAULT_MOVED_RETRY_AFTER_MS, Range.atLeast(0), "ms",
+        "Cluster mode: retry_after_ms of a MOVED login answer that names no node (none serves the user yet).",
+        ints(Context::movedRetryAfterMs, Context::movedRetryAfterMs)),
 
     // Limits
     MAX_FRAME_LENGTH_BYTES(Section.LIMITS, "max-frame-length-bytes", int.class,

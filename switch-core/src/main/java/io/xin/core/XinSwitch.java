@@ -8,9 +8,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
+import io.xin.core.device.Placement;
 import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
+import io.xin.core.journal.SwitchEvent;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.LocalTransport;
@@ -289,6 +291,32 @@ public final class XinSwitch implements AutoCloseable
         }
     }
 
+    /**
+     * Cluster mode: sends away every device of the users of journal shard {@code shard} (users map to shards by
+     * {@code JournalShard.of(userId, journalShards)}), because another node serves them now. Each gets
+     * {@code Kicked{reason: "moved", address}} (the address the {@link Context#placement() placement} gives for
+     * its user, or "") and is closed. The shard's dispatcher does it, in ring order: after the acks and pushes of
+     * everything published before this call. Call it once the placement says the shard's users are served
+     * elsewhere: a login admitted before that is sent away here, one after it is answered {@code MOVED}.
+     * <p>
+     * Any thread; it waits for a free slot while the shard's ring is full. Does nothing once the switch is closed.
+     *
+     * @param shard the journal shard, in {@code [0, journalShards)}.
+     */
+    public void moveOut(final int shard)
+    {
+        if (shard < 0 || shard >= ctx.journalShards())
+        {
+            throw new IllegalArgumentException("shard must be 0.." + (ctx.journalShards() - 1) + ": " + shard);
+        }
+        if (closed)
+        {
+            return;
+        }
+        shards.rings()[shard].publishEvent(SwitchEvent.MOVE_OUT_TRANSLATOR, ctx.placement());
+        LOG.info("Moving out the users of journal shard {}", shard);
+    }
+
     /** Ring slots holding events not yet handled by the dispatcher; safe from any thread. */
     public long ringOccupancy()
     {
@@ -467,6 +495,7 @@ public final class XinSwitch implements AutoCloseable
         private int parkIdleMs;
         private int loginTimeoutMs;
         private int goAwayMaxReconnectDelayMs;
+        private int movedRetryAfterMs;
 
         // Limits
         private int maxFrameLengthBytes;
@@ -516,6 +545,8 @@ public final class XinSwitch implements AutoCloseable
 
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
+        /** Cluster mode's hook (not a setting): which node serves a user; null serves every user here. */
+        private Placement placement;
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
         private ReplicatedShards replicatedShards;
@@ -898,6 +929,21 @@ public final class XinSwitch implements AutoCloseable
             return goAwayMaxReconnectDelayMs;
         }
 
+        /**
+         * @param movedRetryAfterMs the {@code retry_after_ms} of a {@code MOVED} login answer that names no node
+         *                          (no node serves the user yet); one that names a node carries 0.
+         */
+        public Context movedRetryAfterMs(final int movedRetryAfterMs)
+        {
+            this.movedRetryAfterMs = movedRetryAfterMs;
+            return this;
+        }
+
+        public int movedRetryAfterMs()
+        {
+            return movedRetryAfterMs;
+        }
+
         public Context drainTimeoutMs(final long drainTimeoutMs)
         {
             this.drainTimeoutMs = drainTimeoutMs;
@@ -1125,6 +1171,23 @@ public final class XinSwitch implements AutoCloseable
         public LocalTransport localTransport()
         {
             return localTransport;
+        }
+
+        /**
+         * Cluster mode: which node serves each user. A login of a user served elsewhere is answered
+         * {@code Error{code: MOVED, address}} and closed; {@link XinSwitch#moveOut(int)} sends the devices of a
+         * shard's users away once the placement says they are served elsewhere. Null (the default): this switch
+         * serves every user, as a single node.
+         */
+        public Context placement(final Placement placement)
+        {
+            this.placement = placement;
+            return this;
+        }
+
+        public Placement placement()
+        {
+            return placement;
         }
 
         /**

@@ -254,6 +254,36 @@ class ProtocolContractIT
         }
     }
 
+    /**
+     * protocol.md, "Cluster mode": MOVED answers a valid Login as a fatal Error (not a LoginError) with the Login's
+     * request id, the node's address and no delay; an invalid token is still refused first, as AUTH_FAILED.
+     */
+    @Test
+    void shouldAnswerALoginOnANodeThatDoesNotServeTheUserWithAFatalMovedError() throws Exception
+    {
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.placement(userId -> "[2001:db8::1]:7800")))
+        {
+            try (RawClient client = new RawClient(server.port()))
+            {
+                client.send(Frame.newBuilder().setLogin(io.xin.protocol.pb.Login.newBuilder().setRequestId(41)
+                    .setToken(server.token(ALICE)).setDeviceId("phone")).build());
+                final Frame answer = client.read();
+                assertEquals(Frame.BodyCase.ERROR, answer.getBodyCase(), answer.toString());
+                assertEquals(ErrorCode.MOVED, answer.getError().getCode());
+                assertEquals(41, answer.getError().getRequestId());
+                assertTrue(answer.getError().getFatal());
+                assertEquals("[2001:db8::1]:7800", answer.getError().getAddress());
+                assertEquals(0, answer.getError().getRetryAfterMs());
+                assertTrue(client.closedWithin(5_000));
+            }
+            try (RawClient client = new RawClient(server.port()))
+            {
+                client.send(RawClient.login("not-a-token", "phone"));
+                assertEquals(ErrorCode.AUTH_FAILED, client.read().getLoginError().getCode());
+            }
+        }
+    }
+
     @Test
     void shouldTakeTheUtf8BytesOfTheSecretStringAsTheHmacKey() throws Exception
     {

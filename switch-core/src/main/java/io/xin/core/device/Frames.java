@@ -15,6 +15,9 @@ import io.xin.protocol.pb.SyncHint;
  */
 public final class Frames
 {
+    /** {@code Kicked.reason} of a device sent away because another node serves its user now (cluster mode). */
+    public static final String MOVED_REASON = "moved";
+
     private Frames()
     {
     }
@@ -117,6 +120,24 @@ public final class Frames
     public static Frame kicked(final String reason)
     {
         return Frame.newBuilder().setKicked(Kicked.newBuilder().setReason(reason)).build();
+    }
+
+    /** Cluster mode: the user is served by another node now, at {@code address} ("host:port", or "" if unknown). */
+    public static Frame movedAway(final String address)
+    {
+        return Frame.newBuilder().setKicked(Kicked.newBuilder().setReason(MOVED_REASON).setAddress(address)).build();
+    }
+
+    /**
+     * Cluster mode: a login on a node that does not serve the user; fatal. {@code address} is the node that does
+     * ("host:port"), or "" with {@code retryAfterMs} when none is known yet.
+     */
+    public static Frame moved(final long requestId, final String message, final String address, final int retryAfterMs)
+    {
+        return Frame.newBuilder()
+            .setError(Error.newBuilder().setRequestId(requestId).setCode(ErrorCode.MOVED).setMessage(message)
+                .setFatal(true).setRetryAfterMs(retryAfterMs).setAddress(address))
+            .build();
     }
 
     public static Frame goAway(final String reason, final int reconnectDelayMs)

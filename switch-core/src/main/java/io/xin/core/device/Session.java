@@ -79,6 +79,11 @@ public final class Session
     private long storedCursorSeq;
     /** Whether the dispatcher wrote to this channel in the current batch. Owned by the dispatcher thread. */
     private boolean flushPending;
+    /**
+     * How many times the user's shard had moved out (cluster mode) when the journal took this login: a session
+     * logged in before a move takes no sends after it. Owned by the journal thread.
+     */
+    private int moveOutEpoch;
 
     public Session(final Channel channel, final long userId, final String deviceId)
     {
@@ -372,6 +377,18 @@ public final class Session
     public void storedCursorSeq(final long storedCursorSeq)
     {
         this.storedCursorSeq = storedCursorSeq;
+    }
+
+    /** Journal thread. */
+    public int moveOutEpoch()
+    {
+        return moveOutEpoch;
+    }
+
+    /** Journal thread, at login. */
+    public void moveOutEpoch(final int moveOutEpoch)
+    {
+        this.moveOutEpoch = moveOutEpoch;
     }
 
     /** Dispatcher thread. */

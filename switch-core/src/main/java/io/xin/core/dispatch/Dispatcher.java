@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelFutureListener;
 import io.xin.core.device.Frames;
+import io.xin.core.device.Placement;
 import io.xin.core.device.Session;
 import io.xin.storage.fault.KillPoint;
 import io.xin.core.journal.Handoff;
@@ -101,6 +102,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.LOGIN -> onLogin(event);
             case SwitchEvent.CLOSE -> unregister(event.session());
             case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
+            case SwitchEvent.MOVE_OUT -> moveOut(event.placement());
             default ->
             {
             }
@@ -171,6 +173,10 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 push(senderId, sender, stored, storedLength, event.senderSeq());
             }
             case SwitchEvent.RESULT_DUPLICATE -> write(sender, sendAck(sender, event, true));
+            case SwitchEvent.RESULT_MOVED ->
+            {
+                // Not stored; the device was sent away and resends it on the node that serves it now.
+            }
             case SwitchEvent.RESULT_REFUSED -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
                 event.audience().refusal(), event.audience().refusalMessage()));
             default -> write(sender, Frames.sendFailed(event.requestId(), event.clientMsgId(),
@@ -303,6 +309,19 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
 
     private void endOfBatch()
     {
+        handOverOutboxes();
+        KillPoint.reach(KillPoint.AFTER_ACK);
+
+        Session closed;
+        while ((closed = closedOverflow.poll()) != null)
+        {
+            unregister(closed);
+        }
+    }
+
+    /** Hands each event loop written to in this batch its outbox, as one task, and starts new outboxes. */
+    private void handOverOutboxes()
+    {
         for (int i = 0; i < loopsWrittenCount; i++)
         {
             final int index = loopsWritten[i];
@@ -324,13 +343,6 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             }
         }
         loopsWrittenCount = 0;
-        KillPoint.reach(KillPoint.AFTER_ACK);
-
-        Session closed;
-        while ((closed = closedOverflow.poll()) != null)
-        {
-            unregister(closed);
-        }
     }
 
     private void register(final Session session)
@@ -346,6 +358,39 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     {
         counters.sessionsKicked.increment();
         replaced.writeAndFlush(Frames.kicked("a newer login of this device replaced this connection"), true);
+    }
+
+    /**
+     * Cluster mode: this shard's users are served by another node now. What this batch wrote so far goes to the
+     * loops first, so that every device gets the acks and pushes of what was published before the move (their
+     * loops run tasks in order), then {@code Kicked{reason: "moved"}}, and is closed. The devices leave the
+     * registry at once: nothing published after the move is pushed to them.
+     *
+     * @param placement where each user went; null names no node.
+     */
+    private void moveOut(final Placement placement)
+    {
+        handOverOutboxes();
+        final List<Session> devices = online.removeAll();
+        long userId = 0;
+        Frame kicked = null;
+        for (int i = 0, size = devices.size(); i < size; i++)
+        {
+            final Session device = devices.get(i);
+            forgetFollows(device);
+            if (device.isClosed())
+            {
+                continue;
+            }
+            // A user's devices are adjacent: one frame (immutable) and one placement question per user.
+            if (kicked == null || device.userId() != userId)
+            {
+                userId = device.userId();
+                final String address = placement == null ? null : placement.redirectFor(userId);
+                kicked = Frames.movedAway(address == null ? "" : address);
+            }
+            device.writeAndFlush(kicked, true);
+        }
     }
 
     private void unregister(final Session session)
@@ -376,6 +421,10 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
                 {
                     pacer.offer(audience.post());
                 }
+            }
+            case SwitchEvent.RESULT_MOVED ->
+            {
+                // Not done; the device was sent away and asks again on the node that serves it now.
             }
             case SwitchEvent.RESULT_REFUSED -> write(session,
                 Frames.error(event.requestId(), audience.refusal(), audience.refusalMessage(), false));

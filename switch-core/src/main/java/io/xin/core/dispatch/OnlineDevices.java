@@ -3,6 +3,9 @@ package io.xin.core.dispatch;
 import io.xin.core.device.Session;
 import org.agrona.collections.Long2ObjectHashMap;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The online devices of each user: the {@link Session} itself for a user with one device online (nearly every
  * idle user), an array only for two or more; a one-element array would cost 24 bytes a session. Read a user's
@@ -77,6 +80,21 @@ final class OnlineDevices
         grown[array.length] = session;
         byUser.put(userId, grown);
         return null;
+    }
+
+    /** Removes every device (cluster mode: the shard's users are served elsewhere now) and returns them. */
+    List<Session> removeAll()
+    {
+        final List<Session> all = new ArrayList<>(byUser.size());
+        for (final Object devices : byUser.values())
+        {
+            for (int i = 0, n = count(devices); i < n; i++)
+            {
+                all.add(device(devices, i));
+            }
+        }
+        byUser.clear();
+        return all;
     }
 
     /** Removes a device that went offline; nothing when it was replaced already. */

@@ -128,6 +128,12 @@ public final class Journal implements EventHandler<SwitchEvent>
      */
     private final Long2ObjectHashMap<SwitchEvent> batchDedupe = new Long2ObjectHashMap<>();
     private long lastMsgId;
+    /**
+     * Times this shard moved out (cluster mode). A session keeps the count of its login; after a move, its sends
+     * are not stored here ({@link SwitchEvent#RESULT_MOVED}): its device resends them on the node that serves it
+     * now, where they would otherwise be stored a second time.
+     */
+    private int moveOutEpoch;
     private long lastWrittenMsgId;
     /** Highest message id this shard may assign before it must reserve more (in the batch that uses them). */
     private long reservedMsgId;
@@ -265,6 +271,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 case SwitchEvent.LOGIN -> onLogin(event);
                 case SwitchEvent.ACK -> onAck(event);
                 case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
+                case SwitchEvent.MOVE_OUT -> moveOutEpoch++;
                 default ->
                 {
                 }
@@ -442,6 +449,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.headSeq = head(userId);
             event.cursorSeq = reader.readCursor(userId, event.session.deviceIdBytes());
             event.session.storedCursorSeq(event.cursorSeq);
+            event.session.moveOutEpoch(moveOutEpoch);
             audiences.onLogin(event);
         }
         catch (final RuntimeException ex)
@@ -472,6 +480,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         if (status.isStorageFailed())
         {
             event.result = SwitchEvent.RESULT_FAILED;
+            return;
+        }
+        if (event.session.moveOutEpoch() != moveOutEpoch)
+        {
+            event.result = SwitchEvent.RESULT_MOVED;
             return;
         }
         final long senderId = event.session.userId();
@@ -604,6 +617,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         if (status.isStorageFailed())
         {
             event.result = SwitchEvent.RESULT_FAILED;
+            return;
+        }
+        if (event.session.moveOutEpoch() != moveOutEpoch)
+        {
+            event.result = SwitchEvent.RESULT_MOVED;
             return;
         }
         final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?

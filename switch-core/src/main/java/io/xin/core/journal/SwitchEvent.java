@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.EventTranslatorTwoArg;
+import io.xin.core.device.Placement;
 import io.xin.core.device.Session;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.ChannelOp;
@@ -33,12 +34,22 @@ public final class SwitchEvent
     public static final byte CHANNEL_OP = 6;
     /** Wakes a journal shard that has hand-offs from another shard waiting; carries nothing. */
     public static final byte NUDGE = 7;
+    /**
+     * Cluster mode: the shard's users are served elsewhere now; its dispatcher sends every online device away.
+     * Carries no session; {@link #placement()} is the switch's placement (or null), which names where each user went.
+     */
+    public static final byte MOVE_OUT = 8;
 
     public static final byte RESULT_OK = 0;
     public static final byte RESULT_DUPLICATE = 1;
     public static final byte RESULT_FAILED = 2;
     /** Refused by a group or channel rule; {@link AudienceWork#refusal()} says why. */
     public static final byte RESULT_REFUSED = 3;
+    /**
+     * Not stored: the sender's shard moved out (cluster mode) after its login, and its device is being sent away
+     * ({@code Kicked{moved}}); it resends on the node that serves it now. Nothing answers it.
+     */
+    public static final byte RESULT_MOVED = 4;
 
     /**
      * A slot's first array for the client message id: most ids fit; a longer one (up to
@@ -103,6 +114,9 @@ public final class SwitchEvent
         (event, sequence, session) -> event.reset(CLOSE, session);
 
     public static final EventTranslator<SwitchEvent> NUDGE_TRANSLATOR = (event, sequence) -> event.reset(NUDGE, null);
+
+    public static final EventTranslatorOneArg<SwitchEvent, Placement> MOVE_OUT_TRANSLATOR =
+        (event, sequence, placement) -> event.reset(MOVE_OUT, null).request = placement;
 
     byte type;
     Session session;
@@ -303,6 +317,12 @@ public final class SwitchEvent
     public long groupId()
     {
         return groupId;
+    }
+
+    /** A {@link #MOVE_OUT}'s placement, which names where each user went; null for other events, or none set. */
+    public Placement placement()
+    {
+        return type == MOVE_OUT ? (Placement)request : null;
     }
 
     /** Group or channel results for the dispatcher; null when the event had none. */

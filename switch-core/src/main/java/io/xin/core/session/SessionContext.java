@@ -133,7 +133,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.addressGuard = new AddressGuard(ctx.maxConnections(), ctx.maxConnectionsPerAddress(),
             ctx.maxNewConnectionsPerAddressPerSecond(), ctx.maxLoginFailuresPerAddressPerMinute(), ctx.maxGuardRecords());
         this.flapGuard = new FlapGuard(ctx.maxLoginsPerDevicePerMinute(), ctx.deviceBanMs(), ctx.maxGuardRecords());
-        this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters);
+        this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters, ctx.placement(),
+            ctx.movedRetryAfterMs());
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
         this.parker = new Parker(counters);

@@ -418,6 +418,14 @@ public final class SessionHandler extends FrameDecoder
     {
         final long requestId = login.getRequestId();
         final LoginFlow.Verdict verdict = shared.loginFlow().check(login, admitted ? clientInetAddress() : null, lastReadNs);
+        if (verdict.moved())
+        {
+            // Not a failed login: the client is sent to the node that serves the user (docs/protocol.md).
+            state = State.CLOSED;
+            outAndFlush(Frames.moved(requestId, verdict.message(), verdict.address(), verdict.retryAfterMs()))
+                .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (!verdict.admitted())
         {
             loginFailed(requestId, verdict.code(), verdict.message(), verdict.retryAfterMs());

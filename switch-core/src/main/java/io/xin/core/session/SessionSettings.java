@@ -1,5 +1,6 @@
 package io.xin.core.session;
 
+import io.xin.core.device.Placement;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,6 +27,13 @@ public interface SessionSettings
     int idleTimeoutMs();
 
     int parkIdleMs();
+
+    // Cluster mode.
+
+    /** Which node serves a user; null when this switch serves every user (a single node). */
+    Placement placement();
+
+    int movedRetryAfterMs();
 
     // Frames and sockets.
 

@@ -106,4 +106,29 @@ class LoginFlowTest
         assertEquals(ErrorCode.TOO_MANY_LOGINS, flow.check(login(token(42), "phone"), client, T0 + 5_002 * MS).code());
         assertTrue(flow.check(login(token(42), "phone"), client, T0 + 65_000 * MS).admitted());
     }
+
+    @Test
+    void shouldRedirectAUserServedElsewhereAfterTheTokenAndBeforeTheDeviceRate()
+    {
+        final LoginFlow cluster = new LoginFlow(status,
+            new TokenVerifier(SECRET.getBytes(StandardCharsets.UTF_8), null, 30, NOW::toEpochMilli),
+            addressGuard, flapGuard, counters, userId -> userId == 42 ? "node-2.example:7800" : userId == 43 ? "" : null,
+            500);
+        assertEquals(ErrorCode.AUTH_FAILED, cluster.check(login("not a token", "phone"), client, T0).code(),
+            "the token first: a redirect names a node only to a valid token's holder");
+        for (int i = 0; i < 5; i++)
+        {
+            final LoginFlow.Verdict moved = cluster.check(login(token(42), "phone"), client, T0 + i * MS);
+            assertTrue(moved.moved());
+            assertFalse(moved.admitted());
+            assertEquals("node-2.example:7800", moved.address());
+            assertEquals(0, moved.retryAfterMs());
+        }
+        final LoginFlow.Verdict unknown = cluster.check(login(token(43), "phone"), client, T0);
+        assertEquals(ErrorCode.MOVED, unknown.code());
+        assertEquals("", unknown.address());
+        assertEquals(500, unknown.retryAfterMs());
+        assertEquals(0, counters.loginsBanned.sum(), "redirects are not logins of the device");
+        assertTrue(cluster.check(login(token(44), "phone"), client, T0).admitted(), "served here");
+    }
 }
