@@ -1,5 +1,6 @@
 package io.xin.cluster;
 
+import io.xin.core.device.Placement;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.JournalShard;
@@ -66,7 +67,7 @@ import java.util.function.IntConsumer;
  * Threading: the thread {@code xin-cluster} owns the consumers and every ownership change; journal threads call
  * {@link #append} for their own shard; {@link #ownerEpoch} and {@link #redirectFor} are read by any thread.
  */
-public final class ClusterNode implements ReplicatedShards, AutoCloseable
+public final class ClusterNode implements ReplicatedShards, Placement, AutoCloseable
 {
     static final String LOG = "log";
     static final String HANDOFF = "handoff";
@@ -264,6 +265,7 @@ public final class ClusterNode implements ReplicatedShards, AutoCloseable
      * Where a user should be served: null when this node owns the user's shard, the owner's advertised address when
      * another node is known to, "" when no owner is known yet. Any thread; does not block.
      */
+    @Override
     public String redirectFor(final long userId)
     {
         final int shard = JournalShard.of(userId, partitions);

@@ -77,7 +77,9 @@ final class TestCluster implements AutoCloseable
         node.cluster = cluster;
         node.server = new TestSwitch(dir.resolve(node.id), ctx -> ctx
             .journalShards(PARTITIONS)
-            .replicatedShards(cluster));
+            .replicatedShards(cluster)
+            .placement(cluster));
+        cluster.config().advertisedAddress("127.0.0.1:" + node.server.port());
         cluster.start();
     }
 

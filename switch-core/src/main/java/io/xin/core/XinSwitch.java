@@ -119,9 +119,7 @@ public final class XinSwitch implements AutoCloseable
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
             if (ctx.replicatedShards() != null)
             {
-                ctx.replicatedShards().attach(store, shards.journals(), shard ->
-                {
-                });
+                ctx.replicatedShards().attach(store, shards.journals(), this::moveOut);
             }
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));

@@ -296,7 +296,7 @@ public final class ServerCommand implements Callable<Integer>
             throw new ConfigurationException(Setting.CLUSTER_KAFKA, "cluster: " + ex.getMessage());
         }
         final ClusterNode cluster = new ClusterNode(config);
-        ctx.journalShards(config.partitions()).replicatedShards(cluster);
+        ctx.journalShards(config.partitions()).replicatedShards(cluster).placement(cluster);
         return cluster;
     }
 

@@ -260,7 +260,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         try
         {
-            if (ownerEpoch == 0 && replicated != null)
+            if (ownerEpoch == 0 && replicated != null && event.type != SwitchEvent.MOVE_OUT)
             {
                 // Not this node's shard (any more): its sessions are being moved, nothing is written for them.
                 event.result = SwitchEvent.RESULT_FAILED;
