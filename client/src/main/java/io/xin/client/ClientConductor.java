@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.xin.client.XinClient.Listener;
 import io.xin.client.XinClient.State;
@@ -32,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +59,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     /** No deadline. */
     static final long NEVER = PendingSends.NEVER;
+    /** {@code Kicked.reason} of a node that no longer serves the user (cluster mode): reconnect, keep sends. */
+    static final String MOVED_REASON = "moved";
     /** Retry delay when a BUSY error or a BUSY LoginError names none. */
     static final long DEFAULT_RETRY_AFTER_MS = 1_000;
     /** Heartbeat interval when LoginOk names none. */
@@ -68,8 +72,29 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     /** Heartbeats more often than this would only spin the timer. */
     static final long MIN_HEARTBEAT_INTERVAL_MS = 10;
 
-    private final String host;
-    private final int port;
+    /** The seed addresses, at least one; the client connects to one of them unless a node redirected it. */
+    private final List<InetSocketAddress> seeds;
+    private final int maxFrameLengthBytes;
+    private final SslContext sslContext;
+    /** Index in {@link #seeds} of the next seed to connect to. Owned by the event loop. */
+    private int seedIndex;
+    /** The last connection attempt failed (no connection, or closed before LoginOk): try the next seed. */
+    private boolean lastAttemptFailed;
+    /** Where the current (or last) connection goes: a seed, or the node a MOVED named. Owned by the event loop. */
+    private String host;
+    private int port;
+    /** The node a MOVED or Kicked{moved} named, for the next connect only; null when none. Owned by the loop. */
+    private String redirectHost;
+    private int redirectPort;
+    /** The current connection follows a redirect: if it fails, or is redirected again, go back to the seeds. */
+    private boolean onRedirect;
+    /**
+     * The current connection is closing because its node does not serve the user (MOVED, Kicked{moved}): reconnect,
+     * also before the first login, and keep the pending sends. Owned by the event loop.
+     */
+    private boolean moving;
+    /** Seeds that failed in a row before the first login: each is tried once before connect() fails. */
+    private int failedSeedsInARow;
     private final Supplier<String> tokenSupplier;
     private final String deviceId;
     private final String clientVersion;
@@ -154,8 +179,11 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     ClientConductor(final XinClient.Builder builder, final EventLoop eventLoop)
     {
-        host = builder.host;
-        port = builder.port;
+        seeds = builder.seeds();
+        host = seeds.get(0).getHostString();
+        port = seeds.get(0).getPort();
+        maxFrameLengthBytes = builder.maxFrameLengthBytes;
+        sslContext = builder.sslContext;
         tokenSupplier = builder.tokenSupplier;
         deviceId = builder.deviceId;
         clientVersion = builder.clientVersion;
@@ -179,8 +207,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             .group(eventLoop)
             .channel(builder.channelType)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)connectTimeoutMs)
-            .option(ChannelOption.TCP_NODELAY, Boolean.TRUE)
-            .handler(new ClientChannelInitializer(this, builder.maxFrameLengthBytes, builder.sslContext, host, port));
+            .option(ChannelOption.TCP_NODELAY, Boolean.TRUE);
         if (builder.localAddress != null)
         {
             bootstrap.localAddress(builder.localAddress, 0);
@@ -212,6 +239,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     void onConnect(final CompletableFuture<LoginOk> future)
     {
         assert eventLoop.inEventLoop();
+        failedSeedsInARow = 0;
         switch (state)
         {
             case CLOSED:
@@ -570,17 +598,39 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         channelSyncRequestId = 0;
         channelCursors.onOffline();
 
+        final boolean wasMoving = moving;
+        moving = false;
         if (state == State.CLOSED || state == State.KICKED)
         {
+            redirectHost = null;
             return;
         }
 
+        final boolean beforeLogin = state == State.CONNECTING;
+        // A redirect is no failure of the seed; a connection that ends before its login for any other reason is.
+        lastAttemptFailed = beforeLogin && !wasMoving;
+        // A redirected connection that failed goes back to the seeds, also before the first login.
+        final boolean redirectFailed = beforeLogin && onRedirect && !wasMoving;
+        failedSeedsInARow = lastAttemptFailed && !onRedirect ? failedSeedsInARow + 1 : 0;
+        // Before the first login every seed gets its chance before connect() fails.
+        final boolean nextSeedFirst = !sessionEstablished && lastAttemptFailed && !onRedirect &&
+            failedSeedsInARow < seeds.size();
         final XinClientException failure = closeFailure != null ? closeFailure : new XinClientException(
             ErrorCode.ERROR_CODE_UNSPECIFIED,
-            "connection to " + host + ':' + port + " closed" + (state == State.CONNECTING ? " before login" : ""));
+            "connection to " + host + ':' + port + " closed" + (beforeLogin ? " before login" : ""));
         closeFailure = null;
 
-        if (sessionEstablished && autoReconnect)
+        if (wasMoving && redirectHost != null && (autoReconnect || !sessionEstablished))
+        {
+            // Named a node: go there at once.
+            final long nowMs = nowMs();
+            reconnectAtMs = nowMs;
+            LOG.info("xin client {}: reconnecting to {}:{}", deviceId, redirectHost, redirectPort);
+            setState(State.DISCONNECTED);
+            armTimer(reconnectAtMs);
+        }
+        else if ((sessionEstablished && autoReconnect) || (wasMoving && !sessionEstablished) || redirectFailed ||
+            nextSeedFirst)
         {
             final long delayMs = Backoff.reconnectDelayMs(
                 reconnectAttempt,
@@ -766,6 +816,14 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     private void onError(final io.xin.protocol.pb.Error error)
     {
+        if (error.getCode() == ErrorCode.MOVED && state == State.CONNECTING)
+        {
+            LOG.info("xin client {}: {}:{} does not serve this user; moving to {}", deviceId, host, port,
+                error.getAddress().isEmpty() ? "the seeds in " + error.getRetryAfterMs() + " ms" : error.getAddress());
+            closeFailure = new XinClientException(ErrorCode.MOVED, error.getMessage());
+            moveTo(error.getAddress(), error.getRetryAfterMs());
+            return;
+        }
         invokeOnError(error);
         final long requestId = error.getRequestId();
         final ErrorCode code = error.getCode();
@@ -885,6 +943,16 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     private void onKicked(final Kicked kicked)
     {
+        if (MOVED_REASON.equals(kicked.getReason()))
+        {
+            LOG.info("xin client {}: {}:{} no longer serves this user; moving to {}", deviceId, host, port,
+                kicked.getAddress().isEmpty() ? "the seeds" : kicked.getAddress());
+            closeFailure = new XinClientException(ErrorCode.MOVED, "moved to another node");
+            // Kicked{moved} comes on an established session: its address is one redirect, as a MOVED's.
+            onRedirect = false;
+            moveTo(kicked.getAddress(), 0);
+            return;
+        }
         LOG.warn("xin client {}: kicked by a newer login of this device ({}); not reconnecting",
             deviceId, kicked.getReason());
         reconnectAtMs = NEVER;
@@ -1226,9 +1294,12 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     {
         reconnectAtMs = NEVER;
         closeFailure = null;
+        chooseTarget();
         setState(State.CONNECTING);
         LOG.debug("xin client {}: connecting to {}:{}", deviceId, host, port);
 
+        // The initializer names the peer for TLS (SNI, host name check): it changes with the target.
+        bootstrap.handler(new ClientChannelInitializer(this, maxFrameLengthBytes, sslContext, host, port));
         final ChannelFuture connected = bootstrap.connect(host, port);
         final Channel ch = connected.channel();
         channel = ch;
@@ -1245,6 +1316,99 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
                 onConnectFailed(ch, future.cause());
             }
         });
+    }
+
+    /**
+     * Where the next connection goes: the node a redirect named, once; else a seed, the next one when the last
+     * attempt failed.
+     */
+    private void chooseTarget()
+    {
+        if (redirectHost != null)
+        {
+            host = redirectHost;
+            port = redirectPort;
+            redirectHost = null;
+            onRedirect = true;
+            return;
+        }
+        if (lastAttemptFailed && !onRedirect)
+        {
+            // The seed failed (a node named by a redirect that failed is not the seed's fault).
+            seedIndex = nextSeed(seedIndex, seeds.size());
+        }
+        onRedirect = false;
+        final InetSocketAddress seed = seeds.get(seedIndex);
+        host = seed.getHostString();
+        port = seed.getPort();
+    }
+
+    /** Round robin over the seeds. */
+    static int nextSeed(final int index, final int count)
+    {
+        return index + 1 < count ? index + 1 : 0;
+    }
+
+    /**
+     * Parses a MOVED or Kicked address: {@code host:port}, {@code [v6]:port}. Null when it is empty or not one;
+     * else {@code {host, port}}.
+     */
+    static Object[] parseAddress(final String address)
+    {
+        final int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1)
+        {
+            return null;
+        }
+        String hostPart = address.substring(0, colon);
+        if (hostPart.startsWith("[") && hostPart.endsWith("]"))
+        {
+            hostPart = hostPart.substring(1, hostPart.length() - 1);
+        }
+        else if (hostPart.indexOf(':') >= 0)
+        {
+            return null;
+        }
+        try
+        {
+            final int parsedPort = Integer.parseInt(address.substring(colon + 1));
+            return hostPart.isEmpty() || parsedPort < 1 || parsedPort > 65_535 ? null :
+                new Object[]{ hostPart, parsedPort };
+        }
+        catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * The node does not serve this user: close this connection and go to {@code address} (once per connection
+     * attempt: not again from a node that was itself named by a redirect), else to the seeds after
+     * {@code retryAfterMs}. Pending sends stay pending and go again after the next login.
+     */
+    private void moveTo(final String address, final int retryAfterMs)
+    {
+        final Object[] target = onRedirect ? null : parseAddress(address);
+        if (target != null)
+        {
+            redirectHost = (String)target[0];
+            redirectPort = (Integer)target[1];
+        }
+        else
+        {
+            redirectHost = null;
+            minReconnectDelayMs = Math.max(minReconnectDelayMs, retryAfterMs);
+        }
+        moving = true;
+        try
+        {
+            listener.onMoved(address);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("xin client {}: listener.onMoved threw", deviceId, ex);
+        }
+        closeChannel();
     }
 
     private void transmit(final PendingSend send, final long nowMs)

@@ -24,6 +24,7 @@ import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.SyncResult;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -628,11 +629,24 @@ public final class XinClient implements AutoCloseable
         }
 
         /**
-         * A newer login of this device replaced this one; the client will not reconnect.
+         * A newer login of this device replaced this one; the client will not reconnect. Not called for
+         * {@code Kicked{reason: "moved"}}: that is {@link #onMoved(String)}.
          *
          * @param reason the server's reason.
          */
         default void onKicked(final String reason)
+        {
+        }
+
+        /**
+         * Cluster mode: the node does not serve this user (a login answered {@code MOVED}), or stopped serving
+         * it ({@code Kicked{reason: "moved"}}). The client keeps its pending sends and connects to
+         * {@code address}, or, when it is empty, to the seed addresses ({@link Builder#addresses(List)}); the
+         * sends go again after the next login.
+         *
+         * @param address "host:port" of the node that serves the user, or "" when the server named none.
+         */
+        default void onMoved(final String address)
         {
         }
 
@@ -699,6 +713,8 @@ public final class XinClient implements AutoCloseable
 
         String host;
         int port;
+        /** The seed addresses; null when only {@link #host(String)} and {@link #port(int)} are given. */
+        List<InetSocketAddress> addresses;
         Supplier<String> tokenSupplier;
         String deviceId;
         Listener listener = NO_OP_LISTENER;
@@ -742,6 +758,30 @@ public final class XinClient implements AutoCloseable
         {
             this.port = port;
             return this;
+        }
+
+        /**
+         * Seed addresses, instead of {@link #host(String)} and {@link #port(int)}: every node of a cluster, or its
+         * load balancer. The client connects to the first; when a connection attempt fails (no connection, or
+         * closed before its login succeeded), the next attempt goes to the next seed, round robin. A node that does
+         * not serve the user redirects the client ({@code MOVED}; see {@link Listener#onMoved(String)}). The host
+         * of each address is resolved at every connect, on the event loop: give unresolved addresses
+         * ({@link InetSocketAddress#createUnresolved}) or literal IP addresses.
+         *
+         * @param addresses one or more addresses; copied.
+         * @return this.
+         */
+        public Builder addresses(final List<InetSocketAddress> addresses)
+        {
+            Objects.requireNonNull(addresses, "addresses");
+            this.addresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /** The seeds: {@link #addresses(List)}, or the one host and port. */
+        List<InetSocketAddress> seeds()
+        {
+            return addresses != null ? addresses : List.of(InetSocketAddress.createUnresolved(host, port));
         }
 
         /**
@@ -986,8 +1026,19 @@ public final class XinClient implements AutoCloseable
          */
         public XinClient build()
         {
-            require(host != null && !host.isEmpty(), "host is required");
-            require(port > 0 && port <= 65_535, "port must be 1..65535: " + port);
+            if (addresses != null)
+            {
+                require(!addresses.isEmpty(), "addresses must not be empty");
+                for (final InetSocketAddress address : addresses)
+                {
+                    require(address.getPort() > 0, "every address needs a port: " + address);
+                }
+            }
+            else
+            {
+                require(host != null && !host.isEmpty(), "host (or addresses) is required");
+                require(port > 0 && port <= 65_535, "port must be 1..65535: " + port);
+            }
             require(tokenSupplier != null, "token or tokenSupplier is required");
             require(deviceId != null, "deviceId is required");
             final int deviceIdBytes = utf8LengthBytes(deviceId);
