@@ -7,11 +7,14 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -46,7 +49,7 @@ public final class KafkaTestCluster implements AutoCloseable
     public static KafkaTestCluster single() throws Exception
     {
         final TestKitNodes nodes = new TestKitNodes.Builder()
-            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+            .setBootstrapMetadata(production())
             .setCombined(true)
             .setNumBrokerNodes(1)
             .setNumControllerNodes(1)
@@ -69,7 +72,7 @@ public final class KafkaTestCluster implements AutoCloseable
     public static KafkaTestCluster threeBrokers() throws Exception
     {
         final TestKitNodes nodes = new TestKitNodes.Builder()
-            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+            .setBootstrapMetadata(production())
             .setCombined(false)
             .setNumBrokerNodes(3)
             .setNumControllerNodes(3)
@@ -78,6 +81,22 @@ public final class KafkaTestCluster implements AutoCloseable
         common(builder);
         internalTopics(builder, 3, 2);
         return start(builder);
+    }
+
+    /**
+     * The newest metadata version and feature levels a released broker formats with (what the storage tool
+     * writes), rather than the kit's default of the unreleased ones under development.
+     */
+    private static BootstrapMetadata production()
+    {
+        final MetadataVersion version = MetadataVersion.latestProduction();
+        final Map<String, Short> levels = new TreeMap<>();
+        for (final Feature feature : Feature.PRODUCTION_FEATURES)
+        {
+            levels.put(feature.featureName(), feature.defaultLevel(version));
+        }
+        levels.put(MetadataVersion.FEATURE_NAME, version.featureLevel());
+        return BootstrapMetadata.fromVersions(version, levels, "xin-test");
     }
 
     /** Settings that keep tests short. */
