@@ -16,8 +16,9 @@ import java.net.InetAddress;
 /**
  * The checks of a {@code Login}, in the order docs/protocol.md gives ("Sequences &gt; Login"): the device id,
  * draining, storage, the token (a refused one counts against the address's failed logins), in cluster mode the
- * node that serves the user (a {@link Placement}), the device's login rate. The last step, a free ring slot for the login, is the publisher's. One per switch, without state of its
- * own (the guards it asks keep theirs, thread-safe); time is the caller's {@code nowNs}, read once per frame from
+ * node that serves the user (a {@link Placement}), the device's login rate. The last step, a free ring slot for the
+ * login, is the publisher's. One per switch, without state of its own (the guards it asks keep theirs,
+ * thread-safe); time is the caller's {@code nowNs}, read once per frame from
  * the switch's {@link org.agrona.concurrent.NanoClock}.
  */
 final class LoginFlow

@@ -112,8 +112,8 @@ class LoginFlowTest
     {
         final LoginFlow cluster = new LoginFlow(status,
             new TokenVerifier(SECRET.getBytes(StandardCharsets.UTF_8), null, 30, NOW::toEpochMilli),
-            addressGuard, flapGuard, counters, userId -> userId == 42 ? "node-2.example:7800" : userId == 43 ? "" : null,
-            500);
+            addressGuard, flapGuard, counters,
+            userId -> userId == 42 ? "node-2.example:7800" : userId == 43 ? "" : null, 500);
         assertEquals(ErrorCode.AUTH_FAILED, cluster.check(login("not a token", "phone"), client, T0).code(),
             "the token first: a redirect names a node only to a valid token's holder");
         for (int i = 0; i < 5; i++)
