@@ -21,6 +21,8 @@ final class TestCluster implements AutoCloseable
     private final String bootstrapServers;
     private final Path dir;
     private final String name;
+    private short replicationFactor = 1;
+    private int minInsyncReplicas = 1;
 
     /** One switch and its membership. */
     static final class Node
@@ -47,6 +49,14 @@ final class TestCluster implements AutoCloseable
         this.name = name;
     }
 
+    /** Replication of the topics the first node creates: 1 on a single broker. */
+    TestCluster replication(final short replicationFactor, final int minInsyncReplicas)
+    {
+        this.replicationFactor = replicationFactor;
+        this.minInsyncReplicas = minInsyncReplicas;
+        return this;
+    }
+
     ClusterConfig config(final String nodeId)
     {
         return new ClusterConfig()
@@ -55,8 +65,8 @@ final class TestCluster implements AutoCloseable
             .nodeId(nodeId)
             .advertisedAddress("127.0.0.1:0")
             .partitions(PARTITIONS)
-            .replicationFactor((short)1)
-            .minInsyncReplicas(1)
+            .replicationFactor(replicationFactor)
+            .minInsyncReplicas(minInsyncReplicas)
             .sessionTimeoutMs(6_000)
             .heartbeatIntervalMs(1_000)
             .appendTimeoutMs(5_000);
