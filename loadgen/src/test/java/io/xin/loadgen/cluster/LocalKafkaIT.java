@@ -44,17 +44,20 @@ class LocalKafkaIT
         final Path dir = kafka.dir();
         try
         {
-            System.out.printf("LocalKafka: started in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+            System.out.printf("LocalKafka: started in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
             assertTrue(kafka.bootstrapServers().startsWith("127.0.0.1:"), kafka.bootstrapServers());
             assertTrue(process.isAlive());
             assertTrue(process.pid() != ProcessHandle.current().pid(), "a child JVM, not this one");
 
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers())))
+            try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers())))
             {
                 admin.createTopics(List.of(new NewTopic("demo", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
             }
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), new StringSerializer()))
             {
                 assertEquals(0, producer.send(new ProducerRecord<>("demo", "alice", "hello")).get(60, TimeUnit.SECONDS)
@@ -85,7 +88,8 @@ class LocalKafkaIT
         {
             final long closeNs = System.nanoTime();
             kafka.close();
-            System.out.printf("LocalKafka: closed in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeNs));
+            System.out.printf("LocalKafka: closed in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeNs));
         }
         assertFalse(process.isAlive(), "the Kafka JVM is gone after close");
         assertFalse(Files.exists(dir), "its folder is deleted");
