@@ -193,7 +193,8 @@ public final class KafkaTestCluster implements AutoCloseable
         {
             while (true)
             {
-                final Collection<Node> nodes = admin.describeCluster().nodes().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                final Collection<Node> nodes =
+                    admin.describeCluster().nodes().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 if (nodes.size() >= expected)
                 {
                     return;

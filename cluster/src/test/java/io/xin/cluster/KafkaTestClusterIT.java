@@ -50,7 +50,8 @@ class KafkaTestClusterIT
         final long startNs = System.nanoTime();
         try (KafkaTestCluster kafka = KafkaTestCluster.single())
         {
-            System.out.printf("single(): started in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+            System.out.printf("single(): started in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
             final String topic = "shard-log";
             createTopic(kafka, new NewTopic(topic, 2, (short) 1));
             // Offsets sent to a transaction must be for a topic that exists: the broker answers
@@ -201,8 +202,8 @@ class KafkaTestClusterIT
                 assertTrue(System.nanoTime() < deadlineNs, "read to the end within " + WAIT_S + " s");
                 for (final ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200)))
                 {
-                    values.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), tp -> new ArrayList<>())
-                        .add(record.value());
+                    final TopicPartition from = new TopicPartition(record.topic(), record.partition());
+                    values.computeIfAbsent(from, tp -> new ArrayList<>()).add(record.value());
                 }
             }
             final List<String> all = new ArrayList<>();
