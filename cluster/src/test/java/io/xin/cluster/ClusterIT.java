@@ -39,6 +39,7 @@ class ClusterIT
     Path dir;
     private TestCluster cluster;
     private final TestDevices devices = new TestDevices();
+    private final java.util.List<io.xin.client.XinClient> clients = new java.util.ArrayList<>();
 
     @BeforeAll
     static void startKafka() throws Exception
@@ -55,6 +56,7 @@ class ClusterIT
     @AfterEach
     void tearDown()
     {
+        clients.forEach(io.xin.client.XinClient::close);
         devices.closeClients();
         if (cluster != null)
         {
@@ -109,6 +111,53 @@ class ClusterIT
         assertEquals(31, back.getSeq());
         final SyncResult page = bobDevice.client.sync(0, 100).get(WAIT_MS, TimeUnit.MILLISECONDS);
         assertEquals(31, page.getMessagesCount());
+    }
+
+    @Test
+    void shouldRedirectEveryDeviceOfAUserToItsOwnerAndDeliverToAll() throws Exception
+    {
+        final TestCluster cluster = newCluster();
+        final TestCluster.Node one = cluster.start("one");
+        final TestCluster.Node two = cluster.start("two");
+        cluster.awaitAllOwned(30_000);
+        final long carol = cluster.userOwnedBy(two, 1);
+        final long dave = cluster.userOwnedBy(one, 1);
+
+        // Both of carol's devices start at the node that does not own her: each is redirected to the owner.
+        final Device phone = connectVia(one, carol, "phone");
+        final Device tablet = connectVia(one, carol, "tablet");
+        final Device daveDevice = connectVia(two, dave, "phone");
+        assertEquals(2, two.server.xin().counters().loginsSucceeded.sum(), "carol's devices are on her owner");
+        assertEquals(1, one.server.xin().counters().loginsSucceeded.sum(), "dave is on his");
+
+        final SendAck ack = daveDevice.client.send(carol, "d-1", text("to both devices"))
+            .get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals("to both devices", phone.next().getContent().getBody().toStringUtf8());
+        assertEquals(ack.getMsgId(), tablet.next().getMsgId());
+
+        // A second login of the same device id on any node kicks the first, as on one node.
+        final Device phoneAgain = connectVia(one, carol, "phone");
+        assertTrue(phone.kicked.await(WAIT_MS, TimeUnit.MILLISECONDS), "the older phone session was kicked");
+        final SyncResult page = phoneAgain.client.sync(0, 10).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, page.getMessagesCount());
+        assertEquals(ack.getMsgId(), page.getMessages(0).getMsgId());
+    }
+
+    /** A device whose only seed is {@code first}: a node that may not own the user. */
+    private Device connectVia(final TestCluster.Node first, final long userId, final String deviceId) throws Exception
+    {
+        final Device device = new Device();
+        device.client = io.xin.client.XinClient.builder()
+            .addresses(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", first.server.port())))
+            .tokenSupplier(() -> first.server.token(userId))
+            .deviceId(deviceId)
+            .reconnectInitialDelayMs(50)
+            .reconnectMaxDelayMs(500)
+            .listener(device)
+            .build();
+        clients.add(device.client);
+        device.loginOk = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        return device;
     }
 
     @Test
