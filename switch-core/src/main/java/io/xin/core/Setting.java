@@ -306,6 +306,10 @@ public enum Setting
     CLUSTER_HEARTBEAT_INTERVAL_MS(Section.CLUSTER, "cluster-heartbeat-interval-ms", int.class, 1_500,
         Range.between(100, 100_000), "ms", "How often a node tells the group it is alive; at most a third of " +
         "cluster-session-timeout-ms.", null),
+    CLUSTER_KAFKA_PROPERTIES(Section.CLUSTER, "cluster-kafka-properties", Path.class, null, Range.any(), "",
+        "A Java properties file of Kafka client settings given to every producer, consumer and admin client of " +
+        "the node: TLS and SASL to the brokers (security.protocol, ssl.truststore.location, sasl.jaas.config, ...).",
+        null),
     CLUSTER_APPEND_TIMEOUT_MS(Section.CLUSTER, "cluster-append-timeout-ms", int.class, 10_000,
         Range.atLeast(1_000), "ms", "The longest a journal batch waits for the brokers; past it the batch fails " +
         "(its clients resend) and the node restores the shard from its log.", null);

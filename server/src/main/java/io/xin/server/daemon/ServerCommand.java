@@ -287,6 +287,21 @@ public final class ServerCommand implements Callable<Integer>
             .sessionTimeoutMs((Integer)value(Setting.CLUSTER_SESSION_TIMEOUT_MS))
             .heartbeatIntervalMs((Integer)value(Setting.CLUSTER_HEARTBEAT_INTERVAL_MS))
             .appendTimeoutMs((Integer)value(Setting.CLUSTER_APPEND_TIMEOUT_MS));
+        final Path kafkaProperties = (Path)value(Setting.CLUSTER_KAFKA_PROPERTIES);
+        if (kafkaProperties != null)
+        {
+            final java.util.Properties properties = new java.util.Properties();
+            try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(kafkaProperties))
+            {
+                properties.load(reader);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new ConfigurationException(Setting.CLUSTER_KAFKA_PROPERTIES, "clusterKafkaProperties: " +
+                    "cannot read " + kafkaProperties + ": " + ex.getMessage());
+            }
+            properties.stringPropertyNames().forEach(name -> config.kafka(name, properties.getProperty(name)));
+        }
         try
         {
             config.validate();

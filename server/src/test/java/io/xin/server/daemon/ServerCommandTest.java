@@ -157,4 +157,38 @@ final class ServerCommandTest
         assertTrue(out.toString().matches("Xin " + Pattern.quote(System.getProperty("xin.project.version")) +
             " \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\\R"), out.toString());
     }
+
+    @Test
+    void shouldRefuseAClusterNodeWithoutAnAddressClientsCanReach()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--host", "0.0.0.0", "--cluster-kafka", "127.0.0.1:9092"));
+
+        assertEquals("Invalid setting cluster-advertised-address (flag --cluster-advertised-address, environment " +
+            "XIN_CLUSTER_ADVERTISED_ADDRESS): clusterAdvertisedAddress must be set when host is a wildcard " +
+            "address or port is 0. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldRefuseAHeartbeatTooCloseToTheSessionTimeout()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--cluster-kafka", "127.0.0.1:9092", "--cluster-advertised-address",
+            "127.0.0.1:7700", "--cluster-session-timeout-ms", "6000", "--cluster-heartbeat-interval-ms", "3000"));
+
+        assertEquals("Invalid setting cluster-kafka (flag --cluster-kafka, environment XIN_CLUSTER_KAFKA): cluster: " +
+            "heartbeatIntervalMs must be at least 100 and at most a third of sessionTimeoutMs (6000): 3000. " +
+            "Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldRefuseAMissingKafkaPropertiesFile()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--cluster-kafka", "127.0.0.1:9092", "--cluster-advertised-address",
+            "127.0.0.1:7700", "--cluster-kafka-properties", dir.resolve("missing.properties").toString()));
+
+        assertTrue(onlyLine().startsWith("Invalid setting cluster-kafka-properties (flag --cluster-kafka-properties, " +
+            "environment XIN_CLUSTER_KAFKA_PROPERTIES): clusterKafkaProperties: cannot read "), err::toString);
+    }
 }
