@@ -1,5 +1,7 @@
 package io.xin.cluster;
 
+import io.xin.core.Configuration;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -181,9 +183,11 @@ public final class ClusterConfig
         {
             throw new IllegalArgumentException("clusterName must be 1..100 of [A-Za-z0-9_-]: " + clusterName);
         }
-        if (partitions < 1 || partitions > 1024)
+        if (partitions < 1 || partitions > Configuration.MAX_JOURNAL_SHARDS)
         {
-            throw new IllegalArgumentException("partitions must be 1..1024: " + partitions);
+            // Each partition is a journal shard of every node.
+            throw new IllegalArgumentException("partitions must be 1.." + Configuration.MAX_JOURNAL_SHARDS + ": " +
+                partitions);
         }
         if (replicationFactor < 1 || minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor)
         {

@@ -29,7 +29,7 @@ class ClusterConfigTest
         assertThrows(NullPointerException.class, () -> valid().nodeId(null).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().clusterName("a b").validate());
         assertThrows(IllegalArgumentException.class, () -> valid().partitions(0).validate());
-        assertThrows(IllegalArgumentException.class, () -> valid().partitions(1025).validate());
+        assertThrows(IllegalArgumentException.class, () -> valid().partitions(65).validate());
         assertThrows(IllegalArgumentException.class,
             () -> valid().replicationFactor((short)1).minInsyncReplicas(2).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().heartbeatIntervalMs(2_001).validate());

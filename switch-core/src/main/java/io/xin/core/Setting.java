@@ -293,7 +293,8 @@ public enum Setting
     CLUSTER_ADVERTISED_ADDRESS(Section.CLUSTER, "cluster-advertised-address", String.class, null, Range.any(), "",
         "host:port where clients reach this node directly: other nodes redirect its users' logins here. Unset: " +
         "host and the bound port, which must then not be a wildcard address.", null),
-    CLUSTER_PARTITIONS(Section.CLUSTER, "cluster-partitions", int.class, 12, Range.between(1, 1024), "",
+    CLUSTER_PARTITIONS(Section.CLUSTER, "cluster-partitions", int.class, 12,
+        Range.between(1, Configuration.MAX_JOURNAL_SHARDS), "",
         "Partitions of the log and hand-off topics, fixed when the cluster is created: the journal shards of " +
         "every node (journal-shards is set to it), and the most nodes that can own a shard each.", null),
     CLUSTER_REPLICATION_FACTOR(Section.CLUSTER, "cluster-replication-factor", int.class, 3,
