@@ -77,6 +77,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     /** The largest record: a journal batch's entry (appended at 8 MiB even mid-batch) and one more message. */
     static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** Standby copies this close to the logs' ends let a starting node join the group. */
+    private static final long CAUGHT_UP_ENTRIES = 1_000;
 
     private final ClusterConfig config;
     private final int partitions;
@@ -506,6 +508,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 all.add(shard);
             }
             addStandby(all);
+            catchUpBeforeJoining();
             group.subscribe(List.of(handoffTopic), this);
             while (running)
             {
@@ -528,6 +531,46 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 }
                 readOwners(owners.poll(Duration.ZERO));
             }
+        }
+
+        /**
+         * A node that comes back (or a new one) first brings its standby copies close to the logs' ends, and only
+         * then joins the group: a shard it is given then needs only a short tail, and the shards it takes from
+         * others are not held up by its catching up.
+         */
+        private void catchUpBeforeJoining()
+        {
+            final long startNs = System.nanoTime();
+            long applied = 0;
+            while (running)
+            {
+                final ConsumerRecords<byte[], byte[]> records = standby.poll(POLL);
+                applied += records.count();
+                applyStandby(records);
+                if (records.isEmpty() && lagKnown() && standbyLag <= CAUGHT_UP_ENTRIES)
+                {
+                    break;
+                }
+            }
+            LOGGER.info("Standby copies caught up: {} log entries in {} ms; joining the group", applied,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        }
+
+        /** Whether the standby consumer knows the end of every log it reads (after its first fetch of each). */
+        private boolean lagKnown()
+        {
+            long lag = 0;
+            for (final TopicPartition partition : standbyAssigned)
+            {
+                final java.util.OptionalLong partitionLag = standby.currentLag(partition);
+                if (partitionLag.isEmpty())
+                {
+                    return false;
+                }
+                lag += partitionLag.getAsLong();
+            }
+            standbyLag = lag;
+            return true;
         }
 
         private void takeHandoffs(final ConsumerRecords<byte[], byte[]> records)
