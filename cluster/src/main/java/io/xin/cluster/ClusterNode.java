@@ -103,6 +103,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     private volatile ConsumerGroupMetadata groupMetadata;
     private volatile long standbyLag;
     private volatile boolean running;
+    /** False once the cluster thread has ended, for whatever reason. */
+    private volatile boolean memberAlive = true;
     private long nextEpoch;
 
     private XinStore store;
@@ -306,6 +308,16 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         }
     }
 
+    /**
+     * Whether the node's cluster thread runs and takes part in the group: false before {@link #start()}, after
+     * {@link #close()}, and after the thread failed (then the node owns nothing until restarted). What a balancer's
+     * health check should see. Any thread.
+     */
+    public boolean isMember()
+    {
+        return running && memberAlive;
+    }
+
     /** The shards this node owns now. Any thread. */
     public List<Integer> ownedShards()
     {
@@ -457,6 +469,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         }
         finally
         {
+            memberAlive = false;
             for (int shard = 0; shard < partitions; shard++)
             {
                 epochs.set(shard, 0);

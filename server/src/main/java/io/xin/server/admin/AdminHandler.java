@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.xin.cluster.ClusterNode;
 import io.xin.core.XinSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,11 +178,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private FullHttpResponse readiness()
     {
-        if (xin.isReady())
+        final ClusterNode cluster = xin.context().replicatedShards() instanceof ClusterNode node ? node : null;
+        if (xin.isReady() && (cluster == null || cluster.isMember()))
         {
             return text(HttpResponseStatus.OK, "ready\n");
         }
-        final String why = xin.status().isStorageFailed() ? "storage failed" : "draining";
+        final String why = xin.status().isStorageFailed() ? "storage failed" :
+            xin.isReady() ? "not a member of the cluster" : "draining";
         return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
     }
 
