@@ -35,7 +35,8 @@ class SettingTest
         // The typed spelling of ring-threads-per-shard: RingThreads.ONE_THREAD or TWO_THREADS.
         "ringThreads", List.of(Setting.RING_THREADS_PER_SHARD));
     /** Setters of the Context for embedding programs and tests, not settings of a switch's operator. */
-    private static final Set<String> HOOKS = Set.of("clock", "journalWriter", "localTransport", "placement");
+    private static final Set<String> HOOKS = Set.of(
+        "clock", "journalWriter", "localTransport", "placement", "replicatedShards");
 
     private static XinSwitch.Context context()
     {
