@@ -668,16 +668,18 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             while ((shard = lostShards.poll()) != null)
             {
                 final TopicPartition incoming = new TopicPartition(handoffTopic, shard);
-                if (!group.assignment().contains(incoming))
-                {
-                    continue;
-                }
                 final ShardProducer producer = producers.getAndSet(shard, null);
                 if (producer != null)
                 {
                     producer.close();
                 }
+                // Always: a revocation after the loss found the epoch at 0 already and moved no one out, so the
+                // shard's devices would stay logged in here, their sends never answered.
                 movedAway.accept(shard);
+                if (!group.assignment().contains(incoming))
+                {
+                    continue;
+                }
                 // The hand-offs read since the last commit are read again: the journal dropped them.
                 final OffsetAndMetadata committed = group.committed(Set.of(incoming)).get(incoming);
                 if (committed == null)
