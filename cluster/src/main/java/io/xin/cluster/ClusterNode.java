@@ -98,7 +98,13 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     private final LongAdder restores = new LongAdder();
     private final LongAdder restoredEntries = new LongAdder();
     private final LongAdder restoreNanos = new LongAdder();
-    private volatile ConsumerGroupMetadata groupMetadata;
+    /**
+     * The group as named in the offsets each append commits: its id alone, without the member's generation. The
+     * shard's transactional id fences an earlier owner already (a new owner initialises it before reading the log);
+     * the generation would also fail every append of every shard, moved or not, whose offsets were taken before a
+     * rebalance the group consumer has not polled yet, and each such failure gives the shard up and kicks its users.
+     */
+    private final ConsumerGroupMetadata groupMetadata;
     private volatile long standbyLag;
     private volatile boolean running;
     private long nextEpoch;
@@ -127,6 +133,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         this.epochs = new AtomicLongArray(partitions);
         this.producers = new AtomicReferenceArray<>(partitions);
         this.ownerAddresses = new AtomicReferenceArray<>(partitions);
+        this.groupMetadata = new ConsumerGroupMetadata(config.clusterName());
     }
 
     /** The partitions, which the switch runs as its journal shards. */
@@ -518,7 +525,6 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 {
                     break;
                 }
-                groupMetadata = group.groupMetadata();
                 takeHandoffs(handoffs);
                 restoreLost();
                 retryActivations();
