@@ -100,7 +100,13 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     private final LongAdder restores = new LongAdder();
     private final LongAdder restoredEntries = new LongAdder();
     private final LongAdder restoreNanos = new LongAdder();
-    private volatile ConsumerGroupMetadata groupMetadata;
+    /**
+     * The group as named in the offsets each append commits: its id alone, without the member's generation. The
+     * shard's transactional id fences an earlier owner already (a new owner initialises it before reading the log);
+     * the generation would also fail every append of every shard, moved or not, whose offsets were taken before a
+     * rebalance the group consumer has not polled yet, and each such failure gives the shard up and kicks its users.
+     */
+    private final ConsumerGroupMetadata groupMetadata;
     private volatile long standbyLag;
     private volatile boolean running;
     /** False once the cluster thread has ended, for whatever reason. */
@@ -131,6 +137,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         this.epochs = new AtomicLongArray(partitions);
         this.producers = new AtomicReferenceArray<>(partitions);
         this.ownerAddresses = new AtomicReferenceArray<>(partitions);
+        this.groupMetadata = new ConsumerGroupMetadata(config.clusterName());
     }
 
     /** The partitions, which the switch runs as its journal shards. */
@@ -534,7 +541,6 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 {
                     break;
                 }
-                groupMetadata = group.groupMetadata();
                 takeHandoffs(handoffs);
                 restoreLost();
                 retryActivations();
@@ -724,16 +730,18 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             while ((shard = lostShards.poll()) != null)
             {
                 final TopicPartition incoming = new TopicPartition(handoffTopic, shard);
-                if (!group.assignment().contains(incoming))
-                {
-                    continue;
-                }
                 final ShardProducer producer = producers.getAndSet(shard, null);
                 if (producer != null)
                 {
                     producer.close();
                 }
+                // Always: a revocation after the loss found the epoch at 0 already and moved no one out, so the
+                // shard's devices would stay logged in here, their sends never answered.
                 movedAway.accept(shard);
+                if (!group.assignment().contains(incoming))
+                {
+                    continue;
+                }
                 // The hand-offs read since the last commit are read again: the journal dropped them.
                 final OffsetAndMetadata committed = group.committed(Set.of(incoming)).get(incoming);
                 if (committed == null)
