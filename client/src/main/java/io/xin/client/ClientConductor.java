@@ -78,6 +78,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final SslContext sslContext;
     /** Index in {@link #seeds} of the next seed to connect to. Owned by the event loop. */
     private int seedIndex;
+    /** A MOVED or Kicked{moved} named no node: the next connect goes to the next seed. Owned by the event loop. */
+    private boolean nextSeedOnMove;
     /** The last connection attempt failed (no connection, or closed before LoginOk): try the next seed. */
     private boolean lastAttemptFailed;
     /** Where the current (or last) connection goes: a seed, or the node a MOVED named. Owned by the event loop. */
@@ -1332,11 +1334,13 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             onRedirect = true;
             return;
         }
-        if (lastAttemptFailed && !onRedirect)
+        if ((lastAttemptFailed && !onRedirect) || nextSeedOnMove)
         {
-            // The seed failed (a node named by a redirect that failed is not the seed's fault).
+            // The seed failed (a node named by a redirect that failed is not the seed's fault), or sent the client
+            // away without naming a node.
             seedIndex = nextSeed(seedIndex, seeds.size());
         }
+        nextSeedOnMove = false;
         onRedirect = false;
         final InetSocketAddress seed = seeds.get(seedIndex);
         host = seed.getHostString();
@@ -1398,6 +1402,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         {
             redirectHost = null;
             minReconnectDelayMs = Math.max(minReconnectDelayMs, retryAfterMs);
+            // This node knows no owner (its view may be stale): the next seed may.
+            nextSeedOnMove = true;
         }
         moving = true;
         try

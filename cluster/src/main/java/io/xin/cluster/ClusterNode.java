@@ -826,7 +826,9 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                     continue;
                 }
                 final int shard = ByteBuffer.wrap(record.key()).getInt();
-                if (shard >= 0 && shard < partitions && epochs.get(shard) == 0)
+                // In the topic's order, also for a shard this node owns: the last record names the owner, and a node
+                // that resumes after a pause reads the new owner's record before it notices its own loss.
+                if (shard >= 0 && shard < partitions)
                 {
                     ownerAddresses.set(shard, new String(record.value(), 8, record.value().length - 8,
                         StandardCharsets.UTF_8));
