@@ -11,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -178,6 +179,8 @@ abstract class ScenarioCommand implements Callable<Integer>
             {
                 args.add(java.util.List.of("loadgen", scenario,
                     "--host", process.host(), "--port", Integer.toString(process.port()),
+                    "--seeds", String.join(",", options.seeds.isEmpty() ?
+                        List.of(process.host() + ":" + process.port()) : options.seeds),
                     "--jwt-secret", options.jwtSecret,
                     "--users", Integer.toString(slice),
                     "--first-user-id", Long.toString(options.firstUserId + first),
