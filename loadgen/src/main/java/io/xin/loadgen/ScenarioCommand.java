@@ -75,6 +75,7 @@ abstract class ScenarioCommand implements Callable<Integer>
             final Target target = options.target(process);
             final long serverPid = process.pid() > 0 ? process.pid() : options.serverPid;
             final Summary summary = RunHeader.put(new Summary().put("scenario", scenario), startedAt,
+                !options.seeds.isEmpty() ? "cluster " + String.join(",", options.seeds) :
                 process.kind() == TargetProcess.Kind.NONE ?
                     process.host() + ":" + process.port() : process.kind().name().toLowerCase(java.util.Locale.ROOT) +
                     (process.kind() == TargetProcess.Kind.RELAY ? "" : " (fsync " +
