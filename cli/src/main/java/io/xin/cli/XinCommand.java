@@ -1,6 +1,7 @@
 package io.xin.cli;
 
 import io.xin.loadgen.DemoCommand;
+import io.xin.loadgen.KafkaCommand;
 import io.xin.loadgen.LoadgenCommand;
 import io.xin.loadgen.RelayCommand;
 import io.xin.server.daemon.BackupCommand;
@@ -13,12 +14,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay}, {@code backup} and {@code restore}.
+ * The {@code ./xin} command line: {@code server}, {@code token}, {@code demo}, {@code loadgen}, {@code relay},
+ * {@code kafka}, {@code backup} and {@code restore}.
  */
 @Command(name = "xin", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Xin: a durable message switch for mobile long connections.",
     subcommands = { ServerCommand.class, TokenCommand.class, DemoCommand.class, LoadgenCommand.class,
-        RelayCommand.class, BackupCommand.class, RestoreCommand.class })
+        RelayCommand.class, KafkaCommand.class, BackupCommand.class, RestoreCommand.class })
 public final class XinCommand implements Runnable
 {
     @CommandLine.Spec

@@ -40,7 +40,34 @@ final class ChatCommand extends ScenarioCommand
             merge(children.awaitResults(CONNECT_TIMEOUT_MS), outcome, measurements);
             settings.ratePerSecond = outcome.offeredRate;
         }
+        if (options.series != null)
+        {
+            writeSeries(measurements, options.series);
+        }
         return summarize(settings, outcome, measurements, summary);
+    }
+
+    /**
+     * Write the run's one-second samples as CSV: the acks and deliveries of every second, as the HTML plot shows
+     * them, for a script to find a gap in (a node killed, its users' sends acknowledged again elsewhere).
+     */
+    static void writeSeries(final Measurements measurements, final java.nio.file.Path file) throws java.io.IOException
+    {
+        final StringBuilder csv = new StringBuilder(
+            "t_s,sent_per_s,acked_per_s,delivered_per_s,ack_p99_us,ack_max_us,deliver_p99_us,deliver_max_us\n");
+        for (final Measurements.Sample sample : measurements.samples())
+        {
+            csv.append(String.format(java.util.Locale.ROOT, "%.2f,%.0f,%.0f,%.0f,%d,%d,%d,%d%n", sample.elapsedS(),
+                sample.sentPerSecond(), sample.ackedPerSecond(), sample.deliveredPerSecond(),
+                sample.ackLatencyUs().getValueAtPercentile(99), sample.ackLatencyUs().getMaxValue(),
+                sample.deliverLatencyUs().getValueAtPercentile(99), sample.deliverLatencyUs().getMaxValue()));
+        }
+        final java.nio.file.Path parent = file.toAbsolutePath().getParent();
+        if (parent != null)
+        {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        java.nio.file.Files.writeString(file, csv);
     }
 
     @Override
@@ -110,6 +137,7 @@ final class ChatCommand extends ScenarioCommand
         settings.seed = options.seed;
         settings.acks = !options.noAcks;
         settings.serverPid = serverPid;
+        settings.cpuPids = options.cpuPids();
         return settings;
     }
 
@@ -161,7 +189,8 @@ final class ChatCommand extends ScenarioCommand
                 Math.round(outcome.serverCpuUsPerMessage * 100) / 100.0)
             .put("server_disk_write_bytes_per_message", outcome.serverDiskWriteBytesPerMessage < 0 ? null :
                 Math.round(outcome.serverDiskWriteBytesPerMessage * 10) / 10.0)
-            .put("loadgen_cpu_us_per_message", Math.round(outcome.loadgenCpuUsPerMessage * 100) / 100.0);
+            .put("loadgen_cpu_us_per_message", Math.round(outcome.loadgenCpuUsPerMessage * 100) / 100.0)
+            .put("process_cpu_us_per_message", outcome.cpuUsPerMessageByProcess);
         final boolean broken = lost > 0 || outcome.tally.duplicates > 0;
         final String wentAway = wentAwayAtS < 0 ? "" : String.format(java.util.Locale.ROOT,
             "the target went away at t=%.2f s (%s, %,d GoAway(s), %,d connection(s) lost)", wentAwayAtS,

@@ -14,12 +14,15 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The options every scenario shares: the target, the users, the rate, and where the reports go.
@@ -39,6 +42,11 @@ final class LoadOptions
 
     @Option(names = "--port", description = "Switch port (default: ${DEFAULT-VALUE}).")
     int port = 7700;
+
+    @Option(names = "--seeds", split = ",", description = "Cluster mode: host:port of every node, comma separated, " +
+        "instead of --host/--port. Every session is given these seeds and follows the MOVED redirect of a node that " +
+        "does not serve its user, as a phone does.")
+    List<String> seeds = List.of();
 
     @Option(names = "--tls", description = "Connect with TLS. Without --tls-trust-cert the server's certificate is " +
         "not checked (a benchmark on a trusted network only).")
@@ -92,6 +100,11 @@ final class LoadOptions
     @Option(names = "--server-pid", description = "Process id of the switch, to report its CPU time per message " +
         "and memory (automatic with --start).")
     long serverPid;
+
+    @Option(names = "--cpu-pid", split = ",", description = "NAME=PID of a process whose CPU time per delivered " +
+        "message to report over the measured window, by name (chat): each node of a cluster, its Kafka broker. " +
+        "Comma separated or repeated.")
+    List<String> cpuPids = List.of();
 
     @Option(names = "--start", description = "Start the target: NONE (connect to --host/--port), EMBEDDED " +
         "(a switch in this JVM), SWITCH (a switch in a child JVM), RELAY (the bare relay in a child JVM) " +
@@ -152,6 +165,11 @@ final class LoadOptions
     @Option(names = "--json", description = "Write the JSON summary to this file.")
     Path json;
 
+    @Option(names = "--series", description = "Write the run's seconds as CSV to this file (chat): time, sent, acked " +
+        "and delivered per second, the interval's ack and delivery p99 and max in µs; a gap in the acks shows a " +
+        "node's failover.")
+    Path series;
+
     @Option(names = "--report-dir", description = "Directory for the HTML report and the HdrHistogram log " +
         "(default: xin-reports/SCENARIO-TIME).")
     Path reportDir;
@@ -175,6 +193,9 @@ final class LoadOptions
         require(sourceAddresses >= 0 && sourceAddresses <= MAX_SOURCE_ADDRESSES,
             "--source-addresses must be 0.." + MAX_SOURCE_ADDRESSES + ": " + sourceAddresses);
         require(port >= 1 && port <= 65_535, "--port must be 1..65535: " + port);
+        require(seeds.isEmpty() || start == TargetProcess.Kind.NONE, "--seeds goes with --start none");
+        seedAddresses();
+        cpuPids();
         require(ringThreadsPerShard == 1 || ringThreadsPerShard == 2,
             "--ring-threads-per-shard must be 1 or 2: " + ringThreadsPerShard);
         require(io.xin.core.net.Transport.isKnown(transport),
@@ -232,7 +253,57 @@ final class LoadOptions
                 }
             }
         }
-        return new Target(process.host(), process.port(), sslContext, jwtSecret, firstUserId, locals);
+        return new Target(process.host(), process.port(), sslContext, jwtSecret, firstUserId, locals)
+            .seeds(seedAddresses());
+    }
+
+    /**
+     * @return the --seeds as unresolved addresses (the client resolves them at each connect), empty without.
+     * @throws IllegalArgumentException when one is not host:port.
+     */
+    List<InetSocketAddress> seedAddresses()
+    {
+        final List<InetSocketAddress> addresses = new ArrayList<>();
+        for (final String seed : seeds)
+        {
+            final int colon = seed.lastIndexOf(':');
+            require(colon > 0 && colon < seed.length() - 1, "--seeds takes host:port,...: " + seed);
+            final int seedPort;
+            try
+            {
+                seedPort = Integer.parseInt(seed.substring(colon + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("--seeds takes host:port,...: " + seed);
+            }
+            require(seedPort >= 1 && seedPort <= 65_535, "--seeds port must be 1..65535: " + seed);
+            addresses.add(InetSocketAddress.createUnresolved(seed.substring(0, colon), seedPort));
+        }
+        return addresses;
+    }
+
+    /**
+     * @return the --cpu-pid processes by name, in the order given.
+     * @throws IllegalArgumentException when one is not NAME=PID.
+     */
+    Map<String, Long> cpuPids()
+    {
+        final Map<String, Long> pids = new LinkedHashMap<>();
+        for (final String entry : cpuPids)
+        {
+            final int equals = entry.indexOf('=');
+            require(equals > 0, "--cpu-pid takes NAME=PID: " + entry);
+            try
+            {
+                pids.put(entry.substring(0, equals), Long.parseLong(entry.substring(equals + 1)));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("--cpu-pid takes NAME=PID: " + entry);
+            }
+        }
+        return pids;
     }
 
     /**

@@ -11,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -74,6 +75,7 @@ abstract class ScenarioCommand implements Callable<Integer>
             final Target target = options.target(process);
             final long serverPid = process.pid() > 0 ? process.pid() : options.serverPid;
             final Summary summary = RunHeader.put(new Summary().put("scenario", scenario), startedAt,
+                !options.seeds.isEmpty() ? "cluster " + String.join(",", options.seeds) :
                 process.kind() == TargetProcess.Kind.NONE ?
                     process.host() + ":" + process.port() : process.kind().name().toLowerCase(java.util.Locale.ROOT) +
                     (process.kind() == TargetProcess.Kind.RELAY ? "" : " (fsync " +
@@ -178,6 +180,8 @@ abstract class ScenarioCommand implements Callable<Integer>
             {
                 args.add(java.util.List.of("loadgen", scenario,
                     "--host", process.host(), "--port", Integer.toString(process.port()),
+                    "--seeds", String.join(",", options.seeds.isEmpty() ?
+                        List.of(process.host() + ":" + process.port()) : options.seeds),
                     "--jwt-secret", options.jwtSecret,
                     "--users", Integer.toString(slice),
                     "--first-user-id", Long.toString(options.firstUserId + first),

@@ -55,6 +55,29 @@ class LoadOptionsTest
             () -> options("--start", "RELAY", "--relay-acks", "--no-acks").validate());
     }
 
+    @Test
+    void shouldGiveEverySessionTheClusterSeedsStartingAtAnotherSeed()
+    {
+        final Target target = target("--seeds", "127.0.0.1:7701,127.0.0.1:7702,localhost:7703");
+
+        assertEquals(List.of("127.0.0.1:7701", "127.0.0.1:7702", "localhost:7703"),
+            target.seeds().stream().map(a -> a.getHostString() + ":" + a.getPort()).toList());
+        assertThrows(IllegalArgumentException.class, () -> options("--seeds", "127.0.0.1").validate());
+        assertThrows(IllegalArgumentException.class,
+            () -> options("--seeds", "127.0.0.1:7701", "--start", "SWITCH").validate());
+    }
+
+    @Test
+    void shouldNameTheProcessesWhoseCpuToReport()
+    {
+        final LoadOptions options = options("--cpu-pid", "n1=11,n2=12", "--cpu-pid", "kafka=13");
+        options.validate();
+
+        assertEquals(java.util.Map.of("n1", 11L, "n2", 12L, "kafka", 13L), options.cpuPids());
+        assertEquals(List.of("n1", "n2", "kafka"), List.copyOf(options.cpuPids().keySet()));
+        assertThrows(IllegalArgumentException.class, () -> options("--cpu-pid", "13").validate());
+    }
+
     private static Target target(final String... args)
     {
         final LoadOptions options = options(args);

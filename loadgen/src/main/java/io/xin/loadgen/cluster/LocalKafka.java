@@ -115,7 +115,7 @@ public final class LocalKafka implements AutoCloseable
     }
 
     /** @return the node's folder (configuration, data, log). */
-    Path dir()
+    public Path dir()
     {
         return dir;
     }

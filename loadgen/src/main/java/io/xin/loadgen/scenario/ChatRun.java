@@ -17,6 +17,8 @@ import io.xin.protocol.pb.SendAck;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -104,6 +106,7 @@ public final class ChatRun implements Fleet.Sink
         long deliveredAtStart = 0;
         long sentAtStart = 0;
         long serverCpuAtStartNs = serverCpuNanos();
+        long[] processCpuAtStartNs = processCpuNanos();
         long serverWriteBytesAtStart = serverDiskWriteBytes();
         long ownCpuAtStartNs = ownCpuNanos();
         long windowStartNs = startNs;
@@ -120,6 +123,7 @@ public final class ChatRun implements Fleet.Sink
                 deliveredAtStart = measurements.delivered.sum();
                 sentAtStart = measurements.sent.sum();
                 serverCpuAtStartNs = serverCpuNanos();
+                processCpuAtStartNs = processCpuNanos();
                 serverWriteBytesAtStart = serverDiskWriteBytes();
                 ownCpuAtStartNs = ownCpuNanos();
             }
@@ -139,6 +143,7 @@ public final class ChatRun implements Fleet.Sink
         final long deliveredInWindow = measurements.delivered.sum() - deliveredAtStart;
         final long sentInWindow = measurements.sent.sum() - sentAtStart;
         final long serverCpuInWindowNs = serverCpuNanos() - serverCpuAtStartNs;
+        final long[] processCpuAtEndNs = processCpuNanos();
         final long serverWriteBytesAtEnd = serverDiskWriteBytes();
         final long ownCpuInWindowNs = ownCpuNanos() - ownCpuAtStartNs;
 
@@ -167,6 +172,16 @@ public final class ChatRun implements Fleet.Sink
             deliveredInWindow > 0 ? (double)(serverWriteBytesAtEnd - serverWriteBytesAtStart) / deliveredInWindow : -1;
         outcome.loadgenCpuUsPerMessage = deliveredInWindow > 0 ? ownCpuInWindowNs / 1e3 / deliveredInWindow : -1;
         outcome.foreign = foreign.sum();
+        int p = 0;
+        for (final Map.Entry<String, Long> process : settings.cpuPids.entrySet())
+        {
+            final long at = processCpuAtStartNs[p];
+            final long end = processCpuAtEndNs[p];
+            p++;
+            // A process that went away in the window (a node killed on purpose) has no end figure.
+            outcome.cpuUsPerMessageByProcess.put(process.getKey(), at < 0 || end < 0 || deliveredInWindow == 0 ? null :
+                Math.round((end - at) / 1e3 / deliveredInWindow * 100) / 100.0);
+        }
         outcome.sessionsAwayAtEnd = sessionsAway;
         return outcome;
     }
@@ -377,6 +392,26 @@ public final class ChatRun implements Fleet.Sink
         }
     }
 
+    /** CPU time so far of each --cpu-pid process, in the settings' order; -1 for one /proc does not have. */
+    private long[] processCpuNanos()
+    {
+        final long[] nanos = new long[settings.cpuPids.size()];
+        int i = 0;
+        for (final long pid : settings.cpuPids.values())
+        {
+            try
+            {
+                nanos[i] = ProcStat.cpuNanos(pid);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                nanos[i] = -1;
+            }
+            i++;
+        }
+        return nanos;
+    }
+
     /** The target's disk writes so far, -1 when unknown (no pid, or /proc/PID/io not readable). */
     private long serverDiskWriteBytes()
     {
@@ -447,6 +482,8 @@ public final class ChatRun implements Fleet.Sink
         public boolean acks = true;
         /** The switch's process id for its CPU time, 0 if unknown. */
         public long serverPid = 0;
+        /** More processes whose CPU time per message to report, by name: a cluster's nodes, its Kafka broker. */
+        public Map<String, Long> cpuPids = Map.of();
     }
 
     /**
@@ -473,5 +510,7 @@ public final class ChatRun implements Fleet.Sink
         public long foreign;
         /** Sessions whose connection went away during the run and that were not logged in again at its end. */
         public int sessionsAwayAtEnd;
+        /** CPU µs per delivered message of each {@link Settings#cpuPids} process; null for one that went away. */
+        public Map<String, Double> cpuUsPerMessageByProcess = new LinkedHashMap<>();
     }
 }

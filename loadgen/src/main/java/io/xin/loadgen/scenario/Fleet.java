@@ -189,9 +189,19 @@ public final class Fleet implements AutoCloseable
     {
         final long userId = target.userId(userIndex);
         final Session session = new Session(this, userIndex, userId, deviceId);
-        session.client = XinClient.builder()
-            .host(target.host())
-            .port(target.port())
+        final XinClient.Builder builder = XinClient.builder();
+        if (target.seeds().isEmpty())
+        {
+            builder.host(target.host()).port(target.port());
+        }
+        else
+        {
+            // Each session starts at another seed, as a balancer would spread the first connections.
+            final List<java.net.InetSocketAddress> seeds = new ArrayList<>(target.seeds());
+            java.util.Collections.rotate(seeds, -(userIndex % seeds.size()));
+            builder.addresses(seeds);
+        }
+        session.client = builder
             .sslContext(target.sslContext())
             .localAddress(target.sourceAddress(userIndex))
             .eventLoopGroup(group)

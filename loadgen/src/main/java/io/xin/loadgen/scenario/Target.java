@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import io.xin.core.auth.TokenIssuer;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ public final class Target
     private final TokenIssuer tokens;
     private final long firstUserId;
     private final List<InetAddress> sourceAddresses;
+    /** Cluster seeds; empty for the one host and port. Set once, before the fleet is built. */
+    private List<InetSocketAddress> seeds = List.of();
 
     /**
      * @param host            switch host, an address to avoid DNS on the event loops.
@@ -53,6 +56,25 @@ public final class Target
         this.tokens = new TokenIssuer(Objects.requireNonNull(jwtSecret, "jwtSecret"));
         this.firstUserId = firstUserId;
         this.sourceAddresses = List.copyOf(sourceAddresses);
+    }
+
+    /**
+     * @param seeds every node of a cluster: sessions connect to these instead of {@link #host()} and
+     *              {@link #port()} and follow MOVED redirects; empty for the one address.
+     * @return this.
+     */
+    public Target seeds(final List<InetSocketAddress> seeds)
+    {
+        this.seeds = List.copyOf(seeds);
+        return this;
+    }
+
+    /**
+     * @return the cluster seeds, empty when the target is one address.
+     */
+    public List<InetSocketAddress> seeds()
+    {
+        return seeds;
     }
 
     public String host()
