@@ -529,7 +529,8 @@ final class ClusterDemo
         {
             if (node.process != null)
             {
-                node.process.destroy();
+                // Through its handle: Process.destroy() would also close the pipe of its last log lines.
+                node.process.toHandle().destroy();
             }
         }
         for (final Node node : nodes)
@@ -732,7 +733,7 @@ final class ClusterDemo
         /** SIGKILL, as {@code kill -9}. */
         void kill() throws InterruptedException
         {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
             if (!process.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS))
             {
                 throw new IllegalStateException(id + " did not die within " + STOP_GRACE_MS + " ms of SIGKILL");
@@ -757,7 +758,8 @@ final class ClusterDemo
             {
                 if (!running.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS))
                 {
-                    running.destroyForcibly().waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+                    running.toHandle().destroyForcibly();
+                    running.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
                 }
             }
             catch (final InterruptedException ex)
