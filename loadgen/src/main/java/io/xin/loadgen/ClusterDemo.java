@@ -79,6 +79,8 @@ final class ClusterDemo
     private final List<Sent> sent = new ArrayList<>();
     /** Set by the first of the demo's own cleanup and the shutdown hook. */
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
+    /** Set by the shutdown hook: the JVM is exiting, and the children are killed, not drained. */
+    private volatile boolean exiting;
     /** When the demo started: the shutdown hook stops the children of this JVM started since. */
     private final Instant started = Instant.now();
     /** Set once Kafka serves clients; read by the shutdown hook. */
@@ -118,12 +120,12 @@ final class ClusterDemo
         }
         finally
         {
-            cleanUp(false);
+            cleanUp();
             try
             {
                 Runtime.getRuntime().removeShutdownHook(hook);
             }
-            catch (final IllegalStateException exiting)
+            catch (final IllegalStateException alreadyExiting)
             {
                 // The JVM is exiting: the hook runs, and finds everything already stopped.
             }
@@ -510,10 +512,8 @@ final class ClusterDemo
 
     /**
      * Close the clients, stop the nodes and Kafka, delete the folders: once, from the demo or the hook.
-     *
-     * @param exiting called by the shutdown hook, which killed the children first.
      */
-    private void cleanUp(final boolean exiting)
+    private void cleanUp()
     {
         if (!cleanedUp.compareAndSet(false, true))
         {
@@ -568,11 +568,21 @@ final class ClusterDemo
         {
             return;
         }
-        // The JVM is exiting: no time for drains. Kafka's JVM before start() returned is known only as a child of
-        // this one started since the demo began.
-        ProcessHandle.current().children()
+        exiting = true;
+        // The JVM is exiting: no time for drains. Kafka's JVM (or its storage tool) before LocalKafka.start()
+        // returned is known only as a child of this one started since the demo began, and its folder only from
+        // the configuration file on its command line.
+        final List<ProcessHandle> children = ProcessHandle.current().children()
             .filter(child -> child.info().startInstant().map(at -> !at.isBefore(started)).orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
+            .toList();
+        final List<Path> kafkaFolders = kafka != null ? List.of() : children.stream()
+            .flatMap(child -> arguments(child).stream())
+            .filter(argument -> argument.endsWith("server.properties"))
+            .map(argument -> Path.of(argument).getParent())
+            .filter(folder -> folder != null && folder.getFileName().toString().startsWith("xin-kafka-"))
+            .distinct()
+            .toList();
+        children.forEach(ProcessHandle::destroyForcibly);
         for (final Node node : nodes)
         {
             if (node.process != null)
@@ -580,7 +590,47 @@ final class ClusterDemo
                 node.process.destroyForcibly();
             }
         }
-        cleanUp(true);
+        for (final ProcessHandle child : children)
+        {
+            try
+            {
+                child.onExit().get(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException | java.util.concurrent.ExecutionException |
+                java.util.concurrent.TimeoutException ex)
+            {
+                // Deleting a folder it still writes may fail: best effort on the way out.
+            }
+        }
+        for (final Path folder : kafkaFolders)
+        {
+            try
+            {
+                DemoCommand.deleteRecursively(folder);
+            }
+            catch (final IOException | java.io.UncheckedIOException ignore)
+            {
+                // Best effort on the way out.
+            }
+        }
+        cleanUp();
+    }
+
+    /**
+     * A process's command line. ProcessHandle.Info leaves out a command line as long as a JVM's with this
+     * classpath; on Linux, /proc has all of it.
+     */
+    private static List<String> arguments(final ProcessHandle process)
+    {
+        try
+        {
+            final byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+            return List.of(new String(cmdline, StandardCharsets.UTF_8).split("\0"));
+        }
+        catch (final IOException | RuntimeException notLinux)
+        {
+            return process.info().arguments().map(List::of).orElse(List.of());
+        }
     }
 
     private static int freePort() throws IOException
