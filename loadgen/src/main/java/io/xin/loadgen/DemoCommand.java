@@ -42,11 +42,14 @@ import java.util.stream.Stream;
  * {@code xin demo}: the switch's main job on an embedded default. A switch on loopback with a
  * temporary data dir, a few users chatting online and offline, a resend, a restart, and a printed
  * account of what happened; then a short open-loop {@code chat} load with its summary and HTML report.
- * Bounded: it finishes in about 20 seconds and cleans up its data.
+ * Bounded: it finishes in about 20 seconds and cleans up its data. With {@code --cluster}, cluster mode
+ * instead: a local Kafka, three nodes and a failover ({@link ClusterDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run a switch on loopback with a temporary store, show users chatting online and offline, " +
-        "then a short chat load with its summary and HTML report.")
+    description = {"Run a switch on loopback with a temporary store, show users chatting online and offline, " +
+        "then a short chat load with its summary and HTML report.",
+        "With --cluster: a local Kafka and three switch nodes in cluster mode, users on different nodes, and a " +
+        "node killed (about a minute)."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 {
     private static final long ALICE = 1001;
@@ -63,6 +66,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = "--verbose", description = "Show the switch's and clients' log lines too.")
     boolean verbose;
 
+    @Option(names = "--cluster", description = "Show cluster mode instead: a local single-node Kafka, three " +
+        "switch nodes in child JVMs, two users on different nodes, and a failover when one node is killed.")
+    boolean cluster;
+
     private final PrintStream out = System.out;
     private final List<XinClient> clients = new ArrayList<>();
     private TokenIssuer issuer;
@@ -75,6 +82,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         {
             // The account below tells the story; the switch's own lifecycle lines would interleave with it.
             ((ch.qos.logback.classic.Logger)LoggerFactory.getLogger("io.xin")).setLevel(Level.WARN);
+        }
+        if (cluster)
+        {
+            return new ClusterDemo(out, keepData, verbose).run();
         }
         final Path dataDir = Files.createTempDirectory("xin-demo-");
         final byte[] secretBytes = new byte[32];
@@ -231,7 +242,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         out.printf("[%d] %s%n", number, String.format(format, args));
     }
 
-    private static Content text(final String text)
+    static Content text(final String text)
     {
         return Content.newBuilder().setType(ContentType.TEXT).setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8))
             .build();
@@ -271,7 +282,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         return "seq " + message.getSeq() + " from " + message.getFromUserId() + ": " + what;
     }
 
-    private static void deleteRecursively(final Path dir) throws IOException
+    static void deleteRecursively(final Path dir) throws IOException
     {
         try (Stream<Path> paths = Files.walk(dir))
         {
