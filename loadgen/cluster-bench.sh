@@ -23,6 +23,7 @@
 #             a node with an empty data directory takes every shard over (its "Owns journal shard" lines and
 #             xin_cluster_restore_seconds_total: seconds per GB of log); then CATCHUP_S (default 20) more seconds
 #             of chat and the first node returns and catches up.
+# CLUSTER_FLAGS adds flags to every cluster node (e.g. --cluster-kafka-properties FILE).
 # Every switch runs with SWITCH_JAVA_OPTS (default -Xms1g -Xmx1g), fsync never, on loopback ports from
 # BASE_PORT (default 7810; admin ports from BASE_PORT + 100). All of it shares the machine's cores: see
 # docs/benchmarks.md for what that means for the figures.
@@ -81,7 +82,7 @@ start_node() {
   local flags=()
   [ -n "$cluster" ] && flags=(--cluster-kafka "$bootstrap" --cluster-name "$cluster" --cluster-node-id "n$k"
     --cluster-advertised-address "127.0.0.1:$port" --cluster-partitions "$partitions"
-    --cluster-replication-factor 1 --cluster-min-insync-replicas 1)
+    --cluster-replication-factor 1 --cluster-min-insync-replicas 1 ${CLUSTER_FLAGS:-})
   mkdir -p "$dir"
   XIN_JAVA_OPTS="$switch_opts" "$xin" server --port "$port" --admin-port "$admin" --data-dir "$dir" --fsync never \
     --jwt-secret "$secret" ${flags[@]+"${flags[@]}"} > "$out/${cluster:-single}-n$k.log" 2>&1 &
