@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("cluster")
 @Tag("slow")
-@Timeout(300)
+@Timeout(600)
 class ClusterKillIT
 {
     /** At least 10 in CI; -Dxin.cluster.kill.rounds=50 for a longer run. */
