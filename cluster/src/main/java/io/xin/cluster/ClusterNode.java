@@ -681,6 +681,9 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 // After this no earlier owner can commit, and its open transaction is aborted: the log's end is final.
                 producer.init();
                 final long entries = catchUp(shard);
+                // Hand-offs polled while the shard was not active here (a failed or retried take, a lost append) were
+                // dropped: read again from what the last owner committed.
+                rewindHandoffs(shard);
                 producers.set(shard, producer);
                 final long epoch = ++nextEpoch;
                 epochs.set(shard, epoch);
@@ -742,19 +745,27 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 {
                     continue;
                 }
-                // The hand-offs read since the last commit are read again: the journal dropped them.
-                final OffsetAndMetadata committed = group.committed(Set.of(incoming)).get(incoming);
-                if (committed == null)
-                {
-                    group.seekToBeginning(List.of(incoming));
-                }
-                else
-                {
-                    group.seek(incoming, committed);
-                }
                 addStandby(Set.of(shard));
                 pendingActivation.add(shard);
                 retryAtNanos = System.nanoTime();
+            }
+        }
+
+        private void rewindHandoffs(final int shard)
+        {
+            final TopicPartition incoming = new TopicPartition(handoffTopic, shard);
+            if (!group.assignment().contains(incoming))
+            {
+                return;
+            }
+            final OffsetAndMetadata committed = group.committed(Set.of(incoming)).get(incoming);
+            if (committed == null)
+            {
+                group.seekToBeginning(List.of(incoming));
+            }
+            else
+            {
+                group.seek(incoming, committed);
             }
         }
 

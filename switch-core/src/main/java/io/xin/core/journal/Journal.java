@@ -87,6 +87,8 @@ public final class Journal implements EventHandler<SwitchEvent>
     private long ownerEpoch;
     /** Cluster mode: the position before which this shard's incoming hand-offs are in the batch; -1 for none. */
     private long handoffsTakenBefore = -1;
+    /** Cluster mode: the last replicated append threw (the shard is given up, not the switch's storage). */
+    private boolean appendFailed;
     /** Messages from other shards for users of this one; any shard adds, this journal drains. */
     private final Queue<Handoff> incoming = new ConcurrentLinkedQueue<>();
     /** The journals of every shard, this one included, in shard order; set once before the start. */
@@ -387,10 +389,15 @@ public final class Journal implements EventHandler<SwitchEvent>
         try
         {
             final long nowMs = clockMs.getAsLong();
-            if (replicated != null && ownerEpoch == 0)
+            if (replicated != null)
             {
-                batch.clear();
-                return;
+                // Idle or stopping, outside a batch: the shard may have moved since the last batch looked.
+                checkOwner();
+                if (ownerEpoch == 0)
+                {
+                    batch.clear();
+                    return;
+                }
             }
             putHeads();
             putMsgIdReservation();
@@ -401,7 +408,14 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         catch (final RuntimeException ex)
         {
-            storageFailed(operation, ex);
+            if (replicated != null && appendFailed)
+            {
+                shardLost(ex);
+            }
+            else
+            {
+                storageFailed(operation, ex);
+            }
             heads.clear();
             reservedMsgId = writtenReservedMsgId;
         }
@@ -682,7 +696,9 @@ public final class Journal implements EventHandler<SwitchEvent>
             writer.write(batch);
             return;
         }
+        appendFailed = true;
         final long end = replicated.append(shard, ownerEpoch, batch, outgoing, handoffsTakenBefore);
+        appendFailed = false;
         handoffsTakenBefore = -1;
         store.appended(batch, end);
     }

@@ -41,6 +41,7 @@ class ReplicatedJournalIT
     private XinStore store;
     private final SwitchStatus status = new SwitchStatus();
     private final RecordingLog log = new RecordingLog();
+    private final java.util.concurrent.atomic.AtomicLong clockMs = new java.util.concurrent.atomic.AtomicLong(1_000);
     private Journal journal;
     private long sequence;
     private long shard0User;
@@ -102,7 +103,7 @@ class ReplicatedJournalIT
     {
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER).replicatedLogs(true));
         journal = new Journal(new JournalContext()
-            .store(store).status(status).counters(new SwitchCounters()).clock(() -> 1_000L)
+            .store(store).status(status).counters(new SwitchCounters()).clock(clockMs::get)
             .shardCount(SHARDS).replicatedShards(log), 0);
         shard0User = userOf(0, 1);
         shard0Other = userOf(0, shard0User + 1);
@@ -219,5 +220,34 @@ class ReplicatedJournalIT
         assertEquals(2, again.senderSeq, "the head is read again from the store: the failed batch left nothing");
         assertTrue(again.msgId >>> Journal.MSG_ID_SHARD_BITS > first.msgId >>> Journal.MSG_ID_SHARD_BITS +
             Journal.MSG_ID_BLOCK - 1, "ids resume after the reservation, never reused");
+    }
+
+    @Test
+    void shouldWriteNoHeadsOfAShardThatMovedWhileTheRingWasIdle()
+    {
+        log.epoch = 1;
+        batch(send(shard0User, shard0Other, "m-1"));
+        final int appends = log.takenBefore.size();
+
+        log.epoch = 0;
+        clockMs.addAndGet(Journal.MSG_ID_BLOCK * 1_000);
+        journal.onTimeout(sequence);
+
+        assertEquals(appends, log.takenBefore.size(), "no append for a shard owned elsewhere");
+        assertFalse(status.isStorageFailed(), "a moved shard is not a storage failure");
+    }
+
+    @Test
+    void shouldGiveUpTheShardWhenAnIdleWriteOfHeadsIsFenced()
+    {
+        log.epoch = 1;
+        batch(send(shard0User, shard0Other, "m-1"));
+
+        log.failure = new IllegalStateException("fenced");
+        clockMs.addAndGet(Journal.MSG_ID_BLOCK * 1_000);
+        journal.onTimeout(sequence);
+
+        assertEquals(List.of(1L), log.lostEpochs);
+        assertFalse(status.isStorageFailed(), "only the shard is given up");
     }
 }
