@@ -1,0 +1,1056 @@
+package io.xin.media;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * A {@link MediaStore} on the local filesystem, the embedded default. Under its root directory:
+ * <pre>
+ *   uploads/&lt;upload id&gt;/data          the bytes received so far; its length is the upload's offset
+ *   uploads/&lt;upload id&gt;/meta          owner, size, content type, SHA-256, creation and expiry (properties)
+ *   blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;        a completed blob, named by the SHA-256 of its bytes
+ *   blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;.meta   its size, content type, owners and creation time (properties)
+ *   lock                               held while a store has the directory open
+ * </pre>
+ * Crash safety: an upload's directory is written under a temporary name and renamed into place; each chunk is
+ * forced to disk before its new offset is reported; a blob's record is written to a temporary file, forced and
+ * renamed, and the finished upload's data file (already forced) is then renamed to the blob's name, so a blob is
+ * either absent or whole. Every rename is followed by a force of its directory. {@link #open} removes temporary
+ * leftovers and completes an upload whose bytes were all received before a crash.
+ * <p>
+ * Dedupe: the blob of a completed upload whose bytes already exist is not written again; the uploader is added to
+ * the existing blob's owners (and its content type stays the first one's). This works for plaintext only: end-to-end
+ * encrypted files arrive as ciphertext under a key per file, so equal photos are different blobs.
+ * <p>
+ * Threading: any thread. Operations on one upload are serialized on it; completions and blob changes are
+ * serialized on the store's blob lock; reads of blobs take no lock. Only one store may open a directory at a time
+ * (the {@code lock} file); a second open fails.
+ */
+public final class LocalMediaStore implements MediaStore
+{
+    static final String UPLOADS_DIR = "uploads";
+    static final String BLOBS_DIR = "blobs";
+    static final String DATA_FILE = "data";
+    static final String META_FILE = "meta";
+    static final String BLOB_META_SUFFIX = ".meta";
+    static final String TMP_SUFFIX = ".tmp";
+    private static final String LOCK_FILE = "lock";
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
+
+    private final Path root;
+    private final Path uploadsDir;
+    private final Path blobsDir;
+    private final MediaLimits limits;
+    private final Clock clock;
+    /** Held from open to close so a second store cannot share the directory. */
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    /** Uploads in progress, by id; an entry leaves the map under its own monitor, with {@link Upload#gone} set. */
+    private final ConcurrentHashMap<String, Upload> uploads = new ConcurrentHashMap<>();
+    /** Serializes upload creation, so the per-owner count and the insert are one step. */
+    private final Object createLock = new Object();
+    /** Serializes every change to blobs and their records. */
+    private final Object blobLock = new Object();
+    private volatile boolean closed;
+
+    /** An upload in progress. Its fixed fields are read by any thread; {@link #gone} under its monitor. */
+    private static final class Upload
+    {
+        final String id;
+        final long ownerId;
+        final long size;
+        final String contentType;
+        final String sha256;
+        final Instant createdAt;
+        final Instant expiresAt;
+        final Path dir;
+        /** Set, under this monitor, when the upload completed or was removed. */
+        boolean gone;
+
+        Upload(
+            final String id,
+            final long ownerId,
+            final long size,
+            final String contentType,
+            final String sha256,
+            final Instant createdAt,
+            final Instant expiresAt,
+            final Path dir)
+        {
+            this.id = id;
+            this.ownerId = ownerId;
+            this.size = size;
+            this.contentType = contentType;
+            this.sha256 = sha256;
+            this.createdAt = createdAt;
+            this.expiresAt = expiresAt;
+            this.dir = dir;
+        }
+
+        Path data()
+        {
+            return dir.resolve(DATA_FILE);
+        }
+    }
+
+    /** A failure of the client's stream, carried past the store's own I/O error handling. */
+    private static final class StreamFailed extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        StreamFailed(final IOException cause)
+        {
+            super(cause);
+        }
+    }
+
+    private LocalMediaStore(
+        final Path root,
+        final MediaLimits limits,
+        final Clock clock,
+        final FileChannel lockChannel,
+        final FileLock lock)
+    {
+        this.root = root;
+        this.uploadsDir = root.resolve(UPLOADS_DIR);
+        this.blobsDir = root.resolve(BLOBS_DIR);
+        this.limits = limits;
+        this.clock = clock;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Opens a store on a directory, creating it if missing, and recovers what a crash left: temporary files are
+     * removed, uploads in progress are loaded, and an upload whose bytes were all received is completed (or
+     * discarded if they do not match its hash).
+     *
+     * @param root   the directory.
+     * @param limits the limits to enforce.
+     * @param clock  the time for expiries and records; tests pass one they move.
+     * @return the open store.
+     * @throws MediaException ({@link MediaException.Reason#STORAGE}) if the directory cannot be used or another
+     *                        store has it open.
+     */
+    public static LocalMediaStore open(final Path root, final MediaLimits limits, final Clock clock)
+    {
+        if (root == null || limits == null || clock == null)
+        {
+            throw new IllegalArgumentException("root, limits and clock are required");
+        }
+        FileChannel lockChannel = null;
+        try
+        {
+            Files.createDirectories(root.resolve(UPLOADS_DIR));
+            Files.createDirectories(root.resolve(BLOBS_DIR));
+            lockChannel = FileChannel.open(
+                root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try
+            {
+                lock = lockChannel.tryLock();
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                lock = null;
+            }
+            if (lock == null)
+            {
+                throw new MediaException(MediaException.Reason.STORAGE, "media store already open: " + root);
+            }
+            final LocalMediaStore store = new LocalMediaStore(root, limits, clock, lockChannel, lock);
+            store.recover();
+            return store;
+        }
+        catch (final IOException e)
+        {
+            closeQuietly(lockChannel);
+            throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + root + " failed", e);
+        }
+        catch (final RuntimeException e)
+        {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    /**
+     * @return the root directory.
+     */
+    public Path root()
+    {
+        return root;
+    }
+
+    @Override
+    public String createUpload(final UploadRequest request)
+    {
+        checkOpen();
+        if (request == null)
+        {
+            throw invalid("upload request is null");
+        }
+        if (request.size() < 1)
+        {
+            throw invalid("upload size must be at least 1: " + request.size());
+        }
+        final String contentType = MediaIds.requireContentType(request.contentType());
+        final String sha256 = MediaIds.requireBlobId(request.sha256());
+        final Instant now = clock.instant();
+        final Instant expiresAt = request.expiresAt();
+        if (expiresAt == null || !expiresAt.isAfter(now))
+        {
+            throw invalid("upload expiry must be in the future: " + expiresAt);
+        }
+        if (expiresAt.isAfter(now.plus(limits.maxUploadLifetime())))
+        {
+            throw invalid("upload expiry " + expiresAt + " is further than " + limits.maxUploadLifetime() +
+                " from now");
+        }
+        final long maxBytes = limits.maxBytesFor(contentType);
+        if (request.size() > maxBytes)
+        {
+            throw new MediaException(MediaException.Reason.TOO_LARGE,
+                "upload of " + request.size() + " bytes of " + contentType + " is over the limit of " + maxBytes);
+        }
+        synchronized (createLock)
+        {
+            final long inProgress = uploads.values().stream()
+                .filter(u -> u.ownerId == request.ownerId() && now.isBefore(u.expiresAt))
+                .count();
+            if (inProgress >= limits.maxUploadsPerOwner())
+            {
+                throw new MediaException(MediaException.Reason.TOO_MANY_UPLOADS,
+                    "owner " + request.ownerId() + " has " + inProgress + " uploads in progress, the limit");
+            }
+            String id = MediaIds.newUploadId();
+            while (uploads.containsKey(id) || Files.exists(uploadsDir.resolve(id)))
+            {
+                id = MediaIds.newUploadId();
+            }
+            final Upload upload = new Upload(
+                id, request.ownerId(), request.size(), contentType, sha256, now, expiresAt, uploadsDir.resolve(id));
+            writeNewUpload(upload);
+            uploads.put(id, upload);
+            return id;
+        }
+    }
+
+    @Override
+    public long offset(final String uploadId)
+    {
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireNotGone(upload);
+            return dataLength(upload);
+        }
+    }
+
+    @Override
+    public Optional<UploadStatus> upload(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            return Optional.empty();
+        }
+        synchronized (upload)
+        {
+            if (upload.gone)
+            {
+                return Optional.empty();
+            }
+            return Optional.of(new UploadStatus(upload.id, upload.ownerId, upload.size, dataLength(upload),
+                upload.contentType, upload.sha256, upload.expiresAt));
+        }
+    }
+
+    @Override
+    public AppendResult append(final String uploadId, final long offset, final ByteBuffer chunk)
+    {
+        if (chunk == null)
+        {
+            throw invalid("chunk is null");
+        }
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireWritable(upload);
+            final long length;
+            try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
+            {
+                final long current = channel.size();
+                requireOffset(upload, offset, current);
+                if (chunk.remaining() > upload.size - current)
+                {
+                    throw tooLarge(upload, current + chunk.remaining());
+                }
+                long position = current;
+                while (chunk.hasRemaining())
+                {
+                    position += channel.write(chunk, position);
+                }
+                channel.force(false);
+                length = position;
+            }
+            catch (final IOException e)
+            {
+                throw storage("appending to upload " + uploadId, e);
+            }
+            return finishIfComplete(upload, length);
+        }
+    }
+
+    @Override
+    public AppendResult append(final String uploadId, final long offset, final InputStream chunk) throws IOException
+    {
+        if (chunk == null)
+        {
+            throw invalid("chunk is null");
+        }
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireWritable(upload);
+            final long length;
+            try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
+            {
+                final long current = channel.size();
+                requireOffset(upload, offset, current);
+                length = copy(upload, chunk, channel, current);
+            }
+            catch (final StreamFailed e)
+            {
+                throw (IOException)e.getCause();
+            }
+            catch (final IOException e)
+            {
+                throw storage("appending to upload " + uploadId, e);
+            }
+            return finishIfComplete(upload, length);
+        }
+    }
+
+    @Override
+    public boolean deleteUpload(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            return false;
+        }
+        synchronized (upload)
+        {
+            if (upload.gone)
+            {
+                return false;
+            }
+            removeUpload(upload);
+            return true;
+        }
+    }
+
+    @Override
+    public List<String> expiredUploads(final Instant before)
+    {
+        checkOpen();
+        if (before == null)
+        {
+            throw invalid("time is null");
+        }
+        final List<String> ids = new ArrayList<>();
+        for (final Upload upload : uploads.values())
+        {
+            if (!upload.expiresAt.isAfter(before))
+            {
+                ids.add(upload.id);
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        return ids;
+    }
+
+    @Override
+    public Optional<BlobInfo> stat(final String blobId)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (!Files.isRegularFile(blobPath(blobId)))
+        {
+            return Optional.empty();
+        }
+        try
+        {
+            return Optional.of(readBlobRecord(blobId));
+        }
+        catch (final NoSuchFileException e)
+        {
+            // Deleted between the two looks.
+            return Optional.empty();
+        }
+        catch (final IOException e)
+        {
+            throw storage("reading the record of blob " + blobId, e);
+        }
+    }
+
+    @Override
+    public InputStream read(final String blobId, final ByteRange range)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (range == null)
+        {
+            throw new MediaException(MediaException.Reason.INVALID_RANGE, "range is null");
+        }
+        final FileChannel channel;
+        try
+        {
+            channel = FileChannel.open(blobPath(blobId), StandardOpenOption.READ);
+        }
+        catch (final NoSuchFileException e)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no blob " + blobId);
+        }
+        catch (final IOException e)
+        {
+            throw storage("opening blob " + blobId, e);
+        }
+        try
+        {
+            final long size = channel.size();
+            if (range.last() >= size)
+            {
+                throw new MediaException(MediaException.Reason.INVALID_RANGE,
+                    "range " + range.first() + "-" + range.last() + " goes past the end of blob " + blobId + " (" +
+                        size + " bytes)");
+            }
+            return new RangeInputStream(channel, range.first(), range.length());
+        }
+        catch (final IOException e)
+        {
+            closeQuietly(channel);
+            throw storage("reading blob " + blobId, e);
+        }
+        catch (final RuntimeException e)
+        {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean deleteBlob(final String blobId)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        synchronized (blobLock)
+        {
+            try
+            {
+                // The blob before its record: stat never finds bytes without an owner list.
+                final boolean existed = Files.deleteIfExists(blobPath(blobId));
+                Files.deleteIfExists(blobRecordPath(blobId));
+                forceDirectory(blobPath(blobId).getParent());
+                return existed;
+            }
+            catch (final IOException e)
+            {
+                throw storage("deleting blob " + blobId, e);
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            lock.release();
+        }
+        catch (final IOException ignored)
+        {
+            // Closing the channel releases it too.
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private void recover() throws IOException
+    {
+        final List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(uploadsDir))
+        {
+            dir.forEach(entries::add);
+        }
+        for (final Path entry : entries)
+        {
+            final String name = entry.getFileName().toString();
+            if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry))
+            {
+                // A creation that never reached its rename.
+                deleteTree(entry);
+                continue;
+            }
+            final Upload upload;
+            try
+            {
+                upload = readUploadRecord(name, entry);
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                deleteTree(entry);
+                continue;
+            }
+            if (!Files.exists(upload.data()))
+            {
+                // Its data became a blob; the crash came before the directory was removed.
+                deleteTree(entry);
+                continue;
+            }
+            uploads.put(upload.id, upload);
+            final long length = Files.size(upload.data());
+            if (length > upload.size)
+            {
+                removeUpload(upload);
+            }
+            else if (length == upload.size)
+            {
+                synchronized (upload)
+                {
+                    try
+                    {
+                        complete(upload);
+                    }
+                    catch (final MediaException e)
+                    {
+                        if (e.reason() != MediaException.Reason.HASH_MISMATCH)
+                        {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        }
+        forceDirectory(uploadsDir);
+        try (Stream<Path> files = Files.walk(blobsDir, 2))
+        {
+            final List<Path> leftovers = files
+                .filter(p -> p.getFileName().toString().endsWith(TMP_SUFFIX))
+                .toList();
+            for (final Path leftover : leftovers)
+            {
+                Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    private long copy(final Upload upload, final InputStream in, final FileChannel channel, final long start)
+        throws IOException, StreamFailed
+    {
+        final byte[] buffer = new byte[COPY_BUFFER_BYTES];
+        long position = start;
+        while (true)
+        {
+            // One byte more than the upload still takes, to notice a body that runs past its size.
+            final int want = (int)Math.min(buffer.length, upload.size - position + 1);
+            final int read;
+            try
+            {
+                read = in.read(buffer, 0, want);
+            }
+            catch (final IOException e)
+            {
+                // The connection dropped: keep what arrived, so the client resumes from there.
+                channel.force(false);
+                throw new StreamFailed(e);
+            }
+            if (read < 0)
+            {
+                break;
+            }
+            if (read > upload.size - position)
+            {
+                channel.truncate(start);
+                channel.force(false);
+                throw tooLarge(upload, position + read);
+            }
+            final ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, read);
+            while (bytes.hasRemaining())
+            {
+                position += channel.write(bytes, position);
+            }
+        }
+        channel.force(false);
+        return position;
+    }
+
+    private AppendResult finishIfComplete(final Upload upload, final long length)
+    {
+        if (length < upload.size)
+        {
+            return new AppendResult(length, null);
+        }
+        return new AppendResult(length, complete(upload));
+    }
+
+    /** Hashes the finished upload and stores it as a blob, or discards it. Holds the upload's monitor. */
+    private BlobInfo complete(final Upload upload)
+    {
+        final String actual;
+        try
+        {
+            actual = sha256Hex(upload.data());
+        }
+        catch (final IOException e)
+        {
+            throw storage("hashing upload " + upload.id, e);
+        }
+        if (!MessageDigest.isEqual(
+            actual.getBytes(StandardCharsets.US_ASCII), upload.sha256.getBytes(StandardCharsets.US_ASCII)))
+        {
+            removeUpload(upload);
+            throw new MediaException(MediaException.Reason.HASH_MISMATCH,
+                "upload " + upload.id + " declared SHA-256 " + upload.sha256 + " but its bytes hash to " + actual +
+                    "; the upload is discarded");
+        }
+        final BlobInfo blob;
+        synchronized (blobLock)
+        {
+            try
+            {
+                final Path blobPath = blobPath(actual);
+                final Path fanOut = blobPath.getParent();
+                if (!Files.isDirectory(fanOut))
+                {
+                    Files.createDirectories(fanOut);
+                    forceDirectory(blobsDir);
+                }
+                BlobInfo existing = null;
+                if (Files.isRegularFile(blobPath))
+                {
+                    try
+                    {
+                        existing = readBlobRecord(actual);
+                    }
+                    catch (final NoSuchFileException e)
+                    {
+                        existing = null;
+                    }
+                }
+                if (existing != null)
+                {
+                    final Set<Long> owners = new HashSet<>(existing.owners());
+                    if (owners.add(upload.ownerId))
+                    {
+                        blob = new BlobInfo(actual, existing.size(), existing.contentType(), owners,
+                            existing.createdAt());
+                        writeBlobRecord(blob);
+                    }
+                    else
+                    {
+                        blob = existing;
+                    }
+                    Files.delete(upload.data());
+                }
+                else
+                {
+                    // The record first, then the bytes under their name: a visible blob always has its owners.
+                    blob = new BlobInfo(actual, upload.size, upload.contentType, Set.of(upload.ownerId),
+                        clock.instant());
+                    writeBlobRecord(blob);
+                    Files.move(upload.data(), blobPath, StandardCopyOption.ATOMIC_MOVE);
+                    forceDirectory(fanOut);
+                }
+            }
+            catch (final IOException e)
+            {
+                throw storage("storing blob " + actual + " from upload " + upload.id, e);
+            }
+        }
+        removeUpload(upload);
+        return blob;
+    }
+
+    private void writeNewUpload(final Upload upload)
+    {
+        final Path tmp = uploadsDir.resolve(upload.id + TMP_SUFFIX);
+        try
+        {
+            Files.createDirectory(tmp);
+            try (FileChannel data = FileChannel.open(tmp.resolve(DATA_FILE),
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
+            {
+                data.force(true);
+            }
+            final Properties meta = new Properties();
+            meta.setProperty("owner", Long.toString(upload.ownerId));
+            meta.setProperty("size", Long.toString(upload.size));
+            meta.setProperty("contentType", upload.contentType);
+            meta.setProperty("sha256", upload.sha256);
+            meta.setProperty("createdAt", Long.toString(upload.createdAt.toEpochMilli()));
+            meta.setProperty("expiresAt", Long.toString(upload.expiresAt.toEpochMilli()));
+            writeForced(tmp.resolve(META_FILE), toBytes(meta));
+            forceDirectory(tmp);
+            Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(uploadsDir);
+        }
+        catch (final IOException e)
+        {
+            deleteTreeQuietly(tmp);
+            throw storage("creating upload " + upload.id, e);
+        }
+    }
+
+    private static Upload readUploadRecord(final String id, final Path dir) throws IOException
+    {
+        final Properties meta = fromBytes(Files.readAllBytes(dir.resolve(META_FILE)));
+        return new Upload(
+            id,
+            Long.parseLong(meta.getProperty("owner")),
+            Long.parseLong(meta.getProperty("size")),
+            MediaIds.requireContentType(meta.getProperty("contentType")),
+            MediaIds.requireBlobId(meta.getProperty("sha256")),
+            Instant.ofEpochMilli(Long.parseLong(meta.getProperty("createdAt"))),
+            Instant.ofEpochMilli(Long.parseLong(meta.getProperty("expiresAt"))),
+            dir);
+    }
+
+    private void writeBlobRecord(final BlobInfo blob) throws IOException
+    {
+        final Properties meta = new Properties();
+        meta.setProperty("size", Long.toString(blob.size()));
+        meta.setProperty("contentType", blob.contentType());
+        final StringBuilder owners = new StringBuilder();
+        for (final long owner : new TreeSet<>(blob.owners()))
+        {
+            if (owners.length() > 0)
+            {
+                owners.append(',');
+            }
+            owners.append(owner);
+        }
+        meta.setProperty("owners", owners.toString());
+        meta.setProperty("createdAt", Long.toString(blob.createdAt().toEpochMilli()));
+        final Path record = blobRecordPath(blob.blobId());
+        final Path tmp = record.resolveSibling(record.getFileName() + TMP_SUFFIX);
+        writeForced(tmp, toBytes(meta));
+        Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(record.getParent());
+    }
+
+    private BlobInfo readBlobRecord(final String blobId) throws IOException
+    {
+        final Properties meta = fromBytes(Files.readAllBytes(blobRecordPath(blobId)));
+        final Set<Long> owners = new HashSet<>();
+        final String ownerList = meta.getProperty("owners", "");
+        if (!ownerList.isEmpty())
+        {
+            for (final String owner : ownerList.split(","))
+            {
+                owners.add(Long.parseLong(owner));
+            }
+        }
+        return new BlobInfo(
+            blobId,
+            Long.parseLong(meta.getProperty("size")),
+            meta.getProperty("contentType"),
+            owners,
+            Instant.ofEpochMilli(Long.parseLong(meta.getProperty("createdAt"))));
+    }
+
+    /** Removes an upload's files and entry. Holds the upload's monitor. */
+    private void removeUpload(final Upload upload)
+    {
+        upload.gone = true;
+        uploads.remove(upload.id, upload);
+        try
+        {
+            deleteTree(upload.dir);
+            forceDirectory(uploadsDir);
+        }
+        catch (final IOException e)
+        {
+            throw storage("removing upload " + upload.id, e);
+        }
+    }
+
+    private Upload find(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + uploadId);
+        }
+        return upload;
+    }
+
+    private static void requireNotGone(final Upload upload)
+    {
+        if (upload.gone)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + upload.id);
+        }
+    }
+
+    private void requireWritable(final Upload upload)
+    {
+        requireNotGone(upload);
+        if (!clock.instant().isBefore(upload.expiresAt))
+        {
+            throw new MediaException(MediaException.Reason.EXPIRED,
+                "upload " + upload.id + " expired at " + upload.expiresAt);
+        }
+    }
+
+    private static void requireOffset(final Upload upload, final long offset, final long current)
+    {
+        if (offset != current)
+        {
+            throw new MediaException(MediaException.Reason.WRONG_OFFSET,
+                "upload " + upload.id + " is at offset " + current + ", not " + offset);
+        }
+    }
+
+    private static MediaException tooLarge(final Upload upload, final long end)
+    {
+        return new MediaException(MediaException.Reason.TOO_LARGE,
+            "chunk would take upload " + upload.id + " to " + end + " bytes, past its declared size " + upload.size);
+    }
+
+    private static long dataLength(final Upload upload)
+    {
+        try
+        {
+            return Files.size(upload.data());
+        }
+        catch (final IOException e)
+        {
+            throw storage("reading the offset of upload " + upload.id, e);
+        }
+    }
+
+    private Path blobPath(final String blobId)
+    {
+        return blobsDir.resolve(blobId.substring(0, 2)).resolve(blobId);
+    }
+
+    private Path blobRecordPath(final String blobId)
+    {
+        return blobsDir.resolve(blobId.substring(0, 2)).resolve(blobId + BLOB_META_SUFFIX);
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new MediaException(MediaException.Reason.STORAGE, "media store is closed: " + root);
+        }
+    }
+
+    private static String sha256Hex(final Path file) throws IOException
+    {
+        final MessageDigest digest;
+        try
+        {
+            digest = MessageDigest.getInstance("SHA-256");
+        }
+        catch (final NoSuchAlgorithmException e)
+        {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        // Opened for writing too, so the force below makes the bytes durable before they become a blob.
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
+            while (channel.read(buffer) >= 0)
+            {
+                buffer.flip();
+                digest.update(buffer);
+                buffer.clear();
+            }
+            channel.force(true);
+        }
+        return MediaIds.blobId(digest.digest());
+    }
+
+    private static void writeForced(final Path file, final byte[] bytes) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file,
+            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining())
+            {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+    }
+
+    /** Makes a directory's entries (creations, renames, deletions) durable. */
+    private static void forceDirectory(final Path dir) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
+    }
+
+    private static byte[] toBytes(final Properties properties) throws IOException
+    {
+        final java.io.StringWriter out = new java.io.StringWriter();
+        properties.store(out, null);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Properties fromBytes(final byte[] bytes) throws IOException
+    {
+        final Properties properties = new Properties();
+        properties.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+        return properties;
+    }
+
+    private static void deleteTree(final Path path) throws IOException
+    {
+        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+        {
+            try (Stream<Path> children = Files.list(path))
+            {
+                for (final Path child : children.toList())
+                {
+                    deleteTree(child);
+                }
+            }
+        }
+        Files.deleteIfExists(path);
+    }
+
+    private static void deleteTreeQuietly(final Path path)
+    {
+        try
+        {
+            deleteTree(path);
+        }
+        catch (final IOException ignored)
+        {
+            // Open removes what is left.
+        }
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable != null)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (final Exception ignored)
+            {
+                // Nothing more to do.
+            }
+        }
+    }
+
+    private static MediaException invalid(final String message)
+    {
+        return new MediaException(MediaException.Reason.INVALID_ARGUMENT, message);
+    }
+
+    private static MediaException storage(final String operation, final IOException cause)
+    {
+        return new MediaException(MediaException.Reason.STORAGE, operation + " failed: " + cause, cause);
+    }
+
+    /** Exactly one range of a blob's file, read with positional reads; closing it closes the file. */
+    private static final class RangeInputStream extends InputStream
+    {
+        private final FileChannel channel;
+        private long position;
+        private long remaining;
+
+        RangeInputStream(final FileChannel channel, final long position, final long length)
+        {
+            this.channel = channel;
+            this.position = position;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final byte[] one = new byte[1];
+            final int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] bytes, final int offset, final int length) throws IOException
+        {
+            if (length == 0)
+            {
+                return 0;
+            }
+            if (remaining == 0)
+            {
+                return -1;
+            }
+            final ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, (int)Math.min(length, remaining));
+            final int n = channel.read(buffer, position);
+            if (n < 0)
+            {
+                throw new IOException("blob ended early: truncated on disk");
+            }
+            position += n;
+            remaining -= n;
+            return n;
+        }
+
+        @Override
+        public int available()
+        {
+            return (int)Math.min(Integer.MAX_VALUE, remaining);
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            channel.close();
+        }
+    }
+}
