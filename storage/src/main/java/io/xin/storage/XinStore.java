@@ -440,29 +440,7 @@ public final class XinStore implements AutoCloseable
      */
     public long readLastMsgId(final int shard)
     {
-        final long stamp = closeLock.readLock();
-        try
-        {
-            ensureOpen("read last msg id");
-            final byte[] value = db.get(meta, Layout.lastMsgIdKey(shard));
-            if (value == null)
-            {
-                return 0;
-            }
-            if (Layout.LONG_LENGTH != value.length)
-            {
-                throw malformed("read last msg id", value.length, Layout.LONG_LENGTH);
-            }
-            return Layout.getLong(value, 0);
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new StorageException("read last msg id of shard " + shard, ex);
-        }
-        finally
-        {
-            closeLock.unlockRead(stamp);
-        }
+        return readMetaLong(Layout.lastMsgIdKey(shard), "read last msg id of shard " + shard);
     }
 
     /**
@@ -892,16 +870,30 @@ public final class XinStore implements AutoCloseable
      */
     public long appliedPosition(final int shard)
     {
+        return readMetaLong(Layout.logAppliedKey(shard), "read the applied position of shard " + shard);
+    }
+
+    /** A long value of meta, 0 when the key is missing. Any thread; not on a hot path (it allocates). */
+    private long readMetaLong(final byte[] key, final String operation)
+    {
         final long stamp = closeLock.readLock();
         try
         {
-            ensureOpen("read the applied position");
-            final byte[] value = db.get(meta, Layout.logAppliedKey(shard));
-            return value == null ? 0 : Layout.getLong(value, 0);
+            ensureOpen(operation);
+            final byte[] value = db.get(meta, key);
+            if (value == null)
+            {
+                return 0;
+            }
+            if (Layout.LONG_LENGTH != value.length)
+            {
+                throw malformed(operation, value.length, Layout.LONG_LENGTH);
+            }
+            return Layout.getLong(value, 0);
         }
         catch (final RocksDBException ex)
         {
-            throw new StorageException("read the applied position of shard " + shard, ex);
+            throw new StorageException(operation, ex);
         }
         finally
         {
