@@ -87,8 +87,6 @@ public final class Journal implements EventHandler<SwitchEvent>
     private long ownerEpoch;
     /** Cluster mode: the position before which this shard's incoming hand-offs are in the batch; -1 for none. */
     private long handoffsTakenBefore = -1;
-    /** Cluster mode: the last replicated append threw (the shard is given up, not the switch's storage). */
-    private boolean appendFailed;
     /** Messages from other shards for users of this one; any shard adds, this journal drains. */
     private final Queue<Handoff> incoming = new ConcurrentLinkedQueue<>();
     /** The journals of every shard, this one included, in shard order; set once before the start. */
@@ -256,12 +254,12 @@ public final class Journal implements EventHandler<SwitchEvent>
     @Override
     public void onEvent(final SwitchEvent event, final long sequence, final boolean endOfBatch)
     {
-        if (++batchEvents == 1 && replicated != null)
-        {
-            checkOwner();
-        }
         try
         {
+            if (++batchEvents == 1 && replicated != null)
+            {
+                checkOwner();
+            }
             if (ownerEpoch == 0 && replicated != null && event.type != SwitchEvent.MOVE_OUT)
             {
                 // Not this node's shard (any more): its sessions are being moved, nothing is written for them.
@@ -408,14 +406,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         catch (final RuntimeException ex)
         {
-            if (replicated != null && appendFailed)
-            {
-                shardLost(ex);
-            }
-            else
-            {
-                storageFailed(operation, ex);
-            }
+            writeFailed(operation, ex);
             heads.clear();
             reservedMsgId = writtenReservedMsgId;
         }
@@ -696,11 +687,46 @@ public final class Journal implements EventHandler<SwitchEvent>
             writer.write(batch);
             return;
         }
-        appendFailed = true;
-        final long end = replicated.append(shard, ownerEpoch, batch, outgoing, handoffsTakenBefore);
-        appendFailed = false;
-        handoffsTakenBefore = -1;
-        store.appended(batch, end);
+        try
+        {
+            final long end = replicated.append(shard, ownerEpoch, batch, outgoing, handoffsTakenBefore);
+            handoffsTakenBefore = -1;
+            store.appended(batch, end);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new ReplicatedAppendFailed(ex);
+        }
+    }
+
+    /** A write failed: a refused or failed replicated append gives up the shard, anything else the storage. */
+    private void writeFailed(final String operation, final RuntimeException ex)
+    {
+        if (ex instanceof ReplicatedAppendFailed failed)
+        {
+            shardLost(failed.getCause());
+        }
+        else
+        {
+            storageFailed(operation, ex);
+        }
+    }
+
+    /** The replicated log refused or failed an append (cluster mode): the shard is lost, not the switch's storage. */
+    private static final class ReplicatedAppendFailed extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        ReplicatedAppendFailed(final RuntimeException cause)
+        {
+            super(cause.getMessage(), cause, false, false);
+        }
+
+        @Override
+        public synchronized RuntimeException getCause()
+        {
+            return (RuntimeException)super.getCause();
+        }
     }
 
     private long head(final long userId)
@@ -763,14 +789,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         catch (final RuntimeException ex)
         {
-            if (replicated != null)
-            {
-                shardLost(ex);
-            }
-            else
-            {
-                storageFailed("journal write of " + batchSends.size() + " messages", ex);
-            }
+            writeFailed("journal write of " + batchSends.size() + " messages", ex);
             for (int i = 0, size = batchSends.size(); i < size; i++)
             {
                 batchSends.get(i).result = SwitchEvent.RESULT_FAILED;
