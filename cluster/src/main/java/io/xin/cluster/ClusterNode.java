@@ -575,7 +575,10 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         }
 
-        /** Whether the standby consumer knows the end of every log it reads (after its first fetch of each). */
+        /**
+         * Whether the standby consumer knows the end of every log it reads (after its first fetch of each); if so,
+         * {@link #standbyLag} is set to the entries not yet read.
+         */
         private boolean lagKnown()
         {
             long lag = 0;
@@ -893,7 +896,6 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 entriesOfShard.get(shard).add(ByteBuffer.wrap(record.value()));
                 endOfShard[shard] = record.offset() + 1;
             }
-            long lag = 0;
             for (int shard = 0; shard < partitions; shard++)
             {
                 final List<ByteBuffer> entries = entriesOfShard.get(shard);
@@ -904,12 +906,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                     entries.clear();
                 }
             }
-            for (final TopicPartition partition : standbyAssigned)
-            {
-                final Long partitionLag = standby.currentLag(partition).orElse(0L);
-                lag += partitionLag;
-            }
-            standbyLag = lag;
+            // Updates the gauge when every log's end is known; otherwise it keeps its last value.
+            lagKnown();
         }
     }
 }

@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -281,14 +280,8 @@ final class ClusterDemo
     private Device login(final long userId, final String user, final String deviceId) throws Exception
     {
         final Device device = new Device(user, deviceId);
-        device.client = XinClient.builder()
+        device.client = DemoCommand.demoClient(issuer, userId, deviceId, device)
             .addresses(seeds)
-            .tokenSupplier(() -> issuer.issue(userId, Duration.ofHours(1)))
-            .deviceId(deviceId)
-            .reconnectInitialDelayMs(100)
-            .reconnectMaxDelayMs(1_000)
-            .listener(device)
-            .clientVersion("xin-demo")
             .build();
         clients.add(device.client);
         final LoginOk ok = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);

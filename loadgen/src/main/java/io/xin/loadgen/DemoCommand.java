@@ -251,20 +251,27 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private Device login(final long userId, final String deviceId) throws Exception
     {
         final Device device = new Device(deviceId);
-        device.client = XinClient.builder()
+        device.client = demoClient(issuer, userId, deviceId, device)
             .host("127.0.0.1")
             .port(port)
-            .tokenSupplier(() -> issuer.issue(userId, Duration.ofHours(1)))
-            .deviceId(deviceId)
-            .reconnectInitialDelayMs(100)
-            .reconnectMaxDelayMs(1_000)
-            .listener(device)
-            .clientVersion("xin-demo")
             .build();
         clients.add(device.client);
         final LoginOk ok = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
         out.printf("    %-12s logged in as user %d, inbox head seq %d%n", deviceId, ok.getUserId(), ok.getHeadSeq());
         return device;
+    }
+
+    /** A demo device's client: a token of an hour, quick reconnects, the demo's version; the caller says where. */
+    static XinClient.Builder demoClient(
+        final TokenIssuer issuer, final long userId, final String deviceId, final XinClient.Listener listener)
+    {
+        return XinClient.builder()
+            .tokenSupplier(() -> issuer.issue(userId, Duration.ofHours(1)))
+            .deviceId(deviceId)
+            .reconnectInitialDelayMs(100)
+            .reconnectMaxDelayMs(1_000)
+            .listener(listener)
+            .clientVersion("xin-demo");
     }
 
     private static String describe(final Message message)
