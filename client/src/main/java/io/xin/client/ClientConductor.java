@@ -118,7 +118,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final InboxSequencer inbox;
     private final PendingSends pendingSends = new PendingSends();
     private final Map<Long, RawSync> rawSyncs = new HashMap<>();
-    /** Group and channel requests awaiting their answer, by request id. */
+    /** Group, channel and media requests awaiting their answer, by request id. */
     private final Map<Long, PendingRequest> requests = new HashMap<>();
     private final ChannelCursors channelCursors = new ChannelCursors(this);
     /** Request id of this client's own channel page in flight, 0 if none. */
@@ -365,8 +365,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     }
 
     /**
-     * Sends a group or channel request and completes the future with its answer (GroupResult,
-     * ChannelResult or ChannelSyncResult). Asked again after the server's delay when it answers BUSY;
+     * Sends a group, channel or media request and completes the future with its answer (GroupResult,
+     * ChannelResult, ChannelSyncResult, UploadTicketResult or MediaUrlResult). Asked again after the server's delay when it answers BUSY;
      * fails with the server's code otherwise, and when the connection is lost first.
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
@@ -514,6 +514,9 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case GROUP_RESULT -> completeRequest(frame.getGroupResult().getRequestId(), frame.getGroupResult());
             case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
+            case UPLOAD_TICKET_RESULT ->
+                completeRequest(frame.getUploadTicketResult().getRequestId(), frame.getUploadTicketResult());
+            case MEDIA_URL_RESULT -> completeRequest(frame.getMediaUrlResult().getRequestId(), frame.getMediaUrlResult());
             case CHANNEL_PUSH ->
             {
                 if (state == State.LOGGED_IN)
