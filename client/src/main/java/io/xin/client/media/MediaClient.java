@@ -277,9 +277,9 @@ public final class MediaClient implements AutoCloseable
             }
             else if (key != null)
             {
-                final Path file = attachment.file.toAbsolutePath();
-                encryptedFile = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".enc");
-                MediaCrypto.encrypt(key, file, encryptedFile);
+                // In the temporary directory: the file's own may not be writable (an app's assets).
+                encryptedFile = Files.createTempFile("xin-media-", ".enc");
+                MediaCrypto.encrypt(key, attachment.file, encryptedFile);
                 source = MediaSource.of(encryptedFile);
             }
             else
