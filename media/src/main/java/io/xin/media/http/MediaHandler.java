@@ -96,8 +96,9 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
     /**
      * What every connection of one server shares.
      *
-     * @param bodyBytesHeld   PATCH bytes all connections hold in memory now, not yet taken by the store.
+     * @param bodyBytesHeld     PATCH bytes all connections hold in memory now, not yet taken by the store.
      * @param peakBodyBytesHeld the most one connection has held at once.
+     * @param downloadPauses    times a download waited for its connection to drain.
      */
     record Shared(
         MediaStore store,
@@ -106,7 +107,8 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
         Executor files,
         LongAdder failures,
         AtomicLong bodyBytesHeld,
-        AtomicLong peakBodyBytesHeld)
+        AtomicLong peakBodyBytesHeld,
+        LongAdder downloadPauses)
     {
     }
 
@@ -628,7 +630,8 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
                     }
                     return;
                 }
-                final int n = (int)Math.min(DOWNLOAD_CHUNK_BYTES, download.remaining);
+                final int n = (int)Math.min(
+                    Math.min(DOWNLOAD_CHUNK_BYTES, config.connectionBufferBytes() / 2), download.remaining);
                 final ByteBuf chunk = channel.alloc().heapBuffer(n, n);
                 try
                 {
@@ -681,6 +684,7 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
         else
         {
             download.paused = true;
+            shared.downloadPauses().increment();
         }
     }
 

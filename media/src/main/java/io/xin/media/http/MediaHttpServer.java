@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,6 +72,7 @@ public final class MediaHttpServer implements AutoCloseable
     private final LongAdder failures = new LongAdder();
     private final AtomicLong bodyBytesHeld = new AtomicLong();
     private final AtomicLong peakBodyBytesHeld = new AtomicLong();
+    private final LongAdder downloadPauses = new LongAdder();
     private EventLoopGroup group;
     private ThreadPoolExecutor files;
     private Channel serverChannel;
@@ -106,10 +107,12 @@ public final class MediaHttpServer implements AutoCloseable
         }
         group = new MultiThreadIoEventLoopGroup(
             config.ioThreads(), new DefaultThreadFactory("xin-media-io", true), NioIoHandler.newFactory());
+        // Started up front and fed through a lock-free queue: handing a task over never makes an event loop wait.
         files = new ThreadPoolExecutor(config.fileThreads(), config.fileThreads(), 0, TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(), new DefaultThreadFactory("xin-media-file", true));
+            new LinkedTransferQueue<>(), new DefaultThreadFactory("xin-media-file", true));
+        files.prestartAllCoreThreads();
         final MediaHandler.Shared shared = new MediaHandler.Shared(
-            store, urls, config, files, failures, bodyBytesHeld, peakBodyBytesHeld);
+            store, urls, config, files, failures, bodyBytesHeld, peakBodyBytesHeld, downloadPauses);
         final HttpDecoderConfig decoder = new HttpDecoderConfig()
             .setMaxInitialLineLength(config.maxInitialLineBytes())
             .setMaxHeaderSize(config.maxHeaderBytes())
@@ -241,6 +244,12 @@ public final class MediaHttpServer implements AutoCloseable
     public long peakBodyBytesHeld()
     {
         return peakBodyBytesHeld.get();
+    }
+
+    /** For tests: times a download waited for its connection to drain. */
+    long downloadPauses()
+    {
+        return downloadPauses.sum();
     }
 
     /** For tests: the file threads, to hold them busy. */

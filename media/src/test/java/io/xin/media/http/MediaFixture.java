@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -43,7 +44,10 @@ final class MediaFixture implements AutoCloseable
     static final Duration PATIENCE = Duration.ofSeconds(20);
 
     final MutableClock clock = new MutableClock(START);
+    /** The store itself, for the test's own calls. */
     final LocalMediaStore store;
+    /** The same store as the server has it: every call checked to be on a file thread. */
+    final FileThreadsOnlyStore served;
     final SignedUrls urls;
     final MediaHttpServer server;
     final HttpClient client;
@@ -60,18 +64,21 @@ final class MediaFixture implements AutoCloseable
         store = LocalMediaStore.open(root, MediaLimits.DEFAULTS, clock);
         final byte[] secret = new byte[32];
         new Random(7).nextBytes(secret);
-        urls = new SignedUrls(new SignedUrls.Key("k1", secret), java.util.List.of(), clock);
+        urls = new SignedUrls(new SignedUrls.Key("k1", secret), List.of(), clock);
         final MediaHttpConfig config = settings.apply(MediaHttpConfig.builder("127.0.0.1", 0).clock(clock)).build();
-        server = new MediaHttpServer(store, urls, config).start();
+        served = new FileThreadsOnlyStore(store);
+        server = new MediaHttpServer(served, urls, config).start();
         client = clientBuilder.version(HttpClient.Version.HTTP_1_1).connectTimeout(PATIENCE).build();
         base = (config.sslContext() == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }
 
+    /** Stops the server and the store, then checks the server called the store on its file threads only. */
     @Override
     public void close()
     {
         server.close();
         store.close();
+        assertEquals(List.of(), served.violations(), "store calls off the file threads");
     }
 
     /** Creates an upload as the switch does for a ticket. */
