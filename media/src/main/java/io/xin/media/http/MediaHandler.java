@@ -156,7 +156,20 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
             method = request.method();
             version = request.protocolVersion();
             keepAlive = HttpUtil.isKeepAlive(request);
-            bodyExpected = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0;
+            bodyExpected = HttpUtil.isTransferEncodingChunked(request) || contentLength(request) != 0;
+        }
+
+        /** @return the declared length, 0 without one, -1 if unreadable (a request the decoder refused). */
+        private static long contentLength(final HttpRequest request)
+        {
+            try
+            {
+                return HttpUtil.getContentLength(request, 0L);
+            }
+            catch (final NumberFormatException e)
+            {
+                return -1;
+            }
         }
     }
 
@@ -173,6 +186,18 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext context)
     {
         this.ctx = context;
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext context)
+    {
+        if (overLimit)
+        {
+            // Answered at its first request; one that sends none does not keep its place for a whole idle timeout.
+            context.executor().schedule(() -> context.close(), Math.min(LINGER_MS, config.idleTimeoutMs()),
+                TimeUnit.MILLISECONDS);
+        }
+        context.fireChannelActive();
     }
 
     @Override
@@ -233,7 +258,7 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
             if (current.download != null)
             {
                 final Download download = current.download;
-                submit(download::close, null);
+                submit(download::close, download::close);
             }
         }
         while (!waiting.isEmpty())

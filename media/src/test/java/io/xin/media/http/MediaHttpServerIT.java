@@ -240,7 +240,35 @@ class MediaHttpServerIT
 
         // Nothing of the refused requests was kept.
         assertEquals(0, media.store.offset(id));
-        assertStatus(204, media.patch(id, token, 0, photo));
+
+        // An empty PATCH changes nothing.
+        final HttpResponse<String> empty = media.patch(id, token, 0, new byte[0]);
+        assertStatus(204, empty);
+        assertEquals("0", empty.headers().firstValue("Upload-Offset").orElseThrow());
+
+        // One that waits for 100 Continue is refused before its body is sent, or told to send it.
+        final String expecting = "PATCH /media/v1/uploads/" + id + " HTTP/1.1\r\nHost: media\r\n" +
+            "Tus-Resumable: 1.0.0\r\nAuthorization: Bearer " + token + "\r\n" +
+            "Content-Type: application/offset+octet-stream\r\nExpect: 100-continue\r\n" +
+            "Content-Length: " + photo.length + "\r\n";
+        try (Socket socket = media.connect())
+        {
+            send(socket, expecting + "Upload-Offset: 7\r\n\r\n");
+            final MediaFixture.RawResponse refused = read(socket.getInputStream(), false);
+            assertEquals(409, refused.status());
+            assertEquals("close", refused.header("Connection"));
+        }
+        try (Socket socket = media.connect())
+        {
+            send(socket, expecting + "Upload-Offset: 0\r\n\r\n");
+            final InputStream in = socket.getInputStream();
+            assertEquals("HTTP/1.1 100 Continue\r\n\r\n",
+                new String(in.readNBytes(25), StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(photo);
+            final MediaFixture.RawResponse taken = read(in, false);
+            assertEquals(204, taken.status());
+            assertEquals(sha256(photo), taken.header("Xin-Blob-Key"));
+        }
     }
 
     @Test
