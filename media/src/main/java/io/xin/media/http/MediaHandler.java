@@ -85,7 +85,7 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
     static final String BLOB_KEY = "Xin-Blob-Key";
 
     /** Bytes of a download read from the store at a time. */
-    private static final int DOWNLOAD_CHUNK_BYTES = 64 * 1024;
+    private static final int DOWNLOAD_CHUNK_BYTES = 256 * 1024;
     /** How long a connection closed on an error reads and drops what its client still sends, at most. */
     private static final long LINGER_MS = 2_000;
     /** RFC 9110's IMF-fixdate. */
