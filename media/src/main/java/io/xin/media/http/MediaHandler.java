@@ -117,7 +117,9 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
     private final MediaHttpConfig config;
     /** The connection arrived over the limit: its first request is answered 503 and it is closed. */
     private final boolean overLimit;
+    /** This connection's queue of store calls, run one at a time on the file threads. */
     private final SerialExecutor files;
+    /** Set when the handler is added, before any event. */
     private ChannelHandlerContext ctx;
     /** The request being served: from its head until both its body has ended and its answer is written. */
     private Exchange current;
@@ -135,7 +137,6 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
     /** A request in progress. */
     private static final class Exchange
     {
-        final HttpMethod method;
         final HttpVersion version;
         boolean keepAlive;
         /** The answer carries Tus-Resumable: an upload resource. */
@@ -153,7 +154,6 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
 
         Exchange(final HttpRequest request)
         {
-            method = request.method();
             version = request.protocolVersion();
             keepAlive = HttpUtil.isKeepAlive(request);
             bodyExpected = HttpUtil.isTransferEncodingChunked(request) || contentLength(request) != 0;
@@ -406,13 +406,13 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
             case UPLOAD ->
             {
                 requireMethod(method, "HEAD, PATCH, DELETE", HttpMethod.HEAD, HttpMethod.PATCH, HttpMethod.DELETE);
-                requireTus(request, method != HttpMethod.DELETE);
+                requireTus(request, !HttpMethod.DELETE.equals(method));
                 authorizeUpload(request, target);
-                if (method == HttpMethod.PATCH)
+                if (HttpMethod.PATCH.equals(method))
                 {
                     patch(request, target.id());
                 }
-                else if (method == HttpMethod.HEAD)
+                else if (HttpMethod.HEAD.equals(method))
                 {
                     uploadHead(target.id());
                 }
@@ -548,7 +548,7 @@ final class MediaHandler extends ChannelInboundHandlerAdapter
         final String ifRange = request.headers().get(HttpHeaderNames.IF_RANGE);
         final RangeSpec spec = ifRange != null && !ifRange.trim().equals(etag) ? RangeSpec.WHOLE :
             RangeSpec.parse(request.headers().get(HttpHeaderNames.RANGE));
-        final boolean head = request.method() == HttpMethod.HEAD;
+        final boolean head = HttpMethod.HEAD.equals(request.method());
         final Exchange exchange = current;
         final String blobId = target.id();
         submit(() -> openBlob(exchange, blobId, etag, spec, head), null);

@@ -147,8 +147,9 @@ public final class MediaHttpServer implements AutoCloseable
                             channel.pipeline().addLast("tls", config.sslContext().newHandler(channel.alloc()));
                         }
                         channel.pipeline()
+                            // Output that drains counts as activity: a slow reader of a download is not idle.
                             .addLast("idle", new IdleStateHandler(
-                                0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
+                                true, 0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
                             .addLast("http", new HttpServerCodec(decoder))
                             .addLast("media", new MediaHandler(shared, over));
                     }
