@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -205,6 +206,49 @@ class S3MediaStoreIT
         assertEquals(hash, result.blob().blobId());
         assertArrayEquals(video, read(hash, ByteRange.whole(video.length)));
         assertEquals(List.of(), server.multipartUploads(bucket));
+        assertSpoolEmpty();
+    }
+
+    @Test
+    void reopeningCompletesAnUploadWhoseBytesAllArrivedBeforeACrash() throws IOException
+    {
+        final byte[] video = bytes(PART + 500, 20);
+        final String id = store.createUpload(request(ALICE, video, "video/mp4"));
+        store.append(id, 0, ByteBuffer.wrap(video, 0, video.length - 1));
+        store.close();
+        // The last byte reached the spool; the process died before completing.
+        final Path spool = spoolDir.resolve(id).resolve("spool-" + PART);
+        Files.write(spool, Arrays.copyOfRange(video, video.length - 1, video.length), StandardOpenOption.APPEND);
+
+        store = new S3MediaStore(config(), MediaLimits.DEFAULTS, clock);
+
+        final String hash = sha256(video);
+        assertTrue(store.upload(id).isEmpty());
+        assertEquals(Set.of(ALICE), store.stat(hash).orElseThrow().owners());
+        assertArrayEquals(video, read(hash, ByteRange.whole(video.length)));
+        assertEquals(video.length, store.usage(ALICE));
+        assertEquals(List.of(), server.multipartUploads(bucket));
+        assertSpoolEmpty();
+    }
+
+    @Test
+    void uploadWhosePartsLeftTheBucketIsDiscarded() throws IOException
+    {
+        final byte[] video = bytes(PART + 500, 21);
+        final String id = store.createUpload(request(ALICE, video, "video/mp4"));
+        store.append(id, 0, ByteBuffer.wrap(video, 0, PART + 1));
+        // A lifecycle rule, or a hand, aborts the multipart upload.
+        final String uploadId = server.client().listMultipartUploads(b -> b.bucket(bucket)).uploads().get(0)
+            .uploadId();
+        server.client().abortMultipartUpload(b -> b.bucket(bucket).key("blobs/" + sha256(video)).uploadId(uploadId));
+
+        final MediaException e = assertThrows(MediaException.class,
+            () -> store.append(id, PART + 1, ByteBuffer.wrap(video, PART + 1, video.length - PART - 1)));
+
+        assertEquals(MediaException.Reason.NOT_FOUND, e.reason());
+        assertTrue(store.upload(id).isEmpty());
+        assertEquals(List.of(), server.keys(bucket));
+        assertEquals(0, store.usage(ALICE));
         assertSpoolEmpty();
     }
 
