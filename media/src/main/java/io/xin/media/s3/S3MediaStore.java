@@ -138,7 +138,9 @@ public final class S3MediaStore implements MediaStore
     private final Clock clock;
     private final String bucket;
     private final Path spoolDir;
+    /** Thread safe: every operation of every thread shares it and its connection pool. */
     private final S3Client s3;
+    /** Thread safe; signs locally, without a request. */
     private final S3Presigner presigner;
     /** Held from construction to close so a second store cannot share the spool directory. */
     private final FileChannel lockChannel;
@@ -246,7 +248,7 @@ public final class S3MediaStore implements MediaStore
      * @param contentType     the first uploader's content type.
      * @param owners          users whose uploads completed with these bytes.
      * @param createdAt       when the blob was first stored.
-     * @param lastReferenceAt the latest {@link #touch} time, or null if never referenced.
+     * @param lastReferenceAt the latest time a message referenced it, or null if never referenced.
      * @param deleting        true once a deletion has started: the blob no longer exists.
      */
     private record BlobRecord(
@@ -314,8 +316,11 @@ public final class S3MediaStore implements MediaStore
             }
             final StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+            // Scheme and authority only: a trailing slash would put an empty segment before the bucket.
+            final URI endpoint = URI.create(config.endpoint().getScheme() + "://" +
+                config.endpoint().getRawAuthority());
             client = S3Client.builder()
-                .endpointOverride(config.endpoint())
+                .endpointOverride(endpoint)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(config.pathStyle())
@@ -328,7 +333,7 @@ public final class S3MediaStore implements MediaStore
                     .socketTimeout(Duration.ofSeconds(60)))
                 .build();
             signer = S3Presigner.builder()
-                .endpointOverride(config.endpoint())
+                .endpointOverride(endpoint)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build())

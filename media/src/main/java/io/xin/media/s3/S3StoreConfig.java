@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * value.
  *
  * @param endpoint      the S3 API's base URL, such as {@code https://s3.eu-central-1.amazonaws.com} or a MinIO,
- *                      Ceph or Garage address; http or https, no path, query or fragment.
+ *                      Ceph or Garage address; http or https, no user info, path, query or fragment (a
+ *                      lone trailing slash is allowed).
  * @param region        the region requests are signed for (S3-compatible stores mostly accept any, often
  *                      {@code us-east-1}).
  * @param bucket        the bucket, which must exist; the store uses it alone (see {@link S3MediaStore}).
@@ -47,6 +48,10 @@ public record S3StoreConfig(
             !("http".equalsIgnoreCase(endpoint.getScheme()) || "https".equalsIgnoreCase(endpoint.getScheme())))
         {
             throw new IllegalArgumentException("endpoint must be an http or https URL: " + endpoint);
+        }
+        if (endpoint.getRawUserInfo() != null)
+        {
+            throw new IllegalArgumentException("endpoint must carry no credentials: give accessKey and secretKey");
         }
         if ((endpoint.getRawPath() != null && !endpoint.getRawPath().isEmpty() && !"/".equals(endpoint.getRawPath()))
             || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null)

@@ -512,6 +512,25 @@ class S3MediaStoreIT
     }
 
     @Test
+    void endpointWithATrailingSlashReachesTheSameBucket() throws IOException
+    {
+        final byte[] photo = bytes(3_000, 22);
+        final String hash = store(ALICE, photo);
+        final S3StoreConfig slash = new S3StoreConfig(URI.create(server.endpoint() + "/"), S3ProxyServer.REGION,
+            bucket, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, true, spoolDir.resolve("slash"), PART);
+        try (S3MediaStore other = new S3MediaStore(slash, MediaLimits.DEFAULTS, clock))
+        {
+            assertEquals(Set.of(ALICE), other.stat(hash).orElseThrow().owners());
+            try (InputStream in = other.read(hash, ByteRange.whole(photo.length)))
+            {
+                assertArrayEquals(photo, in.readAllBytes());
+            }
+            assertEquals("/" + bucket + "/blobs/" + hash,
+                other.presignedRead(hash, clock.instant().plusSeconds(60)).orElseThrow().getPath());
+        }
+    }
+
+    @Test
     void configHidesTheSecretAndChecksItsValues()
     {
         assertFalse(config().toString().contains(S3ProxyServer.SECRET_KEY));
@@ -521,6 +540,10 @@ class S3MediaStoreIT
             "a", "s", true, spoolDir, PART));
         assertThrows(IllegalArgumentException.class, () -> new S3StoreConfig(server.endpoint(), "r", "Bad_Bucket",
             "a", "s", true, spoolDir, PART));
+        assertThrows(IllegalArgumentException.class, () -> new S3StoreConfig(URI.create("http://a:s@h"), "r", bucket,
+            "a", "s", true, spoolDir, PART));
+        assertThrows(IllegalArgumentException.class, () -> new S3StoreConfig(URI.create("http://h/base"), "r",
+            bucket, "a", "s", true, spoolDir, PART));
         final S3StoreConfig defaults = new S3StoreConfig(server.endpoint(), "r", bucket, "a", "s", spoolDir);
         assertTrue(defaults.pathStyle());
         assertEquals(S3StoreConfig.DEFAULT_PART_SIZE_BYTES, defaults.partSizeBytes());
