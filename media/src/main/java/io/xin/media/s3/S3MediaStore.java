@@ -107,9 +107,8 @@ import io.xin.media.UploadStatus;
  * them. Requests use path-style addressing unless configured otherwise.
  * <p>
  * One store writes a bucket's records at a time: records are read, changed and written back, serialized within
- * this store by locks on the blob and the owner, and nothing guards them against another process. Several
- * switches sharing media need one bucket each, or one store between them. The lock file stops two stores on one
- * spool directory.
+ * this store by locks on the blob and the owner, and nothing guards them against another process: each switch
+ * needs a bucket of its own. The lock file stops two stores on one spool directory.
  * <p>
  * Threading: any thread. Operations on one upload are serialized on it; changes to a blob's record on one of a
  * few dozen blob locks; changes to a usage record on one of as many owner locks, always taken after a blob lock
@@ -138,11 +137,11 @@ public final class S3MediaStore implements MediaStore
     private final Clock clock;
     private final String bucket;
     private final Path spoolDir;
-    /** Thread safe: every operation of every thread shares it and its connection pool. */
+    /** Thread safe: every operation of every thread goes through it and its connection pool. */
     private final S3Client s3;
     /** Thread safe; signs locally, without a request. */
     private final S3Presigner presigner;
-    /** Held from construction to close so a second store cannot share the spool directory. */
+    /** Held from construction to close so a second store cannot open the spool directory too. */
     private final FileChannel lockChannel;
     private final FileLock lock;
     /** Uploads in progress, by id; an entry leaves the map under its own monitor, with {@link Upload#gone} set. */
