@@ -1053,22 +1053,4 @@ public final class LocalMediaStore implements MediaStore
             channel.close();
         }
     }
-
-    @Override
-    public long usage(final long ownerId)
-    {
-        throw new UnsupportedOperationException("implemented elsewhere");
-    }
-
-    @Override
-    public boolean touch(final String blobId, final Instant at)
-    {
-        throw new UnsupportedOperationException("implemented elsewhere");
-    }
-
-    @Override
-    public List<String> unreferencedSince(final Instant before, final int limit)
-    {
-        throw new UnsupportedOperationException("implemented elsewhere");
-    }
 }
