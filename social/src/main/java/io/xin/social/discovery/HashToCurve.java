@@ -89,7 +89,8 @@ public final class HashToCurve
             sha.update((byte)i);
             updateDstPrime(sha, dst);
             sha.doFinal(bi, 0);
-            System.arraycopy(bi, 0, out, (i - 1) * HASH_LENGTH, Math.min(HASH_LENGTH, lenInBytes - (i - 1) * HASH_LENGTH));
+            final int at = (i - 1) * HASH_LENGTH;
+            System.arraycopy(bi, 0, out, at, Math.min(HASH_LENGTH, lenInBytes - at));
             for (int j = 0; j < HASH_LENGTH; j++)
             {
                 chained[j] = (byte)(b0[j] ^ bi[j]);
@@ -110,7 +111,8 @@ public final class HashToCurve
      * @param modulus the field prime for hash_to_curve, or the group order for RFC 9497's HashToScalar (whose
      *                order is as long as the prime, so L = 48 serves both).
      */
-    public static BigInteger[] hashToField(final byte[] msg, final byte[] dst, final int count, final BigInteger modulus)
+    public static BigInteger[] hashToField(
+        final byte[] msg, final byte[] dst, final int count, final BigInteger modulus)
     {
         final byte[] uniform = expandMessageXmd(msg, dst, count * L);
         final BigInteger[] u = new BigInteger[count];
