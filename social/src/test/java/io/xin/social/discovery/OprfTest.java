@@ -69,6 +69,24 @@ final class OprfTest
         assertEquals(output, Hex.toHexString(key.evaluate(Hex.decode(input))));
     }
 
+    /** The example of docs/protocol.md ("Contact discovery"): Xin's key derivation and a number as input. */
+    @Test
+    void shouldReproduceTheExampleOfTheProtocolDocument()
+    {
+        final OprfKey key = OprfKey.derive(1, new byte[32]);
+        assertEquals("8db22eb1f3f24e5900a765fad2a5fc1ac2aa04cd156861bbbd364d7bfb511581",
+            Hex.toHexString(Oprf.serializeScalar(key.secret())));
+        final byte[] input = "+8613800138000".getBytes(StandardCharsets.UTF_8);
+        final OprfClient.Blinded blinded = OprfClient.blind(input, BLIND);
+        assertEquals("031873817adc38ddc8948b48c23c99ed235f6c306428041c98e2c01f462626c7e3",
+            Hex.toHexString(blinded.blindedElement()));
+        final byte[] evaluated = key.blindEvaluate(blinded.blindedElement());
+        assertEquals("0355e14a3e196c7c1c7b9dca8ace681b391ef8b0f6c0dbb4cade6250580a2ea77e", Hex.toHexString(evaluated));
+        final byte[] output = OprfClient.finalizeOutput(blinded, evaluated);
+        assertEquals("dc369463437bbdd0b87ae559756a771ad5d8ebce1499f989c0bc91ccb919efe6", Hex.toHexString(output));
+        assertEquals("dc369463437bbdd0b87ae559756a771a", Hex.toHexString(Oprf.tag(output)));
+    }
+
     @Test
     void shouldGiveTheSameOutputWhateverTheBlind()
     {
