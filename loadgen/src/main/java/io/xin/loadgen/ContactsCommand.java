@@ -39,6 +39,10 @@ final class ContactsCommand extends ScenarioCommand
         "discovery-max-elements-per-request (default: ${DEFAULT-VALUE}).")
     int batch = ContactDiscovery.DEFAULT_BATCH_SIZE;
 
+    @Option(names = "--timeout", description = "Longest time in seconds each phase (registrations, discoveries) may " +
+        "take (default: ${DEFAULT-VALUE}).")
+    int timeoutS = 600;
+
     @Option(names = "--client-threads", description = "Threads of this process that blind and unblind; 0 for one " +
         "per core (default: ${DEFAULT-VALUE}).")
     int clientThreads = 0;
@@ -46,9 +50,11 @@ final class ContactsCommand extends ScenarioCommand
     @Override
     void validateScenario()
     {
-        if (book < 1 || hitRatio < 0 || hitRatio > 1 || concurrency < 1 || batch < 1 || clientThreads < 0)
+        if (book < 1 || hitRatio < 0 || hitRatio > 1 || concurrency < 1 || batch < 1 || clientThreads < 0 ||
+            timeoutS < 1)
         {
-            throw new IllegalArgumentException("--book, --concurrency and --batch must be positive, --hit-ratio 0..1");
+            throw new IllegalArgumentException("--book, --concurrency, --batch and --timeout must be positive, " +
+                "--hit-ratio 0..1");
         }
     }
 
@@ -75,7 +81,7 @@ final class ContactsCommand extends ScenarioCommand
         try
         {
             outcome = new ContactsRun(fleet, book, hitRatio, concurrency, batch, cpu, options.seed)
-                .run(Math.max(CONNECT_TIMEOUT_MS, (long)(options.durationS * 1_000)));
+                .run(timeoutS * 1_000L);
         }
         finally
         {
