@@ -1649,8 +1649,13 @@ public final class XinSwitch implements AutoCloseable
                 headWriteIntervalMs);
         }
 
+        /** Only a switch that serves discovery (a key file set) needs its settings to fit each other. */
         private void concludeDiscovery()
         {
+            if (discoveryKeyFile == null)
+            {
+                return;
+            }
             final int bucket = Math.min(discoveryBucketCapacity, discoveryDeviceBucketCapacity);
             require(discoveryMaxElementsPerRequest <= bucket, Setting.DISCOVERY_MAX_ELEMENTS_PER_REQUEST,
                 "discoveryMaxElementsPerRequest must be at most both bucket capacities (" + bucket + "): " +
@@ -1660,11 +1665,8 @@ public final class XinSwitch implements AutoCloseable
             require(requestBytes <= maxFrameLengthBytes, Setting.DISCOVERY_MAX_ELEMENTS_PER_REQUEST,
                 "discoveryMaxElementsPerRequest makes frames of " + requestBytes + " bytes, over maxFrameLengthBytes " +
                 maxFrameLengthBytes);
-            if (discoveryKeyFile != null)
-            {
-                require(java.nio.file.Files.isReadable(discoveryKeyFile), Setting.DISCOVERY_KEY_FILE,
-                    "discoveryKeyFile is not a readable file: " + discoveryKeyFile);
-            }
+            require(java.nio.file.Files.isReadable(discoveryKeyFile), Setting.DISCOVERY_KEY_FILE,
+                "discoveryKeyFile is not a readable file: " + discoveryKeyFile);
         }
 
         private static void require(final boolean condition, final Setting setting, final String message)
