@@ -110,7 +110,7 @@ public final class Configuration
     public static final int DEFAULT_DISCOVERY_REFILL_PER_HOUR = 400;
     public static final int DEFAULT_DISCOVERY_DEVICE_BUCKET_CAPACITY = 4_000;
     public static final int DEFAULT_DISCOVERY_DEVICE_REFILL_PER_HOUR = 200;
-    /** 500 elements: a 17.5 KB request, about 75 ms of one discovery thread. */
+    /** 500 elements: an 18 KB request, about 110 ms of one discovery thread. */
     public static final int DEFAULT_DISCOVERY_MAX_ELEMENTS_PER_REQUEST = 500;
     public static final int DEFAULT_DISCOVERY_THREADS = 2;
 

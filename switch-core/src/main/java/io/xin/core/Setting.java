@@ -290,7 +290,7 @@ public enum Setting
         ints(Context::discoveryMaxElementsPerRequest, Context::discoveryMaxElementsPerRequest)),
     DISCOVERY_THREADS(Section.DISCOVERY, "discovery-threads", int.class, Configuration.DEFAULT_DISCOVERY_THREADS,
         Range.between(1, 64), "threads",
-        "Threads that evaluate the PRF (about 150 microseconds an element), off the event loops and journals.",
+        "Threads that evaluate the PRF (about 220 microseconds of CPU an element), off the event loops and journals.",
         ints(Context::discoveryThreads, Context::discoveryThreads)),
 
     // The daemon's own

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Serves {@code DiscoveryRequest}s on a small pool of threads: the elliptic-curve work (100 to 200 microseconds an
- * element) never runs on an event loop or a journal thread. The event loop only checks a request's shape and
+ * Serves {@code DiscoveryRequest}s on a small pool of threads: the elliptic-curve work (about 220 microseconds of
+ * CPU an element) never runs on an event loop or a journal thread. The event loop only checks a request's shape and
  * queues it ({@link #submit}); a discovery thread charges the rate limits, evaluates, looks up or registers, and
  * writes the answer to the session's channel.
  * <ul>
@@ -50,7 +50,7 @@ import java.util.function.LongSupplier;
  */
 public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
 {
-    /** Requests queued per discovery thread before BUSY: at 500 elements each, about 5 s of work a thread. */
+    /** Requests queued per discovery thread before BUSY: at 500 elements each, about 7 s of work a thread. */
     static final int QUEUE_PER_THREAD = 64;
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryService.class);
 
