@@ -142,10 +142,8 @@ final class TargetProcess implements AutoCloseable
      */
     private static Path discoveryKeyFile(final Path dataDir) throws IOException
     {
-        final byte[] seed = new byte[32];
-        new java.security.SecureRandom().nextBytes(seed);
         return Files.writeString(dataDir.resolve("discovery.keys"),
-            io.xin.social.discovery.KeyRing.file(1, seed, 0, null));
+            io.xin.social.discovery.KeyRing.newFile(1, new java.security.SecureRandom()));
     }
 
     String host()

@@ -5,6 +5,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Properties;
 
@@ -182,6 +183,18 @@ public final class KeyRing
                 .append("previous.seed = ").append(HexFormat.of().formatHex(previousSeed)).append('\n');
         }
         return out.toString();
+    }
+
+    /**
+     * The text of a new key file: one key of id {@code id} from a fresh 32-byte seed.
+     *
+     * @param random a cryptographically strong source.
+     */
+    public static String newFile(final int id, final SecureRandom random)
+    {
+        final byte[] seed = new byte[Oprf.SCALAR_LENGTH];
+        random.nextBytes(seed);
+        return file(id, seed, 0, null);
     }
 
     /**

@@ -44,6 +44,16 @@ final class KeyRingTest
     }
 
     @Test
+    void shouldMakeANewFileWithAFreshSeed()
+    {
+        final KeyRing first = KeyRing.parse(KeyRing.newFile(4, new java.security.SecureRandom()));
+        final KeyRing second = KeyRing.parse(KeyRing.newFile(4, new java.security.SecureRandom()));
+        assertEquals(4, first.current().id());
+        assertNull(first.previous());
+        assertFalse(Arrays.equals(first.current().evaluate(INPUT), second.current().evaluate(INPUT)));
+    }
+
+    @Test
     void shouldRotateTheCurrentKeyIntoThePreviousOne()
     {
         final String file = KeyRing.file(1, SEED_1, 0, null);
