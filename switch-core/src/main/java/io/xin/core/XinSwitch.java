@@ -444,13 +444,10 @@ public final class XinSwitch implements AutoCloseable
      */
     private DiscoveryRequests discovery(final Context ctx)
     {
-        if (ctx.replicatedShards() != null)
+        final String refusal = discoveryRefusal(ctx);
+        if (refusal != null)
         {
-            return DiscoveryRequests.refusing(DISCOVERY_NEEDS_ONE_NODE);
-        }
-        if (ctx.discoveryKeyFile() == null)
-        {
-            return DiscoveryRequests.refusing("contact discovery is off on this switch (no discovery-key-file)");
+            return DiscoveryRequests.refusing(refusal);
         }
         try
         {
@@ -464,6 +461,19 @@ public final class XinSwitch implements AutoCloseable
             throw new ConfigurationException(Setting.DISCOVERY_KEY_FILE,
                 "discoveryKeyFile " + ctx.discoveryKeyFile() + " is not a usable key file: " + ex.getMessage());
         }
+    }
+
+    /**
+     * @return why a switch of this context does not serve contact discovery (the NOT_ALLOWED message), or null when
+     * it does.
+     */
+    static String discoveryRefusal(final Context ctx)
+    {
+        if (ctx.replicatedShards() != null)
+        {
+            return DISCOVERY_NEEDS_ONE_NODE;
+        }
+        return ctx.discoveryKeyFile() == null ? "contact discovery is off on this switch (no discovery-key-file)" : null;
     }
 
     /**
