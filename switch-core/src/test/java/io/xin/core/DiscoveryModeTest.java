@@ -21,7 +21,8 @@ final class DiscoveryModeTest
     void shouldServeDiscoveryOnASingleNodeWithAKeyFileOnly()
     {
         final XinSwitch.Context ctx = new XinSwitch.Context();
-        assertEquals("contact discovery is off on this switch (no discovery-key-file)", XinSwitch.discoveryRefusal(ctx));
+        assertEquals("contact discovery is off on this switch (no discovery-key-file)",
+            XinSwitch.discoveryRefusal(ctx));
         ctx.discoveryKeyFile(Path.of("discovery.keys"));
         assertNull(XinSwitch.discoveryRefusal(ctx));
         ctx.replicatedShards(new ReplicatedShards()
