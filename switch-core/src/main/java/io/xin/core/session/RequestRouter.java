@@ -3,6 +3,7 @@ package io.xin.core.session;
 import com.lmax.disruptor.RingBuffer;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
+import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.status.SwitchCounters;
@@ -10,6 +11,7 @@ import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.ChannelSync;
+import io.xin.protocol.pb.DiscoveryRequest;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GroupOp;
@@ -40,6 +42,11 @@ final class RequestRouter
     private final int maxInFlightSends;
     private final int busyRetryAfterMs;
     private final boolean servesAudiences;
+    /**
+     * Where DiscoveryRequests go: set once by the switch before it listens (so before any session reads it);
+     * refused until then.
+     */
+    private volatile DiscoveryRequests discovery = DiscoveryRequests.refusing("contact discovery is not served");
 
     /**
      * @param servesAudiences whether groups and channels are served (one journal shard).
@@ -198,6 +205,17 @@ final class RequestRouter
             return busy(requestId, "server busy");
         }
         return null;
+    }
+
+    void serveDiscovery(final DiscoveryRequests discovery)
+    {
+        this.discovery = discovery;
+    }
+
+    /** A contact discovery request, to the discovery threads (or refused at once). */
+    Frame discovery(final Session session, final DiscoveryRequest request)
+    {
+        return discovery.submit(session, request);
     }
 
     /** A page's size: 0 or above the maximum (uint32 on the wire: past Java's signed range is very large) is the maximum. */
