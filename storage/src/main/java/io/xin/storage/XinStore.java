@@ -125,6 +125,7 @@ public final class XinStore implements AutoCloseable
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle timeline;
     private final AudienceStore audiences;
+    private final FriendStore friends;
     /** Applies log entries: RocksDB's own write-ahead log is off, the message log is the truth. */
     private final WriteOptions writeOptions;
     private final List<AutoCloseable> options;
@@ -176,6 +177,7 @@ public final class XinStore implements AutoCloseable
         this.meta = handles.get(3);
         this.timeline = handles.get(4);
         this.audiences = new AudienceStore(this);
+        this.friends = new FriendStore(this);
         this.writeOptions = writeOptions;
         this.options = options;
         this.defaultReader = new JournalReader(this);
@@ -1079,6 +1081,14 @@ public final class XinStore implements AutoCloseable
     public AudienceStore audiences()
     {
         return audiences;
+    }
+
+    /**
+     * @return friends, blocks and privacy settings, in this store.
+     */
+    public FriendStore friends()
+    {
+        return friends;
     }
 
     /**
