@@ -103,6 +103,10 @@ public final class Configuration
     /** Followers handed to the event loops per pacer step. */
     public static final int DEFAULT_CHANNEL_PUSH_CHUNK = 128;
 
+    // Friends and presence.
+    /** At most one PresenceUpdate per session this often: a friend's flapping connection costs one frame at most. */
+    public static final int DEFAULT_PRESENCE_PUSH_INTERVAL_MS = 2_000;
+
     private Configuration()
     {
     }
