@@ -72,6 +72,8 @@ final class Friends
     private final boolean check;
     /** Whether a user who never set its privacy takes messages and group adds from strangers. */
     private final boolean strangersAllowedByDefault;
+    /** Views and privacy of this shard's users as last read or written: the send check's reads, in memory. */
+    private final ViewCache cache = new ViewCache();
     /** Views written in the current batch, by (user, peer); RocksDB holds them once the batch is applied. */
     private final Map<Pair, Byte> batchViews = new HashMap<>();
     /** Privacy flags written in the current batch, by user. */
@@ -106,9 +108,10 @@ final class Friends
 
     /**
      * Whether the recipient's rules refuse a 1:1 message (or a group add) from the sender: the recipient's view of
-     * the sender decides when it is FRIEND (taken) or BLOCKED (refused); otherwise the recipient's privacy does. One
-     * point read for a friend or a block, a second for anyone else; a bloom filter answers a read of a record that
-     * does not exist.
+     * the sender decides when it is FRIEND (taken) or BLOCKED (refused); otherwise the recipient's privacy does. For a
+     * recipient of this shard both come from memory once read ({@link ViewCache}); for one of another shard, one
+     * point read for a friend or a block, a second for anyone else (a bloom filter answers a read of a record that
+     * does not exist).
      */
     boolean refuses(final long recipientId, final long senderId)
     {
@@ -166,7 +169,18 @@ final class Friends
                 return inBatch;
             }
         }
-        return reader.readState(userId, peerId);
+        if (!journal.owns(userId))
+        {
+            return reader.readState(userId, peerId);
+        }
+        final int cached = cache.state(userId, peerId);
+        if (cached != ViewCache.MISS)
+        {
+            return (byte)cached;
+        }
+        final byte state = reader.readState(userId, peerId);
+        cache.putState(userId, peerId, state);
+        return state;
     }
 
     private boolean allowsStrangers(final long userId)
@@ -174,9 +188,24 @@ final class Friends
         long flags = batchPrivacy.isEmpty() ? NO_FLAGS : batchPrivacy.get(userId);
         if (flags == NO_FLAGS)
         {
-            flags = reader.readPrivacy(userId);
+            flags = privacy(userId);
         }
         return flags == FriendStore.NO_SETTINGS ? strangersAllowedByDefault : (flags & FriendStore.ALLOWS_STRANGERS) != 0;
+    }
+
+    private int privacy(final long userId)
+    {
+        if (!journal.owns(userId))
+        {
+            return reader.readPrivacy(userId);
+        }
+        int flags = cache.privacy(userId);
+        if (flags == ViewCache.MISS)
+        {
+            flags = reader.readPrivacy(userId);
+            cache.putPrivacy(userId, flags);
+        }
+        return flags;
     }
 
     // --------------------------------------------------------------------------------------- the requester
@@ -196,6 +225,7 @@ final class Friends
             final byte flags = flags(op.getSettings());
             puts.putPrivacy(actor, flags);
             batchPrivacy.put(actor, flags);
+            cache.putPrivacy(actor, flags);
             pending.add(new Change(actor, 0, -1, flags));
             counters.friendChanges.increment();
             return answer(event, result(event, op.getOp(), 0, NONE).setSettings(op.getSettings()), new AudienceWork());
@@ -472,6 +502,8 @@ final class Friends
             puts.putRelation(userId, peerId, after, greeting);
         }
         batchViews.put(new Pair(userId, peerId), after);
+        // Only this shard's users have views written here.
+        cache.putState(userId, peerId, after);
         pending.add(new Change(userId, peerId, before, after));
         counters.friendChanges.increment();
     }
@@ -508,9 +540,10 @@ final class Friends
         written.clear();
     }
 
-    /** The write failed (or the shard changed hands): nothing of the batch happened. */
+    /** The write failed (or the shard changed hands): nothing of the batch happened, and the cache may be ahead. */
     void onWriteFailed()
     {
+        cache.clear();
         batchViews.clear();
         batchPrivacy.clear();
         pending.clear();
