@@ -80,7 +80,9 @@ final class TargetProcess implements AutoCloseable
                     .fsyncPolicy(options.fsync)
                     .journalShards(options.journalShards)
                     .ringThreads(io.xin.core.RingThreads.ofThreadsPerShard(options.ringThreadsPerShard))
-                    .transport(options.transport));
+                    .transport(options.transport)
+                    // The generated users message users they never befriended.
+                    .strangersAllowedByDefault(true));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -102,6 +104,8 @@ final class TargetProcess implements AutoCloseable
                         "--journal-shards", Integer.toString(options.journalShards),
                         "--ring-threads-per-shard", Integer.toString(options.ringThreadsPerShard),
                         "--transport", options.transport,
+                        // The generated users message users they never befriended.
+                        "--strangers-allowed-by-default", "true",
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));
