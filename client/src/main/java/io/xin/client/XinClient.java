@@ -384,7 +384,7 @@ public final class XinClient implements AutoCloseable
         return friend(FriendOpType.FRIEND_UNBLOCK, userId);
     }
 
-    /** This user's friends, blocked users and pending requests ({@code entries}), and its privacy ({@code settings}). */
+    /** This user's friends, blocked users and pending requests ({@code entries}) and privacy ({@code settings}). */
     public CompletableFuture<FriendResult> friends()
     {
         return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_LIST));

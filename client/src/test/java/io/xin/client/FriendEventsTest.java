@@ -53,12 +53,14 @@ class FriendEventsTest
         FriendEvents.ifFriendEvent(listener, friendEvent(request), "phone");
         assertEquals(List.of(request), events);
 
-        FriendEvents.ifFriendEvent(listener, friendEvent(request).toBuilder().setClientMsgId("forged").build(), "phone");
+        final Message forged = friendEvent(request).toBuilder().setClientMsgId("forged").build();
+        FriendEvents.ifFriendEvent(listener, forged, "phone");
         FriendEvents.ifFriendEvent(listener, friendEvent(request).toBuilder().setGroupId(5).build(), "phone");
         FriendEvents.ifFriendEvent(listener, Message.newBuilder().setSeq(8).setContent(Content.newBuilder()
             .setType(ContentType.TEXT).setBody(ByteString.copyFromUtf8("hello"))).build(), "phone");
         FriendEvents.ifFriendEvent(listener, Message.newBuilder().setSeq(9).setContent(Content.newBuilder()
-            .setType(ContentType.FRIEND_EVENT).setBody(ByteString.copyFrom(new byte[]{ (byte)0xFF }))).build(), "phone");
+            .setType(ContentType.FRIEND_EVENT).setBody(ByteString.copyFrom(new byte[]{ (byte)0xFF }))).build(),
+            "phone");
         assertEquals(1, events.size(), "a client's FRIEND_EVENT, a group message, text and garbage are not events");
     }
 

@@ -40,7 +40,7 @@ final class FriendLayout
         return Layout.getLong(key, PEER_OFFSET);
     }
 
-    /** The first key of a user's relations: {@code 'R' | user_id}, 9 bytes, before every {@code 'R' | user_id | peer}. */
+    /** {@code 'R' | user_id}, 9 bytes: sorts before every {@code 'R' | user_id | peer} of the user. */
     static byte[] relationPrefix(final long userId)
     {
         final byte[] key = new byte[PRIVACY_KEY_LENGTH];

@@ -23,7 +23,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +39,6 @@ import static io.xin.core.TestDevices.assertRefused;
 import static io.xin.core.TestDevices.await;
 import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -60,7 +64,7 @@ class FriendsIT
     private TestDevices clients;
     private final AtomicLong clockMs = new AtomicLong(NOW_MS);
     /** Presence entries of each device taken from its updates and not yet looked at. */
-    private final java.util.Map<Device, java.util.Deque<Presence>> presenceEntries = new java.util.HashMap<>();
+    private final Map<Device, Deque<Presence>> presenceEntries = new HashMap<>();
 
     @AfterEach
     void tearDown()
@@ -151,7 +155,8 @@ class FriendsIT
         nextEvent(bob);
         assertEquals(FriendState.FRIEND_STATE_FRIEND, await(bob.client.requestFriend(1, "hello too")).getState());
         assertEquals(FriendOpType.FRIEND_ACCEPT, nextEvent(alice, FriendOpType.FRIEND_ACCEPT).getOp());
-        assertEquals(List.of(entry(2, FriendState.FRIEND_STATE_FRIEND)), await(alice.client.friends()).getEntriesList());
+        assertEquals(List.of(entry(2, FriendState.FRIEND_STATE_FRIEND)),
+            await(alice.client.friends()).getEntriesList());
     }
 
     @Test
@@ -173,7 +178,7 @@ class FriendsIT
             right[i] = clients.connect(rightIds[i], "phone");
         }
         // Both ask at once: whichever way the two hand-offs meet the two journals, both end up friends.
-        final List<CompletableFuture<FriendResult>> requests = new java.util.ArrayList<>();
+        final List<CompletableFuture<FriendResult>> requests = new ArrayList<>();
         for (int i = 0; i < pairs; i++)
         {
             requests.add(left[i].client.requestFriend(rightIds[i], "left"));
@@ -264,7 +269,8 @@ class FriendsIT
 
         // A request looks sent to Alice, and Bob never hears of it.
         bob.messages.clear();
-        assertEquals(FriendState.FRIEND_STATE_REQUEST_SENT, await(alice.client.requestFriend(bobId, "sorry")).getState());
+        assertEquals(FriendState.FRIEND_STATE_REQUEST_SENT,
+            await(alice.client.requestFriend(bobId, "sorry")).getState());
         assertEquals(FriendOpType.FRIEND_REQUEST, nextEvent(alice, FriendOpType.FRIEND_REQUEST).getOp());
         for (final FriendEvent event : alice.friendEvents)
         {
@@ -328,7 +334,7 @@ class FriendsIT
         final Device bobLast = clients.connect(2, "laptop");
         assertEquals(List.of(offline(3, 0)), nextPresence(bobLast).getEntriesList(), "alice is no friend now");
         awaitPresence(carol, online(2));
-        final List<Presence> later = new java.util.ArrayList<>(presenceEntries.get(alice));
+        final List<Presence> later = new ArrayList<>(presenceEntries.get(alice));
         final PresenceUpdate late = alice.presence.poll(300, TimeUnit.MILLISECONDS);
         if (late != null)
         {
@@ -467,7 +473,7 @@ class FriendsIT
      */
     private void awaitPresence(final Device device, final Presence expected) throws InterruptedException
     {
-        final java.util.Deque<Presence> entries = presenceEntries.computeIfAbsent(device, d -> new java.util.ArrayDeque<>());
+        final Deque<Presence> entries = presenceEntries.computeIfAbsent(device, d -> new ArrayDeque<>());
         while (true)
         {
             if (entries.isEmpty())
@@ -503,7 +509,7 @@ class FriendsIT
 
     private static List<Message> drain(final Device... devices)
     {
-        final List<Message> drained = new java.util.ArrayList<>();
+        final List<Message> drained = new ArrayList<>();
         for (final Device device : devices)
         {
             device.messages.drainTo(drained);

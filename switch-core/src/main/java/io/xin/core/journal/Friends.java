@@ -190,7 +190,8 @@ final class Friends
         {
             flags = privacy(userId);
         }
-        return flags == FriendStore.NO_SETTINGS ? strangersAllowedByDefault : (flags & FriendStore.ALLOWS_STRANGERS) != 0;
+        return flags == FriendStore.NO_SETTINGS ?
+            strangersAllowedByDefault : (flags & FriendStore.ALLOWS_STRANGERS) != 0;
     }
 
     private int privacy(final long userId)
@@ -491,7 +492,8 @@ final class Friends
         return copy.build().toByteArray();
     }
 
-    private void setView(final long userId, final long peerId, final byte before, final byte after, final String greeting)
+    private void setView(
+        final long userId, final long peerId, final byte before, final byte after, final String greeting)
     {
         if (after == NONE)
         {

@@ -99,7 +99,8 @@ public final class SyncReader implements AutoCloseable
      * @param strangersAllowedByDefault the switch's default privacy, for a user who never set its own.
      * @return false when the queue is full.
      */
-    public boolean submitFriendList(final Session session, final long requestId, final boolean strangersAllowedByDefault)
+    public boolean submitFriendList(
+        final Session session, final long requestId, final boolean strangersAllowedByDefault)
     {
         return enqueue(session, requestId, "Friend list",
             () -> FriendLists.answer(store, session.userId(), requestId, strangersAllowedByDefault));
