@@ -113,6 +113,9 @@ public final class Configuration
     /** 500 elements: an 18 KB request, about 110 ms of one discovery thread. */
     public static final int DEFAULT_DISCOVERY_MAX_ELEMENTS_PER_REQUEST = 500;
     public static final int DEFAULT_DISCOVERY_THREADS = 2;
+    // Friends and presence.
+    /** At most one PresenceUpdate per session this often: a friend's flapping connection costs one frame at most. */
+    public static final int DEFAULT_PRESENCE_PUSH_INTERVAL_MS = 2_000;
 
     private Configuration()
     {

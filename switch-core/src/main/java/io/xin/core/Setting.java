@@ -292,6 +292,16 @@ public enum Setting
         Range.between(1, 64), "threads",
         "Threads that evaluate the PRF (about 220 microseconds of CPU an element), off the event loops and journals.",
         ints(Context::discoveryThreads, Context::discoveryThreads)),
+    // Friends and presence
+    STRANGERS_ALLOWED_BY_DEFAULT(Section.FRIENDS, "strangers-allowed-by-default", boolean.class, false, Range.any(), "",
+        "Whether a user who never set its privacy takes 1:1 messages and group adds from users who are not its " +
+        "friends. Blocks hold either way. false: friends only, as the protocol's default privacy says.",
+        objects(Boolean.class, Context::strangersAllowedByDefault, Context::strangersAllowedByDefault)),
+    PRESENCE_PUSH_INTERVAL_MS(Section.FRIENDS, "presence-push-interval-ms", int.class,
+        Configuration.DEFAULT_PRESENCE_PUSH_INTERVAL_MS, Range.atLeast(0), "ms",
+        "At most one PresenceUpdate per session this often; the changes of the friends in between arrive " +
+        "together, the latest state of each. 0 = every change at once.",
+        ints(Context::presencePushIntervalMs, Context::presencePushIntervalMs)),
 
     // The daemon's own
     ADMIN_HOST(Section.DAEMON, "admin-host", String.class, Configuration.DEFAULT_ADMIN_HOST, Range.notBlank(), "",
@@ -359,6 +369,7 @@ public enum Setting
         AUDIENCES("Groups and channels", "Group sizes and the pace of channel pushes."),
         DISCOVERY("Contact discovery", "Private address-book discovery (an oblivious PRF): its key, rate limits " +
             "and threads. See docs/security.md."),
+        FRIENDS("Friends and presence", "Who may message a user by default, and the pace of presence pushes."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
             "admin and health HTTP ports and its stop."),
         CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +

@@ -24,6 +24,7 @@ import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.official.ChannelPacer;
+import io.xin.core.presence.PresenceHub;
 import io.xin.core.official.OnlineFollowers;
 import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
@@ -107,6 +108,9 @@ public final class XinSwitch implements AutoCloseable
         {
             tls = ctx.tlsCertFile() == null ? null : loadTls(ctx);
             store = stopWith(XinStore.open(ctx.storeConfig()));
+            // Fed by the dispatchers and the journals from their start; its thread starts with the other helpers.
+            final PresenceHub presence = new PresenceHub(store.friends(), counters, ctx.clock(),
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), ctx.presencePushIntervalMs());
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
             final JournalContext journals = new JournalContext()
@@ -120,6 +124,8 @@ public final class XinSwitch implements AutoCloseable
                 .headWriteIntervalMs(ctx.headWriteIntervalMs())
                 .shardCount(ctx.journalShards())
                 .replicatedShards(ctx.replicatedShards())
+                .friendChanges(presence)
+                .strangersAllowedByDefault(ctx.strangersAllowedByDefault())
                 .conclude();
             shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
@@ -138,7 +144,15 @@ public final class XinSwitch implements AutoCloseable
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
-            shards.start(sessionContext, onlineFollowers, pacer);
+            final AgentRunner presenceRunner = new AgentRunner(presence.idleStrategy(PACER_IDLE_PARK_NANOS),
+                ex -> LOG.warn("Presence failed", ex), null, presence);
+            AgentRunner.startOnThread(presenceRunner, threadFactory("xin-presence"));
+            stops.add(() ->
+            {
+                presence.wake();
+                CloseHelper.close(presenceRunner);
+            });
+            shards.start(new PresenceSessions(sessionContext, presence), onlineFollowers, pacer);
 
             transport = Transport.choose(ctx.transport());
             final EventLoopGroup bossGroup = stopWith(transport.newEventLoopGroup(1, threadFactory("xin-accept")));
@@ -595,6 +609,9 @@ public final class XinSwitch implements AutoCloseable
         private int discoveryDeviceRefillPerHour;
         private int discoveryMaxElementsPerRequest;
         private int discoveryThreads;
+        // Friends and presence
+        private boolean strangersAllowedByDefault;
+        private int presencePushIntervalMs;
 
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
@@ -1509,6 +1526,38 @@ public final class XinSwitch implements AutoCloseable
         public int discoveryThreads()
         {
             return discoveryThreads;
+        }
+
+        /**
+         * @param strangersAllowedByDefault whether a user who never set its privacy takes 1:1 messages and group adds
+         *                                  from users who are not its friends (false: friends only). Blocks hold
+         *                                  either way.
+         */
+        public Context strangersAllowedByDefault(final boolean strangersAllowedByDefault)
+        {
+            this.strangersAllowedByDefault = strangersAllowedByDefault;
+            return this;
+        }
+
+        @Override
+        public boolean strangersAllowedByDefault()
+        {
+            return strangersAllowedByDefault;
+        }
+
+        /**
+         * @param presencePushIntervalMs at most one PresenceUpdate per session this often, ms; 0 pushes every change
+         *                               at once.
+         */
+        public Context presencePushIntervalMs(final int presencePushIntervalMs)
+        {
+            this.presencePushIntervalMs = presencePushIntervalMs;
+            return this;
+        }
+
+        public int presencePushIntervalMs()
+        {
+            return presencePushIntervalMs;
         }
 
         /**

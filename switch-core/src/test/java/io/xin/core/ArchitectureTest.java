@@ -67,7 +67,7 @@ final class ArchitectureTest
     void shouldKeepTheRingJournalAndDispatcherBelowTheSessionsAndTheTransport()
     {
         noClasses().that().resideInAnyPackage("io.xin.core.ring..", "io.xin.core.journal..", "io.xin.core.dispatch..",
-                "io.xin.core.sync..", "io.xin.core.official..", "io.xin.core.device..")
+                "io.xin.core.sync..", "io.xin.core.official..", "io.xin.core.presence..", "io.xin.core.device..")
             .should().dependOnClassesThat().resideInAnyPackage("io.xin.core.session..", "io.xin.core.net..")
             .check(MAIN);
     }
@@ -91,7 +91,8 @@ final class ArchitectureTest
             .layer("ring").definedBy("io.xin.core.ring..")
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
             .layer("discovery").definedBy("io.xin.core.discovery..")
-            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
+            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..",
+                "io.xin.core.presence..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
                 "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()

@@ -71,6 +71,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     private final SendAdmission sendAdmission;
     private final LoginFlow loginFlow;
     private final RequestRouter requestRouter;
+    private final FriendRequests friendRequests;
     private final Parker parker;
     private final PushBack pushBack;
 
@@ -138,6 +139,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
             ctx.movedRetryAfterMs());
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
+        this.friendRequests = new FriendRequests(this.rings, syncReader, status, counters,
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.strangersAllowedByDefault());
         this.parker = new Parker(counters);
         this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }
@@ -310,6 +313,11 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     RequestRouter requestRouter()
     {
         return requestRouter;
+    }
+
+    FriendRequests friendRequests()
+    {
+        return friendRequests;
     }
 
     Parker parker()

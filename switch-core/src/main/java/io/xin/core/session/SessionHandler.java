@@ -463,6 +463,8 @@ public final class SessionHandler extends FrameDecoder
             case CHANNEL_OP -> answer(router.channelOp(session, frame.getChannelOp()));
             case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
             case DISCOVERY -> answer(router.discovery(session, frame.getDiscovery()));
+            case FRIEND_OP -> answer(shared.friendRequests().friendOp(session, frame.getFriendOp(),
+                ctx.channel().isWritable()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");

@@ -73,7 +73,12 @@ public enum SwitchCounter
     CHANNEL_PUSHES_DROPPED(Kind.COUNTER, "xin_channel_pushes_dropped",
         "Channel pushes dropped (follower not writable)."),
     CHANNEL_POSTS_PACED(Kind.COUNTER, null, "Posts whose pushes the pacer finished."),
-    CHANNEL_POSTS_NOT_PACED(Kind.COUNTER, null, "Posts the pacer dropped because its queue was full.");
+    CHANNEL_POSTS_NOT_PACED(Kind.COUNTER, null, "Posts the pacer dropped because its queue was full."),
+    FRIEND_CHANGES(Kind.COUNTER, "xin_friend_changes",
+        "Relation and privacy changes written (each side of a pair counts once)."),
+    NOT_FRIENDS_REFUSALS(Kind.COUNTER, "xin_not_friends_refusals",
+        "1:1 sends and group adds refused with NOT_FRIENDS by the recipient's rules."),
+    PRESENCE_PUSHES(Kind.COUNTER, "xin_presence_pushes", "PresenceUpdate frames written to online devices.");
 
     /** How a counter is kept and exported. */
     public enum Kind

@@ -96,6 +96,10 @@ public final class SwitchCounters
     /** Posts whose pushes the pacer finished, and posts it dropped because its queue was full. */
     public final LongAdder channelPostsPaced = counter(SwitchCounter.CHANNEL_POSTS_PACED);
     public final LongAdder channelPostsNotPaced = counter(SwitchCounter.CHANNEL_POSTS_NOT_PACED);
+    /** Friends: relation and privacy rows written, sends and adds refused NOT_FRIENDS, presence frames pushed. */
+    public final LongAdder friendChanges = counter(SwitchCounter.FRIEND_CHANGES);
+    public final LongAdder notFriendsRefusals = counter(SwitchCounter.NOT_FRIENDS_REFUSALS);
+    public final LongAdder presencePushes = counter(SwitchCounter.PRESENCE_PUSHES);
     /** Bytes of the journal's write batches written (RocksDB's WAL payload), to measure what a write costs. */
     public final LongAdder journalBytesWritten = counter(SwitchCounter.JOURNAL_BYTES_WRITTEN);
 
