@@ -227,8 +227,8 @@ public final class MediaService implements AutoCloseable
     }
 
     /**
-     * Forgets, on a media thread, uploads that completed, expired or were deleted. Run it now and then (the switch does,
-     * every minute).
+     * Forgets, on a media thread, uploads that completed, expired or were deleted. Run it now and then (the switch
+     * does, every minute).
      */
     public void sweep()
     {
@@ -629,7 +629,7 @@ public final class MediaService implements AutoCloseable
         return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(queueCapacity), runnable ->
             {
-                final Thread thread = new Thread(runnable, "xin-media-" + count.incrementAndGet());
+                final Thread thread = new Thread(runnable, "xin-media-requests-" + count.incrementAndGet());
                 thread.setDaemon(true);
                 return thread;
             });
