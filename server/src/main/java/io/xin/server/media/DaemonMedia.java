@@ -52,8 +52,12 @@ public final class DaemonMedia implements AutoCloseable
 {
     /** The collector's first run waits this long after the start, so a restart is not slowed by it. */
     public static final Duration FIRST_COLLECTION = Duration.ofMinutes(1);
-    /** How often the collector runs: blobs live days, so minutes of lateness cost nothing. */
+    /** How often the collector runs on a local store: blobs live days, so minutes of lateness cost nothing. */
     public static final Duration COLLECTION_INTERVAL = Duration.ofMinutes(10);
+    /** The first run on an object store: its listing reads every blob's record, one request each. */
+    public static final Duration FIRST_S3_COLLECTION = Duration.ofHours(1);
+    /** How often the collector runs on an object store: daily, for the same reason. */
+    public static final Duration S3_COLLECTION_INTERVAL = Duration.ofDays(1);
     /** The key file's name in the media directory when {@code media-signing-key} is not set. */
     public static final String DEFAULT_KEY_FILE = "signing.key";
     /** The spool directory's name in the data directory for an S3 store when {@code media-dir} is not set. */
@@ -150,15 +154,23 @@ public final class DaemonMedia implements AutoCloseable
     private final MediaHttpServer http;
     private final String publicUrl;
     private final Clock clock;
+    /** Whether the store is an object store, which the collector visits less often. */
+    private final boolean objectStore;
     /** Runs the collector; null until {@link #collectEvery}. */
     private ScheduledExecutorService collector;
 
-    private DaemonMedia(final MediaStore store, final MediaHttpServer http, final String publicUrl, final Clock clock)
+    private DaemonMedia(
+        final MediaStore store,
+        final MediaHttpServer http,
+        final String publicUrl,
+        final Clock clock,
+        final boolean objectStore)
     {
         this.store = store;
         this.http = http;
         this.publicUrl = publicUrl;
         this.clock = clock;
+        this.objectStore = objectStore;
     }
 
     /**
@@ -209,7 +221,7 @@ public final class DaemonMedia implements AutoCloseable
             LOG.info("Media: {} store{}, HTTP on {}:{}, public URL {}, keys {}", options.store(),
                 Configuration.MEDIA_STORE_LOCAL.equals(options.store()) ? " in " + mediaDir : " " + options.s3Bucket(),
                 options.bindHost(), http.port(), url, keys.ids());
-            return new DaemonMedia(store, http, url, clock);
+            return new DaemonMedia(store, http, url, clock, Configuration.MEDIA_STORE_S3.equals(options.store()));
         }
         catch (final RuntimeException ex)
         {
@@ -221,8 +233,9 @@ public final class DaemonMedia implements AutoCloseable
 
     /**
      * Runs the collector every {@link #COLLECTION_INTERVAL} on a thread of its own, from {@link #FIRST_COLLECTION}
-     * after now: expired uploads, and blobs last referenced longer ago than the retention plus the upload lifetime.
-     * What it removes is counted in the switch's {@code mediaCollected}.
+     * after now (an object store: {@link #S3_COLLECTION_INTERVAL} from {@link #FIRST_S3_COLLECTION}): expired
+     * uploads, and blobs last referenced longer ago than the retention plus the upload lifetime. What it removes is
+     * counted in the switch's {@code mediaCollected}.
      *
      * @param xin the running switch.
      */
@@ -239,8 +252,10 @@ public final class DaemonMedia implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        collector.scheduleWithFixedDelay(() -> collect(mediaCollector, counters), FIRST_COLLECTION.toMillis(),
-            COLLECTION_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        final Duration first = objectStore ? FIRST_S3_COLLECTION : FIRST_COLLECTION;
+        final Duration interval = objectStore ? S3_COLLECTION_INTERVAL : COLLECTION_INTERVAL;
+        collector.scheduleWithFixedDelay(() -> collect(mediaCollector, counters), first.toMillis(),
+            interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** One run of the collector; a failure is logged and the next run tries again. */
@@ -259,7 +274,7 @@ public final class DaemonMedia implements AutoCloseable
         catch (final RuntimeException ex)
         {
             counters.mediaStoreFailures.increment();
-            LOG.warn("Media collector failed; it runs again in {}: {}", COLLECTION_INTERVAL, ex.toString());
+            LOG.warn("Media collector failed; its next run tries again: {}", ex.toString());
             return 0;
         }
     }
