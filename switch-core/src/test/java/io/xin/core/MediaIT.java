@@ -6,6 +6,8 @@ import io.xin.core.media.MediaKeys;
 import io.xin.media.LocalMediaStore;
 import io.xin.media.MediaIds;
 import io.xin.media.SignedUrls;
+import io.xin.protocol.pb.ChannelOp;
+import io.xin.protocol.pb.ChannelOpType;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.ErrorCode;
@@ -303,6 +305,44 @@ class MediaIT
                 .getClientMsgId());
             assertEquals("caption", bob.readUntil(Frame.BodyCase.DELIVER, WAIT_MS).getDeliver().getMessage()
                 .getClientMsgId());
+        }
+    }
+
+    @Test
+    void shouldStampAChannelPostsReferenceAndRefuseAPostOfSomeoneElsesBlob() throws Exception
+    {
+        start(ctx -> { });
+        try (RawClient alice = login(ALICE, "phone"); RawClient bob = login(BOB, "phone"))
+        {
+            alice.send(Frame.newBuilder().setChannelOp(ChannelOp.newBuilder().setRequestId(1)
+                .setOp(ChannelOpType.CHANNEL_CREATE).setName("alice's photos")).build());
+            final long channel = alice.readUntil(Frame.BodyCase.CHANNEL_RESULT, WAIT_MS).getChannelResult()
+                .getChannelId();
+            bob.send(Frame.newBuilder().setChannelOp(ChannelOp.newBuilder().setRequestId(2)
+                .setOp(ChannelOpType.CHANNEL_FOLLOW).setChannelId(channel)).build());
+            bob.readUntil(Frame.BodyCase.CHANNEL_RESULT, WAIT_MS);
+            final byte[] bytes = "a channel photo".getBytes(StandardCharsets.UTF_8);
+            final String alices = upload(alice, bytes);
+            final byte[] bobsBytes = "bob's".getBytes(StandardCharsets.UTF_8);
+            final String bobs = upload(bob, bobsBytes);
+
+            alice.send(Frame.newBuilder().setChannelOp(ChannelOp.newBuilder().setRequestId(3)
+                .setOp(ChannelOpType.CHANNEL_POST).setChannelId(channel).setClientMsgId("post-1")
+                .setContent(photo(bobs, bobsBytes.length))).build());
+            final Frame refused = alice.readUntil(Frame.BodyCase.ERROR, WAIT_MS);
+            assertEquals(ErrorCode.BAD_MEDIA_REF, refused.getError().getCode());
+            assertEquals(3, refused.getError().getRequestId());
+
+            final Content sent = photo(alices, bytes.length);
+            alice.send(Frame.newBuilder().setChannelOp(ChannelOp.newBuilder().setRequestId(4)
+                .setOp(ChannelOpType.CHANNEL_POST).setChannelId(channel).setClientMsgId("post-2")
+                .setContent(sent)).build());
+            assertEquals(1, alice.readUntil(Frame.BodyCase.CHANNEL_RESULT, WAIT_MS).getChannelResult().getSeq(),
+                "the refused post took no seq");
+            final MediaRef pushed = bob.readUntil(Frame.BodyCase.CHANNEL_PUSH, WAIT_MS).getChannelPush().getMessage()
+                .getContent().getMedia();
+            assertNotEquals("the client's guess", pushed.getAccessToken());
+            assertEquals(stampedAs(sent, pushed.getAccessToken()), pushed);
         }
     }
 
