@@ -49,6 +49,7 @@ import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -462,7 +463,7 @@ public final class XinSwitch implements AutoCloseable
         }
 
         @Override
-        public Clock withZone(final java.time.ZoneId zone)
+        public Clock withZone(final ZoneId zone)
         {
             throw new UnsupportedOperationException("the switch's clock is UTC");
         }

@@ -27,10 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +143,9 @@ public final class MediaService implements AutoCloseable
     private final Map<UploadKey, String> uploads = new ConcurrentHashMap<>();
     /** A user's tickets one at a time, so two devices asking for the same bytes at once get one upload. */
     private final Object[] ownerLocks = new Object[OWNER_LOCKS];
+    /** Requests handed to {@link #executor} and not yet started: bounds its queue, which is unbounded and lock-free. */
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int queueCapacity;
 
     /**
      * A service with its own media threads ({@link #DEFAULT_THREADS}, queue {@link #DEFAULT_QUEUE_CAPACITY}).
@@ -187,8 +190,9 @@ public final class MediaService implements AutoCloseable
         this.settings = settings;
         this.clock = clock;
         this.counters = counters;
-        this.ownExecutor = executor == null ? newExecutor(DEFAULT_THREADS, DEFAULT_QUEUE_CAPACITY) : null;
+        this.ownExecutor = executor == null ? newExecutor(DEFAULT_THREADS) : null;
         this.executor = executor == null ? ownExecutor : executor;
+        this.queueCapacity = DEFAULT_QUEUE_CAPACITY;
         for (int i = 0; i < ownerLocks.length; i++)
         {
             ownerLocks[i] = new Object();
@@ -585,13 +589,24 @@ public final class MediaService implements AutoCloseable
 
     private boolean submit(final Runnable work)
     {
+        if (queued.incrementAndGet() > queueCapacity)
+        {
+            queued.decrementAndGet();
+            counters.mediaRefusedBusy.increment();
+            return false;
+        }
         try
         {
-            executor.execute(work);
+            executor.execute(() ->
+            {
+                queued.decrementAndGet();
+                work.run();
+            });
             return true;
         }
         catch (final RejectedExecutionException ex)
         {
+            queued.decrementAndGet();
             counters.mediaRefusedBusy.increment();
             return false;
         }
@@ -623,15 +638,20 @@ public final class MediaService implements AutoCloseable
         return Frames.error(requestId, ErrorCode.INTERNAL, "media store failed; try again later", false);
     }
 
-    private static ExecutorService newExecutor(final int threads, final int queueCapacity)
+    private static ExecutorService newExecutor(final int threads)
     {
         final AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(queueCapacity), runnable ->
+        // Event loops submit: an ArrayBlockingQueue would make them wait on its lock while a media thread holds it.
+        // LinkedTransferQueue offers without a lock, and with every thread started up front the executor never takes
+        // its own lock (as the sync readers do); the bound is the counter in submit.
+        final ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+            new LinkedTransferQueue<>(), runnable ->
             {
                 final Thread thread = new Thread(runnable, "xin-media-requests-" + count.incrementAndGet());
                 thread.setDaemon(true);
                 return thread;
             });
+        pool.prestartAllCoreThreads();
+        return pool;
     }
 }
