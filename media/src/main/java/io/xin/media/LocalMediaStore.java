@@ -20,8 +20,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -35,17 +37,25 @@ import java.util.stream.Stream;
  *   uploads/&lt;upload id&gt;/data          the bytes received so far; its length is the upload's offset
  *   uploads/&lt;upload id&gt;/meta          owner, size, content type, SHA-256, creation and expiry (properties)
  *   blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;        a completed blob, named by the SHA-256 of its bytes
- *   blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;.meta   its size, content type, owners and creation time (properties)
+ *   blobs/&lt;2 hex&gt;/&lt;sha256 hex&gt;.meta   its size, content type, owners, creation and last reference
+ *                                     time (properties)
  *   lock                               held while a store has the directory open
  * </pre>
  * Crash safety: an upload's directory is written under a temporary name and renamed into place; each chunk is
  * forced to disk before its new offset is reported; a blob's record is written to a temporary file, forced and
  * renamed, and the finished upload's data file (already forced) is then renamed to the blob's name, so a blob is
  * either absent or whole. Every rename is followed by a force of its directory. {@link #open} removes temporary
- * leftovers and completes an upload whose bytes were all received before a crash.
+ * leftovers and completes an upload whose bytes were all received before a crash. A {@link #touch} rewrites the
+ * blob's record the same way before it returns.
+ * <p>
+ * Accounting: {@link #open} reads every blob record into memory (size, owners, reference time), so
+ * {@link #usage} and {@link #unreferencedSince} answer without touching the disk; every change to a record
+ * changes that index too, under the blob lock, after the record is on disk.
  * <p>
  * Dedupe: the blob of a completed upload whose bytes already exist is not written again; the uploader is added to
- * the existing blob's owners (and its content type stays the first one's). This works for plaintext only: end-to-end
+ * the existing blob's owners (and its content type stays the first one's), and the completion counts as a
+ * reference: the blob's reference time moves to now, so a blob its new owner is about to send is not collected
+ * for an old age it had before. This works for plaintext only: end-to-end
  * encrypted files arrive as ciphertext under a key per file, so equal photos are different blobs.
  * <p>
  * Threading: any thread. Operations on one upload are serialized on it; completions and blob changes are
@@ -75,8 +85,14 @@ public final class LocalMediaStore implements MediaStore
     private final ConcurrentHashMap<String, Upload> uploads = new ConcurrentHashMap<>();
     /** Serializes upload creation, so the per-owner count and the insert are one step. */
     private final Object createLock = new Object();
-    /** Serializes every change to blobs and their records. */
+    /** Serializes every change to blobs and their records, and guards the three index maps below. */
     private final Object blobLock = new Object();
+    /** Every stored blob by id, as its record says. Guarded by {@link #blobLock}; loaded by {@link #open}. */
+    private final Map<String, BlobEntry> blobIndex = new HashMap<>();
+    /** The same entries, oldest reference time first. Guarded by {@link #blobLock}. */
+    private final TreeSet<BlobEntry> byReference = new TreeSet<>(BlobEntry.OLDEST_FIRST);
+    /** The bytes of the blobs each owner owns (one owner counts a shared blob whole). Guarded by blobLock. */
+    private final Map<Long, Long> ownedBytes = new HashMap<>();
     private volatile boolean closed;
 
     /** An upload in progress. Its fixed fields are read by any thread; {@link #gone} under its monitor. */
@@ -116,6 +132,46 @@ public final class LocalMediaStore implements MediaStore
         Path data()
         {
             return dir.resolve(DATA_FILE);
+        }
+    }
+
+    /**
+     * A stored blob as the in-memory index has it. Its reference time is its last reference or, if later or
+     * never referenced, its creation. Changed only under the blob lock, and only while out of
+     * {@link #byReference}, whose order depends on it.
+     */
+    private static final class BlobEntry
+    {
+        static final Comparator<BlobEntry> OLDEST_FIRST =
+            Comparator.comparingLong((BlobEntry e) -> e.referencedAtMillis).thenComparing(e -> e.id);
+
+        final String id;
+        final long size;
+        Set<Long> owners;
+        long referencedAtMillis;
+
+        BlobEntry(final String id, final long size, final Set<Long> owners, final long referencedAtMillis)
+        {
+            this.id = id;
+            this.size = size;
+            this.owners = Set.copyOf(owners);
+            this.referencedAtMillis = referencedAtMillis;
+        }
+    }
+
+    /**
+     * A blob's record as it is on disk.
+     *
+     * @param info         the blob.
+     * @param referencedAt its last reference, or null if never referenced after its creation.
+     */
+    private record BlobRecord(BlobInfo info, Instant referencedAt)
+    {
+        /** @return the time the collector goes by: the last reference, or the creation if that is later. */
+        long referenceMillis()
+        {
+            final long created = info.createdAt().toEpochMilli();
+            return referencedAt == null ? created : Math.max(created, referencedAt.toEpochMilli());
         }
     }
 
@@ -410,7 +466,7 @@ public final class LocalMediaStore implements MediaStore
         }
         try
         {
-            return Optional.of(readBlobRecord(blobId));
+            return Optional.of(readBlobRecord(blobId).info());
         }
         catch (final NoSuchFileException e)
         {
@@ -481,6 +537,7 @@ public final class LocalMediaStore implements MediaStore
                 final boolean existed = Files.deleteIfExists(blobPath(blobId));
                 Files.deleteIfExists(blobRecordPath(blobId));
                 forceDirectory(blobPath(blobId).getParent());
+                unindex(blobId);
                 return existed;
             }
             catch (final IOException e)
@@ -488,6 +545,88 @@ public final class LocalMediaStore implements MediaStore
                 throw storage("deleting blob " + blobId, e);
             }
         }
+    }
+
+    @Override
+    public long usage(final long ownerId)
+    {
+        checkOpen();
+        final Instant now = clock.instant();
+        long bytes = 0;
+        // Uploads before blobs: a completion adds the blob before it removes the upload, so a usage that races one
+        // counts it twice at worst, never not at all.
+        for (final Upload upload : uploads.values())
+        {
+            if (upload.ownerId == ownerId && now.isBefore(upload.expiresAt))
+            {
+                bytes += upload.size;
+            }
+        }
+        synchronized (blobLock)
+        {
+            return bytes + ownedBytes.getOrDefault(ownerId, 0L);
+        }
+    }
+
+    @Override
+    public boolean touch(final String blobId, final Instant at)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (at == null)
+        {
+            throw invalid("reference time is null");
+        }
+        synchronized (blobLock)
+        {
+            final BlobEntry entry = blobIndex.get(blobId);
+            if (entry == null)
+            {
+                return false;
+            }
+            if (at.toEpochMilli() > entry.referencedAtMillis)
+            {
+                try
+                {
+                    final BlobRecord record = readBlobRecord(blobId);
+                    final Instant referencedAt = Instant.ofEpochMilli(at.toEpochMilli());
+                    writeBlobRecord(record.info(), referencedAt);
+                    index(new BlobRecord(record.info(), referencedAt));
+                }
+                catch (final IOException e)
+                {
+                    throw storage("recording a reference to blob " + blobId, e);
+                }
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public List<String> unreferencedSince(final Instant before, final int limit)
+    {
+        checkOpen();
+        if (before == null)
+        {
+            throw invalid("time is null");
+        }
+        if (limit < 0)
+        {
+            throw invalid("limit is negative: " + limit);
+        }
+        final List<String> ids = new ArrayList<>(Math.min(limit, 1024));
+        synchronized (blobLock)
+        {
+            for (final BlobEntry entry : byReference)
+            {
+                if (ids.size() >= limit || !Instant.ofEpochMilli(entry.referencedAtMillis).isBefore(before))
+                {
+                    break;
+                }
+                ids.add(entry.id);
+            }
+        }
+        return ids;
     }
 
     @Override
@@ -511,6 +650,10 @@ public final class LocalMediaStore implements MediaStore
 
     private void recover() throws IOException
     {
+        synchronized (blobLock)
+        {
+            loadBlobIndex();
+        }
         final List<Path> entries = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(uploadsDir))
         {
@@ -574,6 +717,96 @@ public final class LocalMediaStore implements MediaStore
             for (final Path leftover : leftovers)
             {
                 Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    /**
+     * Reads every blob record into the index, and removes records left without their blob (a deletion or a
+     * completion cut short by a crash; the completion is redone from its upload). Holds the blob lock.
+     */
+    private void loadBlobIndex() throws IOException
+    {
+        final List<Path> fanOuts = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(blobsDir))
+        {
+            dir.forEach(fanOuts::add);
+        }
+        for (final Path fanOut : fanOuts)
+        {
+            if (!Files.isDirectory(fanOut))
+            {
+                continue;
+            }
+            final List<Path> files = new ArrayList<>();
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(fanOut))
+            {
+                dir.forEach(files::add);
+            }
+            boolean removed = false;
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                if (!name.endsWith(BLOB_META_SUFFIX))
+                {
+                    continue;
+                }
+                final String blobId = name.substring(0, name.length() - BLOB_META_SUFFIX.length());
+                if (!MediaIds.isBlobId(blobId) || !Files.isRegularFile(blobPath(blobId)))
+                {
+                    Files.deleteIfExists(file);
+                    removed = true;
+                    continue;
+                }
+                try
+                {
+                    index(readBlobRecord(blobId));
+                }
+                catch (final RuntimeException e)
+                {
+                    throw new IOException("unreadable blob record " + file + ": " + e, e);
+                }
+            }
+            if (removed)
+            {
+                forceDirectory(fanOut);
+            }
+        }
+    }
+
+    /** Puts a blob's record into the index, replacing what it had. Holds the blob lock. */
+    private void index(final BlobRecord record)
+    {
+        final BlobInfo blob = record.info();
+        unindex(blob.blobId());
+        final BlobEntry entry = new BlobEntry(blob.blobId(), blob.size(), blob.owners(), record.referenceMillis());
+        blobIndex.put(entry.id, entry);
+        byReference.add(entry);
+        for (final long owner : entry.owners)
+        {
+            ownedBytes.merge(owner, entry.size, Long::sum);
+        }
+    }
+
+    /** Takes a blob out of the index, if it is there. Holds the blob lock. */
+    private void unindex(final String blobId)
+    {
+        final BlobEntry entry = blobIndex.remove(blobId);
+        if (entry == null)
+        {
+            return;
+        }
+        byReference.remove(entry);
+        for (final long owner : entry.owners)
+        {
+            final long left = ownedBytes.getOrDefault(owner, 0L) - entry.size;
+            if (left > 0)
+            {
+                ownedBytes.put(owner, left);
+            }
+            else
+            {
+                ownedBytes.remove(owner);
             }
         }
     }
@@ -659,7 +892,7 @@ public final class LocalMediaStore implements MediaStore
                     Files.createDirectories(fanOut);
                     forceDirectory(blobsDir);
                 }
-                BlobInfo existing = null;
+                BlobRecord existing = null;
                 if (Files.isRegularFile(blobPath))
                 {
                     try
@@ -671,18 +904,20 @@ public final class LocalMediaStore implements MediaStore
                         existing = null;
                     }
                 }
+                final BlobRecord record;
                 if (existing != null)
                 {
-                    final Set<Long> owners = new HashSet<>(existing.owners());
-                    if (owners.add(upload.ownerId))
+                    final BlobInfo old = existing.info();
+                    final Set<Long> owners = new HashSet<>(old.owners());
+                    owners.add(upload.ownerId);
+                    blob = new BlobInfo(actual, old.size(), old.contentType(), owners, old.createdAt());
+                    final long now = clock.instant().toEpochMilli();
+                    // A new upload of old bytes is as fresh as a new blob: the collector counts from now.
+                    record = new BlobRecord(blob, now > existing.referenceMillis() ? Instant.ofEpochMilli(now) :
+                        existing.referencedAt());
+                    if (!record.equals(existing))
                     {
-                        blob = new BlobInfo(actual, existing.size(), existing.contentType(), owners,
-                            existing.createdAt());
-                        writeBlobRecord(blob);
-                    }
-                    else
-                    {
-                        blob = existing;
+                        writeBlobRecord(record.info(), record.referencedAt());
                     }
                     Files.delete(upload.data());
                 }
@@ -690,11 +925,13 @@ public final class LocalMediaStore implements MediaStore
                 {
                     // The record first, then the bytes under their name: a visible blob always has its owners.
                     blob = new BlobInfo(actual, upload.size, upload.contentType, Set.of(upload.ownerId),
-                        clock.instant());
-                    writeBlobRecord(blob);
+                        Instant.ofEpochMilli(clock.instant().toEpochMilli()));
+                    record = new BlobRecord(blob, null);
+                    writeBlobRecord(blob, null);
                     Files.move(upload.data(), blobPath, StandardCopyOption.ATOMIC_MOVE);
                     forceDirectory(fanOut);
                 }
+                index(record);
             }
             catch (final IOException e)
             {
@@ -749,7 +986,7 @@ public final class LocalMediaStore implements MediaStore
             dir);
     }
 
-    private void writeBlobRecord(final BlobInfo blob) throws IOException
+    private void writeBlobRecord(final BlobInfo blob, final Instant referencedAt) throws IOException
     {
         final Properties meta = new Properties();
         meta.setProperty("size", Long.toString(blob.size()));
@@ -765,6 +1002,10 @@ public final class LocalMediaStore implements MediaStore
         }
         meta.setProperty("owners", owners.toString());
         meta.setProperty("createdAt", Long.toString(blob.createdAt().toEpochMilli()));
+        if (referencedAt != null)
+        {
+            meta.setProperty("referencedAt", Long.toString(referencedAt.toEpochMilli()));
+        }
         final Path record = blobRecordPath(blob.blobId());
         final Path tmp = record.resolveSibling(record.getFileName() + TMP_SUFFIX);
         writeForced(tmp, toBytes(meta));
@@ -772,7 +1013,7 @@ public final class LocalMediaStore implements MediaStore
         forceDirectory(record.getParent());
     }
 
-    private BlobInfo readBlobRecord(final String blobId) throws IOException
+    private BlobRecord readBlobRecord(final String blobId) throws IOException
     {
         final Properties meta = fromBytes(Files.readAllBytes(blobRecordPath(blobId)));
         final Set<Long> owners = new HashSet<>();
@@ -784,12 +1025,15 @@ public final class LocalMediaStore implements MediaStore
                 owners.add(Long.parseLong(owner));
             }
         }
-        return new BlobInfo(
-            blobId,
-            Long.parseLong(meta.getProperty("size")),
-            meta.getProperty("contentType"),
-            owners,
-            Instant.ofEpochMilli(Long.parseLong(meta.getProperty("createdAt"))));
+        final String referencedAt = meta.getProperty("referencedAt");
+        return new BlobRecord(
+            new BlobInfo(
+                blobId,
+                Long.parseLong(meta.getProperty("size")),
+                meta.getProperty("contentType"),
+                owners,
+                Instant.ofEpochMilli(Long.parseLong(meta.getProperty("createdAt")))),
+            referencedAt == null ? null : Instant.ofEpochMilli(Long.parseLong(referencedAt)));
     }
 
     /** Removes an upload's files and entry. Holds the upload's monitor. */

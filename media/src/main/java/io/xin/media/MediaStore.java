@@ -124,6 +124,40 @@ public interface MediaStore extends AutoCloseable
     boolean deleteBlob(String blobId);
 
     /**
+     * @param ownerId a user.
+     * @return the bytes this user holds: the blobs they own and the declared sizes of their uploads in progress.
+     */
+    long usage(long ownerId);
+
+    /**
+     * Records that a stored message references a blob, at the given time; a later reference moves it on.
+     *
+     * @param blobId a blob's id.
+     * @param at     when the message was stored.
+     * @return false if there is no such blob.
+     */
+    boolean touch(String blobId, Instant at);
+
+    /**
+     * @param before a time.
+     * @param limit  the most ids to return.
+     * @return blobs whose last reference, or creation when never referenced, is before that time.
+     */
+    List<String> unreferencedSince(Instant before, int limit);
+
+    /**
+     * A URL the blob can be read from directly, when the store serves reads itself (object storage).
+     *
+     * @param blobId    a blob's id.
+     * @param expiresAt when the URL stops working.
+     * @return the URL, or empty when reads go through the switch's media server.
+     */
+    default Optional<java.net.URI> presignedRead(final String blobId, final Instant expiresAt)
+    {
+        return Optional.empty();
+    }
+
+    /**
      * Closes the store; operations afterwards fail.
      */
     @Override

@@ -26,6 +26,10 @@ import javax.crypto.spec.SecretKeySpec;
  * so tokens handed out before a rotation work until they expire. Drop a previous key once the longest expiry
  * signed with it has passed.
  * <p>
+ * A resource is a blob or upload id, or the media server's path of one ({@value #UPLOADS_PATH}&lt;upload id&gt;,
+ * {@value #BLOBS_PATH}&lt;blob id&gt;). The two forms sign different bytes, so a token is valid for the form
+ * it was signed for only; the media server accepts either.
+ * <p>
  * Thread safe: keys are immutable and each call makes its own {@link Mac}.
  */
 public final class SignedUrls
@@ -38,6 +42,10 @@ public final class SignedUrls
     public static final int MAX_TOKEN_LENGTH = 128;
     /** Longest method, uppercase ASCII letters. */
     public static final int MAX_METHOD_LENGTH = 16;
+    /** The media server's path of an upload, before its id. */
+    public static final String UPLOADS_PATH = "/media/v1/uploads/";
+    /** The media server's path of a blob, before its id. */
+    public static final String BLOBS_PATH = "/media/v1/blobs/";
 
     private static final String ALGORITHM = "HmacSHA256";
     private static final String VERSION = "xin-media-v1";
@@ -147,7 +155,8 @@ public final class SignedUrls
      * Signs a right with the current key.
      *
      * @param method    the HTTP method it allows, such as {@code GET} or {@code PATCH}: uppercase letters.
-     * @param resource  a blob id or an upload id.
+     * @param resource  a blob id or an upload id, or its path ({@code /media/v1/blobs/<blob id>},
+     *                  {@code /media/v1/uploads/<upload id>}).
      * @param expiresAt when it stops being valid; kept to the second (rounded down), which must be in the future.
      * @return the token.
      * @throws IllegalArgumentException if the method or resource is malformed or the expiry is not in the future.
@@ -181,7 +190,7 @@ public final class SignedUrls
      * Checks a token for a method and resource.
      *
      * @param method   the request's method.
-     * @param resource the blob or upload id the request names.
+     * @param resource the blob or upload id the request names, or its path, in the form the token was signed for.
      * @param token    the token it carries.
      * @return {@link Verdict#VALID} only if a known key signed exactly this method, resource and expiry and the
      *         expiry has not passed.
@@ -272,6 +281,18 @@ public final class SignedUrls
 
     private static boolean isResource(final String resource)
     {
+        if (resource == null)
+        {
+            return false;
+        }
+        if (resource.startsWith(UPLOADS_PATH))
+        {
+            return MediaIds.isUploadId(resource.substring(UPLOADS_PATH.length()));
+        }
+        if (resource.startsWith(BLOBS_PATH))
+        {
+            return MediaIds.isBlobId(resource.substring(BLOBS_PATH.length()));
+        }
         return MediaIds.isBlobId(resource) || MediaIds.isUploadId(resource);
     }
 

@@ -7,16 +7,16 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock a test moves by hand, so expiry is tested without waiting. */
-final class MutableClock extends Clock
+public final class MutableClock extends Clock
 {
     private volatile Instant now;
 
-    MutableClock(final Instant start)
+    public MutableClock(final Instant start)
     {
         this.now = start;
     }
 
-    void advance(final Duration by)
+    public void advance(final Duration by)
     {
         now = now.plus(by);
     }

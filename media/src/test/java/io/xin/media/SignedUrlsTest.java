@@ -37,6 +37,24 @@ class SignedUrlsTest
     }
 
     @Test
+    void pathsOfUploadsAndBlobsAreResourcesOfTheirOwn()
+    {
+        final SignedUrls urls = new SignedUrls(k1, List.of(), clock);
+        final Instant expiry = clock.instant().plusSeconds(60);
+        final String upload = urls.sign("PATCH", "/media/v1/uploads/" + UPLOAD, expiry);
+        final String blob = urls.sign("GET", "/media/v1/blobs/" + BLOB, expiry);
+
+        assertEquals(SignedUrls.Verdict.VALID, urls.verify("PATCH", "/media/v1/uploads/" + UPLOAD, upload));
+        assertEquals(SignedUrls.Verdict.VALID, urls.verify("GET", "/media/v1/blobs/" + BLOB, blob));
+        assertEquals(SignedUrls.Verdict.BAD_SIGNATURE, urls.verify("PATCH", UPLOAD, upload), "the bare id");
+        assertEquals(SignedUrls.Verdict.BAD_SIGNATURE, urls.verify("GET", "/media/v1/blobs/" + OTHER_BLOB, blob));
+        assertEquals(SignedUrls.Verdict.MALFORMED, urls.verify("GET", "/media/v1/blobs/" + UPLOAD, blob));
+        assertEquals(SignedUrls.Verdict.MALFORMED, urls.verify("GET", "/media/v1/blobs/../" + BLOB, blob));
+        assertThrows(IllegalArgumentException.class, () -> urls.sign("GET", "/media/v1/uploads/" + BLOB, expiry));
+        assertThrows(IllegalArgumentException.class, () -> urls.sign("GET", "/media/v2/blobs/" + BLOB, expiry));
+    }
+
+    @Test
     void tamperedTokensAreRefused()
     {
         final SignedUrls urls = new SignedUrls(k1, List.of(), clock);

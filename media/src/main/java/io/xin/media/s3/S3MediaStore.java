@@ -1,0 +1,1839 @@
+package io.xin.media.s3;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import io.xin.media.AppendResult;
+import io.xin.media.BlobInfo;
+import io.xin.media.ByteRange;
+import io.xin.media.MediaException;
+import io.xin.media.MediaIds;
+import io.xin.media.MediaLimits;
+import io.xin.media.MediaStore;
+import io.xin.media.UploadRequest;
+import io.xin.media.UploadStatus;
+
+/**
+ * A {@link MediaStore} on S3 or an S3-compatible object store (MinIO, Ceph, Garage, ...), for a switch whose
+ * media outgrow one disk or that serves reads from the store directly through presigned URLs.
+ * <p>
+ * In the bucket:
+ * <pre>
+ *   blobs/&lt;sha256 hex&gt;   a completed blob, named by the SHA-256 of its bytes, with the first uploader's
+ *                         content type
+ *   meta/&lt;sha256 hex&gt;    its record: size, content type, owners, creation, last reference (text, key=value)
+ *   usage/&lt;owner id&gt;     the blobs one user owns and their sizes (text, key=value), for the quota
+ * </pre>
+ * A blob exists when its record does and is not marked for deletion: the bytes are written before the record,
+ * and removed, after the record is marked, before it is. In {@link S3StoreConfig#spoolDir()}:
+ * <pre>
+ *   &lt;upload id&gt;/state          owner, size, content type, SHA-256, expiry, the multipart upload's id, the ETag
+ *                             of each part sent, and the SHA-256 state after them (properties)
+ *   &lt;upload id&gt;/spool-&lt;n&gt;      the bytes after the parts sent, which start at byte n of the upload
+ *   lock                      held while a store has the directory open
+ * </pre>
+ * Uploads follow the tus model as the local store does. Bytes go to the spool file, forced to disk before the
+ * offset moves past them; when it holds a whole part ({@link S3StoreConfig#partSizeBytes()}) and the upload is
+ * not finished, the part goes to an S3 multipart upload on the key {@code blobs/<declared sha256>}, and the state
+ * file is replaced (written aside, forced, renamed) to record it. The offset a client sees counts only durable
+ * bytes: the parts recorded plus the forced spool. The spool file is named by where it starts, so a crash
+ * between sending a part and recording it leaves the old spool and state, and the part is sent again.
+ * <p>
+ * Hashing is incremental: each part is hashed from the spool as it is sent and the hash state after it is saved
+ * with the part ({@link ResumableSha256}), so completion hashes only the last part and a restarted store needs
+ * nothing from the bucket. A match completes the multipart upload (or, for an upload of one part or less, PUTs
+ * the spool) at {@code blobs/<sha256>}, writes the record and adds the blob to the owner's usage; a mismatch
+ * aborts the multipart upload and drops the upload. When the blob already exists the multipart upload is aborted
+ * and the uploader is added to its owners. The upload's local files go last, so a restart after a crash anywhere
+ * in completion completes it again, and every step is one that may run twice.
+ * <p>
+ * Every part and object PUT carries a Content-MD5 of its bytes, so the store refuses bytes damaged on the way;
+ * the SDK's own CRC32 checksums are turned off ({@code WHEN_REQUIRED}), as several S3-compatible stores refuse
+ * them. Requests use path-style addressing unless configured otherwise.
+ * <p>
+ * One store writes a bucket's records at a time: records are read, changed and written back, serialized within
+ * this store by locks on the blob and the owner, and nothing guards them against another process: each switch
+ * needs a bucket of its own. The lock file stops two stores on one spool directory.
+ * <p>
+ * Threading: any thread. Operations on one upload are serialized on it; changes to a blob's record on one of a
+ * few dozen blob locks; changes to a usage record on one of as many owner locks, always taken after a blob lock
+ * and never two at once. Reads take no lock. Every call that reaches the bucket blocks for its round trips.
+ */
+public final class S3MediaStore implements MediaStore
+{
+    static final String BLOBS_PREFIX = "blobs/";
+    static final String RECORDS_PREFIX = "meta/";
+    static final String USAGE_PREFIX = "usage/";
+    static final String STATE_FILE = "state";
+    static final String SPOOL_PREFIX = "spool-";
+    /** S3's most parts in one multipart upload. */
+    static final int MAX_PARTS = 10_000;
+    /** S3's longest presigned URL lifetime with SigV4. */
+    public static final Duration MAX_PRESIGNED_LIFETIME = Duration.ofDays(7);
+
+    private static final String TMP_SUFFIX = ".tmp";
+    private static final String LOCK_FILE = "lock";
+    private static final String RECORD_TYPE = "text/plain; charset=utf-8";
+    private static final int LOCK_STRIPES = 64;
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
+
+    private final S3StoreConfig config;
+    private final MediaLimits limits;
+    private final Clock clock;
+    private final String bucket;
+    private final Path spoolDir;
+    /** Thread safe: every operation of every thread goes through it and its connection pool. */
+    private final S3Client s3;
+    /** Thread safe; signs locally, without a request. */
+    private final S3Presigner presigner;
+    /** Held from construction to close so a second store cannot open the spool directory too. */
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    /** Uploads in progress, by id; an entry leaves the map under its own monitor, with {@link Upload#gone} set. */
+    private final ConcurrentHashMap<String, Upload> uploads = new ConcurrentHashMap<>();
+    /** Serializes upload creation, so the per-owner count and the insert are one step. */
+    private final Object createLock = new Object();
+    /** Serialize changes to the record of a blob, by its id's first byte. */
+    private final Object[] blobLocks = newLocks();
+    /** Serialize changes to the usage record of an owner, by the owner's hash. */
+    private final Object[] ownerLocks = newLocks();
+    private volatile boolean closed;
+
+    /**
+     * An upload in progress. The final fields are read by any thread; the others under this object's monitor.
+     */
+    private static final class Upload
+    {
+        final String id;
+        final long ownerId;
+        final long size;
+        final String contentType;
+        final String sha256;
+        final Instant createdAt;
+        final Instant expiresAt;
+        /** The part size when the upload started: a changed configuration does not move its parts. */
+        final long partSize;
+        final Path dir;
+        /** The S3 multipart upload, once the first part was sent; else null. */
+        String multipartId;
+        /** The ETag of each part sent and recorded, part n at n - 1. */
+        List<String> etags = new ArrayList<>();
+        /** The SHA-256 state after the recorded parts. */
+        ResumableSha256 hash = new ResumableSha256();
+        /** Set, under this monitor, when the upload completed or was removed. */
+        boolean gone;
+
+        Upload(
+            final String id,
+            final long ownerId,
+            final long size,
+            final String contentType,
+            final String sha256,
+            final Instant createdAt,
+            final Instant expiresAt,
+            final long partSize,
+            final Path dir)
+        {
+            this.id = id;
+            this.ownerId = ownerId;
+            this.size = size;
+            this.contentType = contentType;
+            this.sha256 = sha256;
+            this.createdAt = createdAt;
+            this.expiresAt = expiresAt;
+            this.partSize = partSize;
+            this.dir = dir;
+        }
+
+        /** Bytes in the recorded parts: where the spool starts. */
+        long partsBytes()
+        {
+            return etags.size() * partSize;
+        }
+
+        Path spool()
+        {
+            return dir.resolve(SPOOL_PREFIX + partsBytes());
+        }
+
+        String key()
+        {
+            return BLOBS_PREFIX + sha256;
+        }
+    }
+
+    /** What an upload was at the start of an append, to take the append back. */
+    private record Mark(int parts, ResumableSha256 hash, long spoolLength, Path spool)
+    {
+    }
+
+    /** A chunk being appended: a buffer in memory or a request body. */
+    private interface Source
+    {
+        /** Like {@link InputStream#read(byte[], int, int)}; a failure is the client's, not the store's. */
+        int read(byte[] into, int offset, int length) throws IOException;
+    }
+
+    /** A failure of the client's stream, carried past the store's own I/O error handling. */
+    private static final class StreamFailed extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        StreamFailed(final IOException cause)
+        {
+            super(cause);
+        }
+    }
+
+    /**
+     * A blob's record, as kept in {@code meta/<sha256>}.
+     *
+     * @param size            the blob's length.
+     * @param contentType     the first uploader's content type.
+     * @param owners          users whose uploads completed with these bytes.
+     * @param createdAt       when the blob was first stored.
+     * @param lastReferenceAt the latest time a message referenced it, or null if never referenced.
+     * @param deleting        true once a deletion has started: the blob no longer exists.
+     */
+    private record BlobRecord(
+        long size,
+        String contentType,
+        Set<Long> owners,
+        Instant createdAt,
+        Instant lastReferenceAt,
+        boolean deleting)
+    {
+        BlobInfo toBlobInfo(final String blobId)
+        {
+            return new BlobInfo(blobId, size, contentType, owners, createdAt);
+        }
+
+        Instant lastUse()
+        {
+            return lastReferenceAt == null ? createdAt : lastReferenceAt;
+        }
+    }
+
+    /**
+     * Opens a store on a bucket, which must exist, and recovers the uploads in progress kept in the spool
+     * directory: leftovers of a crash are removed, and an upload whose bytes were all received is completed (or
+     * discarded if they do not match its hash).
+     *
+     * @param config where the bucket and the spool directory are.
+     * @param limits the limits to enforce.
+     * @param clock  the time for expiries and records; tests pass one they move.
+     * @throws MediaException ({@link MediaException.Reason#STORAGE}) if the spool directory cannot be used or
+     *                        another store has it open, or the bucket cannot be reached.
+     */
+    public S3MediaStore(final S3StoreConfig config, final MediaLimits limits, final Clock clock)
+    {
+        if (config == null || limits == null || clock == null)
+        {
+            throw new IllegalArgumentException("config, limits and clock are required");
+        }
+        this.config = config;
+        this.limits = limits;
+        this.clock = clock;
+        this.bucket = config.bucket();
+        this.spoolDir = config.spoolDir();
+        FileChannel channel = null;
+        S3Client client = null;
+        S3Presigner signer = null;
+        try
+        {
+            Files.createDirectories(spoolDir);
+            channel = FileChannel.open(spoolDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+            FileLock held;
+            try
+            {
+                held = channel.tryLock();
+            }
+            catch (final OverlappingFileLockException e)
+            {
+                held = null;
+            }
+            if (held == null)
+            {
+                throw new MediaException(MediaException.Reason.STORAGE,
+                    "media spool directory already in use: " + spoolDir);
+            }
+            final StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+            // Scheme and authority only: a trailing slash would put an empty segment before the bucket.
+            final URI endpoint = URI.create(config.endpoint().getScheme() + "://" +
+                config.endpoint().getRawAuthority());
+            client = S3Client.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(config.pathStyle())
+                // The SDK's CRC32 checksums on every request and response are refused by several S3-compatible
+                // stores; parts and objects carry a Content-MD5 instead.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(ApacheHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(10))
+                    .socketTimeout(Duration.ofSeconds(60)))
+                .build();
+            signer = S3Presigner.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build())
+                .build();
+            final S3Client checked = client;
+            try
+            {
+                checked.headBucket(b -> b.bucket(bucket));
+            }
+            catch (final SdkException e)
+            {
+                throw new MediaException(MediaException.Reason.STORAGE,
+                    "bucket " + bucket + " at " + config.endpoint() + " cannot be used: " + e.getMessage(), e);
+            }
+            this.lockChannel = channel;
+            this.lock = held;
+            this.s3 = client;
+            this.presigner = signer;
+            recover();
+        }
+        catch (final IOException e)
+        {
+            closeQuietly(signer);
+            closeQuietly(client);
+            closeQuietly(channel);
+            throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + config + " failed", e);
+        }
+        catch (final RuntimeException e)
+        {
+            closeQuietly(signer);
+            closeQuietly(client);
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /**
+     * @return the configuration this store was opened with.
+     */
+    public S3StoreConfig config()
+    {
+        return config;
+    }
+
+    @Override
+    public String createUpload(final UploadRequest request)
+    {
+        checkOpen();
+        if (request == null)
+        {
+            throw invalid("upload request is null");
+        }
+        if (request.size() < 1)
+        {
+            throw invalid("upload size must be at least 1: " + request.size());
+        }
+        final String contentType = MediaIds.requireContentType(request.contentType());
+        final String sha256 = MediaIds.requireBlobId(request.sha256());
+        final Instant now = clock.instant();
+        final Instant expiresAt = request.expiresAt();
+        if (expiresAt == null || !expiresAt.isAfter(now))
+        {
+            throw invalid("upload expiry must be in the future: " + expiresAt);
+        }
+        if (expiresAt.isAfter(now.plus(limits.maxUploadLifetime())))
+        {
+            throw invalid("upload expiry " + expiresAt + " is further than " + limits.maxUploadLifetime() +
+                " from now");
+        }
+        final long maxBytes = limits.maxBytesFor(contentType);
+        if (request.size() > maxBytes)
+        {
+            throw new MediaException(MediaException.Reason.TOO_LARGE,
+                "upload of " + request.size() + " bytes of " + contentType + " is over the limit of " + maxBytes);
+        }
+        final long partSize = config.partSizeBytes();
+        if ((request.size() - 1) / partSize + 1 > MAX_PARTS)
+        {
+            throw new MediaException(MediaException.Reason.TOO_LARGE,
+                "upload of " + request.size() + " bytes needs more than " + MAX_PARTS + " parts of " + partSize);
+        }
+        synchronized (createLock)
+        {
+            final long inProgress = uploads.values().stream()
+                .filter(u -> u.ownerId == request.ownerId() && now.isBefore(u.expiresAt))
+                .count();
+            if (inProgress >= limits.maxUploadsPerOwner())
+            {
+                throw new MediaException(MediaException.Reason.TOO_MANY_UPLOADS,
+                    "owner " + request.ownerId() + " has " + inProgress + " uploads in progress, the limit");
+            }
+            String id = MediaIds.newUploadId();
+            while (uploads.containsKey(id) || Files.exists(spoolDir.resolve(id)))
+            {
+                id = MediaIds.newUploadId();
+            }
+            final Upload upload = new Upload(id, request.ownerId(), request.size(), contentType, sha256, now,
+                expiresAt, partSize, spoolDir.resolve(id));
+            writeNewUpload(upload);
+            uploads.put(id, upload);
+            return id;
+        }
+    }
+
+    @Override
+    public long offset(final String uploadId)
+    {
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireNotGone(upload);
+            return offsetOf(upload);
+        }
+    }
+
+    @Override
+    public Optional<UploadStatus> upload(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            return Optional.empty();
+        }
+        synchronized (upload)
+        {
+            if (upload.gone)
+            {
+                return Optional.empty();
+            }
+            return Optional.of(new UploadStatus(upload.id, upload.ownerId, upload.size, offsetOf(upload),
+                upload.contentType, upload.sha256, upload.expiresAt));
+        }
+    }
+
+    @Override
+    public AppendResult append(final String uploadId, final long offset, final ByteBuffer chunk)
+    {
+        if (chunk == null)
+        {
+            throw invalid("chunk is null");
+        }
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireWritable(upload);
+            final long current = offsetOf(upload);
+            requireOffset(upload, offset, current);
+            if (chunk.remaining() > upload.size - current)
+            {
+                throw tooLarge(upload, current + chunk.remaining());
+            }
+            try
+            {
+                return appendFrom(upload, (into, at, length) ->
+                {
+                    if (!chunk.hasRemaining())
+                    {
+                        return -1;
+                    }
+                    final int n = Math.min(length, chunk.remaining());
+                    chunk.get(into, at, n);
+                    return n;
+                });
+            }
+            catch (final StreamFailed e)
+            {
+                throw new IllegalStateException("a buffer cannot fail", e);
+            }
+        }
+    }
+
+    @Override
+    public AppendResult append(final String uploadId, final long offset, final InputStream chunk) throws IOException
+    {
+        if (chunk == null)
+        {
+            throw invalid("chunk is null");
+        }
+        final Upload upload = find(uploadId);
+        synchronized (upload)
+        {
+            requireWritable(upload);
+            requireOffset(upload, offset, offsetOf(upload));
+            try
+            {
+                return appendFrom(upload, chunk::read);
+            }
+            catch (final StreamFailed e)
+            {
+                throw (IOException)e.getCause();
+            }
+        }
+    }
+
+    @Override
+    public boolean deleteUpload(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            return false;
+        }
+        synchronized (upload)
+        {
+            if (upload.gone)
+            {
+                return false;
+            }
+            removeUpload(upload, true);
+            return true;
+        }
+    }
+
+    @Override
+    public List<String> expiredUploads(final Instant before)
+    {
+        checkOpen();
+        if (before == null)
+        {
+            throw invalid("time is null");
+        }
+        final List<String> ids = new ArrayList<>();
+        for (final Upload upload : uploads.values())
+        {
+            if (!upload.expiresAt.isAfter(before))
+            {
+                ids.add(upload.id);
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        return ids;
+    }
+
+    @Override
+    public Optional<BlobInfo> stat(final String blobId)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        final BlobRecord record = readRecord(blobId);
+        if (record == null || record.deleting())
+        {
+            return Optional.empty();
+        }
+        return Optional.of(record.toBlobInfo(blobId));
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * One ranged GET of the blob's bytes; the record is not read. Closing the stream before its end drops the
+     * connection rather than reading the rest of the range.
+     */
+    @Override
+    public InputStream read(final String blobId, final ByteRange range)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (range == null)
+        {
+            throw new MediaException(MediaException.Reason.INVALID_RANGE, "range is null");
+        }
+        final ResponseInputStream<GetObjectResponse> in;
+        try
+        {
+            in = s3.getObject(b -> b.bucket(bucket).key(BLOBS_PREFIX + blobId)
+                .range("bytes=" + range.first() + "-" + range.last()));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no blob " + blobId);
+        }
+        catch (final S3Exception e)
+        {
+            if (e.statusCode() == 416)
+            {
+                throw pastEnd(blobId, range, "its end");
+            }
+            throw storage("reading blob " + blobId, e);
+        }
+        catch (final SdkException e)
+        {
+            throw storage("reading blob " + blobId, e);
+        }
+        // A range that starts within the object but ends past it is served cut short, not refused.
+        final Long length = in.response().contentLength();
+        if (length == null || length != range.length())
+        {
+            in.abort();
+            closeQuietly(in);
+            throw pastEnd(blobId, range, in.response().contentRange());
+        }
+        return new RangeStream(in, length);
+    }
+
+    @Override
+    public boolean deleteBlob(final String blobId)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        synchronized (blobLock(blobId))
+        {
+            final BlobRecord record = readRecord(blobId);
+            if (record == null)
+            {
+                // Bytes a crashed completion left without their record, if any: nothing refers to them.
+                deleteObject(BLOBS_PREFIX + blobId);
+                return false;
+            }
+            if (!record.deleting())
+            {
+                writeRecord(blobId, new BlobRecord(record.size(), record.contentType(), record.owners(),
+                    record.createdAt(), record.lastReferenceAt(), true));
+            }
+            finishDeletion(blobId, record);
+            return !record.deleting();
+        }
+    }
+
+    @Override
+    public long usage(final long ownerId)
+    {
+        checkOpen();
+        long total = 0;
+        for (final long size : readUsage(ownerId).values())
+        {
+            total += size;
+        }
+        final Instant now = clock.instant();
+        for (final Upload upload : uploads.values())
+        {
+            if (upload.ownerId == ownerId && now.isBefore(upload.expiresAt))
+            {
+                total += upload.size;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public boolean touch(final String blobId, final Instant at)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (at == null)
+        {
+            throw invalid("time is null");
+        }
+        synchronized (blobLock(blobId))
+        {
+            final BlobRecord record = readRecord(blobId);
+            if (record == null || record.deleting())
+            {
+                return false;
+            }
+            if (record.lastReferenceAt() == null || at.isAfter(record.lastReferenceAt()))
+            {
+                writeRecord(blobId, new BlobRecord(record.size(), record.contentType(), record.owners(),
+                    record.createdAt(), at, false));
+            }
+            return true;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Reads every blob's record, in the order of the blob ids: a collector on a bucket of millions of blobs runs
+     * it seldom. A blob whose deletion was interrupted is always listed, so deleting it again finishes the job.
+     */
+    @Override
+    public List<String> unreferencedSince(final Instant before, final int limit)
+    {
+        checkOpen();
+        if (before == null)
+        {
+            throw invalid("time is null");
+        }
+        if (limit < 0)
+        {
+            throw invalid("limit must not be negative: " + limit);
+        }
+        final List<String> ids = new ArrayList<>();
+        if (limit == 0)
+        {
+            return ids;
+        }
+        final ListObjectsV2Request request = ListObjectsV2Request.builder()
+            .bucket(bucket)
+            .prefix(RECORDS_PREFIX)
+            .build();
+        try
+        {
+            for (final ListObjectsV2Response page : s3.listObjectsV2Paginator(request))
+            {
+                for (final S3Object object : page.contents())
+                {
+                    final String blobId = object.key().substring(RECORDS_PREFIX.length());
+                    if (!MediaIds.isBlobId(blobId))
+                    {
+                        continue;
+                    }
+                    final BlobRecord record = readRecord(blobId);
+                    if (record != null && (record.deleting() || record.lastUse().isBefore(before)))
+                    {
+                        ids.add(blobId);
+                        if (ids.size() == limit)
+                        {
+                            return ids;
+                        }
+                    }
+                }
+            }
+        }
+        catch (final SdkException e)
+        {
+            throw storage("listing blob records", e);
+        }
+        return ids;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * A SigV4 presigned GET of {@code blobs/<blobId>}, signed here without a request to the bucket (a URL for a
+     * missing blob answers 404 from the store). SigV4 caps a presigned URL's life at 7 days: a later expiry is
+     * brought back to 7 days from now.
+     *
+     * @throws MediaException {@link MediaException.Reason#INVALID_ARGUMENT} for a malformed id or an expiry not in
+     *                        the future.
+     */
+    @Override
+    public Optional<URI> presignedRead(final String blobId, final Instant expiresAt)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        final Instant now = clock.instant();
+        if (expiresAt == null || !expiresAt.isAfter(now))
+        {
+            throw invalid("URL expiry must be in the future: " + expiresAt);
+        }
+        Duration lifetime = Duration.between(now, expiresAt);
+        if (lifetime.compareTo(MAX_PRESIGNED_LIFETIME) > 0)
+        {
+            lifetime = MAX_PRESIGNED_LIFETIME;
+        }
+        if (lifetime.compareTo(Duration.ofSeconds(1)) < 0)
+        {
+            // SigV4 counts whole seconds.
+            lifetime = Duration.ofSeconds(1);
+        }
+        final Duration signatureDuration = lifetime;
+        try
+        {
+            return Optional.of(presigner.presignGetObject(p -> p
+                .signatureDuration(signatureDuration)
+                .getObjectRequest(g -> g.bucket(bucket).key(BLOBS_PREFIX + blobId))).url().toURI());
+        }
+        catch (final URISyntaxException e)
+        {
+            throw new IllegalStateException("the SDK signed a malformed URL", e);
+        }
+        catch (final SdkException e)
+        {
+            throw storage("signing a URL for blob " + blobId, e);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        closeQuietly(presigner);
+        closeQuietly(s3);
+        try
+        {
+            lock.release();
+        }
+        catch (final IOException ignored)
+        {
+            // Closing the channel releases it too.
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private void recover() throws IOException
+    {
+        final List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(spoolDir))
+        {
+            dir.forEach(entries::add);
+        }
+        for (final Path entry : entries)
+        {
+            final String name = entry.getFileName().toString();
+            if (LOCK_FILE.equals(name))
+            {
+                continue;
+            }
+            if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+            {
+                // A creation that never reached its rename.
+                deleteTree(entry);
+                continue;
+            }
+            final Upload upload;
+            try
+            {
+                upload = readState(name, entry);
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                deleteTree(entry);
+                continue;
+            }
+            // Only the spool the state names is current: others are from before a part was recorded, or from a
+            // part sent but not recorded (sent again next time).
+            final Path spool = upload.spool();
+            try (Stream<Path> files = Files.list(entry))
+            {
+                for (final Path file : files.toList())
+                {
+                    if (!file.getFileName().toString().equals(STATE_FILE) && !file.equals(spool))
+                    {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+            if (!Files.exists(spool))
+            {
+                createEmpty(spool);
+            }
+            forceDirectory(entry);
+            uploads.put(upload.id, upload);
+            synchronized (upload)
+            {
+                final long spoolLength = Files.size(spool);
+                if (spoolLength > upload.partSize || upload.partsBytes() + spoolLength > upload.size)
+                {
+                    removeUpload(upload, true);
+                }
+                else if (upload.partsBytes() + spoolLength == upload.size)
+                {
+                    try
+                    {
+                        complete(upload);
+                    }
+                    catch (final MediaException e)
+                    {
+                        if (e.reason() != MediaException.Reason.HASH_MISMATCH &&
+                            e.reason() != MediaException.Reason.NOT_FOUND)
+                        {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        }
+        forceDirectory(spoolDir);
+    }
+
+    /**
+     * Copies a chunk into the upload's spool, sending each part it fills, then completes the upload if the chunk
+     * reached its size. Holds the upload's monitor; the offset was checked.
+     */
+    private AppendResult appendFrom(final Upload upload, final Source source) throws StreamFailed
+    {
+        try
+        {
+            // A full spool is left when sending its part failed: send it before taking more.
+            sendIfFull(upload);
+            final Mark mark = new Mark(upload.etags.size(), upload.hash, Files.size(upload.spool()), upload.spool());
+            final long position = copy(upload, source, mark);
+            deleteStaleSpools(upload);
+            if (position < upload.size)
+            {
+                return new AppendResult(position, null);
+            }
+            return new AppendResult(position, complete(upload));
+        }
+        catch (final IOException e)
+        {
+            throw storage("appending to upload " + upload.id, e);
+        }
+    }
+
+    private long copy(final Upload upload, final Source source, final Mark mark) throws IOException, StreamFailed
+    {
+        final byte[] buffer = new byte[COPY_BUFFER_BYTES];
+        FileChannel channel = FileChannel.open(upload.spool(), StandardOpenOption.WRITE);
+        try
+        {
+            long position = upload.partsBytes() + channel.size();
+            while (true)
+            {
+                // One byte more than the upload still takes, to notice a body that runs past its size.
+                final int want = (int)Math.min(buffer.length, upload.size - position + 1);
+                final int read;
+                try
+                {
+                    read = source.read(buffer, 0, want);
+                }
+                catch (final IOException e)
+                {
+                    // The connection dropped: keep what arrived, so the client resumes from there.
+                    channel.force(false);
+                    channel.close();
+                    deleteStaleSpools(upload);
+                    throw new StreamFailed(e);
+                }
+                if (read < 0)
+                {
+                    break;
+                }
+                if (read > upload.size - position)
+                {
+                    channel.close();
+                    takeBack(upload, mark);
+                    throw tooLarge(upload, position + read);
+                }
+                int done = 0;
+                while (done < read)
+                {
+                    final long inSpool = position - upload.partsBytes();
+                    final int n = (int)Math.min(read - done, upload.partSize - inSpool);
+                    final ByteBuffer bytes = ByteBuffer.wrap(buffer, done, n);
+                    long at = inSpool;
+                    while (bytes.hasRemaining())
+                    {
+                        at += channel.write(bytes, at);
+                    }
+                    position += n;
+                    done += n;
+                    if (position - upload.partsBytes() == upload.partSize && position < upload.size)
+                    {
+                        channel.force(false);
+                        channel.close();
+                        sendPart(upload);
+                        channel = FileChannel.open(upload.spool(), StandardOpenOption.WRITE);
+                    }
+                }
+            }
+            channel.force(false);
+            return position;
+        }
+        finally
+        {
+            channel.close();
+        }
+    }
+
+    /** Puts an upload back where an append started: a refused body leaves nothing behind. */
+    private void takeBack(final Upload upload, final Mark mark) throws IOException
+    {
+        if (upload.etags.size() != mark.parts())
+        {
+            // Parts past the mark stay in the multipart upload unrecorded; the same part numbers are sent again.
+            writeState(upload, new ArrayList<>(upload.etags.subList(0, mark.parts())), mark.hash(),
+                upload.multipartId);
+            upload.etags = new ArrayList<>(upload.etags.subList(0, mark.parts()));
+            upload.hash = mark.hash();
+        }
+        try (FileChannel channel = FileChannel.open(mark.spool(), StandardOpenOption.WRITE))
+        {
+            channel.truncate(mark.spoolLength());
+            channel.force(false);
+        }
+        deleteStaleSpools(upload);
+    }
+
+    /** Sends the spool as the next part if it is full and the upload is not finished. */
+    private void sendIfFull(final Upload upload) throws IOException
+    {
+        final long inSpool = Files.size(upload.spool());
+        if (inSpool == upload.partSize && upload.partsBytes() + inSpool < upload.size)
+        {
+            sendPart(upload);
+        }
+    }
+
+    /**
+     * Sends the full spool as the next part and records it: the new spool first, then the state, whose rename
+     * makes the part count. The old spool stays until the append ends, in case the append is taken back.
+     */
+    private void sendPart(final Upload upload) throws IOException
+    {
+        final Path spool = upload.spool();
+        final ResumableSha256 hash = upload.hash.copy();
+        final String md5 = hashFile(spool, hash);
+        String multipartId = upload.multipartId;
+        if (multipartId == null)
+        {
+            try
+            {
+                multipartId = s3.createMultipartUpload(b -> b.bucket(bucket).key(upload.key())
+                    .contentType(upload.contentType)).uploadId();
+            }
+            catch (final SdkException e)
+            {
+                throw storage("starting the multipart upload of upload " + upload.id, e);
+            }
+            // Recorded at once, so a crash does not leave a multipart upload no state names.
+            writeState(upload, upload.etags, upload.hash, multipartId);
+            upload.multipartId = multipartId;
+        }
+        final int partNumber = upload.etags.size() + 1;
+        final String etag;
+        try
+        {
+            etag = uploadPart(upload, partNumber, spool, md5);
+        }
+        catch (final SdkException e)
+        {
+            if (isNoSuchUpload(e))
+            {
+                throw partsGone(upload, e);
+            }
+            throw storage("sending part " + partNumber + " of upload " + upload.id, e);
+        }
+        final List<String> etags = new ArrayList<>(upload.etags);
+        etags.add(etag);
+        createEmpty(upload.dir.resolve(SPOOL_PREFIX + (etags.size() * upload.partSize)));
+        writeState(upload, etags, hash, multipartId);
+        upload.etags = etags;
+        upload.hash = hash;
+    }
+
+    /** Sends one part; an S3 failure is the caller's to judge. */
+    private String uploadPart(final Upload upload, final int partNumber, final Path file, final String md5)
+        throws IOException
+    {
+        final long length = Files.size(file);
+        return s3.uploadPart(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.multipartId)
+            .partNumber(partNumber).contentLength(length).contentMD5(md5), RequestBody.fromFile(file)).eTag();
+    }
+
+    /** Hashes the whole upload, stores it as a blob or adds the owner to the existing one, or discards it. */
+    private BlobInfo complete(final Upload upload) throws IOException
+    {
+        final Path spool = upload.spool();
+        final ResumableSha256 hash = upload.hash.copy();
+        final String md5 = hashFile(spool, hash);
+        final String actual = MediaIds.blobId(hash.digest());
+        if (!MessageDigest.isEqual(
+            actual.getBytes(StandardCharsets.US_ASCII), upload.sha256.getBytes(StandardCharsets.US_ASCII)))
+        {
+            removeUpload(upload, true);
+            throw new MediaException(MediaException.Reason.HASH_MISMATCH,
+                "upload " + upload.id + " declared SHA-256 " + upload.sha256 + " but its bytes hash to " + actual +
+                    "; the upload is discarded");
+        }
+        final BlobInfo blob;
+        synchronized (blobLock(actual))
+        {
+            BlobRecord record = readRecord(actual);
+            if (record != null && record.deleting())
+            {
+                // A deletion a crash interrupted: finish it, then store the bytes anew.
+                finishDeletion(actual, record);
+                record = null;
+            }
+            if (record != null)
+            {
+                abortQuietly(upload);
+                if (!record.owners().contains(upload.ownerId))
+                {
+                    final Set<Long> owners = new TreeSet<>(record.owners());
+                    owners.add(upload.ownerId);
+                    record = new BlobRecord(record.size(), record.contentType(), owners, record.createdAt(),
+                        record.lastReferenceAt(), false);
+                    writeRecord(actual, record);
+                }
+            }
+            else
+            {
+                storeBytes(upload, spool, md5);
+                record = new BlobRecord(upload.size, upload.contentType, Set.of(upload.ownerId), clock.instant(),
+                    null, false);
+                writeRecord(actual, record);
+            }
+            addUsage(upload.ownerId, actual, record.size());
+            blob = record.toBlobInfo(actual);
+        }
+        removeUpload(upload, false);
+        return blob;
+    }
+
+    /** Writes the verified bytes at {@code blobs/<sha256>}: the last part and the multipart completion, or one PUT. */
+    private void storeBytes(final Upload upload, final Path spool, final String md5) throws IOException
+    {
+        if (upload.multipartId == null)
+        {
+            try
+            {
+                s3.putObject(b -> b.bucket(bucket).key(upload.key()).contentType(upload.contentType)
+                    .contentLength(upload.size).contentMD5(md5), RequestBody.fromFile(spool));
+            }
+            catch (final SdkException e)
+            {
+                throw storage("storing blob " + upload.sha256 + " from upload " + upload.id, e);
+            }
+            return;
+        }
+        final List<CompletedPart> parts = new ArrayList<>();
+        for (int i = 0; i < upload.etags.size(); i++)
+        {
+            parts.add(CompletedPart.builder().partNumber(i + 1).eTag(upload.etags.get(i)).build());
+        }
+        try
+        {
+            final int last = upload.etags.size() + 1;
+            parts.add(CompletedPart.builder().partNumber(last).eTag(uploadPart(upload, last, spool, md5)).build());
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.multipartId)
+                .multipartUpload(m -> m.parts(parts)));
+        }
+        catch (final SdkException e)
+        {
+            if (!isNoSuchUpload(e))
+            {
+                throw storage("completing the multipart upload of upload " + upload.id, e);
+            }
+            // A completion that got through before a crash: the multipart upload is gone and the blob is there.
+            final HeadObjectResponse head = headObject(upload.key());
+            if (head == null || head.contentLength() == null || head.contentLength() != upload.size)
+            {
+                throw partsGone(upload, e);
+            }
+        }
+    }
+
+    /** Removes a deleted blob's bytes, its owners' usage of it, then its record. Holds the blob's lock. */
+    private void finishDeletion(final String blobId, final BlobRecord record)
+    {
+        deleteObject(BLOBS_PREFIX + blobId);
+        for (final long owner : record.owners())
+        {
+            removeUsage(owner, blobId);
+        }
+        deleteObject(RECORDS_PREFIX + blobId);
+    }
+
+    private void addUsage(final long ownerId, final String blobId, final long size)
+    {
+        synchronized (ownerLock(ownerId))
+        {
+            final TreeMap<String, Long> usage = readUsage(ownerId);
+            final Long before = usage.put(blobId, size);
+            if (before == null || before != size)
+            {
+                writeUsage(ownerId, usage);
+            }
+        }
+    }
+
+    private void removeUsage(final long ownerId, final String blobId)
+    {
+        synchronized (ownerLock(ownerId))
+        {
+            final TreeMap<String, Long> usage = readUsage(ownerId);
+            if (usage.remove(blobId) != null)
+            {
+                writeUsage(ownerId, usage);
+            }
+        }
+    }
+
+    private TreeMap<String, Long> readUsage(final long ownerId)
+    {
+        final TreeMap<String, Long> usage = new TreeMap<>();
+        final Properties properties = readProperties(USAGE_PREFIX + ownerId, "usage of owner " + ownerId);
+        if (properties == null)
+        {
+            return usage;
+        }
+        for (final String key : properties.stringPropertyNames())
+        {
+            if (MediaIds.isBlobId(key))
+            {
+                usage.put(key, Long.parseLong(properties.getProperty(key)));
+            }
+        }
+        return usage;
+    }
+
+    private void writeUsage(final long ownerId, final TreeMap<String, Long> usage)
+    {
+        final String key = USAGE_PREFIX + ownerId;
+        if (usage.isEmpty())
+        {
+            deleteObject(key);
+            return;
+        }
+        final StringBuilder text = new StringBuilder(usage.size() * 80).append("xin-media-usage=1\n");
+        for (final Map.Entry<String, Long> entry : usage.entrySet())
+        {
+            text.append(entry.getKey()).append('=').append(entry.getValue()).append('\n');
+        }
+        putText(key, text.toString(), "usage of owner " + ownerId);
+    }
+
+    private BlobRecord readRecord(final String blobId)
+    {
+        final Properties properties = readProperties(RECORDS_PREFIX + blobId, "record of blob " + blobId);
+        if (properties == null)
+        {
+            return null;
+        }
+        try
+        {
+            if (!"1".equals(properties.getProperty("xin-media-blob")))
+            {
+                throw new IllegalArgumentException("not a blob record");
+            }
+            final Set<Long> owners = new TreeSet<>();
+            final String ownerList = properties.getProperty("owners", "");
+            if (!ownerList.isEmpty())
+            {
+                for (final String owner : ownerList.split(","))
+                {
+                    owners.add(Long.parseLong(owner));
+                }
+            }
+            final String lastReference = properties.getProperty("lastReferenceAt");
+            return new BlobRecord(
+                Long.parseLong(properties.getProperty("size")),
+                MediaIds.requireContentType(properties.getProperty("contentType")),
+                owners,
+                Instant.ofEpochMilli(Long.parseLong(properties.getProperty("createdAt"))),
+                lastReference == null ? null : Instant.ofEpochMilli(Long.parseLong(lastReference)),
+                "true".equals(properties.getProperty("deleting")));
+        }
+        catch (final RuntimeException e)
+        {
+            throw new MediaException(MediaException.Reason.STORAGE, "the record of blob " + blobId +
+                " in bucket " + bucket + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeRecord(final String blobId, final BlobRecord record)
+    {
+        final StringBuilder text = new StringBuilder(256)
+            .append("xin-media-blob=1\n")
+            .append("size=").append(record.size()).append('\n')
+            .append("contentType=").append(record.contentType()).append('\n')
+            .append("owners=");
+        boolean first = true;
+        for (final long owner : new TreeSet<>(record.owners()))
+        {
+            if (!first)
+            {
+                text.append(',');
+            }
+            text.append(owner);
+            first = false;
+        }
+        text.append('\n').append("createdAt=").append(record.createdAt().toEpochMilli()).append('\n');
+        if (record.lastReferenceAt() != null)
+        {
+            text.append("lastReferenceAt=").append(record.lastReferenceAt().toEpochMilli()).append('\n');
+        }
+        if (record.deleting())
+        {
+            text.append("deleting=true\n");
+        }
+        putText(RECORDS_PREFIX + blobId, text.toString(), "record of blob " + blobId);
+    }
+
+    /** @return the object's text as properties, or null if there is no such object. */
+    private Properties readProperties(final String key, final String what)
+    {
+        final ResponseBytes<GetObjectResponse> bytes;
+        try
+        {
+            bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            return null;
+        }
+        catch (final SdkException e)
+        {
+            throw storage("reading the " + what, e);
+        }
+        final Properties properties = new Properties();
+        try
+        {
+            properties.load(new StringReader(bytes.asString(StandardCharsets.UTF_8)));
+        }
+        catch (final IOException | IllegalArgumentException e)
+        {
+            throw new MediaException(MediaException.Reason.STORAGE, "the " + what + " is damaged", e);
+        }
+        return properties;
+    }
+
+    private void putText(final String key, final String text, final String what)
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final String md5 = base64Md5(bytes);
+        try
+        {
+            s3.putObject(b -> b.bucket(bucket).key(key).contentType(RECORD_TYPE).contentMD5(md5),
+                RequestBody.fromBytes(bytes));
+        }
+        catch (final SdkException e)
+        {
+            throw storage("writing the " + what, e);
+        }
+    }
+
+    private void deleteObject(final String key)
+    {
+        try
+        {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            // Some stores answer 404 where S3 answers 204: gone either way.
+        }
+        catch (final SdkException e)
+        {
+            throw storage("deleting " + key, e);
+        }
+    }
+
+    /** @return the object's metadata, or null if there is no such object. */
+    private HeadObjectResponse headObject(final String key)
+    {
+        try
+        {
+            return s3.headObject(b -> b.bucket(bucket).key(key));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            return null;
+        }
+        catch (final SdkException e)
+        {
+            throw storage("looking up " + key, e);
+        }
+    }
+
+    /** Aborts the upload's multipart upload, if any; a failure is left to the bucket's lifecycle rule. */
+    private void abortQuietly(final Upload upload)
+    {
+        if (upload.multipartId == null)
+        {
+            return;
+        }
+        try
+        {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.multipartId));
+        }
+        catch (final SdkException ignored)
+        {
+            // Gone already, or unreachable: AbortIncompleteMultipartUpload removes what is left.
+        }
+    }
+
+    private void writeNewUpload(final Upload upload)
+    {
+        final Path tmp = spoolDir.resolve(upload.id + TMP_SUFFIX);
+        try
+        {
+            Files.createDirectory(tmp);
+            createEmpty(tmp.resolve(SPOOL_PREFIX + 0));
+            writeForced(tmp.resolve(STATE_FILE), stateText(upload, upload.etags, upload.hash, null));
+            forceDirectory(tmp);
+            Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(spoolDir);
+        }
+        catch (final IOException e)
+        {
+            deleteTreeQuietly(tmp);
+            throw storage("creating upload " + upload.id, e);
+        }
+    }
+
+    /** Replaces the upload's state file: written aside, forced, renamed, its directory forced. */
+    private void writeState(
+        final Upload upload,
+        final List<String> etags,
+        final ResumableSha256 hash,
+        final String multipartId) throws IOException
+    {
+        final Path tmp = upload.dir.resolve(STATE_FILE + TMP_SUFFIX);
+        writeForced(tmp, stateText(upload, etags, hash, multipartId));
+        Files.move(tmp, upload.dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(upload.dir);
+    }
+
+    private static byte[] stateText(
+        final Upload upload,
+        final List<String> etags,
+        final ResumableSha256 hash,
+        final String multipartId)
+    {
+        final StringBuilder text = new StringBuilder(512)
+            .append("owner=").append(upload.ownerId).append('\n')
+            .append("size=").append(upload.size).append('\n')
+            .append("contentType=").append(upload.contentType).append('\n')
+            .append("sha256=").append(upload.sha256).append('\n')
+            .append("createdAt=").append(upload.createdAt.toEpochMilli()).append('\n')
+            .append("expiresAt=").append(upload.expiresAt.toEpochMilli()).append('\n')
+            .append("partSize=").append(upload.partSize).append('\n');
+        if (multipartId != null)
+        {
+            text.append("multipart=").append(escape(multipartId)).append('\n');
+        }
+        text.append("parts=").append(etags.size()).append('\n');
+        for (int i = 0; i < etags.size(); i++)
+        {
+            text.append("etag.").append(i + 1).append('=').append(escape(etags.get(i))).append('\n');
+        }
+        text.append("hash=").append(hash.export()).append('\n');
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Upload readState(final String id, final Path dir) throws IOException
+    {
+        final Properties state = new Properties();
+        state.load(new StringReader(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)));
+        final Upload upload = new Upload(
+            id,
+            Long.parseLong(state.getProperty("owner")),
+            Long.parseLong(state.getProperty("size")),
+            MediaIds.requireContentType(state.getProperty("contentType")),
+            MediaIds.requireBlobId(state.getProperty("sha256")),
+            Instant.ofEpochMilli(Long.parseLong(state.getProperty("createdAt"))),
+            Instant.ofEpochMilli(Long.parseLong(state.getProperty("expiresAt"))),
+            Long.parseLong(state.getProperty("partSize")),
+            dir);
+        upload.multipartId = state.getProperty("multipart");
+        final int parts = Integer.parseInt(state.getProperty("parts"));
+        final List<String> etags = new ArrayList<>(parts);
+        for (int i = 1; i <= parts; i++)
+        {
+            final String etag = state.getProperty("etag." + i);
+            if (etag == null)
+            {
+                throw new IOException("upload " + id + " has no ETag for part " + i);
+            }
+            etags.add(etag);
+        }
+        upload.etags = etags;
+        upload.hash = ResumableSha256.restore(state.getProperty("hash"));
+        if (upload.hash.length() != upload.partsBytes() || (parts > 0 && upload.multipartId == null))
+        {
+            throw new IOException("upload " + id + " has an inconsistent state");
+        }
+        return upload;
+    }
+
+    /** An ETag or an upload id for a properties file: ETags are quoted and may, in theory, hold anything. */
+    private static String escape(final String value)
+    {
+        final StringBuilder out = new StringBuilder(value.length() + 8);
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '\\' || c == '=' || c == ':' || c == '#' || c == '!')
+            {
+                out.append(String.format("\\u%04x", (int)c));
+            }
+            else
+            {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * Reads a spool file once: on into the hash, and into an MD5 for the part's Content-MD5. The write flag lets
+     * the force make the bytes durable before they leave for the bucket.
+     *
+     * @return the file's MD5 in base64.
+     */
+    private static String hashFile(final Path file, final ResumableSha256 hash) throws IOException
+    {
+        final MessageDigest md5 = md5();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
+            while (channel.read(buffer) >= 0)
+            {
+                buffer.flip();
+                hash.update(buffer.array(), 0, buffer.limit());
+                md5.update(buffer.array(), 0, buffer.limit());
+                buffer.clear();
+            }
+            channel.force(true);
+        }
+        return Base64.getEncoder().encodeToString(md5.digest());
+    }
+
+    private static String base64Md5(final byte[] bytes)
+    {
+        return Base64.getEncoder().encodeToString(md5().digest(bytes));
+    }
+
+    private static MessageDigest md5()
+    {
+        try
+        {
+            return MessageDigest.getInstance("MD5");
+        }
+        catch (final NoSuchAlgorithmException e)
+        {
+            throw new IllegalStateException("every Java platform has MD5", e);
+        }
+    }
+
+    /** Removes an upload's files and entry, aborting its multipart upload if asked. Holds the upload's monitor. */
+    private void removeUpload(final Upload upload, final boolean abort)
+    {
+        upload.gone = true;
+        uploads.remove(upload.id, upload);
+        if (abort)
+        {
+            abortQuietly(upload);
+        }
+        try
+        {
+            deleteTree(upload.dir);
+            forceDirectory(spoolDir);
+        }
+        catch (final IOException e)
+        {
+            throw storage("removing upload " + upload.id, e);
+        }
+    }
+
+    /** Deletes the spool files the state no longer names. */
+    private static void deleteStaleSpools(final Upload upload) throws IOException
+    {
+        final Path current = upload.spool();
+        try (Stream<Path> files = Files.list(upload.dir))
+        {
+            for (final Path file : files.toList())
+            {
+                if (file.getFileName().toString().startsWith(SPOOL_PREFIX) && !file.equals(current))
+                {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    private Upload find(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + uploadId);
+        }
+        return upload;
+    }
+
+    private static void requireNotGone(final Upload upload)
+    {
+        if (upload.gone)
+        {
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + upload.id);
+        }
+    }
+
+    private void requireWritable(final Upload upload)
+    {
+        requireNotGone(upload);
+        if (!clock.instant().isBefore(upload.expiresAt))
+        {
+            throw new MediaException(MediaException.Reason.EXPIRED,
+                "upload " + upload.id + " expired at " + upload.expiresAt);
+        }
+    }
+
+    private static void requireOffset(final Upload upload, final long offset, final long current)
+    {
+        if (offset != current)
+        {
+            throw new MediaException(MediaException.Reason.WRONG_OFFSET,
+                "upload " + upload.id + " is at offset " + current + ", not " + offset);
+        }
+    }
+
+    private static long offsetOf(final Upload upload)
+    {
+        try
+        {
+            return upload.partsBytes() + Files.size(upload.spool());
+        }
+        catch (final IOException e)
+        {
+            throw storage("reading the offset of upload " + upload.id, e);
+        }
+    }
+
+    private static MediaException tooLarge(final Upload upload, final long end)
+    {
+        return new MediaException(MediaException.Reason.TOO_LARGE,
+            "chunk would take upload " + upload.id + " to " + end + " bytes, past its declared size " + upload.size);
+    }
+
+    private static MediaException pastEnd(final String blobId, final ByteRange range, final String end)
+    {
+        return new MediaException(MediaException.Reason.INVALID_RANGE,
+            "range " + range.first() + "-" + range.last() + " goes past the end of blob " + blobId + " (" + end +
+                ")");
+    }
+
+    /** The multipart upload is gone from the bucket (a lifecycle rule, a hand): the upload cannot finish. */
+    private MediaException partsGone(final Upload upload, final Exception cause)
+    {
+        removeUpload(upload, false);
+        return new MediaException(MediaException.Reason.NOT_FOUND, "the parts of upload " + upload.id +
+            " are no longer in bucket " + bucket + "; the upload is discarded", cause);
+    }
+
+    private static boolean isNoSuchUpload(final SdkException e)
+    {
+        return e instanceof NoSuchUploadException || (e instanceof S3Exception s && s.awsErrorDetails() != null &&
+            "NoSuchUpload".equals(s.awsErrorDetails().errorCode()));
+    }
+
+    private Object blobLock(final String blobId)
+    {
+        return blobLocks[Integer.parseInt(blobId.substring(0, 2), 16) % LOCK_STRIPES];
+    }
+
+    private Object ownerLock(final long ownerId)
+    {
+        return ownerLocks[Math.floorMod(Long.hashCode(ownerId) * 0x9E3779B9, LOCK_STRIPES)];
+    }
+
+    private static Object[] newLocks()
+    {
+        final Object[] locks = new Object[LOCK_STRIPES];
+        for (int i = 0; i < locks.length; i++)
+        {
+            locks[i] = new Object();
+        }
+        return locks;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new MediaException(MediaException.Reason.STORAGE, "media store is closed: " + bucket);
+        }
+    }
+
+    private static void createEmpty(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE))
+        {
+            channel.force(true);
+        }
+    }
+
+    private static void writeForced(final Path file, final byte[] bytes) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file,
+            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining())
+            {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+    }
+
+    /** Makes a directory's entries (creations, renames, deletions) durable. */
+    private static void forceDirectory(final Path dir) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
+    }
+
+    private static void deleteTree(final Path path) throws IOException
+    {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            try (Stream<Path> children = Files.list(path))
+            {
+                for (final Path child : children.toList())
+                {
+                    deleteTree(child);
+                }
+            }
+        }
+        Files.deleteIfExists(path);
+    }
+
+    private static void deleteTreeQuietly(final Path path)
+    {
+        try
+        {
+            deleteTree(path);
+        }
+        catch (final IOException ignored)
+        {
+            // The next start removes what is left.
+        }
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable != null)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (final Exception ignored)
+            {
+                // Nothing more to do.
+            }
+        }
+    }
+
+    private static MediaException invalid(final String message)
+    {
+        return new MediaException(MediaException.Reason.INVALID_ARGUMENT, message);
+    }
+
+    private static MediaException storage(final String operation, final Exception cause)
+    {
+        return new MediaException(MediaException.Reason.STORAGE, operation + " failed: " + cause.getMessage(), cause);
+    }
+
+    /** The bytes of a ranged GET; closed early, it aborts the request instead of draining the response. */
+    private static final class RangeStream extends FilterInputStream
+    {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private long remaining;
+
+        RangeStream(final ResponseInputStream<GetObjectResponse> response, final long length)
+        {
+            super(response);
+            this.response = response;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final int b = super.read();
+            if (b >= 0)
+            {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(final byte[] bytes, final int offset, final int length) throws IOException
+        {
+            final int n = super.read(bytes, offset, length);
+            if (n > 0)
+            {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(final long n) throws IOException
+        {
+            final long skipped = super.skip(n);
+            remaining -= skipped;
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported()
+        {
+            return false;
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            if (remaining > 0)
+            {
+                response.abort();
+            }
+            super.close();
+        }
+    }
+}
