@@ -57,10 +57,10 @@ import java.util.function.Supplier;
  */
 public final class MediaService implements AutoCloseable
 {
-    /** Path of an upload on the media HTTP server, before its id. */
-    public static final String UPLOADS_PATH = "/media/v1/uploads/";
-    /** Path of a blob on the media HTTP server, before its id. */
-    public static final String BLOBS_PATH = "/media/v1/blobs/";
+    /** Path of an upload on the media HTTP server, before its id; tokens sign this path. */
+    public static final String UPLOADS_PATH = SignedUrls.UPLOADS_PATH;
+    /** Path of a blob on the media HTTP server, before its id; tokens sign this path. */
+    public static final String BLOBS_PATH = SignedUrls.BLOBS_PATH;
     /** How long a download URL works: long enough for a large video on a slow link; ask again after. */
     public static final Duration DOWNLOAD_URL_LIFETIME = Duration.ofHours(1);
     /** Media threads: a few, as store calls are short (a stat, a small file write) and never on the hot path. */
