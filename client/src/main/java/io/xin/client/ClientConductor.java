@@ -371,6 +371,17 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
     {
+        onRequest(request, future, true);
+    }
+
+    /**
+     * As {@link #onRequest(java.util.function.LongFunction, CompletableFuture)}; with {@code retryRateLimited}
+     * false, a RATE_LIMITED answer fails the future (with the server's retry_after_ms) instead of being asked
+     * again: a discovery budget refills in hours, not milliseconds.
+     */
+    void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future,
+        final boolean retryRateLimited)
+    {
         assert eventLoop.inEventLoop();
         if (state != State.LOGGED_IN)
         {
@@ -379,7 +390,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             return;
         }
         final long requestId = nextRequestId();
-        requests.put(requestId, new PendingRequest(request, future));
+        requests.put(requestId, new PendingRequest(request, future, retryRateLimited));
         write(request.apply(requestId));
     }
 
@@ -514,6 +525,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case GROUP_RESULT -> completeRequest(frame.getGroupResult().getRequestId(), frame.getGroupResult());
             case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
+            case DISCOVERY_RESULT ->
+                completeRequest(frame.getDiscoveryResult().getRequestId(), frame.getDiscoveryResult());
             case CHANNEL_PUSH ->
             {
                 if (state == State.LOGGED_IN)
@@ -860,14 +873,15 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         else if (requestId != 0 && requests.containsKey(requestId))
         {
             final PendingRequest request = requests.remove(requestId);
-            if (isRetryable(code))
+            if (isRetryable(code) && (code != ErrorCode.RATE_LIMITED || request.retryRateLimited))
             {
-                eventLoop.schedule(() -> onRequest(request.frame, request.future),
+                eventLoop.schedule(() -> onRequest(request.frame, request.future, request.retryRateLimited),
                     retryDelayMs(error.getRetryAfterMs()), TimeUnit.MILLISECONDS);
             }
             else
             {
-                request.future.completeExceptionally(new XinClientException(code, error.getMessage()));
+                request.future.completeExceptionally(
+                    new XinClientException(code, error.getMessage(), error.getRetryAfterMs()));
             }
         }
         else if (requestId != 0 && rawSyncs.containsKey(requestId))
@@ -1082,7 +1096,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         }
     }
 
-    private record PendingRequest(java.util.function.LongFunction<Frame> frame, CompletableFuture<?> future)
+    private record PendingRequest(
+        java.util.function.LongFunction<Frame> frame, CompletableFuture<?> future, boolean retryRateLimited)
     {
     }
 

@@ -13,6 +13,8 @@ import io.xin.protocol.pb.ChannelResult;
 import io.xin.protocol.pb.ChannelSync;
 import io.xin.protocol.pb.ChannelSyncResult;
 import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.DiscoveryRequest;
+import io.xin.protocol.pb.DiscoveryResult;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GoAway;
@@ -357,6 +359,23 @@ public final class XinClient implements AutoCloseable
     {
         return channel(ChannelOp.newBuilder().setOp(ChannelOpType.CHANNEL_POST).setChannelId(channelId)
             .setClientMsgId(clientMsgId).setContent(content));
+    }
+
+    /**
+     * A contact discovery request as built by the caller (the request id is set here); {@link ContactDiscovery}
+     * runs the whole protocol on top of it. Asked again after BUSY; a RATE_LIMITED answer fails it with the
+     * server's {@link XinClientException#retryAfterMs()}.
+     *
+     * @return completes with the DiscoveryResult, or fails with the server's code (RATE_LIMITED, KEY_ROTATED,
+     *         BAD_REQUEST, NOT_ALLOWED) or when not logged in.
+     */
+    public CompletableFuture<DiscoveryResult> discovery(final DiscoveryRequest.Builder request)
+    {
+        final DiscoveryRequest template = request.build();
+        final CompletableFuture<DiscoveryResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setDiscovery(template.toBuilder().setRequestId(requestId)).build(), future, false), future);
+        return future;
     }
 
     /**

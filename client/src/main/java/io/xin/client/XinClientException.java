@@ -13,6 +13,7 @@ import java.util.Objects;
 public final class XinClientException extends RuntimeException
 {
     private final ErrorCode code;
+    private final int retryAfterMs;
 
     /**
      * @param code    the server's error code, or {@link ErrorCode#ERROR_CODE_UNSPECIFIED}.
@@ -20,8 +21,19 @@ public final class XinClientException extends RuntimeException
      */
     public XinClientException(final ErrorCode code, final String message)
     {
+        this(code, message, 0);
+    }
+
+    /**
+     * @param code         the server's error code.
+     * @param message      what happened.
+     * @param retryAfterMs the server's retry_after_ms (RATE_LIMITED, BUSY), 0 when it gave none.
+     */
+    public XinClientException(final ErrorCode code, final String message, final int retryAfterMs)
+    {
         super(message);
         this.code = Objects.requireNonNull(code, "code");
+        this.retryAfterMs = retryAfterMs;
     }
 
     /**
@@ -33,6 +45,7 @@ public final class XinClientException extends RuntimeException
     {
         super(message, cause);
         this.code = Objects.requireNonNull(code, "code");
+        this.retryAfterMs = 0;
     }
 
     /**
@@ -45,9 +58,20 @@ public final class XinClientException extends RuntimeException
         return code;
     }
 
+    /**
+     * How long the server asked to wait before trying again (a RATE_LIMITED discovery, say), 0 when it did not.
+     *
+     * @return milliseconds, 0 or more.
+     */
+    public int retryAfterMs()
+    {
+        return retryAfterMs;
+    }
+
     @Override
     public String toString()
     {
-        return "XinClientException{code=" + code + ", message=" + getMessage() + '}';
+        return "XinClientException{code=" + code + ", message=" + getMessage() +
+            (retryAfterMs > 0 ? ", retryAfterMs=" + retryAfterMs : "") + '}';
     }
 }

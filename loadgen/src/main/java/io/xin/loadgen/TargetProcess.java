@@ -80,7 +80,8 @@ final class TargetProcess implements AutoCloseable
                     .fsyncPolicy(options.fsync)
                     .journalShards(options.journalShards)
                     .ringThreads(io.xin.core.RingThreads.ofThreadsPerShard(options.ringThreadsPerShard))
-                    .transport(options.transport));
+                    .transport(options.transport)
+                    .discoveryKeyFile(discoveryKeyFile(dataDir)));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -102,6 +103,7 @@ final class TargetProcess implements AutoCloseable
                         "--journal-shards", Integer.toString(options.journalShards),
                         "--ring-threads-per-shard", Integer.toString(options.ringThreadsPerShard),
                         "--transport", options.transport,
+                        "--discovery-key-file", discoveryKeyFile(dataDir).toString(),
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));
@@ -132,6 +134,16 @@ final class TargetProcess implements AutoCloseable
                 return target;
             }
         }
+    }
+
+    /**
+     * A fresh contact discovery key for a switch the load generator starts (the contacts scenario needs one), in
+     * its temporary data directory, so it goes with it.
+     */
+    private static Path discoveryKeyFile(final Path dataDir) throws IOException
+    {
+        return Files.writeString(dataDir.resolve("discovery.keys"),
+            io.xin.social.discovery.KeyRing.newFile(1, new java.security.SecureRandom()));
     }
 
     String host()

@@ -202,6 +202,21 @@ class LoadgenCommandIT
         assertEquals(CommandLine.ExitCode.USAGE, execute("chat", "--payload", "8"));
     }
 
+    @Test
+    void shouldDiscoverEveryUsersBookAndCheckTheAnswers() throws Exception
+    {
+        final JsonNode json = run(0, "contacts", "--users", "20", "--book", "40", "--hit-ratio", "0.3",
+            "--concurrency", "4", "--batch", "25");
+        assertEquals("contacts", json.get("scenario").asText());
+        assertEquals(20, json.get("registered").asLong());
+        assertEquals(20, json.get("discoveries").asLong());
+        assertEquals(0, json.get("mismatches").asLong());
+        assertEquals(0, json.get("discovery_failures").asLong());
+        assertEquals(20, json.get("discovery_latency_us").get("count").asLong());
+        assertTrue(json.get("discoveries_per_second").asDouble() > 0);
+        assertEquals("ok", json.get("result").asText());
+    }
+
     private JsonNode run(final int expectedExit, final String scenario, final String... args) throws Exception
     {
         final List<String> all = new ArrayList<>(List.of(scenario, "--start", "embedded", "--fsync", "never",

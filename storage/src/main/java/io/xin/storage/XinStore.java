@@ -57,6 +57,7 @@ import io.xin.storage.log.LogException;
  *            'o' | msg_id(8 BE) | recipient_id(8 BE) -> message bytes, until the recipient's
  *                                                      shard has appended it (sharded journals)
  *            'l' | shard(4 BE)                      -> position(8 BE) the shard's log is applied up to
+ *            'd' | key_id(4 BE) | user_id(8 BE)      -> discovery tag(16) (see DiscoveryRegistrations)
  *            TTL: never
  *   timeline channel_id(8 BE) | seq(8 BE)           -> post bytes (groups and channels: see AudienceStore)
  *            TTL: retentionSeconds
@@ -125,6 +126,7 @@ public final class XinStore implements AutoCloseable
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle timeline;
     private final AudienceStore audiences;
+    private final DiscoveryRegistrations discoveryRegistrations;
     /** Applies log entries: RocksDB's own write-ahead log is off, the message log is the truth. */
     private final WriteOptions writeOptions;
     private final List<AutoCloseable> options;
@@ -176,6 +178,7 @@ public final class XinStore implements AutoCloseable
         this.meta = handles.get(3);
         this.timeline = handles.get(4);
         this.audiences = new AudienceStore(this);
+        this.discoveryRegistrations = new DiscoveryRegistrations(this);
         this.writeOptions = writeOptions;
         this.options = options;
         this.defaultReader = new JournalReader(this);
@@ -1079,6 +1082,14 @@ public final class XinStore implements AutoCloseable
     public AudienceStore audiences()
     {
         return audiences;
+    }
+
+    /**
+     * @return contact discovery's registrations (tags, never numbers) in this store.
+     */
+    public DiscoveryRegistrations discoveryRegistrations()
+    {
+        return discoveryRegistrations;
     }
 
     /**

@@ -117,6 +117,17 @@ public final class Configuration
     public static final int DEFAULT_MEDIA_MAX_CHUNK_BYTES = 8 * 1024 * 1024;
     public static final String DEFAULT_MEDIA_S3_REGION = "us-east-1";
 
+    // Contact discovery (docs/decisions/0016-oprf-contact-discovery.md).
+    /** An account's first discovery of a large address book (two devices' worth) fits at once. */
+    public static final int DEFAULT_DISCOVERY_BUCKET_CAPACITY = 8_000;
+    /** 9,600 more numbers a day: a busy user's new contacts, not an enumerator's dictionary. */
+    public static final int DEFAULT_DISCOVERY_REFILL_PER_HOUR = 400;
+    public static final int DEFAULT_DISCOVERY_DEVICE_BUCKET_CAPACITY = 4_000;
+    public static final int DEFAULT_DISCOVERY_DEVICE_REFILL_PER_HOUR = 200;
+    /** 500 elements: an 18 KB request, about 110 ms of one discovery thread. */
+    public static final int DEFAULT_DISCOVERY_MAX_ELEMENTS_PER_REQUEST = 500;
+    public static final int DEFAULT_DISCOVERY_THREADS = 2;
+
     private Configuration()
     {
     }

@@ -328,6 +328,38 @@ public enum Setting
         "media-store=s3: path-style addressing (endpoint/bucket/key), as MinIO and most S3-compatible stores want; " +
         "false: virtual-hosted (bucket.endpoint-host/key).", null),
 
+    // Contact discovery
+    DISCOVERY_KEY_FILE(Section.DISCOVERY, "discovery-key-file", Path.class, null, Range.any(), "",
+        "Properties file with the PRF key (current.id, current.seed: 64 hex digits) and, during a rotation's grace " +
+        "period, the previous one (previous.id, previous.seed). Secret: whoever reads it can reverse every " +
+        "registration. Unset: discovery is off (NOT_ALLOWED).",
+        objects(Path.class, Context::discoveryKeyFile, Context::discoveryKeyFile)),
+    DISCOVERY_BUCKET_CAPACITY(Section.DISCOVERY, "discovery-bucket-capacity", int.class,
+        Configuration.DEFAULT_DISCOVERY_BUCKET_CAPACITY, Range.atLeast(1), "elements",
+        "PRF evaluations one account may make at once (its devices together).",
+        ints(Context::discoveryBucketCapacity, Context::discoveryBucketCapacity)),
+    DISCOVERY_REFILL_PER_HOUR(Section.DISCOVERY, "discovery-refill-per-hour", int.class,
+        Configuration.DEFAULT_DISCOVERY_REFILL_PER_HOUR, Range.atLeast(1), "elements",
+        "Evaluations an account's bucket regains an hour.",
+        ints(Context::discoveryRefillPerHour, Context::discoveryRefillPerHour)),
+    DISCOVERY_DEVICE_BUCKET_CAPACITY(Section.DISCOVERY, "discovery-device-bucket-capacity", int.class,
+        Configuration.DEFAULT_DISCOVERY_DEVICE_BUCKET_CAPACITY, Range.atLeast(1), "elements",
+        "Evaluations one device of an account may make at once.",
+        ints(Context::discoveryDeviceBucketCapacity, Context::discoveryDeviceBucketCapacity)),
+    DISCOVERY_DEVICE_REFILL_PER_HOUR(Section.DISCOVERY, "discovery-device-refill-per-hour", int.class,
+        Configuration.DEFAULT_DISCOVERY_DEVICE_REFILL_PER_HOUR, Range.atLeast(1), "elements",
+        "Evaluations a device's bucket regains an hour.",
+        ints(Context::discoveryDeviceRefillPerHour, Context::discoveryDeviceRefillPerHour)),
+    DISCOVERY_MAX_ELEMENTS_PER_REQUEST(Section.DISCOVERY, "discovery-max-elements-per-request", int.class,
+        Configuration.DEFAULT_DISCOVERY_MAX_ELEMENTS_PER_REQUEST, Range.atLeast(1), "elements",
+        "Blinded elements or tags one DiscoveryRequest may carry; at most both bucket capacities, and small " +
+        "enough for max-frame-length-bytes (36 bytes an element).",
+        ints(Context::discoveryMaxElementsPerRequest, Context::discoveryMaxElementsPerRequest)),
+    DISCOVERY_THREADS(Section.DISCOVERY, "discovery-threads", int.class, Configuration.DEFAULT_DISCOVERY_THREADS,
+        Range.between(1, 64), "threads",
+        "Threads that evaluate the PRF (about 220 microseconds of CPU an element), off the event loops and journals.",
+        ints(Context::discoveryThreads, Context::discoveryThreads)),
+
     // The daemon's own
     ADMIN_HOST(Section.DAEMON, "admin-host", String.class, Configuration.DEFAULT_ADMIN_HOST, Range.notBlank(), "",
         "Address of the admin HTTP port.", null),
@@ -396,6 +428,8 @@ public enum Setting
             "daemon opens the media store and runs the media HTTP server (media-dir, media-store, media-bind-host, " +
             "media-port, media-signing-key, media-s3-*); the switch answers upload tickets and download URLs and " +
             "checks the media references of messages. See docs/operations.md (Media)."),
+        DISCOVERY("Contact discovery", "Private address-book discovery (an oblivious PRF): its key, rate limits " +
+            "and threads. See docs/security.md."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
             "admin and health HTTP ports and its stop."),
         CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +

@@ -9,6 +9,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.device.Placement;
+import io.xin.core.discovery.DiscoveryLimiter;
+import io.xin.core.discovery.DiscoveryRequests;
+import io.xin.core.discovery.DiscoveryService;
 import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
@@ -42,6 +45,7 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -80,6 +84,8 @@ public final class XinSwitch implements AutoCloseable
     static final long PACER_IDLE_PARK_NANOS = 100_000_000;
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
+    static final String DISCOVERY_NEEDS_ONE_NODE =
+        "contact discovery is served by a single-node switch only, not by a node of a cluster";
 
     private final Context ctx;
     private final SwitchStatus status;
@@ -140,6 +146,8 @@ public final class XinSwitch implements AutoCloseable
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media);
+
+            sessionContext.serveDiscovery(discovery(ctx));
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
@@ -502,6 +510,44 @@ public final class XinSwitch implements AutoCloseable
     }
 
     /**
+     * Contact discovery: served on a single node with a key file; refused NOT_ALLOWED without one, and on a node of
+     * a cluster (the directory is not replicated between nodes yet).
+     */
+    private DiscoveryRequests discovery(final Context ctx)
+    {
+        final String refusal = discoveryRefusal(ctx);
+        if (refusal != null)
+        {
+            return DiscoveryRequests.refusing(refusal);
+        }
+        try
+        {
+            return stopWith(DiscoveryService.open(ctx.discoveryKeyFile(), store,
+                new DiscoveryLimiter(ctx.discoveryBucketCapacity(), ctx.discoveryRefillPerHour(),
+                    ctx.discoveryDeviceBucketCapacity(), ctx.discoveryDeviceRefillPerHour()),
+                ctx.discoveryMaxElementsPerRequest(), ctx.discoveryThreads(), ctx.busyRetryAfterMs()));
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            throw new ConfigurationException(Setting.DISCOVERY_KEY_FILE,
+                "discoveryKeyFile " + ctx.discoveryKeyFile() + " is not a usable key file: " + ex.getMessage());
+        }
+    }
+
+    /**
+     * @return why a switch of this context does not serve contact discovery (the NOT_ALLOWED message), or null when
+     * it does.
+     */
+    static String discoveryRefusal(final Context ctx)
+    {
+        if (ctx.replicatedShards() != null)
+        {
+            return DISCOVERY_NEEDS_ONE_NODE;
+        }
+        return ctx.discoveryKeyFile() == null ? "contact discovery is off on this switch (no discovery-key-file)" : null;
+    }
+
+    /**
      * Loads the certificate and key, reporting a file or provider that cannot be used as that setting's error.
      */
     private static ServerTls loadTls(final Context ctx)
@@ -625,6 +671,15 @@ public final class XinSwitch implements AutoCloseable
         /** The media store and keys, set together by {@link #media}; null: media off. Owned by the embedder. */
         private MediaStore mediaStore;
         private MediaKeys mediaKeys;
+
+        // Contact discovery
+        private Path discoveryKeyFile;
+        private int discoveryBucketCapacity;
+        private int discoveryRefillPerHour;
+        private int discoveryDeviceBucketCapacity;
+        private int discoveryDeviceRefillPerHour;
+        private int discoveryMaxElementsPerRequest;
+        private int discoveryThreads;
 
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
@@ -1600,6 +1655,93 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param discoveryKeyFile the PRF keys of contact discovery (see {@code KeyRing}); null (the default) turns
+         *                         discovery off.
+         */
+        public Context discoveryKeyFile(final Path discoveryKeyFile)
+        {
+            this.discoveryKeyFile = discoveryKeyFile;
+            return this;
+        }
+
+        public Path discoveryKeyFile()
+        {
+            return discoveryKeyFile;
+        }
+
+        /**
+         * @param discoveryBucketCapacity PRF evaluations one account may make at once.
+         */
+        public Context discoveryBucketCapacity(final int discoveryBucketCapacity)
+        {
+            this.discoveryBucketCapacity = discoveryBucketCapacity;
+            return this;
+        }
+
+        public int discoveryBucketCapacity()
+        {
+            return discoveryBucketCapacity;
+        }
+
+        public Context discoveryRefillPerHour(final int discoveryRefillPerHour)
+        {
+            this.discoveryRefillPerHour = discoveryRefillPerHour;
+            return this;
+        }
+
+        public int discoveryRefillPerHour()
+        {
+            return discoveryRefillPerHour;
+        }
+
+        /**
+         * @param discoveryDeviceBucketCapacity PRF evaluations one device of an account may make at once.
+         */
+        public Context discoveryDeviceBucketCapacity(final int discoveryDeviceBucketCapacity)
+        {
+            this.discoveryDeviceBucketCapacity = discoveryDeviceBucketCapacity;
+            return this;
+        }
+
+        public int discoveryDeviceBucketCapacity()
+        {
+            return discoveryDeviceBucketCapacity;
+        }
+
+        public Context discoveryDeviceRefillPerHour(final int discoveryDeviceRefillPerHour)
+        {
+            this.discoveryDeviceRefillPerHour = discoveryDeviceRefillPerHour;
+            return this;
+        }
+
+        public int discoveryDeviceRefillPerHour()
+        {
+            return discoveryDeviceRefillPerHour;
+        }
+
+        public Context discoveryMaxElementsPerRequest(final int discoveryMaxElementsPerRequest)
+        {
+            this.discoveryMaxElementsPerRequest = discoveryMaxElementsPerRequest;
+            return this;
+        }
+
+        public int discoveryMaxElementsPerRequest()
+        {
+            return discoveryMaxElementsPerRequest;
+        }
+
+        public Context discoveryThreads(final int discoveryThreads)
+        {
+            this.discoveryThreads = discoveryThreads;
+            return this;
+        }
+
+        public int discoveryThreads()
+        {
+            return discoveryThreads;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -1674,6 +1816,7 @@ public final class XinSwitch implements AutoCloseable
             concludeLogin();
             concludeLimits();
             concludeJournal();
+            concludeDiscovery();
             // The hooks are not settings: a bad one is the embedding program's mistake.
             if (clock == null || journalWriter == null)
             {
@@ -1772,6 +1915,26 @@ public final class XinSwitch implements AutoCloseable
             require(("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null &&
                 uri.getQuery() == null && uri.getFragment() == null, Setting.MEDIA_PUBLIC_URL,
                 "mediaPublicUrl must be an http or https URL without query or fragment: " + mediaPublicUrl);
+        }
+
+        /** Only a switch that serves discovery (a key file set) needs its settings to fit each other. */
+        private void concludeDiscovery()
+        {
+            if (discoveryKeyFile == null)
+            {
+                return;
+            }
+            final int bucket = Math.min(discoveryBucketCapacity, discoveryDeviceBucketCapacity);
+            require(discoveryMaxElementsPerRequest <= bucket, Setting.DISCOVERY_MAX_ELEMENTS_PER_REQUEST,
+                "discoveryMaxElementsPerRequest must be at most both bucket capacities (" + bucket + "): " +
+                discoveryMaxElementsPerRequest);
+            // An EVALUATE and its answer: 2 + 33 bytes an element, and a few bytes of frame around them.
+            final long requestBytes = 64L + 36L * discoveryMaxElementsPerRequest;
+            require(requestBytes <= maxFrameLengthBytes, Setting.DISCOVERY_MAX_ELEMENTS_PER_REQUEST,
+                "discoveryMaxElementsPerRequest makes frames of " + requestBytes + " bytes, over maxFrameLengthBytes " +
+                maxFrameLengthBytes);
+            require(java.nio.file.Files.isReadable(discoveryKeyFile), Setting.DISCOVERY_KEY_FILE,
+                "discoveryKeyFile is not a readable file: " + discoveryKeyFile);
         }
 
         private static void require(final boolean condition, final Setting setting, final String message)

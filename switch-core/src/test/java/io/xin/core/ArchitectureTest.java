@@ -91,6 +91,7 @@ final class ArchitectureTest
             .layer("net").definedBy("io.xin.core.net..")
             .layer("ring").definedBy("io.xin.core.ring..")
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
+            .layer("discovery").definedBy("io.xin.core.discovery..")
             .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
                 "io.xin.core.status..")
@@ -100,9 +101,10 @@ final class ArchitectureTest
             .whereLayer("net").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("ring").mayOnlyBeAccessedByLayers("api")
             .whereLayer("dispatch").mayOnlyBeAccessedByLayers("api", "session", "ring")
+            .whereLayer("discovery").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("journal").mayOnlyBeAccessedByLayers("api", "session", "ring", "dispatch")
             .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "media", "net", "ring", "dispatch",
-                "journal")
+                "journal", "discovery")
             .check(MAIN);
     }
 

@@ -3,6 +3,7 @@ package io.xin.core.session;
 import com.lmax.disruptor.RingBuffer;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
+import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.media.MediaService;
@@ -11,6 +12,7 @@ import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.ChannelSync;
+import io.xin.protocol.pb.DiscoveryRequest;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GroupOp;
@@ -25,10 +27,10 @@ import java.util.function.LongSupplier;
 /**
  * Where a logged-in session's requests other than {@code Send} go: {@code Ack} to the ring, {@code Sync} and
  * {@code ChannelSync} to the sync readers, {@code GroupOp} and {@code ChannelOp} to the ring, {@code UploadTicket}
- * and {@code MediaUrl} to the media threads, {@code Ping} answered at once. Each method returns the frame to answer
- * with at once (a refusal, or the {@code Pong}), or null when the request was handed on and its answer comes later
- * from the thread that serves it (or needs none). One per switch, without state of its own; called on the session's
- * event loop, which writes the answer.
+ * and {@code MediaUrl} to the media threads, {@code DiscoveryRequest} to the discovery threads, {@code Ping} answered
+ * at once. Each method returns the frame to answer with at once (a refusal, or the {@code Pong}), or null when the
+ * request was handed on and its answer comes later from the thread that serves it (or needs none). One per switch,
+ * without state of its own; called on the session's event loop, which writes the answer.
  */
 final class RequestRouter
 {
@@ -49,6 +51,11 @@ final class RequestRouter
     private final boolean servesAudiences;
     /** Null while media is off. */
     private final MediaService media;
+    /**
+     * Where DiscoveryRequests go: set once by the switch before it listens (so before any session reads it);
+     * refused until then.
+     */
+    private volatile DiscoveryRequests discovery = DiscoveryRequests.refusing("contact discovery is not served");
 
     /**
      * @param servesAudiences whether groups and channels are served (one journal shard).
@@ -301,6 +308,17 @@ final class RequestRouter
             session.decrementInFlightSends();
             answer.accept(frame);
         };
+    }
+
+    void serveDiscovery(final DiscoveryRequests discovery)
+    {
+        this.discovery = discovery;
+    }
+
+    /** A contact discovery request, to the discovery threads (or refused at once). */
+    Frame discovery(final Session session, final DiscoveryRequest request)
+    {
+        return discovery.submit(session, request);
     }
 
     /** A page's size: 0 or above the maximum (uint32 on the wire: past Java's signed range is very large) is the maximum. */

@@ -4,6 +4,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.netty.channel.ChannelHandler;
 import io.xin.core.auth.TokenVerifier;
 import io.xin.core.device.Session;
+import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.dispatch.Dispatcher;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
@@ -161,6 +162,14 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, media);
         this.parker = new Parker(counters);
         this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
+    }
+
+    /**
+     * Sets where contact discovery requests go; before the switch listens.
+     */
+    public void serveDiscovery(final DiscoveryRequests discovery)
+    {
+        requestRouter.serveDiscovery(discovery);
     }
 
     /**

@@ -485,6 +485,7 @@ public final class SessionHandler extends FrameDecoder
                 answer(router.uploadTicket(session, frame.getUploadTicket(), ctx.executor(), this::answerLater));
             case MEDIA_URL -> answer(router.mediaUrl(session, frame.getMediaUrl(), ctx.executor(), this::answerLater));
             case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
+            case DISCOVERY -> answer(router.discovery(session, frame.getDiscovery()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
