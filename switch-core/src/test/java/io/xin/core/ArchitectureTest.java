@@ -87,6 +87,7 @@ final class ArchitectureTest
         layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("api").definedBy("io.xin.core")
             .layer("session").definedBy("io.xin.core.session..")
+            .layer("media").definedBy("io.xin.core.media..")
             .layer("net").definedBy("io.xin.core.net..")
             .layer("ring").definedBy("io.xin.core.ring..")
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
@@ -97,13 +98,14 @@ final class ArchitectureTest
                 "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("session").mayOnlyBeAccessedByLayers("api")
+            .whereLayer("media").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("net").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("ring").mayOnlyBeAccessedByLayers("api")
             .whereLayer("dispatch").mayOnlyBeAccessedByLayers("api", "session", "ring")
             .whereLayer("discovery").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("journal").mayOnlyBeAccessedByLayers("api", "session", "ring", "dispatch")
-            .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "net", "ring", "dispatch", "journal",
-                "discovery")
+            .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "media", "net", "ring", "dispatch",
+                "journal", "discovery")
             .check(MAIN);
     }
 
