@@ -518,7 +518,7 @@ public final class SessionHandler extends FrameDecoder
     {
         final long requestId = send.getRequestId();
         if (!admitSend(requestId, send.getToUserId(), send.getGroupId(), send.getClientMsgIdBytes().size(),
-            send.hasContent() && send.getContent().getTypeValue() != 0, send))
+            send.hasContent() && SendAdmission.clientType(send.getContent().getTypeValue()), send))
         {
             return;
         }
@@ -663,7 +663,7 @@ public final class SessionHandler extends FrameDecoder
     {
         final long requestId = send.requestId();
         if (!admitSend(requestId, send.toUserId(), 0, send.clientMsgIdLength(),
-            send.hasContent() && send.contentType() != 0, send))
+            send.hasContent() && SendAdmission.clientType(send.contentType()), send))
         {
             return;
         }
@@ -707,7 +707,8 @@ public final class SessionHandler extends FrameDecoder
                 "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id");
             case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED,
                 RequestRouter.AUDIENCES_NEED_ONE_SHARD);
-            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, "content with a type is required");
+            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST,
+                "content with a type is required, and GROUP_EVENT and FRIEND_EVENT are written by the switch only");
             case STORAGE_FAILED -> sendFailed(requestId, send, ErrorCode.STORAGE_FAILURE,
                 "storage failed on this switch: the message was not stored; resend it after reconnecting");
             case DRAINING -> sendFailed(requestId, send, ErrorCode.SHUTTING_DOWN,
