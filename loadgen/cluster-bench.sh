@@ -85,7 +85,8 @@ start_node() {
     --cluster-replication-factor 1 --cluster-min-insync-replicas 1 ${CLUSTER_FLAGS:-})
   mkdir -p "$dir"
   XIN_JAVA_OPTS="$switch_opts" "$xin" server --port "$port" --admin-port "$admin" --data-dir "$dir" --fsync never \
-    --jwt-secret "$secret" ${flags[@]+"${flags[@]}"} > "$out/${cluster:-single}-n$k.log" 2>&1 &
+    --jwt-secret "$secret" --strangers-allowed-by-default true ${flags[@]+"${flags[@]}"} \
+    > "$out/${cluster:-single}-n$k.log" 2>&1 &
   node_pid[$k]=$!
   started+=("${node_pid[$k]}")
 }

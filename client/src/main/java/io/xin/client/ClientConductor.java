@@ -523,6 +523,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case DELIVER -> onDeliver(frame.getDeliver().getMessage());
             case SYNC_RESULT -> onSyncResult(frame.getSyncResult());
             case GROUP_RESULT -> completeRequest(frame.getGroupResult().getRequestId(), frame.getGroupResult());
+            case FRIEND_RESULT -> completeRequest(frame.getFriendResult().getRequestId(), frame.getFriendResult());
+            case PRESENCE -> FriendEvents.presence(listener, frame.getPresence(), deviceId);
             case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
             case UPLOAD_TICKET_RESULT ->
@@ -1007,6 +1009,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
         {
             LOG.warn("xin client {}: listener.onMessage threw at seq {}", deviceId, seq, ex);
         }
+        FriendEvents.ifFriendEvent(listener, message, deviceId);
     }
 
     @Override

@@ -18,6 +18,10 @@ import io.xin.protocol.pb.DiscoveryRequest;
 import io.xin.protocol.pb.DiscoveryResult;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.FriendEvent;
+import io.xin.protocol.pb.FriendOp;
+import io.xin.protocol.pb.FriendOpType;
+import io.xin.protocol.pb.FriendResult;
 import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.GroupOpType;
@@ -26,6 +30,8 @@ import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.MediaUrl;
 import io.xin.protocol.pb.MediaUrlResult;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.PresenceUpdate;
+import io.xin.protocol.pb.PrivacySettings;
 import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.SyncResult;
 import io.xin.protocol.pb.UploadTicket;
@@ -327,6 +333,83 @@ public final class XinClient implements AutoCloseable
     public CompletableFuture<GroupResult> renameGroup(final long groupId, final String name)
     {
         return group(GroupOp.newBuilder().setOp(GroupOpType.GROUP_RENAME).setGroupId(groupId).setName(name));
+    }
+
+    /**
+     * A friend operation as built by the caller (the request id is set here). Not resent after a lost connection;
+     * every op but FRIEND_REQUEST's greeting is idempotent (repeating one changes nothing), so asking again is safe.
+     *
+     * @param op the operation; see "Friends, blocks and presence" in docs/protocol.md.
+     * @return completes with the FriendResult (the requester's relation to the user after the op), or fails with the
+     *         server's code (NOT_ALLOWED, BAD_REQUEST) or when not logged in.
+     */
+    public CompletableFuture<FriendResult> friend(final FriendOp.Builder op)
+    {
+        final FriendOp template = op.build();
+        final CompletableFuture<FriendResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setFriendOp(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
+    }
+
+    /** Asks {@code userId} to be friends; to one who asked this user first, it is an acceptance. */
+    public CompletableFuture<FriendResult> requestFriend(final long userId, final String greeting)
+    {
+        return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_REQUEST).setUserId(userId)
+            .setGreeting(greeting == null ? "" : greeting));
+    }
+
+    /** Accepts the friend request of {@code userId}. */
+    public CompletableFuture<FriendResult> acceptFriend(final long userId)
+    {
+        return friend(FriendOpType.FRIEND_ACCEPT, userId);
+    }
+
+    /** Declines the friend request of {@code userId}. */
+    public CompletableFuture<FriendResult> declineFriend(final long userId)
+    {
+        return friend(FriendOpType.FRIEND_DECLINE, userId);
+    }
+
+    /** Ends a friendship (or a pending request) with {@code userId}, on both sides. */
+    public CompletableFuture<FriendResult> removeFriend(final long userId)
+    {
+        return friend(FriendOpType.FRIEND_REMOVE, userId);
+    }
+
+    /**
+     * Blocks {@code userId}: it can no longer message this user, add it to groups, send it requests or see its
+     * presence, and is never told.
+     */
+    public CompletableFuture<FriendResult> block(final long userId)
+    {
+        return friend(FriendOpType.FRIEND_BLOCK, userId);
+    }
+
+    public CompletableFuture<FriendResult> unblock(final long userId)
+    {
+        return friend(FriendOpType.FRIEND_UNBLOCK, userId);
+    }
+
+    /** This user's friends, blocked users and pending requests ({@code entries}) and privacy ({@code settings}). */
+    public CompletableFuture<FriendResult> friends()
+    {
+        return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_LIST));
+    }
+
+    /**
+     * @param allowStrangers users who are not friends may send this user 1:1 messages and add it to groups.
+     * @param hidePresence   friends do not see this user's online state or last seen.
+     */
+    public CompletableFuture<FriendResult> setPrivacy(final boolean allowStrangers, final boolean hidePresence)
+    {
+        return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_SET_PRIVACY).setSettings(
+            PrivacySettings.newBuilder().setAllowStrangers(allowStrangers).setHidePresence(hidePresence)));
+    }
+
+    private CompletableFuture<FriendResult> friend(final FriendOpType op, final long userId)
+    {
+        return friend(FriendOp.newBuilder().setOp(op).setUserId(userId));
     }
 
     /**
@@ -747,6 +830,28 @@ public final class XinClient implements AutoCloseable
          * @param post the post, with {@code channel_id} and its timeline {@code seq}.
          */
         default void onChannelPost(final Message post)
+        {
+        }
+
+        /**
+         * A friend change the switch wrote to this user's inbox (a request, an acceptance, a decline, a removal, or
+         * this user's own block or unblock), just after {@link #onMessage(Message)} of the same message: in inbox
+         * order, once each.
+         *
+         * @param event   the change, parsed from the message's body.
+         * @param message the FRIEND_EVENT message.
+         */
+        default void onFriendEvent(final FriendEvent event, final Message message)
+        {
+        }
+
+        /**
+         * Online state and last seen of friends: a snapshot after each login (when this user has friends), then the
+         * changes, at most one update per push interval, the latest state of each friend that changed.
+         *
+         * @param update the entries, by user id.
+         */
+        default void onPresence(final PresenceUpdate update)
         {
         }
 

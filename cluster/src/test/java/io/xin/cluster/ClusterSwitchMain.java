@@ -55,6 +55,7 @@ public final class ClusterSwitchMain
             .maxNewConnectionsPerAddressPerSecond(0)
             .maxLoginFailuresPerAddressPerMinute(0)
             .maxLoginsPerDevicePerMinute(0)
+            .strangersAllowedByDefault(true)
             .journalShards(partitions)
             .replicatedShards(node)
             .placement(node);

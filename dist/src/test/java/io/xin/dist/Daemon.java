@@ -82,6 +82,8 @@ final class Daemon implements AutoCloseable
         builder.environment().put("XIN_HEAP", "192m");
         builder.environment().put("XIN_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid -XX:TieredStopAtLevel=1 " +
             "-Djava.io.tmpdir=" + tmpDir);
+        // The tests message users they never befriended; a test's own environment may set it back.
+        builder.environment().put("XIN_STRANGERS_ALLOWED_BY_DEFAULT", "true");
         builder.environment().putAll(env);
         return new Daemon(home, logFile, tmpDir, builder.start());
     }

@@ -717,7 +717,9 @@ final class ClusterDemo
                 "--block-cache-bytes", Integer.toString(8 << 20),
                 "--write-buffer-bytes", Integer.toString(8 << 20),
                 "--go-away-max-reconnect-delay-ms", "200",
-                "--drain-timeout-ms", "5000"));
+                "--drain-timeout-ms", "5000",
+                // The demo's users chat without making friends first.
+                "--strangers-allowed-by-default", "true"));
             final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             // The node takes only the settings above, not a XIN_* setting of the shell the demo runs in.
             builder.environment().keySet().removeIf(name -> name.startsWith("XIN_"));

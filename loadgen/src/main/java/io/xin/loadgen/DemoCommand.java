@@ -100,7 +100,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             .fsyncPolicy(FsyncPolicy.BATCH)
             .ioThreads(2)
             .goAwayMaxReconnectDelayMs(200)
-            .drainTimeoutMs(5_000);
+            .drainTimeoutMs(5_000)
+            // The demo's users chat without making friends first.
+            .strangersAllowedByDefault(true);
 
         XinSwitch xin = XinSwitch.launch(ctx);
         port = xin.port();

@@ -81,7 +81,9 @@ final class TargetProcess implements AutoCloseable
                     .journalShards(options.journalShards)
                     .ringThreads(io.xin.core.RingThreads.ofThreadsPerShard(options.ringThreadsPerShard))
                     .transport(options.transport)
-                    .discoveryKeyFile(discoveryKeyFile(dataDir)));
+                    .discoveryKeyFile(discoveryKeyFile(dataDir))
+                    // The generated users message users they never befriended.
+                    .strangersAllowedByDefault(true));
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
                     null, dataDir);
             }
@@ -104,6 +106,8 @@ final class TargetProcess implements AutoCloseable
                         "--ring-threads-per-shard", Integer.toString(options.ringThreadsPerShard),
                         "--transport", options.transport,
                         "--discovery-key-file", discoveryKeyFile(dataDir).toString(),
+                        // The generated users message users they never befriended.
+                        "--strangers-allowed-by-default", "true",
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));

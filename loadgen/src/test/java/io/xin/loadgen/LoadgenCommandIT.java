@@ -67,7 +67,8 @@ class LoadgenCommandIT
             .jwtSecret(secret)
             .fsyncPolicy(FsyncPolicy.NEVER)
             .goAwayMaxReconnectDelayMs(0)
-            .ioThreads(2)))
+            .ioThreads(2)
+            .strangersAllowedByDefault(true)))
         {
             // Drain the switch once it has stored some of the run's 600 messages, as a stop (SIGTERM) does.
             final Thread drain = new Thread(() ->

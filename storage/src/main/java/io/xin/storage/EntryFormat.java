@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 /**
  * The bytes of one message-log entry: the writes of one journal batch, each message's bytes once however many
  * inboxes hold it. Integers are little-endian (the log's own order); keys and values are the column families'
- * layouts ({@link Layout}, {@link AudienceLayout}).
+ * layouts ({@link Layout}, {@link AudienceLayout}, {@link FriendLayout}).
  * <pre>
  *   entry        version(1) = 1 | op*
  *   PUT          1 | cf(1) | key_length(2) | value_length(4) | key | value

@@ -127,6 +127,7 @@ public final class XinStore implements AutoCloseable
     private final ColumnFamilyHandle timeline;
     private final AudienceStore audiences;
     private final DiscoveryRegistrations discoveryRegistrations;
+    private final FriendStore friends;
     /** Applies log entries: RocksDB's own write-ahead log is off, the message log is the truth. */
     private final WriteOptions writeOptions;
     private final List<AutoCloseable> options;
@@ -179,6 +180,7 @@ public final class XinStore implements AutoCloseable
         this.timeline = handles.get(4);
         this.audiences = new AudienceStore(this);
         this.discoveryRegistrations = new DiscoveryRegistrations(this);
+        this.friends = new FriendStore(this);
         this.writeOptions = writeOptions;
         this.options = options;
         this.defaultReader = new JournalReader(this);
@@ -1090,6 +1092,14 @@ public final class XinStore implements AutoCloseable
     public DiscoveryRegistrations discoveryRegistrations()
     {
         return discoveryRegistrations;
+    }
+
+    /**
+     * @return friends, blocks and privacy settings, in this store.
+     */
+    public FriendStore friends()
+    {
+        return friends;
     }
 
     /**

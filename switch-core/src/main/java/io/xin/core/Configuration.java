@@ -103,6 +103,20 @@ public final class Configuration
     /** Followers handed to the event loops per pacer step. */
     public static final int DEFAULT_CHANNEL_PUSH_CHUNK = 128;
 
+    // Media.
+    /** {@code media-store}: blobs in {@code media-dir}. */
+    public static final String MEDIA_STORE_LOCAL = "local";
+    /** {@code media-store}: blobs in an S3-compatible bucket. */
+    public static final String MEDIA_STORE_S3 = "s3";
+    /** Clients upload and download here, so every address, as the client port. */
+    public static final String DEFAULT_MEDIA_BIND_HOST = "0.0.0.0";
+    public static final int DEFAULT_MEDIA_PORT = 7702;
+    /** A gibibyte a user: a few hundred photos and some video. */
+    public static final long DEFAULT_MEDIA_QUOTA_BYTES = 1024L * 1024 * 1024;
+    /** 8 MiB: a few seconds on a phone's uplink, so a dropped connection loses little. */
+    public static final int DEFAULT_MEDIA_MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+    public static final String DEFAULT_MEDIA_S3_REGION = "us-east-1";
+
     // Contact discovery (docs/decisions/0016-oprf-contact-discovery.md).
     /** An account's first discovery of a large address book (two devices' worth) fits at once. */
     public static final int DEFAULT_DISCOVERY_BUCKET_CAPACITY = 8_000;
@@ -113,6 +127,9 @@ public final class Configuration
     /** 500 elements: an 18 KB request, about 110 ms of one discovery thread. */
     public static final int DEFAULT_DISCOVERY_MAX_ELEMENTS_PER_REQUEST = 500;
     public static final int DEFAULT_DISCOVERY_THREADS = 2;
+    // Friends and presence.
+    /** At most one PresenceUpdate per session this often: a friend's flapping connection costs one frame at most. */
+    public static final int DEFAULT_PRESENCE_PUSH_INTERVAL_MS = 2_000;
 
     private Configuration()
     {

@@ -3,6 +3,7 @@ package io.xin.core;
 import io.xin.core.XinSwitch.Context;
 import io.xin.core.net.ServerTls;
 import io.xin.core.net.Transport;
+import io.xin.media.MediaLimits;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 
@@ -261,6 +262,72 @@ public enum Setting
         Range.atLeast(1), "followers", "Followers handed to the event loops per pacer step.",
         ints((c, v) -> c.channelPushPace(c.channelPushesPerSecond(), v), Context::channelPushChunk)),
 
+    // Media (the daemon opens the store and runs the media HTTP server; an embedder sets Context.media)
+    MEDIA_DIR(Section.MEDIA, "media-dir", Path.class, null, Range.any(), "",
+        "Directory of the local media store (uploads in progress and blobs); setting it turns media on. Back it " +
+        "up with data-dir. With media-store=s3: where uploads in progress are spooled (unset: data-dir/media).",
+        null),
+    MEDIA_STORE(Section.MEDIA, "media-store", String.class, Configuration.MEDIA_STORE_LOCAL,
+        Range.oneOf(Configuration.MEDIA_STORE_LOCAL, Configuration.MEDIA_STORE_S3), "",
+        "Where blobs live: local (in media-dir; media is on once that is set) or s3 (an S3-compatible bucket, " +
+        "media-s3-*; turns media on).", null),
+    MEDIA_BIND_HOST(Section.MEDIA, "media-bind-host", String.class, Configuration.DEFAULT_MEDIA_BIND_HOST,
+        Range.notBlank(), "", "Address of the media HTTP server, where clients upload and download.", null),
+    MEDIA_PORT(Section.MEDIA, "media-port", int.class, Configuration.DEFAULT_MEDIA_PORT, Range.between(0, 65535), "",
+        "Port of the media HTTP server; 0 picks a free one.", null),
+    MEDIA_PUBLIC_URL(Section.MEDIA, "media-public-url", String.class, null, Range.any(), "",
+        "The media HTTP server's base URL as clients reach it, such as https://media.example.com (a TLS proxy in " +
+        "front). Unset: http://media-bind-host:media-port, which needs a media-bind-host that is not a wildcard " +
+        "address.",
+        objects(String.class, Context::mediaPublicUrl, Context::mediaPublicUrl)),
+    MEDIA_SIGNING_KEY(Section.MEDIA, "media-signing-key", Path.class, null, Range.any(), "",
+        "File of the keys that sign upload and download URLs and the access tokens of stored messages: one key a " +
+        "line, an id and a base64 secret of 32 bytes or more, the signing key first, older keys below it until " +
+        "what they signed has expired. Unset: signing.key in the media directory (media-dir, or data-dir/media " +
+        "with media-store=s3), made at the first start. Cluster mode: the same file on every node.", null),
+    MEDIA_QUOTA_BYTES(Section.MEDIA, "media-quota-bytes", long.class, Configuration.DEFAULT_MEDIA_QUOTA_BYTES,
+        Range.atLeast(0), "bytes", "Bytes one user may hold: the blobs they uploaded and their uploads in " +
+        "progress; an upload past it is refused with QUOTA_EXCEEDED. 0 = no quota.",
+        longs(Context::mediaQuotaBytes, Context::mediaQuotaBytes)),
+    MEDIA_MAX_IMAGE_BYTES(Section.MEDIA, "media-max-image-bytes", long.class, MediaLimits.DEFAULT_MAX_IMAGE_BYTES,
+        Range.atLeast(1), "bytes", "Largest image/* upload; a larger one is refused with MEDIA_TOO_LARGE.",
+        longs(Context::mediaMaxImageBytes, Context::mediaMaxImageBytes)),
+    MEDIA_MAX_VIDEO_BYTES(Section.MEDIA, "media-max-video-bytes", long.class, MediaLimits.DEFAULT_MAX_VIDEO_BYTES,
+        Range.atLeast(1), "bytes", "Largest video/* upload.",
+        longs(Context::mediaMaxVideoBytes, Context::mediaMaxVideoBytes)),
+    MEDIA_MAX_AUDIO_BYTES(Section.MEDIA, "media-max-audio-bytes", long.class, MediaLimits.DEFAULT_MAX_AUDIO_BYTES,
+        Range.atLeast(1), "bytes", "Largest audio/* upload (voice notes).",
+        longs(Context::mediaMaxAudioBytes, Context::mediaMaxAudioBytes)),
+    MEDIA_MAX_OTHER_BYTES(Section.MEDIA, "media-max-other-bytes", long.class, MediaLimits.DEFAULT_MAX_OTHER_BYTES,
+        Range.atLeast(1), "bytes", "Largest upload of any other content type (files).",
+        longs(Context::mediaMaxOtherBytes, Context::mediaMaxOtherBytes)),
+    MEDIA_MAX_UPLOADS_PER_USER(Section.MEDIA, "media-max-uploads-per-user", int.class,
+        MediaLimits.DEFAULT_MAX_UPLOADS_PER_OWNER, Range.atLeast(1), "uploads",
+        "Uploads one user may have in progress at once; one more is refused with QUOTA_EXCEEDED.",
+        ints(Context::mediaMaxUploadsPerUser, Context::mediaMaxUploadsPerUser)),
+    MEDIA_UPLOAD_LIFETIME_SECONDS(Section.MEDIA, "media-upload-lifetime-seconds", long.class,
+        MediaLimits.DEFAULT_MAX_UPLOAD_LIFETIME.getSeconds(), Range.between(60, 30L * 24 * 3600), "s",
+        "How long an upload may take before it is discarded; also how long a blob outlives the retention of the " +
+        "last message that references it.",
+        longs(Context::mediaUploadLifetimeSeconds, Context::mediaUploadLifetimeSeconds)),
+    MEDIA_MAX_CHUNK_BYTES(Section.MEDIA, "media-max-chunk-bytes", int.class, Configuration.DEFAULT_MEDIA_MAX_CHUNK_BYTES,
+        Range.between(64 * 1024, 1024 * 1024 * 1024), "bytes",
+        "Largest PATCH body the media HTTP server takes; clients upload in chunks of at most this.",
+        ints(Context::mediaMaxChunkBytes, Context::mediaMaxChunkBytes)),
+    MEDIA_S3_ENDPOINT(Section.MEDIA, "media-s3-endpoint", String.class, null, Range.any(), "",
+        "media-store=s3: the endpoint URL, such as https://s3.eu-west-1.amazonaws.com or a MinIO server's.", null),
+    MEDIA_S3_REGION(Section.MEDIA, "media-s3-region", String.class, Configuration.DEFAULT_MEDIA_S3_REGION,
+        Range.notBlank(), "", "media-store=s3: the region requests are signed for.", null),
+    MEDIA_S3_BUCKET(Section.MEDIA, "media-s3-bucket", String.class, null, Range.any(), "",
+        "media-store=s3: the bucket of the blobs (it must exist).", null),
+    MEDIA_S3_ACCESS_KEY_FILE(Section.MEDIA, "media-s3-access-key-file", Path.class, null, Range.any(), "",
+        "media-store=s3: file holding the access key id (one line).", null),
+    MEDIA_S3_SECRET_KEY_FILE(Section.MEDIA, "media-s3-secret-key-file", Path.class, null, Range.any(), "",
+        "media-store=s3: file holding the secret access key (one line).", null),
+    MEDIA_S3_PATH_STYLE(Section.MEDIA, "media-s3-path-style", boolean.class, true, Range.any(), "",
+        "media-store=s3: path-style addressing (endpoint/bucket/key), as MinIO and most S3-compatible stores want; " +
+        "false: virtual-hosted (bucket.endpoint-host/key).", null),
+
     // Contact discovery
     DISCOVERY_KEY_FILE(Section.DISCOVERY, "discovery-key-file", Path.class, null, Range.any(), "",
         "Properties file with the PRF key (current.id, current.seed: 64 hex digits) and, during a rotation's grace " +
@@ -292,6 +359,16 @@ public enum Setting
         Range.between(1, 64), "threads",
         "Threads that evaluate the PRF (about 220 microseconds of CPU an element), off the event loops and journals.",
         ints(Context::discoveryThreads, Context::discoveryThreads)),
+    // Friends and presence
+    STRANGERS_ALLOWED_BY_DEFAULT(Section.FRIENDS, "strangers-allowed-by-default", boolean.class, false, Range.any(), "",
+        "Whether a user who never set its privacy takes 1:1 messages and group adds from users who are not its " +
+        "friends. Blocks hold either way. false: friends only, as the protocol's default privacy says.",
+        objects(Boolean.class, Context::strangersAllowedByDefault, Context::strangersAllowedByDefault)),
+    PRESENCE_PUSH_INTERVAL_MS(Section.FRIENDS, "presence-push-interval-ms", int.class,
+        Configuration.DEFAULT_PRESENCE_PUSH_INTERVAL_MS, Range.atLeast(0), "ms",
+        "At most one PresenceUpdate per session this often; the changes of the friends in between arrive " +
+        "together, the latest state of each. 0 = every change at once.",
+        ints(Context::presencePushIntervalMs, Context::presencePushIntervalMs)),
 
     // The daemon's own
     ADMIN_HOST(Section.DAEMON, "admin-host", String.class, Configuration.DEFAULT_ADMIN_HOST, Range.notBlank(), "",
@@ -357,8 +434,13 @@ public enum Setting
             "Sync pages."),
         STORE("Store", "The RocksDB store: where, how durable, how long, how much memory."),
         AUDIENCES("Groups and channels", "Group sizes and the pace of channel pushes."),
+        MEDIA("Media", "Photos, videos, voice notes and files: off unless media-dir is set or media-store is s3. The " +
+            "daemon opens the media store and runs the media HTTP server (media-dir, media-store, media-bind-host, " +
+            "media-port, media-signing-key, media-s3-*); the switch answers upload tickets and download URLs and " +
+            "checks the media references of messages. See docs/operations.md (Media)."),
         DISCOVERY("Contact discovery", "Private address-book discovery (an oblivious PRF): its key, rate limits " +
             "and threads. See docs/security.md."),
+        FRIENDS("Friends and presence", "Who may message a user by default, and the pace of presence pushes."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
             "admin and health HTTP ports and its stop."),
         CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +

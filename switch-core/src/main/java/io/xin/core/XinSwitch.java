@@ -16,6 +16,8 @@ import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.media.MediaKeys;
+import io.xin.core.media.MediaService;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.LocalTransport;
@@ -24,6 +26,7 @@ import io.xin.core.net.SessionReceiveAllocator;
 import io.xin.core.net.Transport;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.official.ChannelPacer;
+import io.xin.core.presence.PresenceHub;
 import io.xin.core.official.OnlineFollowers;
 import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
@@ -31,12 +34,15 @@ import io.xin.core.session.SessionSettings;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
+import io.xin.media.MediaLimits;
+import io.xin.media.MediaStore;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +51,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -86,6 +97,8 @@ public final class XinSwitch implements AutoCloseable
     private final XinStore store;
     private final JournalShards shards;
     private final SessionContext sessionContext;
+    /** Tickets, media references and download URLs; null while media is off. */
+    private final MediaService media;
     private final Transport transport;
     private final Channel serverChannel;
     private final Channel proxyServerChannel;
@@ -107,6 +120,9 @@ public final class XinSwitch implements AutoCloseable
         {
             tls = ctx.tlsCertFile() == null ? null : loadTls(ctx);
             store = stopWith(XinStore.open(ctx.storeConfig()));
+            // Fed by the dispatchers and the journals from their start; its thread starts with the other helpers.
+            final PresenceHub presence = new PresenceHub(store.friends(), counters, ctx.clock(),
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), ctx.presencePushIntervalMs());
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
             final JournalContext journals = new JournalContext()
@@ -120,6 +136,8 @@ public final class XinSwitch implements AutoCloseable
                 .headWriteIntervalMs(ctx.headWriteIntervalMs())
                 .shardCount(ctx.journalShards())
                 .replicatedShards(ctx.replicatedShards())
+                .friendChanges(presence)
+                .strangersAllowedByDefault(ctx.strangersAllowedByDefault())
                 .conclude();
             shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
@@ -129,16 +147,26 @@ public final class XinSwitch implements AutoCloseable
             }
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
+            // Stopped before the rings: a check still running then answers its session, which is closing anyway.
+            media = ctx.mediaStore() == null ? null : stopWith(newMediaService(ctx, counters));
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
-                shards.rings(), syncReader, status, counters);
+                shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media);
 
             sessionContext.serveDiscovery(discovery(ctx));
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
                 ctx.channelPushesPerSecond(), ctx.channelPushChunk(), CHANNEL_PACER_QUEUE_CAPACITY);
-            shards.start(sessionContext, onlineFollowers, pacer);
+            final AgentRunner presenceRunner = new AgentRunner(presence.idleStrategy(PACER_IDLE_PARK_NANOS),
+                ex -> LOG.warn("Presence failed", ex), null, presence);
+            AgentRunner.startOnThread(presenceRunner, threadFactory("xin-presence"));
+            stops.add(() ->
+            {
+                presence.wake();
+                CloseHelper.close(presenceRunner);
+            });
+            shards.start(new PresenceSessions(sessionContext, presence), onlineFollowers, pacer);
 
             transport = Transport.choose(ctx.transport());
             final EventLoopGroup bossGroup = stopWith(transport.newEventLoopGroup(1, threadFactory("xin-accept")));
@@ -175,6 +203,11 @@ public final class XinSwitch implements AutoCloseable
                     ctx.writeBufferLowWaterMarkBytes(), ctx.writeBufferHighWaterMarkBytes()))
                 .childHandler(new XinChannelInitializer(sessionContext, counters, tls, false, null));
             bossGroup.scheduleAtFixedRate(sessionContext::sweepGuards, 10, 10, TimeUnit.SECONDS);
+            if (media != null)
+            {
+                media.start();
+                bossGroup.scheduleAtFixedRate(media::sweep, 1, 1, TimeUnit.MINUTES);
+            }
             serverChannel = stopWith(bootstrap.bind(bindAddress).sync().channel());
             proxyServerChannel = ctx.proxyPort() < 0 ? null : stopWith(bootstrap.clone()
                 .childHandler(new XinChannelInitializer(
@@ -412,6 +445,58 @@ public final class XinSwitch implements AutoCloseable
         }
     }
 
+    /**
+     * @return the media service, or null while media is off.
+     */
+    public MediaService media()
+    {
+        return media;
+    }
+
+    private static MediaService newMediaService(final Context ctx, final SwitchCounters counters)
+    {
+        final Clock clock = new WallClock(ctx.clock());
+        // A message's token works as long as the message may be kept, plus the grace its blob outlives it by.
+        final Duration tokenLifetime = ctx.retentionSeconds() == 0 ? null :
+            Duration.ofSeconds(ctx.retentionSeconds() + ctx.mediaUploadLifetimeSeconds());
+        LOG.info("Media on: store {}, public URL {}, keys {}", ctx.mediaStore().getClass().getSimpleName(),
+            ctx.mediaPublicUrl(), ctx.mediaKeys().ids());
+        return new MediaService(ctx.mediaStore(), ctx.mediaKeys().signedUrls(clock),
+            ctx.mediaKeys().accessTokens(tokenLifetime, clock),
+            new MediaService.Settings(ctx.mediaPublicUrl(), ctx.mediaLimits(), ctx.mediaQuotaBytes(),
+                ctx.mediaMaxChunkBytes()),
+            clock, counters);
+    }
+
+    /** The switch's wall clock ({@link Context#clock()}) as a {@link Clock}, for the media keys and service. */
+    private static final class WallClock extends Clock
+    {
+        private final LongSupplier epochMillis;
+
+        WallClock(final LongSupplier epochMillis)
+        {
+            this.epochMillis = epochMillis;
+        }
+
+        @Override
+        public ZoneOffset getZone()
+        {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(final ZoneId zone)
+        {
+            throw new UnsupportedOperationException("the switch's clock is UTC");
+        }
+
+        @Override
+        public Instant instant()
+        {
+            return Instant.ofEpochMilli(epochMillis.getAsLong());
+        }
+    }
+
     private <T extends AutoCloseable> T stopWith(final T component)
     {
         stops.add(component);
@@ -587,6 +672,20 @@ public final class XinSwitch implements AutoCloseable
         private int channelPushesPerSecond;
         private int channelPushChunk;
 
+        // Media
+        private String mediaPublicUrl;
+        private long mediaQuotaBytes;
+        private long mediaMaxImageBytes;
+        private long mediaMaxVideoBytes;
+        private long mediaMaxAudioBytes;
+        private long mediaMaxOtherBytes;
+        private int mediaMaxUploadsPerUser;
+        private long mediaUploadLifetimeSeconds;
+        private int mediaMaxChunkBytes;
+        /** The media store and keys, set together by {@link #media}; null: media off. Owned by the embedder. */
+        private MediaStore mediaStore;
+        private MediaKeys mediaKeys;
+
         // Contact discovery
         private Path discoveryKeyFile;
         private int discoveryBucketCapacity;
@@ -595,6 +694,9 @@ public final class XinSwitch implements AutoCloseable
         private int discoveryDeviceRefillPerHour;
         private int discoveryMaxElementsPerRequest;
         private int discoveryThreads;
+        // Friends and presence
+        private boolean strangersAllowedByDefault;
+        private int presencePushIntervalMs;
 
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
@@ -1425,6 +1527,151 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * Turns media on: upload tickets, media references checked and stamped, download URLs. The embedder opens the
+         * store with {@link #mediaLimits()} and keeps it open until after {@link XinSwitch#close()}, and runs the
+         * media HTTP server with {@code keys.signedUrls(...)} at {@link #mediaPublicUrl()}. Null (the default): media
+         * off; upload tickets and download URLs are refused with NOT_ALLOWED and media references are stored as sent.
+         *
+         * @param store the media store, or null.
+         * @param keys  the keys of URLs and access tokens; required with a store.
+         */
+        public Context media(final MediaStore store, final MediaKeys keys)
+        {
+            this.mediaStore = store;
+            this.mediaKeys = keys;
+            return this;
+        }
+
+        public MediaStore mediaStore()
+        {
+            return mediaStore;
+        }
+
+        public MediaKeys mediaKeys()
+        {
+            return mediaKeys;
+        }
+
+        /**
+         * @param mediaPublicUrl the media HTTP server's base URL as clients reach it, such as
+         *                       {@code https://media.example.com}; required when media is on.
+         */
+        public Context mediaPublicUrl(final String mediaPublicUrl)
+        {
+            this.mediaPublicUrl = mediaPublicUrl;
+            return this;
+        }
+
+        public String mediaPublicUrl()
+        {
+            return mediaPublicUrl;
+        }
+
+        /**
+         * @param mediaQuotaBytes bytes one user may hold (blobs and uploads in progress); 0 = no quota.
+         */
+        public Context mediaQuotaBytes(final long mediaQuotaBytes)
+        {
+            this.mediaQuotaBytes = mediaQuotaBytes;
+            return this;
+        }
+
+        public long mediaQuotaBytes()
+        {
+            return mediaQuotaBytes;
+        }
+
+        public Context mediaMaxImageBytes(final long mediaMaxImageBytes)
+        {
+            this.mediaMaxImageBytes = mediaMaxImageBytes;
+            return this;
+        }
+
+        public long mediaMaxImageBytes()
+        {
+            return mediaMaxImageBytes;
+        }
+
+        public Context mediaMaxVideoBytes(final long mediaMaxVideoBytes)
+        {
+            this.mediaMaxVideoBytes = mediaMaxVideoBytes;
+            return this;
+        }
+
+        public long mediaMaxVideoBytes()
+        {
+            return mediaMaxVideoBytes;
+        }
+
+        public Context mediaMaxAudioBytes(final long mediaMaxAudioBytes)
+        {
+            this.mediaMaxAudioBytes = mediaMaxAudioBytes;
+            return this;
+        }
+
+        public long mediaMaxAudioBytes()
+        {
+            return mediaMaxAudioBytes;
+        }
+
+        public Context mediaMaxOtherBytes(final long mediaMaxOtherBytes)
+        {
+            this.mediaMaxOtherBytes = mediaMaxOtherBytes;
+            return this;
+        }
+
+        public long mediaMaxOtherBytes()
+        {
+            return mediaMaxOtherBytes;
+        }
+
+        public Context mediaMaxUploadsPerUser(final int mediaMaxUploadsPerUser)
+        {
+            this.mediaMaxUploadsPerUser = mediaMaxUploadsPerUser;
+            return this;
+        }
+
+        public int mediaMaxUploadsPerUser()
+        {
+            return mediaMaxUploadsPerUser;
+        }
+
+        /**
+         * @param mediaUploadLifetimeSeconds how long an upload may take; also how long a blob outlives the retention
+         *                                   of its last message.
+         */
+        public Context mediaUploadLifetimeSeconds(final long mediaUploadLifetimeSeconds)
+        {
+            this.mediaUploadLifetimeSeconds = mediaUploadLifetimeSeconds;
+            return this;
+        }
+
+        public long mediaUploadLifetimeSeconds()
+        {
+            return mediaUploadLifetimeSeconds;
+        }
+
+        public Context mediaMaxChunkBytes(final int mediaMaxChunkBytes)
+        {
+            this.mediaMaxChunkBytes = mediaMaxChunkBytes;
+            return this;
+        }
+
+        public int mediaMaxChunkBytes()
+        {
+            return mediaMaxChunkBytes;
+        }
+
+        /**
+         * @return the limits the media settings give, for the store ({@code LocalMediaStore.open}) and the switch.
+         */
+        public MediaLimits mediaLimits()
+        {
+            return new MediaLimits(mediaMaxImageBytes, mediaMaxVideoBytes, mediaMaxAudioBytes, mediaMaxOtherBytes,
+                mediaMaxUploadsPerUser, Duration.ofSeconds(mediaUploadLifetimeSeconds));
+        }
+
+        /**
          * @param discoveryKeyFile the PRF keys of contact discovery (see {@code KeyRing}); null (the default) turns
          *                         discovery off.
          */
@@ -1512,6 +1759,38 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param strangersAllowedByDefault whether a user who never set its privacy takes 1:1 messages and group adds
+         *                                  from users who are not its friends (false: friends only). Blocks hold
+         *                                  either way.
+         */
+        public Context strangersAllowedByDefault(final boolean strangersAllowedByDefault)
+        {
+            this.strangersAllowedByDefault = strangersAllowedByDefault;
+            return this;
+        }
+
+        @Override
+        public boolean strangersAllowedByDefault()
+        {
+            return strangersAllowedByDefault;
+        }
+
+        /**
+         * @param presencePushIntervalMs at most one PresenceUpdate per session this often, ms; 0 pushes every change
+         *                               at once.
+         */
+        public Context presencePushIntervalMs(final int presencePushIntervalMs)
+        {
+            this.presencePushIntervalMs = presencePushIntervalMs;
+            return this;
+        }
+
+        public int presencePushIntervalMs()
+        {
+            return presencePushIntervalMs;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -1594,6 +1873,7 @@ public final class XinSwitch implements AutoCloseable
             }
             require(logCheckpointBytes >= logSegmentBytes, Setting.LOG_CHECKPOINT_BYTES,
                 "logCheckpointBytes must be at least logSegmentBytes");
+            concludeMedia();
             storeConfig().validate();
             return this;
         }
@@ -1657,6 +1937,33 @@ public final class XinSwitch implements AutoCloseable
             require(retentionSeconds == 0 || headWriteIntervalMs <= retentionSeconds * 500, Setting.HEAD_WRITE_INTERVAL_MS,
                 "headWriteIntervalMs must be 0..retentionSeconds * 1000 / 2 = " + retentionSeconds * 500 + ": " +
                 headWriteIntervalMs);
+        }
+
+        private void concludeMedia()
+        {
+            if (mediaStore == null)
+            {
+                return;
+            }
+            if (mediaKeys == null)
+            {
+                throw new IllegalArgumentException("media needs its keys as well as its store");
+            }
+            require(mediaPublicUrl != null && !mediaPublicUrl.isBlank(), Setting.MEDIA_PUBLIC_URL,
+                "mediaPublicUrl must be set when media is on");
+            final java.net.URI uri;
+            try
+            {
+                uri = new java.net.URI(mediaPublicUrl);
+            }
+            catch (final java.net.URISyntaxException ex)
+            {
+                throw new ConfigurationException(Setting.MEDIA_PUBLIC_URL, "mediaPublicUrl is not a URL: " +
+                    ex.getMessage());
+            }
+            require(("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null &&
+                uri.getQuery() == null && uri.getFragment() == null, Setting.MEDIA_PUBLIC_URL,
+                "mediaPublicUrl must be an http or https URL without query or fragment: " + mediaPublicUrl);
         }
 
         /** Only a switch that serves discovery (a key file set) needs its settings to fit each other. */

@@ -67,7 +67,7 @@ final class ArchitectureTest
     void shouldKeepTheRingJournalAndDispatcherBelowTheSessionsAndTheTransport()
     {
         noClasses().that().resideInAnyPackage("io.xin.core.ring..", "io.xin.core.journal..", "io.xin.core.dispatch..",
-                "io.xin.core.sync..", "io.xin.core.official..", "io.xin.core.device..")
+                "io.xin.core.sync..", "io.xin.core.official..", "io.xin.core.presence..", "io.xin.core.device..")
             .should().dependOnClassesThat().resideInAnyPackage("io.xin.core.session..", "io.xin.core.net..")
             .check(MAIN);
     }
@@ -87,22 +87,25 @@ final class ArchitectureTest
         layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("api").definedBy("io.xin.core")
             .layer("session").definedBy("io.xin.core.session..")
+            .layer("media").definedBy("io.xin.core.media..")
             .layer("net").definedBy("io.xin.core.net..")
             .layer("ring").definedBy("io.xin.core.ring..")
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
             .layer("discovery").definedBy("io.xin.core.discovery..")
-            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
+            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..",
+                "io.xin.core.presence..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
                 "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("session").mayOnlyBeAccessedByLayers("api")
+            .whereLayer("media").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("net").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("ring").mayOnlyBeAccessedByLayers("api")
             .whereLayer("dispatch").mayOnlyBeAccessedByLayers("api", "session", "ring")
             .whereLayer("discovery").mayOnlyBeAccessedByLayers("api", "session")
             .whereLayer("journal").mayOnlyBeAccessedByLayers("api", "session", "ring", "dispatch")
-            .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "net", "ring", "dispatch", "journal",
-                "discovery")
+            .whereLayer("base").mayOnlyBeAccessedByLayers("api", "session", "media", "net", "ring", "dispatch",
+                "journal", "discovery")
             .check(MAIN);
     }
 

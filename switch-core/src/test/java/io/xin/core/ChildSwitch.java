@@ -37,7 +37,8 @@ public final class ChildSwitch
             .writeBufferBytes(4L << 20)
             .sendRateLimit(0, 1)
             .maxNewConnectionsPerAddressPerSecond(0)
-            .maxLoginsPerDevicePerMinute(0);
+            .maxLoginsPerDevicePerMinute(0)
+            .strangersAllowedByDefault(true);
         if (args.length > 7)
         {
             context.logSegmentBytes(Long.parseLong(args[5]))

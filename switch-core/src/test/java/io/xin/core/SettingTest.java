@@ -1,10 +1,15 @@
 package io.xin.core;
 
+import io.xin.core.media.MediaKeys;
+import io.xin.media.LocalMediaStore;
+import io.xin.media.MediaLimits;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +41,7 @@ class SettingTest
         "ringThreads", List.of(Setting.RING_THREADS_PER_SHARD));
     /** Setters of the Context for embedding programs and tests, not settings of a switch's operator. */
     private static final Set<String> HOOKS = Set.of(
-        "clock", "journalWriter", "localTransport", "placement", "replicatedShards");
+        "clock", "journalWriter", "localTransport", "placement", "replicatedShards", "media");
 
     private static XinSwitch.Context context()
     {
@@ -184,6 +189,25 @@ class SettingTest
         assertFalse(effective.contains(TestSwitch.SECRET), effective);
         assertTrue(effective.contains("maxFrameLengthBytes=" + Configuration.DEFAULT_MAX_FRAME_LENGTH_BYTES), effective);
         assertTrue(effective.contains("fsyncPolicy=batch"), effective);
+    }
+
+    @Test
+    void shouldRequireAPublicHttpUrlWhenMediaIsOn(@TempDir final Path dir)
+    {
+        try (LocalMediaStore store = LocalMediaStore.open(dir, MediaLimits.DEFAULTS, Clock.systemUTC()))
+        {
+            final MediaKeys keys = MediaKeys.random();
+            assertEquals(Setting.MEDIA_PUBLIC_URL, assertThrows(ConfigurationException.class,
+                () -> context().media(store, keys).conclude()).setting());
+            assertEquals(Setting.MEDIA_PUBLIC_URL, assertThrows(ConfigurationException.class,
+                () -> context().media(store, keys).mediaPublicUrl("ftp://media.example.com").conclude()).setting());
+            assertEquals(Setting.MEDIA_PUBLIC_URL, assertThrows(ConfigurationException.class,
+                () -> context().media(store, keys).mediaPublicUrl("https://media.example.com/?a=b").conclude())
+                .setting());
+            assertDoesNotThrow(() -> context().media(store, keys).mediaPublicUrl("https://media.example.com")
+                .conclude());
+            assertDoesNotThrow(() -> context().conclude(), "media off needs no URL");
+        }
     }
 
     @Test

@@ -9,9 +9,11 @@ import io.xin.client.XinClientException;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.FriendEvent;
 import io.xin.protocol.pb.GoAway;
 import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
+import io.xin.protocol.pb.PresenceUpdate;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -171,6 +173,8 @@ public final class TestDevices implements AutoCloseable
     {
         public final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
         public final BlockingQueue<Message> posts = new LinkedBlockingQueue<>();
+        public final BlockingQueue<FriendEvent> friendEvents = new LinkedBlockingQueue<>();
+        public final BlockingQueue<PresenceUpdate> presence = new LinkedBlockingQueue<>();
         public final CountDownLatch kicked = new CountDownLatch(1);
         public final CountDownLatch goAway = new CountDownLatch(1);
         public XinClient client;
@@ -186,6 +190,18 @@ public final class TestDevices implements AutoCloseable
         public void onChannelPost(final Message post)
         {
             posts.add(post);
+        }
+
+        @Override
+        public void onFriendEvent(final FriendEvent event, final Message message)
+        {
+            friendEvents.add(event);
+        }
+
+        @Override
+        public void onPresence(final PresenceUpdate update)
+        {
+            presence.add(update);
         }
 
         @Override

@@ -50,7 +50,9 @@ public final class TestSwitch implements AutoCloseable
             .sendRateLimit(0, 1)
             .maxNewConnectionsPerAddressPerSecond(0)
             .maxLoginFailuresPerAddressPerMinute(0)
-            .maxLoginsPerDevicePerMinute(0);
+            .maxLoginsPerDevicePerMinute(0)
+            // Tests message users they never befriended; the friends tests set it back to false.
+            .strangersAllowedByDefault(true);
         customizer.accept(ctx);
         return ctx;
     }

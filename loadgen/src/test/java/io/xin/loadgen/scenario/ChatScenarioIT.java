@@ -41,7 +41,8 @@ class ChatScenarioIT
             .dataDir(dataDir)
             .jwtSecret(SECRET)
             .fsyncPolicy(FsyncPolicy.BATCH)
-            .ioThreads(2));
+            .ioThreads(2)
+            .strangersAllowedByDefault(true));
             Fleet fleet = new Fleet(target(xin.port()), USERS, 2))
         {
             assertEquals(0, fleet.connect(0, USERS, 20_000));

@@ -266,6 +266,26 @@ public final class SwitchMetrics implements JournalBatchObserver
             .callback(cb -> cb.call(cluster.restoreNanos() / NANOS_PER_SECOND)).register(registry);
     }
 
+    /**
+     * Registers the series of the media HTTP server: its open connections, those refused over its limit, and its
+     * failed requests. The switch's own media series come from its counters.
+     *
+     * @param openConnections    connections open now.
+     * @param refusedConnections connections refused over the limit, since the start.
+     * @param failures           requests that failed inside the server (not the client's mistakes), since the start.
+     */
+    public void registerMediaServer(
+        final java.util.function.IntSupplier openConnections,
+        final java.util.function.LongSupplier refusedConnections,
+        final java.util.function.LongSupplier failures)
+    {
+        gauge("xin_media_http_connections", "Connections open now to the media HTTP server.",
+            openConnections::getAsInt);
+        counter("xin_media_http_refused_connections", "Connections to the media HTTP server refused over its limit.",
+            refusedConnections);
+        counter("xin_media_http_failures", "Media HTTP requests that failed in the server (answered 500).", failures);
+    }
+
     private void counter(final String name, final String help, final java.util.function.LongSupplier value)
     {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))

@@ -7,6 +7,7 @@ import io.xin.core.ConfigurationException;
 import io.xin.core.Setting;
 import io.xin.core.XinSwitch;
 import io.xin.server.admin.AdminServer;
+import io.xin.server.media.DaemonMedia;
 import io.xin.storage.NativeLibraries;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
@@ -167,6 +168,25 @@ public final class ServerCommand implements Callable<Integer>
                 return EXIT_FAILED;
             }
         }
+        // The media store and its HTTP port too: uploads and downloads work from the switch's first session on.
+        final DaemonMedia media;
+        try
+        {
+            media = DaemonMedia.start(DaemonMedia.Options.of(this::value), ctx);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            CloseHelper.quietClose(admin);
+            return badSetting(settingOf(ex), ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(admin);
+            LOG.error("Media failed to start: {}. Not starting.", ex.getMessage(), ex);
+            spec.commandLine().getErr().println("Media failed to start: " + ex.getMessage() + ". Not starting.");
+            spec.commandLine().getErr().flush();
+            return EXIT_FAILED;
+        }
         try
         {
             final Path rocksDbLibrary = NativeLibraries.loadRocksDb();
@@ -174,7 +194,7 @@ public final class ServerCommand implements Callable<Integer>
         }
         catch (final UnsatisfiedLinkError ex)
         {
-            CloseHelper.quietClose(admin);
+            CloseHelper.quietCloseAll(media, admin);
             LOG.error("Xin switch failed to start: {}", ex.getMessage());
             return EXIT_FAILED;
         }
@@ -185,14 +205,18 @@ public final class ServerCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            CloseHelper.quietClose(admin);
+            CloseHelper.quietCloseAll(media, admin);
             return badSetting(settingOf(ex), ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietClose(admin);
+            CloseHelper.quietCloseAll(media, admin);
             LOG.error("Xin switch failed to start: {}", ex.toString(), ex);
             return EXIT_FAILED;
+        }
+        if (media != null)
+        {
+            media.collectEvery(xin);
         }
         if (cluster != null)
         {
@@ -208,11 +232,18 @@ public final class ServerCommand implements Callable<Integer>
         if (admin != null)
         {
             admin.serve(xin);
+            if (media != null)
+            {
+                admin.metrics().registerMediaServer(media::openConnections, media::refusedConnections,
+                    media::failures);
+            }
         }
         final long drainNoticeMs = (Long)value(Setting.DRAIN_NOTICE_MS);
         new ShutdownSignals(() -> drain(xin, cluster, drainNoticeMs), (Long)value(Setting.SHUTDOWN_DEADLINE_MS))
             .install();
         xin.awaitTermination();
+        // After the switch: its media requests are done, and the store outlives them.
+        CloseHelper.quietClose(media);
         if (admin != null)
         {
             admin.close();

@@ -191,4 +191,37 @@ final class ServerCommandTest
         assertTrue(onlyLine().startsWith("Invalid setting cluster-kafka-properties (flag --cluster-kafka-properties, " +
             "environment XIN_CLUSTER_KAFKA_PROPERTIES): clusterKafkaProperties: cannot read "), err::toString);
     }
+
+    @Test
+    void shouldRefuseMediaOnAWildcardAddressWithoutAPublicUrl()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--media-dir", dir.resolve("media").toString()));
+
+        assertEquals("Invalid setting media-public-url (flag --media-public-url, environment XIN_MEDIA_PUBLIC_URL): " +
+            "mediaPublicUrl must be set when mediaBindHost is a wildcard address (0.0.0.0): the URL clients upload " +
+            "to. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldRefuseAnS3StoreWithoutItsEndpoint()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--media-store", "s3", "--media-public-url", "https://media.example.com"));
+
+        assertEquals("Invalid setting media-s3-endpoint (flag --media-s3-endpoint, environment " +
+            "XIN_MEDIA_S3_ENDPOINT): mediaS3Endpoint must be set with media-store s3. Not starting.", onlyLine());
+    }
+
+    @Test
+    void shouldRefuseASigningKeyFileWithoutAKey() throws Exception
+    {
+        final Path keys = Files.writeString(dir.resolve("media.key"), "# no key here\n");
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--media-dir", dir.resolve("media").toString(), "--media-bind-host", "127.0.0.1",
+            "--media-signing-key", keys.toString()));
+
+        assertTrue(onlyLine().startsWith("Invalid setting media-signing-key (flag --media-signing-key, environment " +
+            "XIN_MEDIA_SIGNING_KEY): mediaSigningKey: cannot read keys from " + keys + ": no key in "), err::toString);
+    }
 }

@@ -101,7 +101,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             case SwitchEvent.SEND -> onSend(event);
             case SwitchEvent.LOGIN -> onLogin(event);
             case SwitchEvent.CLOSE -> unregister(event.session());
-            case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
+            case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP, SwitchEvent.FRIEND_OP -> onAudienceOp(event);
             case SwitchEvent.MOVE_OUT -> moveOut(event.placement());
             default ->
             {
@@ -144,6 +144,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         // channel's head context for good (96 bytes), which an idle session would carry only for its LoginOk.
         session.writeAndFlush(audience == null || audience.channelHeads() == null ? loginOk :
             withChannels(session, loginOk, audience.channelHeads()), false);
+        // After the LoginOk's task is queued on the session's loop: what presence writes to it comes after.
+        sessions.online(session);
     }
 
     private void onSend(final SwitchEvent event)
@@ -378,6 +380,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
         {
             final Session device = devices.get(i);
             forgetFollows(device);
+            sessions.offline(device);
             if (device.isClosed())
             {
                 continue;
@@ -397,6 +400,7 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
     {
         forgetFollows(session);
         online.unregister(session);
+        sessions.offline(session);
     }
 
     // ------------------------------------------------------------------------------ groups and channels
@@ -523,5 +527,19 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
          * Closed sessions of a shard's users that found its ring full, for that shard's dispatcher to drain.
          */
         Queue<Session> closedOverflow(int shard);
+
+        /**
+         * Dispatcher thread: a device logged in (its LoginOk is on its way), for presence. Nothing by default.
+         */
+        default void online(final Session session)
+        {
+        }
+
+        /**
+         * Dispatcher thread: a device that was online left (closed, or moved away), for presence. Nothing by default.
+         */
+        default void offline(final Session session)
+        {
+        }
     }
 }

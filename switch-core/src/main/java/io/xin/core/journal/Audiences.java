@@ -181,6 +181,12 @@ final class Audiences
         {
             return refuse(event, ErrorCode.GROUP_FULL, "a group holds at most " + maxGroupMembers + " members");
         }
+        final long refusing = journal.friends().firstRefusing(invited, invited.length, actor);
+        if (refusing != 0)
+        {
+            // The whole op: a group is not made without someone who was asked for.
+            return refuse(event, ErrorCode.NOT_FRIENDS, Friends.notFriends(refusing));
+        }
         final GroupState group = new GroupState(++lastId, actor, op.getName(), op.getOpen());
         groups.put(group.groupId, group);
         puts.putGroup(group.groupId, actor, group.open, group.name);
@@ -232,6 +238,12 @@ final class Audiences
         {
             return refuse(event, ErrorCode.GROUP_FULL, "group " + group.groupId + " would pass " + maxGroupMembers +
                 " members");
+        }
+        final long[] adding = added.toLongArray();
+        final long refusing = journal.friends().firstRefusing(adding, adding.length, actor);
+        if (refusing != 0)
+        {
+            return refuse(event, ErrorCode.NOT_FRIENDS, Friends.notFriends(refusing));
         }
         for (int i = 0; i < added.size(); i++)
         {

@@ -141,6 +141,8 @@ public final class Journal implements EventHandler<SwitchEvent>
     private long writtenReservedMsgId;
     /** Groups and channels: membership, fan-out on write, posts and follows. */
     private final Audiences audiences;
+    /** Friends, blocks and privacy: the rows, the peers' sides, the check of a send. */
+    private final Friends friends;
     /** The batch is appended and its events released or about to be; it is applied by {@link #applyAppended()}. */
     private boolean appendPending;
     /** True when the dispatcher runs on this thread after each batch and calls {@link #applyAppended()} itself. */
@@ -192,6 +194,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
         this.audiences = new Audiences(
             this, store, batch, counters, clockMs, context.maxGroupMembers(), context.maxChannelPublishers());
+        this.friends = new Friends(this, store, batch, counters, clockMs, context.friendChanges(),
+            context.friendCheck(), context.strangersAllowedByDefault());
     }
 
     /**
@@ -270,7 +274,7 @@ public final class Journal implements EventHandler<SwitchEvent>
                 case SwitchEvent.SEND -> onSend(event);
                 case SwitchEvent.LOGIN -> onLogin(event);
                 case SwitchEvent.ACK -> onAck(event);
-                case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP -> onAudienceOp(event);
+                case SwitchEvent.GROUP_OP, SwitchEvent.CHANNEL_OP, SwitchEvent.FRIEND_OP -> onAudienceOp(event);
                 case SwitchEvent.MOVE_OUT -> moveOutEpoch++;
                 default ->
                 {
@@ -327,6 +331,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         {
             KillPoint.reach(KillPoint.AFTER_ACK_BEFORE_INDEX);
             store.apply(batch);
+            friends.afterApply();
             if (replicated == null)
             {
                 handOver();
@@ -336,6 +341,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         {
             // Acknowledged and in the log: the next open applies it. Nothing more is accepted meanwhile.
             storageFailed("apply of the log to RocksDB", ex);
+            friends.onWriteFailed();
         }
         finally
         {
@@ -378,6 +384,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             }
             batch.close();
             reader.close();
+            friends.close();
         }
     }
 
@@ -529,6 +536,11 @@ public final class Journal implements EventHandler<SwitchEvent>
         }
 
         final long recipientId = event.toUserId;
+        if (friends.refuses(recipientId, senderId))
+        {
+            friends.refuseSend(event, recipientId);
+            return;
+        }
         final long nowMs = clockMs.getAsLong();
         final long msgId = nextMsgId();
         final long senderSeq = nextSeq(senderId);
@@ -629,8 +641,12 @@ public final class Journal implements EventHandler<SwitchEvent>
             event.result = SwitchEvent.RESULT_MOVED;
             return;
         }
-        final boolean inBatch = event.type == SwitchEvent.GROUP_OP ?
-            audiences.onGroupOp(event) : audiences.onChannelOp(event);
+        final boolean inBatch = switch (event.type)
+        {
+            case SwitchEvent.GROUP_OP -> audiences.onGroupOp(event);
+            case SwitchEvent.CHANNEL_OP -> audiences.onChannelOp(event);
+            default -> friends.onFriendOp(event);
+        };
         if (inBatch)
         {
             batchSends.add(event);
@@ -667,6 +683,7 @@ public final class Journal implements EventHandler<SwitchEvent>
         heads.clear();
         dirtyHeads.clear();
         audiences.onWriteFailed();
+        friends.onWriteFailed();
         handoffsTakenBefore = -1;
         if (epoch != 0)
         {
@@ -786,6 +803,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             }
             appendPending = true;
             audiences.onWritten();
+            friends.onWritten();
         }
         catch (final RuntimeException ex)
         {
@@ -804,6 +822,7 @@ public final class Journal implements EventHandler<SwitchEvent>
             lastMsgId = lastWrittenMsgId;
             reservedMsgId = writtenReservedMsgId;
             audiences.onWriteFailed();
+            friends.onWriteFailed();
         }
         finally
         {
@@ -845,8 +864,17 @@ public final class Journal implements EventHandler<SwitchEvent>
                 // Read under an earlier ownership: the queue gives it again from its committed position.
                 continue;
             }
-            handoff.recipientSeq = nextSeq(handoff.recipientId);
-            batch.putInbox(handoff.recipientId, handoff.recipientSeq, handoff.stored);
+            if (Friends.isRelationHandoff(handoff.stored))
+            {
+                // A friend change for a user of this shard: its view, and its FRIEND_EVENT when it is told.
+                friends.onHandoff(handoff);
+            }
+            else
+            {
+                handoff.recipientSeq = nextSeq(handoff.recipientId);
+                batch.putInbox(handoff.recipientId, handoff.recipientSeq, handoff.stored);
+                pushAfterWrite(handoff);
+            }
             if (replicated == null)
             {
                 batch.deleteOutbox(handoff.msgId, handoff.recipientId);
@@ -855,13 +883,46 @@ public final class Journal implements EventHandler<SwitchEvent>
             {
                 handoffsTakenBefore = Math.max(handoffsTakenBefore, handoff.sourcePosition + 1);
             }
-            if (appended == null)
-            {
-                // A new list per batch: the dispatcher reads it while this thread fills the next batch.
-                appended = new ArrayList<>();
-            }
-            appended.add(handoff);
         }
+    }
+
+    /**
+     * A message appended to an inbox of this shard in the current batch, outside the events' own answers: the
+     * dispatcher pushes it to its recipient's online devices once the batch is written (with its last event).
+     */
+    void pushAfterWrite(final Handoff appendedHere)
+    {
+        if (appended == null)
+        {
+            // A new list per batch: the dispatcher reads it while this thread fills the next batch.
+            appended = new ArrayList<>();
+        }
+        appended.add(appendedHere);
+    }
+
+    /**
+     * Hands {@code handoff} to its recipient's shard once the current batch is written: in the outbox of this
+     * batch (in cluster mode, in the batch's transaction), then queued to that shard after the apply.
+     */
+    void handOffAfterWrite(final Handoff handoff)
+    {
+        if (replicated == null)
+        {
+            batch.putOutbox(handoff.msgId, handoff.recipientId, handoff.stored);
+        }
+        outgoing.add(handoff);
+    }
+
+    /** Whether this shard owns (writes the inbox and the rows of) {@code userId}. */
+    boolean owns(final long userId)
+    {
+        return JournalShard.of(userId, shardCount) == shard;
+    }
+
+    /** The send check, for the group adds of {@link Audiences}. */
+    Friends friends()
+    {
+        return friends;
     }
 
     /** Hands the sends of the batch just written to the shards of their recipients, in send order. */

@@ -32,6 +32,9 @@ public final class JournalContext
     private int shardCount = 1;
     private AtomicLong msgIds;
     private ReplicatedShards replicatedShards;
+    private FriendChanges friendChanges;
+    private boolean friendCheck = true;
+    private boolean strangersAllowedByDefault;
 
     public JournalContext store(final XinStore store)
     {
@@ -153,9 +156,6 @@ public final class JournalContext
     }
 
     /**
-     * @return the message id counter every shard takes the next id from; set by {@link #conclude()}.
-     */
-    /**
      * @param replicatedShards the replicated logs of the shards and which of them this node owns (cluster mode); null
      *                         (the default) for the store's own logs, every shard owned.
      */
@@ -170,6 +170,55 @@ public final class JournalContext
         return replicatedShards;
     }
 
+    /**
+     * @param friendChanges told of every relation and privacy change once applied (presence follows them); null (the
+     *                      default) tells nobody.
+     */
+    public JournalContext friendChanges(final FriendChanges friendChanges)
+    {
+        this.friendChanges = friendChanges;
+        return this;
+    }
+
+    public FriendChanges friendChanges()
+    {
+        return friendChanges;
+    }
+
+    /**
+     * @param friendCheck whether 1:1 sends and group adds are checked against the recipient's friend rows and privacy
+     *                    (true, the default). False takes every send, blocks included: only to measure what the check
+     *                    costs, never a switch's setting.
+     */
+    public JournalContext friendCheck(final boolean friendCheck)
+    {
+        this.friendCheck = friendCheck;
+        return this;
+    }
+
+    public boolean friendCheck()
+    {
+        return friendCheck;
+    }
+
+    /**
+     * @param strangersAllowedByDefault whether a user who never set its privacy takes 1:1 messages and group adds from
+     *                                  strangers (false, the default: friends only).
+     */
+    public JournalContext strangersAllowedByDefault(final boolean strangersAllowedByDefault)
+    {
+        this.strangersAllowedByDefault = strangersAllowedByDefault;
+        return this;
+    }
+
+    public boolean strangersAllowedByDefault()
+    {
+        return strangersAllowedByDefault;
+    }
+
+    /**
+     * @return the message id counter every shard takes the next id from; set by {@link #conclude()}.
+     */
     public AtomicLong msgIds()
     {
         return msgIds;

@@ -9,6 +9,7 @@ import io.xin.core.device.Session;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.pb.ChannelOp;
 import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.FriendOp;
 import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.Send;
@@ -39,6 +40,8 @@ public final class SwitchEvent
      * Carries no session; {@link #placement()} is the switch's placement (or null), which names where each user went.
      */
     public static final byte MOVE_OUT = 8;
+    /** A FriendOp (not FRIEND_LIST, which the sync readers answer). */
+    public static final byte FRIEND_OP = 9;
 
     public static final byte RESULT_OK = 0;
     public static final byte RESULT_DUPLICATE = 1;
@@ -107,6 +110,14 @@ public final class SwitchEvent
             event.request = op;
         };
 
+    public static final EventTranslatorTwoArg<SwitchEvent, Session, FriendOp> FRIEND_OP_TRANSLATOR =
+        (event, sequence, session, op) ->
+        {
+            event.reset(FRIEND_OP, session);
+            event.requestId = op.getRequestId();
+            event.request = op;
+        };
+
     public static final EventTranslatorTwoArg<SwitchEvent, Session, Long> ACK_TRANSLATOR =
         (event, sequence, session, upToSeq) -> event.reset(ACK, session).upToSeq = upToSeq;
 
@@ -139,7 +150,7 @@ public final class SwitchEvent
     long upToSeq;
     /** Send.group_id; 0 for a 1:1 send. */
     long groupId;
-    /** The GroupOp or ChannelOp of those events. */
+    /** The GroupOp, ChannelOp or FriendOp of those events. */
     Object request;
     /** What the journal made of a group or channel event, or of a login's follows; null otherwise. */
     AudienceWork audience;

@@ -6,6 +6,7 @@ import io.xin.core.device.Session;
 import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.media.MediaService;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -15,21 +16,27 @@ import io.xin.protocol.pb.DiscoveryRequest;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GroupOp;
+import io.xin.protocol.pb.MediaUrl;
 import io.xin.protocol.pb.Sync;
+import io.xin.protocol.pb.UploadTicket;
 
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * Where a logged-in session's requests other than {@code Send} go: {@code Ack} to the ring, {@code Sync} and
- * {@code ChannelSync} to the sync readers, {@code GroupOp} and {@code ChannelOp} to the ring, {@code Ping}
- * answered at once. Each method returns the frame to answer with at once (a refusal, or the {@code Pong}), or
- * null when the request was handed on and its answer comes later from the thread that serves it (or needs
- * none). One per switch, without state of its own; called on the session's event loop, which writes the answer.
+ * {@code ChannelSync} to the sync readers, {@code GroupOp} and {@code ChannelOp} to the ring, {@code UploadTicket}
+ * and {@code MediaUrl} to the media threads, {@code DiscoveryRequest} to the discovery threads, {@code Ping} answered
+ * at once. Each method returns the frame to answer with at once (a refusal, or the {@code Pong}), or null when the
+ * request was handed on and its answer comes later from the thread that serves it (or needs none). One per switch,
+ * without state of its own; called on the session's event loop, which writes the answer.
  */
 final class RequestRouter
 {
     static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
+    static final String MEDIA_OFF = "media is off on this switch";
 
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;
@@ -42,6 +49,8 @@ final class RequestRouter
     private final int maxInFlightSends;
     private final int busyRetryAfterMs;
     private final boolean servesAudiences;
+    /** Null while media is off. */
+    private final MediaService media;
     /**
      * Where DiscoveryRequests go: set once by the switch before it listens (so before any session reads it);
      * refused until then.
@@ -62,6 +71,27 @@ final class RequestRouter
         final int busyRetryAfterMs,
         final boolean servesAudiences)
     {
+        this(rings, syncReader, status, counters, clockMs, maxSyncLimit, maxInFlightSends, busyRetryAfterMs,
+            servesAudiences, null);
+    }
+
+    /**
+     * @param servesAudiences whether groups and channels are served (one journal shard).
+     * @param media           answers upload tickets and download URLs; null while media is off.
+     */
+    RequestRouter(
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxSyncLimit,
+        final int maxInFlightSends,
+        final int busyRetryAfterMs,
+        final boolean servesAudiences,
+        final MediaService media)
+    {
+        this.media = media;
         this.servesAudiences = servesAudiences;
         this.rings = rings;
         this.syncReader = syncReader;
@@ -205,6 +235,79 @@ final class RequestRouter
             return busy(requestId, "server busy");
         }
         return null;
+    }
+
+    /**
+     * An upload ticket, to a media thread ({@link MediaService#ticket}); counted in flight as a send is until it is
+     * answered.
+     *
+     * @param loop   the session's event loop, where {@code answer} runs.
+     * @param answer writes the answer (an {@code UploadTicketResult} or an {@code Error}) to the session.
+     * @return a refusal (NOT_ALLOWED while media is off, BUSY), or null when a media thread took it.
+     */
+    Frame uploadTicket(
+        final Session session, final UploadTicket ticket, final Executor loop, final Consumer<Frame> answer)
+    {
+        final long requestId = ticket.getRequestId();
+        final Frame refused = refuseMedia(session, requestId);
+        if (refused != null)
+        {
+            return refused;
+        }
+        if (!media.ticket(session.userId(), ticket, loop, answered(session, answer)))
+        {
+            session.decrementInFlightSends();
+            return busy(requestId, "media requests queue full");
+        }
+        return null;
+    }
+
+    /**
+     * A download URL, to a media thread ({@link MediaService#mediaUrl}); counted in flight until it is answered.
+     *
+     * @param loop   the session's event loop, where {@code answer} runs.
+     * @param answer writes the answer (a {@code MediaUrlResult} or an {@code Error}) to the session.
+     * @return a refusal (NOT_ALLOWED while media is off, BUSY), or null when a media thread took it.
+     */
+    Frame mediaUrl(final Session session, final MediaUrl request, final Executor loop, final Consumer<Frame> answer)
+    {
+        final long requestId = request.getRequestId();
+        final Frame refused = refuseMedia(session, requestId);
+        if (refused != null)
+        {
+            return refused;
+        }
+        if (!media.mediaUrl(request, loop, answered(session, answer)))
+        {
+            session.decrementInFlightSends();
+            return busy(requestId, "media requests queue full");
+        }
+        return null;
+    }
+
+    /** Media off, or the session at its limit of requests in flight; else the request is counted in flight. */
+    private Frame refuseMedia(final Session session, final long requestId)
+    {
+        if (media == null)
+        {
+            counters.mediaRefusedOff.increment();
+            return Frames.error(requestId, ErrorCode.NOT_ALLOWED, MEDIA_OFF, false);
+        }
+        if (session.incrementInFlightSends() > maxInFlightSends)
+        {
+            session.decrementInFlightSends();
+            return busy(requestId, "too many requests awaiting an answer");
+        }
+        return null;
+    }
+
+    private static Consumer<Frame> answered(final Session session, final Consumer<Frame> answer)
+    {
+        return frame ->
+        {
+            session.decrementInFlightSends();
+            answer.accept(frame);
+        };
     }
 
     void serveDiscovery(final DiscoveryRequests discovery)

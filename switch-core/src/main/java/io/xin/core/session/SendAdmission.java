@@ -5,6 +5,7 @@ import io.xin.core.guard.RateLimiter;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.SendView;
+import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Send;
 
@@ -120,12 +121,23 @@ final class SendAdmission
      * @param refusals         the session's; may be null only when {@link #limitsRate()} is false and nothing was
      *                         refused yet.
      * @param clientMsgIdBytes the length of {@code client_msg_id} in UTF-8.
-     * @param typedContent     whether the send has content with a non-zero type.
+     * @param typedContent     whether the send has content with a type a client may write ({@link #clientType}).
      * @param send             the {@link Send} or {@link SendView}; its client message id is made only when an
      *                         earlier refusal stands.
      * @return {@link Verdict#ADMITTED}, with the send then counted in the session's in-flight sends, or the
      * first check that refused it.
      */
+    /**
+     * @param contentType a send's {@code Content.type} on the wire.
+     * @return whether a client may send content of that type: set, and not one the switch writes itself
+     *         ({@code GROUP_EVENT}, {@code FRIEND_EVENT}), which a client could otherwise forge into an inbox.
+     */
+    static boolean clientType(final int contentType)
+    {
+        return contentType != 0 && contentType != ContentType.GROUP_EVENT_VALUE &&
+            contentType != ContentType.FRIEND_EVENT_VALUE;
+    }
+
     Verdict admit(
         final Session session,
         final Refusals refusals,

@@ -10,6 +10,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.media.MediaService;
 import io.xin.core.net.Parker;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
@@ -71,8 +72,11 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     private final SendAdmission sendAdmission;
     private final LoginFlow loginFlow;
     private final RequestRouter requestRouter;
+    private final FriendRequests friendRequests;
     private final Parker parker;
     private final PushBack pushBack;
+    /** Null while media is off. */
+    private final MediaService media;
 
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -104,7 +108,6 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
      * @param rings     one ring per journal shard, in shard order.
      * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
      */
-    @SuppressWarnings("unchecked")
     public SessionContext(
         final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
@@ -114,7 +117,27 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         final SwitchCounters counters,
         final NanoClock nanoClock)
     {
+        this(ctx, tokenVerifier, rings, syncReader, status, counters, nanoClock, null);
+    }
+
+    /**
+     * @param rings     one ring per journal shard, in shard order.
+     * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
+     * @param media     upload tickets, media references and download URLs; null while media is off.
+     */
+    @SuppressWarnings("unchecked")
+    public SessionContext(
+        final SessionSettings ctx,
+        final TokenVerifier tokenVerifier,
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final NanoClock nanoClock,
+        final MediaService media)
+    {
         this.ctx = ctx;
+        this.media = media;
         this.nanoClock = nanoClock;
         this.idlePolicy = new IdlePolicy(ctx.loginTimeoutMs(), ctx.idleTimeoutMs(), ctx.parkIdleMs());
         this.sendAdmission = new SendAdmission(status, ctx.journalShards() == 1, ctx.maxInFlightSendsPerSession(),
@@ -137,7 +160,9 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters, ctx.placement(),
             ctx.movedRetryAfterMs());
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
-            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, media);
+        this.friendRequests = new FriendRequests(this.rings, syncReader, status, counters,
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.strangersAllowedByDefault());
         this.parker = new Parker(counters);
         this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }
@@ -312,6 +337,11 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         return requestRouter;
     }
 
+    FriendRequests friendRequests()
+    {
+        return friendRequests;
+    }
+
     Parker parker()
     {
         return parker;
@@ -320,6 +350,12 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
     PushBack pushBack()
     {
         return pushBack;
+    }
+
+    /** Upload tickets, media references and download URLs; null while media is off. */
+    MediaService media()
+    {
+        return media;
     }
 
     SessionSettings settings()

@@ -16,6 +16,7 @@ import io.xin.core.device.Session;
 import io.xin.storage.fault.KillPoint;
 import io.xin.core.guard.AddressGuard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.media.MediaService;
 import io.xin.core.net.ClientAddress;
 import io.xin.core.net.HalfClose;
 import io.xin.core.net.Parker;
@@ -26,6 +27,9 @@ import io.xin.protocol.ProtocolLimits;
 import io.xin.protocol.codec.FrameDecoder;
 import io.xin.protocol.codec.FrameEncoder;
 import io.xin.protocol.codec.SendView;
+import io.xin.protocol.pb.ChannelOp;
+import io.xin.protocol.pb.ChannelOpType;
+import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Login;
@@ -38,6 +42,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The connection's Netty adapter and its per-connection state: the login state machine's state, the last read
@@ -53,6 +58,11 @@ import java.util.List;
  *         +--error / timeout---------+--> Error frame, then close
  * </pre>
  * Frames are written in {@code channelRead} and flushed once in {@code channelReadComplete}.
+ * <p>
+ * A send (or channel post) with a media reference, when media is on, takes a detour: the reference is checked on a
+ * media thread ({@link MediaService#verify}) while reading is paused, and the answer, back on the event loop,
+ * publishes the stamped message or refuses it, then reading goes on. So nothing the client sent later overtakes it,
+ * and plain sends, read in place by the decoder, never meet the detour.
  * <p>
  * It is also the connection's frame decoder (it extends {@link FrameDecoder} and takes each frame as it is
  * decoded) and its frame encoder (every {@link Frame} written to the channel, by whichever thread, is encoded
@@ -107,6 +117,11 @@ public final class SessionHandler extends FrameDecoder
     private boolean waking;
     /** Something was written since the last park check: a session that is pushed to is not idle. */
     private boolean wroteSinceParkCheck;
+    /**
+     * A message's media reference is being checked on a media thread: reading is paused until its answer, so that no
+     * later frame (a text send above all) overtakes it.
+     */
+    private boolean mediaPending;
 
     public SessionHandler(final SessionContext shared)
     {
@@ -336,6 +351,11 @@ public final class SessionHandler extends FrameDecoder
             return;
         }
         readPaused = false;
+        if (mediaPending)
+        {
+            // The media check's answer resumes reading.
+            return;
+        }
         shared.pushBack().resume(ctx.channel());
         try
         {
@@ -460,9 +480,14 @@ public final class SessionHandler extends FrameDecoder
             case SYNC -> answer(router.sync(session, frame.getSync(), ctx.channel().isWritable()));
             case ACK -> router.ack(session, frame.getAck().getUpToSeq());
             case GROUP_OP -> answer(router.groupOp(session, frame.getGroupOp()));
-            case CHANNEL_OP -> answer(router.channelOp(session, frame.getChannelOp()));
+            case CHANNEL_OP -> onChannelOp(frame.getChannelOp());
+            case UPLOAD_TICKET ->
+                answer(router.uploadTicket(session, frame.getUploadTicket(), ctx.executor(), this::answerLater));
+            case MEDIA_URL -> answer(router.mediaUrl(session, frame.getMediaUrl(), ctx.executor(), this::answerLater));
             case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
             case DISCOVERY -> answer(router.discovery(session, frame.getDiscovery()));
+            case FRIEND_OP -> answer(shared.friendRequests().friendOp(session, frame.getFriendOp(),
+                ctx.channel().isWritable()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
@@ -479,21 +504,158 @@ public final class SessionHandler extends FrameDecoder
         }
     }
 
+    /** An answer a media thread gave: written if the session is still logged in. On the event loop. */
+    private void answerLater(final Frame answer)
+    {
+        if (state != State.LOGGED_IN || wake() == null)
+        {
+            return;
+        }
+        outAndFlush(answer, ctx.voidPromise());
+    }
+
     private void onSend(final Send send)
     {
         final long requestId = send.getRequestId();
         if (!admitSend(requestId, send.getToUserId(), send.getGroupId(), send.getClientMsgIdBytes().size(),
-            send.hasContent() && send.getContent().getTypeValue() != 0, send))
+            send.hasContent() && SendAdmission.clientType(send.getContent().getTypeValue()), send))
         {
             return;
         }
+        // A media reference is checked against the store first, off the loop; plain sends never come here as a Send
+        // with media (the decoder reads them in place), so they pay nothing for it.
+        if (shared.media() != null && send.getContent().hasMedia())
+        {
+            checkMediaThen(send.getContent(), check -> onSendChecked(send, check), () ->
+            {
+                session.decrementInFlightSends();
+                refuseBusy(requestId, send.getClientMsgId(), "media requests queue full");
+            });
+            return;
+        }
+        publishSend(send);
+    }
+
+    private void publishSend(final Send send)
+    {
         if (!shared.ring(session.userId()).tryPublishEvent(SwitchEvent.SEND_TRANSLATOR, session, send))
         {
             session.decrementInFlightSends();
-            refuseBusy(requestId, send.getClientMsgId(), "server busy");
+            refuseBusy(send.getRequestId(), send.getClientMsgId(), "server busy");
             return;
         }
         KillPoint.reach(KillPoint.AFTER_RING_PUBLISH);
+    }
+
+    /** A send whose media reference was checked: published with the stamped content, or refused. */
+    private void onSendChecked(final Send send, final MediaService.RefCheck check)
+    {
+        final long requestId = send.getRequestId();
+        switch (check.outcome())
+        {
+            case STAMPED ->
+            {
+                // Admitted before the check; the switch may have stopped taking sends meanwhile.
+                if (shared.status().isStorageFailed() || shared.status().isDraining())
+                {
+                    session.decrementInFlightSends();
+                    sendFailed(requestId, send, shared.status().isStorageFailed() ? ErrorCode.STORAGE_FAILURE :
+                        ErrorCode.SHUTTING_DOWN, "the message was not stored; resend it after reconnecting");
+                    return;
+                }
+                publishSend(send.toBuilder().setContent(check.content()).build());
+            }
+            case BAD_REF ->
+            {
+                session.decrementInFlightSends();
+                sendFailed(requestId, send, ErrorCode.BAD_MEDIA_REF, check.reason());
+            }
+            case FAILED ->
+            {
+                session.decrementInFlightSends();
+                refuseBusy(requestId, send.getClientMsgId(), check.reason());
+            }
+        }
+    }
+
+    /** A channel op; a post with a media reference is checked against the store first, as a send is. */
+    private void onChannelOp(final ChannelOp op)
+    {
+        final RequestRouter router = shared.requestRouter();
+        if (shared.media() == null || op.getOp() != ChannelOpType.CHANNEL_POST || !op.getContent().hasMedia())
+        {
+            answer(router.channelOp(session, op));
+            return;
+        }
+        final long requestId = op.getRequestId();
+        checkMediaThen(op.getContent(), check ->
+        {
+            switch (check.outcome())
+            {
+                case STAMPED -> answer(router.channelOp(session, op.toBuilder().setContent(check.content()).build()));
+                case BAD_REF -> out(Frames.error(requestId, ErrorCode.BAD_MEDIA_REF, check.reason(), false),
+                    ctx.voidPromise());
+                case FAILED -> answer(busy(requestId, check.reason()));
+            }
+        }, () -> answer(busy(requestId, "media requests queue full")));
+    }
+
+    private Frame busy(final long requestId, final String reason)
+    {
+        shared.counters().busyRejections.increment();
+        return Frames.busy(requestId, null, reason, settings.busyRetryAfterMs());
+    }
+
+    /**
+     * Has a media thread check {@code content}'s media reference ({@link MediaService#verify}) and pauses reading until
+     * its answer, which {@code then} takes on the event loop; nothing the client sent after the message is read
+     * before, so a later send cannot overtake it. While the media threads' queue is full, runs {@code queueFull}
+     * at once instead.
+     */
+    private void checkMediaThen(
+        final Content content, final Consumer<MediaService.RefCheck> then, final Runnable queueFull)
+    {
+        if (!shared.media().verify(session.userId(), content, ctx.executor(), check -> onMediaChecked(check, then)))
+        {
+            queueFull.run();
+            return;
+        }
+        mediaPending = true;
+        pause();
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /** A media check's answer, on the event loop: handled, then reading goes on unless push-back holds it. */
+    private void onMediaChecked(final MediaService.RefCheck check, final Consumer<MediaService.RefCheck> then)
+    {
+        mediaPending = false;
+        if (state != State.LOGGED_IN || ctx == null)
+        {
+            // Closed meanwhile: the client resends what was not acknowledged.
+            return;
+        }
+        then.accept(check);
+        if (state != State.LOGGED_IN || readPaused || mediaPending)
+        {
+            ctx.flush();
+            return;
+        }
+        if (mustPauseReading())
+        {
+            ctx.flush();
+            pauseReading();
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        try
+        {
+            // Hands on the frames read meanwhile and flushes the answers.
+            resume(ctx);
+        }
+        catch (final Exception ex)
+        {
+            exceptionCaught(ctx, ex);
+        }
     }
 
     /** A plain 1:1 send read in place by the decoder: the same checks, then its fields copied into the ring slot. */
@@ -501,7 +663,7 @@ public final class SessionHandler extends FrameDecoder
     {
         final long requestId = send.requestId();
         if (!admitSend(requestId, send.toUserId(), 0, send.clientMsgIdLength(),
-            send.hasContent() && send.contentType() != 0, send))
+            send.hasContent() && SendAdmission.clientType(send.contentType()), send))
         {
             return;
         }
@@ -545,7 +707,8 @@ public final class SessionHandler extends FrameDecoder
                 "to_user_id must be a positive user id" : "a group send has a positive group_id and no to_user_id");
             case AUDIENCES_NOT_SERVED -> sendFailed(requestId, send, ErrorCode.NOT_ALLOWED,
                 RequestRouter.AUDIENCES_NEED_ONE_SHARD);
-            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST, "content with a type is required");
+            case NO_CONTENT_TYPE -> sendFailed(requestId, send, ErrorCode.BAD_REQUEST,
+                "content with a type is required, and GROUP_EVENT and FRIEND_EVENT are written by the switch only");
             case STORAGE_FAILED -> sendFailed(requestId, send, ErrorCode.STORAGE_FAILURE,
                 "storage failed on this switch: the message was not stored; resend it after reconnecting");
             case DRAINING -> sendFailed(requestId, send, ErrorCode.SHUTTING_DOWN,
@@ -653,8 +816,8 @@ public final class SessionHandler extends FrameDecoder
      */
     private boolean mayPark()
     {
-        return state == State.LOGGED_IN && parked == null && session != null && !readPaused && !admissionDeferred &&
-            shared.parker().mayPark(session, ctx, !internalBuffer().isReadable());
+        return state == State.LOGGED_IN && parked == null && session != null && !readPaused && !mediaPending &&
+            !admissionDeferred && shared.parker().mayPark(session, ctx, !internalBuffer().isReadable());
     }
 
     /**

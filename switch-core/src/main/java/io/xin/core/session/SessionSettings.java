@@ -72,4 +72,12 @@ public interface SessionSettings
     int busyRetryAfterMs();
 
     int maxSyncLimit();
+
+    // Friends.
+
+    /** Whether a user who never set its privacy takes messages and group adds from strangers. */
+    default boolean strangersAllowedByDefault()
+    {
+        return false;
+    }
 }

@@ -73,7 +73,35 @@ public enum SwitchCounter
     CHANNEL_PUSHES_DROPPED(Kind.COUNTER, "xin_channel_pushes_dropped",
         "Channel pushes dropped (follower not writable)."),
     CHANNEL_POSTS_PACED(Kind.COUNTER, null, "Posts whose pushes the pacer finished."),
-    CHANNEL_POSTS_NOT_PACED(Kind.COUNTER, null, "Posts the pacer dropped because its queue was full.");
+    CHANNEL_POSTS_NOT_PACED(Kind.COUNTER, null, "Posts the pacer dropped because its queue was full."),
+    FRIEND_CHANGES(Kind.COUNTER, "xin_friend_changes",
+        "Relation and privacy changes written (each side of a pair counts once)."),
+    NOT_FRIENDS_REFUSALS(Kind.COUNTER, "xin_not_friends_refusals",
+        "1:1 sends and group adds refused with NOT_FRIENDS by the recipient's rules."),
+    PRESENCE_PUSHES(Kind.COUNTER, "xin_presence_pushes", "PresenceUpdate frames written to online devices."),
+    MEDIA_TICKETS_NEW(Kind.COUNTER, "xin_media_tickets", "outcome", "new",
+        "Upload tickets answered: a new upload (new), the requester's upload in progress of the same bytes " +
+        "(resumed), or bytes the requester stored before (already_stored)."),
+    MEDIA_TICKETS_RESUMED(Kind.COUNTER, "xin_media_tickets", "outcome", "resumed", null),
+    MEDIA_TICKETS_ALREADY_STORED(Kind.COUNTER, "xin_media_tickets", "outcome", "already_stored", null),
+    MEDIA_REFS_VERIFIED(Kind.COUNTER, "xin_media_refs_verified",
+        "Media references of sends and posts checked against the store and stamped with an access token."),
+    MEDIA_URLS(Kind.COUNTER, "xin_media_urls", "Download URLs handed out for a valid access token."),
+    MEDIA_REFUSED_TOO_LARGE(Kind.COUNTER, "xin_media_refusals", "reason", "too_large",
+        "Media requests refused: an upload over its size limit (too_large), over the quota or the uploads in " +
+        "progress (quota), malformed (bad_request), a reference to no blob of the sender's or of another size " +
+        "(bad_ref), a download with an invalid token (bad_token), the media threads' queue full (busy), media " +
+        "off on this switch (off)."),
+    MEDIA_REFUSED_QUOTA(Kind.COUNTER, "xin_media_refusals", "reason", "quota", null),
+    MEDIA_REFUSED_BAD_REQUEST(Kind.COUNTER, "xin_media_refusals", "reason", "bad_request", null),
+    MEDIA_REFUSED_BAD_REF(Kind.COUNTER, "xin_media_refusals", "reason", "bad_ref", null),
+    MEDIA_REFUSED_BAD_TOKEN(Kind.COUNTER, "xin_media_refusals", "reason", "bad_token", null),
+    MEDIA_REFUSED_BUSY(Kind.COUNTER, "xin_media_refusals", "reason", "busy", null),
+    MEDIA_REFUSED_OFF(Kind.COUNTER, "xin_media_refusals", "reason", "off", null),
+    MEDIA_STORE_FAILURES(Kind.COUNTER, "xin_media_store_failures",
+        "Media store operations that failed (the request was answered BUSY or INTERNAL)."),
+    MEDIA_COLLECTED(Kind.COUNTER, "xin_media_collected",
+        "Blobs past their retention and expired uploads the media collector removed.");
 
     /** How a counter is kept and exported. */
     public enum Kind

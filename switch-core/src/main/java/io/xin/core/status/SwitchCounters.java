@@ -96,8 +96,28 @@ public final class SwitchCounters
     /** Posts whose pushes the pacer finished, and posts it dropped because its queue was full. */
     public final LongAdder channelPostsPaced = counter(SwitchCounter.CHANNEL_POSTS_PACED);
     public final LongAdder channelPostsNotPaced = counter(SwitchCounter.CHANNEL_POSTS_NOT_PACED);
+    /** Friends: relation and privacy rows written, sends and adds refused NOT_FRIENDS, presence frames pushed. */
+    public final LongAdder friendChanges = counter(SwitchCounter.FRIEND_CHANGES);
+    public final LongAdder notFriendsRefusals = counter(SwitchCounter.NOT_FRIENDS_REFUSALS);
+    public final LongAdder presencePushes = counter(SwitchCounter.PRESENCE_PUSHES);
     /** Bytes of the journal's write batches written (RocksDB's WAL payload), to measure what a write costs. */
     public final LongAdder journalBytesWritten = counter(SwitchCounter.JOURNAL_BYTES_WRITTEN);
+    /** Media: upload tickets by outcome, references verified, download URLs, refusals by reason, failures. */
+    public final LongAdder mediaTicketsNew = counter(SwitchCounter.MEDIA_TICKETS_NEW);
+    public final LongAdder mediaTicketsResumed = counter(SwitchCounter.MEDIA_TICKETS_RESUMED);
+    public final LongAdder mediaTicketsAlreadyStored = counter(SwitchCounter.MEDIA_TICKETS_ALREADY_STORED);
+    public final LongAdder mediaRefsVerified = counter(SwitchCounter.MEDIA_REFS_VERIFIED);
+    public final LongAdder mediaUrls = counter(SwitchCounter.MEDIA_URLS);
+    public final LongAdder mediaRefusedTooLarge = counter(SwitchCounter.MEDIA_REFUSED_TOO_LARGE);
+    public final LongAdder mediaRefusedQuota = counter(SwitchCounter.MEDIA_REFUSED_QUOTA);
+    public final LongAdder mediaRefusedBadRequest = counter(SwitchCounter.MEDIA_REFUSED_BAD_REQUEST);
+    public final LongAdder mediaRefusedBadRef = counter(SwitchCounter.MEDIA_REFUSED_BAD_REF);
+    public final LongAdder mediaRefusedBadToken = counter(SwitchCounter.MEDIA_REFUSED_BAD_TOKEN);
+    public final LongAdder mediaRefusedBusy = counter(SwitchCounter.MEDIA_REFUSED_BUSY);
+    public final LongAdder mediaRefusedOff = counter(SwitchCounter.MEDIA_REFUSED_OFF);
+    public final LongAdder mediaStoreFailures = counter(SwitchCounter.MEDIA_STORE_FAILURES);
+    /** Blobs and uploads removed by the media collector, which the daemon runs and adds here. */
+    public final LongAdder mediaCollected = counter(SwitchCounter.MEDIA_COLLECTED);
 
     /**
      * @param counter one of the switch's counters.

@@ -93,6 +93,19 @@ public final class SyncReader implements AutoCloseable
             store, session.userId(), requestId, channelId, afterSeq, limit, includeHistory, maxResultBytes));
     }
 
+    /**
+     * Queues a read of the session's friend list (FRIEND_LIST); the FriendResult is written to the session's channel.
+     *
+     * @param strangersAllowedByDefault the switch's default privacy, for a user who never set its own.
+     * @return false when the queue is full.
+     */
+    public boolean submitFriendList(
+        final Session session, final long requestId, final boolean strangersAllowedByDefault)
+    {
+        return enqueue(session, requestId, "Friend list",
+            () -> FriendLists.answer(store, session.userId(), requestId, strangersAllowedByDefault));
+    }
+
     /** A page read on a sync thread: the answer frame to write. */
     @FunctionalInterface
     private interface PageRead

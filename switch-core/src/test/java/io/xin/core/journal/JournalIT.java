@@ -54,7 +54,8 @@ class JournalIT
     {
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER));
         journal = new Journal(new JournalContext()
-            .store(store).status(new SwitchStatus()).counters(new SwitchCounters()).clock(() -> 1_000L), 0);
+            .store(store).status(new SwitchStatus()).counters(new SwitchCounters()).clock(() -> 1_000L)
+            .strangersAllowedByDefault(true), 0);
     }
 
     @AfterEach
@@ -173,6 +174,7 @@ class JournalIT
             .status(new SwitchStatus())
             .counters(new SwitchCounters())
             .clock(clockMs::get)
+            .strangersAllowedByDefault(true)
             .headWriteIntervalMs(headWriteIntervalMs), 0);
     }
 

@@ -104,7 +104,7 @@ class ReplicatedJournalIT
         store = XinStore.open(new StoreConfig().dataDir(dataDir).fsyncPolicy(FsyncPolicy.NEVER).replicatedLogs(true));
         journal = new Journal(new JournalContext()
             .store(store).status(status).counters(new SwitchCounters()).clock(clockMs::get)
-            .shardCount(SHARDS).replicatedShards(log), 0);
+            .shardCount(SHARDS).replicatedShards(log).strangersAllowedByDefault(true), 0);
         shard0User = userOf(0, 1);
         shard0Other = userOf(0, shard0User + 1);
         shard1User = userOf(1, 1);

@@ -3,6 +3,7 @@ package io.xin.core.session;
 import io.xin.core.device.Session;
 import io.xin.core.status.SwitchStatus;
 import io.xin.protocol.pb.Content;
+import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.Send;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,8 @@ import static io.xin.core.session.SendAdmission.Verdict.RATE_LIMITED;
 import static io.xin.core.session.SendAdmission.Verdict.STORAGE_FAILED;
 import static io.xin.core.session.SendAdmission.Verdict.TOO_MANY_IN_FLIGHT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The admission checks of a Send in protocol.md's order, with a fake clock (plain nanosecond values) and no
@@ -53,6 +56,21 @@ class SendAdmissionTest
     {
         return Send.newBuilder().setClientMsgId(clientMsgId).setToUserId(2)
             .setContent(Content.newBuilder().setTypeValue(1)).build();
+    }
+
+    @Test
+    void clientsMayNotWriteTheTypesTheSwitchWrites()
+    {
+        assertFalse(SendAdmission.clientType(ContentType.CONTENT_TYPE_UNSPECIFIED_VALUE));
+        assertFalse(SendAdmission.clientType(ContentType.GROUP_EVENT_VALUE));
+        assertFalse(SendAdmission.clientType(ContentType.FRIEND_EVENT_VALUE));
+        for (final ContentType type : new ContentType[] {ContentType.TEXT, ContentType.IMAGE, ContentType.VIDEO,
+            ContentType.VOICE, ContentType.LOCATION, ContentType.FILE, ContentType.CUSTOM})
+        {
+            assertTrue(SendAdmission.clientType(type.getNumber()), type.name());
+        }
+        // A type this switch does not know yet is the client's business, as before.
+        assertTrue(SendAdmission.clientType(100));
     }
 
     @Test

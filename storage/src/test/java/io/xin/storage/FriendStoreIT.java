@@ -1,0 +1,107 @@
+package io.xin.storage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Relations and privacy settings: written through a journal batch, read back by point reads and range reads,
+ * rebuilt from the message log when RocksDB never held them, and kept apart from every other user's.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FriendStoreIT
+{
+    private static final byte FRIEND = 1;
+    private static final byte REQUEST_RECEIVED = 3;
+    private static final byte BLOCKED = 4;
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    void shouldReadBackRelationsAndPrivacyAfterReopening()
+    {
+        try (XinStore store = XinStore.open(config()); JournalBatch batch = store.newBatch())
+        {
+            final FriendBatch puts = store.friends().newBatch(batch);
+            puts.putRelation(10, 12, FRIEND, null);
+            puts.putRelation(10, 11, REQUEST_RECEIVED, "hello, it is me");
+            puts.putRelation(10, 13, BLOCKED, "");
+            puts.putRelation(10, 14, FRIEND, null);
+            puts.deleteRelation(10, 14);
+            puts.putRelation(11, 10, (byte)2, "hello, it is me");
+            puts.putPrivacy(10, (byte)(FriendStore.ALLOWS_STRANGERS | FriendStore.HIDES_PRESENCE));
+            store.write(batch);
+        }
+
+        try (XinStore store = XinStore.open(config()); FriendStore.Reader reader = store.friends().newReader())
+        {
+            final List<RelationRecord> relations = store.friends().readRelations(10);
+            assertEquals(List.of(new RelationRecord(11, REQUEST_RECEIVED, "hello, it is me"),
+                new RelationRecord(12, FRIEND, ""), new RelationRecord(13, BLOCKED, "")), relations);
+            assertEquals(List.of(new RelationRecord(10, (byte)2, "hello, it is me")),
+                store.friends().readRelations(11));
+            assertTrue(store.friends().readRelations(9).isEmpty());
+            assertTrue(store.friends().readRelations(12).isEmpty(), "a view is one user's, not the pair's");
+
+            assertEquals(FRIEND, reader.readState(10, 12));
+            assertEquals(REQUEST_RECEIVED, reader.readState(10, 11), "a value with a greeting reads its state");
+            assertEquals(0, reader.readState(10, 14), "deleted");
+            assertEquals(0, reader.readState(12, 10));
+            assertEquals(FriendStore.ALLOWS_STRANGERS | FriendStore.HIDES_PRESENCE, reader.readPrivacy(10));
+            assertEquals(FriendStore.NO_SETTINGS, reader.readPrivacy(11));
+
+            final FriendStore.FriendList list = store.friends().readFriendList(10);
+            assertEquals(3, list.relations().size());
+            assertEquals(FriendStore.ALLOWS_STRANGERS | FriendStore.HIDES_PRESENCE, list.privacy());
+            assertEquals(FriendStore.NO_SETTINGS, store.friends().readFriendList(11).privacy());
+        }
+    }
+
+    @Test
+    void shouldRebuildRelationsFromTheLogWhenRocksDbNeverHeldThem()
+    {
+        try (XinStore store = XinStore.open(config()); JournalBatch batch = store.newBatch())
+        {
+            final FriendBatch puts = store.friends().newBatch(batch);
+            puts.putRelation(1, 2, FRIEND, null);
+            puts.putPrivacy(1, FriendStore.ALLOWS_STRANGERS);
+            store.append(batch);
+            // No apply: as if the process died after the acknowledgement.
+        }
+
+        try (XinStore store = XinStore.open(config()); FriendStore.Reader reader = store.friends().newReader())
+        {
+            assertEquals(1, store.logEntriesReplayedAtOpen());
+            assertEquals(FRIEND, reader.readState(1, 2));
+            assertEquals(FriendStore.ALLOWS_STRANGERS, reader.readPrivacy(1));
+        }
+    }
+
+    @Test
+    void shouldRefuseStateZeroAndOverlongGreetings()
+    {
+        try (XinStore store = XinStore.open(config()); JournalBatch batch = store.newBatch())
+        {
+            final FriendBatch puts = store.friends().newBatch(batch);
+            assertThrows(IllegalArgumentException.class, () -> puts.putRelation(1, 2, (byte)0, null));
+            assertThrows(IllegalArgumentException.class, () -> puts.putRelation(1, 2, FRIEND, "x".repeat(1025)));
+            assertThrows(IllegalArgumentException.class, () -> puts.putRelation(0, 2, FRIEND, null));
+            assertEquals(0, batch.count());
+        }
+    }
+
+    private StoreConfig config()
+    {
+        return new StoreConfig().dataDir(tempDir.resolve("db")).fsyncPolicy(FsyncPolicy.NEVER)
+            .blockCacheBytes(8L * 1024 * 1024).writeBufferBytes(1024 * 1024);
+    }
+}
