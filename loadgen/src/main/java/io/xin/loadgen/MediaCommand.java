@@ -41,7 +41,7 @@ final class MediaCommand extends ScenarioCommand
     boolean encrypt;
 
     @Option(names = "--transfer-threads", description = "Uploads and downloads at once (default: ${DEFAULT-VALUE}).")
-    int transferThreads = 16;
+    int transferThreads = 8;
 
     @Option(names = "--media-drain", description = "Longest wait in seconds after the last upload was scheduled for " +
         "the transfers in flight (default: ${DEFAULT-VALUE}).")
@@ -60,7 +60,8 @@ final class MediaCommand extends ScenarioCommand
         require(transferThreads >= 1, "--transfer-threads must be positive");
         require(mediaDrainS >= 0, "--media-drain must not be negative");
         SizeMix.parse(sizes);
-        options.media = !textOnly;
+        // Media on in a started target for the reference too: both runs meet the same switch.
+        options.media = true;
     }
 
     @Override

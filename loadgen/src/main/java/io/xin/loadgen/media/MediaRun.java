@@ -144,7 +144,8 @@ public final class MediaRun implements Fleet.Sink
 
     private void schedule(final OpenLoopSchedule schedule)
     {
-        final SplittableRandom random = new SplittableRandom(settings.seed ^ runId);
+        // The seed alone: runs with the same seed upload the same sizes, cut the same uploads, so they compare.
+        final SplittableRandom random = new SplittableRandom(settings.seed);
         final long count = schedule.count();
         long index = 0;
         while (index < count)
@@ -492,7 +493,7 @@ public final class MediaRun implements Fleet.Sink
         /** Encrypt each file end to end before it uploads; decrypt after download. */
         public boolean encrypt;
         /** Transfers at once. */
-        public int transferThreads = 16;
+        public int transferThreads = 8;
         public long warmupMs;
         public long durationMs = 10_000;
         public long seed = 42;
