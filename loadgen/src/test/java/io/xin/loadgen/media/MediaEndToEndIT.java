@@ -8,6 +8,10 @@ import io.xin.client.media.MediaUploader;
 import io.xin.client.media.RetryPolicy;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenIssuer;
+import io.xin.loadgen.report.Measurements;
+import io.xin.loadgen.scenario.ChatRun;
+import io.xin.loadgen.scenario.Fleet;
+import io.xin.loadgen.scenario.Target;
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
 import io.xin.protocol.pb.ContentType;
@@ -25,6 +29,7 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Media end to end: a real switch with media on, on an ephemeral loopback port, its media server and local store,
  * and real clients. The sender's upload goes through a proxy that cuts it once mid-upload; it resumes, the message
  * goes out, the recipient gets it with the switch's access token, asks for the URL, downloads, checks and decrypts.
+ * Then the load generator's media scenario, short, beside a chat run on the same sessions.
  */
 @Timeout(120)
 class MediaEndToEndIT
@@ -137,6 +143,60 @@ class MediaEndToEndIT
             {
                 assertFalse(Arrays.equals(Arrays.copyOf(photo, 4_096), in.readAllBytes()), "plaintext in the store");
             }
+        }
+    }
+
+    @Test
+    void shouldRunTheMediaScenarioBesideChatWithCutsAndNothingLost() throws Exception
+    {
+        final XinSwitch.Context ctx = new XinSwitch.Context()
+            .bindHost("127.0.0.1")
+            .port(0)
+            .dataDir(dir.resolve("data"))
+            .jwtSecret(SECRET)
+            .fsyncPolicy(FsyncPolicy.BATCH)
+            .ioThreads(1)
+            .mediaMaxChunkBytes(CHUNK_BYTES)
+            .strangersAllowedByDefault(true);
+        try (DaemonMedia media = DaemonMedia.start(
+                DaemonMedia.Options.local(dir.resolve("media"), "127.0.0.1", 0), ctx.mediaQuotaBytes(0));
+            XinSwitch xin = XinSwitch.launch(ctx);
+            Fleet fleet = new Fleet(new Target("127.0.0.1", xin.port(), null, SECRET, 5_000, List.of()), 10, 1))
+        {
+            assertEquals(0, fleet.connect(0, fleet.size(), 20_000));
+            final ChatRun.Settings chatSettings = new ChatRun.Settings();
+            chatSettings.ratePerSecond = 100;
+            chatSettings.durationMs = 3_000;
+            chatSettings.drainMs = 15_000;
+            final MediaRun.Settings settings = new MediaRun.Settings();
+            settings.uploadsPerSecond = 10;
+            settings.sizes = "20k:1,200k:1";
+            settings.cutFraction = 0.5;
+            settings.encrypt = true;
+            settings.durationMs = chatSettings.durationMs;
+            final MediaRun mediaRun = new MediaRun(fleet, settings);
+            final ChatRun.Outcome chat;
+            try (Measurements measurements = new Measurements("media", () -> ""))
+            {
+                final ChatRun chatRun = new ChatRun(fleet, chatSettings, measurements).others(mediaRun);
+                mediaRun.start();
+                chat = chatRun.run();
+            }
+            final MediaRun.Outcome outcome = mediaRun.finish(30_000);
+
+            assertEquals(0, chat.tally.lost, "text messages lost beside the media");
+            assertEquals(0, chat.tally.duplicates);
+            assertEquals(0, chat.foreign, "media messages reached the chat run");
+            assertEquals(30, outcome.scheduled);
+            assertEquals(30, outcome.uploads, () -> "failures: " + outcome.failureReasons);
+            assertEquals(30, outcome.mediaSent);
+            assertEquals(30, outcome.downloads, () -> "failures: " + outcome.failureReasons);
+            assertEquals(0, outcome.corrupt + outcome.duplicates + outcome.undownloaded + outcome.unfinished);
+            assertTrue(outcome.cutUploads > 0 && outcome.cuts == outcome.cutUploads, () -> outcome.cuts + " of " +
+                outcome.cutUploads + " cut uploads cut");
+            assertTrue(outcome.resumes >= outcome.cuts,
+                () -> outcome.resumes + " resumes for " + outcome.cuts + " cuts");
+            assertEquals(outcome.bytesUp, outcome.bytesDown);
         }
     }
 
