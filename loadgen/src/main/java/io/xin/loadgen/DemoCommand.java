@@ -2,8 +2,8 @@ package io.xin.loadgen;
 
 import com.google.protobuf.ByteString;
 import io.xin.client.XinClient;
-import io.xin.core.XinSwitch;
 import io.xin.client.media.MediaClient;
+import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenIssuer;
 import io.xin.loadgen.report.Measurements;
 import io.xin.loadgen.report.Reports;
@@ -41,14 +41,16 @@ import java.util.stream.Stream;
 
 /**
  * {@code xin demo}: the switch's main job on an embedded default. A switch on loopback with a
- * temporary data dir, a few users chatting online and offline, a resend, a restart, and a printed
+ * temporary data dir and its media server, a few users chatting online and offline (an end-to-end
+ * encrypted photo and voice note among the messages), a resend, a restart, and a printed
  * account of what happened; then a short open-loop {@code chat} load with its summary and HTML report.
  * Bounded: it finishes in about 20 seconds and cleans up its data. With {@code --cluster}, cluster mode
  * instead: a local Kafka, three nodes and a failover ({@link ClusterDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Run a switch on loopback with a temporary store, show users chatting online and offline, " +
-        "then a short chat load with its summary and HTML report.",
+    description = {"Run a switch on loopback with a temporary store, show users chatting online and offline " +
+        "(an end-to-end encrypted photo and voice note among the messages), then a short chat load with its " +
+        "summary and HTML report.",
         "With --cluster: a local Kafka and three switch nodes in cluster mode, users on different nodes, and a " +
         "node killed (about a minute)."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer>
