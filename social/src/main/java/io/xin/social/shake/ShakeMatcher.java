@@ -1,6 +1,7 @@
 package io.xin.social.shake;
 
 import com.uber.h3core.util.LatLng;
+import io.xin.social.BlockCheck;
 import io.xin.social.nearby.Cells;
 import io.xin.social.nearby.DistanceBands;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -9,8 +10,9 @@ import org.agrona.collections.LongArrayList;
 import java.util.List;
 
 /**
- * Pairs users who shake at about the same time: two shakes pair when they are at most {@code windowMs} apart and,
- * when both carry a cell and a maximum distance is set, their cell centres are at most that far apart. A shake pairs
+ * Pairs users who shake at about the same time: two shakes pair when they are at most {@code windowMs} apart, neither
+ * user has blocked the other and, when both carry a cell and a maximum distance is set, their cell centres are at
+ * most that far apart. A shake pairs
  * with the oldest waiting shake it may pair with; one that finds none waits until its window has passed and then
  * expires. Nobody is paired twice: a shake pairs at most once, a user has at most one waiting shake (a new one
  * supersedes it), and two users who were just paired are not paired with each other again within the window.
@@ -98,6 +100,7 @@ public final class ShakeMatcher
     private final int bucketResolution;
     /** Bucket rings around a shake's bucket that hold every bucket of a shake within the distance. */
     private final int bucketRings;
+    private final BlockCheck blocks;
     private final Outcome outcome = new Outcome();
 
     /** Every waiting shake, oldest first. */
@@ -123,6 +126,19 @@ public final class ShakeMatcher
      */
     public ShakeMatcher(final long windowMs, final double maxDistanceKm, final int cellResolution)
     {
+        this(windowMs, maxDistanceKm, cellResolution, BlockCheck.NEVER);
+    }
+
+    /**
+     * @param windowMs       two shakes pair when at most this far apart in time, positive.
+     * @param maxDistanceKm  and, when both have a cell, when their centres are at most this far apart; 0 = anywhere.
+     * @param cellResolution the resolution of the cells shakes carry.
+     * @param blocks         and when neither user has blocked the other. For the outcomes to replay, it must answer
+     *                       the same at the same point of the sequence.
+     */
+    public ShakeMatcher(
+        final long windowMs, final double maxDistanceKm, final int cellResolution, final BlockCheck blocks)
+    {
         if (windowMs <= 0 || !(maxDistanceKm >= 0) || cellResolution < 1 || cellResolution > Cells.MAX_RESOLUTION)
         {
             throw new IllegalArgumentException("windowMs must be positive, maxDistanceKm not negative, and " +
@@ -130,6 +146,7 @@ public final class ShakeMatcher
         }
         this.windowMs = windowMs;
         this.maxDistanceKm = maxDistanceKm;
+        this.blocks = blocks;
         int resolution = -1;
         if (maxDistanceKm > 0)
         {
@@ -294,7 +311,7 @@ public final class ShakeMatcher
     private boolean mayPair(final long userId, final long nowMs, final Shake waiting)
     {
         return waiting.userId != userId && nowMs - waiting.timestampMs <= windowMs &&
-            !recentlyPaired(userId, waiting.userId, nowMs);
+            !recentlyPaired(userId, waiting.userId, nowMs) && !blocks.eitherBlocked(userId, waiting.userId);
     }
 
     private boolean recentlyPaired(final long userId, final long otherId, final long nowMs)

@@ -1,5 +1,6 @@
 package io.xin.social.shake;
 
+import io.xin.social.BlockCheck;
 import io.xin.social.nearby.Cells;
 import io.xin.social.nearby.DistanceBands;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Shakes pair only within the window and the distance, never a user twice, and every unpaired shake expires once,
- * after its window; a randomized run matches a brute-force reference outcome by outcome, and replays the same.
+ * Shakes pair only within the window and the distance, never a user twice nor two users of whom one blocked the
+ * other, and every unpaired shake expires once, after its window; a randomized run matches a brute-force reference
+ * outcome by outcome, and replays the same.
  */
 class ShakeMatcherTest
 {
@@ -143,8 +145,10 @@ class ShakeMatcherTest
      */
     private static List<String> randomRun(final Random random, final double maxDistanceKm, final int events)
     {
-        final ShakeMatcher matcher = new ShakeMatcher(WINDOW_MS, maxDistanceKm, 9);
-        final Reference reference = new Reference(WINDOW_MS, maxDistanceKm);
+        // Some users have blocked some others: they are never paired.
+        final BlockCheck blocks = (blocker, blocked) -> (blocker * 7 + blocked) % 13 == 0;
+        final ShakeMatcher matcher = new ShakeMatcher(WINDOW_MS, maxDistanceKm, 9, blocks);
+        final Reference reference = new Reference(WINDOW_MS, maxDistanceKm, blocks);
         final double[][] places = { { 31.2304, 121.4737, 0.02 }, { 31.2304, 121.4737, 0.3 }, { 30.2741, 120.1551, 0.1 } };
         final List<String> log = new ArrayList<>();
         final Map<Long, Long> shakeTimes = new HashMap<>();
@@ -188,6 +192,7 @@ class ShakeMatcherTest
                 assertTrue(ended.add(shakeId));
                 assertTrue(nowMs - shakeTimes.get(partner) <= WINDOW_MS, "within the window");
                 assertFalse(outcome.partnerUserId() == userId, "never with oneself");
+                assertFalse(blocks.eitherBlocked(userId, outcome.partnerUserId()), "never with a block");
                 if (maxDistanceKm > 0 && cell != 0 && shakeCells.get(partner) != 0)
                 {
                     assertTrue(Cells.centreDistanceKm(cell, shakeCells.get(partner)) <= maxDistanceKm);
@@ -209,15 +214,17 @@ class ShakeMatcherTest
     {
         private final long windowMs;
         private final double maxDistanceKm;
+        private final BlockCheck blocks;
         private final List<long[]> waiting = new ArrayList<>();
         /** user, partner, until. */
         private final List<long[]> pairs = new ArrayList<>();
         private long lastMs = Long.MIN_VALUE;
 
-        Reference(final long windowMs, final double maxDistanceKm)
+        Reference(final long windowMs, final double maxDistanceKm, final BlockCheck blocks)
         {
             this.windowMs = windowMs;
             this.maxDistanceKm = maxDistanceKm;
+            this.blocks = blocks;
         }
 
         String apply(final long userId, final long shakeId, final long timeMs, final long cell)
@@ -240,7 +247,8 @@ class ShakeMatcherTest
                 final boolean recent = pairs.stream().anyMatch(p -> p[0] == userId && p[1] == w[0] && p[2] >= now);
                 final boolean near = maxDistanceKm == 0 || cell == 0 || w[3] == 0 ||
                     Cells.centreDistanceKm(cell, w[3]) <= maxDistanceKm;
-                if (inWindow && !recent && near)
+                final boolean blocked = blocks.blocked(userId, w[0]) || blocks.blocked(w[0], userId);
+                if (inWindow && !recent && near && !blocked)
                 {
                     waiting.remove(i);
                     pairs.add(new long[]{ userId, w[0], now + windowMs });
