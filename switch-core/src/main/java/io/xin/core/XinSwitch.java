@@ -13,6 +13,8 @@ import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.nearby.NearbyConfig;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.LocalTransport;
@@ -28,12 +30,14 @@ import io.xin.core.session.SessionSettings;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
+import io.xin.social.BlockCheck;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,9 +127,25 @@ public final class XinSwitch implements AutoCloseable
             }
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
+            // People nearby and shake: one thread, the index in memory only. Not in cluster mode, where every node
+            // would need every report (answered NOT_ALLOWED there).
+            final NearbyService nearby = ctx.placement() == null && ctx.replicatedShards() == null ?
+                new NearbyService(ctx.nearbyConfig(), ctx.blockCheck(), ctx.clock()) : null;
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
-                shards.rings(), syncReader, status, counters);
+                shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, nearby);
+            if (nearby != null)
+            {
+                // Before the event loops that feed it, so stopped after them.
+                final AgentRunner nearbyRunner = new AgentRunner(nearby.idleStrategy(),
+                    ex -> LOG.warn("Nearby thread failed", ex), null, nearby);
+                AgentRunner.startOnThread(nearbyRunner, threadFactory("xin-nearby"));
+                stops.add(() ->
+                {
+                    nearby.wake();
+                    CloseHelper.close(nearbyRunner);
+                });
+            }
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
@@ -541,6 +561,16 @@ public final class XinSwitch implements AutoCloseable
         private int channelPushesPerSecond;
         private int channelPushChunk;
 
+        // People nearby and shake
+        private int nearbyCellResolution;
+        private long nearbyExpirySeconds;
+        private int nearbyMaxSpeedKmh;
+        private int nearbyReportsPerMinute;
+        private int nearbyQueriesPerMinute;
+        private int nearbyPageLimit;
+        private long shakeWindowMs;
+        private int shakeMaxDistanceM;
+
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
         /** Cluster mode's hook (not a setting): which node serves a user; null serves every user here. */
@@ -548,6 +578,7 @@ public final class XinSwitch implements AutoCloseable
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
         private ReplicatedShards replicatedShards;
+        private BlockCheck blockCheck = BlockCheck.NEVER;
 
         /**
          * A context with every setting at its default ({@link Setting#defaultValue()}).
@@ -1370,6 +1401,133 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param nearbyCellResolution H3 resolution of the cell kept for a reported location, 7..10.
+         */
+        public Context nearbyCellResolution(final int nearbyCellResolution)
+        {
+            this.nearbyCellResolution = nearbyCellResolution;
+            return this;
+        }
+
+        public int nearbyCellResolution()
+        {
+            return nearbyCellResolution;
+        }
+
+        /**
+         * @param nearbyExpirySeconds how long a reported location lives.
+         */
+        public Context nearbyExpirySeconds(final long nearbyExpirySeconds)
+        {
+            this.nearbyExpirySeconds = nearbyExpirySeconds;
+            return this;
+        }
+
+        public long nearbyExpirySeconds()
+        {
+            return nearbyExpirySeconds;
+        }
+
+        /**
+         * @param nearbyMaxSpeedKmh a report farther from the last one than this speed allows is refused.
+         */
+        public Context nearbyMaxSpeedKmh(final int nearbyMaxSpeedKmh)
+        {
+            this.nearbyMaxSpeedKmh = nearbyMaxSpeedKmh;
+            return this;
+        }
+
+        public int nearbyMaxSpeedKmh()
+        {
+            return nearbyMaxSpeedKmh;
+        }
+
+        /**
+         * Per-user rate limits of people nearby.
+         *
+         * @param nearbyReportsPerMinute location reports and leaves per user per minute; 0 = no limit.
+         * @param nearbyQueriesPerMinute nearby queries and shakes per user per minute; 0 = no limit.
+         */
+        public Context nearbyRateLimits(final int nearbyReportsPerMinute, final int nearbyQueriesPerMinute)
+        {
+            this.nearbyReportsPerMinute = nearbyReportsPerMinute;
+            this.nearbyQueriesPerMinute = nearbyQueriesPerMinute;
+            return this;
+        }
+
+        public int nearbyReportsPerMinute()
+        {
+            return nearbyReportsPerMinute;
+        }
+
+        public int nearbyQueriesPerMinute()
+        {
+            return nearbyQueriesPerMinute;
+        }
+
+        /**
+         * @param nearbyPageLimit the largest page of a nearby query.
+         */
+        public Context nearbyPageLimit(final int nearbyPageLimit)
+        {
+            this.nearbyPageLimit = nearbyPageLimit;
+            return this;
+        }
+
+        public int nearbyPageLimit()
+        {
+            return nearbyPageLimit;
+        }
+
+        /**
+         * Which shakes pair.
+         *
+         * @param shakeWindowMs      shakes this close in time pair.
+         * @param shakeMaxDistanceM  and, when both give a location, when their cells are this close; 0 = anywhere.
+         */
+        public Context shake(final long shakeWindowMs, final int shakeMaxDistanceM)
+        {
+            this.shakeWindowMs = shakeWindowMs;
+            this.shakeMaxDistanceM = shakeMaxDistanceM;
+            return this;
+        }
+
+        public long shakeWindowMs()
+        {
+            return shakeWindowMs;
+        }
+
+        public int shakeMaxDistanceM()
+        {
+            return shakeMaxDistanceM;
+        }
+
+        /** People nearby and shake as the nearby thread takes them. */
+        NearbyConfig nearbyConfig()
+        {
+            return new NearbyConfig(nearbyCellResolution, nearbyExpirySeconds, nearbyMaxSpeedKmh, nearbyReportsPerMinute,
+                nearbyQueriesPerMinute, nearbyPageLimit, shakeWindowMs, shakeMaxDistanceM,
+                NearbyConfig.DEFAULT_QUEUE_CAPACITY, busyRetryAfterMs);
+        }
+
+        /**
+         * Who blocked whom, for people nearby (blocked users are left out both ways) and shake (never paired): a hook,
+         * not a setting, until the friends and blocks rows feed it. Called on the nearby thread; must not wait.
+         *
+         * @param blockCheck the check; {@link BlockCheck#NEVER} (the default) blocks nobody.
+         */
+        public Context blockCheck(final BlockCheck blockCheck)
+        {
+            this.blockCheck = blockCheck;
+            return this;
+        }
+
+        public BlockCheck blockCheck()
+        {
+            return blockCheck;
+        }
+
+        /**
          * @param clock epoch milliseconds; tests may supply their own.
          */
         public Context clock(final LongSupplier clock)
@@ -1445,9 +1603,9 @@ public final class XinSwitch implements AutoCloseable
             concludeLimits();
             concludeJournal();
             // The hooks are not settings: a bad one is the embedding program's mistake.
-            if (clock == null || journalWriter == null)
+            if (clock == null || journalWriter == null || blockCheck == null)
             {
-                throw new IllegalArgumentException("clock and journalWriter must be set");
+                throw new IllegalArgumentException("clock, journalWriter and blockCheck must be set");
             }
             require(logCheckpointBytes >= logSegmentBytes, Setting.LOG_CHECKPOINT_BYTES,
                 "logCheckpointBytes must be at least logSegmentBytes");

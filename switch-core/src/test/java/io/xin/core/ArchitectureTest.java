@@ -90,7 +90,8 @@ final class ArchitectureTest
             .layer("net").definedBy("io.xin.core.net..")
             .layer("ring").definedBy("io.xin.core.ring..")
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
-            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..")
+            .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..",
+                "io.xin.core.nearby..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
                 "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()

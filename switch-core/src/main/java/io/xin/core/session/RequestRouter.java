@@ -5,6 +5,7 @@ import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -13,6 +14,8 @@ import io.xin.protocol.pb.ChannelSync;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GroupOp;
+import io.xin.protocol.pb.NearbyRequest;
+import io.xin.protocol.pb.ShakeRequest;
 import io.xin.protocol.pb.Sync;
 
 import java.util.function.LongSupplier;
@@ -28,6 +31,7 @@ final class RequestRouter
 {
     static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
+    static final String NEARBY_NEEDS_ONE_NODE = "people nearby and shake are served by a single node only";
 
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;
@@ -40,6 +44,8 @@ final class RequestRouter
     private final int maxInFlightSends;
     private final int busyRetryAfterMs;
     private final boolean servesAudiences;
+    /** People nearby and shake; null when not served (cluster mode). */
+    private final NearbyService nearby;
 
     /**
      * @param servesAudiences whether groups and channels are served (one journal shard).
@@ -55,7 +61,28 @@ final class RequestRouter
         final int busyRetryAfterMs,
         final boolean servesAudiences)
     {
+        this(rings, syncReader, status, counters, clockMs, maxSyncLimit, maxInFlightSends, busyRetryAfterMs,
+            servesAudiences, null);
+    }
+
+    /**
+     * @param servesAudiences whether groups and channels are served (one journal shard).
+     * @param nearby          people nearby and shake, or null when they are not served.
+     */
+    RequestRouter(
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final LongSupplier clockMs,
+        final int maxSyncLimit,
+        final int maxInFlightSends,
+        final int busyRetryAfterMs,
+        final boolean servesAudiences,
+        final NearbyService nearby)
+    {
         this.servesAudiences = servesAudiences;
+        this.nearby = nearby;
         this.rings = rings;
         this.syncReader = syncReader;
         this.status = status;
@@ -198,6 +225,20 @@ final class RequestRouter
             return busy(requestId, "server busy");
         }
         return null;
+    }
+
+    /** A people-nearby request, to the nearby thread; NOT_ALLOWED where it is not served. */
+    Frame nearby(final Session session, final NearbyRequest request)
+    {
+        return nearby == null ? Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+            nearby.submit(session, request);
+    }
+
+    /** A shake, to the nearby thread; NOT_ALLOWED where it is not served. */
+    Frame shake(final Session session, final ShakeRequest request)
+    {
+        return nearby == null ? Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+            nearby.submit(session, request);
     }
 
     /** A page's size: 0 or above the maximum (uint32 on the wire: past Java's signed range is very large) is the maximum. */

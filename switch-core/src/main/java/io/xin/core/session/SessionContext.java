@@ -9,6 +9,7 @@ import io.xin.core.guard.AddressGuard;
 import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.net.Parker;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
@@ -103,7 +104,6 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
      * @param rings     one ring per journal shard, in shard order.
      * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
      */
-    @SuppressWarnings("unchecked")
     public SessionContext(
         final SessionSettings ctx,
         final TokenVerifier tokenVerifier,
@@ -112,6 +112,25 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         final SwitchStatus status,
         final SwitchCounters counters,
         final NanoClock nanoClock)
+    {
+        this(ctx, tokenVerifier, rings, syncReader, status, counters, nanoClock, null);
+    }
+
+    /**
+     * @param rings     one ring per journal shard, in shard order.
+     * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
+     * @param nearby    people nearby and shake; null when not served (answered NOT_ALLOWED).
+     */
+    @SuppressWarnings("unchecked")
+    public SessionContext(
+        final SessionSettings ctx,
+        final TokenVerifier tokenVerifier,
+        final RingBuffer<SwitchEvent>[] rings,
+        final SyncReader syncReader,
+        final SwitchStatus status,
+        final SwitchCounters counters,
+        final NanoClock nanoClock,
+        final NearbyService nearby)
     {
         this.ctx = ctx;
         this.nanoClock = nanoClock;
@@ -136,7 +155,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters, ctx.placement(),
             ctx.movedRetryAfterMs());
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
-            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1);
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, nearby);
         this.parker = new Parker(counters);
         this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }

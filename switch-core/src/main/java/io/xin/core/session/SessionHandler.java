@@ -462,6 +462,8 @@ public final class SessionHandler extends FrameDecoder
             case GROUP_OP -> answer(router.groupOp(session, frame.getGroupOp()));
             case CHANNEL_OP -> answer(router.channelOp(session, frame.getChannelOp()));
             case CHANNEL_SYNC -> answer(router.channelSync(session, frame.getChannelSync(), ctx.channel().isWritable()));
+            case NEARBY -> answer(router.nearby(session, frame.getNearby()));
+            case SHAKE -> answer(router.shake(session, frame.getShake()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");
