@@ -14,13 +14,14 @@ import java.util.function.LongPredicate;
  * 0.1 km² at resolution 9) and when the entry expires. Nothing else: no coordinate, no distance, no history. The
  * entries are spread over shards keyed by a coarse ancestor cell ({@link Cells#SHARD_RESOLUTION}), never by user, so
  * a query reads every shard its 20 km reach touches; within a shard, each occupied cell holds its users' ids, and
- * each block (the cell's parent) counts its occupied cells.
+ * each block (the cell's parent) and each super-block (its grandparent) counts its occupied cells.
  * <p>
- * A query walks grid rings of blocks around the requester's block, band by band: the rings that can hold a cell of
- * the band ({@link Cells#ringsCovering}), then, of the occupied blocks found, those whose centre is near enough,
- * cell by cell. Users come out sorted by band, then by the distance between the cell centres, then by user id, and
- * the walk stops once the page (and one more user, to know there are more) is filled: a dense city's first page
- * reads a few dozen blocks, not the city.
+ * A query walks grid rings of super-blocks around the requester's, band by band: the rings that can hold a cell of
+ * the band ({@link Cells#ringsCovering}). It opens an occupied super-block into its blocks, and a block into its
+ * cells, only once the band reaches the nearest a cell inside could be (the centre's distance less the reach of a
+ * cell from it), so far-off ones cost one lookup and one distance. Users come out sorted by band, then by the
+ * distance between the cell centres, then by user id, and the walk stops once the page (and one more user, to know
+ * there are more) is filled: a dense city's first page reads a few dozen blocks, not the city.
  * <p>
  * Single-threaded by design: the one thread that owns the index (the switch's nearby thread) calls every method.
  * Times are the caller's (milliseconds), so the index keeps no clock and replays the same for the same calls;
@@ -47,11 +48,13 @@ public final class NearbyIndex
 
     private final int cellResolution;
     private final int blockResolution;
+    private final int superBlockResolution;
     private final long expiryMs;
     private final double maxSpeedKmh;
-    /** How far a cell's centre lies from its block's at most. */
+    /** How far a cell's centre lies from its block's, and from its super-block's, at most. */
     private final double blockReachKm;
-    /** By band: the block rings around the requester's block that hold every cell of the band. */
+    private final double superBlockReachKm;
+    /** By band: the super-block rings around the requester's super-block that hold every cell of the band. */
     private final int[] ringsForBand = new int[DistanceBands.WITHIN_20_KM + 1];
 
     /** Each located user's cell; 0 for none. */
@@ -64,10 +67,12 @@ public final class NearbyIndex
 
     // Scratch of a query, reused.
     private final LongArrayList ring = new LongArrayList();
-    private long[] pendingBlocks = new long[64];
-    private double[] pendingLowerKm = new double[64];
-    private Shard[] pendingShards = new Shard[64];
-    private int pendingCount;
+    /** Occupied super-blocks, and blocks, found and not yet opened: each with the nearest a cell inside may be. */
+    private final Pending pendingSuperBlocks = new Pending();
+    private final Pending pendingBlocks = new Pending();
+    /** The shard of the last ring cell looked up: ring neighbours mostly share one. */
+    private long lastShardKey;
+    private Shard lastShard;
     private long[] candidateCells = new long[256];
     private double[] candidateKm = new double[256];
     private CellUsers[] candidateUsers = new CellUsers[256];
@@ -94,12 +99,15 @@ public final class NearbyIndex
         }
         this.cellResolution = cellResolution;
         this.blockResolution = cellResolution - 1;
+        this.superBlockResolution = cellResolution - 2;
         this.expiryMs = expiryMs;
         this.maxSpeedKmh = maxSpeedKmh;
         this.blockReachKm = Cells.ancestorReachKm(cellResolution, blockResolution);
+        this.superBlockReachKm = Cells.ancestorReachKm(cellResolution, superBlockResolution);
         for (int band = DistanceBands.WITHIN_1_KM; band <= DistanceBands.WITHIN_20_KM; band++)
         {
-            ringsForBand[band] = Cells.ringsCovering(DistanceBands.limitKm(band), cellResolution, blockResolution);
+            ringsForBand[band] =
+                Cells.ringsCovering(DistanceBands.limitKm(band), cellResolution, superBlockResolution);
         }
     }
 
@@ -256,10 +264,10 @@ public final class NearbyIndex
         // One user past the page says whether there are more.
         final long needed = pageEnd + 1;
         final LatLng origin = Cells.centre(cell);
-        final long originBlock = Cells.parent(cell, blockResolution);
+        final long originSuperBlock = Cells.parent(cell, superBlockResolution);
         position = 0;
-        pendingCount = 0;
         candidateCount = 0;
+        lastShard = null;
         int candidateStart = 0;
         int ringsDone = -1;
         try
@@ -269,10 +277,11 @@ public final class NearbyIndex
                 final double limitKm = DistanceBands.limitKm(band);
                 for (int k = ringsDone + 1; k <= ringsForBand[band]; k++)
                 {
-                    discover(origin, originBlock, k);
+                    discover(origin, originSuperBlock, k);
                 }
                 ringsDone = Math.max(ringsDone, ringsForBand[band]);
-                expandPending(origin, limitKm);
+                openSuperBlocks(origin, limitKm);
+                openBlocks(origin, limitKm);
                 final int selectedEnd = partition(candidateStart, candidateCount, limitKm);
                 sort(candidateStart, selectedEnd - 1);
                 walk(candidateStart, selectedEnd, userId, excluded, nowMs, offset, pageEnd, needed, page);
@@ -281,47 +290,80 @@ public final class NearbyIndex
         }
         finally
         {
-            // Holds no cell of this query past it.
+            // Holds no cell or shard of this query past it.
             Arrays.fill(candidateUsers, 0, candidateCount, null);
-            Arrays.fill(pendingShards, 0, pendingCount, null);
+            pendingSuperBlocks.clear();
+            pendingBlocks.clear();
+            lastShard = null;
         }
         page.nextOffset(position > pageEnd ? (int)pageEnd : 0);
     }
 
-    /** The occupied blocks of grid ring {@code k} near enough to hold a cell within the widest band: pending. */
-    private void discover(final LatLng origin, final long originBlock, final int k)
+    /** The occupied super-blocks of grid ring {@code k} that may hold a cell within the widest band: pending. */
+    private void discover(final LatLng origin, final long originSuperBlock, final int k)
     {
         ring.clear();
-        Cells.ring(originBlock, k, ring);
+        Cells.ring(originSuperBlock, k, ring);
         for (int i = 0, size = ring.size(); i < size; i++)
         {
-            final long block = ring.getLong(i);
-            final Shard shard = shards.get(Cells.parent(block, Cells.SHARD_RESOLUTION));
-            if (shard == null || shard.blocks.get(block) == 0)
+            final long superBlock = ring.getLong(i);
+            final Shard shard = shardOf(superBlock);
+            if (shard == null || shard.superBlocks.get(superBlock) == 0)
             {
                 continue;
             }
-            final double lowerKm = Cells.distanceKm(origin, block) - blockReachKm;
+            final double lowerKm = Cells.distanceKm(origin, superBlock) - superBlockReachKm;
             if (lowerKm <= DistanceBands.MAX_KM)
             {
-                addPending(block, lowerKm, shard);
+                pendingSuperBlocks.add(superBlock, lowerKm, shard);
             }
         }
     }
 
-    /** The pending blocks that may hold a cell within {@code limitKm}: their occupied cells become candidates. */
-    private void expandPending(final LatLng origin, final double limitKm)
+    /** The pending super-blocks that may hold a cell within {@code limitKm}: their occupied blocks become pending. */
+    private void openSuperBlocks(final LatLng origin, final double limitKm)
     {
+        final Pending pending = pendingSuperBlocks;
         int i = 0;
-        while (i < pendingCount)
+        while (i < pending.count)
         {
-            if (pendingLowerKm[i] > limitKm)
+            if (pending.lowerKm[i] > limitKm)
             {
                 i++;
                 continue;
             }
-            final long block = pendingBlocks[i];
-            final Shard shard = pendingShards[i];
+            final long superBlock = pending.keys[i];
+            final Shard shard = pending.shards[i];
+            for (int digit = 0; digit < CHILDREN; digit++)
+            {
+                final long block = Cells.child(superBlock, digit);
+                if (shard.blocks.get(block) != 0)
+                {
+                    final double lowerKm = Cells.distanceKm(origin, block) - blockReachKm;
+                    if (lowerKm <= DistanceBands.MAX_KM)
+                    {
+                        pendingBlocks.add(block, lowerKm, shard);
+                    }
+                }
+            }
+            pending.remove(i);
+        }
+    }
+
+    /** The pending blocks that may hold a cell within {@code limitKm}: their occupied cells become candidates. */
+    private void openBlocks(final LatLng origin, final double limitKm)
+    {
+        final Pending pending = pendingBlocks;
+        int i = 0;
+        while (i < pending.count)
+        {
+            if (pending.lowerKm[i] > limitKm)
+            {
+                i++;
+                continue;
+            }
+            final long block = pending.keys[i];
+            final Shard shard = pending.shards[i];
             for (int digit = 0; digit < CHILDREN; digit++)
             {
                 final long cell = Cells.child(block, digit);
@@ -335,12 +377,23 @@ public final class NearbyIndex
                     }
                 }
             }
-            pendingCount--;
-            pendingBlocks[i] = pendingBlocks[pendingCount];
-            pendingLowerKm[i] = pendingLowerKm[pendingCount];
-            pendingShards[i] = pendingShards[pendingCount];
-            pendingShards[pendingCount] = null;
+            pending.remove(i);
         }
+    }
+
+    private Shard shardOf(final long ancestor)
+    {
+        final long shardKey = Cells.parent(ancestor, Cells.SHARD_RESOLUTION);
+        if (lastShard == null || shardKey != lastShardKey)
+        {
+            lastShardKey = shardKey;
+            lastShard = shards.get(shardKey);
+            if (lastShard == null)
+            {
+                return null;
+            }
+        }
+        return lastShard;
     }
 
     /**
@@ -411,21 +464,6 @@ public final class NearbyIndex
             }
             i = tieEnd;
         }
-    }
-
-    private void addPending(final long block, final double lowerKm, final Shard shard)
-    {
-        if (pendingCount == pendingBlocks.length)
-        {
-            final int capacity = pendingCount * 2;
-            pendingBlocks = Arrays.copyOf(pendingBlocks, capacity);
-            pendingLowerKm = Arrays.copyOf(pendingLowerKm, capacity);
-            pendingShards = Arrays.copyOf(pendingShards, capacity);
-        }
-        pendingBlocks[pendingCount] = block;
-        pendingLowerKm[pendingCount] = lowerKm;
-        pendingShards[pendingCount] = shard;
-        pendingCount++;
     }
 
     private void addCandidate(final long cell, final double km, final CellUsers users)
@@ -552,6 +590,7 @@ public final class NearbyIndex
             users = new CellUsers();
             shard.cells.put(cell, users);
             shard.blocks.incrementAndGet(Cells.parent(cell, blockResolution));
+            shard.superBlocks.incrementAndGet(Cells.parent(cell, superBlockResolution));
         }
         users.add(userId);
     }
@@ -566,6 +605,7 @@ public final class NearbyIndex
         {
             shard.cells.remove(cell);
             shard.blocks.decrementAndGet(Cells.parent(cell, blockResolution));
+            shard.superBlocks.decrementAndGet(Cells.parent(cell, superBlockResolution));
             if (shard.cells.isEmpty())
             {
                 shards.remove(shardKey);
@@ -580,6 +620,47 @@ public final class NearbyIndex
         final Long2ObjectHashMap<CellUsers> cells = new Long2ObjectHashMap<>();
         /** Each block's occupied cells, counted; a block with none has no key (the counter map removes it). */
         final Long2LongCounterMap blocks = new Long2LongCounterMap(0);
+        /** Each super-block's occupied cells, counted likewise. */
+        final Long2LongCounterMap superBlocks = new Long2LongCounterMap(0);
+    }
+
+    /** Blocks (or super-blocks) found by a query and not yet opened, in no order. */
+    private static final class Pending
+    {
+        long[] keys = new long[64];
+        double[] lowerKm = new double[64];
+        Shard[] shards = new Shard[64];
+        int count;
+
+        void add(final long key, final double lower, final Shard shard)
+        {
+            if (count == keys.length)
+            {
+                keys = Arrays.copyOf(keys, count * 2);
+                lowerKm = Arrays.copyOf(lowerKm, count * 2);
+                shards = Arrays.copyOf(shards, count * 2);
+            }
+            keys[count] = key;
+            lowerKm[count] = lower;
+            shards[count] = shard;
+            count++;
+        }
+
+        /** Removes entry {@code i}, moving the last into its place. */
+        void remove(final int i)
+        {
+            count--;
+            keys[i] = keys[count];
+            lowerKm[i] = lowerKm[count];
+            shards[i] = shards[count];
+            shards[count] = null;
+        }
+
+        void clear()
+        {
+            Arrays.fill(shards, 0, count, null);
+            count = 0;
+        }
     }
 
     /** The users of one cell, sorted by id. */
