@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
     description = "Drive a switch with a scenario and report latency, throughput, CPU and correctness.",
     subcommands = { ChatCommand.class, RampCommand.class, IdleCommand.class, OfflineCommand.class,
-        StormCommand.class, GroupCommand.class, BroadcastCommand.class })
+        StormCommand.class, GroupCommand.class, BroadcastCommand.class, NearbyCommand.class, ShakeCommand.class })
 public final class LoadgenCommand implements Runnable
 {
     @CommandLine.Spec
