@@ -1,12 +1,16 @@
 package io.xin.social.nearby;
 
 import com.uber.h3core.H3Core;
+import com.uber.h3core.H3CoreLoader;
 import com.uber.h3core.LengthUnit;
 import com.uber.h3core.util.LatLng;
 import org.agrona.collections.LongArrayList;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
 import java.util.List;
 
 /**
@@ -54,13 +58,39 @@ public final class Cells
 
     private static H3Core load()
     {
+        final H3Core h3;
         try
         {
-            return H3Core.newInstance();
+            h3 = H3Core.newInstance();
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot load the H3 native library", ex);
+        }
+        deleteUnpackedLibrary();
+        return h3;
+    }
+
+    /**
+     * H3 unpacks its native library into {@code java.io.tmpdir} (or {@code -Dh3.native.dir}) and deletes it only at
+     * a normal exit. Loaded, the file is no longer needed on Linux, which keeps the mapping: it is deleted at once
+     * (as Netty does with its own), so a forced exit leaves nothing behind. Where that fails, the exit deletes it.
+     */
+    private static void deleteUnpackedLibrary()
+    {
+        try
+        {
+            final Field field = H3CoreLoader.class.getDeclaredField("libraryFile");
+            field.setAccessible(true);
+            final File file = (File)field.get(null);
+            if (file != null)
+            {
+                Files.deleteIfExists(file.toPath());
+            }
+        }
+        catch (final ReflectiveOperationException | RuntimeException | IOException ex)
+        {
+            // A newer H3 without the field, or a system that keeps loaded files: deleted at exit.
         }
     }
 

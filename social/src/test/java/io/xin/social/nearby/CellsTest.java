@@ -1,11 +1,14 @@
 package io.xin.social.nearby;
 
 import com.uber.h3core.H3Core;
+import com.uber.h3core.H3CoreLoader;
 import com.uber.h3core.exceptions.H3Exception;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -13,6 +16,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -144,6 +148,17 @@ class CellsTest
             assertEquals(new HashSet<>(disk), new HashSet<>(rings));
             assertEquals(disk.size(), rings.size());
         }
+    }
+
+    @Test
+    void shouldLeaveNoUnpackedLibraryBehind() throws ReflectiveOperationException
+    {
+        assertTrue(Cells.isCell(Cells.cellOf(0, 0, 9)));
+        final Field field = H3CoreLoader.class.getDeclaredField("libraryFile");
+        field.setAccessible(true);
+        final File unpacked = (File)field.get(null);
+        assertNotNull(unpacked);
+        assertFalse(unpacked.exists(), "deleted once loaded: " + unpacked);
     }
 
     private static double randomLatitude(final Random random)
