@@ -54,6 +54,8 @@ public final class NearbyIndex
     /** How far a cell's centre lies from its block's, and from its super-block's, at most. */
     private final double blockReachKm;
     private final double superBlockReachKm;
+    /** By resolution: how far a cell's centre lies from its ancestor's there, at most. */
+    private final double[] reachToAncestorKm;
     /** By band: the super-block rings around the requester's super-block that hold every cell of the band. */
     private final int[] ringsForBand = new int[DistanceBands.WITHIN_20_KM + 1];
 
@@ -104,6 +106,11 @@ public final class NearbyIndex
         this.maxSpeedKmh = maxSpeedKmh;
         this.blockReachKm = Cells.ancestorReachKm(cellResolution, blockResolution);
         this.superBlockReachKm = Cells.ancestorReachKm(cellResolution, superBlockResolution);
+        this.reachToAncestorKm = new double[cellResolution];
+        for (int res = 0; res < cellResolution; res++)
+        {
+            reachToAncestorKm[res] = Cells.ancestorReachKm(cellResolution, res);
+        }
         for (int band = DistanceBands.WITHIN_1_KM; band <= DistanceBands.WITHIN_20_KM; band++)
         {
             ringsForBand[band] =
@@ -137,8 +144,8 @@ public final class NearbyIndex
         if (previous != 0 && previous != cell && expiries.get(userId) > nowMs)
         {
             final long sinceMs = Math.max(0, nowMs - (expiries.get(userId) - expiryMs));
-            final double movedKm = Cells.centreDistanceKm(previous, cell);
-            if (movedKm > JUMP_GRACE_KM + maxSpeedKmh * sinceMs / MS_PER_HOUR)
+            final double allowedKm = JUMP_GRACE_KM + maxSpeedKmh * sinceMs / MS_PER_HOUR;
+            if (!surelyWithin(previous, cell, allowedKm) && Cells.centreDistanceKm(previous, cell) > allowedKm)
             {
                 return Report.IMPOSSIBLE_JUMP;
             }
@@ -156,6 +163,23 @@ public final class NearbyIndex
         expiries.put(userId, expiresAt);
         expiryQueue.add(expiresAt, userId);
         return Report.ACCEPTED;
+    }
+
+    /**
+     * Whether two cells are surely no farther apart than {@code km}, from their finest common ancestor alone: both
+     * centres lie within its reach of the ancestor's centre. Most moves are small, and this spares them the two
+     * centres a distance takes.
+     */
+    private boolean surelyWithin(final long a, final long b, final double km)
+    {
+        for (int res = cellResolution - 1; res >= 0; res--)
+        {
+            if (Cells.parent(a, res) == Cells.parent(b, res))
+            {
+                return 2 * reachToAncestorKm[res] <= km;
+            }
+        }
+        return false;
     }
 
     /**

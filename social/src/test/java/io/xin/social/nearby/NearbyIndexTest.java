@@ -216,6 +216,32 @@ class NearbyIndexTest
     }
 
     @Test
+    void shouldJudgeEveryJumpAsTheDistanceBetweenCentresDoes()
+    {
+        final Random random = new Random(11);
+        final NearbyIndex index = new NearbyIndex(9, EXPIRY_MS, 100);
+        int refused = 0;
+        for (long userId = 1; userId <= 20_000; userId++)
+        {
+            final double[] area = AREAS[random.nextInt(AREAS.length)];
+            final long from = randomCell(random, area);
+            final double[] near = { Cells.centre(from).lat, Cells.centre(from).lng };
+            final double km = random.nextBoolean() ? 3 * random.nextDouble() : 60 * random.nextDouble();
+            final long to = Cells.cellOf(near[0] + km / 111.2 * (2 * random.nextDouble() - 1),
+                wrap(near[1] + km / 111.2 * (2 * random.nextDouble() - 1)), 9);
+            final long sinceMs = random.nextInt(20 * 60_000);
+            index.report(userId, from, T0);
+            final double allowedKm = NearbyIndex.JUMP_GRACE_KM + 100.0 * sinceMs / 3_600_000;
+            final NearbyIndex.Report expected = from == to || Cells.centreDistanceKm(from, to) <= allowedKm ?
+                NearbyIndex.Report.ACCEPTED : NearbyIndex.Report.IMPOSSIBLE_JUMP;
+            assertEquals(expected, index.report(userId, to, T0 + sinceMs), () -> "from " + Long.toHexString(from) +
+                " to " + Long.toHexString(to) + " after " + sinceMs + " ms");
+            refused += expected == NearbyIndex.Report.IMPOSSIBLE_JUMP ? 1 : 0;
+        }
+        assertTrue(refused > 1_000 && refused < 19_000, "both outcomes tried: " + refused);
+    }
+
+    @Test
     void shouldTakeSmallMovesAtOnceAndAnyMoveAfterALeaveOrExpiry()
     {
         final NearbyIndex index = new NearbyIndex(9, EXPIRY_MS, 1_000);
