@@ -1,5 +1,6 @@
 package io.xin.bench.social;
 
+import io.xin.bench.CpuPerOperation;
 import io.xin.social.nearby.Cells;
 import io.xin.social.nearby.NearbyIndex;
 import io.xin.social.nearby.NearbyPage;
@@ -14,6 +15,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Random;
@@ -25,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * coordinates turned into a cell, which the switch does on the event loops) and the latency of a query, the first
  * page of 50 and the tenth ({@code SampleTime}: read p50 and p99 from the percentiles). Each user moves between two
  * places about 300 m apart, so every report moves it to another cell and passes the jump check. The index's heap is
- * printed at setup.
+ * printed at setup, and the benchmark thread's CPU time per operation after each iteration (which, unlike the
+ * score, does not grow when other processes take the cores).
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 2, time = 2)
@@ -56,6 +59,8 @@ public class NearbyBenchmark
     private int nextReporter;
     private int nextRequester;
     private final NearbyPage page = new NearbyPage();
+    private final CpuPerOperation cpu = new CpuPerOperation();
+    private long operations;
     /** Ten minutes after everyone reported: every entry lives, and a report refreshes it. */
     private final long nowMs = T0 + 10 * 60_000;
 
@@ -110,6 +115,18 @@ public class NearbyBenchmark
         }
     }
 
+    @Setup(Level.Iteration)
+    public void startIteration()
+    {
+        cpu.start(operations);
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration()
+    {
+        cpu.print("operation", operations);
+    }
+
     private static long usedHeap()
     {
         for (int i = 0; i < 3; i++)
@@ -129,6 +146,7 @@ public class NearbyBenchmark
         final int user = order[nextReporter];
         nextReporter = nextReporter + 1 == USERS ? 0 : nextReporter + 1;
         away[user] = !away[user];
+        operations++;
         return index.report(user + 1, away[user] ? awayCells[user] : homeCells[user], nowMs);
     }
 
@@ -141,6 +159,7 @@ public class NearbyBenchmark
         final int user = order[nextReporter];
         nextReporter = nextReporter + 1 == USERS ? 0 : nextReporter + 1;
         away[user] = !away[user];
+        operations++;
         final long cell = away[user] ? Cells.cellOf(awayLatitudes[user], awayLongitudes[user], RESOLUTION) :
             Cells.cellOf(homeLatitudes[user], homeLongitudes[user], RESOLUTION);
         return index.report(user + 1, cell, nowMs);
@@ -168,6 +187,7 @@ public class NearbyBenchmark
     {
         final long user = order[nextRequester] + 1;
         nextRequester = nextRequester + 1 == USERS ? 0 : nextRequester + 1;
+        operations++;
         index.query(user, index.cellOf(user, nowMs), offset, PAGE, null, nowMs, page);
         return page.size();
     }

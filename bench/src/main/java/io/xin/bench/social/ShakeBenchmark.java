@@ -1,5 +1,6 @@
 package io.xin.bench.social;
 
+import io.xin.bench.CpuPerOperation;
 import io.xin.social.nearby.Cells;
 import io.xin.social.shake.ShakeMatcher;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * second one's apply finds the first waiting) and an expiry sweep, as the switch's nearby thread runs them. With
  * {@code maxDistanceM} 0 the shakes carry no location; with 1000 they are located in a city, the second within 300
  * m of the first, and the matcher searches the buckets around the second. The time advances 1 ms per pair, so the
- * matcher also holds the recent pairs of the last window (3,000 pairs).
+ * matcher also holds the recent pairs of the last window (3,000 pairs). The benchmark thread's CPU time per pair is
+ * printed after each iteration.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,6 +49,7 @@ public class ShakeBenchmark
     private int next;
     private long nowMs = T0;
     private long shakeId;
+    private final CpuPerOperation cpu = new CpuPerOperation();
 
     @Setup(Level.Trial)
     public void setup()
@@ -66,6 +70,18 @@ public class ShakeBenchmark
                 secondCells[i] = Cells.cellOf(near[0], near[1], 9);
             }
         }
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration()
+    {
+        cpu.start(shakeId / 2);
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration()
+    {
+        cpu.print("pair", shakeId / 2);
     }
 
     @Benchmark
