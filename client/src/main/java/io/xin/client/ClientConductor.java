@@ -366,8 +366,9 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
 
     /**
      * Sends a group, channel, nearby or shake request and completes the future with its answer (GroupResult,
-     * ChannelResult, ChannelSyncResult, NearbyResult, or a shake's final ShakeResult). Asked again after the server's delay when it answers BUSY;
-     * fails with the server's code otherwise, and when the connection is lost first.
+     * ChannelResult, ChannelSyncResult, NearbyResult, or a shake's final ShakeResult). Asked again after the
+     * server's delay when it answers BUSY; fails with the server's code otherwise, and when the connection is lost
+     * first.
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
     {

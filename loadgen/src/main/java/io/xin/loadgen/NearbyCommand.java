@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
         "request over them waits for its retry, which shows as latency.")
 final class NearbyCommand extends ScenarioCommand
 {
-    @Option(names = "--area-km", description = "Side of the square the users are in, in km (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--area-km", description = "Side of the square the users are in, in km " +
+        "(default: ${DEFAULT-VALUE}).")
     double areaKm = 20;
 
     @Option(names = "--report-share", description = "Share of the requests that are reports, 0..1 (default: " +
@@ -76,7 +77,8 @@ final class NearbyCommand extends ScenarioCommand
         {
             load.place(places[i]);
             SocialLoad.awaitStart(intendedNs);
-            load.track("first_report", intendedNs, fleet.session(i).client().reportLocation(places[i][0], places[i][1]));
+            load.track("first_report", intendedNs,
+                fleet.session(i).client().reportLocation(places[i][0], places[i][1]));
             intendedNs += intervalNs;
         }
         load.drain(CONNECT_TIMEOUT_MS);

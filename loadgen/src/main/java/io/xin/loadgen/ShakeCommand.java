@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
         "nearby-queries-per-minute (30 by default).")
 final class ShakeCommand extends ScenarioCommand
 {
-    @Option(names = "--area-km", description = "Side of the square the pairs are in, in km (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--area-km", description = "Side of the square the pairs are in, in km " +
+        "(default: ${DEFAULT-VALUE}).")
     double areaKm = 20;
 
     @Option(names = "--no-location", description = "Shake without a location (pairs with anyone).")

@@ -1505,8 +1505,8 @@ public final class XinSwitch implements AutoCloseable
         /** People nearby and shake as the nearby thread takes them. */
         NearbyConfig nearbyConfig()
         {
-            return new NearbyConfig(nearbyCellResolution, nearbyExpirySeconds, nearbyMaxSpeedKmh, nearbyReportsPerMinute,
-                nearbyQueriesPerMinute, nearbyPageLimit, shakeWindowMs, shakeMaxDistanceM,
+            return new NearbyConfig(nearbyCellResolution, nearbyExpirySeconds, nearbyMaxSpeedKmh,
+                nearbyReportsPerMinute, nearbyQueriesPerMinute, nearbyPageLimit, shakeWindowMs, shakeMaxDistanceM,
                 NearbyConfig.DEFAULT_QUEUE_CAPACITY, busyRetryAfterMs);
         }
 

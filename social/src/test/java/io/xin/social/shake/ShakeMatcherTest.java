@@ -149,7 +149,8 @@ class ShakeMatcherTest
         final BlockCheck blocks = (blocker, blocked) -> (blocker * 7 + blocked) % 13 == 0;
         final ShakeMatcher matcher = new ShakeMatcher(WINDOW_MS, maxDistanceKm, 9, blocks);
         final Reference reference = new Reference(WINDOW_MS, maxDistanceKm, blocks);
-        final double[][] places = { { 31.2304, 121.4737, 0.02 }, { 31.2304, 121.4737, 0.3 }, { 30.2741, 120.1551, 0.1 } };
+        final double[][] places = {
+            { 31.2304, 121.4737, 0.02 }, { 31.2304, 121.4737, 0.3 }, { 30.2741, 120.1551, 0.1 } };
         final List<String> log = new ArrayList<>();
         final Map<Long, Long> shakeTimes = new HashMap<>();
         final Map<Long, Long> shakeCells = new HashMap<>();
@@ -174,7 +175,8 @@ class ShakeMatcherTest
             final long userId = 1 + random.nextInt(40);
             final double[] place = places[random.nextInt(places.length)];
             final long cell = random.nextInt(4) == 0 ? 0 : Cells.cellOf(
-                place[0] + place[2] * (2 * random.nextDouble() - 1), place[1] + place[2] * (2 * random.nextDouble() - 1), 9);
+                place[0] + place[2] * (2 * random.nextDouble() - 1),
+                place[1] + place[2] * (2 * random.nextDouble() - 1), 9);
             shakeTimes.put(shakeId, nowMs);
             shakeCells.put(shakeId, cell);
             final ShakeMatcher.Outcome outcome = matcher.apply(userId, shakeId, nowMs, cell);

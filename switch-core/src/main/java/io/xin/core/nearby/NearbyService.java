@@ -28,7 +28,7 @@ import java.util.function.LongSupplier;
 
 /**
  * People nearby and shake on one thread of their own, which owns the {@link NearbyIndex}, the
- * {@link ShakeMatcher} and the {@link NearbyLimits}: nothing of theirs is shared, so nothing is locked.
+ * {@link ShakeMatcher} and the {@link NearbyLimits}: no other thread touches them, so nothing is locked.
  * <p>
  * The event loops turn a request into a {@link Request} ({@link #submit(Session, NearbyRequest)}): a location
  * becomes its H3 cell right there, so the coordinates never leave the event loop's stack (nothing keeps, logs or
@@ -365,7 +365,8 @@ public final class NearbyService implements Agent
 
     private static Frame rateLimited(final long requestId, final String message, final long waitMs)
     {
-        return Frames.error(requestId, ErrorCode.RATE_LIMITED, message, false, (int)Math.min(Integer.MAX_VALUE, waitMs));
+        return Frames.error(requestId, ErrorCode.RATE_LIMITED, message, false,
+            (int)Math.min(Integer.MAX_VALUE, waitMs));
     }
 
     private static DistanceBand band(final int band)

@@ -230,14 +230,16 @@ final class RequestRouter
     /** A people-nearby request, to the nearby thread; NOT_ALLOWED where it is not served. */
     Frame nearby(final Session session, final NearbyRequest request)
     {
-        return nearby == null ? Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+        return nearby == null ?
+            Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
             nearby.submit(session, request);
     }
 
     /** A shake, to the nearby thread; NOT_ALLOWED where it is not served. */
     Frame shake(final Session session, final ShakeRequest request)
     {
-        return nearby == null ? Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+        return nearby == null ?
+            Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
             nearby.submit(session, request);
     }
 

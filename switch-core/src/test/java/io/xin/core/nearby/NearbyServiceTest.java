@@ -101,7 +101,8 @@ class NearbyServiceTest
         assertEquals(DistanceBand.WITHIN_2_KM, page.getUsers(0).getBand());
         assertEquals(0, page.getNextOffset());
 
-        assertNull(service.submit(bob, NearbyRequest.newBuilder().setRequestId(22).setOp(NearbyOp.NEARBY_LEAVE).build()));
+        assertNull(service.submit(bob,
+            NearbyRequest.newBuilder().setRequestId(22).setOp(NearbyOp.NEARBY_LEAVE).build()));
         assertNull(service.submit(alice, query(13)));
         service.doWork();
         assertEquals(NearbyOp.NEARBY_LEAVE, answer(bob).getNearbyResult().getOp());
@@ -120,7 +121,8 @@ class NearbyServiceTest
         assertError(service.submit(alice, report(2, 0, Double.NaN)), 2, ErrorCode.LOCATION_REFUSED);
         assertError(service.submit(alice, ShakeRequest.newBuilder().setRequestId(3).setHasLocation(true)
             .setLatitude(0).setLongitude(200).build()), 3, ErrorCode.LOCATION_REFUSED);
-        assertError(service.submit(alice, NearbyRequest.newBuilder().setRequestId(4).build()), 4, ErrorCode.BAD_REQUEST);
+        assertError(service.submit(alice, NearbyRequest.newBuilder().setRequestId(4).build()), 4,
+            ErrorCode.BAD_REQUEST);
         assertError(service.submit(alice, NearbyRequest.newBuilder().setRequestId(5).setOp(NearbyOp.NEARBY_QUERY)
             .setOffset(50 * NearbyConfig.MAX_PAGES + 1).build()), 5, ErrorCode.BAD_REQUEST);
         assertError(service.submit(alice, NearbyRequest.newBuilder().setRequestId(6).setOp(NearbyOp.NEARBY_QUERY)
