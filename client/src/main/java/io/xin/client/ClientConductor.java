@@ -365,9 +365,10 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     }
 
     /**
-     * Sends a group, channel or media request and completes the future with its answer (GroupResult,
-     * ChannelResult, ChannelSyncResult, UploadTicketResult or MediaUrlResult). Asked again after the server's delay when it answers BUSY;
-     * fails with the server's code otherwise, and when the connection is lost first.
+     * Sends a group, channel, media, nearby or shake request and completes the future with its answer
+     * (GroupResult, ChannelResult, ChannelSyncResult, UploadTicketResult, MediaUrlResult, NearbyResult, or a
+     * shake's final ShakeResult). Asked again after the server's delay when it answers BUSY; fails with the
+     * server's code otherwise, and when the connection is lost first.
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
     {
@@ -532,6 +533,15 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case MEDIA_URL_RESULT -> completeRequest(frame.getMediaUrlResult().getRequestId(), frame.getMediaUrlResult());
             case DISCOVERY_RESULT ->
                 completeRequest(frame.getDiscoveryResult().getRequestId(), frame.getDiscoveryResult());
+            case NEARBY_RESULT -> completeRequest(frame.getNearbyResult().getRequestId(), frame.getNearbyResult());
+            case SHAKE_RESULT ->
+            {
+                // WAITING is followed by the final MATCHED or EXPIRED under the same request id.
+                if (frame.getShakeResult().getState() != io.xin.protocol.pb.ShakeState.SHAKE_WAITING)
+                {
+                    completeRequest(frame.getShakeResult().getRequestId(), frame.getShakeResult());
+                }
+            }
             case CHANNEL_PUSH ->
             {
                 if (state == State.LOGGED_IN)
