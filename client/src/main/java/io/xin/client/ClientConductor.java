@@ -530,7 +530,8 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
             case UPLOAD_TICKET_RESULT ->
                 completeRequest(frame.getUploadTicketResult().getRequestId(), frame.getUploadTicketResult());
-            case MEDIA_URL_RESULT -> completeRequest(frame.getMediaUrlResult().getRequestId(), frame.getMediaUrlResult());
+            case MEDIA_URL_RESULT ->
+                completeRequest(frame.getMediaUrlResult().getRequestId(), frame.getMediaUrlResult());
             case DISCOVERY_RESULT ->
                 completeRequest(frame.getDiscoveryResult().getRequestId(), frame.getDiscoveryResult());
             case NEARBY_RESULT -> completeRequest(frame.getNearbyResult().getRequestId(), frame.getNearbyResult());

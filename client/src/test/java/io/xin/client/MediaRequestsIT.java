@@ -87,7 +87,8 @@ class MediaRequestsIT
         connection.write(Frame.newBuilder().setError(Error.newBuilder().setRequestId(asked.getRequestId())
             .setCode(ErrorCode.QUOTA_EXCEEDED).setMessage("over quota")).build());
 
-        final ExecutionException ex = assertThrows(ExecutionException.class, () -> ticket.get(WAIT_S, TimeUnit.SECONDS));
+        final ExecutionException ex =
+            assertThrows(ExecutionException.class, () -> ticket.get(WAIT_S, TimeUnit.SECONDS));
         assertEquals(ErrorCode.QUOTA_EXCEEDED, assertInstanceOf(XinClientException.class, ex.getCause()).code());
     }
 
@@ -98,7 +99,8 @@ class MediaRequestsIT
 
         final CompletableFuture<UploadTicketResult> ticket = client.uploadTicket(1_000, "image/png", new byte[31], 0);
 
-        final ExecutionException ex = assertThrows(ExecutionException.class, () -> ticket.get(WAIT_S, TimeUnit.SECONDS));
+        final ExecutionException ex =
+            assertThrows(ExecutionException.class, () -> ticket.get(WAIT_S, TimeUnit.SECONDS));
         assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(XinClientException.class, ex.getCause()).code());
         assertFalse(ticket.isCancelled());
     }
