@@ -72,10 +72,13 @@ public final class MediaRun implements Fleet.Sink
     private final ExecutorService transfers;
     private final byte[] pool = new byte[POOL_BYTES];
     private final SizeMix sizes;
+    /** Recorded by the transfer threads, wait-free; read once by {@link #finish}. */
     private final Recorder uploadRecorder = new Recorder(1, Measurements.HIGHEST_LATENCY_US, 3);
     private final Recorder downloadRecorder = new Recorder(1, Measurements.HIGHEST_LATENCY_US, 3);
+    /** Owned by the thread calling {@link #finish}. */
     private final Histogram uploadTotal = new Histogram(1, Measurements.HIGHEST_LATENCY_US, 3);
     private final Histogram downloadTotal = new Histogram(1, Measurements.HIGHEST_LATENCY_US, 3);
+    /** Counts, added to by the transfer threads and the sessions' event loops. */
     private final LongAdder uploads = new LongAdder();
     private final LongAdder uploadFailures = new LongAdder();
     private final LongAdder cutUploads = new LongAdder();
@@ -97,10 +100,12 @@ public final class MediaRun implements Fleet.Sink
     private final Set<Long> downloaded = ConcurrentHashMap.newKeySet();
     /** Uploads and downloads scheduled and not finished. */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** The measured window, set by {@link #start} before any transfer; read by every thread. */
     private volatile long measureFromNs = Long.MAX_VALUE;
     private volatile long measureToNs = Long.MAX_VALUE;
-    private long startNs;
+    /** Uploads the schedule made; written by the scheduling thread, read after it ended ({@link #finish}). */
     private long scheduled;
+    /** The scheduling thread; set by {@link #start}, joined by {@link #finish}, both on the caller's thread. */
     private Thread scheduler;
 
     /**
@@ -131,7 +136,7 @@ public final class MediaRun implements Fleet.Sink
      */
     public void start()
     {
-        startNs = System.nanoTime();
+        final long startNs = System.nanoTime();
         final long warmupNs = TimeUnit.MILLISECONDS.toNanos(settings.warmupMs);
         final long totalNs = warmupNs + TimeUnit.MILLISECONDS.toNanos(settings.durationMs);
         measureFromNs = startNs + warmupNs;
