@@ -20,8 +20,8 @@ import java.util.Locale;
         "of a size mix at --uploads-per-second (a share of them cut once mid-upload and resumed), send them to " +
         "each other, and the recipients download them. Reports uploads/s, downloads/s, MB/s, resumes, upload and " +
         "download latency, and the text messages' send→deliver latency beside the media.",
-        "Run it again with --text-only for the reference: the text latency without media. The switch must have " +
-        "media on (--start embedded turns it on for its own switch)."})
+        "Run it again with --text-only (same --seed) for the reference: the text latency without media. The " +
+        "switch must have media on; --start embedded or --start switch turns it on in the switch it starts."})
 final class MediaCommand extends ScenarioCommand
 {
     @Option(names = "--uploads-per-second", description = "Uploads a second, all users together (default: " +
