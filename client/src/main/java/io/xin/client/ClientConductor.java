@@ -118,7 +118,7 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     private final InboxSequencer inbox;
     private final PendingSends pendingSends = new PendingSends();
     private final Map<Long, RawSync> rawSyncs = new HashMap<>();
-    /** Group and channel requests awaiting their answer, by request id. */
+    /** Group, channel and media requests awaiting their answer, by request id. */
     private final Map<Long, PendingRequest> requests = new HashMap<>();
     private final ChannelCursors channelCursors = new ChannelCursors(this);
     /** Request id of this client's own channel page in flight, 0 if none. */
@@ -365,10 +365,10 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     }
 
     /**
-     * Sends a group, channel, nearby or shake request and completes the future with its answer (GroupResult,
-     * ChannelResult, ChannelSyncResult, NearbyResult, or a shake's final ShakeResult). Asked again after the
-     * server's delay when it answers BUSY; fails with the server's code otherwise, and when the connection is lost
-     * first.
+     * Sends a group, channel, media, nearby or shake request and completes the future with its answer
+     * (GroupResult, ChannelResult, ChannelSyncResult, UploadTicketResult, MediaUrlResult, NearbyResult, or a
+     * shake's final ShakeResult). Asked again after the server's delay when it answers BUSY; fails with the
+     * server's code otherwise, and when the connection is lost first.
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
     {
@@ -528,6 +528,10 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case PRESENCE -> FriendEvents.presence(listener, frame.getPresence(), deviceId);
             case CHANNEL_RESULT -> onChannelResult(frame.getChannelResult());
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
+            case UPLOAD_TICKET_RESULT ->
+                completeRequest(frame.getUploadTicketResult().getRequestId(), frame.getUploadTicketResult());
+            case MEDIA_URL_RESULT ->
+                completeRequest(frame.getMediaUrlResult().getRequestId(), frame.getMediaUrlResult());
             case DISCOVERY_RESULT ->
                 completeRequest(frame.getDiscoveryResult().getRequestId(), frame.getDiscoveryResult());
             case NEARBY_RESULT -> completeRequest(frame.getNearbyResult().getRequestId(), frame.getNearbyResult());

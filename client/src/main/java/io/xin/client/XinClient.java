@@ -1,5 +1,6 @@
 package io.xin.client;
 
+import com.google.protobuf.ByteString;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,6 +27,8 @@ import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.GroupOpType;
 import io.xin.protocol.pb.GroupResult;
 import io.xin.protocol.pb.LoginOk;
+import io.xin.protocol.pb.MediaUrl;
+import io.xin.protocol.pb.MediaUrlResult;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.PresenceUpdate;
 import io.xin.protocol.pb.PrivacySettings;
@@ -36,6 +39,8 @@ import io.xin.protocol.pb.SendAck;
 import io.xin.protocol.pb.ShakeRequest;
 import io.xin.protocol.pb.ShakeResult;
 import io.xin.protocol.pb.SyncResult;
+import io.xin.protocol.pb.UploadTicket;
+import io.xin.protocol.pb.UploadTicketResult;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -578,6 +583,53 @@ public final class XinClient implements AutoCloseable
     public long channelCursor(final long channelId)
     {
         return conductor.channelCursor(channelId);
+    }
+
+    /**
+     * Asks where to upload a photo, video, voice note or file (media, docs/protocol.md). Asking again for the same
+     * bytes while their upload is in progress answers with that upload and its offset, so a client that lost its
+     * ticket resumes. {@link io.xin.client.media.MediaUploader} does the rest.
+     *
+     * @param sizeBytes   the exact size of the bytes to upload (the ciphertext of an encrypted attachment).
+     * @param contentType "image/jpeg", "audio/ogg", ...: its family sets the size limit.
+     * @param sha256      SHA-256 of those bytes, 32 bytes.
+     * @param durationMs  voice and video: length in milliseconds, else 0.
+     * @return completes with the UploadTicketResult, or fails with the server's code (MEDIA_TOO_LARGE,
+     *         QUOTA_EXCEEDED, BAD_REQUEST) or when not logged in.
+     */
+    public CompletableFuture<UploadTicketResult> uploadTicket(
+        final long sizeBytes, final String contentType, final byte[] sha256, final int durationMs)
+    {
+        Objects.requireNonNull(contentType, "contentType");
+        if (sha256 == null || sha256.length != 32 || sizeBytes < 1 || durationMs < 0)
+        {
+            return CompletableFuture.failedFuture(new XinClientException(ErrorCode.BAD_REQUEST,
+                "uploadTicket needs a positive size, a 32-byte SHA-256 and a duration >= 0"));
+        }
+        final UploadTicket template = UploadTicket.newBuilder().setSizeBytes(sizeBytes).setContentType(contentType)
+            .setSha256(ByteString.copyFrom(sha256)).setDurationMs(durationMs).build();
+        final CompletableFuture<UploadTicketResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setUploadTicket(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
+    }
+
+    /**
+     * Asks for a short-lived URL to download a blob a received message references.
+     *
+     * @param blobKey     MediaRef.blob_key.
+     * @param accessToken MediaRef.access_token, as the switch stamped it on the stored message.
+     * @return completes with the MediaUrlResult, or fails with the server's code (BAD_MEDIA_REF) or when not
+     *         logged in.
+     */
+    public CompletableFuture<MediaUrlResult> mediaUrl(final String blobKey, final String accessToken)
+    {
+        final MediaUrl template = MediaUrl.newBuilder().setBlobKey(Objects.requireNonNull(blobKey, "blobKey"))
+            .setAccessToken(Objects.requireNonNull(accessToken, "accessToken")).build();
+        final CompletableFuture<MediaUrlResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setMediaUrl(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
     }
 
     private static List<Long> ids(final long[] ids)

@@ -2,6 +2,7 @@ package io.xin.loadgen;
 
 import com.google.protobuf.ByteString;
 import io.xin.client.XinClient;
+import io.xin.client.media.MediaClient;
 import io.xin.core.XinSwitch;
 import io.xin.core.auth.TokenIssuer;
 import io.xin.loadgen.report.Measurements;
@@ -13,9 +14,9 @@ import io.xin.loadgen.scenario.Target;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.LoginOk;
-import io.xin.protocol.pb.MediaRef;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.SendAck;
+import io.xin.server.media.DaemonMedia;
 import io.xin.storage.FsyncPolicy;
 import ch.qos.logback.classic.Level;
 import org.slf4j.LoggerFactory;
@@ -40,14 +41,16 @@ import java.util.stream.Stream;
 
 /**
  * {@code xin demo}: the switch's main job on an embedded default. A switch on loopback with a
- * temporary data dir, a few users chatting online and offline, a resend, a restart, and a printed
+ * temporary data dir and its media server, a few users chatting online and offline (an end-to-end
+ * encrypted photo and voice note among the messages), a resend, a restart, and a printed
  * account of what happened; then a short open-loop {@code chat} load with its summary and HTML report.
  * Bounded: it finishes in about 20 seconds and cleans up its data. With {@code --cluster}, cluster mode
  * instead: a local Kafka, three nodes and a failover ({@link ClusterDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Run a switch on loopback with a temporary store, show users chatting online and offline, " +
-        "then a short chat load with its summary and HTML report.",
+    description = {"Run a switch on loopback with a temporary store, show users chatting online and offline " +
+        "(an end-to-end encrypted photo and voice note among the messages), then a short chat load with its " +
+        "summary and HTML report.",
         "With --cluster: a local Kafka and three switch nodes in cluster mode, users on different nodes, and a " +
         "node killed (about a minute)."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer>
@@ -72,6 +75,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     private final PrintStream out = System.out;
     private final List<XinClient> clients = new ArrayList<>();
+    private final List<MediaClient> mediaClients = new ArrayList<>();
     private TokenIssuer issuer;
     private int port;
 
@@ -103,13 +107,19 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             .drainTimeoutMs(5_000)
             // The demo's users chat without making friends first.
             .strangersAllowedByDefault(true);
+        // Media on: a local store beside the data, its HTTP server on a free port of the loopback address.
+        final DaemonMedia media = DaemonMedia.start(DaemonMedia.Options.local(dataDir.resolve("media"), "127.0.0.1", 0),
+            ctx);
 
-        XinSwitch xin = XinSwitch.launch(ctx);
-        port = xin.port();
+        XinSwitch xin = null;
         try
         {
-            out.printf("%nXin demo: a switch on 127.0.0.1:%d (%s transport), a RocksDB store in %s, fsync per batch%n%n",
+            xin = XinSwitch.launch(ctx);
+            port = xin.port();
+            out.printf("%nXin demo: a switch on 127.0.0.1:%d (%s transport), a RocksDB store in %s, fsync per batch%n",
                 port, xin.transportName(), dataDir);
+            out.printf("          its media server on %s, blobs in %s%n%n", media.publicUrl(),
+                dataDir.resolve("media"));
 
             step(1, "Alice (user %d, phone) and Bob (user %d, phone and laptop) log in; Carol (user %d) is offline.",
                 ALICE, BOB, CAROL);
@@ -126,25 +136,23 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             bobPhone.expect("Bob's phone");
             bobLaptop.expect("Bob's laptop");
 
-            step(3, "Bob replies from his phone with a photo (the bytes live in object storage; the switch " +
-                "carries the reference). Alice gets it; Bob's laptop gets his own copy.");
-            bobPhone.send(ALICE, "photo-1", Content.newBuilder()
-                .setType(ContentType.IMAGE)
-                .setBody(ByteString.copyFromUtf8("Here's the place"))
-                .setMedia(MediaRef.newBuilder()
-                    .setMimeType("image/jpeg").setSizeBytes(245_760).setWidth(1080).setHeight(1440)
-                    .setBlobKey("media/2026/11/bob/restaurant.jpg"))
-                .build());
-            alice.expect("Alice");
+            step(3, "Bob replies from his phone with a photo, encrypted end to end: his client uploads the " +
+                "ciphertext to the media server and the message carries the reference and the key. Alice gets it " +
+                "and downloads it; Bob's laptop gets his own copy.");
+            final byte[] photo = DemoMedia.photo();
+            bobPhone.media.sendMedia(ALICE, MediaClient.Attachment.of(photo, "image/png").encrypt(true)
+                .size(DemoMedia.PHOTO_WIDTH, DemoMedia.PHOTO_HEIGHT).caption("Here's the place")
+                .clientMsgId("photo-1")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+            final Message photoAtAlice = alice.expect("Alice");
             bobLaptop.expect("Bob's laptop");
+            alice.fetch("Alice", "the photo", photoAtAlice, photo);
 
             step(4, "Alice writes to Carol, who is offline: a text, a voice note and a location. Each is " +
                 "acked once it is durably in Carol's inbox.");
             alice.send(CAROL, "carol-1", text("Carol, are you coming tonight?"));
-            alice.send(CAROL, "carol-2", Content.newBuilder().setType(ContentType.VOICE)
-                .setMedia(MediaRef.newBuilder().setMimeType("audio/aac").setSizeBytes(33_600).setDurationMs(4_200)
-                    .setBlobKey("media/2026/11/alice/voice-17.aac"))
-                .build());
+            final byte[] voice = DemoMedia.voiceNote(DemoMedia.VOICE_MS);
+            alice.media.sendMedia(CAROL, MediaClient.Attachment.of(voice, "audio/ogg").encrypt(true)
+                .durationMs(DemoMedia.VOICE_MS).clientMsgId("carol-2")).get(WAIT_MS, TimeUnit.MILLISECONDS);
             alice.send(CAROL, "carol-3", Content.newBuilder().setType(ContentType.LOCATION)
                 .setBody(ByteString.copyFromUtf8("{\"lat\":31.2304,\"lng\":121.4737,\"name\":\"The Bund\"}"))
                 .build());
@@ -157,10 +165,13 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
             step(6, "Carol comes online. Her inbox head is ahead of her device, so the client syncs.");
             final Device carol = login(CAROL, "carol-phone");
+            Message voiceAtCarol = null;
             for (int i = 0; i < 3; i++)
             {
-                carol.expect("Carol");
+                final Message message = carol.expect("Carol");
+                voiceAtCarol = message.getContent().getType() == ContentType.VOICE ? message : voiceAtCarol;
             }
+            carol.fetch("Carol", "the voice note", voiceAtCarol, voice);
 
             step(7, "The switch restarts on the same data (GoAway to every session, ring drained, RocksDB " +
                 "closed). Alice's client reconnects by itself; nothing acked is lost and seqs continue.");
@@ -190,11 +201,19 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
         finally
         {
+            for (final MediaClient mediaClient : mediaClients)
+            {
+                mediaClient.close();
+            }
             for (final XinClient client : clients)
             {
                 client.close();
             }
-            xin.close();
+            if (xin != null)
+            {
+                xin.close();
+            }
+            media.close();
             if (!keepData)
             {
                 deleteRecursively(dataDir);
@@ -258,6 +277,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             .port(port)
             .build();
         clients.add(device.client);
+        device.media = new MediaClient(device.client);
+        mediaClients.add(device.media);
         final LoginOk ok = device.client.connect().get(WAIT_MS, TimeUnit.MILLISECONDS);
         out.printf("    %-12s logged in as user %d, inbox head seq %d%n", deviceId, ok.getUserId(), ok.getHeadSeq());
         return device;
@@ -282,10 +303,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         final String what = switch (content.getType())
         {
             case TEXT -> "\"" + content.getBody().toStringUtf8() + "\"";
-            case IMAGE, VIDEO, VOICE, FILE -> content.getType() + " " + content.getMedia().getMimeType() + " " +
-                content.getMedia().getSizeBytes() / 1024 + " KiB" +
-                (content.getMedia().getDurationMs() > 0 ? " " + content.getMedia().getDurationMs() / 1000.0 + " s" : "") +
-                " at " + content.getMedia().getBlobKey();
+            case IMAGE, VIDEO, VOICE, FILE -> DemoMedia.describeRef(content);
             default -> content.getType() + " " + content.getBody().toStringUtf8();
         };
         return "seq " + message.getSeq() + " from " + message.getFromUserId() + ": " + what;
@@ -309,6 +327,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         final List<Message> received = new ArrayList<>();
         final List<Message> ownSent = new ArrayList<>();
         XinClient client;
+        MediaClient media;
 
         Device(final String name)
         {
@@ -332,7 +351,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             return client.send(to, clientMsgId, content).get(WAIT_MS, TimeUnit.MILLISECONDS);
         }
 
-        void expect(final String who) throws InterruptedException
+        Message expect(final String who) throws InterruptedException
         {
             final Message message = inbox.poll(WAIT_MS, TimeUnit.MILLISECONDS);
             if (message == null)
@@ -341,6 +360,25 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
             received.add(message);
             out.printf("    %s: %s%n", who, describe(message));
+            return message;
+        }
+
+        /** Downloads what a received message references, checks and decrypts it, and compares it with the original. */
+        void fetch(final String who, final String what, final Message message, final byte[] original) throws Exception
+        {
+            if (message == null)
+            {
+                throw new IllegalStateException(who + " did not receive " + what);
+            }
+            final long startNs = System.nanoTime();
+            final byte[] bytes = media.fetch(message.getContent().getMedia()).get(WAIT_MS, TimeUnit.MILLISECONDS);
+            final double fetchMs = (System.nanoTime() - startNs) / 1e6;
+            if (!java.util.Arrays.equals(bytes, original))
+            {
+                throw new IllegalStateException(who + " downloaded " + what + " and it differs from what was sent");
+            }
+            out.printf("    %s: downloaded %s in %.1f ms, checked it against its blob key and decrypted it: %s, " +
+                "identical to what was sent%n", who, what, fetchMs, DemoMedia.describe(message.getContent(), bytes));
         }
 
         void expectNothing(final String who) throws InterruptedException

@@ -177,6 +177,9 @@ final class LoadOptions
     @Option(names = "--no-report", description = "Write no HTML report or HdrHistogram log.")
     boolean noReport;
 
+    /** The scenario needs media: a target the load generator starts gets its media store and server. */
+    boolean media;
+
     /**
      * Check what picocli cannot.
      *

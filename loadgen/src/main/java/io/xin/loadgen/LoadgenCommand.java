@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     description = "Drive a switch with a scenario and report latency, throughput, CPU and correctness.",
     subcommands = { ChatCommand.class, RampCommand.class, IdleCommand.class, OfflineCommand.class,
         StormCommand.class, GroupCommand.class, BroadcastCommand.class, ContactsCommand.class,
-        NearbyCommand.class, ShakeCommand.class })
+        NearbyCommand.class, ShakeCommand.class, MediaCommand.class })
 public final class LoadgenCommand implements Runnable
 {
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.xin.loadgen;
 
 import io.xin.core.XinSwitch;
+import io.xin.server.media.DaemonMedia;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,10 +44,19 @@ final class TargetProcess implements AutoCloseable
     private final XinSwitch embedded;
     private final Process child;
     private final Path dataDir;
+    /** The embedded switch's media store and server, null without media. */
+    private final DaemonMedia media;
 
     private TargetProcess(
         final Kind kind, final String host, final int port, final long pid, final XinSwitch embedded,
         final Process child, final Path dataDir)
+    {
+        this(kind, host, port, pid, embedded, child, dataDir, null);
+    }
+
+    private TargetProcess(
+        final Kind kind, final String host, final int port, final long pid, final XinSwitch embedded,
+        final Process child, final Path dataDir, final DaemonMedia media)
     {
         this.kind = kind;
         this.host = host;
@@ -55,6 +65,7 @@ final class TargetProcess implements AutoCloseable
         this.embedded = embedded;
         this.child = child;
         this.dataDir = dataDir;
+        this.media = media;
     }
 
     /**
@@ -71,7 +82,7 @@ final class TargetProcess implements AutoCloseable
             case EMBEDDED:
             {
                 final Path dataDir = Files.createTempDirectory("xin-loadgen-");
-                final XinSwitch xin = XinSwitch.launch(new XinSwitch.Context()
+                final XinSwitch.Context ctx = new XinSwitch.Context()
                     .bindHost("127.0.0.1")
                     .port(0)
                     .dataDir(dataDir)
@@ -83,9 +94,26 @@ final class TargetProcess implements AutoCloseable
                     .transport(options.transport)
                     .discoveryKeyFile(discoveryKeyFile(dataDir))
                     // The generated users message users they never befriended.
-                    .strangersAllowedByDefault(true));
+                    .strangersAllowedByDefault(true);
+                // A scenario with media: a local store beside the data, its HTTP server on a free loopback port, and
+                // no quota (a load run's users upload far more than a person does).
+                final DaemonMedia media = options.media ? DaemonMedia.start(
+                    DaemonMedia.Options.local(dataDir.resolve("media"), "127.0.0.1", 0), ctx.mediaQuotaBytes(0)) : null;
+                final XinSwitch xin;
+                try
+                {
+                    xin = XinSwitch.launch(ctx);
+                }
+                catch (final RuntimeException ex)
+                {
+                    if (media != null)
+                    {
+                        media.close();
+                    }
+                    throw ex;
+                }
                 return new TargetProcess(Kind.EMBEDDED, "127.0.0.1", xin.port(), ProcessHandle.current().pid(), xin,
-                    null, dataDir);
+                    null, dataDir, media);
             }
 
             default:
@@ -111,6 +139,14 @@ final class TargetProcess implements AutoCloseable
                         // No admin port: the default one may be taken by another switch on the machine, and
                         // the switch would stop after it already listened for clients.
                         "--admin-port", "-1"));
+                    if (options.media)
+                    {
+                        // Media on a free loopback port, without a quota: a load run's users upload far more than
+                        // a person does.
+                        command.addAll(List.of("--media-dir", dataDir.resolve("media").toString(),
+                            "--media-bind-host", "127.0.0.1", "--media-port", Integer.toString(freePort()),
+                            "--media-quota-bytes", "0"));
+                    }
                 }
                 else
                 {
@@ -184,6 +220,10 @@ final class TargetProcess implements AutoCloseable
         if (embedded != null)
         {
             embedded.close();
+        }
+        if (media != null)
+        {
+            media.close();
         }
         if (child != null)
         {

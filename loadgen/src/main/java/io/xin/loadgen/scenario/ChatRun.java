@@ -58,6 +58,8 @@ public final class ChatRun implements Fleet.Sink
     private final java.util.concurrent.atomic.LongAdder foreign = new java.util.concurrent.atomic.LongAdder();
     /** Per session, how its connection went away during the run (null if it did not); set on its event loop. */
     private final AtomicReferenceArray<String> wentAway;
+    /** Gets the messages that are not this run's (another scenario's running beside it); null to count them. */
+    private volatile Fleet.Sink others;
 
     /**
      * @param fleet        connected sessions; the run becomes their sink.
@@ -76,6 +78,17 @@ public final class ChatRun implements Fleet.Sink
         this.measurements = measurements;
         this.lastFromSender = new Long2LongHashMap[fleet.size()];
         this.wentAway = new AtomicReferenceArray<>(fleet.size());
+    }
+
+    /**
+     * @param others gets every message that is not this run's, on the session's event loop: a scenario that runs
+     *               beside this one (media); set before {@link #run()}. It stays the fleet's sink after the run.
+     * @return this.
+     */
+    public ChatRun others(final Fleet.Sink others)
+    {
+        this.others = others;
+        return this;
     }
 
     /**
@@ -156,7 +169,9 @@ public final class ChatRun implements Fleet.Sink
         final long drainNs = System.nanoTime() - drainStartNs;
         // A last moment for deliveries racing the check, then count with the event loops quiet.
         Thread.sleep(DRAIN_POLL_MS);
-        fleet.sink(Fleet.Sink.NONE);
+        // The scenario beside this one keeps its messages (its transfers may still be in flight).
+        final Fleet.Sink others = this.others;
+        fleet.sink(others != null ? others : Fleet.Sink.NONE);
         final int sessionsAway = failSendsOfSessionsAway(pendingAtStart);
         measurements.close();
 
@@ -336,7 +351,15 @@ public final class ChatRun implements Fleet.Sink
         final ByteString body = message.getContent().getBody();
         if (body.size() < HEADER_BYTES || getLong(body, 0) != runId)
         {
-            foreign.increment();
+            final Fleet.Sink others = this.others;
+            if (others != null)
+            {
+                others.onMessage(session, message);
+            }
+            else
+            {
+                foreign.increment();
+            }
             return;
         }
         final long nowNs = System.nanoTime();
