@@ -96,7 +96,7 @@ public final class LocalMediaStore implements MediaStore
     private volatile boolean closed;
 
     /** An upload in progress. Its fixed fields are read by any thread; {@link #gone} under its monitor. */
-    private static final class Upload
+    private static final class Upload implements Uploads.Pending
     {
         final String id;
         final long ownerId;
@@ -132,6 +132,42 @@ public final class LocalMediaStore implements MediaStore
         Path data()
         {
             return dir.resolve(DATA_FILE);
+        }
+
+        @Override
+        public String id()
+        {
+            return id;
+        }
+
+        @Override
+        public long ownerId()
+        {
+            return ownerId;
+        }
+
+        @Override
+        public long size()
+        {
+            return size;
+        }
+
+        @Override
+        public String contentType()
+        {
+            return contentType;
+        }
+
+        @Override
+        public String sha256()
+        {
+            return sha256;
+        }
+
+        @Override
+        public Instant expiresAt()
+        {
+            return expiresAt;
         }
     }
 
@@ -268,50 +304,18 @@ public final class LocalMediaStore implements MediaStore
     public String createUpload(final UploadRequest request)
     {
         checkOpen();
-        if (request == null)
-        {
-            throw invalid("upload request is null");
-        }
-        if (request.size() < 1)
-        {
-            throw invalid("upload size must be at least 1: " + request.size());
-        }
-        final String contentType = MediaIds.requireContentType(request.contentType());
-        final String sha256 = MediaIds.requireBlobId(request.sha256());
         final Instant now = clock.instant();
-        final Instant expiresAt = request.expiresAt();
-        if (expiresAt == null || !expiresAt.isAfter(now))
-        {
-            throw invalid("upload expiry must be in the future: " + expiresAt);
-        }
-        if (expiresAt.isAfter(now.plus(limits.maxUploadLifetime())))
-        {
-            throw invalid("upload expiry " + expiresAt + " is further than " + limits.maxUploadLifetime() +
-                " from now");
-        }
-        final long maxBytes = limits.maxBytesFor(contentType);
-        if (request.size() > maxBytes)
-        {
-            throw new MediaException(MediaException.Reason.TOO_LARGE,
-                "upload of " + request.size() + " bytes of " + contentType + " is over the limit of " + maxBytes);
-        }
+        final UploadRequest checked = Uploads.checkRequest(request, now, limits);
         synchronized (createLock)
         {
-            final long inProgress = uploads.values().stream()
-                .filter(u -> u.ownerId == request.ownerId() && now.isBefore(u.expiresAt))
-                .count();
-            if (inProgress >= limits.maxUploadsPerOwner())
-            {
-                throw new MediaException(MediaException.Reason.TOO_MANY_UPLOADS,
-                    "owner " + request.ownerId() + " has " + inProgress + " uploads in progress, the limit");
-            }
+            Uploads.requireRoomFor(uploads.values(), checked.ownerId(), now, limits);
             String id = MediaIds.newUploadId();
             while (uploads.containsKey(id) || Files.exists(uploadsDir.resolve(id)))
             {
                 id = MediaIds.newUploadId();
             }
-            final Upload upload = new Upload(
-                id, request.ownerId(), request.size(), contentType, sha256, now, expiresAt, uploadsDir.resolve(id));
+            final Upload upload = new Upload(id, checked.ownerId(), checked.size(), checked.contentType(),
+                checked.sha256(), now, checked.expiresAt(), uploadsDir.resolve(id));
             writeNewUpload(upload);
             uploads.put(id, upload);
             return id;
@@ -344,8 +348,7 @@ public final class LocalMediaStore implements MediaStore
             {
                 return Optional.empty();
             }
-            return Optional.of(new UploadStatus(upload.id, upload.ownerId, upload.size, dataLength(upload),
-                upload.contentType, upload.sha256, upload.expiresAt));
+            return Optional.of(Uploads.status(upload, dataLength(upload)));
         }
     }
 
@@ -354,7 +357,7 @@ public final class LocalMediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
@@ -364,10 +367,10 @@ public final class LocalMediaStore implements MediaStore
             try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
             {
                 final long current = channel.size();
-                requireOffset(upload, offset, current);
+                Uploads.requireOffset(upload, offset, current);
                 if (chunk.remaining() > upload.size - current)
                 {
-                    throw tooLarge(upload, current + chunk.remaining());
+                    throw Uploads.tooLarge(upload, current + chunk.remaining());
                 }
                 long position = current;
                 while (chunk.hasRemaining())
@@ -390,7 +393,7 @@ public final class LocalMediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
@@ -400,7 +403,7 @@ public final class LocalMediaStore implements MediaStore
             try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
             {
                 final long current = channel.size();
-                requireOffset(upload, offset, current);
+                Uploads.requireOffset(upload, offset, current);
                 length = copy(upload, chunk, channel, current);
             }
             catch (final StreamFailed e)
@@ -439,20 +442,7 @@ public final class LocalMediaStore implements MediaStore
     public List<String> expiredUploads(final Instant before)
     {
         checkOpen();
-        if (before == null)
-        {
-            throw invalid("time is null");
-        }
-        final List<String> ids = new ArrayList<>();
-        for (final Upload upload : uploads.values())
-        {
-            if (!upload.expiresAt.isAfter(before))
-            {
-                ids.add(upload.id);
-            }
-        }
-        ids.sort(Comparator.naturalOrder());
-        return ids;
+        return Uploads.expiredBy(uploads.values(), before);
     }
 
     @Override
@@ -551,17 +541,9 @@ public final class LocalMediaStore implements MediaStore
     public long usage(final long ownerId)
     {
         checkOpen();
-        final Instant now = clock.instant();
-        long bytes = 0;
         // Uploads before blobs: a completion adds the blob before it removes the upload, so a usage that races one
         // counts it twice at worst, never not at all.
-        for (final Upload upload : uploads.values())
-        {
-            if (upload.ownerId == ownerId && now.isBefore(upload.expiresAt))
-            {
-                bytes += upload.size;
-            }
-        }
+        final long bytes = Uploads.bytesInProgress(uploads.values(), ownerId, clock.instant());
         synchronized (blobLock)
         {
             return bytes + ownedBytes.getOrDefault(ownerId, 0L);
@@ -575,7 +557,7 @@ public final class LocalMediaStore implements MediaStore
         MediaIds.requireBlobId(blobId);
         if (at == null)
         {
-            throw invalid("reference time is null");
+            throw Uploads.invalid("reference time is null");
         }
         synchronized (blobLock)
         {
@@ -608,11 +590,11 @@ public final class LocalMediaStore implements MediaStore
         checkOpen();
         if (before == null)
         {
-            throw invalid("time is null");
+            throw Uploads.invalid("time is null");
         }
         if (limit < 0)
         {
-            throw invalid("limit is negative: " + limit);
+            throw Uploads.invalid("limit is negative: " + limit);
         }
         final List<String> ids = new ArrayList<>(Math.min(limit, 1024));
         synchronized (blobLock)
@@ -839,7 +821,7 @@ public final class LocalMediaStore implements MediaStore
             {
                 channel.truncate(start);
                 channel.force(false);
-                throw tooLarge(upload, position + read);
+                throw Uploads.tooLarge(upload, position + read);
             }
             final ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, read);
             while (bytes.hasRemaining())
@@ -1058,7 +1040,7 @@ public final class LocalMediaStore implements MediaStore
         final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
         if (upload == null)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + uploadId);
+            throw Uploads.notFound(uploadId);
         }
         return upload;
     }
@@ -1067,33 +1049,14 @@ public final class LocalMediaStore implements MediaStore
     {
         if (upload.gone)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + upload.id);
+            throw Uploads.notFound(upload.id);
         }
     }
 
     private void requireWritable(final Upload upload)
     {
         requireNotGone(upload);
-        if (!clock.instant().isBefore(upload.expiresAt))
-        {
-            throw new MediaException(MediaException.Reason.EXPIRED,
-                "upload " + upload.id + " expired at " + upload.expiresAt);
-        }
-    }
-
-    private static void requireOffset(final Upload upload, final long offset, final long current)
-    {
-        if (offset != current)
-        {
-            throw new MediaException(MediaException.Reason.WRONG_OFFSET,
-                "upload " + upload.id + " is at offset " + current + ", not " + offset);
-        }
-    }
-
-    private static MediaException tooLarge(final Upload upload, final long end)
-    {
-        return new MediaException(MediaException.Reason.TOO_LARGE,
-            "chunk would take upload " + upload.id + " to " + end + " bytes, past its declared size " + upload.size);
+        Uploads.requireNotExpired(upload, clock.instant());
     }
 
     private static long dataLength(final Upload upload)
@@ -1229,11 +1192,6 @@ public final class LocalMediaStore implements MediaStore
                 // Nothing more to do.
             }
         }
-    }
-
-    private static MediaException invalid(final String message)
-    {
-        return new MediaException(MediaException.Reason.INVALID_ARGUMENT, message);
     }
 
     private static MediaException storage(final String operation, final IOException cause)
