@@ -282,12 +282,12 @@ public final class LocalMediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(lockChannel);
+            DurableFiles.closeQuietly(lockChannel);
             throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + root + " failed", e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(lockChannel);
+            DurableFiles.closeQuietly(lockChannel);
             throw e;
         }
     }
@@ -504,12 +504,12 @@ public final class LocalMediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(channel);
             throw storage("reading blob " + blobId, e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(channel);
             throw e;
         }
     }
@@ -526,7 +526,7 @@ public final class LocalMediaStore implements MediaStore
                 // The blob before its record: stat never finds bytes without an owner list.
                 final boolean existed = Files.deleteIfExists(blobPath(blobId));
                 Files.deleteIfExists(blobRecordPath(blobId));
-                forceDirectory(blobPath(blobId).getParent());
+                DurableFiles.forceDirectory(blobPath(blobId).getParent());
                 unindex(blobId);
                 return existed;
             }
@@ -627,7 +627,7 @@ public final class LocalMediaStore implements MediaStore
         {
             // Closing the channel releases it too.
         }
-        closeQuietly(lockChannel);
+        DurableFiles.closeQuietly(lockChannel);
     }
 
     private void recover() throws IOException
@@ -647,7 +647,7 @@ public final class LocalMediaStore implements MediaStore
             if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry))
             {
                 // A creation that never reached its rename.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             final Upload upload;
@@ -657,13 +657,13 @@ public final class LocalMediaStore implements MediaStore
             }
             catch (final IOException | RuntimeException e)
             {
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             if (!Files.exists(upload.data()))
             {
                 // Its data became a blob; the crash came before the directory was removed.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             uploads.put(upload.id, upload);
@@ -690,7 +690,7 @@ public final class LocalMediaStore implements MediaStore
                 }
             }
         }
-        forceDirectory(uploadsDir);
+        DurableFiles.forceDirectory(uploadsDir);
         try (Stream<Path> files = Files.walk(blobsDir, 2))
         {
             final List<Path> leftovers = files
@@ -751,7 +751,7 @@ public final class LocalMediaStore implements MediaStore
             }
             if (removed)
             {
-                forceDirectory(fanOut);
+                DurableFiles.forceDirectory(fanOut);
             }
         }
     }
@@ -872,7 +872,7 @@ public final class LocalMediaStore implements MediaStore
                 if (!Files.isDirectory(fanOut))
                 {
                     Files.createDirectories(fanOut);
-                    forceDirectory(blobsDir);
+                    DurableFiles.forceDirectory(blobsDir);
                 }
                 BlobRecord existing = null;
                 if (Files.isRegularFile(blobPath))
@@ -911,7 +911,7 @@ public final class LocalMediaStore implements MediaStore
                     record = new BlobRecord(blob, null);
                     writeBlobRecord(blob, null);
                     Files.move(upload.data(), blobPath, StandardCopyOption.ATOMIC_MOVE);
-                    forceDirectory(fanOut);
+                    DurableFiles.forceDirectory(fanOut);
                 }
                 index(record);
             }
@@ -942,14 +942,14 @@ public final class LocalMediaStore implements MediaStore
             meta.setProperty("sha256", upload.sha256);
             meta.setProperty("createdAt", Long.toString(upload.createdAt.toEpochMilli()));
             meta.setProperty("expiresAt", Long.toString(upload.expiresAt.toEpochMilli()));
-            writeForced(tmp.resolve(META_FILE), toBytes(meta));
-            forceDirectory(tmp);
+            DurableFiles.writeForced(tmp.resolve(META_FILE), toBytes(meta));
+            DurableFiles.forceDirectory(tmp);
             Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(uploadsDir);
+            DurableFiles.forceDirectory(uploadsDir);
         }
         catch (final IOException e)
         {
-            deleteTreeQuietly(tmp);
+            DurableFiles.deleteTreeQuietly(tmp);
             throw storage("creating upload " + upload.id, e);
         }
     }
@@ -990,9 +990,9 @@ public final class LocalMediaStore implements MediaStore
         }
         final Path record = blobRecordPath(blob.blobId());
         final Path tmp = record.resolveSibling(record.getFileName() + TMP_SUFFIX);
-        writeForced(tmp, toBytes(meta));
+        DurableFiles.writeForced(tmp, toBytes(meta));
         Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(record.getParent());
+        DurableFiles.forceDirectory(record.getParent());
     }
 
     private BlobRecord readBlobRecord(final String blobId) throws IOException
@@ -1025,8 +1025,8 @@ public final class LocalMediaStore implements MediaStore
         uploads.remove(upload.id, upload);
         try
         {
-            deleteTree(upload.dir);
-            forceDirectory(uploadsDir);
+            DurableFiles.deleteTree(upload.dir);
+            DurableFiles.forceDirectory(uploadsDir);
         }
         catch (final IOException e)
         {
@@ -1115,29 +1115,6 @@ public final class LocalMediaStore implements MediaStore
         return MediaIds.blobId(digest.digest());
     }
 
-    private static void writeForced(final Path file, final byte[] bytes) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining())
-            {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-    }
-
-    /** Makes a directory's entries (creations, renames, deletions) durable. */
-    private static void forceDirectory(final Path dir) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-    }
-
     private static byte[] toBytes(final Properties properties) throws IOException
     {
         final java.io.StringWriter out = new java.io.StringWriter();
@@ -1150,48 +1127,6 @@ public final class LocalMediaStore implements MediaStore
         final Properties properties = new Properties();
         properties.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
         return properties;
-    }
-
-    private static void deleteTree(final Path path) throws IOException
-    {
-        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-        {
-            try (Stream<Path> children = Files.list(path))
-            {
-                for (final Path child : children.toList())
-                {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
-    }
-
-    private static void deleteTreeQuietly(final Path path)
-    {
-        try
-        {
-            deleteTree(path);
-        }
-        catch (final IOException ignored)
-        {
-            // Open removes what is left.
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable != null)
-        {
-            try
-            {
-                closeable.close();
-            }
-            catch (final Exception ignored)
-            {
-                // Nothing more to do.
-            }
-        }
     }
 
     private static MediaException storage(final String operation, final IOException cause)

@@ -60,6 +60,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import io.xin.media.AppendResult;
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
+import io.xin.media.DurableFiles;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
@@ -391,16 +392,16 @@ public final class S3MediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(signer);
-            closeQuietly(client);
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(signer);
+            DurableFiles.closeQuietly(client);
+            DurableFiles.closeQuietly(channel);
             throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + config + " failed", e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(signer);
-            closeQuietly(client);
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(signer);
+            DurableFiles.closeQuietly(client);
+            DurableFiles.closeQuietly(channel);
             throw e;
         }
     }
@@ -613,7 +614,7 @@ public final class S3MediaStore implements MediaStore
         if (length == null || length != range.length())
         {
             in.abort();
-            closeQuietly(in);
+            DurableFiles.closeQuietly(in);
             throw pastEnd(blobId, range, in.response().contentRange());
         }
         return new RangeStream(in, length);
@@ -792,8 +793,8 @@ public final class S3MediaStore implements MediaStore
             return;
         }
         closed = true;
-        closeQuietly(presigner);
-        closeQuietly(s3);
+        DurableFiles.closeQuietly(presigner);
+        DurableFiles.closeQuietly(s3);
         try
         {
             lock.release();
@@ -802,7 +803,7 @@ public final class S3MediaStore implements MediaStore
         {
             // Closing the channel releases it too.
         }
-        closeQuietly(lockChannel);
+        DurableFiles.closeQuietly(lockChannel);
     }
 
     private void recover() throws IOException
@@ -822,7 +823,7 @@ public final class S3MediaStore implements MediaStore
             if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
             {
                 // A creation that never reached its rename.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             final Upload upload;
@@ -832,7 +833,7 @@ public final class S3MediaStore implements MediaStore
             }
             catch (final IOException | RuntimeException e)
             {
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             // Only the spool the state names is current: others are from before a part was recorded, or from a
@@ -852,7 +853,7 @@ public final class S3MediaStore implements MediaStore
             {
                 createEmpty(spool);
             }
-            forceDirectory(entry);
+            DurableFiles.forceDirectory(entry);
             uploads.put(upload.id, upload);
             synchronized (upload)
             {
@@ -878,7 +879,7 @@ public final class S3MediaStore implements MediaStore
                 }
             }
         }
-        forceDirectory(spoolDir);
+        DurableFiles.forceDirectory(spoolDir);
     }
 
     /**
@@ -1387,14 +1388,14 @@ public final class S3MediaStore implements MediaStore
         {
             Files.createDirectory(tmp);
             createEmpty(tmp.resolve(SPOOL_PREFIX + 0));
-            writeForced(tmp.resolve(STATE_FILE), stateText(upload, upload.etags, upload.hash, null));
-            forceDirectory(tmp);
+            DurableFiles.writeForced(tmp.resolve(STATE_FILE), stateText(upload, upload.etags, upload.hash, null));
+            DurableFiles.forceDirectory(tmp);
             Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(spoolDir);
+            DurableFiles.forceDirectory(spoolDir);
         }
         catch (final IOException e)
         {
-            deleteTreeQuietly(tmp);
+            DurableFiles.deleteTreeQuietly(tmp);
             throw storage("creating upload " + upload.id, e);
         }
     }
@@ -1407,10 +1408,10 @@ public final class S3MediaStore implements MediaStore
         final String multipartId) throws IOException
     {
         final Path tmp = upload.dir.resolve(STATE_FILE + TMP_SUFFIX);
-        writeForced(tmp, stateText(upload, etags, hash, multipartId));
+        DurableFiles.writeForced(tmp, stateText(upload, etags, hash, multipartId));
         Files.move(tmp, upload.dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(upload.dir);
+        DurableFiles.forceDirectory(upload.dir);
     }
 
     private static byte[] stateText(
@@ -1546,8 +1547,8 @@ public final class S3MediaStore implements MediaStore
         }
         try
         {
-            deleteTree(upload.dir);
-            forceDirectory(spoolDir);
+            DurableFiles.deleteTree(upload.dir);
+            DurableFiles.forceDirectory(spoolDir);
         }
         catch (final IOException e)
         {
@@ -1662,71 +1663,6 @@ public final class S3MediaStore implements MediaStore
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE))
         {
             channel.force(true);
-        }
-    }
-
-    private static void writeForced(final Path file, final byte[] bytes) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining())
-            {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-    }
-
-    /** Makes a directory's entries (creations, renames, deletions) durable. */
-    private static void forceDirectory(final Path dir) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-    }
-
-    private static void deleteTree(final Path path) throws IOException
-    {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
-        {
-            try (Stream<Path> children = Files.list(path))
-            {
-                for (final Path child : children.toList())
-                {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
-    }
-
-    private static void deleteTreeQuietly(final Path path)
-    {
-        try
-        {
-            deleteTree(path);
-        }
-        catch (final IOException ignored)
-        {
-            // The next start removes what is left.
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable != null)
-        {
-            try
-            {
-                closeable.close();
-            }
-            catch (final Exception ignored)
-            {
-                // Nothing more to do.
-            }
         }
     }
 
