@@ -96,7 +96,7 @@ public final class LocalMediaStore implements MediaStore
     private volatile boolean closed;
 
     /** An upload in progress. Its fixed fields are read by any thread; {@link #gone} under its monitor. */
-    private static final class Upload
+    private static final class Upload implements Uploads.Pending
     {
         final String id;
         final long ownerId;
@@ -132,6 +132,42 @@ public final class LocalMediaStore implements MediaStore
         Path data()
         {
             return dir.resolve(DATA_FILE);
+        }
+
+        @Override
+        public String id()
+        {
+            return id;
+        }
+
+        @Override
+        public long ownerId()
+        {
+            return ownerId;
+        }
+
+        @Override
+        public long size()
+        {
+            return size;
+        }
+
+        @Override
+        public String contentType()
+        {
+            return contentType;
+        }
+
+        @Override
+        public String sha256()
+        {
+            return sha256;
+        }
+
+        @Override
+        public Instant expiresAt()
+        {
+            return expiresAt;
         }
     }
 
@@ -246,12 +282,12 @@ public final class LocalMediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(lockChannel);
+            DurableFiles.closeQuietly(lockChannel);
             throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + root + " failed", e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(lockChannel);
+            DurableFiles.closeQuietly(lockChannel);
             throw e;
         }
     }
@@ -268,50 +304,18 @@ public final class LocalMediaStore implements MediaStore
     public String createUpload(final UploadRequest request)
     {
         checkOpen();
-        if (request == null)
-        {
-            throw invalid("upload request is null");
-        }
-        if (request.size() < 1)
-        {
-            throw invalid("upload size must be at least 1: " + request.size());
-        }
-        final String contentType = MediaIds.requireContentType(request.contentType());
-        final String sha256 = MediaIds.requireBlobId(request.sha256());
         final Instant now = clock.instant();
-        final Instant expiresAt = request.expiresAt();
-        if (expiresAt == null || !expiresAt.isAfter(now))
-        {
-            throw invalid("upload expiry must be in the future: " + expiresAt);
-        }
-        if (expiresAt.isAfter(now.plus(limits.maxUploadLifetime())))
-        {
-            throw invalid("upload expiry " + expiresAt + " is further than " + limits.maxUploadLifetime() +
-                " from now");
-        }
-        final long maxBytes = limits.maxBytesFor(contentType);
-        if (request.size() > maxBytes)
-        {
-            throw new MediaException(MediaException.Reason.TOO_LARGE,
-                "upload of " + request.size() + " bytes of " + contentType + " is over the limit of " + maxBytes);
-        }
+        final UploadRequest checked = Uploads.checkRequest(request, now, limits);
         synchronized (createLock)
         {
-            final long inProgress = uploads.values().stream()
-                .filter(u -> u.ownerId == request.ownerId() && now.isBefore(u.expiresAt))
-                .count();
-            if (inProgress >= limits.maxUploadsPerOwner())
-            {
-                throw new MediaException(MediaException.Reason.TOO_MANY_UPLOADS,
-                    "owner " + request.ownerId() + " has " + inProgress + " uploads in progress, the limit");
-            }
+            Uploads.requireRoomFor(uploads.values(), checked.ownerId(), now, limits);
             String id = MediaIds.newUploadId();
             while (uploads.containsKey(id) || Files.exists(uploadsDir.resolve(id)))
             {
                 id = MediaIds.newUploadId();
             }
-            final Upload upload = new Upload(
-                id, request.ownerId(), request.size(), contentType, sha256, now, expiresAt, uploadsDir.resolve(id));
+            final Upload upload = new Upload(id, checked.ownerId(), checked.size(), checked.contentType(),
+                checked.sha256(), now, checked.expiresAt(), uploadsDir.resolve(id));
             writeNewUpload(upload);
             uploads.put(id, upload);
             return id;
@@ -344,8 +348,7 @@ public final class LocalMediaStore implements MediaStore
             {
                 return Optional.empty();
             }
-            return Optional.of(new UploadStatus(upload.id, upload.ownerId, upload.size, dataLength(upload),
-                upload.contentType, upload.sha256, upload.expiresAt));
+            return Optional.of(Uploads.status(upload, dataLength(upload)));
         }
     }
 
@@ -354,7 +357,7 @@ public final class LocalMediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
@@ -364,10 +367,10 @@ public final class LocalMediaStore implements MediaStore
             try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
             {
                 final long current = channel.size();
-                requireOffset(upload, offset, current);
+                Uploads.requireOffset(upload, offset, current);
                 if (chunk.remaining() > upload.size - current)
                 {
-                    throw tooLarge(upload, current + chunk.remaining());
+                    throw Uploads.tooLarge(upload, current + chunk.remaining());
                 }
                 long position = current;
                 while (chunk.hasRemaining())
@@ -390,7 +393,7 @@ public final class LocalMediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
@@ -400,7 +403,7 @@ public final class LocalMediaStore implements MediaStore
             try (FileChannel channel = FileChannel.open(upload.data(), StandardOpenOption.WRITE))
             {
                 final long current = channel.size();
-                requireOffset(upload, offset, current);
+                Uploads.requireOffset(upload, offset, current);
                 length = copy(upload, chunk, channel, current);
             }
             catch (final StreamFailed e)
@@ -439,20 +442,7 @@ public final class LocalMediaStore implements MediaStore
     public List<String> expiredUploads(final Instant before)
     {
         checkOpen();
-        if (before == null)
-        {
-            throw invalid("time is null");
-        }
-        final List<String> ids = new ArrayList<>();
-        for (final Upload upload : uploads.values())
-        {
-            if (!upload.expiresAt.isAfter(before))
-            {
-                ids.add(upload.id);
-            }
-        }
-        ids.sort(Comparator.naturalOrder());
-        return ids;
+        return Uploads.expiredBy(uploads.values(), before);
     }
 
     @Override
@@ -514,12 +504,12 @@ public final class LocalMediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(channel);
             throw storage("reading blob " + blobId, e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(channel);
             throw e;
         }
     }
@@ -536,7 +526,7 @@ public final class LocalMediaStore implements MediaStore
                 // The blob before its record: stat never finds bytes without an owner list.
                 final boolean existed = Files.deleteIfExists(blobPath(blobId));
                 Files.deleteIfExists(blobRecordPath(blobId));
-                forceDirectory(blobPath(blobId).getParent());
+                DurableFiles.forceDirectory(blobPath(blobId).getParent());
                 unindex(blobId);
                 return existed;
             }
@@ -551,17 +541,9 @@ public final class LocalMediaStore implements MediaStore
     public long usage(final long ownerId)
     {
         checkOpen();
-        final Instant now = clock.instant();
-        long bytes = 0;
         // Uploads before blobs: a completion adds the blob before it removes the upload, so a usage that races one
         // counts it twice at worst, never not at all.
-        for (final Upload upload : uploads.values())
-        {
-            if (upload.ownerId == ownerId && now.isBefore(upload.expiresAt))
-            {
-                bytes += upload.size;
-            }
-        }
+        final long bytes = Uploads.bytesInProgress(uploads.values(), ownerId, clock.instant());
         synchronized (blobLock)
         {
             return bytes + ownedBytes.getOrDefault(ownerId, 0L);
@@ -575,7 +557,7 @@ public final class LocalMediaStore implements MediaStore
         MediaIds.requireBlobId(blobId);
         if (at == null)
         {
-            throw invalid("reference time is null");
+            throw Uploads.invalid("reference time is null");
         }
         synchronized (blobLock)
         {
@@ -608,11 +590,11 @@ public final class LocalMediaStore implements MediaStore
         checkOpen();
         if (before == null)
         {
-            throw invalid("time is null");
+            throw Uploads.invalid("time is null");
         }
         if (limit < 0)
         {
-            throw invalid("limit is negative: " + limit);
+            throw Uploads.invalid("limit is negative: " + limit);
         }
         final List<String> ids = new ArrayList<>(Math.min(limit, 1024));
         synchronized (blobLock)
@@ -645,7 +627,7 @@ public final class LocalMediaStore implements MediaStore
         {
             // Closing the channel releases it too.
         }
-        closeQuietly(lockChannel);
+        DurableFiles.closeQuietly(lockChannel);
     }
 
     private void recover() throws IOException
@@ -665,7 +647,7 @@ public final class LocalMediaStore implements MediaStore
             if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry))
             {
                 // A creation that never reached its rename.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             final Upload upload;
@@ -675,13 +657,13 @@ public final class LocalMediaStore implements MediaStore
             }
             catch (final IOException | RuntimeException e)
             {
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             if (!Files.exists(upload.data()))
             {
                 // Its data became a blob; the crash came before the directory was removed.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             uploads.put(upload.id, upload);
@@ -708,7 +690,7 @@ public final class LocalMediaStore implements MediaStore
                 }
             }
         }
-        forceDirectory(uploadsDir);
+        DurableFiles.forceDirectory(uploadsDir);
         try (Stream<Path> files = Files.walk(blobsDir, 2))
         {
             final List<Path> leftovers = files
@@ -769,7 +751,7 @@ public final class LocalMediaStore implements MediaStore
             }
             if (removed)
             {
-                forceDirectory(fanOut);
+                DurableFiles.forceDirectory(fanOut);
             }
         }
     }
@@ -839,7 +821,7 @@ public final class LocalMediaStore implements MediaStore
             {
                 channel.truncate(start);
                 channel.force(false);
-                throw tooLarge(upload, position + read);
+                throw Uploads.tooLarge(upload, position + read);
             }
             final ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, read);
             while (bytes.hasRemaining())
@@ -890,7 +872,7 @@ public final class LocalMediaStore implements MediaStore
                 if (!Files.isDirectory(fanOut))
                 {
                     Files.createDirectories(fanOut);
-                    forceDirectory(blobsDir);
+                    DurableFiles.forceDirectory(blobsDir);
                 }
                 BlobRecord existing = null;
                 if (Files.isRegularFile(blobPath))
@@ -929,7 +911,7 @@ public final class LocalMediaStore implements MediaStore
                     record = new BlobRecord(blob, null);
                     writeBlobRecord(blob, null);
                     Files.move(upload.data(), blobPath, StandardCopyOption.ATOMIC_MOVE);
-                    forceDirectory(fanOut);
+                    DurableFiles.forceDirectory(fanOut);
                 }
                 index(record);
             }
@@ -960,14 +942,14 @@ public final class LocalMediaStore implements MediaStore
             meta.setProperty("sha256", upload.sha256);
             meta.setProperty("createdAt", Long.toString(upload.createdAt.toEpochMilli()));
             meta.setProperty("expiresAt", Long.toString(upload.expiresAt.toEpochMilli()));
-            writeForced(tmp.resolve(META_FILE), toBytes(meta));
-            forceDirectory(tmp);
+            DurableFiles.writeForced(tmp.resolve(META_FILE), toBytes(meta));
+            DurableFiles.forceDirectory(tmp);
             Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(uploadsDir);
+            DurableFiles.forceDirectory(uploadsDir);
         }
         catch (final IOException e)
         {
-            deleteTreeQuietly(tmp);
+            DurableFiles.deleteTreeQuietly(tmp);
             throw storage("creating upload " + upload.id, e);
         }
     }
@@ -1008,9 +990,9 @@ public final class LocalMediaStore implements MediaStore
         }
         final Path record = blobRecordPath(blob.blobId());
         final Path tmp = record.resolveSibling(record.getFileName() + TMP_SUFFIX);
-        writeForced(tmp, toBytes(meta));
+        DurableFiles.writeForced(tmp, toBytes(meta));
         Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(record.getParent());
+        DurableFiles.forceDirectory(record.getParent());
     }
 
     private BlobRecord readBlobRecord(final String blobId) throws IOException
@@ -1043,8 +1025,8 @@ public final class LocalMediaStore implements MediaStore
         uploads.remove(upload.id, upload);
         try
         {
-            deleteTree(upload.dir);
-            forceDirectory(uploadsDir);
+            DurableFiles.deleteTree(upload.dir);
+            DurableFiles.forceDirectory(uploadsDir);
         }
         catch (final IOException e)
         {
@@ -1058,7 +1040,7 @@ public final class LocalMediaStore implements MediaStore
         final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
         if (upload == null)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + uploadId);
+            throw Uploads.notFound(uploadId);
         }
         return upload;
     }
@@ -1067,33 +1049,14 @@ public final class LocalMediaStore implements MediaStore
     {
         if (upload.gone)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + upload.id);
+            throw Uploads.notFound(upload.id);
         }
     }
 
     private void requireWritable(final Upload upload)
     {
         requireNotGone(upload);
-        if (!clock.instant().isBefore(upload.expiresAt))
-        {
-            throw new MediaException(MediaException.Reason.EXPIRED,
-                "upload " + upload.id + " expired at " + upload.expiresAt);
-        }
-    }
-
-    private static void requireOffset(final Upload upload, final long offset, final long current)
-    {
-        if (offset != current)
-        {
-            throw new MediaException(MediaException.Reason.WRONG_OFFSET,
-                "upload " + upload.id + " is at offset " + current + ", not " + offset);
-        }
-    }
-
-    private static MediaException tooLarge(final Upload upload, final long end)
-    {
-        return new MediaException(MediaException.Reason.TOO_LARGE,
-            "chunk would take upload " + upload.id + " to " + end + " bytes, past its declared size " + upload.size);
+        Uploads.requireNotExpired(upload, clock.instant());
     }
 
     private static long dataLength(final Upload upload)
@@ -1152,29 +1115,6 @@ public final class LocalMediaStore implements MediaStore
         return MediaIds.blobId(digest.digest());
     }
 
-    private static void writeForced(final Path file, final byte[] bytes) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining())
-            {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-    }
-
-    /** Makes a directory's entries (creations, renames, deletions) durable. */
-    private static void forceDirectory(final Path dir) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-    }
-
     private static byte[] toBytes(final Properties properties) throws IOException
     {
         final java.io.StringWriter out = new java.io.StringWriter();
@@ -1187,53 +1127,6 @@ public final class LocalMediaStore implements MediaStore
         final Properties properties = new Properties();
         properties.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
         return properties;
-    }
-
-    private static void deleteTree(final Path path) throws IOException
-    {
-        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-        {
-            try (Stream<Path> children = Files.list(path))
-            {
-                for (final Path child : children.toList())
-                {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
-    }
-
-    private static void deleteTreeQuietly(final Path path)
-    {
-        try
-        {
-            deleteTree(path);
-        }
-        catch (final IOException ignored)
-        {
-            // Open removes what is left.
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable != null)
-        {
-            try
-            {
-                closeable.close();
-            }
-            catch (final Exception ignored)
-            {
-                // Nothing more to do.
-            }
-        }
-    }
-
-    private static MediaException invalid(final String message)
-    {
-        return new MediaException(MediaException.Reason.INVALID_ARGUMENT, message);
     }
 
     private static MediaException storage(final String operation, final IOException cause)

@@ -1,13 +1,9 @@
 package io.xin.media;
 
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,10 +43,7 @@ public final class SignedUrls
     /** The media server's path of a blob, before its id. */
     public static final String BLOBS_PATH = "/media/v1/blobs/";
 
-    private static final String ALGORITHM = "HmacSHA256";
     private static final String VERSION = "xin-media-v1";
-    private static final int MAC_BYTES = 32;
-    private static final int MAX_EXPIRY_DIGITS = 18;
 
     /** The outcome of a verification. */
     public enum Verdict
@@ -136,14 +129,14 @@ public final class SignedUrls
         this.current = current;
         this.clock = clock;
         final Map<String, SecretKeySpec> keys = new HashMap<>();
-        keys.put(current.id(), new SecretKeySpec(current.secret, ALGORITHM));
+        keys.put(current.id(), HmacTokens.secretKey(current));
         for (final Key key : previous)
         {
             if (key == null)
             {
                 throw new IllegalArgumentException("previous keys contain null");
             }
-            if (keys.putIfAbsent(key.id(), new SecretKeySpec(key.secret, ALGORITHM)) != null)
+            if (keys.putIfAbsent(key.id(), HmacTokens.secretKey(key)) != null)
             {
                 throw new IllegalArgumentException("two keys share the id " + key.id());
             }
@@ -178,12 +171,12 @@ public final class SignedUrls
         }
         final long expirySeconds = expiresAt.getEpochSecond();
         if (expirySeconds <= clock.instant().getEpochSecond() || Long.toString(expirySeconds).length() >
-            MAX_EXPIRY_DIGITS)
+            HmacTokens.MAX_EXPIRY_DIGITS)
         {
             throw new IllegalArgumentException("expiry must be in the future (to the second): " + expiresAt);
         }
         final byte[] mac = mac(verifying.get(current.id()), method, resource, expirySeconds);
-        return expirySeconds + "." + current.id() + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(mac);
+        return expirySeconds + "." + current.id() + "." + HmacTokens.encode(mac);
     }
 
     /**
@@ -201,36 +194,19 @@ public final class SignedUrls
         {
             return Verdict.MALFORMED;
         }
-        final int firstDot = token.indexOf('.');
-        final int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-        if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0)
+        final String[] fields = HmacTokens.fields(token);
+        if (fields == null)
         {
             return Verdict.MALFORMED;
         }
-        final String expiry = token.substring(0, firstDot);
-        final String keyId = token.substring(firstDot + 1, secondDot);
-        final String macText = token.substring(secondDot + 1);
-        if (expiry.isEmpty() || expiry.length() > MAX_EXPIRY_DIGITS || !isKeyId(keyId))
+        final String expiry = fields[0];
+        final String keyId = fields[1];
+        if (!HmacTokens.isExpiry(expiry) || !isKeyId(keyId))
         {
             return Verdict.MALFORMED;
         }
-        for (int i = 0; i < expiry.length(); i++)
-        {
-            if (expiry.charAt(i) < '0' || expiry.charAt(i) > '9')
-            {
-                return Verdict.MALFORMED;
-            }
-        }
-        final byte[] presented;
-        try
-        {
-            presented = Base64.getUrlDecoder().decode(macText);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            return Verdict.MALFORMED;
-        }
-        if (presented.length != MAC_BYTES)
+        final byte[] presented = HmacTokens.decodeMac(fields[2]);
+        if (presented == null)
         {
             return Verdict.MALFORMED;
         }
@@ -249,18 +225,7 @@ public final class SignedUrls
 
     private static byte[] mac(final SecretKeySpec key, final String method, final String resource, final long expiry)
     {
-        final Mac mac;
-        try
-        {
-            mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-        }
-        catch (final NoSuchAlgorithmException | InvalidKeyException e)
-        {
-            throw new IllegalStateException("every Java platform has " + ALGORITHM, e);
-        }
-        final String input = VERSION + "\n" + method + "\n" + resource + "\n" + expiry;
-        return mac.doFinal(input.getBytes(StandardCharsets.US_ASCII));
+        return HmacTokens.mac(key, VERSION + "\n" + method + "\n" + resource + "\n" + expiry);
     }
 
     private static boolean isMethod(final String method)

@@ -1,7 +1,5 @@
 package io.xin.media;
 
-import static io.xin.media.LocalMediaStoreTest.bytes;
-import static io.xin.media.LocalMediaStoreTest.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,41 +9,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Usage per owner, reference times and the blobs past them: the store's side of quotas and collection. */
-class LocalMediaStoreReferencesTest
+class LocalMediaStoreReferencesTest extends LocalStoreTestBase
 {
-    private static final long ALICE = 1001;
-    private static final long BOB = 1002;
-    private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
-
-    @TempDir
-    Path root;
-
-    private final MutableClock clock = new MutableClock(START);
-    private LocalMediaStore store;
-
-    @BeforeEach
-    void open()
-    {
-        store = LocalMediaStore.open(root, MediaLimits.DEFAULTS, clock);
-    }
-
-    @AfterEach
-    void close()
-    {
-        store.close();
-    }
-
     @Test
     void usageCountsOwnedBlobsAndUploadsInProgress()
     {
@@ -183,10 +155,5 @@ class LocalMediaStoreReferencesTest
     {
         final String id = store.createUpload(request(owner, data, "image/png"));
         return store.append(id, 0, ByteBuffer.wrap(data)).blob().blobId();
-    }
-
-    private UploadRequest request(final long owner, final byte[] data, final String contentType)
-    {
-        return new UploadRequest(owner, data.length, contentType, sha256(data), clock.instant().plusSeconds(3600));
     }
 }

@@ -12,14 +12,12 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,34 +27,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class LocalMediaStoreTest
+class LocalMediaStoreTest extends LocalStoreTestBase
 {
-    private static final long ALICE = 1001;
-    private static final long BOB = 1002;
-
-    @TempDir
-    Path root;
-
-    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    private LocalMediaStore store;
-
-    @BeforeEach
-    void open()
-    {
-        store = LocalMediaStore.open(root, MediaLimits.DEFAULTS, clock);
-    }
-
-    @AfterEach
-    void close()
-    {
-        store.close();
-    }
-
     @Test
     void uploadInOneChunkBecomesAContentAddressedBlob() throws IOException
     {
@@ -503,30 +477,6 @@ class LocalMediaStoreTest
     private static void assertRange(final org.junit.jupiter.api.function.Executable call)
     {
         assertEquals(MediaException.Reason.INVALID_RANGE, assertThrows(MediaException.class, call).reason());
-    }
-
-    private UploadRequest request(final long owner, final byte[] data, final String contentType)
-    {
-        return new UploadRequest(owner, data.length, contentType, sha256(data), clock.instant().plusSeconds(3600));
-    }
-
-    static byte[] bytes(final int length, final long seed)
-    {
-        final byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
-    static String sha256(final byte[] data)
-    {
-        try
-        {
-            return MediaIds.blobId(MessageDigest.getInstance("SHA-256").digest(data));
-        }
-        catch (final java.security.NoSuchAlgorithmException e)
-        {
-            throw new AssertionError(e);
-        }
     }
 
     /** Gives its bytes, then fails as a socket does when the peer is gone. */

@@ -1,7 +1,5 @@
 package io.xin.media;
 
-import static io.xin.media.LocalMediaStoreTest.bytes;
-import static io.xin.media.LocalMediaStoreTest.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,42 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class MediaCollectorTest
+class MediaCollectorTest extends LocalStoreTestBase
 {
-    private static final long ALICE = 1001;
-    private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
     private static final Duration RETENTION = Duration.ofDays(7);
     private static final Duration GRACE = Duration.ofDays(1);
-
-    @TempDir
-    Path root;
-
-    private final MutableClock clock = new MutableClock(START);
-    private LocalMediaStore store;
-
-    @BeforeEach
-    void open()
-    {
-        store = LocalMediaStore.open(root, MediaLimits.DEFAULTS, clock);
-    }
-
-    @AfterEach
-    void close()
-    {
-        store.close();
-    }
 
     @Test
     void removesUploadsOnlyOnceExpired()

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,12 +60,14 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import io.xin.media.AppendResult;
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
+import io.xin.media.DurableFiles;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
 import io.xin.media.MediaStore;
 import io.xin.media.UploadRequest;
 import io.xin.media.UploadStatus;
+import io.xin.media.Uploads;
 
 /**
  * A {@link MediaStore} on S3 or an S3-compatible object store (MinIO, Ceph, Garage, ...), for a switch whose
@@ -157,7 +158,7 @@ public final class S3MediaStore implements MediaStore
     /**
      * An upload in progress. The final fields are read by any thread; the others under this object's monitor.
      */
-    private static final class Upload
+    private static final class Upload implements Uploads.Pending
     {
         final String id;
         final long ownerId;
@@ -214,6 +215,42 @@ public final class S3MediaStore implements MediaStore
         String key()
         {
             return BLOBS_PREFIX + sha256;
+        }
+
+        @Override
+        public String id()
+        {
+            return id;
+        }
+
+        @Override
+        public long ownerId()
+        {
+            return ownerId;
+        }
+
+        @Override
+        public long size()
+        {
+            return size;
+        }
+
+        @Override
+        public String contentType()
+        {
+            return contentType;
+        }
+
+        @Override
+        public String sha256()
+        {
+            return sha256;
+        }
+
+        @Override
+        public Instant expiresAt()
+        {
+            return expiresAt;
         }
     }
 
@@ -355,16 +392,16 @@ public final class S3MediaStore implements MediaStore
         }
         catch (final IOException e)
         {
-            closeQuietly(signer);
-            closeQuietly(client);
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(signer);
+            DurableFiles.closeQuietly(client);
+            DurableFiles.closeQuietly(channel);
             throw new MediaException(MediaException.Reason.STORAGE, "opening media store " + config + " failed", e);
         }
         catch (final RuntimeException e)
         {
-            closeQuietly(signer);
-            closeQuietly(client);
-            closeQuietly(channel);
+            DurableFiles.closeQuietly(signer);
+            DurableFiles.closeQuietly(client);
+            DurableFiles.closeQuietly(channel);
             throw e;
         }
     }
@@ -381,56 +418,24 @@ public final class S3MediaStore implements MediaStore
     public String createUpload(final UploadRequest request)
     {
         checkOpen();
-        if (request == null)
-        {
-            throw invalid("upload request is null");
-        }
-        if (request.size() < 1)
-        {
-            throw invalid("upload size must be at least 1: " + request.size());
-        }
-        final String contentType = MediaIds.requireContentType(request.contentType());
-        final String sha256 = MediaIds.requireBlobId(request.sha256());
         final Instant now = clock.instant();
-        final Instant expiresAt = request.expiresAt();
-        if (expiresAt == null || !expiresAt.isAfter(now))
-        {
-            throw invalid("upload expiry must be in the future: " + expiresAt);
-        }
-        if (expiresAt.isAfter(now.plus(limits.maxUploadLifetime())))
-        {
-            throw invalid("upload expiry " + expiresAt + " is further than " + limits.maxUploadLifetime() +
-                " from now");
-        }
-        final long maxBytes = limits.maxBytesFor(contentType);
-        if (request.size() > maxBytes)
-        {
-            throw new MediaException(MediaException.Reason.TOO_LARGE,
-                "upload of " + request.size() + " bytes of " + contentType + " is over the limit of " + maxBytes);
-        }
+        final UploadRequest checked = Uploads.checkRequest(request, now, limits);
         final long partSize = config.partSizeBytes();
-        if ((request.size() - 1) / partSize + 1 > MAX_PARTS)
+        if ((checked.size() - 1) / partSize + 1 > MAX_PARTS)
         {
             throw new MediaException(MediaException.Reason.TOO_LARGE,
-                "upload of " + request.size() + " bytes needs more than " + MAX_PARTS + " parts of " + partSize);
+                "upload of " + checked.size() + " bytes needs more than " + MAX_PARTS + " parts of " + partSize);
         }
         synchronized (createLock)
         {
-            final long inProgress = uploads.values().stream()
-                .filter(u -> u.ownerId == request.ownerId() && now.isBefore(u.expiresAt))
-                .count();
-            if (inProgress >= limits.maxUploadsPerOwner())
-            {
-                throw new MediaException(MediaException.Reason.TOO_MANY_UPLOADS,
-                    "owner " + request.ownerId() + " has " + inProgress + " uploads in progress, the limit");
-            }
+            Uploads.requireRoomFor(uploads.values(), checked.ownerId(), now, limits);
             String id = MediaIds.newUploadId();
             while (uploads.containsKey(id) || Files.exists(spoolDir.resolve(id)))
             {
                 id = MediaIds.newUploadId();
             }
-            final Upload upload = new Upload(id, request.ownerId(), request.size(), contentType, sha256, now,
-                expiresAt, partSize, spoolDir.resolve(id));
+            final Upload upload = new Upload(id, checked.ownerId(), checked.size(), checked.contentType(),
+                checked.sha256(), now, checked.expiresAt(), partSize, spoolDir.resolve(id));
             writeNewUpload(upload);
             uploads.put(id, upload);
             return id;
@@ -463,8 +468,7 @@ public final class S3MediaStore implements MediaStore
             {
                 return Optional.empty();
             }
-            return Optional.of(new UploadStatus(upload.id, upload.ownerId, upload.size, offsetOf(upload),
-                upload.contentType, upload.sha256, upload.expiresAt));
+            return Optional.of(Uploads.status(upload, offsetOf(upload)));
         }
     }
 
@@ -473,17 +477,17 @@ public final class S3MediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
         {
             requireWritable(upload);
             final long current = offsetOf(upload);
-            requireOffset(upload, offset, current);
+            Uploads.requireOffset(upload, offset, current);
             if (chunk.remaining() > upload.size - current)
             {
-                throw tooLarge(upload, current + chunk.remaining());
+                throw Uploads.tooLarge(upload, current + chunk.remaining());
             }
             try
             {
@@ -510,13 +514,13 @@ public final class S3MediaStore implements MediaStore
     {
         if (chunk == null)
         {
-            throw invalid("chunk is null");
+            throw Uploads.invalid("chunk is null");
         }
         final Upload upload = find(uploadId);
         synchronized (upload)
         {
             requireWritable(upload);
-            requireOffset(upload, offset, offsetOf(upload));
+            Uploads.requireOffset(upload, offset, offsetOf(upload));
             try
             {
                 return appendFrom(upload, chunk::read);
@@ -552,20 +556,7 @@ public final class S3MediaStore implements MediaStore
     public List<String> expiredUploads(final Instant before)
     {
         checkOpen();
-        if (before == null)
-        {
-            throw invalid("time is null");
-        }
-        final List<String> ids = new ArrayList<>();
-        for (final Upload upload : uploads.values())
-        {
-            if (!upload.expiresAt.isAfter(before))
-            {
-                ids.add(upload.id);
-            }
-        }
-        ids.sort(Comparator.naturalOrder());
-        return ids;
+        return Uploads.expiredBy(uploads.values(), before);
     }
 
     @Override
@@ -623,7 +614,7 @@ public final class S3MediaStore implements MediaStore
         if (length == null || length != range.length())
         {
             in.abort();
-            closeQuietly(in);
+            DurableFiles.closeQuietly(in);
             throw pastEnd(blobId, range, in.response().contentRange());
         }
         return new RangeStream(in, length);
@@ -662,15 +653,7 @@ public final class S3MediaStore implements MediaStore
         {
             total += size;
         }
-        final Instant now = clock.instant();
-        for (final Upload upload : uploads.values())
-        {
-            if (upload.ownerId == ownerId && now.isBefore(upload.expiresAt))
-            {
-                total += upload.size;
-            }
-        }
-        return total;
+        return total + Uploads.bytesInProgress(uploads.values(), ownerId, clock.instant());
     }
 
     @Override
@@ -680,7 +663,7 @@ public final class S3MediaStore implements MediaStore
         MediaIds.requireBlobId(blobId);
         if (at == null)
         {
-            throw invalid("time is null");
+            throw Uploads.invalid("time is null");
         }
         synchronized (blobLock(blobId))
         {
@@ -710,11 +693,11 @@ public final class S3MediaStore implements MediaStore
         checkOpen();
         if (before == null)
         {
-            throw invalid("time is null");
+            throw Uploads.invalid("time is null");
         }
         if (limit < 0)
         {
-            throw invalid("limit must not be negative: " + limit);
+            throw Uploads.invalid("limit must not be negative: " + limit);
         }
         final List<String> ids = new ArrayList<>();
         if (limit == 0)
@@ -773,7 +756,7 @@ public final class S3MediaStore implements MediaStore
         final Instant now = clock.instant();
         if (expiresAt == null || !expiresAt.isAfter(now))
         {
-            throw invalid("URL expiry must be in the future: " + expiresAt);
+            throw Uploads.invalid("URL expiry must be in the future: " + expiresAt);
         }
         Duration lifetime = Duration.between(now, expiresAt);
         if (lifetime.compareTo(MAX_PRESIGNED_LIFETIME) > 0)
@@ -810,8 +793,8 @@ public final class S3MediaStore implements MediaStore
             return;
         }
         closed = true;
-        closeQuietly(presigner);
-        closeQuietly(s3);
+        DurableFiles.closeQuietly(presigner);
+        DurableFiles.closeQuietly(s3);
         try
         {
             lock.release();
@@ -820,7 +803,7 @@ public final class S3MediaStore implements MediaStore
         {
             // Closing the channel releases it too.
         }
-        closeQuietly(lockChannel);
+        DurableFiles.closeQuietly(lockChannel);
     }
 
     private void recover() throws IOException
@@ -840,7 +823,7 @@ public final class S3MediaStore implements MediaStore
             if (!MediaIds.isUploadId(name) || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
             {
                 // A creation that never reached its rename.
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             final Upload upload;
@@ -850,7 +833,7 @@ public final class S3MediaStore implements MediaStore
             }
             catch (final IOException | RuntimeException e)
             {
-                deleteTree(entry);
+                DurableFiles.deleteTree(entry);
                 continue;
             }
             // Only the spool the state names is current: others are from before a part was recorded, or from a
@@ -870,7 +853,7 @@ public final class S3MediaStore implements MediaStore
             {
                 createEmpty(spool);
             }
-            forceDirectory(entry);
+            DurableFiles.forceDirectory(entry);
             uploads.put(upload.id, upload);
             synchronized (upload)
             {
@@ -896,7 +879,7 @@ public final class S3MediaStore implements MediaStore
                 }
             }
         }
-        forceDirectory(spoolDir);
+        DurableFiles.forceDirectory(spoolDir);
     }
 
     /**
@@ -956,7 +939,7 @@ public final class S3MediaStore implements MediaStore
                 {
                     channel.close();
                     takeBack(upload, mark);
-                    throw tooLarge(upload, position + read);
+                    throw Uploads.tooLarge(upload, position + read);
                 }
                 int done = 0;
                 while (done < read)
@@ -1405,14 +1388,14 @@ public final class S3MediaStore implements MediaStore
         {
             Files.createDirectory(tmp);
             createEmpty(tmp.resolve(SPOOL_PREFIX + 0));
-            writeForced(tmp.resolve(STATE_FILE), stateText(upload, upload.etags, upload.hash, null));
-            forceDirectory(tmp);
+            DurableFiles.writeForced(tmp.resolve(STATE_FILE), stateText(upload, upload.etags, upload.hash, null));
+            DurableFiles.forceDirectory(tmp);
             Files.move(tmp, upload.dir, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(spoolDir);
+            DurableFiles.forceDirectory(spoolDir);
         }
         catch (final IOException e)
         {
-            deleteTreeQuietly(tmp);
+            DurableFiles.deleteTreeQuietly(tmp);
             throw storage("creating upload " + upload.id, e);
         }
     }
@@ -1425,10 +1408,10 @@ public final class S3MediaStore implements MediaStore
         final String multipartId) throws IOException
     {
         final Path tmp = upload.dir.resolve(STATE_FILE + TMP_SUFFIX);
-        writeForced(tmp, stateText(upload, etags, hash, multipartId));
+        DurableFiles.writeForced(tmp, stateText(upload, etags, hash, multipartId));
         Files.move(tmp, upload.dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(upload.dir);
+        DurableFiles.forceDirectory(upload.dir);
     }
 
     private static byte[] stateText(
@@ -1564,8 +1547,8 @@ public final class S3MediaStore implements MediaStore
         }
         try
         {
-            deleteTree(upload.dir);
-            forceDirectory(spoolDir);
+            DurableFiles.deleteTree(upload.dir);
+            DurableFiles.forceDirectory(spoolDir);
         }
         catch (final IOException e)
         {
@@ -1595,7 +1578,7 @@ public final class S3MediaStore implements MediaStore
         final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
         if (upload == null)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + uploadId);
+            throw Uploads.notFound(uploadId);
         }
         return upload;
     }
@@ -1604,27 +1587,14 @@ public final class S3MediaStore implements MediaStore
     {
         if (upload.gone)
         {
-            throw new MediaException(MediaException.Reason.NOT_FOUND, "no upload in progress " + upload.id);
+            throw Uploads.notFound(upload.id);
         }
     }
 
     private void requireWritable(final Upload upload)
     {
         requireNotGone(upload);
-        if (!clock.instant().isBefore(upload.expiresAt))
-        {
-            throw new MediaException(MediaException.Reason.EXPIRED,
-                "upload " + upload.id + " expired at " + upload.expiresAt);
-        }
-    }
-
-    private static void requireOffset(final Upload upload, final long offset, final long current)
-    {
-        if (offset != current)
-        {
-            throw new MediaException(MediaException.Reason.WRONG_OFFSET,
-                "upload " + upload.id + " is at offset " + current + ", not " + offset);
-        }
+        Uploads.requireNotExpired(upload, clock.instant());
     }
 
     private static long offsetOf(final Upload upload)
@@ -1637,12 +1607,6 @@ public final class S3MediaStore implements MediaStore
         {
             throw storage("reading the offset of upload " + upload.id, e);
         }
-    }
-
-    private static MediaException tooLarge(final Upload upload, final long end)
-    {
-        return new MediaException(MediaException.Reason.TOO_LARGE,
-            "chunk would take upload " + upload.id + " to " + end + " bytes, past its declared size " + upload.size);
     }
 
     private static MediaException pastEnd(final String blobId, final ByteRange range, final String end)
@@ -1700,76 +1664,6 @@ public final class S3MediaStore implements MediaStore
         {
             channel.force(true);
         }
-    }
-
-    private static void writeForced(final Path file, final byte[] bytes) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(file,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining())
-            {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-    }
-
-    /** Makes a directory's entries (creations, renames, deletions) durable. */
-    private static void forceDirectory(final Path dir) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-    }
-
-    private static void deleteTree(final Path path) throws IOException
-    {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
-        {
-            try (Stream<Path> children = Files.list(path))
-            {
-                for (final Path child : children.toList())
-                {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
-    }
-
-    private static void deleteTreeQuietly(final Path path)
-    {
-        try
-        {
-            deleteTree(path);
-        }
-        catch (final IOException ignored)
-        {
-            // The next start removes what is left.
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable != null)
-        {
-            try
-            {
-                closeable.close();
-            }
-            catch (final Exception ignored)
-            {
-                // Nothing more to do.
-            }
-        }
-    }
-
-    private static MediaException invalid(final String message)
-    {
-        return new MediaException(MediaException.Reason.INVALID_ARGUMENT, message);
     }
 
     private static MediaException storage(final String operation, final Exception cause)

@@ -19,11 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -47,6 +44,7 @@ import io.xin.media.ByteRange;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
+import io.xin.media.MutableClock;
 import io.xin.media.UploadRequest;
 
 /**
@@ -68,7 +66,7 @@ class S3MediaStoreIT
     @TempDir
     Path spoolDir;
 
-    private final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private String bucket;
     private S3MediaStore store;
 
@@ -606,40 +604,6 @@ class S3MediaStoreIT
         catch (final java.security.NoSuchAlgorithmException e)
         {
             throw new AssertionError(e);
-        }
-    }
-
-    /** A clock a test moves by hand, so expiry is tested without waiting. */
-    private static final class MovableClock extends Clock
-    {
-        private volatile Instant now;
-
-        MovableClock(final Instant start)
-        {
-            this.now = start;
-        }
-
-        void advance(final Duration by)
-        {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant()
-        {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone()
-        {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(final ZoneId zone)
-        {
-            return this;
         }
     }
 

@@ -1,15 +1,12 @@
 package io.xin.core.media;
 
+import io.xin.media.HmacTokens;
 import io.xin.media.MediaIds;
 import io.xin.media.SignedUrls;
 
-import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +35,6 @@ public final class AccessTokens
 {
     /** Longest token {@link #verify} looks at; anything longer is refused without parsing. */
     public static final int MAX_TOKEN_LENGTH = 128;
-
-    private static final String ALGORITHM = "HmacSHA256";
-    private static final int MAC_BYTES = 32;
-    private static final int MAX_EXPIRY_DIGITS = 18;
 
     /** What {@link #verify} found. */
     public enum Verdict
@@ -87,10 +80,10 @@ public final class AccessTokens
             throw new IllegalArgumentException("lifetime must be at least a second: " + lifetime);
         }
         final Map<String, SecretKeySpec> byId = new HashMap<>();
-        byId.put(current.id(), new SecretKeySpec(current.secret(), ALGORITHM));
+        byId.put(current.id(), HmacTokens.secretKey(current));
         for (final SignedUrls.Key key : previous)
         {
-            if (key == null || byId.putIfAbsent(key.id(), new SecretKeySpec(key.secret(), ALGORITHM)) != null)
+            if (key == null || byId.putIfAbsent(key.id(), HmacTokens.secretKey(key)) != null)
             {
                 throw new IllegalArgumentException("previous keys must be distinct and not null: " + key);
             }
@@ -113,8 +106,7 @@ public final class AccessTokens
             throw new IllegalArgumentException("not a blob id: " + blobId);
         }
         final long expiry = lifetime == null ? 0 : clock.instant().getEpochSecond() + lifetime.getSeconds();
-        return currentId + "." + expiry + "." +
-            Base64.getUrlEncoder().withoutPadding().encodeToString(mac(keys.get(currentId), blobId, expiry));
+        return currentId + "." + expiry + "." + HmacTokens.encode(mac(keys.get(currentId), blobId, expiry));
     }
 
     /**
@@ -128,35 +120,15 @@ public final class AccessTokens
         {
             return Verdict.MALFORMED;
         }
-        final int firstDot = token.indexOf('.');
-        final int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-        if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0)
+        final String[] fields = HmacTokens.fields(token);
+        if (fields == null || !HmacTokens.isExpiry(fields[1]))
         {
             return Verdict.MALFORMED;
         }
-        final String keyId = token.substring(0, firstDot);
-        final String expiryText = token.substring(firstDot + 1, secondDot);
-        if (expiryText.isEmpty() || expiryText.length() > MAX_EXPIRY_DIGITS)
-        {
-            return Verdict.MALFORMED;
-        }
-        for (int i = 0; i < expiryText.length(); i++)
-        {
-            if (expiryText.charAt(i) < '0' || expiryText.charAt(i) > '9')
-            {
-                return Verdict.MALFORMED;
-            }
-        }
-        final byte[] presented;
-        try
-        {
-            presented = Base64.getUrlDecoder().decode(token.substring(secondDot + 1));
-        }
-        catch (final IllegalArgumentException e)
-        {
-            return Verdict.MALFORMED;
-        }
-        if (presented.length != MAC_BYTES)
+        final String keyId = fields[0];
+        final String expiryText = fields[1];
+        final byte[] presented = HmacTokens.decodeMac(fields[2]);
+        if (presented == null)
         {
             return Verdict.MALFORMED;
         }
@@ -175,16 +147,6 @@ public final class AccessTokens
 
     private static byte[] mac(final SecretKeySpec key, final String blobId, final long expiry)
     {
-        final Mac mac;
-        try
-        {
-            mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-        }
-        catch (final NoSuchAlgorithmException | InvalidKeyException e)
-        {
-            throw new IllegalStateException("every Java platform has " + ALGORITHM, e);
-        }
-        return mac.doFinal(("read:" + blobId + ":" + expiry).getBytes(StandardCharsets.US_ASCII));
+        return HmacTokens.mac(key, "read:" + blobId + ":" + expiry);
     }
 }

@@ -1,5 +1,6 @@
 package io.xin.core.media;
 
+import io.xin.media.MutableClock;
 import io.xin.media.SignedUrls;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class AccessTokensTest
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
     private static final Duration LIFETIME = Duration.ofDays(8);
 
-    private final MovingClock clock = new MovingClock(T0);
+    private final MutableClock clock = new MutableClock(T0);
 
     private static SignedUrls.Key key(final String id, final int fill)
     {

@@ -1,5 +1,6 @@
 package io.xin.core.media;
 
+import io.xin.media.MutableClock;
 import io.xin.media.SignedUrls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ class MediaKeysTest
     @TempDir
     Path dir;
 
-    private final MovingClock clock = new MovingClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
 
     @Test
     void shouldCreateAKeyFileReadableByItsOwnerOnlyAndReadTheSameKeysAgain() throws Exception

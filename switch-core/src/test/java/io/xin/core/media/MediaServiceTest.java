@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.xin.core.status.SwitchCounters;
 import io.xin.media.LocalMediaStore;
 import io.xin.media.MediaLimits;
+import io.xin.media.MutableClock;
 import io.xin.media.SignedUrls;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
@@ -49,7 +50,7 @@ class MediaServiceTest
     @TempDir
     Path dir;
 
-    private final MovingClock clock = new MovingClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final SwitchCounters counters = new SwitchCounters();
     private final MediaKeys keys = MediaKeys.random();
     private final MediaLimits limits = new MediaLimits(600, 700, 800, 900, 2, Duration.ofHours(1));
