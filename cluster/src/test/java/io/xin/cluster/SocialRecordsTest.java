@@ -1,0 +1,50 @@
+package io.xin.cluster;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class SocialRecordsTest
+{
+    @Test
+    void shouldRoundTripPresence()
+    {
+        final SocialRecords.Presence online = new SocialRecords.Presence("node-é", 42, true, 0, false);
+        assertEquals(online, SocialRecords.decodePresence(SocialRecords.encode(online)));
+        final SocialRecords.Presence left = new SocialRecords.Presence("b", Long.MAX_VALUE, false, 1_700_000_040_000L,
+            true);
+        assertEquals(left, SocialRecords.decodePresence(SocialRecords.encode(left)));
+    }
+
+    @Test
+    void shouldRefuseWhatIsNotAPresenceRecord()
+    {
+        final byte[] value = SocialRecords.encode(new SocialRecords.Presence("node", 7, true, 0, false));
+        assertNull(SocialRecords.decodePresence(null));
+        assertNull(SocialRecords.decodePresence(Arrays.copyOf(value, value.length - 1)), "node id cut short");
+        assertNull(SocialRecords.decodePresence(Arrays.copyOf(value, value.length + 1)), "trailing bytes");
+        value[0] = 99;
+        assertNull(SocialRecords.decodePresence(value), "another kind");
+    }
+
+    @Test
+    void shouldRoundTripRegistrationsAndTombstones()
+    {
+        final byte[] tag = new byte[SocialRecords.TAG_LENGTH];
+        Arrays.fill(tag, (byte)7);
+        final byte[] key = SocialRecords.registrationKey(0x80000001, 99);
+        final SocialRecords.Registration registration = SocialRecords.decodeRegistration(key, tag);
+        assertEquals(0x80000001, registration.keyId());
+        assertEquals(99, registration.userId());
+        assertArrayEquals(tag, registration.tag());
+        final SocialRecords.Registration removal = SocialRecords.decodeRegistration(key, null);
+        assertEquals(99, removal.userId());
+        assertNull(removal.tag());
+        assertNull(SocialRecords.decodeRegistration(key, new byte[15]), "a tag is 16 bytes");
+        assertNull(SocialRecords.decodeRegistration(new byte[8], tag), "a key is key id and user id");
+    }
+}
