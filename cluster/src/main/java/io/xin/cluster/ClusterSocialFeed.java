@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@code <name>.social} (one partition per journal shard, kept an hour): presence changes, published by the
  *   node that serves the user; every node reads every partition from its end when it starts (no group: each node
- *   reads all of it) and gives the other nodes' records to its presence thread. A node skips its own records: its
+ *   reads all of it), asks the others to publish their online users again, and gives the other nodes' records to
+ *   its presence thread. A node skips its own records: its
  *   own users' presence is its own.</li>
  *   <li>{@code <name>.directory} (compacted): contact discovery's registrations, key {@code key id | user id}, value
  *   the tag, a tombstone on removal. Every node reads it from the start before it is {@link #ready() ready}, and
@@ -235,6 +236,8 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
                 // Resolves the end now: every record published after this point is read.
                 social.position(partition);
             }
+            // This node knows nothing of the others' online users: ask them to say it again.
+            outgoing.add(new ProducerRecord<>(socialTopic, 0, null, SocialRecords.encodeRepublish(config.nodeId())));
             final List<TopicPartition> directoryPartitions = partitionsOf(directoryConsumer, directoryTopic);
             directoryConsumer.assign(directoryPartitions);
             directoryConsumer.seekToBeginning(directoryPartitions);
@@ -328,13 +331,21 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
 
     private void applyPresence(final ConsumerRecord<byte[], byte[]> record)
     {
+        final PresenceListener listener = presence;
         final SocialRecords.Presence change = SocialRecords.decodePresence(record.value());
         if (change == null)
         {
-            malformed.increment();
+            final String starting = SocialRecords.decodeRepublish(record.value());
+            if (starting == null)
+            {
+                malformed.increment();
+            }
+            else if (listener != null && !starting.equals(config.nodeId()))
+            {
+                listener.republish();
+            }
             return;
         }
-        final PresenceListener listener = presence;
         if (listener == null || change.nodeId().equals(config.nodeId()))
         {
             return;

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
  * The records of the social feed's topics, big-endian.
  * <ul>
  *   <li>{@code <name>.social}, presence: key the user id (8); value {@code kind 1 (1) | flags (1: 1 online, 2 hidden)
- *   | user id (8) | last seen ms (8) | node id length (2) | node id (UTF-8)}. Partition: the user's journal shard.</li>
+ *   | user id (8) | last seen ms (8) | node id length (2) | node id (UTF-8)}. Partition: the user's journal shard.
+ *   Or, from a node that starts, {@code kind 2 | node id}, no key, partition 0: every other node publishes its
+ *   online users again.</li>
  *   <li>{@code <name>.directory}: key {@code key id (4) | user id (8)}; value the 16-byte tag, or none (a tombstone:
  *   the registration was removed).</li>
  * </ul>
@@ -16,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 final class SocialRecords
 {
     static final byte PRESENCE = 1;
+    /** A node started: the others publish their online users again. Value {@code kind 2 | node id (UTF-8)}. */
+    static final byte REPUBLISH = 2;
     static final int TAG_LENGTH = 16;
     private static final int ONLINE = 1;
     private static final int HIDDEN = 2;
@@ -79,6 +83,24 @@ final class SocialRecords
         }
         final String node = new String(value, buffer.position(), nodeLength, StandardCharsets.UTF_8);
         return new Presence(node, userId, (flags & ONLINE) != 0, lastSeenMs, (flags & HIDDEN) != 0);
+    }
+
+    static byte[] encodeRepublish(final String nodeId)
+    {
+        final byte[] node = nodeId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + node.length).put(REPUBLISH).put(node).array();
+    }
+
+    /**
+     * @return the node id of a republish request, or null when the record is not one.
+     */
+    static String decodeRepublish(final byte[] value)
+    {
+        if (value == null || value.length < 2 || value[0] != REPUBLISH)
+        {
+            return null;
+        }
+        return new String(value, 1, value.length - 1, StandardCharsets.UTF_8);
     }
 
     static byte[] registrationKey(final int keyId, final long userId)

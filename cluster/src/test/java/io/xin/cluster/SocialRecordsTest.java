@@ -32,6 +32,16 @@ class SocialRecordsTest
     }
 
     @Test
+    void shouldTellARepublishRequestFromPresence()
+    {
+        final byte[] request = SocialRecords.encodeRepublish("node-2");
+        assertEquals("node-2", SocialRecords.decodeRepublish(request));
+        assertNull(SocialRecords.decodePresence(request));
+        assertNull(SocialRecords.decodeRepublish(
+            SocialRecords.encode(new SocialRecords.Presence("node", 7, true, 0, false))));
+    }
+
+    @Test
     void shouldRoundTripRegistrationsAndTombstones()
     {
         final byte[] tag = new byte[SocialRecords.TAG_LENGTH];

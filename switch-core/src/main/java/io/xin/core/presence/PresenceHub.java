@@ -43,7 +43,8 @@ import java.util.function.LongSupplier;
  * hiding) and is told of every other node's: a user served elsewhere is kept here as its last published state
  * ({@link RemoteUser}), and its friends with a device here are told from the user's friend rows, which every node
  * holds (standby copies of all shards). A change of a user's friend rows publishes its state again, so that a new
- * friend served by another node is told too.
+ * friend served by another node is told too; so does a node's start, for every user online here (the new node
+ * reads the feed from its end).
  * <p>
  * The command queue is filled by any thread; every other field is owned by the presence thread.
  */
@@ -134,6 +135,12 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         submit(new Command(Command.REMOTE, null, userId, lastSeenMs, online ? 1 : 0, hidden ? 1 : 0, nodeId));
     }
 
+    @Override
+    public void republish()
+    {
+        submit(new Command(Command.REPUBLISH, null, 0, 0, 0, 0, null));
+    }
+
     private void submit(final Command command)
     {
         commands.offer(command);
@@ -181,6 +188,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
                 case Command.RELATION -> onRelation(command.userId, command.peerId, command.oldState, command.value);
                 case Command.REMOTE -> onRemote(command.nodeId, command.userId, command.oldState == 1,
                     command.peerId, command.value == 1);
+                case Command.REPUBLISH -> online.forEach(this::publish);
                 default -> onPrivacy(command.userId, command.value);
             }
             work++;
@@ -461,6 +469,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         static final int RELATION = 3;
         static final int PRIVACY = 4;
         static final int REMOTE = 5;
+        static final int REPUBLISH = 6;
     }
 
     /** Runs on the presence thread, so it reads the pacer. */

@@ -32,13 +32,18 @@ public interface SocialFeed
     void attachDirectory(DirectoryListener listener);
 
     /** Told of another node's user's presence. */
-    @FunctionalInterface
     interface PresenceListener
     {
         /**
          * @param nodeId the node that serves (or served) the user.
          */
         void remotePresence(String nodeId, long userId, boolean online, long lastSeenMs, boolean hidden);
+
+        /**
+         * A node started and knows nothing of the others' users: publish the state of every user online here
+         * again.
+         */
+        void republish();
     }
 
     /** Told of each registration as the directory topic holds it, in the topic's order. */
