@@ -55,6 +55,8 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
     static final long SOCIAL_RETENTION_MS = TimeUnit.HOURS.toMillis(1);
     private static final Logger LOGGER = LoggerFactory.getLogger(ClusterSocialFeed.class);
     private static final Duration POLL = Duration.ofMillis(20);
+    /** The partition of the nearby events under the fixed key (shakes that may pair with any other). */
+    static final int FIXED_KEY_PARTITION = 0;
     /** The longest the start waits for the directory topic's end before giving up (the node then fails). */
     private static final long LOAD_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(10);
 
@@ -72,6 +74,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
     /** Set at launch, before start. */
     private volatile PresenceListener presence;
     private volatile DirectoryListener directory;
+    private volatile NearbyListener nearby;
     /** Created by start; thread-safe (discovery threads publish through it too). */
     private volatile KafkaProducer<byte[], byte[]> producer;
     private volatile boolean running;
@@ -99,6 +102,29 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
     public void attachDirectory(final DirectoryListener listener)
     {
         this.directory = listener;
+    }
+
+    @Override
+    public void attachNearby(final NearbyListener listener)
+    {
+        this.nearby = listener;
+    }
+
+    @Override
+    public void publishNearby(
+        final int op, final long userId, final long cell, final long routeKey, final long eventTimeMs, final long token)
+    {
+        if (!running)
+        {
+            return;
+        }
+        final byte[] value = SocialRecords.encode(
+            new SocialRecords.Nearby(config.nodeId(), op, userId, cell, eventTimeMs, token));
+        // Every event of one coarse cell in one partition, in one order on every node; the fixed key's in one too.
+        final int partition = routeKey == 0 ? FIXED_KEY_PARTITION : Math.floorMod(Long.hashCode(routeKey *
+            0x9E3779B97F4A7C15L), partitions);
+        outgoing.add(new ProducerRecord<>(socialTopic, partition, routeKey == 0 ? null : SocialRecords.userKey(routeKey),
+            value));
     }
 
     @Override
@@ -173,7 +199,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
         return publishFailures.sum();
     }
 
-    /** Presence records of other nodes given to the presence thread. */
+    /** Records applied here: other nodes' presence, and every node's nearby events (this node's too). */
     public long applied()
     {
         return applied.sum();
@@ -335,6 +361,18 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
         final SocialRecords.Presence change = SocialRecords.decodePresence(record.value());
         if (change == null)
         {
+            final SocialRecords.Nearby event = SocialRecords.decodeNearby(record.value());
+            if (event != null)
+            {
+                final NearbyListener nearbyListener = nearby;
+                if (nearbyListener != null)
+                {
+                    nearbyListener.nearbyEvent(event.nodeId().equals(config.nodeId()), event.token(), event.op(),
+                        event.userId(), event.cell(), event.eventTimeMs(), record.partition(), record.offset());
+                    applied.increment();
+                }
+                return;
+            }
             final String starting = SocialRecords.decodeRepublish(record.value());
             if (starting == null)
             {

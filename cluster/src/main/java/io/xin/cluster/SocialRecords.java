@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code <name>.social}, presence: key the user id (8); value {@code kind 1 (1) | flags (1: 1 online, 2 hidden)
  *   | user id (8) | last seen ms (8) | node id length (2) | node id (UTF-8)}. Partition: the user's journal shard.
  *   Or, from a node that starts, {@code kind 2 | node id}, no key, partition 0: every other node publishes its
- *   online users again.</li>
+ *   online users again. Or a people-nearby event: {@code kind 3 | op (1) | user id (8) | cell (8) | event time ms
+ *   (8) | token (8) | node id length (2) | node id}, key the coarse cell (8) or none for the fixed key; the cell is
+ *   an H3 cell id, the only place an event has.</li>
  *   <li>{@code <name>.directory}: key {@code key id (4) | user id (8)}; value the 16-byte tag, or none (a tombstone:
  *   the registration was removed).</li>
  * </ul>
@@ -20,6 +22,9 @@ final class SocialRecords
     static final byte PRESENCE = 1;
     /** A node started: the others publish their online users again. Value {@code kind 2 | node id (UTF-8)}. */
     static final byte REPUBLISH = 2;
+    /** A people-nearby or shake event. */
+    static final byte NEARBY = 3;
+    private static final int NEARBY_HEADER = 1 + 1 + 8 + 8 + 8 + 8 + 2;
     static final int TAG_LENGTH = 16;
     private static final int ONLINE = 1;
     private static final int HIDDEN = 2;
@@ -83,6 +88,55 @@ final class SocialRecords
         }
         final String node = new String(value, buffer.position(), nodeLength, StandardCharsets.UTF_8);
         return new Presence(node, userId, (flags & ONLINE) != 0, lastSeenMs, (flags & HIDDEN) != 0);
+    }
+
+    /** A people-nearby event as published: the cell only, never a coordinate. */
+    record Nearby(String nodeId, int op, long userId, long cell, long eventTimeMs, long token)
+    {
+    }
+
+    static byte[] encode(final Nearby event)
+    {
+        final byte[] node = event.nodeId().getBytes(StandardCharsets.UTF_8);
+        if (node.length > Short.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("node id too long");
+        }
+        return ByteBuffer.allocate(NEARBY_HEADER + node.length)
+            .put(NEARBY)
+            .put((byte)event.op())
+            .putLong(event.userId())
+            .putLong(event.cell())
+            .putLong(event.eventTimeMs())
+            .putLong(event.token())
+            .putShort((short)node.length)
+            .put(node)
+            .array();
+    }
+
+    /**
+     * @return the event, or null when the record is not one.
+     */
+    static Nearby decodeNearby(final byte[] value)
+    {
+        if (value == null || value.length < NEARBY_HEADER || value[0] != NEARBY)
+        {
+            return null;
+        }
+        final ByteBuffer buffer = ByteBuffer.wrap(value);
+        buffer.get();
+        final int op = buffer.get();
+        final long userId = buffer.getLong();
+        final long cell = buffer.getLong();
+        final long eventTimeMs = buffer.getLong();
+        final long token = buffer.getLong();
+        final int nodeLength = buffer.getShort();
+        if (nodeLength < 0 || nodeLength != buffer.remaining())
+        {
+            return null;
+        }
+        return new Nearby(new String(value, buffer.position(), nodeLength, StandardCharsets.UTF_8), op, userId, cell,
+            eventTimeMs, token);
     }
 
     static byte[] encodeRepublish(final String nodeId)

@@ -42,6 +42,20 @@ class SocialRecordsTest
     }
 
     @Test
+    void shouldRoundTripNearbyEventsWithTheirCellOnly()
+    {
+        final SocialRecords.Nearby shake = new SocialRecords.Nearby("node-1", 3, 42, 0x8931_0e15_6dfffffL,
+            1_700_000_000_123L, 9);
+        final byte[] value = SocialRecords.encode(shake);
+        assertEquals(shake, SocialRecords.decodeNearby(value));
+        assertEquals(1 + 1 + 8 + 8 + 8 + 8 + 2 + "node-1".length(), value.length, "nothing but the fields");
+        assertNull(SocialRecords.decodePresence(value));
+        assertNull(SocialRecords.decodeRepublish(value));
+        assertNull(SocialRecords.decodeNearby(Arrays.copyOf(value, value.length - 1)));
+        assertNull(SocialRecords.decodeNearby(SocialRecords.encodeRepublish("node-1")));
+    }
+
+    @Test
     void shouldRoundTripRegistrationsAndTombstones()
     {
         final byte[] tag = new byte[SocialRecords.TAG_LENGTH];

@@ -75,6 +75,17 @@ final class DiscoveryModeTest
             public void attachDirectory(final DirectoryListener listener)
             {
             }
+
+            @Override
+            public void publishNearby(final int op, final long userId, final long cell, final long routeKey,
+                final long eventTimeMs, final long token)
+            {
+            }
+
+            @Override
+            public void attachNearby(final NearbyListener listener)
+            {
+            }
         });
         assertNull(XinSwitch.discoveryRefusal(ctx));
     }

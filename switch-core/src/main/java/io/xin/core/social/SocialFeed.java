@@ -25,6 +25,24 @@ public interface SocialFeed
      */
     void publishRegistration(int keyId, long userId, byte[] tag);
 
+    /**
+     * A people-nearby or shake event of this node's user, for every node's index and matcher (this node's too: it
+     * applies its own events when they come back, in the same order as every other node). Does not block.
+     *
+     * @param op          {@link NearbyListener#REPORT}, {@link NearbyListener#LEAVE}, {@link NearbyListener#SHAKE}
+     *                    or {@link NearbyListener#TICK}.
+     * @param userId      who; 0 for a tick.
+     * @param cell        the H3 cell (a report's, a shake's with a location), else 0. Never a coordinate.
+     * @param routeKey    what orders the event with the others it must be ordered with: the coarse cell, or 0 for
+     *                    the one fixed key (shakes that may pair with any other).
+     * @param eventTimeMs the event's time on this node's clock: what every node applies it at.
+     * @param token       this node's id of the request, given back with the event.
+     */
+    void publishNearby(int op, long userId, long cell, long routeKey, long eventTimeMs, long token);
+
+    /** Where every node's nearby events go (this node's too), in each partition's order. At launch. */
+    void attachNearby(NearbyListener listener);
+
     /** Where other nodes' presence goes. Set once, at launch, before the feed starts. */
     void attachPresence(PresenceListener listener);
 
@@ -44,6 +62,24 @@ public interface SocialFeed
          * again.
          */
         void republish();
+    }
+
+    /** Told of every node's nearby events, in the order of their partition (the same on every node). */
+    interface NearbyListener
+    {
+        int REPORT = 1;
+        int LEAVE = 2;
+        int SHAKE = 3;
+        /** Moves a partition's time on: its waiting shakes whose window passed expire. */
+        int TICK = 4;
+
+        /**
+         * @param own       whether this node published it ({@code token} is then its own).
+         * @param partition the partition: events of one partition are told in its order.
+         * @param offset    the event's offset in it: with the partition, an id the same on every node.
+         */
+        void nearbyEvent(boolean own, long token, int op, long userId, long cell, long eventTimeMs, int partition,
+            long offset);
     }
 
     /** Told of each registration as the directory topic holds it, in the topic's order. */
