@@ -365,9 +365,10 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
     }
 
     /**
-     * Sends a group or channel request and completes the future with its answer (GroupResult,
-     * ChannelResult or ChannelSyncResult). Asked again after the server's delay when it answers BUSY;
-     * fails with the server's code otherwise, and when the connection is lost first.
+     * Sends a group, channel, nearby or shake request and completes the future with its answer (GroupResult,
+     * ChannelResult, ChannelSyncResult, NearbyResult, or a shake's final ShakeResult). Asked again after the
+     * server's delay when it answers BUSY; fails with the server's code otherwise, and when the connection is lost
+     * first.
      */
     void onRequest(final java.util.function.LongFunction<Frame> request, final CompletableFuture<?> future)
     {
@@ -529,6 +530,15 @@ final class ClientConductor implements InboxSequencer.Output, ChannelCursors.Out
             case CHANNEL_SYNC_RESULT -> onChannelSyncResult(frame.getChannelSyncResult());
             case DISCOVERY_RESULT ->
                 completeRequest(frame.getDiscoveryResult().getRequestId(), frame.getDiscoveryResult());
+            case NEARBY_RESULT -> completeRequest(frame.getNearbyResult().getRequestId(), frame.getNearbyResult());
+            case SHAKE_RESULT ->
+            {
+                // WAITING is followed by the final MATCHED or EXPIRED under the same request id.
+                if (frame.getShakeResult().getState() != io.xin.protocol.pb.ShakeState.SHAKE_WAITING)
+                {
+                    completeRequest(frame.getShakeResult().getRequestId(), frame.getShakeResult());
+                }
+            }
             case CHANNEL_PUSH ->
             {
                 if (state == State.LOGGED_IN)

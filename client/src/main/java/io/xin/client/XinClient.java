@@ -29,7 +29,12 @@ import io.xin.protocol.pb.LoginOk;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.PresenceUpdate;
 import io.xin.protocol.pb.PrivacySettings;
+import io.xin.protocol.pb.NearbyOp;
+import io.xin.protocol.pb.NearbyRequest;
+import io.xin.protocol.pb.NearbyResult;
 import io.xin.protocol.pb.SendAck;
+import io.xin.protocol.pb.ShakeRequest;
+import io.xin.protocol.pb.ShakeResult;
 import io.xin.protocol.pb.SyncResult;
 
 import java.net.InetSocketAddress;
@@ -458,6 +463,95 @@ public final class XinClient implements AutoCloseable
         final CompletableFuture<DiscoveryResult> future = new CompletableFuture<>();
         execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
             .setDiscovery(template.toBuilder().setRequestId(requestId)).build(), future, false), future);
+        return future;
+    }
+
+    /**
+     * Opts in to people nearby, or refreshes this user's location there. The switch keeps only the H3 cell the
+     * location falls in (about 0.1 km²), never the coordinates, until the answer's {@code expires_at_ms}; others
+     * see this user with a distance band, never a distance. Asked again after the server's delay when it answers
+     * RATE_LIMITED or BUSY.
+     *
+     * @param latitude  degrees, -90..90 (WGS 84).
+     * @param longitude degrees, -180..180.
+     * @return completes with the NearbyResult; fails with LOCATION_REFUSED (coordinates off the globe, or too far
+     *         from the last report for the time since), NOT_ALLOWED (a switch that does not serve people nearby),
+     *         or when not logged in.
+     */
+    public CompletableFuture<NearbyResult> reportLocation(final double latitude, final double longitude)
+    {
+        return nearbyRequest(NearbyRequest.newBuilder().setOp(NearbyOp.NEARBY_REPORT)
+            .setLatitude(latitude).setLongitude(longitude));
+    }
+
+    /**
+     * One page of the people near this user's last reported location: closest bands first, up to 20 km, users who
+     * blocked this one or whom it blocked left out.
+     *
+     * @param offset users to skip: 0, then the previous page's {@code next_offset}.
+     * @param limit  the page size; 0 for the server's largest.
+     * @return completes with the NearbyResult ({@code next_offset} 0 when there are no more); fails with
+     *         BAD_REQUEST when this user has no location there (never reported, left, or expired).
+     */
+    public CompletableFuture<NearbyResult> nearby(final int offset, final int limit)
+    {
+        if (offset < 0 || limit < 0)
+        {
+            throw new IllegalArgumentException("offset and limit must not be negative: " + offset + ", " + limit);
+        }
+        return nearbyRequest(NearbyRequest.newBuilder().setOp(NearbyOp.NEARBY_QUERY).setOffset(offset)
+            .setLimit(limit));
+    }
+
+    /**
+     * Opts out of people nearby: the switch forgets this user's cell at once.
+     */
+    public CompletableFuture<NearbyResult> leaveNearby()
+    {
+        return nearbyRequest(NearbyRequest.newBuilder().setOp(NearbyOp.NEARBY_LEAVE));
+    }
+
+    private CompletableFuture<NearbyResult> nearbyRequest(final NearbyRequest.Builder request)
+    {
+        final NearbyRequest template = request.build();
+        final CompletableFuture<NearbyResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setNearby(template.toBuilder().setRequestId(requestId)).build(), future), future);
+        return future;
+    }
+
+    /**
+     * Shakes without a location: pairs with anyone who shakes within the switch's window.
+     *
+     * @return completes with the final ShakeResult: MATCHED (the partner, and a band when both gave a location) or
+     *         EXPIRED (nobody in the window); the interim WAITING is not passed on.
+     */
+    public CompletableFuture<ShakeResult> shake()
+    {
+        return shakeRequest(ShakeRequest.newBuilder());
+    }
+
+    /**
+     * Shakes at a location: pairs with someone who shakes within the switch's window and, when both give a
+     * location, within its distance. The switch keeps only the cell, and only until the shake ends.
+     *
+     * @param latitude  degrees, -90..90.
+     * @param longitude degrees, -180..180.
+     * @return completes with the final ShakeResult, MATCHED or EXPIRED; fails with LOCATION_REFUSED for
+     *         coordinates off the globe.
+     */
+    public CompletableFuture<ShakeResult> shake(final double latitude, final double longitude)
+    {
+        return shakeRequest(ShakeRequest.newBuilder().setHasLocation(true).setLatitude(latitude)
+            .setLongitude(longitude));
+    }
+
+    private CompletableFuture<ShakeResult> shakeRequest(final ShakeRequest.Builder request)
+    {
+        final ShakeRequest template = request.build();
+        final CompletableFuture<ShakeResult> future = new CompletableFuture<>();
+        execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
+            .setShake(template.toBuilder().setRequestId(requestId)).build(), future), future);
         return future;
     }
 

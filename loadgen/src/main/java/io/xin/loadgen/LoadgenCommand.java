@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
     description = "Drive a switch with a scenario and report latency, throughput, CPU and correctness.",
     subcommands = { ChatCommand.class, RampCommand.class, IdleCommand.class, OfflineCommand.class,
-        StormCommand.class, GroupCommand.class, BroadcastCommand.class, ContactsCommand.class })
+        StormCommand.class, GroupCommand.class, BroadcastCommand.class, ContactsCommand.class,
+        NearbyCommand.class, ShakeCommand.class })
 public final class LoadgenCommand implements Runnable
 {
     @CommandLine.Spec

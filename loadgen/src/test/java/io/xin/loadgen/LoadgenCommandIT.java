@@ -218,6 +218,33 @@ class LoadgenCommandIT
         assertEquals("ok", json.get("result").asText());
     }
 
+    @Test
+    void shouldReportAndQueryPeopleNearby() throws Exception
+    {
+        // 30 users at 10 requests a second: 5 reports and 15 queries a user a minute, under the switch's limits.
+        final JsonNode json = run(0, "nearby", "--users", "30", "--rate", "10", "--duration", "2", "--warmup", "0.5");
+
+        assertEquals("ok", json.get("result").asText(), json::toString);
+        assertEquals(30, json.get("first_report_count").asInt());
+        final long answered = json.get("query_count").asLong() + json.get("report_count").asLong();
+        assertTrue(answered >= 15 && answered <= 25, "about 20 measured requests: " + answered);
+        assertTrue(json.get("query_latency_us").get("p99").asLong() > 0);
+        assertTrue(json.get("users_per_page").asDouble() > 0, "everyone is within 20 km of everyone");
+    }
+
+    @Test
+    void shouldPairShakers() throws Exception
+    {
+        // 20 pairs at 5 pairs a second: 15 shakes a user a minute.
+        final JsonNode json = run(0, "shake", "--users", "40", "--rate", "5", "--duration", "2", "--warmup", "0.5");
+
+        assertEquals("ok", json.get("result").asText(), json::toString);
+        assertEquals(0, json.get("expired_shakes").asLong());
+        final long matched = json.get("matched_shakes").asLong();
+        assertTrue(matched >= 16 && matched <= 24, "about 20 measured shakes, every one matched: " + matched);
+        assertEquals(matched, json.get("shake_count").asLong());
+    }
+
     private JsonNode run(final int expectedExit, final String scenario, final String... args) throws Exception
     {
         final List<String> all = new ArrayList<>(List.of(scenario, "--start", "embedded", "--fsync", "never",

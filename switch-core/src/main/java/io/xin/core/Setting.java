@@ -1,6 +1,7 @@
 package io.xin.core;
 
 import io.xin.core.XinSwitch.Context;
+import io.xin.core.nearby.NearbyConfig;
 import io.xin.core.net.ServerTls;
 import io.xin.core.net.Transport;
 import io.xin.media.MediaLimits;
@@ -369,6 +370,39 @@ public enum Setting
         "At most one PresenceUpdate per session this often; the changes of the friends in between arrive " +
         "together, the latest state of each. 0 = every change at once.",
         ints(Context::presencePushIntervalMs, Context::presencePushIntervalMs)),
+    // People nearby and shake
+    NEARBY_CELL_RESOLUTION(Section.NEARBY, "nearby-cell-resolution", int.class, NearbyConfig.DEFAULT_CELL_RESOLUTION,
+        Range.between(7, 10), "", "H3 resolution of the cell kept for a reported location, the only trace of it: 9 " +
+        "is about 0.1 km² (edges of 200 m), 8 about 0.7 km², 10 about 0.015 km².",
+        ints(Context::nearbyCellResolution, Context::nearbyCellResolution)),
+    NEARBY_EXPIRY_SECONDS(Section.NEARBY, "nearby-expiry-seconds", long.class, NearbyConfig.DEFAULT_EXPIRY_SECONDS,
+        Range.between(1, 86_400), "s", "How long a reported location lives (in memory only: a restart forgets " +
+        "every one).",
+        longs(Context::nearbyExpirySeconds, Context::nearbyExpirySeconds)),
+    NEARBY_MAX_SPEED_KMH(Section.NEARBY, "nearby-max-speed-kmh", int.class, NearbyConfig.DEFAULT_MAX_SPEED_KMH,
+        Range.atLeast(1), "km/h", "A report farther from the user's last one than this speed allows (beyond 1 km) " +
+        "is refused with LOCATION_REFUSED.",
+        ints(Context::nearbyMaxSpeedKmh, Context::nearbyMaxSpeedKmh)),
+    NEARBY_REPORTS_PER_MINUTE(Section.NEARBY, "nearby-reports-per-minute", int.class,
+        NearbyConfig.DEFAULT_REPORTS_PER_MINUTE, Range.atLeast(0), "per minute",
+        "Location reports and leaves of one user per minute, that many at once; more get RATE_LIMITED; 0 = no limit.",
+        ints((c, v) -> c.nearbyRateLimits(v, c.nearbyQueriesPerMinute()), Context::nearbyReportsPerMinute)),
+    NEARBY_QUERIES_PER_MINUTE(Section.NEARBY, "nearby-queries-per-minute", int.class,
+        NearbyConfig.DEFAULT_QUERIES_PER_MINUTE, Range.atLeast(0), "per minute",
+        "Nearby queries and shakes of one user per minute, that many at once; more get RATE_LIMITED; 0 = no limit.",
+        ints((c, v) -> c.nearbyRateLimits(c.nearbyReportsPerMinute(), v), Context::nearbyQueriesPerMinute)),
+    NEARBY_PAGE_LIMIT(Section.NEARBY, "nearby-page-limit", int.class, NearbyConfig.DEFAULT_PAGE_LIMIT,
+        Range.between(1, 1_000), "users", "Largest page of a nearby query; queries page at most " +
+        NearbyConfig.MAX_PAGES + " pages deep.",
+        ints(Context::nearbyPageLimit, Context::nearbyPageLimit)),
+    SHAKE_WINDOW_MS(Section.NEARBY, "shake-window-ms", long.class, NearbyConfig.DEFAULT_SHAKE_WINDOW_MS,
+        Range.between(100, 60_000), "ms", "Shakes this close in time are paired; one without a partner expires " +
+        "after it.",
+        longs((c, v) -> c.shake(v, c.shakeMaxDistanceM()), Context::shakeWindowMs)),
+    SHAKE_MAX_DISTANCE_M(Section.NEARBY, "shake-max-distance-m", int.class, NearbyConfig.DEFAULT_SHAKE_MAX_DISTANCE_M,
+        Range.atLeast(0), "m", "When both shakes give a location, they pair only when their cells' centres are this " +
+        "close; 0 = anywhere.",
+        ints((c, v) -> c.shake(c.shakeWindowMs(), v), Context::shakeMaxDistanceM)),
 
     // The daemon's own
     ADMIN_HOST(Section.DAEMON, "admin-host", String.class, Configuration.DEFAULT_ADMIN_HOST, Range.notBlank(), "",
@@ -441,6 +475,8 @@ public enum Setting
         DISCOVERY("Contact discovery", "Private address-book discovery (an oblivious PRF): its key, rate limits " +
             "and threads. See docs/security.md."),
         FRIENDS("Friends and presence", "Who may message a user by default, and the pace of presence pushes."),
+        NEARBY("People nearby and shake", "The cell kept for a location, how long, the jump check, per-user rate " +
+            "limits and which shakes pair. A single node only: cluster mode answers NOT_ALLOWED."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
             "admin and health HTTP ports and its stop."),
         CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +

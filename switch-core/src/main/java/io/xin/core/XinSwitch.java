@@ -19,6 +19,8 @@ import io.xin.core.journal.JournalWriter;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.media.MediaKeys;
 import io.xin.core.media.MediaService;
+import io.xin.core.nearby.NearbyConfig;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.net.AddressRanges;
 import io.xin.core.net.CertificateReloader;
 import io.xin.core.net.LocalTransport;
@@ -38,7 +40,10 @@ import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
 import io.xin.media.MediaLimits;
 import io.xin.media.MediaStore;
+import io.xin.protocol.pb.FriendState;
+import io.xin.social.BlockCheck;
 import io.xin.social.discovery.KeyRing;
+import io.xin.storage.FriendStore;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
@@ -157,9 +162,26 @@ public final class XinSwitch implements AutoCloseable
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
             // Stopped before the rings: a check still running then answers its session, which is closing anyway.
             media = ctx.mediaStore() == null ? null : stopWith(newMediaService(ctx, counters));
+            // People nearby and shake: one thread, the index in memory only. Not in cluster mode, where every node
+            // would need every report (answered NOT_ALLOWED there).
+            final NearbyService nearby = ctx.placement() == null && ctx.replicatedShards() == null ?
+                new NearbyService(ctx.nearbyConfig(), ctx.blockCheck() != null ? ctx.blockCheck() :
+                    storeBlocks(stopWith(store.friends().newReader())), ctx.clock()) : null;
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
-                shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media);
+                shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media, nearby);
+            if (nearby != null)
+            {
+                // Before the event loops that feed it, so stopped after them.
+                final AgentRunner nearbyRunner = new AgentRunner(nearby.idleStrategy(),
+                    ex -> LOG.warn("Nearby thread failed", ex), null, nearby);
+                AgentRunner.startOnThread(nearbyRunner, threadFactory("xin-nearby"));
+                stops.add(() ->
+                {
+                    nearby.wake();
+                    CloseHelper.close(nearbyRunner);
+                });
+            }
 
             sessionContext.serveDiscovery(discovery(ctx));
 
@@ -378,6 +400,15 @@ public final class XinSwitch implements AutoCloseable
     public SwitchCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * Blocks as the friends rows say, for the nearby thread that alone calls it: a point read of each user's view of
+     * the other (every shard's rows are in this node's store).
+     */
+    private static BlockCheck storeBlocks(final FriendStore.Reader reader)
+    {
+        return (blocker, blocked) -> reader.readState(blocker, blocked) == FriendState.FRIEND_STATE_BLOCKED_VALUE;
     }
 
     /**
@@ -717,6 +748,15 @@ public final class XinSwitch implements AutoCloseable
         // Friends and presence
         private boolean strangersAllowedByDefault;
         private int presencePushIntervalMs;
+        // People nearby and shake
+        private int nearbyCellResolution;
+        private long nearbyExpirySeconds;
+        private int nearbyMaxSpeedKmh;
+        private int nearbyReportsPerMinute;
+        private int nearbyQueriesPerMinute;
+        private int nearbyPageLimit;
+        private long shakeWindowMs;
+        private int shakeMaxDistanceM;
 
         // Testing and measurement hooks: not settings of the daemon
         private LocalTransport localTransport;
@@ -727,6 +767,8 @@ public final class XinSwitch implements AutoCloseable
         private ReplicatedShards replicatedShards;
         /** Cluster mode's hook (not a setting): presence and the directory of every node; null on a single node. */
         private SocialFeed socialFeed;
+        /** Null: the store's friends and blocks rows. */
+        private BlockCheck blockCheck;
 
         /**
          * A context with every setting at its default ({@link Setting#defaultValue()}).
@@ -1810,6 +1852,133 @@ public final class XinSwitch implements AutoCloseable
         public int presencePushIntervalMs()
         {
             return presencePushIntervalMs;
+        }
+
+        /**
+         * @param nearbyCellResolution H3 resolution of the cell kept for a reported location, 7..10.
+         */
+        public Context nearbyCellResolution(final int nearbyCellResolution)
+        {
+            this.nearbyCellResolution = nearbyCellResolution;
+            return this;
+        }
+
+        public int nearbyCellResolution()
+        {
+            return nearbyCellResolution;
+        }
+
+        /**
+         * @param nearbyExpirySeconds how long a reported location lives.
+         */
+        public Context nearbyExpirySeconds(final long nearbyExpirySeconds)
+        {
+            this.nearbyExpirySeconds = nearbyExpirySeconds;
+            return this;
+        }
+
+        public long nearbyExpirySeconds()
+        {
+            return nearbyExpirySeconds;
+        }
+
+        /**
+         * @param nearbyMaxSpeedKmh a report farther from the last one than this speed allows is refused.
+         */
+        public Context nearbyMaxSpeedKmh(final int nearbyMaxSpeedKmh)
+        {
+            this.nearbyMaxSpeedKmh = nearbyMaxSpeedKmh;
+            return this;
+        }
+
+        public int nearbyMaxSpeedKmh()
+        {
+            return nearbyMaxSpeedKmh;
+        }
+
+        /**
+         * Per-user rate limits of people nearby.
+         *
+         * @param nearbyReportsPerMinute location reports and leaves per user per minute; 0 = no limit.
+         * @param nearbyQueriesPerMinute nearby queries and shakes per user per minute; 0 = no limit.
+         */
+        public Context nearbyRateLimits(final int nearbyReportsPerMinute, final int nearbyQueriesPerMinute)
+        {
+            this.nearbyReportsPerMinute = nearbyReportsPerMinute;
+            this.nearbyQueriesPerMinute = nearbyQueriesPerMinute;
+            return this;
+        }
+
+        public int nearbyReportsPerMinute()
+        {
+            return nearbyReportsPerMinute;
+        }
+
+        public int nearbyQueriesPerMinute()
+        {
+            return nearbyQueriesPerMinute;
+        }
+
+        /**
+         * @param nearbyPageLimit the largest page of a nearby query.
+         */
+        public Context nearbyPageLimit(final int nearbyPageLimit)
+        {
+            this.nearbyPageLimit = nearbyPageLimit;
+            return this;
+        }
+
+        public int nearbyPageLimit()
+        {
+            return nearbyPageLimit;
+        }
+
+        /**
+         * Which shakes pair.
+         *
+         * @param shakeWindowMs      shakes this close in time pair.
+         * @param shakeMaxDistanceM  and, when both give a location, when their cells are this close; 0 = anywhere.
+         */
+        public Context shake(final long shakeWindowMs, final int shakeMaxDistanceM)
+        {
+            this.shakeWindowMs = shakeWindowMs;
+            this.shakeMaxDistanceM = shakeMaxDistanceM;
+            return this;
+        }
+
+        public long shakeWindowMs()
+        {
+            return shakeWindowMs;
+        }
+
+        public int shakeMaxDistanceM()
+        {
+            return shakeMaxDistanceM;
+        }
+
+        /** People nearby and shake as the nearby thread takes them. */
+        NearbyConfig nearbyConfig()
+        {
+            return new NearbyConfig(nearbyCellResolution, nearbyExpirySeconds, nearbyMaxSpeedKmh,
+                nearbyReportsPerMinute, nearbyQueriesPerMinute, nearbyPageLimit, shakeWindowMs, shakeMaxDistanceM,
+                NearbyConfig.DEFAULT_QUEUE_CAPACITY, busyRetryAfterMs);
+        }
+
+        /**
+         * Who blocked whom, for people nearby (blocked users are left out both ways) and shake (never paired): a hook
+         * for tests and embedders with blocks of their own. Called on the nearby thread; must not wait.
+         *
+         * @param blockCheck the check; null (the default) reads the store's friends and blocks rows.
+         */
+        public Context blockCheck(final BlockCheck blockCheck)
+        {
+            this.blockCheck = blockCheck;
+            return this;
+        }
+
+        public BlockCheck blockCheck()
+        {
+            return blockCheck;
         }
 
         /**

@@ -93,7 +93,7 @@ final class ArchitectureTest
             .layer("dispatch").definedBy("io.xin.core.dispatch..")
             .layer("discovery").definedBy("io.xin.core.discovery..")
             .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..",
-                "io.xin.core.presence..")
+                "io.xin.core.presence..", "io.xin.core.nearby..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
                 "io.xin.core.status..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()

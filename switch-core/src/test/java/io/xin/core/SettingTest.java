@@ -37,11 +37,13 @@ class SettingTest
         "tls", List.of(Setting.TLS_CERT, Setting.TLS_KEY),
         "sendRateLimit", List.of(Setting.MAX_SENDS_PER_SECOND_PER_SESSION, Setting.SEND_BURST_PER_SESSION),
         "channelPushPace", List.of(Setting.CHANNEL_PUSHES_PER_SECOND, Setting.CHANNEL_PUSH_CHUNK),
+        "nearbyRateLimits", List.of(Setting.NEARBY_REPORTS_PER_MINUTE, Setting.NEARBY_QUERIES_PER_MINUTE),
+        "shake", List.of(Setting.SHAKE_WINDOW_MS, Setting.SHAKE_MAX_DISTANCE_M),
         // The typed spelling of ring-threads-per-shard: RingThreads.ONE_THREAD or TWO_THREADS.
         "ringThreads", List.of(Setting.RING_THREADS_PER_SHARD));
     /** Setters of the Context for embedding programs and tests, not settings of a switch's operator. */
     private static final Set<String> HOOKS = Set.of(
-        "clock", "journalWriter", "localTransport", "placement", "replicatedShards", "media");
+        "clock", "journalWriter", "localTransport", "placement", "replicatedShards", "media", "blockCheck");
 
     private static XinSwitch.Context context()
     {

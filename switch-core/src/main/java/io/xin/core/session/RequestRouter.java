@@ -7,6 +7,7 @@ import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.media.MediaService;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -17,6 +18,8 @@ import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.GroupOp;
 import io.xin.protocol.pb.MediaUrl;
+import io.xin.protocol.pb.NearbyRequest;
+import io.xin.protocol.pb.ShakeRequest;
 import io.xin.protocol.pb.Sync;
 import io.xin.protocol.pb.UploadTicket;
 
@@ -37,6 +40,7 @@ final class RequestRouter
     static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     static final String MEDIA_OFF = "media is off on this switch";
+    static final String NEARBY_NEEDS_ONE_NODE = "people nearby and shake are served by a single node only";
 
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;
@@ -56,6 +60,8 @@ final class RequestRouter
      * refused until then.
      */
     private volatile DiscoveryRequests discovery = DiscoveryRequests.refusing("contact discovery is not served");
+    /** People nearby and shake; null when not served (cluster mode). */
+    private final NearbyService nearby;
 
     /**
      * @param servesAudiences whether groups and channels are served (one journal shard).
@@ -72,12 +78,13 @@ final class RequestRouter
         final boolean servesAudiences)
     {
         this(rings, syncReader, status, counters, clockMs, maxSyncLimit, maxInFlightSends, busyRetryAfterMs,
-            servesAudiences, null);
+            servesAudiences, null, null);
     }
 
     /**
      * @param servesAudiences whether groups and channels are served (one journal shard).
      * @param media           answers upload tickets and download URLs; null while media is off.
+     * @param nearby          people nearby and shake, or null when they are not served.
      */
     RequestRouter(
         final RingBuffer<SwitchEvent>[] rings,
@@ -89,9 +96,11 @@ final class RequestRouter
         final int maxInFlightSends,
         final int busyRetryAfterMs,
         final boolean servesAudiences,
-        final MediaService media)
+        final MediaService media,
+        final NearbyService nearby)
     {
         this.media = media;
+        this.nearby = nearby;
         this.servesAudiences = servesAudiences;
         this.rings = rings;
         this.syncReader = syncReader;
@@ -319,6 +328,22 @@ final class RequestRouter
     Frame discovery(final Session session, final DiscoveryRequest request)
     {
         return discovery.submit(session, request);
+    }
+
+    /** A people-nearby request, to the nearby thread; NOT_ALLOWED where it is not served. */
+    Frame nearby(final Session session, final NearbyRequest request)
+    {
+        return nearby == null ?
+            Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+            nearby.submit(session, request);
+    }
+
+    /** A shake, to the nearby thread; NOT_ALLOWED where it is not served. */
+    Frame shake(final Session session, final ShakeRequest request)
+    {
+        return nearby == null ?
+            Frames.error(request.getRequestId(), ErrorCode.NOT_ALLOWED, NEARBY_NEEDS_ONE_NODE, false) :
+            nearby.submit(session, request);
     }
 
     /** A page's size: 0 or above the maximum (uint32 on the wire: past Java's signed range is very large) is the maximum. */

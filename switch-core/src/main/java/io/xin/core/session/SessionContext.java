@@ -11,6 +11,7 @@ import io.xin.core.guard.FlapGuard;
 import io.xin.core.journal.JournalShard;
 import io.xin.core.journal.SwitchEvent;
 import io.xin.core.media.MediaService;
+import io.xin.core.nearby.NearbyService;
 import io.xin.core.net.Parker;
 import io.xin.core.net.XinChannelInitializer;
 import io.xin.core.status.SwitchCounters;
@@ -117,13 +118,14 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         final SwitchCounters counters,
         final NanoClock nanoClock)
     {
-        this(ctx, tokenVerifier, rings, syncReader, status, counters, nanoClock, null);
+        this(ctx, tokenVerifier, rings, syncReader, status, counters, nanoClock, null, null);
     }
 
     /**
      * @param rings     one ring per journal shard, in shard order.
      * @param nanoClock the clock of timeouts, rate limits and guards ({@link System#nanoTime()} in a switch).
      * @param media     upload tickets, media references and download URLs; null while media is off.
+     * @param nearby    people nearby and shake; null when not served (answered NOT_ALLOWED).
      */
     @SuppressWarnings("unchecked")
     public SessionContext(
@@ -134,7 +136,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         final SwitchStatus status,
         final SwitchCounters counters,
         final NanoClock nanoClock,
-        final MediaService media)
+        final MediaService media,
+        final NearbyService nearby)
     {
         this.ctx = ctx;
         this.media = media;
@@ -160,7 +163,7 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.loginFlow = new LoginFlow(status, tokenVerifier, addressGuard, flapGuard, counters, ctx.placement(),
             ctx.movedRetryAfterMs());
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
-            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, media);
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, media, nearby);
         this.friendRequests = new FriendRequests(this.rings, syncReader, status, counters,
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.strangersAllowedByDefault());
         this.parker = new Parker(counters);

@@ -488,6 +488,8 @@ public final class SessionHandler extends FrameDecoder
             case DISCOVERY -> answer(router.discovery(session, frame.getDiscovery()));
             case FRIEND_OP -> answer(shared.friendRequests().friendOp(session, frame.getFriendOp(),
                 ctx.channel().isWritable()));
+            case NEARBY -> answer(router.nearby(session, frame.getNearby()));
+            case SHAKE -> answer(router.shake(session, frame.getShake()));
             case LOGIN -> out(Frames.error(frame.getLogin().getRequestId(), ErrorCode.BAD_REQUEST,
                 "already logged in", false), ctx.voidPromise());
             case BODY_NOT_SET -> fatal(0, ErrorCode.UNKNOWN_FRAME, "frame has no known body");

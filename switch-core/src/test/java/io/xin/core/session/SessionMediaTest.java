@@ -94,7 +94,7 @@ class SessionMediaTest
         final XinSwitch.Context settings = new XinSwitch.Context().jwtSecret(SECRET).parkIdleMs(0).ringSize(16);
         final SessionContext shared = new SessionContext(settings,
             new TokenVerifier(SECRET.getBytes(StandardCharsets.UTF_8), null, 30, System::currentTimeMillis),
-            new RingBuffer[]{ ring }, null, new SwitchStatus(), counters, SystemNanoClock.INSTANCE, media);
+            new RingBuffer[]{ ring }, null, new SwitchStatus(), counters, SystemNanoClock.INSTANCE, media, null);
         final EmbeddedChannel channel =
             new EmbeddedChannel(false, true, new XinChannelInitializer(shared, counters, null, false, null));
         channel.register();
