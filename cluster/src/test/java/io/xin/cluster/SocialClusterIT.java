@@ -4,11 +4,18 @@ import io.xin.client.ContactDiscovery;
 import io.xin.core.TestDevices;
 import io.xin.core.TestDevices.Device;
 import io.xin.core.journal.JournalShard;
+import io.xin.protocol.pb.DistanceBand;
 import io.xin.protocol.pb.FriendEntry;
 import io.xin.protocol.pb.FriendState;
 import io.xin.protocol.pb.Presence;
+import io.xin.protocol.pb.NearbyResult;
+import io.xin.protocol.pb.NearbyUser;
 import io.xin.protocol.pb.PresenceUpdate;
+import io.xin.protocol.pb.ShakeResult;
+import io.xin.protocol.pb.ShakeState;
 import io.xin.social.discovery.KeyRing;
+import io.xin.social.nearby.Cells;
+import io.xin.social.nearby.DistanceBands;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +39,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.xin.core.TestDevices.await;
@@ -41,7 +50,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The social layer across two switches on one Kafka broker, its users on different nodes: presence of a friend
- * served by the other node, and a number registered on one node found by discovery on the other.
+ * served by the other node, people nearby and shake across nodes (and no coordinate in the feed), and a number
+ * registered on one node found by discovery on the other.
  */
 @Tag("cluster")
 @Tag("slow")
@@ -49,6 +59,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SocialClusterIT
 {
     private static final int WAIT_MS = 15_000;
+    private static final long SHAKE_WINDOW_MS = 2_000;
+    /** Two places about a kilometre apart, in one coarse cell (so one partition of the feed). */
+    private static final double[][] PLACES = {
+        { 31.2304167, 121.4737011 },
+        { 31.2391357, 121.4805679 },
+    };
     private static final SecureRandom RANDOM = new SecureRandom();
     private static KafkaTestCluster kafka;
     private static int clusters;
@@ -91,7 +107,7 @@ class SocialClusterIT
         RANDOM.nextBytes(seed);
         Files.writeString(keyFile, KeyRing.file(1, seed, 0, null));
         cluster = new TestCluster(kafka.bootstrapServers(), dir, "social" + ++clusters)
-            .settings(ctx -> ctx.presencePushIntervalMs(0).discoveryKeyFile(keyFile));
+            .settings(ctx -> ctx.presencePushIntervalMs(0).discoveryKeyFile(keyFile).shake(SHAKE_WINDOW_MS, 0));
         one = cluster.start("one");
         two = cluster.start("two");
         cluster.awaitAllOwned(30_000);
@@ -142,6 +158,75 @@ class SocialClusterIT
         assertTrue(one.cluster.social().applied() > 0, "node one applied presence of node two's users");
         assertTrue(two.cluster.social().published() > 0);
         assertNotNull(carolDevice.loginOk);
+    }
+
+    @Test
+    void shouldSeeAndShakeWithUsersOfTheOtherNodeAndPublishOnlyCells() throws Exception
+    {
+        startTwoNodes();
+        final long alice = cluster.userOwnedBy(one, 1);
+        final long bob = cluster.userOwnedBy(two, 1);
+        final Device aliceDevice = devices.connect(one.server, alice, "phone");
+        final Device bobDevice = devices.connect(two.server, bob, "phone");
+
+        // Bob reports on node two, then Alice on node one: one coarse cell, one partition, so when Alice's report is
+        // answered (applied on its way back) node one has applied Bob's too.
+        await(bobDevice.client.reportLocation(PLACES[1][0], PLACES[1][1]));
+        final NearbyResult reported = await(aliceDevice.client.reportLocation(PLACES[0][0], PLACES[0][1]));
+        assertTrue(reported.getExpiresAtMs() > 0);
+        final NearbyResult seen = await(aliceDevice.client.nearby(0, 0));
+        assertEquals(List.of(bob), seen.getUsersList().stream().map(NearbyUser::getUserId).toList());
+        assertEquals(DistanceBand.forNumber(DistanceBands.band(Cells.centreDistanceKm(
+            Cells.cellOf(PLACES[0][0], PLACES[0][1], 9), Cells.cellOf(PLACES[1][0], PLACES[1][1], 9)))),
+            seen.getUsers(0).getBand());
+        assertEquals(List.of(alice),
+            await(bobDevice.client.nearby(0, 0)).getUsersList().stream().map(NearbyUser::getUserId).toList());
+        // Bob leaves on his node: gone from Alice's page on hers once her next event is back.
+        await(bobDevice.client.leaveNearby());
+        await(aliceDevice.client.reportLocation(PLACES[0][0], PLACES[0][1]));
+        assertEquals(0, await(aliceDevice.client.nearby(0, 0)).getUsersCount());
+
+        // A shake on each node: paired with each other, each told by its own node.
+        final CompletableFuture<ShakeResult> aliceShake = aliceDevice.client.shake();
+        final CompletableFuture<ShakeResult> bobShake = bobDevice.client.shake();
+        final ShakeResult aliceMatched = await(aliceShake);
+        final ShakeResult bobMatched = await(bobShake);
+        assertEquals(ShakeState.SHAKE_MATCHED, aliceMatched.getState());
+        assertEquals(bob, aliceMatched.getUserId());
+        assertEquals(ShakeState.SHAKE_MATCHED, bobMatched.getState());
+        assertEquals(alice, bobMatched.getUserId());
+        // A shake alone expires after the window, through a tick every node applies.
+        assertEquals(ShakeState.SHAKE_EXPIRED, await(aliceDevice.client.shake()).getState());
+
+        // The feed's records hold cells, never a coordinate.
+        final List<byte[]> records = readAll(cluster.config("reader").topic(ClusterSocialFeed.SOCIAL));
+        int nearbyEvents = 0;
+        for (final byte[] record : records)
+        {
+            for (final double[] place : PLACES)
+            {
+                for (final double degrees : place)
+                {
+                    assertFalse(contains(record, ByteBuffer.allocate(8).putDouble(degrees).array()));
+                    assertFalse(contains(record, ByteBuffer.allocate(4).putFloat((float)degrees).array()));
+                    assertFalse(contains(record, Double.toString(degrees).substring(0, 6)
+                        .getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            final SocialRecords.Nearby event = SocialRecords.decodeNearby(record);
+            if (event != null)
+            {
+                nearbyEvents++;
+                assertTrue(event.cell() == 0 || Cells.isCell(event.cell()) && Cells.resolution(event.cell()) == 9,
+                    "an H3 cell at resolution 9, or none: " + event);
+            }
+            else
+            {
+                assertTrue(SocialRecords.decodePresence(record) != null || SocialRecords.decodeRepublish(record) != null,
+                    "a presence record or a republish request");
+            }
+        }
+        assertTrue(nearbyEvents >= 6, "reports, a leave, shakes and a tick: " + nearbyEvents);
     }
 
     @Test

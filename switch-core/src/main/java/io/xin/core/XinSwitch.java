@@ -162,11 +162,16 @@ public final class XinSwitch implements AutoCloseable
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
             // Stopped before the rings: a check still running then answers its session, which is closing anyway.
             media = ctx.mediaStore() == null ? null : stopWith(newMediaService(ctx, counters));
-            // People nearby and shake: one thread, the index in memory only. Not in cluster mode, where every node
-            // would need every report (answered NOT_ALLOWED there).
-            final NearbyService nearby = ctx.placement() == null && ctx.replicatedShards() == null ?
+            // People nearby and shake: one thread, the index in memory only. In cluster mode every node applies every
+            // node's events from the social feed; a node of a cluster without one answers NOT_ALLOWED.
+            final boolean clustered = ctx.placement() != null || ctx.replicatedShards() != null;
+            final NearbyService nearby = clustered && ctx.socialFeed() == null ? null :
                 new NearbyService(ctx.nearbyConfig(), ctx.blockCheck() != null ? ctx.blockCheck() :
-                    storeBlocks(stopWith(store.friends().newReader())), ctx.clock()) : null;
+                    storeBlocks(stopWith(store.friends().newReader())), ctx.clock(), ctx.socialFeed());
+            if (nearby != null && ctx.socialFeed() != null)
+            {
+                ctx.socialFeed().attachNearby(nearby);
+            }
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media, nearby);
@@ -765,7 +770,7 @@ public final class XinSwitch implements AutoCloseable
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
         private ReplicatedShards replicatedShards;
-        /** Cluster mode's hook (not a setting): presence and the directory of every node; null on a single node. */
+        /** Cluster mode's hook (not a setting): the social events of every node; null on a single node. */
         private SocialFeed socialFeed;
         /** Null: the store's friends and blocks rows. */
         private BlockCheck blockCheck;
@@ -2027,8 +2032,9 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
-         * Cluster mode: the feed through which nodes share their users' presence and the discovery directory. Null
-         * (the default): presence reaches friends on this node only, and a node of a cluster refuses discovery.
+         * Cluster mode: the feed through which nodes share their users' presence, the discovery directory and the
+         * events of people nearby and shake. Null (the default): presence reaches friends on this node only, and a
+         * node of a cluster refuses discovery, people nearby and shake.
          */
         public Context socialFeed(final SocialFeed socialFeed)
         {
