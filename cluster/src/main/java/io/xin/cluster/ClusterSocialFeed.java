@@ -123,8 +123,8 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
         // Every event of one coarse cell in one partition, in one order on every node; the fixed key's in one too.
         final int partition = routeKey == 0 ? FIXED_KEY_PARTITION : Math.floorMod(Long.hashCode(routeKey *
             0x9E3779B97F4A7C15L), partitions);
-        outgoing.add(new ProducerRecord<>(socialTopic, partition, routeKey == 0 ? null : SocialRecords.userKey(routeKey),
-            value));
+        outgoing.add(new ProducerRecord<>(socialTopic, partition,
+            routeKey == 0 ? null : SocialRecords.userKey(routeKey), value));
     }
 
     @Override

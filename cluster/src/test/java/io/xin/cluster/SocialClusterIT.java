@@ -222,8 +222,8 @@ class SocialClusterIT
             }
             else
             {
-                assertTrue(SocialRecords.decodePresence(record) != null || SocialRecords.decodeRepublish(record) != null,
-                    "a presence record or a republish request");
+                assertTrue(SocialRecords.decodePresence(record) != null ||
+                    SocialRecords.decodeRepublish(record) != null, "a presence record or a republish request");
             }
         }
         assertTrue(nearbyEvents >= 6, "reports, a leave, shakes and a tick: " + nearbyEvents);
