@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The social layer across two switches on one Kafka broker, its users on different nodes: presence of a friend
  * served by the other node, people nearby and shake across nodes (and no coordinate in the feed), and a number
- * registered on one node found by discovery on the other.
+ * registered on one node found by discovery on the other (and by a node that joins later, at its first try).
  */
 @Tag("cluster")
 @Tag("slow")
@@ -250,6 +250,15 @@ class SocialClusterIT
             found = await(discovery.discover(book));
         }
         assertEquals(Map.of("+8613800138000", dave), found);
+
+        // A node that joins later reads the directory before it is ready: its first MATCH finds the number.
+        final TestCluster.Node three = cluster.start("three");
+        cluster.awaitAllOwned(30_000);
+        awaitReady(three);
+        final Device fayDevice = devices.connect(three.server, cluster.userOwnedBy(three, 1), "phone");
+        assertEquals(Map.of("+8613800138000", dave),
+            await(new ContactDiscovery(fayDevice.client, "86").discover(book)));
+        assertTrue(three.cluster.social().registrationsApplied() > 0);
 
         // The topic holds tags, never the number, in any spelling.
         final List<byte[]> records = readAll(cluster.config("reader").topic(ClusterSocialFeed.DIRECTORY));
