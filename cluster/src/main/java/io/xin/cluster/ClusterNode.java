@@ -55,7 +55,8 @@ import java.util.function.IntConsumer;
  * <p>
  * Three topics, named after the cluster: {@code .log} (one partition per journal shard: the shard's message log),
  * {@code .handoff} (the same partitions: messages for a shard's users from other shards) and {@code .owners}
- * (compacted: which node owns each shard, for redirects). Every node is a member of one consumer group subscribed
+ * (compacted: which node owns each shard, for redirects); and the social feed's two ({@link ClusterSocialFeed}:
+ * {@code .social}, {@code .directory}). Every node is a member of one consumer group subscribed
  * to the hand-off topic; the partitions the group assigns a node are the shards it owns. An owner alone appends to
  * its shards' logs, through a transactional producer per shard whose id fences the previous owner
  * ({@link ShardProducer}), and it consumes its shards' hand-offs in the same transactions (exactly once).
@@ -85,6 +86,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     private final String logTopic;
     private final String handoffTopic;
     private final String ownersTopic;
+    /** Presence and the discovery directory of every node; started and closed with this node. */
+    private final ClusterSocialFeed social;
     /** Per shard: the epoch of this node's ownership, 0 when not owned. Written by the cluster thread and lost(). */
     private final AtomicLongArray epochs;
     /** Per shard: the producer while owned. Written by the cluster thread, read by the shard's journal. */
@@ -138,6 +141,13 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         this.producers = new AtomicReferenceArray<>(partitions);
         this.ownerAddresses = new AtomicReferenceArray<>(partitions);
         this.groupMetadata = new ConsumerGroupMetadata(config.clusterName());
+        this.social = new ClusterSocialFeed(config);
+    }
+
+    /** The social feed: give it to the switch's context ({@code Context.socialFeed}) before launch. */
+    public ClusterSocialFeed social()
+    {
+        return social;
     }
 
     /** The partitions, which the switch runs as its journal shards. */
@@ -175,10 +185,21 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             handoffConfig.put("max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
             final Map<String, String> ownersConfig = new HashMap<>(durable);
             ownersConfig.put("cleanup.policy", "compact");
+            // Presence and nearby events are news: a node reads them as they come, never an hour later.
+            final Map<String, String> socialConfig = new HashMap<>(durable);
+            socialConfig.put("retention.ms", Long.toString(ClusterSocialFeed.SOCIAL_RETENTION_MS));
+            // The directory: the latest registration per key id and user, tombstones dropped after a day.
+            final Map<String, String> directoryConfig = new HashMap<>(durable);
+            directoryConfig.put("cleanup.policy", "compact");
+            directoryConfig.put("delete.retention.ms", Long.toString(TimeUnit.DAYS.toMillis(1)));
+            final String socialTopic = config.topic(ClusterSocialFeed.SOCIAL);
             final List<NewTopic> topics = List.of(
                 new NewTopic(logTopic, partitions, config.replicationFactor()).configs(logConfig),
                 new NewTopic(handoffTopic, partitions, config.replicationFactor()).configs(handoffConfig),
-                new NewTopic(ownersTopic, 1, config.replicationFactor()).configs(ownersConfig));
+                new NewTopic(ownersTopic, 1, config.replicationFactor()).configs(ownersConfig),
+                new NewTopic(socialTopic, partitions, config.replicationFactor()).configs(socialConfig),
+                new NewTopic(config.topic(ClusterSocialFeed.DIRECTORY), partitions, config.replicationFactor())
+                    .configs(directoryConfig));
             for (final NewTopic topic : topics)
             {
                 try
@@ -196,7 +217,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                     }
                 }
             }
-            final Map<String, TopicDescription> described = describe(admin, List.of(logTopic, handoffTopic));
+            final Map<String, TopicDescription> described = describe(admin,
+                List.of(logTopic, handoffTopic, socialTopic));
             for (final TopicDescription description : described.values())
             {
                 if (description.partitions().size() != partitions)
@@ -261,6 +283,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             throw new IllegalStateException("not attached to a switch");
         }
         running = true;
+        social.start();
         thread = new Thread(this::run, "xin-cluster");
         thread.setDaemon(true);
         thread.start();
@@ -323,6 +346,15 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     public boolean isMember()
     {
         return running && memberAlive;
+    }
+
+    /**
+     * Whether the node should take sessions: a {@link #isMember() member} whose social feed has read the discovery
+     * directory (a MATCH here would otherwise miss registrations made on other nodes). Any thread.
+     */
+    public boolean isReady()
+    {
+        return isMember() && social.ready();
     }
 
     /** The shards this node owns now. Any thread. */
@@ -406,6 +438,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         {
             Thread.currentThread().interrupt();
         }
+        social.close();
     }
 
     private Map<String, Object> consumerProps(final String clientSuffix)

@@ -23,6 +23,8 @@ final class TestCluster implements AutoCloseable
     private final String name;
     private short replicationFactor = 1;
     private int minInsyncReplicas = 1;
+    /** More settings of every node's switch, after the cluster's own. */
+    private java.util.function.Consumer<io.xin.core.XinSwitch.Context> settings = ctx -> { };
 
     /** One switch and its membership. */
     static final class Node
@@ -57,6 +59,13 @@ final class TestCluster implements AutoCloseable
         return this;
     }
 
+    /** Settings every node's switch gets on top of the cluster's own. Before the nodes start. */
+    TestCluster settings(final java.util.function.Consumer<io.xin.core.XinSwitch.Context> settings)
+    {
+        this.settings = settings;
+        return this;
+    }
+
     ClusterConfig config(final String nodeId)
     {
         return new ClusterConfig()
@@ -85,10 +94,11 @@ final class TestCluster implements AutoCloseable
         final ClusterNode cluster = new ClusterNode(config(node.id));
         cluster.ensureTopics();
         node.cluster = cluster;
-        node.server = new TestSwitch(dir.resolve(node.id), ctx -> ctx
+        node.server = new TestSwitch(dir.resolve(node.id), ctx -> settings.accept(ctx
             .journalShards(PARTITIONS)
             .replicatedShards(cluster)
-            .placement(cluster));
+            .placement(cluster)
+            .socialFeed(cluster.social())));
         cluster.config().advertisedAddress("127.0.0.1:" + node.server.port());
         cluster.start();
     }

@@ -476,7 +476,7 @@ public enum Setting
             "and threads. See docs/security.md."),
         FRIENDS("Friends and presence", "Who may message a user by default, and the pace of presence pushes."),
         NEARBY("People nearby and shake", "The cell kept for a location, how long, the jump check, per-user rate " +
-            "limits and which shakes pair. A single node only: cluster mode answers NOT_ALLOWED."),
+            "limits and which shakes pair. In cluster mode every node must have the same values."),
         DAEMON("Daemon", "Settings of the daemon only (bin/xind, ./xin server), not of an embedded switch: its " +
             "admin and health HTTP ports and its stop."),
         CLUSTER("Cluster", "Cluster mode on Kafka (daemon only): where the Kafka cluster is, this node's identity " +

@@ -12,6 +12,7 @@ import io.xin.core.device.Placement;
 import io.xin.core.discovery.DiscoveryLimiter;
 import io.xin.core.discovery.DiscoveryRequests;
 import io.xin.core.discovery.DiscoveryService;
+import io.xin.core.discovery.FeedDirectory;
 import io.xin.core.journal.JournalContext;
 import io.xin.core.journal.ReplicatedShards;
 import io.xin.core.journal.JournalWriter;
@@ -33,6 +34,7 @@ import io.xin.core.official.OnlineFollowers;
 import io.xin.core.ring.JournalShards;
 import io.xin.core.session.SessionContext;
 import io.xin.core.session.SessionSettings;
+import io.xin.core.social.SocialFeed;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
 import io.xin.core.sync.SyncReader;
@@ -40,6 +42,7 @@ import io.xin.media.MediaLimits;
 import io.xin.media.MediaStore;
 import io.xin.protocol.pb.FriendState;
 import io.xin.social.BlockCheck;
+import io.xin.social.discovery.KeyRing;
 import io.xin.storage.FriendStore;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
@@ -91,7 +94,7 @@ public final class XinSwitch implements AutoCloseable
     /** Posts waiting for the pacer; beyond it a post is stored but not pushed (followers sync). */
     private static final int CHANNEL_PACER_QUEUE_CAPACITY = 1024;
     static final String DISCOVERY_NEEDS_ONE_NODE =
-        "contact discovery is served by a single-node switch only, not by a node of a cluster";
+        "contact discovery on a node of a cluster needs the cluster's social feed";
 
     private final Context ctx;
     private final SwitchStatus status;
@@ -127,7 +130,12 @@ public final class XinSwitch implements AutoCloseable
             store = stopWith(XinStore.open(ctx.storeConfig()));
             // Fed by the dispatchers and the journals from their start; its thread starts with the other helpers.
             final PresenceHub presence = new PresenceHub(store.friends(), counters, ctx.clock(),
-                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), ctx.presencePushIntervalMs());
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), ctx.presencePushIntervalMs(),
+                ctx.socialFeed());
+            if (ctx.socialFeed() != null)
+            {
+                ctx.socialFeed().attachPresence(presence);
+            }
 
             // Shard 0 keeps the thread names of a single journal: xin-ring-1 (journal), xin-ring-2 (dispatcher).
             final JournalContext journals = new JournalContext()
@@ -154,11 +162,16 @@ public final class XinSwitch implements AutoCloseable
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));
             // Stopped before the rings: a check still running then answers its session, which is closing anyway.
             media = ctx.mediaStore() == null ? null : stopWith(newMediaService(ctx, counters));
-            // People nearby and shake: one thread, the index in memory only. Not in cluster mode, where every node
-            // would need every report (answered NOT_ALLOWED there).
-            final NearbyService nearby = ctx.placement() == null && ctx.replicatedShards() == null ?
+            // People nearby and shake: one thread, the index in memory only. In cluster mode every node applies every
+            // node's events from the social feed; a node of a cluster without one answers NOT_ALLOWED.
+            final boolean clustered = ctx.placement() != null || ctx.replicatedShards() != null;
+            final NearbyService nearby = clustered && ctx.socialFeed() == null ? null :
                 new NearbyService(ctx.nearbyConfig(), ctx.blockCheck() != null ? ctx.blockCheck() :
-                    storeBlocks(stopWith(store.friends().newReader())), ctx.clock()) : null;
+                    storeBlocks(stopWith(store.friends().newReader())), ctx.clock(), ctx.socialFeed());
+            if (nearby != null && ctx.socialFeed() != null)
+            {
+                ctx.socialFeed().attachNearby(nearby);
+            }
             sessionContext = new SessionContext(
                 ctx, new TokenVerifier(ctx.jwtSecretBytes(), ctx.jwtPublicKey(), ctx.jwtClockSkewSeconds(), ctx.clock()),
                 shards.rings(), syncReader, status, counters, SystemNanoClock.INSTANCE, media, nearby);
@@ -555,8 +568,8 @@ public final class XinSwitch implements AutoCloseable
     }
 
     /**
-     * Contact discovery: served on a single node with a key file; refused NOT_ALLOWED without one, and on a node of
-     * a cluster (the directory is not replicated between nodes yet).
+     * Contact discovery: served with a key file, refused NOT_ALLOWED without one. On a node of a cluster the
+     * directory is the cluster's directory topic, through the social feed ({@link FeedDirectory}).
      */
     private DiscoveryRequests discovery(final Context ctx)
     {
@@ -567,6 +580,18 @@ public final class XinSwitch implements AutoCloseable
         }
         try
         {
+            if (ctx.socialFeed() != null)
+            {
+                final KeyRing keys = KeyRing.load(ctx.discoveryKeyFile());
+                final FeedDirectory directory = new FeedDirectory(ctx.socialFeed(), keys.servedIds());
+                ctx.socialFeed().attachDirectory(directory);
+                LOG.info("Contact discovery on: {}, the directory from the cluster's directory topic", keys);
+                return stopWith(new DiscoveryService(keys, directory,
+                    new DiscoveryLimiter(ctx.discoveryBucketCapacity(), ctx.discoveryRefillPerHour(),
+                        ctx.discoveryDeviceBucketCapacity(), ctx.discoveryDeviceRefillPerHour()),
+                    ctx.discoveryMaxElementsPerRequest(), ctx.discoveryThreads(), ctx.busyRetryAfterMs(),
+                    System::nanoTime));
+            }
             return stopWith(DiscoveryService.open(ctx.discoveryKeyFile(), store,
                 new DiscoveryLimiter(ctx.discoveryBucketCapacity(), ctx.discoveryRefillPerHour(),
                     ctx.discoveryDeviceBucketCapacity(), ctx.discoveryDeviceRefillPerHour()),
@@ -585,7 +610,7 @@ public final class XinSwitch implements AutoCloseable
      */
     static String discoveryRefusal(final Context ctx)
     {
-        if (ctx.replicatedShards() != null)
+        if (ctx.replicatedShards() != null && ctx.socialFeed() == null)
         {
             return DISCOVERY_NEEDS_ONE_NODE;
         }
@@ -745,6 +770,8 @@ public final class XinSwitch implements AutoCloseable
         private LongSupplier clock = System::currentTimeMillis;
         private Function<XinStore, JournalWriter> journalWriter = store -> store::write;
         private ReplicatedShards replicatedShards;
+        /** Cluster mode's hook (not a setting): the social events of every node; null on a single node. */
+        private SocialFeed socialFeed;
         /** Null: the store's friends and blocks rows. */
         private BlockCheck blockCheck;
 
@@ -2002,6 +2029,22 @@ public final class XinSwitch implements AutoCloseable
         public ReplicatedShards replicatedShards()
         {
             return replicatedShards;
+        }
+
+        /**
+         * Cluster mode: the feed through which nodes share their users' presence, the discovery directory and the
+         * events of people nearby and shake. Null (the default): presence reaches friends on this node only, and a
+         * node of a cluster refuses discovery, people nearby and shake.
+         */
+        public Context socialFeed(final SocialFeed socialFeed)
+        {
+            this.socialFeed = socialFeed;
+            return this;
+        }
+
+        public SocialFeed socialFeed()
+        {
+            return socialFeed;
         }
 
         StoreConfig storeConfig()

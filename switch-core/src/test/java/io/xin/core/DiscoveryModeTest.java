@@ -3,6 +3,7 @@ package io.xin.core;
 import io.xin.core.journal.Handoff;
 import io.xin.core.journal.Journal;
 import io.xin.core.journal.ReplicatedShards;
+import io.xin.core.social.SocialFeed;
 import io.xin.storage.JournalBatch;
 import io.xin.storage.XinStore;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ import java.util.function.IntConsumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** When a switch serves contact discovery: with a key file, and not as a node of a cluster. */
+/** When a switch serves contact discovery: with a key file, and in a cluster only with its social feed. */
 final class DiscoveryModeTest
 {
     @Test
@@ -51,5 +52,41 @@ final class DiscoveryModeTest
             }
         });
         assertEquals(XinSwitch.DISCOVERY_NEEDS_ONE_NODE, XinSwitch.discoveryRefusal(ctx));
+        // With the cluster's social feed the directory is shared by every node: served.
+        ctx.socialFeed(new SocialFeed()
+        {
+            @Override
+            public void publishPresence(final long userId, final boolean online, final long lastSeenMs,
+                final boolean hidden)
+            {
+            }
+
+            @Override
+            public void publishRegistration(final int keyId, final long userId, final byte[] tag)
+            {
+            }
+
+            @Override
+            public void attachPresence(final PresenceListener listener)
+            {
+            }
+
+            @Override
+            public void attachDirectory(final DirectoryListener listener)
+            {
+            }
+
+            @Override
+            public void publishNearby(final int op, final long userId, final long cell, final long routeKey,
+                final long eventTimeMs, final long token)
+            {
+            }
+
+            @Override
+            public void attachNearby(final NearbyListener listener)
+            {
+            }
+        });
+        assertNull(XinSwitch.discoveryRefusal(ctx));
     }
 }

@@ -43,7 +43,8 @@ class SettingTest
         "ringThreads", List.of(Setting.RING_THREADS_PER_SHARD));
     /** Setters of the Context for embedding programs and tests, not settings of a switch's operator. */
     private static final Set<String> HOOKS = Set.of(
-        "clock", "journalWriter", "localTransport", "placement", "replicatedShards", "media", "blockCheck");
+        "clock", "journalWriter", "localTransport", "placement", "replicatedShards", "media", "blockCheck",
+        "socialFeed");
 
     private static XinSwitch.Context context()
     {

@@ -179,12 +179,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private FullHttpResponse readiness()
     {
         final ClusterNode cluster = xin.context().replicatedShards() instanceof ClusterNode node ? node : null;
-        if (xin.isReady() && (cluster == null || cluster.isMember()))
+        if (xin.isReady() && (cluster == null || cluster.isReady()))
         {
             return text(HttpResponseStatus.OK, "ready\n");
         }
         final String why = xin.status().isStorageFailed() ? "storage failed" :
-            xin.isReady() ? "not a member of the cluster" : "draining";
+            !xin.isReady() ? "draining" : cluster.isMember() ? "reading the cluster's directory" :
+            "not a member of the cluster";
         return text(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "\n");
     }
 

@@ -264,6 +264,16 @@ public final class SwitchMetrics implements JournalBatchObserver
         CounterWithCallback.builder().name("xin_cluster_restore_seconds")
             .help("Time from deciding to take a shard to owning it, summed over takeovers.")
             .callback(cb -> cb.call(cluster.restoreNanos() / NANOS_PER_SECOND)).register(registry);
+        counter("xin_social_feed_published", "Social feed records this node published (presence, nearby, " +
+            "registrations).", cluster.social()::published);
+        counter("xin_social_feed_publish_failures", "Social feed records the brokers did not take.",
+            cluster.social()::publishFailures);
+        counter("xin_social_feed_applied", "Social feed records of other nodes applied here (presence, nearby).",
+            cluster.social()::applied);
+        counter("xin_social_feed_registrations_applied", "Directory topic records applied to this node's " +
+            "discovery directory.", cluster.social()::registrationsApplied);
+        gauge("xin_social_feed_lag_records", "Records of the social topic written and not yet read here.",
+            () -> cluster.social().lag());
     }
 
     /**

@@ -342,7 +342,8 @@ public final class ServerCommand implements Callable<Integer>
             throw new ConfigurationException(Setting.CLUSTER_KAFKA, "cluster: " + ex.getMessage());
         }
         final ClusterNode cluster = new ClusterNode(config);
-        ctx.journalShards(config.partitions()).replicatedShards(cluster).placement(cluster);
+        ctx.journalShards(config.partitions()).replicatedShards(cluster).placement(cluster)
+            .socialFeed(cluster.social());
         return cluster;
     }
 

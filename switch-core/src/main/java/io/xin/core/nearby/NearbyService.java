@@ -2,6 +2,7 @@ package io.xin.core.nearby;
 
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
+import io.xin.core.social.SocialFeed;
 import io.xin.protocol.pb.DistanceBand;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
@@ -18,10 +19,14 @@ import io.xin.social.nearby.NearbyIndex;
 import io.xin.social.nearby.NearbyLimits;
 import io.xin.social.nearby.NearbyPage;
 import io.xin.social.shake.ShakeMatcher;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -38,12 +43,24 @@ import java.util.function.LongSupplier;
  * the session that shook if it is still open.
  * <p>
  * The index lives in memory only: a restart forgets every location (users report again; entries expire after
- * {@code nearby-expiry-seconds} anyway). In cluster mode the switch does not run this service (people nearby needs
- * every node to see every report; see docs/operations.md).
+ * {@code nearby-expiry-seconds} anyway).
  * <p>
- * {@link #submit} runs on the event loops; every other method and field is owned by the nearby thread.
+ * Cluster mode ({@link SocialFeed}): every node keeps the whole index and every partition's matcher. A report, a
+ * leave or a shake of this node's user is not applied here at once: it is published with this node's time, and
+ * applied, here as on every other node, when it comes back from the feed, in its partition's order (reports and
+ * leaves under the coarse cell, shakes under the coarse cell when a maximum distance is set, else all under one
+ * fixed key). So every node applies the same events in the same order to the same state, and pairs the same
+ * shakes; the requester's answer waits for its own event to come back (it is the answer of that application).
+ * Each node tells only its own sessions: the MATCHED of a shake, its WAITING, its EXPIRED. A waiting shake
+ * expires when a TICK of its partition passes its window; the node that published the shake publishes the tick
+ * when its own clock passes the window, so expiry too is an event every node applies in the same place. A user's
+ * report or leave older than one already applied for that user is skipped (a user who crosses coarse cells has
+ * events in two partitions, which nodes may interleave differently). Queries read the local index.
+ * <p>
+ * {@link #submit} runs on the event loops, {@link #nearbyEvent} on the feed's thread; every other method and field
+ * is owned by the nearby thread.
  */
-public final class NearbyService implements Agent
+public final class NearbyService implements Agent, SocialFeed.NearbyListener
 {
     /** Requests taken per duty cycle, so expiry keeps its pace under load. */
     private static final int DRAIN_LIMIT = 256;
@@ -51,6 +68,8 @@ public final class NearbyService implements Agent
     private static final long LIMITS_SWEEP_INTERVAL_MS = 60_000;
     /** Longest idle park: the sweeps' own pace; a request or a waiting shake's deadline wakes it sooner. */
     private static final long MAX_IDLE_PARK_MS = 1_000;
+    /** Cluster mode: a request whose event never came back is forgotten after this (the client gave up long ago). */
+    private static final long PENDING_TIMEOUT_MS = 60_000;
 
     private final NearbyConfig config;
     private final BlockCheck blocks;
@@ -58,6 +77,17 @@ public final class NearbyService implements Agent
     private final RequestQueue<Request> queue;
     private final NearbyIndex index;
     private final ShakeMatcher matcher;
+    /** Cluster mode: where this node's events go; null on a single node. */
+    private final SocialFeed feed;
+    /** Cluster mode: every node's events as the feed reads them, in each partition's order. Any thread offers. */
+    private final Queue<FeedEvent> feedEvents = new ConcurrentLinkedQueue<>();
+    /** Cluster mode: one matcher per partition of the feed, so that each sees one order: the partition's. */
+    private final Int2ObjectHashMap<ShakeMatcher> matchers = new Int2ObjectHashMap<>();
+    /** Cluster mode: this node's requests published and not yet back, by token. */
+    private final Long2ObjectHashMap<Request> pending = new Long2ObjectHashMap<>();
+    /** Cluster mode: the time of the last report or leave applied per user (a stale one is skipped). */
+    private final Long2LongHashMap lastEventMs = new Long2LongHashMap(Long.MIN_VALUE);
+    private long nextToken = 1;
     private final NearbyLimits limits;
     private final NearbyPage page = new NearbyPage();
     /** Waiting shakes by shake id: whom to tell when they pair or expire. */
@@ -76,10 +106,13 @@ public final class NearbyService implements Agent
      * @param blocks  who blocked whom, asked on the nearby thread: people nearby leaves them out both ways and shake
      *                never pairs them.
      * @param clockMs the wall clock in milliseconds.
+     * @param feed    cluster mode's social feed, or null on a single node.
      */
-    public NearbyService(final NearbyConfig config, final BlockCheck blocks, final LongSupplier clockMs)
+    public NearbyService(
+        final NearbyConfig config, final BlockCheck blocks, final LongSupplier clockMs, final SocialFeed feed)
     {
         this.config = config;
+        this.feed = feed;
         this.blocks = blocks;
         this.clockMs = clockMs;
         this.queue = new RequestQueue<>(config.queueCapacity());
@@ -162,6 +195,22 @@ public final class NearbyService implements Agent
         {
             return Frames.busy(request.requestId, null, "people nearby busy", config.busyRetryAfterMs());
         }
+        wakeIdle();
+        return null;
+    }
+
+    /** Cluster mode: an event of the feed, for the nearby thread. The feed's thread. */
+    @Override
+    public void nearbyEvent(
+        final boolean own, final long token, final int op, final long userId, final long cell, final long eventTimeMs,
+        final int partition, final long offset)
+    {
+        feedEvents.offer(new FeedEvent(own, token, op, userId, cell, eventTimeMs, partition, offset));
+        wakeIdle();
+    }
+
+    private void wakeIdle()
+    {
         final Thread nearbyThread = thread;
         // After the offer (a release of the slot, then this volatile read): a thread that raised its flag before is
         // seen here; one that raises it later sees the request and does not park.
@@ -169,7 +218,6 @@ public final class NearbyService implements Agent
         {
             LockSupport.unpark(nearbyThread);
         }
-        return null;
     }
 
     /** Ends the nearby thread's idle park, if it is in one: for a close. Any thread. */
@@ -204,9 +252,19 @@ public final class NearbyService implements Agent
     @Override
     public int doWork()
     {
-        final int taken = queue.drain(this::handle, DRAIN_LIMIT);
+        int taken = queue.drain(this::handle, DRAIN_LIMIT);
         final long nowMs = clockMs.getAsLong();
-        if (nowMs >= matcher.nextExpiryMs())
+        if (feed != null)
+        {
+            FeedEvent event;
+            while (taken < 2 * DRAIN_LIMIT && (event = feedEvents.poll()) != null)
+            {
+                apply(event);
+                taken++;
+            }
+            tickOwnShakes(nowMs);
+        }
+        else if (nowMs >= matcher.nextExpiryMs())
         {
             matcher.expire(nowMs, this::onShakeExpired);
         }
@@ -218,15 +276,25 @@ public final class NearbyService implements Agent
         if (nowMs >= nextLimitsSweepMs)
         {
             limits.sweep();
+            sweepCluster(nowMs);
             nextLimitsSweepMs = nowMs + LIMITS_SWEEP_INTERVAL_MS;
         }
-        nextDeadlineMs = Math.min(matcher.nextExpiryMs(), nextIndexSweepMs);
+        nextDeadlineMs = Math.min(feed != null ? nextOwnShakeEndMs() : matcher.nextExpiryMs(), nextIndexSweepMs);
         return taken;
     }
 
     private void handle(final Request request)
     {
         final long nowMs = clockMs.getAsLong();
+        if (feed != null && request.kind != Request.QUERY)
+        {
+            final Frame refusal = publish(request, nowMs);
+            if (refusal != null)
+            {
+                answer(request.session, refusal);
+            }
+            return;
+        }
         final Frame answer = switch (request.kind)
         {
             case Request.REPORT -> report(request, nowMs);
@@ -335,6 +403,203 @@ public final class NearbyService implements Agent
         return shakeResult(request.requestId, ShakeState.SHAKE_MATCHED, outcome.partnerUserId(), outcome.band());
     }
 
+    // ------------------------------------------------------------------------------------------- cluster mode
+
+    /**
+     * Publishes a report, leave or shake of this node's user after its rate limit; it is applied (and answered)
+     * when it comes back from the feed.
+     *
+     * @return a refusal to answer now, or null.
+     */
+    private Frame publish(final Request request, final long nowMs)
+    {
+        final long userId = request.session.userId();
+        final long waitMs = request.kind == Request.SHAKE ? limits.tryQuery(userId) : limits.tryReport(userId);
+        if (waitMs != NearbyLimits.ALLOWED)
+        {
+            return request.kind == Request.SHAKE ?
+                rateLimited(request.requestId, "more than " + config.queriesPerMinute() +
+                    " nearby queries and shakes a minute", waitMs) :
+                rateLimited(request.requestId, "more than " + config.reportsPerMinute() +
+                    " location reports and leaves a minute", waitMs);
+        }
+        final long token = nextToken++;
+        request.publishedAtMs = nowMs;
+        pending.put(token, request);
+        switch (request.kind)
+        {
+            case Request.REPORT -> feed.publishNearby(REPORT, userId, request.cell, coarse(request.cell), nowMs, token);
+            case Request.LEAVE -> feed.publishNearby(LEAVE, userId, 0, coarse(index.cellOf(userId, nowMs)), nowMs,
+                token);
+            default -> feed.publishNearby(SHAKE, userId, request.cell,
+                config.shakeMaxDistanceM() > 0 ? coarse(request.cell) : 0, nowMs, token);
+        }
+        return null;
+    }
+
+    /** The key that orders a cell's events: its coarse parent, or 0 (the fixed key) without a cell. */
+    private static long coarse(final long cell)
+    {
+        return cell == 0 ? 0 : Cells.parent(cell, Cells.SHARD_RESOLUTION);
+    }
+
+    /** Applies one event of the feed, as every node does, and answers this node's own requests. */
+    private void apply(final FeedEvent event)
+    {
+        final Request request = event.own ? pending.remove(event.token) : null;
+        switch (event.op)
+        {
+            case REPORT ->
+            {
+                if (event.eventTimeMs < lastEventMs.get(event.userId))
+                {
+                    answerReport(request, NearbyIndex.Report.ACCEPTED, event.userId);
+                    return;
+                }
+                final NearbyIndex.Report outcome = index.report(event.userId, event.cell, event.eventTimeMs);
+                if (outcome == NearbyIndex.Report.ACCEPTED)
+                {
+                    lastEventMs.put(event.userId, event.eventTimeMs);
+                }
+                answerReport(request, outcome, event.userId);
+            }
+            case LEAVE ->
+            {
+                if (event.eventTimeMs >= lastEventMs.get(event.userId))
+                {
+                    index.leave(event.userId);
+                    lastEventMs.put(event.userId, event.eventTimeMs);
+                }
+                if (request != null)
+                {
+                    answer(request.session, Frame.newBuilder().setNearbyResult(NearbyResult.newBuilder()
+                        .setRequestId(request.requestId)
+                        .setOp(NearbyOp.NEARBY_LEAVE))
+                        .build());
+                }
+            }
+            case SHAKE -> applyShake(event, request);
+            case TICK -> matcherOf(event.partition).expire(event.eventTimeMs, this::onShakeExpired);
+            default ->
+            {
+                // An op of a newer version: every node skips it alike.
+            }
+        }
+    }
+
+    private void answerReport(final Request request, final NearbyIndex.Report outcome, final long userId)
+    {
+        if (request == null)
+        {
+            return;
+        }
+        answer(request.session, outcome == NearbyIndex.Report.IMPOSSIBLE_JUMP ?
+            Frames.error(request.requestId, ErrorCode.LOCATION_REFUSED,
+                "too far from the last location for the time since (over " + config.maxSpeedKmh() + " km/h)", false) :
+            Frame.newBuilder().setNearbyResult(NearbyResult.newBuilder()
+                .setRequestId(request.requestId)
+                .setOp(NearbyOp.NEARBY_REPORT)
+                .setExpiresAtMs(index.expiresAt(userId)))
+                .build());
+    }
+
+    private void applyShake(final FeedEvent event, final Request request)
+    {
+        final ShakeMatcher partitionMatcher = matcherOf(event.partition);
+        // Expiry first, at the event's own time: the same on every node.
+        partitionMatcher.expire(event.eventTimeMs, this::onShakeExpired);
+        // The same id on every node: the partition and offset of the event (never 0).
+        final long shakeId = (long)event.partition << 48 | event.offset + 1;
+        final ShakeMatcher.Outcome outcome = partitionMatcher.apply(event.userId, shakeId, event.eventTimeMs,
+            event.cell);
+        if (outcome.supersededShakeId() != 0)
+        {
+            final Request superseded = waitingShakes.remove(outcome.supersededShakeId());
+            if (superseded != null)
+            {
+                answer(superseded.session, shakeResult(superseded.requestId, ShakeState.SHAKE_EXPIRED, 0, 0));
+            }
+        }
+        if (!outcome.matched())
+        {
+            if (request != null)
+            {
+                request.shakeEndsMs = event.eventTimeMs + config.shakeWindowMs() + 1;
+                waitingShakes.put(shakeId, request);
+                answer(request.session, shakeResult(request.requestId, ShakeState.SHAKE_WAITING, 0, 0));
+            }
+            return;
+        }
+        final Request partner = waitingShakes.remove(outcome.partnerShakeId());
+        if (partner != null)
+        {
+            answer(partner.session, shakeResult(partner.requestId, ShakeState.SHAKE_MATCHED, event.userId,
+                outcome.band()));
+        }
+        if (request != null)
+        {
+            answer(request.session, shakeResult(request.requestId, ShakeState.SHAKE_MATCHED, outcome.partnerUserId(),
+                outcome.band()));
+        }
+    }
+
+    private ShakeMatcher matcherOf(final int partition)
+    {
+        ShakeMatcher partitionMatcher = matchers.get(partition);
+        if (partitionMatcher == null)
+        {
+            partitionMatcher = new ShakeMatcher(config.shakeWindowMs(), config.shakeMaxDistanceM() / 1_000.0,
+                config.cellResolution(), blocks);
+            matchers.put(partition, partitionMatcher);
+        }
+        return partitionMatcher;
+    }
+
+    /** Publishes a tick for each partition with a shake of this node whose window passed on this node's clock. */
+    private void tickOwnShakes(final long nowMs)
+    {
+        if (waitingShakes.isEmpty())
+        {
+            return;
+        }
+        for (final Request waiting : waitingShakes.values())
+        {
+            if (!waiting.ticked && nowMs >= waiting.shakeEndsMs)
+            {
+                waiting.ticked = true;
+                // Under the shake's own key: a tick of its partition. Any coarse cell of the partition would do.
+                feed.publishNearby(TICK, 0, 0, waiting.cell == 0 || config.shakeMaxDistanceM() <= 0 ? 0 :
+                    coarse(waiting.cell), nowMs, 0);
+            }
+        }
+    }
+
+    private long nextOwnShakeEndMs()
+    {
+        long next = Long.MAX_VALUE;
+        for (final Request waiting : waitingShakes.values())
+        {
+            if (!waiting.ticked)
+            {
+                next = Math.min(next, waiting.shakeEndsMs);
+            }
+        }
+        return next;
+    }
+
+    /** Forgets requests whose events never came back, and users' event times older than any entry. */
+    private void sweepCluster(final long nowMs)
+    {
+        if (feed == null)
+        {
+            return;
+        }
+        pending.values().removeIf(request -> nowMs - request.publishedAtMs > PENDING_TIMEOUT_MS);
+        waitingShakes.values().removeIf(request -> request.ticked && nowMs - request.shakeEndsMs > PENDING_TIMEOUT_MS);
+        final long oldestMs = nowMs - TimeUnit.SECONDS.toMillis(config.expirySeconds()) - PENDING_TIMEOUT_MS;
+        lastEventMs.entrySet().removeIf(entry -> entry.getValue() < oldestMs);
+    }
+
     private void onShakeExpired(final long userId, final long shakeId)
     {
         final Request waiting = waitingShakes.remove(shakeId);
@@ -407,6 +672,10 @@ public final class NearbyService implements Agent
         final long cell;
         final int offset;
         final int limit;
+        /** Cluster mode, owned by the nearby thread: when published; a waiting shake's end and whether ticked. */
+        long publishedAtMs;
+        long shakeEndsMs;
+        boolean ticked;
 
         Request(final Session session, final int kind, final long requestId, final long cell, final int offset,
             final int limit)
@@ -418,6 +687,12 @@ public final class NearbyService implements Agent
             this.offset = offset;
             this.limit = limit;
         }
+    }
+
+    /** Cluster mode: an event as the feed read it. */
+    private record FeedEvent(
+        boolean own, long token, int op, long userId, long cell, long eventTimeMs, int partition, long offset)
+    {
     }
 
     /** Runs on the nearby thread, so it reads the service's own state. */
@@ -441,7 +716,7 @@ public final class NearbyService implements Agent
                 return;
             }
             parkedIdle = true;
-            if (queue.isEmpty())
+            if (queue.isEmpty() && feedEvents.isEmpty())
             {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(waitMs));
             }

@@ -3,6 +3,7 @@ package io.xin.core.presence;
 import io.netty.channel.Channel;
 import io.xin.core.device.Session;
 import io.xin.core.journal.FriendChanges;
+import io.xin.core.social.SocialFeed;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.FriendState;
@@ -38,12 +39,16 @@ import java.util.function.LongSupplier;
  * login a device gets a snapshot of every friend; then changes. The friend rows are the subscriptions: they are read
  * at a user's first login here and kept up to date by the journals' notices, so they survive reconnects.
  * <p>
- * Only this node's devices are known: in cluster mode a friend served by another node is seen as offline (see
- * docs/protocol.md).
+ * In cluster mode ({@link SocialFeed}) each node publishes its own users' changes (first device in, last device out,
+ * hiding) and is told of every other node's: a user served elsewhere is kept here as its last published state
+ * ({@link RemoteUser}), and its friends with a device here are told from the user's friend rows, which every node
+ * holds (standby copies of all shards). A change of a user's friend rows publishes its state again, so that a new
+ * friend served by another node is told too; so does a node's start, for every user online here (the new node
+ * reads the feed from its end).
  * <p>
  * The command queue is filled by any thread; every other field is owned by the presence thread.
  */
-public final class PresenceHub implements Agent, FriendChanges
+public final class PresenceHub implements Agent, FriendChanges, SocialFeed.PresenceListener
 {
     private static final long MINUTE_MS = TimeUnit.MINUTES.toMillis(1);
     private static final int FRIEND = FriendState.FRIEND_STATE_FRIEND_VALUE;
@@ -61,6 +66,10 @@ public final class PresenceHub implements Agent, FriendChanges
     private final Long2ObjectHashMap<OnlineUser> online = new Long2ObjectHashMap<>();
     /** When each user seen since start last left (rounded down to the minute); grows with the users seen. */
     private final Long2LongHashMap lastSeen = new Long2LongHashMap(0);
+    /** Cluster mode: the last state other nodes published of their users; grows with the users seen. */
+    private final Long2ObjectHashMap<RemoteUser> remote = new Long2ObjectHashMap<>();
+    /** Cluster mode: where this node's users' changes go; null on a single node. */
+    private final SocialFeed feed;
     /** The presence thread, once it runs; woken by a command while it parks idle. */
     private volatile Thread thread;
     private volatile boolean parkedIdle;
@@ -69,14 +78,17 @@ public final class PresenceHub implements Agent, FriendChanges
      * @param clockMs        epoch milliseconds (last seen).
      * @param monotonicMs    milliseconds that never go back (pacing).
      * @param pushIntervalMs at most one push per device this often.
+     * @param feed           cluster mode's social feed, or null on a single node.
      */
     public PresenceHub(
         final FriendStore store,
         final SwitchCounters counters,
         final LongSupplier clockMs,
         final LongSupplier monotonicMs,
-        final long pushIntervalMs)
+        final long pushIntervalMs,
+        final SocialFeed feed)
     {
+        this.feed = feed;
         this.store = store;
         this.reader = store.newReader();
         this.counters = counters;
@@ -90,13 +102,13 @@ public final class PresenceHub implements Agent, FriendChanges
     /** A device logged in (its LoginOk is queued before anything this writes to it). Any thread. */
     public void online(final Session session)
     {
-        submit(new Command(Command.ONLINE, session, 0, 0, 0, 0));
+        submit(new Command(Command.ONLINE, session, 0, 0, 0, 0, null));
     }
 
     /** A device left. Any thread; a device never reported online is ignored. */
     public void offline(final Session session)
     {
-        submit(new Command(Command.OFFLINE, session, 0, 0, 0, 0));
+        submit(new Command(Command.OFFLINE, session, 0, 0, 0, 0, null));
     }
 
     @Override
@@ -105,14 +117,28 @@ public final class PresenceHub implements Agent, FriendChanges
         if (oldState == FRIEND || newState == FRIEND)
         {
             // Nothing else changes what anyone sees of anyone.
-            submit(new Command(Command.RELATION, null, userId, peerId, oldState, newState));
+            submit(new Command(Command.RELATION, null, userId, peerId, oldState, newState, null));
         }
     }
 
     @Override
     public void privacyChanged(final long userId, final int flags)
     {
-        submit(new Command(Command.PRIVACY, null, userId, 0, 0, flags));
+        submit(new Command(Command.PRIVACY, null, userId, 0, 0, flags, null));
+    }
+
+    /** Another node's user's presence, from the social feed. Any thread. */
+    @Override
+    public void remotePresence(
+        final String nodeId, final long userId, final boolean online, final long lastSeenMs, final boolean hidden)
+    {
+        submit(new Command(Command.REMOTE, null, userId, lastSeenMs, online ? 1 : 0, hidden ? 1 : 0, nodeId));
+    }
+
+    @Override
+    public void republish()
+    {
+        submit(new Command(Command.REPUBLISH, null, 0, 0, 0, 0, null));
     }
 
     private void submit(final Command command)
@@ -160,6 +186,9 @@ public final class PresenceHub implements Agent, FriendChanges
                 case Command.ONLINE -> onOnline(command.session);
                 case Command.OFFLINE -> onOffline(command.session);
                 case Command.RELATION -> onRelation(command.userId, command.peerId, command.oldState, command.value);
+                case Command.REMOTE -> onRemote(command.nodeId, command.userId, command.oldState == 1,
+                    command.peerId, command.value == 1);
+                case Command.REPUBLISH -> online.forEach(this::publish);
                 default -> onPrivacy(command.userId, command.value);
             }
             work++;
@@ -176,11 +205,14 @@ public final class PresenceHub implements Agent, FriendChanges
         {
             user = load(userId);
             online.put(userId, user);
+            // Served here now: what another node said of the user before it moved is history.
+            remote.remove(userId);
         }
         user.sessions.add(session);
         if (first)
         {
             tellFriends(userId, user);
+            publish(userId, user);
         }
         // The snapshot: every friend, as this user may see it.
         final LongHashSet.LongIterator friends = user.friends.iterator();
@@ -205,6 +237,7 @@ public final class PresenceHub implements Agent, FriendChanges
             final long nowMs = clockMs.getAsLong();
             lastSeen.put(userId, Math.max(MINUTE_MS, nowMs - Math.floorMod(nowMs, MINUTE_MS)));
             tellFriends(userId, user);
+            publish(userId, null);
         }
     }
 
@@ -231,6 +264,12 @@ public final class PresenceHub implements Agent, FriendChanges
         {
             offerAll(peer, seenBy(userId, peerId));
         }
+        else if (peer == null && feed != null)
+        {
+            // The peer may be online on another node, which learns of this change of the user's rows from the
+            // user's state published again (it reads the rows from its standby copy).
+            publish(userId, user);
+        }
     }
 
     private void onPrivacy(final long userId, final int flags)
@@ -241,6 +280,61 @@ public final class PresenceHub implements Agent, FriendChanges
             user.hidden = (flags & FriendStore.HIDES_PRESENCE) != 0;
             tellFriends(userId, user);
         }
+        publish(userId, user);
+    }
+
+    /**
+     * Another node's user: remembers the state, then tells this node's online friends of it. The friends come from
+     * the user's rows in the local store. A user served here is this node's to tell, whatever others say.
+     */
+    private void onRemote(
+        final String nodeId, final long userId, final boolean isOnline, final long lastSeenMs, final boolean hidden)
+    {
+        if (online.containsKey(userId))
+        {
+            return;
+        }
+        RemoteUser state = remote.get(userId);
+        if (state == null)
+        {
+            state = new RemoteUser();
+            remote.put(userId, state);
+        }
+        if (isOnline)
+        {
+            state.servedBy = nodeId;
+        }
+        else if (state.servedBy != null && !state.servedBy.equals(nodeId))
+        {
+            // A late word of a node the user left: all of a user's devices sit on one node, the newer one.
+            return;
+        }
+        else
+        {
+            state.servedBy = null;
+            state.lastSeenMs = Math.max(state.lastSeenMs, lastSeenMs);
+        }
+        state.hidden = hidden;
+        for (final RelationRecord relation : store.readRelations(userId))
+        {
+            final long friendId = relation.peerId();
+            final OnlineUser friend = relation.state() == FRIEND ? online.get(friendId) : null;
+            if (friend != null && friend.friends.contains(userId))
+            {
+                offerAll(friend, seenBy(userId, friendId));
+            }
+        }
+    }
+
+    /** Cluster mode: tells the other nodes of a user of this node; {@code user} null when it has no device here. */
+    private void publish(final long userId, final OnlineUser user)
+    {
+        if (feed == null)
+        {
+            return;
+        }
+        final boolean hidden = user != null ? user.hidden : hides(reader.readPrivacy(userId));
+        feed.publishPresence(userId, user != null, user != null ? 0 : lastSeen.get(userId), hidden);
     }
 
     /** Offers a user's presence (as each may see it) to every online friend that counts the user as a friend. */
@@ -270,17 +364,21 @@ public final class PresenceHub implements Agent, FriendChanges
     private Presence seenBy(final long userId, final long viewerId)
     {
         final OnlineUser user = online.get(userId);
+        final RemoteUser elsewhere = user == null ? remote.get(userId) : null;
         final boolean visible = user != null ?
             !user.hidden && user.friends.contains(viewerId) :
-            reader.readState(userId, viewerId) == FRIEND && !hides(reader.readPrivacy(userId));
+            reader.readState(userId, viewerId) == FRIEND &&
+                !(elsewhere != null ? elsewhere.hidden : hides(reader.readPrivacy(userId)));
         if (!visible)
         {
             return hidden(userId);
         }
+        final boolean isOnline = user != null || elsewhere != null && elsewhere.servedBy != null;
         return Presence.newBuilder()
             .setUserId(userId)
-            .setOnline(user != null)
-            .setLastSeenMs(user != null ? 0 : lastSeen.get(userId))
+            .setOnline(isOnline)
+            .setLastSeenMs(isOnline ? 0 :
+                Math.max(lastSeen.get(userId), elsewhere != null ? elsewhere.lastSeenMs : 0))
             .build();
     }
 
@@ -350,13 +448,28 @@ public final class PresenceHub implements Agent, FriendChanges
         boolean hidden;
     }
 
-    /** Work for the presence thread, from a dispatcher or a journal. */
-    private record Command(int type, Session session, long userId, long peerId, int oldState, int value)
+    /** Cluster mode: a user served by another node, as that node last published it. Owned by the presence thread. */
+    private static final class RemoteUser
+    {
+        /** The node with the user's devices, null while it has none. */
+        String servedBy;
+        long lastSeenMs;
+        boolean hidden;
+    }
+
+    /**
+     * Work for the presence thread, from a dispatcher, a journal or the social feed (REMOTE: peerId holds last seen,
+     * oldState online, value hidden).
+     */
+    private record Command(
+        int type, Session session, long userId, long peerId, int oldState, int value, String nodeId)
     {
         static final int ONLINE = 1;
         static final int OFFLINE = 2;
         static final int RELATION = 3;
         static final int PRIVACY = 4;
+        static final int REMOTE = 5;
+        static final int REPUBLISH = 6;
     }
 
     /** Runs on the presence thread, so it reads the pacer. */

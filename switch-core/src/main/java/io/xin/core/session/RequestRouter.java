@@ -40,7 +40,8 @@ final class RequestRouter
     static final String AUDIENCES_NEED_ONE_SHARD =
         "groups and channels are served by a switch with one journal shard (journal-shards = 1) only";
     static final String MEDIA_OFF = "media is off on this switch";
-    static final String NEARBY_NEEDS_ONE_NODE = "people nearby and shake are served by a single node only";
+    static final String NEARBY_NEEDS_ONE_NODE =
+        "people nearby and shake on a node of a cluster need the cluster's social feed";
 
     /** One ring per journal shard; a user's events go to the ring of the shard that owns the user. */
     private final RingBuffer<SwitchEvent>[] rings;

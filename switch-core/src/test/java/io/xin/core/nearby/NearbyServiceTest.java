@@ -49,7 +49,7 @@ class NearbyServiceTest
 
     private NearbyService service(final NearbyConfig config, final BlockCheck blocks)
     {
-        final NearbyService service = new NearbyService(config, blocks, clock::get);
+        final NearbyService service = new NearbyService(config, blocks, clock::get, null);
         service.onStart();
         return service;
     }
