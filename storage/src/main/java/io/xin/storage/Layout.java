@@ -37,6 +37,10 @@ import java.util.Objects;
  *                 'o' | msg_id(8 BE) | recipient_id(8 BE)   17 bytes     -> message bytes (hand-off)
  *                 'l' | shard(4 BE)                         5 bytes      -> position(8 BE) of that shard's message
  *                                                                          log applied up to
+ *                 'a' 'G' 'M' 'C' 'T' 'P' 'F' 'f' ...      groups and channels: see AudienceLayout
+ *                 'R' 'S' ...                               friends' views and privacy: see FriendLayout
+ *                 'd' | key_id(4 BE) | user_id(8 BE)        13 bytes     -> discovery tag(16): see
+ *                                                                          DiscoveryRegistrations
  * </pre>
  * A client_msg_id is UTF-8 (protobuf checks it), in which the bytes 0xFE and 0xFF never occur, so the byte
  * after the sender id tells the three key forms apart: no Send's key is a post's, and no post's key of one

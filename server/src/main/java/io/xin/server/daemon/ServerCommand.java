@@ -137,6 +137,14 @@ public final class ServerCommand implements Callable<Integer>
         {
             return badSetting(settingOf(ex), ex.getMessage());
         }
+        final DaemonMedia.Options mediaOptions = DaemonMedia.Options.of(this::value);
+        if (cluster != null && mediaOptions.on())
+        {
+            // Each node would check references against, and sign downloads from, its own store only.
+            CloseHelper.quietClose(cluster);
+            return badSetting(Setting.MEDIA_DIR.key(), "media is served by a switch that is not in a cluster: " +
+                "leave media-dir unset and media-store local with cluster-kafka");
+        }
         if (cluster != null)
         {
             try
@@ -172,7 +180,7 @@ public final class ServerCommand implements Callable<Integer>
         final DaemonMedia media;
         try
         {
-            media = DaemonMedia.start(DaemonMedia.Options.of(this::value), ctx);
+            media = DaemonMedia.start(mediaOptions, ctx);
         }
         catch (final IllegalArgumentException ex)
         {

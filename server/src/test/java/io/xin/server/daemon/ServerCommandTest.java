@@ -182,6 +182,17 @@ final class ServerCommandTest
     }
 
     @Test
+    void shouldRefuseMediaInACluster()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--cluster-kafka", "127.0.0.1:9092", "--cluster-advertised-address",
+            "127.0.0.1:7700", "--media-dir", dir.resolve("media").toString()));
+
+        assertTrue(onlyLine().startsWith("Invalid setting media-dir (flag --media-dir, environment XIN_MEDIA_DIR): " +
+            "media is served by a switch that is not in a cluster"), err::toString);
+    }
+
+    @Test
     void shouldRefuseAMissingKafkaPropertiesFile()
     {
         assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
