@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -119,14 +115,13 @@ class MediaCollectorTest extends LocalStoreTestBase
     }
 
     /** A store whose deletion of one blob fails, as a disk error would make it. */
-    private static final class FailingStore implements MediaStore
+    private static final class FailingStore extends ForwardingMediaStore
     {
-        private final MediaStore store;
         private final String failing;
 
         FailingStore(final MediaStore store, final String failing)
         {
-            this.store = store;
+            super(store);
             this.failing = failing;
         }
 
@@ -138,85 +133,6 @@ class MediaCollectorTest extends LocalStoreTestBase
                 throw new MediaException(MediaException.Reason.STORAGE, "disk error");
             }
             return store.deleteBlob(blobId);
-        }
-
-        @Override
-        public String createUpload(final UploadRequest request)
-        {
-            return store.createUpload(request);
-        }
-
-        @Override
-        public long offset(final String uploadId)
-        {
-            return store.offset(uploadId);
-        }
-
-        @Override
-        public Optional<UploadStatus> upload(final String uploadId)
-        {
-            return store.upload(uploadId);
-        }
-
-        @Override
-        public AppendResult append(final String uploadId, final long offset, final ByteBuffer chunk)
-        {
-            return store.append(uploadId, offset, chunk);
-        }
-
-        @Override
-        public AppendResult append(final String uploadId, final long offset, final InputStream chunk)
-            throws IOException
-        {
-            return store.append(uploadId, offset, chunk);
-        }
-
-        @Override
-        public boolean deleteUpload(final String uploadId)
-        {
-            return store.deleteUpload(uploadId);
-        }
-
-        @Override
-        public List<String> expiredUploads(final Instant before)
-        {
-            return store.expiredUploads(before);
-        }
-
-        @Override
-        public Optional<BlobInfo> stat(final String blobId)
-        {
-            return store.stat(blobId);
-        }
-
-        @Override
-        public InputStream read(final String blobId, final ByteRange range)
-        {
-            return store.read(blobId, range);
-        }
-
-        @Override
-        public long usage(final long ownerId)
-        {
-            return store.usage(ownerId);
-        }
-
-        @Override
-        public boolean touch(final String blobId, final Instant at)
-        {
-            return store.touch(blobId, at);
-        }
-
-        @Override
-        public List<String> unreferencedSince(final Instant before, final int limit)
-        {
-            return store.unreferencedSince(before, limit);
-        }
-
-        @Override
-        public void close()
-        {
-            store.close();
         }
     }
 }
