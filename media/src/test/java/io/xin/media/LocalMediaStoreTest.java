@@ -478,37 +478,4 @@ class LocalMediaStoreTest extends LocalStoreTestBase
     {
         assertEquals(MediaException.Reason.INVALID_RANGE, assertThrows(MediaException.class, call).reason());
     }
-
-    /** Gives its bytes, then fails as a socket does when the peer is gone. */
-    private static final class DroppingStream extends InputStream
-    {
-        private final ByteArrayInputStream bytes;
-
-        DroppingStream(final byte[] bytes)
-        {
-            this.bytes = new ByteArrayInputStream(bytes);
-        }
-
-        @Override
-        public int read() throws IOException
-        {
-            final int b = bytes.read();
-            if (b < 0)
-            {
-                throw new IOException("Connection reset");
-            }
-            return b;
-        }
-
-        @Override
-        public int read(final byte[] buffer, final int offset, final int length) throws IOException
-        {
-            final int n = bytes.read(buffer, offset, length);
-            if (n < 0)
-            {
-                throw new IOException("Connection reset");
-            }
-            return n;
-        }
-    }
 }

@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import io.xin.media.AppendResult;
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
+import io.xin.media.DroppingStream;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
@@ -604,39 +605,6 @@ class S3MediaStoreIT
         catch (final java.security.NoSuchAlgorithmException e)
         {
             throw new AssertionError(e);
-        }
-    }
-
-    /** Gives its bytes, then fails as a socket does when the peer is gone. */
-    private static final class DroppingStream extends InputStream
-    {
-        private final ByteArrayInputStream bytes;
-
-        DroppingStream(final byte[] bytes)
-        {
-            this.bytes = new ByteArrayInputStream(bytes);
-        }
-
-        @Override
-        public int read() throws IOException
-        {
-            final int b = bytes.read();
-            if (b < 0)
-            {
-                throw new IOException("Connection reset");
-            }
-            return b;
-        }
-
-        @Override
-        public int read(final byte[] buffer, final int offset, final int length) throws IOException
-        {
-            final int n = bytes.read(buffer, offset, length);
-            if (n < 0)
-            {
-                throw new IOException("Connection reset");
-            }
-            return n;
         }
     }
 }
