@@ -95,7 +95,7 @@ final class ArchitectureTest
             .layer("journal").definedBy("io.xin.core.journal..", "io.xin.core.sync..", "io.xin.core.official..",
                 "io.xin.core.presence..", "io.xin.core.nearby..")
             .layer("base").definedBy("io.xin.core.device..", "io.xin.core.auth..", "io.xin.core.guard..",
-                "io.xin.core.status..")
+                "io.xin.core.status..", "io.xin.core.concurrent..")
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("session").mayOnlyBeAccessedByLayers("api")
             .whereLayer("media").mayOnlyBeAccessedByLayers("api", "session")

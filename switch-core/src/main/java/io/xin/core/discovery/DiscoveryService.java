@@ -2,6 +2,7 @@ package io.xin.core.discovery;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.xin.core.concurrent.WorkerPools;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.protocol.pb.DiscoveryMatch;
@@ -350,18 +351,6 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
     @Override
     public void close()
     {
-        executor.shutdown();
-        try
-        {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS))
-            {
-                executor.shutdownNow();
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        WorkerPools.stop(executor);
     }
 }

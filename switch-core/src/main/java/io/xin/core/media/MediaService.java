@@ -1,5 +1,6 @@
 package io.xin.core.media;
 
+import io.xin.core.concurrent.WorkerPools;
 import io.xin.core.device.Frames;
 import io.xin.core.status.SwitchCounters;
 import io.xin.media.BlobInfo;
@@ -556,19 +557,7 @@ public final class MediaService implements AutoCloseable
         {
             return;
         }
-        ownExecutor.shutdown();
-        try
-        {
-            if (!ownExecutor.awaitTermination(5, TimeUnit.SECONDS))
-            {
-                ownExecutor.shutdownNow();
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            ownExecutor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        WorkerPools.stop(ownExecutor);
     }
 
     private <T> boolean submit(final Supplier<T> work, final Executor replyOn, final Consumer<T> reply)

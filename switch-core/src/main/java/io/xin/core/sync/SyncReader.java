@@ -2,6 +2,7 @@ package io.xin.core.sync;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.channel.Channel;
+import io.xin.core.concurrent.WorkerPools;
 import io.xin.core.device.Frames;
 import io.xin.core.device.Session;
 import io.xin.core.status.SwitchCounters;
@@ -197,18 +198,6 @@ public final class SyncReader implements AutoCloseable
     @Override
     public void close()
     {
-        executor.shutdown();
-        try
-        {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS))
-            {
-                executor.shutdownNow();
-            }
-        }
-        catch (final InterruptedException ex)
-        {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        WorkerPools.stop(executor);
     }
 }
