@@ -18,14 +18,14 @@ import javax.management.ObjectName;
  * Readings of this process's memory: GC-settled heap, resident set, the kernel's slab (socket
  * structures live there), Netty's direct memory, and a live-object class histogram.
  */
-final class MemoryProbe
+public final class MemoryProbe
 {
     private MemoryProbe()
     {
     }
 
     /** Heap used after full collections, once two in a row agree within 1 MiB (or after eight). */
-    static long settledHeapBytes() throws InterruptedException
+    public static long settledHeapBytes() throws InterruptedException
     {
         long previous = Long.MAX_VALUE;
         for (int i = 0; i < 8; i++)

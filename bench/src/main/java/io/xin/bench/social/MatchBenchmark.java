@@ -1,5 +1,6 @@
 package io.xin.bench.social;
 
+import io.xin.bench.MemoryProbe;
 import io.xin.social.discovery.DiscoveryDirectory;
 import io.xin.social.discovery.IndexedDiscoveryDirectory;
 import io.xin.social.discovery.Registrations;
@@ -16,7 +17,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,12 +100,12 @@ public class MatchBenchmark
     @Setup
     public void setup() throws InterruptedException
     {
-        final long heapBefore = settledHeap();
+        final long heapBefore = MemoryProbe.settledHeapBytes();
         final long startNs = System.nanoTime();
         final Generated registrations = new Generated(registered);
         directory = new IndexedDiscoveryDirectory(registrations, KEY_ID);
         final long loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        final long heapAfter = settledHeap();
+        final long heapAfter = MemoryProbe.settledHeapBytes();
 
         // The book: 200 registered tags (spread over the stream) and 800 that are not.
         final List<byte[]> book = new ArrayList<>();
@@ -139,22 +139,5 @@ public class MatchBenchmark
         final DiscoveryDirectory.MatchSink matches = (index, userId) -> sink.consume(userId);
         directory.match(KEY_ID, firstHalf, matches);
         directory.match(KEY_ID, secondHalf, matches);
-    }
-
-    private static long settledHeap() throws InterruptedException
-    {
-        long previous = Long.MAX_VALUE;
-        for (int i = 0; i < 8; i++)
-        {
-            System.gc();
-            Thread.sleep(100);
-            final long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            if (Math.abs(previous - used) < 1024 * 1024)
-            {
-                return used;
-            }
-            previous = used;
-        }
-        return previous;
     }
 }
