@@ -119,6 +119,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     private XinStore store;
     private Journal[] journals;
     private IntConsumer movedAway;
+    /** Told of the friendships written by other nodes as the standby copies apply them (presence follows them). */
+    private XinStore.RelationsApplied relations;
     private Thread thread;
     private KafkaConsumer<byte[], byte[]> group;
 
@@ -263,7 +265,9 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
     }
 
     @Override
-    public void attach(final XinStore store, final Journal[] journals, final IntConsumer movedAway)
+    public void attach(
+        final XinStore store, final Journal[] journals, final IntConsumer movedAway,
+        final XinStore.RelationsApplied relations)
     {
         if (journals.length != partitions)
         {
@@ -273,6 +277,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
         this.store = store;
         this.journals = journals;
         this.movedAway = movedAway;
+        this.relations = relations;
     }
 
     /** Joins the group and starts the cluster thread. After the switch is launched (and so attached). */
@@ -934,7 +939,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 final List<ByteBuffer> entries = entriesOfShard.get(shard);
                 if (!entries.isEmpty())
                 {
-                    store.applyReplicated(shard, entries, endOfShard[shard]);
+                    store.applyReplicated(shard, entries, endOfShard[shard], relations);
                     standbyEntriesApplied.add(entries.size());
                     entries.clear();
                 }

@@ -136,6 +136,9 @@ class SocialClusterIT
         await(carolDevice.client.acceptFriend(alice));
         awaitState(aliceDevice, bob, FriendState.FRIEND_STATE_FRIEND);
         awaitState(aliceDevice, carol, FriendState.FRIEND_STATE_FRIEND);
+        // Alice's side of the friendship and node one's copy of Bob's side arrive in either order: she is shown Bob
+        // online once both are there, whichever came last.
+        awaitEntry(aliceDevice, bob, true, new ArrayList<>());
         await(aliceDevice.client.block(carol));
 
         // Bob leaves and comes back on his node; Carol, blocked, comes back before him.

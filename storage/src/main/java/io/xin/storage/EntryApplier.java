@@ -1,6 +1,8 @@
 package io.xin.storage;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 import org.rocksdb.ColumnFamilyHandle;
@@ -28,6 +30,9 @@ final class EntryApplier implements AutoCloseable
     private final byte[] positionValue = new byte[Layout.LONG_LENGTH];
     /** When set (recovery), the keys of every outbox record an entry deletes are added to it. */
     private List<byte[]> outboxDeletes;
+    /** When set (standby copies), each relation record an entry writes or deletes: user, peer, state (0 deleted). */
+    private long[] relations;
+    private int relationsLength;
 
     EntryApplier(final ColumnFamilyHandle inbox, final ColumnFamilyHandle dedupe, final ColumnFamilyHandle meta,
         final ColumnFamilyHandle timeline)
@@ -45,9 +50,25 @@ final class EntryApplier implements AutoCloseable
         outboxDeletes = deletes;
     }
 
+    /** From now on keeps the relation records the entries write or delete, for {@link #forEachRelation}. */
+    void collectRelations()
+    {
+        relations = new long[3 * 16];
+    }
+
+    /** Tells {@code listener} of every relation record collected, in entry order. */
+    void forEachRelation(final XinStore.RelationsApplied listener)
+    {
+        for (int i = 0; i < relationsLength; i += 3)
+        {
+            listener.relationApplied(relations[i], relations[i + 1], (int)relations[i + 2]);
+        }
+    }
+
     void clear()
     {
         writeBatch.clear();
+        relationsLength = 0;
     }
 
     /** Bytes of the write batch so far. */
@@ -141,6 +162,10 @@ final class EntryApplier implements AutoCloseable
                         checkWithin(keyAt + keyLength + (long)valueLength, end, at);
                         writeBatch.put(handle(buffer.get(at + 1), at), key(keyAt, keyLength),
                             value(keyAt + keyLength, valueLength));
+                        if (relations != null && isRelation(buffer, at + 1, keyAt, keyLength))
+                        {
+                            addRelation(buffer, keyAt, valueLength > 0 ? buffer.get(keyAt + keyLength) & 0xFF : 0);
+                        }
                         at = keyAt + keyLength + valueLength;
                     }
                     case EntryFormat.PAYLOAD ->
@@ -181,6 +206,10 @@ final class EntryApplier implements AutoCloseable
                             buffer.get(keyAt, key);
                             outboxDeletes.add(key);
                         }
+                        if (relations != null && isRelation(buffer, at + 1, keyAt, keyLength))
+                        {
+                            addRelation(buffer, keyAt, 0);
+                        }
                         at = keyAt + keyLength;
                     }
                     default -> throw new StorageException("log entry holds unknown op " + op + " at offset " + at);
@@ -191,6 +220,30 @@ final class EntryApplier implements AutoCloseable
         {
             throw new StorageException("apply log entry", ex);
         }
+    }
+
+    private static boolean isRelation(final ByteBuffer buffer, final int cfAt, final int keyAt, final int keyLength)
+    {
+        return buffer.get(cfAt) == EntryFormat.CF_META && keyLength == FriendLayout.RELATION_KEY_LENGTH &&
+            buffer.get(keyAt) == FriendLayout.RELATION_TAG;
+    }
+
+    private void addRelation(final ByteBuffer buffer, final int keyAt, final int state)
+    {
+        if (relationsLength == relations.length)
+        {
+            relations = Arrays.copyOf(relations, relationsLength * 2);
+        }
+        relations[relationsLength++] = getLongBigEndian(buffer, keyAt + 1);
+        relations[relationsLength++] = getLongBigEndian(buffer, keyAt + FriendLayout.PEER_OFFSET);
+        relations[relationsLength++] = state;
+    }
+
+    /** The layouts' keys are big-endian whatever the entry's own byte order. */
+    private static long getLongBigEndian(final ByteBuffer buffer, final int index)
+    {
+        final long value = buffer.getLong(index);
+        return buffer.order() == ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     private static short getShort(final ByteBuffer buffer, final int index)

@@ -840,6 +840,18 @@ public final class XinStore implements AutoCloseable
      */
     public void applyReplicated(final int shard, final List<ByteBuffer> entries, final long end)
     {
+        applyReplicated(shard, entries, end, null);
+    }
+
+    /**
+     * As {@link #applyReplicated(int, List, long)}, then tells {@code relations} of each relation record the entries
+     * wrote or deleted, once RocksDB holds them: what a node needs to follow friendships written by other nodes.
+     *
+     * @param relations told after the write, on the calling thread; null for none.
+     */
+    public void applyReplicated(
+        final int shard, final List<ByteBuffer> entries, final long end, final RelationsApplied relations)
+    {
         final ShardLogs.ShardLog shardLog = shardLogs.open(shard);
         if (shardLog.log != null)
         {
@@ -849,6 +861,10 @@ public final class XinStore implements AutoCloseable
         try (EntryApplier applier = new EntryApplier(inbox, dedupe, meta, timeline))
         {
             ensureOpen("apply of the replicated log");
+            if (relations != null)
+            {
+                applier.collectRelations();
+            }
             for (int i = 0, size = entries.size(); i < size; i++)
             {
                 applier.add(entries.get(i));
@@ -857,6 +873,10 @@ public final class XinStore implements AutoCloseable
             db.write(writeOptions, applier.writeBatch());
             shardLog.applied = end;
             shardLog.appended = end;
+            if (relations != null)
+            {
+                applier.forEachRelation(relations);
+            }
         }
         catch (final RocksDBException ex)
         {
@@ -1976,5 +1996,17 @@ public final class XinStore implements AutoCloseable
     {
         closeables.add(closeable);
         return closeable;
+    }
+
+    /** Told of relation records applied from a replicated log (see {@link FriendStore} for their meaning). */
+    @FunctionalInterface
+    public interface RelationsApplied
+    {
+        /**
+         * @param userId the user whose own view of the peer it is.
+         * @param peerId the peer.
+         * @param state  the view's state byte as written, 0 when the record was deleted.
+         */
+        void relationApplied(long userId, long peerId, int state);
     }
 }

@@ -5,9 +5,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,6 +99,33 @@ class FriendStoreIT
             assertThrows(IllegalArgumentException.class, () -> puts.putRelation(0, 2, FRIEND, null));
             assertEquals(0, batch.count());
         }
+    }
+
+    @Test
+    void shouldTellOfEachRelationAppliedFromAReplicatedLogOnceItIsReadable()
+    {
+        final List<long[]> told = new ArrayList<>();
+        try (XinStore store = XinStore.open(config().replicatedLogs(true)); JournalBatch batch = store.newBatch();
+            FriendStore.Reader reader = store.friends().newReader())
+        {
+            final FriendBatch puts = store.friends().newBatch(batch);
+            puts.putRelation(10, 12, FRIEND, "greeting bytes follow the state");
+            puts.putRelation(11, 10, BLOCKED, null);
+            puts.deleteRelation(10, 14);
+            puts.putPrivacy(10, FriendStore.HIDES_PRESENCE);
+
+            store.applyReplicated(0, List.of(batch.entry()), 1, (userId, peerId, state) ->
+            {
+                told.add(new long[]{ userId, peerId, state });
+                assertEquals(state, reader.readState(userId, peerId), "readable when told");
+            });
+            assertEquals(1, store.appliedPosition(0));
+        }
+
+        assertEquals(3, told.size(), "the privacy record is not a relation");
+        assertArrayEquals(new long[]{ 10, 12, FRIEND }, told.get(0));
+        assertArrayEquals(new long[]{ 11, 10, BLOCKED }, told.get(1));
+        assertArrayEquals(new long[]{ 10, 14, 0 }, told.get(2));
     }
 
     private StoreConfig config()

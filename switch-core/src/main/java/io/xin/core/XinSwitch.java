@@ -156,7 +156,7 @@ public final class XinSwitch implements AutoCloseable
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
             if (ctx.replicatedShards() != null)
             {
-                ctx.replicatedShards().attach(store, shards.journals(), this::moveOut);
+                ctx.replicatedShards().attach(store, shards.journals(), this::moveOut, presence::standbyRelationApplied);
             }
             final SyncReader syncReader = stopWith(new SyncReader(
                 store, counters, ctx.syncThreads(), ctx.syncQueueCapacity(), ctx.maxSyncResultBytes()));

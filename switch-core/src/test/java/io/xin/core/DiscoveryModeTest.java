@@ -35,7 +35,9 @@ final class DiscoveryModeTest
             }
 
             @Override
-            public void attach(final XinStore store, final Journal[] journals, final IntConsumer movedAway)
+            public void attach(
+                final XinStore store, final Journal[] journals, final IntConsumer movedAway,
+                final XinStore.RelationsApplied relations)
             {
             }
 

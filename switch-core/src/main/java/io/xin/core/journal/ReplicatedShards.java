@@ -29,8 +29,9 @@ public interface ReplicatedShards
      * @param store     the switch's store, opened with replicated logs.
      * @param journals  every shard's journal, in shard order: hand-offs read from the replicated queues go to them.
      * @param movedAway tells the switch a shard is no longer this node's: its sessions are sent elsewhere.
+     * @param relations told of the relation records applied to the copies of shards this node does not own.
      */
-    void attach(XinStore store, Journal[] journals, IntConsumer movedAway);
+    void attach(XinStore store, Journal[] journals, IntConsumer movedAway, XinStore.RelationsApplied relations);
 
     /**
      * Appends the batch to the shard's log, each hand-off to the hand-off queue of its recipient's shard, and how far

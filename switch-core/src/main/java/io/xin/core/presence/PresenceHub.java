@@ -121,6 +121,19 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         }
     }
 
+    /**
+     * Cluster mode: a relation record of a user of a shard this node keeps a standby copy of was applied here. The
+     * owner's node tells its own users; this node tells the peer, if it serves the peer, what it now may see of the
+     * user: a friendship accepted on another node reaches its other side whichever of the hand-off and the standby
+     * copy comes first. Any thread.
+     *
+     * @param state the user's view of the peer now, a {@code FriendState} number (0 for none).
+     */
+    public void standbyRelationApplied(final long userId, final long peerId, final int state)
+    {
+        submit(new Command(Command.STANDBY_RELATION, null, userId, peerId, 0, state, null));
+    }
+
     @Override
     public void privacyChanged(final long userId, final int flags)
     {
@@ -189,6 +202,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
                 case Command.REMOTE -> onRemote(command.nodeId, command.userId, command.oldState == 1,
                     command.peerId, command.value == 1);
                 case Command.REPUBLISH -> online.forEach(this::publish);
+                case Command.STANDBY_RELATION -> onStandbyRelation(command.userId, command.peerId);
                 default -> onPrivacy(command.userId, command.value);
             }
             work++;
@@ -269,6 +283,21 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
             // The peer may be online on another node, which learns of this change of the user's rows from the
             // user's state published again (it reads the rows from its standby copy).
             publish(userId, user);
+        }
+    }
+
+    /** The user's view of the peer, written by another node, is in the local store now. */
+    private void onStandbyRelation(final long userId, final long peerId)
+    {
+        if (online.containsKey(userId))
+        {
+            // Served here after all (a shard that just moved): its own journal reports its changes.
+            return;
+        }
+        final OnlineUser peer = online.get(peerId);
+        if (peer != null && peer.friends.contains(userId))
+        {
+            offerAll(peer, seenBy(userId, peerId));
         }
     }
 
@@ -470,6 +499,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         static final int PRIVACY = 4;
         static final int REMOTE = 5;
         static final int REPUBLISH = 6;
+        static final int STANDBY_RELATION = 7;
     }
 
     /** Runs on the presence thread, so it reads the pacer. */

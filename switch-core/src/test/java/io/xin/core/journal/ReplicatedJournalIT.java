@@ -65,7 +65,9 @@ class ReplicatedJournalIT
         }
 
         @Override
-        public void attach(final XinStore store, final Journal[] journals, final IntConsumer movedAway)
+        public void attach(
+            final XinStore store, final Journal[] journals, final IntConsumer movedAway,
+            final XinStore.RelationsApplied relations)
         {
         }
 
