@@ -346,14 +346,16 @@ public final class XinClient implements AutoCloseable
      *
      * @param op the operation; see "Friends, blocks and presence" in docs/protocol.md.
      * @return completes with the FriendResult (the requester's relation to the user after the op), or fails with the
-     *         server's code (NOT_ALLOWED, BAD_REQUEST) or when not logged in.
+     *         server's code (NOT_ALLOWED, BAD_REQUEST, or RATE_LIMITED with {@link XinClientException#retryAfterMs()}
+     *         when a new request is over the user's budget: it refills in minutes, so it is the caller's to retry)
+     *         or when not logged in.
      */
     public CompletableFuture<FriendResult> friend(final FriendOp.Builder op)
     {
         final FriendOp template = op.build();
         final CompletableFuture<FriendResult> future = new CompletableFuture<>();
         execute(() -> conductor.onRequest(requestId -> Frame.newBuilder()
-            .setFriendOp(template.toBuilder().setRequestId(requestId)).build(), future), future);
+            .setFriendOp(template.toBuilder().setRequestId(requestId)).build(), future, false), future);
         return future;
     }
 
@@ -396,10 +398,37 @@ public final class XinClient implements AutoCloseable
         return friend(FriendOpType.FRIEND_UNBLOCK, userId);
     }
 
-    /** This user's friends, blocked users and pending requests ({@code entries}) and privacy ({@code settings}). */
+    /**
+     * This user's friends, blocked users and pending requests ({@code entries}, every page of them, by user id) and
+     * privacy ({@code settings}). Pages are asked one after another (the switch answers one list or sync at a time
+     * per device); for a very long list, {@link #friends(long, int)} reads a page at a time.
+     */
     public CompletableFuture<FriendResult> friends()
     {
-        return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_LIST));
+        return friendPages(FriendResult.newBuilder(), 0);
+    }
+
+    /**
+     * One page of this user's views: those of users above {@code afterUserId}, at most {@code limit} (0: the switch's
+     * page size); {@code more} says whether the next page starts after the last entry.
+     */
+    public CompletableFuture<FriendResult> friends(final long afterUserId, final int limit)
+    {
+        return friend(FriendOp.newBuilder().setOp(FriendOpType.FRIEND_LIST).setAfterUserId(afterUserId)
+            .setLimit(limit));
+    }
+
+    private CompletableFuture<FriendResult> friendPages(final FriendResult.Builder all, final long afterUserId)
+    {
+        return friends(afterUserId, 0).thenCompose(page ->
+        {
+            all.mergeFrom(page);
+            if (!page.getMore() || page.getEntriesCount() == 0)
+            {
+                return CompletableFuture.completedFuture(all.setMore(false).build());
+            }
+            return friendPages(all, page.getEntries(page.getEntriesCount() - 1).getUserId());
+        });
     }
 
     /**

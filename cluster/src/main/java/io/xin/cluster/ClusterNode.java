@@ -732,6 +732,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 restoredEntries.add(entries);
                 restoreNanos.add(System.nanoTime() - startNs);
                 announceOwner(shard, epoch);
+                social.publishShardServed(shard);
                 LOGGER.info("Owns journal shard {} (epoch {}): read {} log entries in {} ms", shard, epoch, entries,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
                 journals[shard].nudge();

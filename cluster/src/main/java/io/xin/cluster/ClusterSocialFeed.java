@@ -141,6 +141,20 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
             SocialRecords.userKey(userId), value));
     }
 
+    /**
+     * Tells every node, this one too, that this node serves the users of {@code shard} from now on: queued behind
+     * nothing of those users (it serves none of them yet), and ahead of their logins here on the same partition.
+     * Cluster thread, after the shard is taken.
+     */
+    void publishShardServed(final int shard)
+    {
+        if (running)
+        {
+            outgoing.add(new ProducerRecord<>(socialTopic, shard, null,
+                SocialRecords.encodeShardServed(config.nodeId(), shard)));
+        }
+    }
+
     @Override
     public void publishRegistration(final int keyId, final long userId, final byte[] tag)
     {
@@ -369,6 +383,16 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
                 {
                     nearbyListener.nearbyEvent(event.nodeId().equals(config.nodeId()), event.token(), event.op(),
                         event.userId(), event.cell(), event.eventTimeMs(), record.partition(), record.offset());
+                    applied.increment();
+                }
+                return;
+            }
+            final SocialRecords.ShardServed served = SocialRecords.decodeShardServed(record.value());
+            if (served != null)
+            {
+                if (listener != null && served.shard() < partitions)
+                {
+                    listener.shardServed(served.nodeId(), served.shard(), partitions);
                     applied.increment();
                 }
                 return;

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
  *   Or, from a node that starts, {@code kind 2 | node id}, no key, partition 0: every other node publishes its
  *   online users again. Or a people-nearby event: {@code kind 3 | op (1) | user id (8) | cell (8) | event time ms
  *   (8) | token (8) | node id length (2) | node id}, key the coarse cell (8) or none for the fixed key; the cell is
- *   an H3 cell id, the only place an event has.</li>
+ *   an H3 cell id, the only place an event has. Or, from a node that takes a journal shard, {@code kind 4 | shard
+ *   (4) | node id (UTF-8)}, no key, partition the shard: from here on that node serves the shard's users, and what
+ *   any other node said of them is over.</li>
  *   <li>{@code <name>.directory}: key {@code key id (4) | user id (8)}; value the 16-byte tag, or none (a tombstone:
  *   the registration was removed).</li>
  * </ul>
@@ -25,6 +27,8 @@ final class SocialRecords
     /** A people-nearby or shake event. */
     static final byte NEARBY = 3;
     private static final int NEARBY_HEADER = 1 + 1 + 8 + 8 + 8 + 8 + 2;
+    /** A node took a journal shard: its earlier owner serves none of the shard's users now. */
+    static final byte SHARD_SERVED = 4;
     static final int TAG_LENGTH = 16;
     private static final int ONLINE = 1;
     private static final int HIDDEN = 2;
@@ -155,6 +159,30 @@ final class SocialRecords
             return null;
         }
         return new String(value, 1, value.length - 1, StandardCharsets.UTF_8);
+    }
+
+    /** A journal shard taken by a node. */
+    record ShardServed(String nodeId, int shard)
+    {
+    }
+
+    static byte[] encodeShardServed(final String nodeId, final int shard)
+    {
+        final byte[] node = nodeId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + 4 + node.length).put(SHARD_SERVED).putInt(shard).put(node).array();
+    }
+
+    /**
+     * @return the shard taken, or null when the record is not one.
+     */
+    static ShardServed decodeShardServed(final byte[] value)
+    {
+        if (value == null || value.length < 1 + 4 + 1 || value[0] != SHARD_SERVED)
+        {
+            return null;
+        }
+        final int shard = ByteBuffer.wrap(value, 1, 4).getInt();
+        return shard < 0 ? null : new ShardServed(new String(value, 5, value.length - 5, StandardCharsets.UTF_8), shard);
     }
 
     static byte[] registrationKey(final int keyId, final long userId)

@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import static io.xin.core.TestDevices.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -164,6 +165,30 @@ class SocialClusterIT
     }
 
     @Test
+    void shouldShowTheFriendsOfANodeThatDiesOfflineOnceItsShardsAreTaken() throws Exception
+    {
+        startTwoNodes();
+        final long alice = cluster.userOwnedBy(one, 1);
+        final long bob = cluster.userOwnedBy(two, 1);
+        final Device aliceDevice = devices.connect(one.server, alice, "phone");
+        final Device bobDevice = devices.connect(two.server, bob, "phone");
+        await(aliceDevice.client.requestFriend(bob, "hi"));
+        awaitState(bobDevice, alice, FriendState.FRIEND_STATE_REQUEST_RECEIVED);
+        await(bobDevice.client.acceptFriend(alice));
+        awaitEntry(aliceDevice, bob, true, new ArrayList<>());
+
+        // Node two goes silent, as one killed would: its feed first, so Bob's leaving is never published.
+        two.cluster.social().close();
+        bobDevice.close();
+        cluster.stop(two);
+
+        final List<Presence> seen = new ArrayList<>();
+        final Presence bobGone = awaitEntry(aliceDevice, bob, false, seen);
+        assertTrue(bobGone.getLastSeenMs() > 0, "seen last when his node's shards were taken: " + seen);
+        assertNotEquals(0, one.cluster.ownerEpoch(JournalShard.of(bob, TestCluster.PARTITIONS)));
+    }
+
+    @Test
     void shouldSeeAndShakeWithUsersOfTheOtherNodeAndPublishOnlyCells() throws Exception
     {
         startTwoNodes();
@@ -226,7 +251,8 @@ class SocialClusterIT
             else
             {
                 assertTrue(SocialRecords.decodePresence(record) != null ||
-                    SocialRecords.decodeRepublish(record) != null, "a presence record or a republish request");
+                    SocialRecords.decodeRepublish(record) != null || SocialRecords.decodeShardServed(record) != null,
+                    "a presence record, a republish request or a shard taken");
             }
         }
         assertTrue(nearbyEvents >= 6, "reports, a leave, shakes and a tick: " + nearbyEvents);

@@ -56,6 +56,20 @@ class SocialRecordsTest
     }
 
     @Test
+    void shouldTellAShardTakenFromEveryOtherKind()
+    {
+        final byte[] value = SocialRecords.encodeShardServed("node-3", 17);
+        assertEquals(new SocialRecords.ShardServed("node-3", 17), SocialRecords.decodeShardServed(value));
+        assertNull(SocialRecords.decodePresence(value));
+        assertNull(SocialRecords.decodeNearby(value));
+        assertNull(SocialRecords.decodeRepublish(value));
+        assertNull(SocialRecords.decodeShardServed(SocialRecords.encodeRepublish("node-3")));
+        assertNull(SocialRecords.decodeShardServed(Arrays.copyOf(value, 5)), "no node id");
+        value[1] = (byte)0x80;
+        assertNull(SocialRecords.decodeShardServed(value), "a negative shard");
+    }
+
+    @Test
     void shouldRoundTripRegistrationsAndTombstones()
     {
         final byte[] tag = new byte[SocialRecords.TAG_LENGTH];

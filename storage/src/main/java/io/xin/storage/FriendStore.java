@@ -85,17 +85,36 @@ public final class FriendStore
      */
     public FriendList readFriendList(final long userId)
     {
+        return readFriendList(userId, 0, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One page of {@link #readFriendList(long)}: the relations with peers above {@code afterPeerId}, by peer id, up to
+     * {@code maxEntries} of them and up to {@code maxBytes} of keys and values (the first always, whatever its size).
+     *
+     * @param userId      the user, positive.
+     * @param afterPeerId the page starts after this peer (0: from the first).
+     * @param maxEntries  at most this many relations, positive.
+     * @param maxBytes    at most this many bytes of relation keys and values, positive.
+     */
+    public FriendList readFriendList(final long userId, final long afterPeerId, final int maxEntries, final int maxBytes)
+    {
         Layout.checkId("userId", userId);
+        if (afterPeerId < 0 || maxEntries <= 0 || maxBytes <= 0)
+        {
+            throw new IllegalArgumentException("afterPeerId must not be negative, maxEntries and maxBytes positive");
+        }
         final long stamp = store.lockShared();
         try
         {
             store.ensureOpen("read friend list");
             store.awaitApplied();
-            final List<RelationRecord> relations = scan(userId);
+            final List<RelationRecord> relations = new ArrayList<>();
+            final boolean more = scan(userId, afterPeerId, maxEntries, maxBytes, relations);
             final byte[] key = new byte[FriendLayout.PRIVACY_KEY_LENGTH];
             FriendLayout.privacyKey(key, userId);
             final byte[] flags = store.db().get(store.metaHandle(), key);
-            return new FriendList(relations, flags == null || flags.length == 0 ? NO_SETTINGS : flags[0]);
+            return new FriendList(relations, flags == null || flags.length == 0 ? NO_SETTINGS : flags[0], more);
         }
         catch (final RocksDBException ex)
         {
@@ -110,14 +129,30 @@ public final class FriendStore
     private List<RelationRecord> scan(final long userId) throws RocksDBException
     {
         final List<RelationRecord> relations = new ArrayList<>();
+        scan(userId, 0, Integer.MAX_VALUE, Integer.MAX_VALUE, relations);
+        return relations;
+    }
+
+    /**
+     * Adds the user's relations with peers above {@code afterPeerId} to {@code relations}, within the limits.
+     *
+     * @return true when a relation is left after the last one added.
+     */
+    private boolean scan(
+        final long userId, final long afterPeerId, final int maxEntries, final int maxBytes,
+        final List<RelationRecord> relations) throws RocksDBException
+    {
+        final byte[] first = new byte[FriendLayout.RELATION_KEY_LENGTH];
+        FriendLayout.relationKey(first, userId, afterPeerId + 1);
         try (ReadOptions readOptions = new ReadOptions();
-            Slice lower = new Slice(FriendLayout.relationPrefix(userId));
+            Slice lower = new Slice(afterPeerId == 0 ? FriendLayout.relationPrefix(userId) : first);
             Slice upper = new Slice(upperBound(userId)))
         {
             readOptions.setIterateLowerBound(lower).setIterateUpperBound(upper);
             try (RocksIterator iterator = store.db().newIterator(store.metaHandle(), readOptions))
             {
                 final byte[] key = new byte[FriendLayout.RELATION_KEY_LENGTH];
+                long bytes = 0;
                 for (iterator.seekToFirst(); iterator.isValid(); iterator.next())
                 {
                     if (iterator.key(key) != FriendLayout.RELATION_KEY_LENGTH)
@@ -129,13 +164,18 @@ public final class FriendStore
                     {
                         continue;
                     }
+                    bytes += key.length + value.length;
+                    if (relations.size() == maxEntries || bytes > maxBytes && !relations.isEmpty())
+                    {
+                        return true;
+                    }
                     relations.add(new RelationRecord(FriendLayout.relationPeer(key), value[0],
                         new String(value, 1, value.length - 1, StandardCharsets.UTF_8)));
                 }
                 iterator.status();
             }
         }
-        return relations;
+        return false;
     }
 
     /** {@code 'R' | user_id + 1}: after every key of the user (user ids are positive, so no wrap to worry of). */
@@ -155,8 +195,9 @@ public final class FriendStore
      *
      * @param relations by peer id.
      * @param privacy   the flags, or {@link #NO_SETTINGS}.
+     * @param more      whether relations follow the last of {@code relations} (a page of a longer list).
      */
-    public record FriendList(List<RelationRecord> relations, int privacy)
+    public record FriendList(List<RelationRecord> relations, int privacy, boolean more)
     {
     }
 

@@ -102,6 +102,47 @@ class FriendStoreIT
     }
 
     @Test
+    void shouldPageAFriendListByPeerIdWithinEntriesAndBytes()
+    {
+        try (XinStore store = XinStore.open(config()); JournalBatch batch = store.newBatch())
+        {
+            final FriendBatch puts = store.friends().newBatch(batch);
+            for (long peer = 100; peer < 110; peer++)
+            {
+                puts.putRelation(10, peer, FRIEND, peer == 105 ? "x".repeat(200) : null);
+            }
+            puts.putRelation(11, 1, FRIEND, null);
+            store.write(batch);
+
+            final List<Long> seen = new ArrayList<>();
+            long after = 0;
+            int pages = 0;
+            FriendStore.FriendList page;
+            do
+            {
+                page = store.friends().readFriendList(10, after, 3, Integer.MAX_VALUE);
+                page.relations().forEach(relation -> seen.add(relation.peerId()));
+                after = page.relations().get(page.relations().size() - 1).peerId();
+                pages++;
+            }
+            while (page.more());
+            assertEquals(4, pages, "3 + 3 + 3 + 1");
+            assertEquals(List.of(100L, 101L, 102L, 103L, 104L, 105L, 106L, 107L, 108L, 109L), seen);
+            assertTrue(store.friends().readFriendList(10, 109, 3, Integer.MAX_VALUE).relations().isEmpty());
+
+            // 18 bytes a relation without a greeting (17 of key, 1 of state): 100 bytes hold 5; 105's greeting ends
+            // the page before it, and a page always holds one relation, however long.
+            final FriendStore.FriendList bounded = store.friends().readFriendList(10, 0, 100, 100);
+            assertEquals(5, bounded.relations().size());
+            assertTrue(bounded.more());
+            final FriendStore.FriendList longOne = store.friends().readFriendList(10, 104, 100, 100);
+            assertEquals(1, longOne.relations().size());
+            assertEquals(105, longOne.relations().get(0).peerId());
+            assertTrue(longOne.more());
+        }
+    }
+
+    @Test
     void shouldTellOfEachRelationAppliedFromAReplicatedLogOnceItIsReadable()
     {
         final List<long[]> told = new ArrayList<>();

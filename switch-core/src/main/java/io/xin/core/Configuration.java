@@ -130,6 +130,14 @@ public final class Configuration
     // Friends and presence.
     /** At most one PresenceUpdate per session this often: a friend's flapping connection costs one frame at most. */
     public static final int DEFAULT_PRESENCE_PUSH_INTERVAL_MS = 2_000;
+    /**
+     * 50 new friend requests at once, then 10 an hour: a new user adding the people it knows, then a busy user's pace;
+     * a sender of unwanted requests reaches at most 290 strangers on its first day.
+     */
+    public static final int DEFAULT_FRIEND_REQUEST_BURST = 50;
+    public static final int DEFAULT_FRIEND_REQUESTS_PER_HOUR = 10;
+    /** 1,000 entries: at most about 270 KB with the longest greetings, well under a sync result's bytes. */
+    public static final int DEFAULT_FRIEND_LIST_PAGE_ENTRIES = 1_000;
 
     private Configuration()
     {

@@ -370,6 +370,21 @@ public enum Setting
         "At most one PresenceUpdate per session this often; the changes of the friends in between arrive " +
         "together, the latest state of each. 0 = every change at once.",
         ints(Context::presencePushIntervalMs, Context::presencePushIntervalMs)),
+    FRIEND_REQUEST_BURST(Section.FRIENDS, "friend-request-burst", int.class,
+        Configuration.DEFAULT_FRIEND_REQUEST_BURST, Range.atLeast(1), "requests",
+        "New friend requests a user may send at once (a token bucket per user, on its journal shard, in memory). " +
+        "Accepting, declining and repeating a request cost nothing; a request over the budget is answered " +
+        "RATE_LIMITED with retry_after_ms.",
+        ints(Context::friendRequestBurst, Context::friendRequestBurst)),
+    FRIEND_REQUESTS_PER_HOUR(Section.FRIENDS, "friend-requests-per-hour", int.class,
+        Configuration.DEFAULT_FRIEND_REQUESTS_PER_HOUR, Range.atLeast(1), "requests",
+        "How fast a user's friend-request budget refills after the burst: a steady sender's pace.",
+        ints(Context::friendRequestsPerHour, Context::friendRequestsPerHour)),
+    FRIEND_LIST_PAGE_ENTRIES(Section.FRIENDS, "friend-list-page-entries", int.class,
+        Configuration.DEFAULT_FRIEND_LIST_PAGE_ENTRIES, Range.between(1, 100_000), "entries",
+        "Most entries in one FRIEND_LIST answer (a client may ask for fewer); a page also stops near " +
+        "max-sync-result-bytes. The answer says whether more follow.",
+        ints(Context::friendListPageEntries, Context::friendListPageEntries)),
     // People nearby and shake
     NEARBY_CELL_RESOLUTION(Section.NEARBY, "nearby-cell-resolution", int.class, NearbyConfig.DEFAULT_CELL_RESOLUTION,
         Range.between(7, 10), "", "H3 resolution of the cell kept for a reported location, the only trace of it: 9 " +

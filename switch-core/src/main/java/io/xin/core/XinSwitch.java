@@ -151,6 +151,7 @@ public final class XinSwitch implements AutoCloseable
                 .replicatedShards(ctx.replicatedShards())
                 .friendChanges(presence)
                 .strangersAllowedByDefault(ctx.strangersAllowedByDefault())
+                .friendRequestLimit(ctx.friendRequestBurst(), ctx.friendRequestsPerHour())
                 .conclude();
             shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
@@ -753,6 +754,9 @@ public final class XinSwitch implements AutoCloseable
         // Friends and presence
         private boolean strangersAllowedByDefault;
         private int presencePushIntervalMs;
+        private int friendRequestBurst;
+        private int friendRequestsPerHour;
+        private int friendListPageEntries;
         // People nearby and shake
         private int nearbyCellResolution;
         private long nearbyExpirySeconds;
@@ -1857,6 +1861,50 @@ public final class XinSwitch implements AutoCloseable
         public int presencePushIntervalMs()
         {
             return presencePushIntervalMs;
+        }
+
+        /**
+         * @param friendRequestBurst new friend requests a user may send at once; the bucket refills at
+         *                           {@link #friendRequestsPerHour(int)}.
+         */
+        public Context friendRequestBurst(final int friendRequestBurst)
+        {
+            this.friendRequestBurst = friendRequestBurst;
+            return this;
+        }
+
+        public int friendRequestBurst()
+        {
+            return friendRequestBurst;
+        }
+
+        /**
+         * @param friendRequestsPerHour how many new friend requests a user's budget regains an hour.
+         */
+        public Context friendRequestsPerHour(final int friendRequestsPerHour)
+        {
+            this.friendRequestsPerHour = friendRequestsPerHour;
+            return this;
+        }
+
+        public int friendRequestsPerHour()
+        {
+            return friendRequestsPerHour;
+        }
+
+        /**
+         * @param friendListPageEntries most entries in one FRIEND_LIST answer.
+         */
+        public Context friendListPageEntries(final int friendListPageEntries)
+        {
+            this.friendListPageEntries = friendListPageEntries;
+            return this;
+        }
+
+        @Override
+        public int friendListPageEntries()
+        {
+            return friendListPageEntries;
         }
 
         /**

@@ -39,6 +39,7 @@ import static io.xin.core.TestDevices.assertRefused;
 import static io.xin.core.TestDevices.await;
 import static io.xin.core.TestDevices.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -387,6 +388,58 @@ class FriendsIT
         await(carol.client.send(2, text("strangers are welcome")));
         assertRefused(ErrorCode.NOT_FRIENDS, dave.client.send(2, text("still blocked")));
         assertRefused(ErrorCode.NOT_FRIENDS, dave.client.send(3, text("carol takes friends only")));
+    }
+
+    @Test
+    void shouldHoldNewRequestsToTheSendersBudgetAndPageTheList() throws Exception
+    {
+        // 3 at once, then one a minute; pages of 2.
+        server = new TestSwitch(dataDir, ctx -> ctx
+            .strangersAllowedByDefault(false)
+            .presencePushIntervalMs(0)
+            .clock(clockMs::get)
+            .friendRequestBurst(3)
+            .friendRequestsPerHour(60)
+            .friendListPageEntries(2));
+        clients = new TestDevices(server);
+        final Device alice = clients.connect(1, "phone");
+        final Device eve = clients.connect(20, "phone");
+        for (long peer = 10; peer < 13; peer++)
+        {
+            await(alice.client.requestFriend(peer, "hello " + peer));
+        }
+        assertEquals(FriendState.FRIEND_STATE_REQUEST_SENT, await(alice.client.requestFriend(10, "again")).getState(),
+            "a repeat costs nothing");
+        final XinClientException limited = assertRefused(ErrorCode.RATE_LIMITED, alice.client.requestFriend(13, ""));
+        assertTrue(limited.retryAfterMs() > 0 && limited.retryAfterMs() <= 60_000, limited.getMessage());
+        assertEquals(FriendState.FRIEND_STATE_NONE, await(alice.client.friends()).getEntriesList().stream()
+            .filter(entry -> entry.getUserId() == 13).findAny().map(FriendEntry::getState)
+            .orElse(FriendState.FRIEND_STATE_NONE), "a refused request changes nothing");
+        await(eve.client.requestFriend(1, "from eve"));
+        assertEquals(FriendState.FRIEND_STATE_FRIEND, await(alice.client.acceptFriend(20)).getState(),
+            "accepting costs nothing");
+
+        clockMs.addAndGet(limited.retryAfterMs());
+        await(alice.client.requestFriend(13, "a minute later"));
+        assertRefused(ErrorCode.RATE_LIMITED, alice.client.requestFriend(14, ""));
+
+        // 10, 11 | 12, 13 | 20: a limit above the page size is cut to it.
+        final FriendResult first = await(alice.client.friends(0, 0));
+        assertEquals(List.of(10L, 11L), ids(first));
+        assertTrue(first.getMore());
+        final FriendResult second = await(alice.client.friends(11, 50));
+        assertEquals(List.of(12L, 13L), ids(second));
+        assertTrue(second.getMore());
+        final FriendResult last = await(alice.client.friends(13, 1));
+        assertEquals(List.of(20L), ids(last));
+        assertFalse(last.getMore());
+        assertEquals(List.of(10L, 11L, 12L, 13L, 20L), ids(await(alice.client.friends())), "every page");
+        assertRefused(ErrorCode.BAD_REQUEST, alice.client.friends(-1, 0));
+    }
+
+    private static List<Long> ids(final FriendResult result)
+    {
+        return result.getEntriesList().stream().map(FriendEntry::getUserId).toList();
     }
 
     // ------------------------------------------------------------------------------------------- helpers

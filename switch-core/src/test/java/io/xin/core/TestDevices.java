@@ -107,13 +107,14 @@ public final class TestDevices implements AutoCloseable
         return future.get(WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Asserts the future fails with the server's code. */
-    public static void assertRefused(final ErrorCode code, final CompletableFuture<?> future)
+    /** Asserts the future fails with the server's code, and returns the failure. */
+    public static XinClientException assertRefused(final ErrorCode code, final CompletableFuture<?> future)
     {
         final ExecutionException failure = assertThrows(ExecutionException.class,
             () -> future.get(WAIT_MS, TimeUnit.MILLISECONDS));
         final XinClientException cause = assertInstanceOf(XinClientException.class, failure.getCause());
         assertEquals(code, cause.code(), cause.getMessage());
+        return cause;
     }
 
     /**

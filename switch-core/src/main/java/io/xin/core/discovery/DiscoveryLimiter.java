@@ -1,7 +1,7 @@
 package io.xin.core.discovery;
 
 import io.xin.social.discovery.TokenBucket;
-import org.agrona.collections.Long2ObjectHashMap;
+import io.xin.social.discovery.UserBuckets;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -20,12 +20,10 @@ public final class DiscoveryLimiter
     /** Takes between two sweeps of full buckets. */
     private static final int SWEEP_EVERY = 4096;
 
-    private final long accountCapacity;
-    private final long accountRefillPerHour;
     private final long deviceCapacity;
     private final long deviceRefillPerHour;
     /** Guarded by {@code this}. */
-    private final Long2ObjectHashMap<TokenBucket> accounts = new Long2ObjectHashMap<>();
+    private final UserBuckets accounts;
     /** Guarded by {@code this}. */
     private final Map<Device, TokenBucket> devices = new HashMap<>();
     /** Guarded by {@code this}. */
@@ -50,8 +48,7 @@ public final class DiscoveryLimiter
         {
             throw new IllegalArgumentException("capacities and refills must be positive");
         }
-        this.accountCapacity = accountCapacity;
-        this.accountRefillPerHour = accountRefillPerHour;
+        this.accounts = new UserBuckets(accountCapacity, accountRefillPerHour);
         this.deviceCapacity = deviceCapacity;
         this.deviceRefillPerHour = deviceRefillPerHour;
     }
@@ -64,7 +61,7 @@ public final class DiscoveryLimiter
      */
     public synchronized Refusal tryTake(final long userId, final String deviceId, final int elements, final long nowNs)
     {
-        if (elements > Math.min(accountCapacity, deviceCapacity))
+        if (elements > Math.min(accounts.capacity(), deviceCapacity))
         {
             throw new IllegalArgumentException("more elements than a bucket holds: " + elements);
         }
@@ -72,7 +69,7 @@ public final class DiscoveryLimiter
         {
             sweep(nowNs);
         }
-        final TokenBucket account = account(userId, nowNs);
+        final TokenBucket account = accounts.bucket(userId, nowNs);
         final TokenBucket device = device(userId, deviceId, nowNs);
         final long accountWait = account.retryAfterNs(elements, nowNs);
         final long deviceWait = device.retryAfterNs(elements, nowNs);
@@ -91,17 +88,15 @@ public final class DiscoveryLimiter
      */
     public synchronized long available(final long userId, final String deviceId, final long nowNs)
     {
-        final TokenBucket account = accounts.get(userId);
         final TokenBucket device = devices.get(new Device(userId, deviceId));
-        return Math.min(account == null ? accountCapacity : account.available(nowNs),
-            device == null ? deviceCapacity : device.available(nowNs));
+        return Math.min(accounts.available(userId, nowNs), device == null ? deviceCapacity : device.available(nowNs));
     }
 
     /** Forgets every bucket that is full: it is as if it had never been used. */
     public synchronized void sweep(final long nowNs)
     {
         takesSinceSweep = 0;
-        accounts.values().removeIf(bucket -> bucket.isFull(nowNs));
+        accounts.sweep(nowNs);
         devices.values().removeIf(bucket -> bucket.isFull(nowNs));
     }
 
@@ -111,17 +106,6 @@ public final class DiscoveryLimiter
     public synchronized int buckets()
     {
         return accounts.size() + devices.size();
-    }
-
-    private TokenBucket account(final long userId, final long nowNs)
-    {
-        TokenBucket bucket = accounts.get(userId);
-        if (bucket == null)
-        {
-            bucket = new TokenBucket(accountCapacity, accountRefillPerHour, nowNs);
-            accounts.put(userId, bucket);
-        }
-        return bucket;
     }
 
     private TokenBucket device(final long userId, final String deviceId, final long nowNs)

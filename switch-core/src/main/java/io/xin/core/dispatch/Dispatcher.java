@@ -430,8 +430,8 @@ public final class Dispatcher implements EventHandler<SwitchEvent>
             {
                 // Not done; the device was sent away and asks again on the node that serves it now.
             }
-            case SwitchEvent.RESULT_REFUSED -> write(session,
-                Frames.error(event.requestId(), audience.refusal(), audience.refusalMessage(), false));
+            case SwitchEvent.RESULT_REFUSED -> write(session, Frames.error(event.requestId(), audience.refusal(),
+                audience.refusalMessage(), false, audience.refusalRetryAfterMs()));
             default -> write(session, Frames.error(event.requestId(), ErrorCode.STORAGE_FAILURE,
                 "storage failed: nothing was changed; retry later", false));
         }

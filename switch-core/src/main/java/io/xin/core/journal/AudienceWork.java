@@ -14,6 +14,8 @@ public final class AudienceWork
 {
     ErrorCode refusal;
     String refusalMessage;
+    /** With a RATE_LIMITED refusal: when to ask again, ms; 0 otherwise. */
+    int refusalRetryAfterMs;
     Frame response;
     Message message;
     /** {@link #message} serialised, as stored in each inbox. */
@@ -36,6 +38,11 @@ public final class AudienceWork
     public String refusalMessage()
     {
         return refusalMessage;
+    }
+
+    public int refusalRetryAfterMs()
+    {
+        return refusalRetryAfterMs;
     }
 
     /** The GroupResult or ChannelResult for the requester; null for a group send (its answer is a SendAck). */

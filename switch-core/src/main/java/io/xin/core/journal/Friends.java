@@ -13,6 +13,7 @@ import io.xin.protocol.pb.FriendState;
 import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.Message;
 import io.xin.protocol.pb.PrivacySettings;
+import io.xin.social.discovery.UserBuckets;
 import io.xin.storage.FriendBatch;
 import io.xin.storage.FriendStore;
 import io.xin.storage.JournalBatch;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -72,6 +74,8 @@ final class Friends
     private final boolean check;
     /** Whether a user who never set its privacy takes messages and group adds from strangers. */
     private final boolean strangersAllowedByDefault;
+    /** New friend requests each of this shard's users may send, by user; null: unlimited. */
+    private final UserBuckets requestBudget;
     /** Views and privacy of this shard's users as last read or written: the send check's reads, in memory. */
     private final ViewCache cache = new ViewCache();
     /** Views written in the current batch, by (user, peer); RocksDB holds them once the batch is applied. */
@@ -91,7 +95,8 @@ final class Friends
         final LongSupplier clockMs,
         final FriendChanges listener,
         final boolean check,
-        final boolean strangersAllowedByDefault)
+        final boolean strangersAllowedByDefault,
+        final UserBuckets requestBudget)
     {
         this.journal = journal;
         this.batch = batch;
@@ -102,6 +107,7 @@ final class Friends
         this.listener = listener;
         this.check = check;
         this.strangersAllowedByDefault = strangersAllowedByDefault;
+        this.requestBudget = requestBudget;
     }
 
     // ------------------------------------------------------------------------------------------- the check
@@ -245,6 +251,15 @@ final class Friends
                 }
                 if (before == NONE)
                 {
+                    // Only a new request costs: what reaches a stranger's inbox is what a spammer sends.
+                    final int retryAfterMs = requestBudget == null ? 0 :
+                        requestBudget.tryTake(actor, 1, TimeUnit.MILLISECONDS.toNanos(clockMs.getAsLong()));
+                    if (retryAfterMs > 0)
+                    {
+                        counters.friendRequestsLimited.increment();
+                        return refuse(event, ErrorCode.RATE_LIMITED, "too many new friend requests: " +
+                            requestBudget.capacity() + " at once, then fewer an hour", retryAfterMs);
+                    }
                     after = REQUEST_SENT;
                     told = FriendOpType.FRIEND_REQUEST;
                 }
@@ -591,9 +606,16 @@ final class Friends
 
     private static boolean refuse(final SwitchEvent event, final ErrorCode code, final String message)
     {
+        return refuse(event, code, message, 0);
+    }
+
+    private static boolean refuse(
+        final SwitchEvent event, final ErrorCode code, final String message, final int retryAfterMs)
+    {
         final AudienceWork work = new AudienceWork();
         work.refusal = code;
         work.refusalMessage = message;
+        work.refusalRetryAfterMs = retryAfterMs;
         event.audience = work;
         event.result = SwitchEvent.RESULT_REFUSED;
         return false;

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
+import io.xin.social.discovery.UserBuckets;
 import io.xin.storage.fault.KillPoint;
 import io.xin.core.status.SwitchCounters;
 import io.xin.core.status.SwitchStatus;
@@ -195,7 +196,9 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.audiences = new Audiences(
             this, store, batch, counters, clockMs, context.maxGroupMembers(), context.maxChannelPublishers());
         this.friends = new Friends(this, store, batch, counters, clockMs, context.friendChanges(),
-            context.friendCheck(), context.strangersAllowedByDefault());
+            context.friendCheck(), context.strangersAllowedByDefault(),
+            context.friendRequestBurst() == Integer.MAX_VALUE ? null :
+                new UserBuckets(context.friendRequestBurst(), context.friendRequestsPerHour()));
     }
 
     /**

@@ -35,6 +35,8 @@ public final class JournalContext
     private FriendChanges friendChanges;
     private boolean friendCheck = true;
     private boolean strangersAllowedByDefault;
+    private int friendRequestBurst = Integer.MAX_VALUE;
+    private int friendRequestsPerHour = Integer.MAX_VALUE;
 
     public JournalContext store(final XinStore store)
     {
@@ -214,6 +216,27 @@ public final class JournalContext
     public boolean strangersAllowedByDefault()
     {
         return strangersAllowedByDefault;
+    }
+
+    /**
+     * @param burst   new friend requests a user may send at once (unlimited by default).
+     * @param perHour how many of them its budget regains an hour.
+     */
+    public JournalContext friendRequestLimit(final int burst, final int perHour)
+    {
+        this.friendRequestBurst = burst;
+        this.friendRequestsPerHour = perHour;
+        return this;
+    }
+
+    public int friendRequestBurst()
+    {
+        return friendRequestBurst;
+    }
+
+    public int friendRequestsPerHour()
+    {
+        return friendRequestsPerHour;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.xin.core.presence;
 import io.netty.channel.Channel;
 import io.xin.core.device.Session;
 import io.xin.core.journal.FriendChanges;
+import io.xin.core.journal.JournalShard;
 import io.xin.core.social.SocialFeed;
 import io.xin.core.status.SwitchCounters;
 import io.xin.protocol.pb.Frame;
@@ -148,6 +149,13 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         submit(new Command(Command.REMOTE, null, userId, lastSeenMs, online ? 1 : 0, hidden ? 1 : 0, nodeId));
     }
 
+    /** A node took a journal shard, from the social feed. Any thread. */
+    @Override
+    public void shardServed(final String nodeId, final int shard, final int shardCount)
+    {
+        submit(new Command(Command.SHARD_SERVED, null, 0, shardCount, shard, 0, nodeId));
+    }
+
     @Override
     public void republish()
     {
@@ -203,6 +211,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
                     command.peerId, command.value == 1);
                 case Command.REPUBLISH -> online.forEach(this::publish);
                 case Command.STANDBY_RELATION -> onStandbyRelation(command.userId, command.peerId);
+                case Command.SHARD_SERVED -> onShardServed(command.nodeId, command.oldState, (int)command.peerId);
                 default -> onPrivacy(command.userId, command.value);
             }
             work++;
@@ -344,6 +353,36 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
             state.lastSeenMs = Math.max(state.lastSeenMs, lastSeenMs);
         }
         state.hidden = hidden;
+        tellFriendsOfRemote(userId);
+    }
+
+    /**
+     * A node took a shard: the users of that shard another node was serving are served there no more. Those the new
+     * owner serves it says so next (its logins follow this on the same partition); the rest left when their node
+     * did, and are seen last now.
+     */
+    private void onShardServed(final String nodeId, final int shard, final int shardCount)
+    {
+        final long nowMs = clockMs.getAsLong();
+        final long seenMs = Math.max(MINUTE_MS, nowMs - Math.floorMod(nowMs, MINUTE_MS));
+        final Long2ObjectHashMap<RemoteUser>.EntryIterator users = remote.entrySet().iterator();
+        while (users.hasNext())
+        {
+            users.next();
+            final long userId = users.getLongKey();
+            final RemoteUser state = users.getValue();
+            if (state.servedBy != null && !state.servedBy.equals(nodeId) && JournalShard.of(userId, shardCount) == shard)
+            {
+                state.servedBy = null;
+                state.lastSeenMs = Math.max(state.lastSeenMs, seenMs);
+                tellFriendsOfRemote(userId);
+            }
+        }
+    }
+
+    /** Offers another node's user, as each may see it, to its friends online here, read from its rows here. */
+    private void tellFriendsOfRemote(final long userId)
+    {
         for (final RelationRecord relation : store.readRelations(userId))
         {
             final long friendId = relation.peerId();
@@ -488,7 +527,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
 
     /**
      * Work for the presence thread, from a dispatcher, a journal or the social feed (REMOTE: peerId holds last seen,
-     * oldState online, value hidden).
+     * oldState online, value hidden; SHARD_SERVED: oldState the shard, peerId the shard count).
      */
     private record Command(
         int type, Session session, long userId, long peerId, int oldState, int value, String nodeId)
@@ -500,6 +539,7 @@ public final class PresenceHub implements Agent, FriendChanges, SocialFeed.Prese
         static final int REMOTE = 5;
         static final int REPUBLISH = 6;
         static final int STANDBY_RELATION = 7;
+        static final int SHARD_SERVED = 8;
     }
 
     /** Runs on the presence thread, so it reads the pacer. */

@@ -31,6 +31,7 @@ final class FriendRequests
     private final int maxInFlightSends;
     private final int busyRetryAfterMs;
     private final boolean strangersAllowedByDefault;
+    private final int friendListPageEntries;
 
     FriendRequests(
         final RingBuffer<SwitchEvent>[] rings,
@@ -39,7 +40,8 @@ final class FriendRequests
         final SwitchCounters counters,
         final int maxInFlightSends,
         final int busyRetryAfterMs,
-        final boolean strangersAllowedByDefault)
+        final boolean strangersAllowedByDefault,
+        final int friendListPageEntries)
     {
         this.rings = rings;
         this.syncReader = syncReader;
@@ -48,6 +50,7 @@ final class FriendRequests
         this.maxInFlightSends = maxInFlightSends;
         this.busyRetryAfterMs = busyRetryAfterMs;
         this.strangersAllowedByDefault = strangersAllowedByDefault;
+        this.friendListPageEntries = friendListPageEntries;
     }
 
     /**
@@ -68,7 +71,10 @@ final class FriendRequests
             {
                 return busy(requestId, "one sync or list at a time per session, answers read first");
             }
-            if (!syncReader.submitFriendList(session, requestId, strangersAllowedByDefault))
+            final int limit = op.getLimit() == 0 ? friendListPageEntries :
+                (int)Math.min(friendListPageEntries, Integer.toUnsignedLong(op.getLimit()));
+            if (!syncReader.submitFriendList(session, requestId, op.getAfterUserId(), limit,
+                strangersAllowedByDefault))
             {
                 session.syncDone();
                 return busy(requestId, "sync queue full");
@@ -102,7 +108,7 @@ final class FriendRequests
         }
         if (type == FriendOpType.FRIEND_LIST)
         {
-            return null;
+            return op.getAfterUserId() < 0 ? "after_user_id must be below 2^63" : null;
         }
         if (type == FriendOpType.FRIEND_SET_PRIVACY)
         {

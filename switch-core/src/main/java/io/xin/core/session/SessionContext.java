@@ -165,7 +165,8 @@ public final class SessionContext implements Dispatcher.Sessions, XinChannelInit
         this.requestRouter = new RequestRouter(this.rings, syncReader, status, counters, ctx.clock(), ctx.maxSyncLimit(),
             ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.journalShards() == 1, media, nearby);
         this.friendRequests = new FriendRequests(this.rings, syncReader, status, counters,
-            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.strangersAllowedByDefault());
+            ctx.maxInFlightSendsPerSession(), ctx.busyRetryAfterMs(), ctx.strangersAllowedByDefault(),
+            ctx.friendListPageEntries());
         this.parker = new Parker(counters);
         this.pushBack = new PushBack(ctx.maxInFlightSendsPerSession(), ctx.ringSize(), this.rings, counters);
     }

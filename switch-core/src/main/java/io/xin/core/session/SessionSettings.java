@@ -80,4 +80,7 @@ public interface SessionSettings
     {
         return false;
     }
+
+    /** Most entries in one FRIEND_LIST answer. */
+    int friendListPageEntries();
 }

@@ -62,6 +62,17 @@ public interface SocialFeed
          * again.
          */
         void republish();
+
+        /**
+         * A node took a journal shard (including this node): every user of that shard is served there from now on,
+         * so a user another node was serving is offline unless the new owner says otherwise. What ends the presence
+         * of the users of a node that died without saying goodbye.
+         *
+         * @param nodeId     the shard's new owner.
+         * @param shard      the journal shard.
+         * @param shardCount the cluster's journal shards, by which users map to shards.
+         */
+        void shardServed(String nodeId, int shard, int shardCount);
     }
 
     /** Told of every node's nearby events, in the order of their partition (the same on every node). */

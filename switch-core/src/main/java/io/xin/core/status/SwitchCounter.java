@@ -78,6 +78,8 @@ public enum SwitchCounter
         "Relation and privacy changes written (each side of a pair counts once)."),
     NOT_FRIENDS_REFUSALS(Kind.COUNTER, "xin_not_friends_refusals",
         "1:1 sends and group adds refused with NOT_FRIENDS by the recipient's rules."),
+    FRIEND_REQUESTS_LIMITED(Kind.COUNTER, "xin_friend_requests_limited",
+        "New friend requests refused RATE_LIMITED: the sender's budget (friend-request-burst) was spent."),
     PRESENCE_PUSHES(Kind.COUNTER, "xin_presence_pushes", "PresenceUpdate frames written to online devices."),
     MEDIA_TICKETS_NEW(Kind.COUNTER, "xin_media_tickets", "outcome", "new",
         "Upload tickets answered: a new upload (new), the requester's upload in progress of the same bytes " +

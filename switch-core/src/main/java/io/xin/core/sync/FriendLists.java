@@ -10,10 +10,10 @@ import io.xin.storage.RelationRecord;
 import io.xin.storage.XinStore;
 
 /**
- * A FRIEND_LIST answer, read on a sync thread: every relation of the requester (friends, blocked users, requests
- * sent and received, by user id) and its privacy settings as they apply (the switch's default for a user who never
- * set them). Read after every log is applied up to where it was appended when the read began, so the list holds
- * every change the requester was already answered for.
+ * A FRIEND_LIST answer, read on a sync thread: a page of the relations of the requester (friends, blocked users,
+ * requests sent and received, by user id), whether more follow, and its privacy settings as they apply (the switch's
+ * default for a user who never set them). Read after every log is applied up to where it was appended when the read
+ * began, so the list holds every change the requester was already answered for.
  */
 final class FriendLists
 {
@@ -21,13 +21,18 @@ final class FriendLists
     {
     }
 
+    /**
+     * @param maxBytes the page's relations stop at about this many bytes (a relation is about its size on the wire).
+     */
     static Frame answer(
-        final XinStore store, final long userId, final long requestId, final boolean strangersAllowedByDefault)
+        final XinStore store, final long userId, final long requestId, final long afterUserId, final int limit,
+        final int maxBytes, final boolean strangersAllowedByDefault)
     {
-        final FriendStore.FriendList list = store.friends().readFriendList(userId);
+        final FriendStore.FriendList list = store.friends().readFriendList(userId, afterUserId, limit, maxBytes);
         final FriendResult.Builder result = FriendResult.newBuilder()
             .setRequestId(requestId)
-            .setOp(FriendOpType.FRIEND_LIST);
+            .setOp(FriendOpType.FRIEND_LIST)
+            .setMore(list.more());
         for (final RelationRecord relation : list.relations())
         {
             result.addEntries(FriendEntry.newBuilder()

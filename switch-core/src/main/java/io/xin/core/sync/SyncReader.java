@@ -95,16 +95,20 @@ public final class SyncReader implements AutoCloseable
     }
 
     /**
-     * Queues a read of the session's friend list (FRIEND_LIST); the FriendResult is written to the session's channel.
+     * Queues a read of a page of the session's friend list (FRIEND_LIST); the FriendResult is written to the
+     * session's channel. A page holds at most {@code limit} entries and about the largest sync result's bytes.
      *
+     * @param afterUserId               the page starts after this peer (0: from the first).
+     * @param limit                     at most this many entries, positive.
      * @param strangersAllowedByDefault the switch's default privacy, for a user who never set its own.
      * @return false when the queue is full.
      */
     public boolean submitFriendList(
-        final Session session, final long requestId, final boolean strangersAllowedByDefault)
+        final Session session, final long requestId, final long afterUserId, final int limit,
+        final boolean strangersAllowedByDefault)
     {
-        return enqueue(session, requestId, "Friend list",
-            () -> FriendLists.answer(store, session.userId(), requestId, strangersAllowedByDefault));
+        return enqueue(session, requestId, "Friend list", () -> FriendLists.answer(
+            store, session.userId(), requestId, afterUserId, limit, maxResultBytes, strangersAllowedByDefault));
     }
 
     /** A page read on a sync thread: the answer frame to write. */
