@@ -136,6 +136,8 @@ public final class Configuration
      */
     public static final int DEFAULT_FRIEND_REQUEST_BURST = 50;
     public static final int DEFAULT_FRIEND_REQUESTS_PER_HOUR = 10;
+    /** 1,000 requests waiting: more than anyone answers, fewer than a crowd of senders could pile up. */
+    public static final int DEFAULT_MAX_PENDING_FRIEND_REQUESTS = 1_000;
     /** 1,000 entries: at most about 270 KB with the longest greetings, well under a sync result's bytes. */
     public static final int DEFAULT_FRIEND_LIST_PAGE_ENTRIES = 1_000;
 

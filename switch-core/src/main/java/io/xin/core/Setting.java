@@ -380,6 +380,11 @@ public enum Setting
         Configuration.DEFAULT_FRIEND_REQUESTS_PER_HOUR, Range.atLeast(1), "requests",
         "How fast a user's friend-request budget refills after the burst: a steady sender's pace.",
         ints(Context::friendRequestsPerHour, Context::friendRequestsPerHour)),
+    MAX_PENDING_FRIEND_REQUESTS(Section.FRIENDS, "max-pending-friend-requests", int.class,
+        Configuration.DEFAULT_MAX_PENDING_FRIEND_REQUESTS, Range.atLeast(1), "requests",
+        "Friend requests a user may have waiting for its answer. One more is dropped as a request from a user it " +
+        "blocked is: the sender sees REQUEST_SENT, the user is told nothing. Answering one makes room.",
+        ints(Context::maxPendingFriendRequests, Context::maxPendingFriendRequests)),
     FRIEND_LIST_PAGE_ENTRIES(Section.FRIENDS, "friend-list-page-entries", int.class,
         Configuration.DEFAULT_FRIEND_LIST_PAGE_ENTRIES, Range.between(1, 100_000), "entries",
         "Most entries in one FRIEND_LIST answer (a client may ask for fewer); a page also stops near " +

@@ -152,6 +152,7 @@ public final class XinSwitch implements AutoCloseable
                 .friendChanges(presence)
                 .strangersAllowedByDefault(ctx.strangersAllowedByDefault())
                 .friendRequestLimit(ctx.friendRequestBurst(), ctx.friendRequestsPerHour())
+                .maxPendingFriendRequests(ctx.maxPendingFriendRequests())
                 .conclude();
             shards = stopWith(new JournalShards(journals, ctx.ringSize(), ctx.ringThreads().threadsPerShard(),
                 shard -> threadFactory(shard == 0 ? "xin-ring" : "xin-ring" + shard)));
@@ -757,6 +758,7 @@ public final class XinSwitch implements AutoCloseable
         private int friendRequestBurst;
         private int friendRequestsPerHour;
         private int friendListPageEntries;
+        private int maxPendingFriendRequests;
         // People nearby and shake
         private int nearbyCellResolution;
         private long nearbyExpirySeconds;
@@ -1890,6 +1892,21 @@ public final class XinSwitch implements AutoCloseable
         public int friendRequestsPerHour()
         {
             return friendRequestsPerHour;
+        }
+
+        /**
+         * @param maxPendingFriendRequests friend requests a user may have waiting for its answer; a request beyond them
+         *                                 is dropped as one from a user it blocked would be.
+         */
+        public Context maxPendingFriendRequests(final int maxPendingFriendRequests)
+        {
+            this.maxPendingFriendRequests = maxPendingFriendRequests;
+            return this;
+        }
+
+        public int maxPendingFriendRequests()
+        {
+            return maxPendingFriendRequests;
         }
 
         /**

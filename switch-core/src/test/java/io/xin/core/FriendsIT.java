@@ -437,6 +437,49 @@ class FriendsIT
         assertRefused(ErrorCode.BAD_REQUEST, alice.client.friends(-1, 0));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = { 1, 2 })
+    void shouldDropRequestsBeyondTheRecipientsPendingOnesUntilItAnswersOne(final int shards) throws Exception
+    {
+        server = new TestSwitch(dataDir, ctx -> ctx
+            .strangersAllowedByDefault(false)
+            .journalShards(shards)
+            .presencePushIntervalMs(0)
+            .clock(clockMs::get)
+            .maxPendingFriendRequests(2));
+        clients = new TestDevices(server);
+        final long aliceId = userOnShard(0, shards, 100);
+        final Device alice = clients.connect(aliceId, "phone");
+        // Senders on the other shard too when there are two: the limit holds for hand-offs and same-shard requests.
+        final long[] senders = { userOnShard(0, shards, 200), userOnShard(shards - 1, shards, 300),
+            userOnShard(0, shards, 400) };
+        for (final long sender : senders)
+        {
+            final Device device = clients.connect(sender, "phone");
+            assertEquals(FriendState.FRIEND_STATE_REQUEST_SENT,
+                await(device.client.requestFriend(aliceId, "hi from " + sender)).getState(), "the sender cannot tell");
+        }
+        nextEvent(alice, FriendOpType.FRIEND_REQUEST);
+        nextEvent(alice, FriendOpType.FRIEND_REQUEST);
+        assertEquals(List.of(senders[0], senders[1]), ids(await(alice.client.friends())),
+            "the third waits nowhere: two were pending");
+        assertEquals(1, server.xin().counters().friendRequestsDropped.sum());
+
+        await(alice.client.declineFriend(senders[0]));
+        final Device late = clients.connect(userOnShard(shards - 1, shards, 500), "phone");
+        await(late.client.requestFriend(aliceId, "room now"));
+        assertEquals(FriendOpType.FRIEND_REQUEST, nextEvent(alice, FriendOpType.FRIEND_REQUEST).getOp());
+        assertEquals(List.of(senders[1], late.client.userId()), ids(await(alice.client.friends())));
+
+        // Counted again from the store after a restart, with the same answer.
+        clients.closeClients();
+        server.restart();
+        final Device another = clients.connect(userOnShard(0, shards, 600), "phone");
+        await(another.client.requestFriend(aliceId, "full again"));
+        final Device aliceAgain = clients.connect(aliceId, "phone");
+        assertEquals(List.of(senders[1], late.client.userId()), ids(await(aliceAgain.client.friends())));
+    }
+
     private static List<Long> ids(final FriendResult result)
     {
         return result.getEntriesList().stream().map(FriendEntry::getUserId).toList();

@@ -17,6 +17,7 @@ import io.xin.social.discovery.UserBuckets;
 import io.xin.storage.FriendBatch;
 import io.xin.storage.FriendStore;
 import io.xin.storage.JournalBatch;
+import io.xin.storage.RelationRecord;
 import io.xin.storage.XinStore;
 import org.agrona.collections.Long2LongHashMap;
 import org.slf4j.Logger;
@@ -76,6 +77,11 @@ final class Friends
     private final boolean strangersAllowedByDefault;
     /** New friend requests each of this shard's users may send, by user; null: unlimited. */
     private final UserBuckets requestBudget;
+    /** Requests a user of this shard may have waiting for its answer; more are dropped. MAX_VALUE: unbounded. */
+    private final int maxPendingRequests;
+    /** Requests waiting for each user's answer, by user, counted once read (-1: not yet); kept up by setView. */
+    private final Long2LongHashMap pendingRequests = new Long2LongHashMap(-1);
+    private final FriendStore friendStore;
     /** Views and privacy of this shard's users as last read or written: the send check's reads, in memory. */
     private final ViewCache cache = new ViewCache();
     /** Views written in the current batch, by (user, peer); RocksDB holds them once the batch is applied. */
@@ -96,7 +102,8 @@ final class Friends
         final FriendChanges listener,
         final boolean check,
         final boolean strangersAllowedByDefault,
-        final UserBuckets requestBudget)
+        final UserBuckets requestBudget,
+        final int maxPendingRequests)
     {
         this.journal = journal;
         this.batch = batch;
@@ -108,6 +115,8 @@ final class Friends
         this.check = check;
         this.strangersAllowedByDefault = strangersAllowedByDefault;
         this.requestBudget = requestBudget;
+        this.maxPendingRequests = maxPendingRequests;
+        this.friendStore = store.friends();
     }
 
     // ------------------------------------------------------------------------------------------- the check
@@ -424,7 +433,12 @@ final class Friends
         {
             case FRIEND_REQUEST ->
             {
-                if (before == NONE)
+                if (before == NONE && pendingRequestsFull(peer))
+                {
+                    // As for a request from someone the peer blocked: nothing kept, nobody told.
+                    counters.friendRequestsDropped.increment();
+                }
+                else if (before == NONE)
                 {
                     after = REQUEST_RECEIVED;
                     told = FriendOpType.FRIEND_REQUEST;
@@ -507,9 +521,57 @@ final class Friends
         return copy.build().toByteArray();
     }
 
+    /** Whether the user has as many requests waiting for its answer as it may. */
+    private boolean pendingRequestsFull(final long userId)
+    {
+        if (maxPendingRequests == Integer.MAX_VALUE)
+        {
+            return false;
+        }
+        long count = pendingRequests.get(userId);
+        if (count < 0)
+        {
+            count = countPendingRequests(userId);
+            pendingRequests.put(userId, count);
+        }
+        return count >= maxPendingRequests;
+    }
+
+    /**
+     * The user's views that are REQUEST_RECEIVED: RocksDB's, with the views of batches not yet applied in their place.
+     * Once per user after a start or a change of hands, so the range read is rare on the journal thread.
+     */
+    private long countPendingRequests(final long userId)
+    {
+        long count = 0;
+        for (final RelationRecord relation : friendStore.readRelations(userId))
+        {
+            if (relation.state() == REQUEST_RECEIVED && !batchViews.containsKey(new Pair(userId, relation.peerId())))
+            {
+                count++;
+            }
+        }
+        for (final Map.Entry<Pair, Byte> view : batchViews.entrySet())
+        {
+            if (view.getKey().userId() == userId && view.getValue() == REQUEST_RECEIVED)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     private void setView(
         final long userId, final long peerId, final byte before, final byte after, final String greeting)
     {
+        if ((before == REQUEST_RECEIVED) != (after == REQUEST_RECEIVED))
+        {
+            final long count = pendingRequests.get(userId);
+            if (count >= 0)
+            {
+                pendingRequests.put(userId, count + (after == REQUEST_RECEIVED ? 1 : -1));
+            }
+        }
         if (after == NONE)
         {
             puts.deleteRelation(userId, peerId);
@@ -561,6 +623,7 @@ final class Friends
     void onWriteFailed()
     {
         cache.clear();
+        pendingRequests.clear();
         batchViews.clear();
         batchPrivacy.clear();
         pending.clear();

@@ -198,7 +198,8 @@ public final class Journal implements EventHandler<SwitchEvent>
         this.friends = new Friends(this, store, batch, counters, clockMs, context.friendChanges(),
             context.friendCheck(), context.strangersAllowedByDefault(),
             context.friendRequestBurst() == Integer.MAX_VALUE ? null :
-                new UserBuckets(context.friendRequestBurst(), context.friendRequestsPerHour()));
+                new UserBuckets(context.friendRequestBurst(), context.friendRequestsPerHour()),
+            context.maxPendingFriendRequests());
     }
 
     /**

@@ -37,6 +37,7 @@ public final class JournalContext
     private boolean strangersAllowedByDefault;
     private int friendRequestBurst = Integer.MAX_VALUE;
     private int friendRequestsPerHour = Integer.MAX_VALUE;
+    private int maxPendingFriendRequests = Integer.MAX_VALUE;
 
     public JournalContext store(final XinStore store)
     {
@@ -237,6 +238,21 @@ public final class JournalContext
     public int friendRequestsPerHour()
     {
         return friendRequestsPerHour;
+    }
+
+    /**
+     * @param maxPendingFriendRequests requests a user may have waiting for its answer; more are dropped (unbounded by
+     *                                 default).
+     */
+    public JournalContext maxPendingFriendRequests(final int maxPendingFriendRequests)
+    {
+        this.maxPendingFriendRequests = maxPendingFriendRequests;
+        return this;
+    }
+
+    public int maxPendingFriendRequests()
+    {
+        return maxPendingFriendRequests;
     }
 
     /**

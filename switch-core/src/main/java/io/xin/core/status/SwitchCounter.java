@@ -80,6 +80,8 @@ public enum SwitchCounter
         "1:1 sends and group adds refused with NOT_FRIENDS by the recipient's rules."),
     FRIEND_REQUESTS_LIMITED(Kind.COUNTER, "xin_friend_requests_limited",
         "New friend requests refused RATE_LIMITED: the sender's budget (friend-request-burst) was spent."),
+    FRIEND_REQUESTS_DROPPED(Kind.COUNTER, "xin_friend_requests_dropped",
+        "Friend requests dropped because the recipient had max-pending-friend-requests waiting."),
     PRESENCE_PUSHES(Kind.COUNTER, "xin_presence_pushes", "PresenceUpdate frames written to online devices."),
     MEDIA_TICKETS_NEW(Kind.COUNTER, "xin_media_tickets", "outcome", "new",
         "Upload tickets answered: a new upload (new), the requester's upload in progress of the same bytes " +

@@ -100,6 +100,7 @@ public final class SwitchCounters
     public final LongAdder friendChanges = counter(SwitchCounter.FRIEND_CHANGES);
     public final LongAdder notFriendsRefusals = counter(SwitchCounter.NOT_FRIENDS_REFUSALS);
     public final LongAdder friendRequestsLimited = counter(SwitchCounter.FRIEND_REQUESTS_LIMITED);
+    public final LongAdder friendRequestsDropped = counter(SwitchCounter.FRIEND_REQUESTS_DROPPED);
     public final LongAdder presencePushes = counter(SwitchCounter.PRESENCE_PUSHES);
     /** Bytes of the journal's write batches written (RocksDB's WAL payload), to measure what a write costs. */
     public final LongAdder journalBytesWritten = counter(SwitchCounter.JOURNAL_BYTES_WRITTEN);
