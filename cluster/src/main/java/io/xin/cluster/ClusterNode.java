@@ -584,7 +584,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 retryActivations();
                 if (!standbyAssigned.isEmpty())
                 {
-                    applyStandby(standby.poll(Duration.ZERO));
+                    applyStandby(standby.poll(Duration.ZERO), relations);
                 }
                 readOwners(owners.poll(Duration.ZERO));
             }
@@ -603,7 +603,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             {
                 final ConsumerRecords<byte[], byte[]> records = standby.poll(POLL);
                 applied += records.count();
-                applyStandby(records);
+                // History: no user is served here yet, so presence has nobody to tell of its friend rows.
+                applyStandby(records, null);
                 if (records.isEmpty() && lagKnown() && standbyLag <= CAUGHT_UP_ENTRIES)
                 {
                     break;
@@ -919,7 +920,8 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
             }
         }
 
-        private void applyStandby(final ConsumerRecords<byte[], byte[]> records)
+        private void applyStandby(
+            final ConsumerRecords<byte[], byte[]> records, final XinStore.RelationsApplied relationsApplied)
         {
             if (records.isEmpty())
             {
@@ -940,7 +942,7 @@ public final class ClusterNode implements ReplicatedShards, Placement, AutoClose
                 final List<ByteBuffer> entries = entriesOfShard.get(shard);
                 if (!entries.isEmpty())
                 {
-                    store.applyReplicated(shard, entries, endOfShard[shard], relations);
+                    store.applyReplicated(shard, entries, endOfShard[shard], relationsApplied);
                     standbyEntriesApplied.add(entries.size());
                     entries.clear();
                 }
