@@ -25,11 +25,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * choosing, checking SigV4 signatures with a fixed key pair. {@link #client()} is a plain client that looks at a
  * bucket from outside the store.
  */
-final class S3ProxyServer implements AutoCloseable
+public final class S3ProxyServer implements AutoCloseable
 {
-    static final String ACCESS_KEY = "test-access-key";
-    static final String SECRET_KEY = "test-secret-key-0123456789";
-    static final String REGION = "us-east-1";
+    public static final String ACCESS_KEY = "test-access-key";
+    public static final String SECRET_KEY = "test-secret-key-0123456789";
+    public static final String REGION = "us-east-1";
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
@@ -42,7 +42,7 @@ final class S3ProxyServer implements AutoCloseable
      *
      * @param dir where the buckets are kept, one directory each.
      */
-    S3ProxyServer(final Path dir) throws Exception
+    public S3ProxyServer(final Path dir) throws Exception
     {
         proxy = S3Proxy.builder()
             .blobStore(new FilesystemNio2BlobStore(dir.toString()))
@@ -62,12 +62,12 @@ final class S3ProxyServer implements AutoCloseable
             .build();
     }
 
-    URI endpoint()
+    public URI endpoint()
     {
         return endpoint;
     }
 
-    S3Client client()
+    public S3Client client()
     {
         return client;
     }
@@ -75,7 +75,7 @@ final class S3ProxyServer implements AutoCloseable
     /**
      * @return the name of a new, empty bucket.
      */
-    String newBucket()
+    public String newBucket()
     {
         final String bucket = "media-test-" + BUCKETS.incrementAndGet();
         client.createBucket(b -> b.bucket(bucket));
@@ -86,7 +86,7 @@ final class S3ProxyServer implements AutoCloseable
      * @param bucket a bucket.
      * @return the keys of every object in it, in order.
      */
-    List<String> keys(final String bucket)
+    public List<String> keys(final String bucket)
     {
         final List<String> keys = new ArrayList<>();
         for (final S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket)).contents())
@@ -100,7 +100,7 @@ final class S3ProxyServer implements AutoCloseable
      * @param bucket a bucket.
      * @return the keys of its multipart uploads not completed nor aborted.
      */
-    List<String> multipartUploads(final String bucket)
+    public List<String> multipartUploads(final String bucket)
     {
         final List<String> keys = new ArrayList<>();
         for (final MultipartUpload upload : client.listMultipartUploads(b -> b.bucket(bucket)).uploads())

@@ -4,6 +4,7 @@ import io.xin.cluster.ClusterConfig;
 import io.xin.cluster.ClusterNode;
 import io.xin.core.BuildInfo;
 import io.xin.core.ConfigurationException;
+import io.xin.core.Configuration;
 import io.xin.core.Setting;
 import io.xin.core.XinSwitch;
 import io.xin.server.admin.AdminServer;
@@ -138,12 +139,12 @@ public final class ServerCommand implements Callable<Integer>
             return badSetting(settingOf(ex), ex.getMessage());
         }
         final DaemonMedia.Options mediaOptions = DaemonMedia.Options.of(this::value);
-        if (cluster != null && mediaOptions.on())
+        final String clusterMediaRefusal = cluster == null ? null : DaemonMedia.clusterRefusal(mediaOptions);
+        if (clusterMediaRefusal != null)
         {
-            // Each node would check references against, and sign downloads from, its own store only.
             CloseHelper.quietClose(cluster);
-            return badSetting(Setting.MEDIA_DIR.key(), "media is served by a switch that is not in a cluster: " +
-                "leave media-dir unset and media-store local with cluster-kafka");
+            return badSetting(Configuration.MEDIA_STORE_LOCAL.equals(mediaOptions.store()) ?
+                Setting.MEDIA_DIR.key() : Setting.MEDIA_SIGNING_KEY.key(), clusterMediaRefusal);
         }
         if (cluster != null)
         {

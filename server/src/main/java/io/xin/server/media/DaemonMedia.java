@@ -174,6 +174,33 @@ public final class DaemonMedia implements AutoCloseable
     }
 
     /**
+     * Why these settings cannot serve media on a node of a cluster, or null when they can. Every node checks a
+     * reference against, and signs a download from, the store it has: so the nodes share one object store bucket
+     * (the local store is one node's disk), and one key file (a token stamped by one node is checked by another).
+     *
+     * @param options the media settings of a node of a cluster.
+     * @return the refusal, or null.
+     */
+    public static String clusterRefusal(final Options options)
+    {
+        if (!options.on())
+        {
+            return null;
+        }
+        if (!Configuration.MEDIA_STORE_S3.equals(options.store()))
+        {
+            return "the local media store is one node's disk: a cluster serves media from a bucket its nodes " +
+                "share (media-store = s3), or leave media-dir unset";
+        }
+        if (options.signingKey() == null)
+        {
+            return "every node of a cluster checks the tokens and URLs the others signed: set media-signing-key " +
+                "to a key file all nodes share";
+        }
+        return null;
+    }
+
+    /**
      * Opens the store and the keys, starts the HTTP server and turns media on in {@code ctx}: its store, keys and,
      * unless set, its public URL ({@code http[s]://media-bind-host:port}). Call after the context's other settings
      * are set (the store takes its limits from them) and before the switch launches.

@@ -182,14 +182,27 @@ final class ServerCommandTest
     }
 
     @Test
-    void shouldRefuseMediaInACluster()
+    void shouldRefuseTheLocalMediaStoreInACluster()
     {
         assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
             "--admin-port", "-1", "--cluster-kafka", "127.0.0.1:9092", "--cluster-advertised-address",
             "127.0.0.1:7700", "--media-dir", dir.resolve("media").toString()));
 
         assertTrue(onlyLine().startsWith("Invalid setting media-dir (flag --media-dir, environment XIN_MEDIA_DIR): " +
-            "media is served by a switch that is not in a cluster"), err::toString);
+            "the local media store is one node's disk"), err::toString);
+    }
+
+    @Test
+    void shouldRefuseAClusterNodeWhoseMediaKeysAreItsOwn()
+    {
+        assertEquals(ServerCommand.EXIT_BAD_CONFIG, execute("--data-dir", dir.toString(), "--jwt-secret", SECRET,
+            "--admin-port", "-1", "--cluster-kafka", "127.0.0.1:9092", "--cluster-advertised-address",
+            "127.0.0.1:7700", "--media-store", "s3", "--media-s3-endpoint", "http://127.0.0.1:9000",
+            "--media-s3-bucket", "media"));
+
+        assertTrue(onlyLine().startsWith("Invalid setting media-signing-key (flag --media-signing-key, environment " +
+            "XIN_MEDIA_SIGNING_KEY): every node of a cluster checks the tokens and URLs the others signed"),
+            err::toString);
     }
 
     @Test
