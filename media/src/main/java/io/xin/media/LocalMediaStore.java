@@ -538,6 +538,26 @@ public final class LocalMediaStore implements MediaStore
     }
 
     @Override
+    public boolean deleteIfUnreferencedSince(final String blobId, final Instant before)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (before == null)
+        {
+            throw Uploads.invalid("time is null");
+        }
+        synchronized (blobLock)
+        {
+            final BlobEntry entry = blobIndex.get(blobId);
+            if (entry == null || !Instant.ofEpochMilli(entry.referencedAtMillis).isBefore(before))
+            {
+                return false;
+            }
+            return deleteBlob(blobId);
+        }
+    }
+
+    @Override
     public long usage(final long ownerId)
     {
         checkOpen();

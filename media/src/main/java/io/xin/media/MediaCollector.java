@@ -15,8 +15,8 @@ import java.util.List;
  * The owner runs {@link #runOnce()} periodically, on a thread of its own (it does blocking file work) and logs
  * what it throws; it starts no thread itself. Time comes from the injected clock.
  * <p>
- * A blob referenced again between the listing and its deletion is still deleted: the listing is of blobs
- * untouched for longer than the retention plus the grace, and the store offers no conditional delete.
+ * A blob referenced again between the listing and its deletion is kept: each deletion is
+ * {@link MediaStore#deleteIfUnreferencedSince}, which checks the last reference again as it removes the blob.
  */
 public final class MediaCollector
 {
@@ -105,7 +105,7 @@ public final class MediaCollector
             {
                 try
                 {
-                    if (store.deleteBlob(blobId))
+                    if (store.deleteIfUnreferencedSince(blobId, cutoff))
                     {
                         deleted++;
                     }

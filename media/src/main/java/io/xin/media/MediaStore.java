@@ -124,6 +124,18 @@ public interface MediaStore extends AutoCloseable
     boolean deleteBlob(String blobId);
 
     /**
+     * Removes a blob and its record, whoever owns it, only if it is still unreferenced: its last reference, or
+     * its creation when never referenced, is before the given time. The check and the removal are one step, so a
+     * reference recorded after {@link #unreferencedSince} listed the blob keeps it. A deletion that was started
+     * and interrupted is finished whatever the time.
+     *
+     * @param blobId a blob's id.
+     * @param before a time.
+     * @return true if this call removed a blob.
+     */
+    boolean deleteIfUnreferencedSince(String blobId, Instant before);
+
+    /**
      * @param ownerId a user.
      * @return the bytes this user holds: the blobs they own and the declared sizes of their uploads in progress.
      */

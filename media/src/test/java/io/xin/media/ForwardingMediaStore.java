@@ -82,6 +82,12 @@ public class ForwardingMediaStore implements MediaStore
     }
 
     @Override
+    public boolean deleteIfUnreferencedSince(final String blobId, final Instant before)
+    {
+        return store.deleteIfUnreferencedSince(blobId, before);
+    }
+
+    @Override
     public long usage(final long ownerId)
     {
         return store.usage(ownerId);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,13 +127,13 @@ class MediaCollectorTest extends LocalStoreTestBase
         }
 
         @Override
-        public boolean deleteBlob(final String blobId)
+        public boolean deleteIfUnreferencedSince(final String blobId, final Instant before)
         {
             if (blobId.equals(failing))
             {
                 throw new MediaException(MediaException.Reason.STORAGE, "disk error");
             }
-            return store.deleteBlob(blobId);
+            return store.deleteIfUnreferencedSince(blobId, before);
         }
     }
 }

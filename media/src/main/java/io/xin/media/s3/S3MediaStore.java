@@ -32,6 +32,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -53,6 +55,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -107,13 +110,39 @@ import io.xin.media.Uploads;
  * the SDK's own CRC32 checksums are turned off ({@code WHEN_REQUIRED}), as several S3-compatible stores refuse
  * them. Requests use path-style addressing unless configured otherwise.
  * <p>
- * One store writes a bucket's records at a time: records are read, changed and written back, serialized within
- * this store by locks on the blob and the owner, and nothing guards them against another process: each switch
- * needs a bucket of its own. The lock file stops two stores on one spool directory.
+ * Several stores, in one process or in several (the nodes of a cluster), may share a bucket, each with a spool
+ * directory of its own: the lock file stops two stores on one. Every change of a record is a compare-and-swap:
+ * the record is read with its ETag, changed, and written back with If-Match on that ETag, or If-None-Match
+ * {@code *} when there was none; a record is removed by a DeleteObject with If-Match. A failed condition (412;
+ * 409 for a conflicting write in flight; 404 for a record removed since it was read) means another store changed
+ * the record first, so it is read again and the same change applied to what is there now, at most
+ * {@link #MAX_ATTEMPTS} times. So, across stores:
+ * <ul>
+ *   <li>uploads of the same bytes end as one blob with every uploader an owner, each owner's usage counting it;
+ *   </li>
+ *   <li>a reference recorded while another store judges the blob unreferenced makes that store's mark fail
+ *   ({@link #deleteIfUnreferencedSince}), and the blob stays; a blob once marked takes no reference: it is gone;
+ *   </li>
+ *   <li>an upload completing on a blob marked deleting finishes the deletion, then stores the bytes under a new
+ *   record: its owner never joins a record about to be removed. A deletion that then finds the new record
+ *   leaves it, and puts back the usage it took from its owners.</li>
+ * </ul>
+ * Not shared: an upload in progress lives on the store that created it, with its spool and state; another store
+ * answers that there is no such upload. Not guarded by a condition: the bytes, at one key whatever their record,
+ * are deleted unconditionally, so a deleting store's DELETE of them that reaches the bucket only after another
+ * store finished the same deletion and stored those bytes anew removes them under a live record. That takes an
+ * upload of bytes being deleted, which no message has referenced for the retention and the grace, in the moment
+ * two stores finish their deletion. For the same reason bytes without a record are never deleted: another store
+ * may be about to record them.
  * <p>
- * Threading: any thread. Operations on one upload are serialized on it; changes to a blob's record on one of a
- * few dozen blob locks; changes to a usage record on one of as many owner locks, always taken after a blob lock
- * and never two at once. Reads take no lock. Every call that reaches the bucket blocks for its round trips.
+ * The bucket must apply conditional writes atomically, as S3 does. S3Proxy honours If-Match and If-None-Match on
+ * PutObject and If-Match on DeleteObject, but its filesystem backend checks If-Match and then writes in two steps
+ * (only If-None-Match is atomic there), so two stores racing on one ETag may both succeed against it.
+ * <p>
+ * Threading: any thread. Operations on one upload are serialized on it; this store's changes to a blob's record
+ * on one of a few dozen blob locks, and to a usage record on one of as many owner locks, always taken after a
+ * blob lock and never two at once: they spare conditional writes bound to fail, and correctness does not rest on
+ * them. Reads take no lock. Every call that reaches the bucket blocks for its round trips.
  */
 public final class S3MediaStore implements MediaStore
 {
@@ -132,6 +161,8 @@ public final class S3MediaStore implements MediaStore
     private static final String RECORD_TYPE = "text/plain; charset=utf-8";
     private static final int LOCK_STRIPES = 64;
     private static final int COPY_BUFFER_BYTES = 64 * 1024;
+    /** Reads and conditional writes of one record before a change gives up: each failure is another store's win. */
+    static final int MAX_ATTEMPTS = 16;
 
     private final S3StoreConfig config;
     private final MediaLimits limits;
@@ -149,9 +180,9 @@ public final class S3MediaStore implements MediaStore
     private final ConcurrentHashMap<String, Upload> uploads = new ConcurrentHashMap<>();
     /** Serializes upload creation, so the per-owner count and the insert are one step. */
     private final Object createLock = new Object();
-    /** Serialize changes to the record of a blob, by its id's first byte. */
+    /** Serialize this store's changes to the record of a blob, by its id's first byte; other stores race them. */
     private final Object[] blobLocks = newLocks();
-    /** Serialize changes to the usage record of an owner, by the owner's hash. */
+    /** Serialize this store's changes to the usage record of an owner, by the owner's hash. */
     private final Object[] ownerLocks = newLocks();
     private volatile boolean closed;
 
@@ -304,6 +335,33 @@ public final class S3MediaStore implements MediaStore
         {
             return lastReferenceAt == null ? createdAt : lastReferenceAt;
         }
+
+        BlobRecord withOwner(final long ownerId)
+        {
+            final Set<Long> more = new TreeSet<>(owners);
+            more.add(ownerId);
+            return new BlobRecord(size, contentType, more, createdAt, lastReferenceAt, deleting);
+        }
+
+        BlobRecord referencedAt(final Instant at)
+        {
+            return new BlobRecord(size, contentType, owners, createdAt, at, deleting);
+        }
+
+        BlobRecord markedDeleting()
+        {
+            return new BlobRecord(size, contentType, owners, createdAt, lastReferenceAt, true);
+        }
+    }
+
+    /**
+     * A record as read from the bucket, with the ETag a conditional write checks it against.
+     *
+     * @param value the record, or null when there is none.
+     * @param etag  its ETag, or null when there is none.
+     */
+    private record Versioned<T>(T value, String etag)
+    {
     }
 
     /**
@@ -564,7 +622,7 @@ public final class S3MediaStore implements MediaStore
     {
         checkOpen();
         MediaIds.requireBlobId(blobId);
-        final BlobRecord record = readRecord(blobId);
+        final BlobRecord record = readRecord(blobId).value();
         if (record == null || record.deleting())
         {
             return Optional.empty();
@@ -625,22 +683,51 @@ public final class S3MediaStore implements MediaStore
     {
         checkOpen();
         MediaIds.requireBlobId(blobId);
+        // Bytes without a record are left alone: another store may be completing an upload of them.
+        return deleteIf(blobId, record -> true);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * The record is marked deleting with a write conditional on the ETag of the record that was judged
+     * unreferenced: a reference recorded in between, by this store or another, makes the write fail, and the
+     * record is read and judged again.
+     */
+    @Override
+    public boolean deleteIfUnreferencedSince(final String blobId, final Instant before)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        if (before == null)
+        {
+            throw Uploads.invalid("time is null");
+        }
+        return deleteIf(blobId, record -> record.lastUse().isBefore(before));
+    }
+
+    /**
+     * Marks the blob's record deleting if the test passes, then removes the blob; a record already marked is
+     * removed whatever the test says, to finish a deletion that was interrupted or is under way elsewhere.
+     *
+     * @return true if this call marked the record.
+     */
+    private boolean deleteIf(final String blobId, final Predicate<BlobRecord> test)
+    {
         synchronized (blobLock(blobId))
         {
-            final BlobRecord record = readRecord(blobId);
-            if (record == null)
+            final boolean[] marked = new boolean[1];
+            final BlobRecord record = updateRecord(blobId, current ->
             {
-                // Bytes a crashed completion left without their record, if any: nothing refers to them.
-                deleteObject(BLOBS_PREFIX + blobId);
+                marked[0] = current != null && !current.deleting() && test.test(current);
+                return marked[0] ? current.markedDeleting() : current;
+            }).value();
+            if (record == null || !record.deleting())
+            {
                 return false;
             }
-            if (!record.deleting())
-            {
-                writeRecord(blobId, new BlobRecord(record.size(), record.contentType(), record.owners(),
-                    record.createdAt(), record.lastReferenceAt(), true));
-            }
             finishDeletion(blobId, record);
-            return !record.deleting();
+            return marked[0];
         }
     }
 
@@ -649,7 +736,7 @@ public final class S3MediaStore implements MediaStore
     {
         checkOpen();
         long total = 0;
-        for (final long size : readUsage(ownerId).values())
+        for (final long size : readUsage(ownerId).value().values())
         {
             total += size;
         }
@@ -665,19 +752,15 @@ public final class S3MediaStore implements MediaStore
         {
             throw Uploads.invalid("time is null");
         }
+        final Instant millis = Instant.ofEpochMilli(at.toEpochMilli());
         synchronized (blobLock(blobId))
         {
-            final BlobRecord record = readRecord(blobId);
-            if (record == null || record.deleting())
-            {
-                return false;
-            }
-            if (record.lastReferenceAt() == null || at.isAfter(record.lastReferenceAt()))
-            {
-                writeRecord(blobId, new BlobRecord(record.size(), record.contentType(), record.owners(),
-                    record.createdAt(), at, false));
-            }
-            return true;
+            // Once marked deleting the record takes no reference: the deletion goes on and the blob is gone.
+            final BlobRecord record = updateRecord(blobId, current ->
+                current == null || current.deleting() ||
+                    (current.lastReferenceAt() != null && !millis.isAfter(current.lastReferenceAt()))
+                    ? current : current.referencedAt(millis)).value();
+            return record != null && !record.deleting();
         }
     }
 
@@ -719,7 +802,7 @@ public final class S3MediaStore implements MediaStore
                     {
                         continue;
                     }
-                    final BlobRecord record = readRecord(blobId);
+                    final BlobRecord record = readRecord(blobId).value();
                     if (record != null && (record.deleting() || record.lastUse().isBefore(before)))
                     {
                         ids.add(blobId);
@@ -1075,37 +1158,60 @@ public final class S3MediaStore implements MediaStore
         final BlobInfo blob;
         synchronized (blobLock(actual))
         {
-            BlobRecord record = readRecord(actual);
+            blob = record(upload, spool, md5, actual);
+        }
+        removeUpload(upload, false);
+        return blob;
+    }
+
+    /**
+     * Stores the verified bytes and records the blob, or adds the uploader to the blob that is there: a loop of
+     * reads and conditional writes of the record, as another store may be doing the same. Holds the blob's lock.
+     */
+    private BlobInfo record(final Upload upload, final Path spool, final String md5, final String blobId)
+        throws IOException
+    {
+        final String key = RECORDS_PREFIX + blobId;
+        final String what = "record of blob " + blobId;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
+        {
+            final Versioned<BlobRecord> current = readRecord(blobId);
+            BlobRecord record = current.value();
             if (record != null && record.deleting())
             {
-                // A deletion a crash interrupted: finish it, then store the bytes anew.
-                finishDeletion(actual, record);
-                record = null;
+                // A deletion under way here or on another store, or one a crash interrupted: the owner must not
+                // join a record about to be removed. Finish the deletion, then store the bytes anew.
+                finishDeletion(blobId, record);
+                continue;
             }
-            if (record != null)
+            if (record == null)
             {
-                abortQuietly(upload);
-                if (!record.owners().contains(upload.ownerId))
+                // Again after a lost race, as the blob that won may have been deleted since: a completed
+                // multipart upload is then found gone, and the upload is discarded.
+                storeBytes(upload, spool, md5);
+                record = new BlobRecord(upload.size, upload.contentType, Set.of(upload.ownerId), clock.instant(),
+                    null, false);
+                if (putIfUnchanged(key, null, recordText(record), what) == null)
                 {
-                    final Set<Long> owners = new TreeSet<>(record.owners());
-                    owners.add(upload.ownerId);
-                    record = new BlobRecord(record.size(), record.contentType(), owners, record.createdAt(),
-                        record.lastReferenceAt(), false);
-                    writeRecord(actual, record);
+                    continue;
                 }
             }
             else
             {
-                storeBytes(upload, spool, md5);
-                record = new BlobRecord(upload.size, upload.contentType, Set.of(upload.ownerId), clock.instant(),
-                    null, false);
-                writeRecord(actual, record);
+                abortQuietly(upload);
+                if (!record.owners().contains(upload.ownerId))
+                {
+                    record = record.withOwner(upload.ownerId);
+                    if (putIfUnchanged(key, current.etag(), recordText(record), what) == null)
+                    {
+                        continue;
+                    }
+                }
             }
-            addUsage(upload.ownerId, actual, record.size());
-            blob = record.toBlobInfo(actual);
+            addUsage(upload.ownerId, blobId, record.size());
+            return record.toBlobInfo(blobId);
         }
-        removeUpload(upload, false);
-        return blob;
+        throw contended(what);
     }
 
     /** Writes the verified bytes at {@code blobs/<sha256>}: the last part and the multipart completion, or one PUT. */
@@ -1151,82 +1257,173 @@ public final class S3MediaStore implements MediaStore
         }
     }
 
-    /** Removes a deleted blob's bytes, its owners' usage of it, then its record. Holds the blob's lock. */
-    private void finishDeletion(final String blobId, final BlobRecord record)
+    /**
+     * Removes a blob marked deleting: its bytes, its owners' usage of it, then its record if it is still marked.
+     * Any store may run this for any marked record, at once with others: each step may run twice. Holds the blob's
+     * lock.
+     */
+    private void finishDeletion(final String blobId, final BlobRecord marked)
     {
         deleteObject(BLOBS_PREFIX + blobId);
-        for (final long owner : record.owners())
+        for (final long owner : marked.owners())
         {
             removeUsage(owner, blobId);
         }
-        deleteObject(RECORDS_PREFIX + blobId);
+        final BlobRecord left = updateRecord(blobId,
+            current -> current != null && current.deleting() ? null : current).value();
+        if (left != null)
+        {
+            // Another store finished this deletion and stored the blob anew before this one got here: the usage
+            // just removed may be of its owners, so it is put back.
+            for (final long owner : left.owners())
+            {
+                addUsage(owner, blobId, left.size());
+            }
+        }
+    }
+
+    /**
+     * Changes a blob's record: reads it with its ETag, applies the change, and writes the result back only if
+     * the record is still the one read (If-Match, or If-None-Match when there was none); a failed condition means
+     * another store changed it, so the record is read again and the change applied to what is there now.
+     *
+     * @param change the new record from the current one (null when there is none): the same object for no
+     *               change, null to remove the record. It may be applied several times.
+     * @return the record as written, or as it was when the change left it alone.
+     * @throws MediaException {@link MediaException.Reason#STORAGE} after {@link #MAX_ATTEMPTS} failed conditions.
+     */
+    private Versioned<BlobRecord> updateRecord(final String blobId, final UnaryOperator<BlobRecord> change)
+    {
+        final String key = RECORDS_PREFIX + blobId;
+        final String what = "record of blob " + blobId;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
+        {
+            final Versioned<BlobRecord> current = readRecord(blobId);
+            final BlobRecord next = change.apply(current.value());
+            if (next == current.value())
+            {
+                return current;
+            }
+            if (next == null)
+            {
+                if (deleteIfUnchanged(key, current.etag(), what))
+                {
+                    return new Versioned<>(null, null);
+                }
+                continue;
+            }
+            final String etag = putIfUnchanged(key, current.etag(), recordText(next), what);
+            if (etag != null)
+            {
+                return new Versioned<>(next, etag);
+            }
+        }
+        throw contended(what);
     }
 
     private void addUsage(final long ownerId, final String blobId, final long size)
     {
-        synchronized (ownerLock(ownerId))
+        updateUsage(ownerId, usage ->
         {
-            final TreeMap<String, Long> usage = readUsage(ownerId);
-            final Long before = usage.put(blobId, size);
-            if (before == null || before != size)
+            if (Long.valueOf(size).equals(usage.get(blobId)))
             {
-                writeUsage(ownerId, usage);
+                return usage;
             }
-        }
+            final TreeMap<String, Long> more = new TreeMap<>(usage);
+            more.put(blobId, size);
+            return more;
+        });
     }
 
     private void removeUsage(final long ownerId, final String blobId)
     {
-        synchronized (ownerLock(ownerId))
+        updateUsage(ownerId, usage ->
         {
-            final TreeMap<String, Long> usage = readUsage(ownerId);
-            if (usage.remove(blobId) != null)
+            if (!usage.containsKey(blobId))
             {
-                writeUsage(ownerId, usage);
+                return usage;
             }
-        }
+            final TreeMap<String, Long> less = new TreeMap<>(usage);
+            less.remove(blobId);
+            return less;
+        });
     }
 
-    private TreeMap<String, Long> readUsage(final long ownerId)
-    {
-        final TreeMap<String, Long> usage = new TreeMap<>();
-        final Properties properties = readProperties(USAGE_PREFIX + ownerId, "usage of owner " + ownerId);
-        if (properties == null)
-        {
-            return usage;
-        }
-        for (final String key : properties.stringPropertyNames())
-        {
-            if (MediaIds.isBlobId(key))
-            {
-                usage.put(key, Long.parseLong(properties.getProperty(key)));
-            }
-        }
-        return usage;
-    }
-
-    private void writeUsage(final long ownerId, final TreeMap<String, Long> usage)
+    /**
+     * Changes an owner's usage record as {@link #updateRecord} changes a blob's; an empty usage is removed.
+     *
+     * @param change the new usage from the current one (empty when there is none), or the same map for none.
+     */
+    private void updateUsage(final long ownerId, final UnaryOperator<TreeMap<String, Long>> change)
     {
         final String key = USAGE_PREFIX + ownerId;
-        if (usage.isEmpty())
+        final String what = "usage of owner " + ownerId;
+        synchronized (ownerLock(ownerId))
         {
-            deleteObject(key);
-            return;
+            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
+            {
+                final Versioned<TreeMap<String, Long>> current = readUsage(ownerId);
+                final TreeMap<String, Long> next = change.apply(current.value());
+                if (next == current.value() || (next.isEmpty() && current.etag() == null))
+                {
+                    return;
+                }
+                final boolean written = next.isEmpty()
+                    ? deleteIfUnchanged(key, current.etag(), what)
+                    : putIfUnchanged(key, current.etag(), usageText(next), what) != null;
+                if (written)
+                {
+                    return;
+                }
+            }
         }
+        throw contended(what);
+    }
+
+    private Versioned<TreeMap<String, Long>> readUsage(final long ownerId)
+    {
+        final TreeMap<String, Long> usage = new TreeMap<>();
+        final Versioned<Properties> read = readProperties(USAGE_PREFIX + ownerId, "usage of owner " + ownerId);
+        if (read.value() == null)
+        {
+            return new Versioned<>(usage, null);
+        }
+        try
+        {
+            for (final String key : read.value().stringPropertyNames())
+            {
+                if (MediaIds.isBlobId(key))
+                {
+                    usage.put(key, Long.parseLong(read.value().getProperty(key)));
+                }
+            }
+        }
+        catch (final NumberFormatException e)
+        {
+            throw new MediaException(MediaException.Reason.STORAGE, "the usage of owner " + ownerId +
+                " in bucket " + bucket + " is damaged: " + e.getMessage(), e);
+        }
+        return new Versioned<>(usage, read.etag());
+    }
+
+    private static String usageText(final TreeMap<String, Long> usage)
+    {
         final StringBuilder text = new StringBuilder(usage.size() * 80).append("xin-media-usage=1\n");
         for (final Map.Entry<String, Long> entry : usage.entrySet())
         {
             text.append(entry.getKey()).append('=').append(entry.getValue()).append('\n');
         }
-        putText(key, text.toString(), "usage of owner " + ownerId);
+        return text.toString();
     }
 
-    private BlobRecord readRecord(final String blobId)
+    /** @return the blob's record and its ETag; both null when there is none. */
+    private Versioned<BlobRecord> readRecord(final String blobId)
     {
-        final Properties properties = readProperties(RECORDS_PREFIX + blobId, "record of blob " + blobId);
+        final Versioned<Properties> read = readProperties(RECORDS_PREFIX + blobId, "record of blob " + blobId);
+        final Properties properties = read.value();
         if (properties == null)
         {
-            return null;
+            return new Versioned<>(null, null);
         }
         try
         {
@@ -1244,13 +1441,13 @@ public final class S3MediaStore implements MediaStore
                 }
             }
             final String lastReference = properties.getProperty("lastReferenceAt");
-            return new BlobRecord(
+            return new Versioned<>(new BlobRecord(
                 Long.parseLong(properties.getProperty("size")),
                 MediaIds.requireContentType(properties.getProperty("contentType")),
                 owners,
                 Instant.ofEpochMilli(Long.parseLong(properties.getProperty("createdAt"))),
                 lastReference == null ? null : Instant.ofEpochMilli(Long.parseLong(lastReference)),
-                "true".equals(properties.getProperty("deleting")));
+                "true".equals(properties.getProperty("deleting"))), read.etag());
         }
         catch (final RuntimeException e)
         {
@@ -1259,7 +1456,7 @@ public final class S3MediaStore implements MediaStore
         }
     }
 
-    private void writeRecord(final String blobId, final BlobRecord record)
+    private static String recordText(final BlobRecord record)
     {
         final StringBuilder text = new StringBuilder(256)
             .append("xin-media-blob=1\n")
@@ -1285,11 +1482,11 @@ public final class S3MediaStore implements MediaStore
         {
             text.append("deleting=true\n");
         }
-        putText(RECORDS_PREFIX + blobId, text.toString(), "record of blob " + blobId);
+        return text.toString();
     }
 
-    /** @return the object's text as properties, or null if there is no such object. */
-    private Properties readProperties(final String key, final String what)
+    /** @return the object's text as properties and its ETag; both null if there is no such object. */
+    private Versioned<Properties> readProperties(final String key, final String what)
     {
         final ResponseBytes<GetObjectResponse> bytes;
         try
@@ -1298,7 +1495,7 @@ public final class S3MediaStore implements MediaStore
         }
         catch (final NoSuchKeyException e)
         {
-            return null;
+            return new Versioned<>(null, null);
         }
         catch (final SdkException e)
         {
@@ -1313,22 +1510,93 @@ public final class S3MediaStore implements MediaStore
         {
             throw new MediaException(MediaException.Reason.STORAGE, "the " + what + " is damaged", e);
         }
-        return properties;
+        // Never null from S3; a store that sends none gets If-Match on "", which fails, and the change gives up.
+        final String etag = bytes.response().eTag();
+        return new Versioned<>(properties, etag == null ? "" : etag);
     }
 
-    private void putText(final String key, final String text, final String what)
+    /**
+     * Writes a record only if it is still the version read: If-Match on its ETag, or If-None-Match {@code *}
+     * when there was none.
+     *
+     * @param etag the ETag read, or null if there was no record.
+     * @return the new version's ETag ("" if the store sends none), or null if the condition failed.
+     */
+    private String putIfUnchanged(final String key, final String etag, final String text, final String what)
     {
         final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         final String md5 = base64Md5(bytes);
+        final PutObjectResponse response;
         try
         {
-            s3.putObject(b -> b.bucket(bucket).key(key).contentType(RECORD_TYPE).contentMD5(md5),
-                RequestBody.fromBytes(bytes));
+            response = s3.putObject(b ->
+            {
+                b.bucket(bucket).key(key).contentType(RECORD_TYPE).contentMD5(md5);
+                if (etag == null)
+                {
+                    b.ifNoneMatch("*");
+                }
+                else
+                {
+                    b.ifMatch(etag);
+                }
+            }, RequestBody.fromBytes(bytes));
         }
         catch (final SdkException e)
         {
+            if (isConflict(e))
+            {
+                return null;
+            }
             throw storage("writing the " + what, e);
         }
+        return response.eTag() == null ? "" : response.eTag();
+    }
+
+    /**
+     * Deletes a record only if it is still the version read (If-Match on its ETag).
+     *
+     * @return true if it was deleted, false if the condition failed or it was gone already.
+     */
+    private boolean deleteIfUnchanged(final String key, final String etag, final String what)
+    {
+        try
+        {
+            s3.deleteObject(b -> b.bucket(bucket).key(key).ifMatch(etag));
+            return true;
+        }
+        catch (final SdkException e)
+        {
+            if (isConflict(e))
+            {
+                return false;
+            }
+            throw storage("deleting the " + what, e);
+        }
+    }
+
+    /**
+     * @return whether a conditional request failed because the object is not the version named: 412, 409 (a
+     *         conflicting write in flight), or 404 (If-Match on an object deleted since it was read).
+     */
+    private static boolean isConflict(final SdkException e)
+    {
+        if (!(e instanceof S3Exception s))
+        {
+            return false;
+        }
+        if (s.statusCode() == 412 || s.statusCode() == 409)
+        {
+            return true;
+        }
+        return s.statusCode() == 404 && (s.awsErrorDetails() == null ||
+            !"NoSuchBucket".equals(s.awsErrorDetails().errorCode()));
+    }
+
+    private MediaException contended(final String what)
+    {
+        return new MediaException(MediaException.Reason.STORAGE, "the " + what + " in bucket " + bucket +
+            " kept changing under " + MAX_ATTEMPTS + " attempts to change it");
     }
 
     private void deleteObject(final String key)

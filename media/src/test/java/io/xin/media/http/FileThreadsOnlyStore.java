@@ -139,6 +139,13 @@ final class FileThreadsOnlyStore implements MediaStore
     }
 
     @Override
+    public boolean deleteIfUnreferencedSince(final String blobId, final Instant before)
+    {
+        check("deleteIfUnreferencedSince");
+        return store.deleteIfUnreferencedSince(blobId, before);
+    }
+
+    @Override
     public long usage(final long ownerId)
     {
         check("usage");

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import io.xin.media.AppendResult;
 import io.xin.media.BlobInfo;
@@ -430,6 +431,30 @@ class S3MediaStoreIT
             assertFalse(store.deleteBlob(id));
         }
         assertEquals(List.of(), server.keys(bucket));
+    }
+
+    @Test
+    void theServerRefusesWritesAndDeletesOnAStaleETag()
+    {
+        final String key = "meta/" + sha256(bytes(10, 23));
+        final String first = server.client().putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
+            RequestBody.fromString("one")).eTag();
+        final String second = server.client().putObject(b -> b.bucket(bucket).key(key).ifMatch(first),
+            RequestBody.fromString("two")).eTag();
+
+        assertEquals(412, assertThrows(S3Exception.class, () -> server.client().putObject(
+            b -> b.bucket(bucket).key(key).ifMatch(first), RequestBody.fromString("three"))).statusCode());
+        assertEquals(412, assertThrows(S3Exception.class, () -> server.client().putObject(
+            b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromString("three"))).statusCode());
+        assertEquals(412, assertThrows(S3Exception.class,
+            () -> server.client().deleteObject(b -> b.bucket(bucket).key(key).ifMatch(first))).statusCode());
+        assertEquals("two", server.client().getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String());
+
+        server.client().deleteObject(b -> b.bucket(bucket).key(key).ifMatch(second));
+        assertEquals(List.of(), server.keys(bucket));
+        // If-Match on an object removed since it was read: 404, which the store takes as a lost race too.
+        assertEquals(404, assertThrows(S3Exception.class, () -> server.client().putObject(
+            b -> b.bucket(bucket).key(key).ifMatch(second), RequestBody.fromString("four"))).statusCode());
     }
 
     @Test
