@@ -1,10 +1,7 @@
 package io.xin.media;
 
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,20 +44,11 @@ abstract class LocalStoreTestBase
 
     static byte[] bytes(final int length, final long seed)
     {
-        final byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
+        return TestBytes.bytes(length, seed);
     }
 
     static String sha256(final byte[] data)
     {
-        try
-        {
-            return MediaIds.blobId(MessageDigest.getInstance("SHA-256").digest(data));
-        }
-        catch (final NoSuchAlgorithmException e)
-        {
-            throw new AssertionError(e);
-        }
+        return TestBytes.sha256(data);
     }
 }

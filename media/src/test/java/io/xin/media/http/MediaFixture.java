@@ -3,7 +3,7 @@ package io.xin.media.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.xin.media.LocalMediaStore;
-import io.xin.media.MediaIds;
+import io.xin.media.TestBytes;
 import io.xin.media.MediaLimits;
 import io.xin.media.MutableClock;
 import io.xin.media.SignedUrls;
@@ -21,8 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -162,21 +160,12 @@ final class MediaFixture implements AutoCloseable
 
     static byte[] bytes(final int length, final long seed)
     {
-        final byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
+        return TestBytes.bytes(length, seed);
     }
 
     static String sha256(final byte[] data)
     {
-        try
-        {
-            return MediaIds.blobId(MessageDigest.getInstance("SHA-256").digest(data));
-        }
-        catch (final NoSuchAlgorithmException e)
-        {
-            throw new AssertionError(e);
-        }
+        return TestBytes.sha256(data);
     }
 
     /** An HTTP/1.1 response read off a raw socket: status, headers (lowercase names) and body. */

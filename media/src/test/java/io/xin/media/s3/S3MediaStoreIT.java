@@ -1,5 +1,7 @@
 package io.xin.media.s3;
 
+import static io.xin.media.TestBytes.bytes;
+import static io.xin.media.TestBytes.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,12 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -614,22 +614,5 @@ class S3MediaStoreIT
         return new UploadRequest(owner, data.length, contentType, sha256(data), clock.instant().plusSeconds(3600));
     }
 
-    private static byte[] bytes(final int length, final long seed)
-    {
-        final byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
 
-    private static String sha256(final byte[] data)
-    {
-        try
-        {
-            return MediaIds.blobId(MessageDigest.getInstance("SHA-256").digest(data));
-        }
-        catch (final java.security.NoSuchAlgorithmException e)
-        {
-            throw new AssertionError(e);
-        }
-    }
 }

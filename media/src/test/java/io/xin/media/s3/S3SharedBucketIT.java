@@ -1,5 +1,7 @@
 package io.xin.media.s3;
 
+import static io.xin.media.TestBytes.bytes;
+import static io.xin.media.TestBytes.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,8 +12,6 @@ import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +38,6 @@ import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
 import io.xin.media.ForwardingMediaStore;
 import io.xin.media.MediaCollector;
-import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
 import io.xin.media.MutableClock;
 import io.xin.media.UploadRequest;
@@ -307,22 +306,5 @@ class S3SharedBucketIT
         }
     }
 
-    private static byte[] bytes(final int length, final long seed)
-    {
-        final byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
 
-    private static String sha256(final byte[] data)
-    {
-        try
-        {
-            return MediaIds.blobId(MessageDigest.getInstance("SHA-256").digest(data));
-        }
-        catch (final NoSuchAlgorithmException e)
-        {
-            throw new AssertionError(e);
-        }
-    }
 }
