@@ -125,13 +125,7 @@ final class ClusterMediaIT
             final UploadTicketResult ticket =
                 aliceClient.readUntil(Frame.BodyCase.UPLOAD_TICKET_RESULT, WAIT_MS).getUploadTicketResult();
             assertTrue(ticket.getUploadUrl().startsWith(one.media.publicUrl()), "uploads go to the ticket's node");
-            final HttpResponse<String> patched = HTTP.send(HttpRequest.newBuilder(URI.create(ticket.getUploadUrl()))
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(photo))
-                .header("Authorization", "Bearer " + ticket.getToken())
-                .header("Tus-Resumable", "1.0.0")
-                .header("Content-Type", "application/offset+octet-stream")
-                .header("Upload-Offset", "0")
-                .build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> patched = DaemonMediaIT.patchWhole(ticket, photo);
             assertEquals(204, patched.statusCode(), patched.body());
             assertTrue(two.media.store().stat(ticket.getBlobKey()).isPresent(), "the other node sees the blob");
 

@@ -103,13 +103,7 @@ final class DaemonMediaIT
             final UploadTicketResult ticket =
                 alice.readUntil(Frame.BodyCase.UPLOAD_TICKET_RESULT, WAIT_MS).getUploadTicketResult();
 
-            final HttpResponse<String> patched = HTTP.send(HttpRequest.newBuilder(URI.create(ticket.getUploadUrl()))
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .header("Authorization", "Bearer " + ticket.getToken())
-                .header("Tus-Resumable", "1.0.0")
-                .header("Content-Type", "application/offset+octet-stream")
-                .header("Upload-Offset", "0")
-                .build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> patched = patchWhole(ticket, bytes);
             assertEquals(204, patched.statusCode(), patched.body());
             assertEquals(ticket.getBlobKey(), patched.headers().firstValue("Xin-Blob-Key").orElse(""));
 
@@ -202,5 +196,17 @@ final class DaemonMediaIT
                 return at;
             }
         };
+    }
+
+    /** The whole upload in one tus PATCH from offset 0, with the ticket's URL and token. */
+    static HttpResponse<String> patchWhole(final UploadTicketResult ticket, final byte[] bytes) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(ticket.getUploadUrl()))
+            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes))
+            .header("Authorization", "Bearer " + ticket.getToken())
+            .header("Tus-Resumable", "1.0.0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", "0")
+            .build(), HttpResponse.BodyHandlers.ofString());
     }
 }
