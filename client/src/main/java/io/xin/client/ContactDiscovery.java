@@ -152,6 +152,24 @@ public final class ContactDiscovery
     }
 
     /**
+     * Registers this user's number as the service that verified it issued the registration, for a switch that
+     * checks registrations ({@code discovery-registration-key-file}): the tag, its key id and the proof, which that
+     * service made with {@code RegistrationProofs.issue} and handed to this client. The number never leaves that
+     * service. KEY_ROTATED means the service must issue a registration under the new key.
+     *
+     * @return completes with the key id it is registered under.
+     */
+    public CompletableFuture<Integer> register(final int keyId, final byte[] tag, final byte[] proof)
+    {
+        return client.discovery(DiscoveryRequest.newBuilder()
+                .setOp(DiscoveryOp.DISCOVERY_REGISTER)
+                .setKeyId(keyId)
+                .addElements(ByteString.copyFrom(tag))
+                .setProof(ByteString.copyFrom(proof)))
+            .thenApply(DiscoveryResult::getKeyId);
+    }
+
+    /**
      * Removes this user's registration: nobody finds this user by number any more.
      */
     public CompletableFuture<Void> unregister()

@@ -335,6 +335,13 @@ public enum Setting
         "period, the previous one (previous.id, previous.seed). Secret: whoever reads it can reverse every " +
         "registration. Unset: discovery is off (NOT_ALLOWED).",
         objects(Path.class, Context::discoveryKeyFile, Context::discoveryKeyFile)),
+    DISCOVERY_REGISTRATION_KEY_FILE(Section.DISCOVERY, "discovery-registration-key-file", Path.class, null,
+        Range.any(), "",
+        "File of the secret (64 hex digits) the number-verifying service signs registrations with: a REGISTER then " +
+        "needs that service's proof that the tag is the user's own number, and is refused NOT_ALLOWED without one. " +
+        "Unset: a registration is the client's word, and a user can register a number that is not its own. " +
+        "Cluster mode: the same file on every node.",
+        objects(Path.class, Context::discoveryRegistrationKeyFile, Context::discoveryRegistrationKeyFile)),
     DISCOVERY_BUCKET_CAPACITY(Section.DISCOVERY, "discovery-bucket-capacity", int.class,
         Configuration.DEFAULT_DISCOVERY_BUCKET_CAPACITY, Range.atLeast(1), "elements",
         "PRF evaluations one account may make at once (its devices together).",

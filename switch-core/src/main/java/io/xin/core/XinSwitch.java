@@ -43,6 +43,7 @@ import io.xin.media.MediaStore;
 import io.xin.protocol.pb.FriendState;
 import io.xin.social.BlockCheck;
 import io.xin.social.discovery.KeyRing;
+import io.xin.social.discovery.RegistrationProofs;
 import io.xin.storage.FriendStore;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
@@ -580,6 +581,7 @@ public final class XinSwitch implements AutoCloseable
         {
             return DiscoveryRequests.refusing(refusal);
         }
+        final RegistrationProofs proofs = registrationProofs(ctx);
         try
         {
             if (ctx.socialFeed() != null)
@@ -592,17 +594,38 @@ public final class XinSwitch implements AutoCloseable
                     new DiscoveryLimiter(ctx.discoveryBucketCapacity(), ctx.discoveryRefillPerHour(),
                         ctx.discoveryDeviceBucketCapacity(), ctx.discoveryDeviceRefillPerHour()),
                     ctx.discoveryMaxElementsPerRequest(), ctx.discoveryThreads(), ctx.busyRetryAfterMs(),
-                    System::nanoTime));
+                    System::nanoTime, proofs, ctx.clock()));
             }
             return stopWith(DiscoveryService.open(ctx.discoveryKeyFile(), store,
                 new DiscoveryLimiter(ctx.discoveryBucketCapacity(), ctx.discoveryRefillPerHour(),
                     ctx.discoveryDeviceBucketCapacity(), ctx.discoveryDeviceRefillPerHour()),
-                ctx.discoveryMaxElementsPerRequest(), ctx.discoveryThreads(), ctx.busyRetryAfterMs()));
+                ctx.discoveryMaxElementsPerRequest(), ctx.discoveryThreads(), ctx.busyRetryAfterMs(), proofs,
+                ctx.clock()));
         }
         catch (final IOException | IllegalArgumentException ex)
         {
             throw new ConfigurationException(Setting.DISCOVERY_KEY_FILE,
                 "discoveryKeyFile " + ctx.discoveryKeyFile() + " is not a usable key file: " + ex.getMessage());
+        }
+    }
+
+    /** The registration proofs' secret, when registrations need proofs; null when they are the client's word. */
+    private static RegistrationProofs registrationProofs(final Context ctx)
+    {
+        if (ctx.discoveryRegistrationKeyFile() == null)
+        {
+            LOG.info("Contact discovery takes registrations on the client's word (no discovery-registration-key-" +
+                "file): a user can register a number that is not its own");
+            return null;
+        }
+        try
+        {
+            return RegistrationProofs.load(ctx.discoveryRegistrationKeyFile());
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            throw new ConfigurationException(Setting.DISCOVERY_REGISTRATION_KEY_FILE, "discoveryRegistrationKeyFile " +
+                ctx.discoveryRegistrationKeyFile() + " is not a usable secret file: " + ex.getMessage());
         }
     }
 
@@ -746,6 +769,7 @@ public final class XinSwitch implements AutoCloseable
 
         // Contact discovery
         private Path discoveryKeyFile;
+        private Path discoveryRegistrationKeyFile;
         private int discoveryBucketCapacity;
         private int discoveryRefillPerHour;
         private int discoveryDeviceBucketCapacity;
@@ -1759,6 +1783,22 @@ public final class XinSwitch implements AutoCloseable
         public Path discoveryKeyFile()
         {
             return discoveryKeyFile;
+        }
+
+        /**
+         * @param discoveryRegistrationKeyFile the secret of the number-verifying service's registration proofs (see
+         *                                     {@code RegistrationProofs}); null (the default) takes a registration
+         *                                     on the client's word.
+         */
+        public Context discoveryRegistrationKeyFile(final Path discoveryRegistrationKeyFile)
+        {
+            this.discoveryRegistrationKeyFile = discoveryRegistrationKeyFile;
+            return this;
+        }
+
+        public Path discoveryRegistrationKeyFile()
+        {
+            return discoveryRegistrationKeyFile;
         }
 
         /**

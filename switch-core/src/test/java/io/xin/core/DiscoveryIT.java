@@ -12,6 +12,7 @@ import io.xin.social.discovery.KeyRing;
 import io.xin.social.discovery.Oprf;
 import io.xin.social.discovery.OprfClient;
 import io.xin.social.discovery.PhoneNumbers;
+import io.xin.social.discovery.RegistrationProofs;
 import io.xin.storage.FsyncPolicy;
 import io.xin.storage.StoreConfig;
 import io.xin.storage.XinStore;
@@ -228,6 +229,34 @@ class DiscoveryIT
             assertEquals(0, store.discoveryRegistrations().count(1));
             assertEquals(1, store.discoveryRegistrations().count(2));
         }
+    }
+
+    @Test
+    void shouldTakeOnlyRegistrationsTheNumberVerifyingServiceProved() throws Exception
+    {
+        final Path secretFile = Files.writeString(keyDir.resolve("registration.key"),
+            RegistrationProofs.newFile(RANDOM));
+        start(ctx -> ctx.discoveryRegistrationKeyFile(secretFile));
+        final Device mallory = clients.connect(66, "phone");
+        final Device alice = clients.connect(5, "phone");
+        final Device finder = clients.connect(9, "phone");
+
+        // Mallory claims Alice's number on its own word: refused.
+        assertRefused(ErrorCode.NOT_ALLOWED, new ContactDiscovery(mallory.client, "86").register("+8613912340005"));
+
+        // The service that sent Alice her SMS code issues her registration; her client presents it.
+        final RegistrationProofs service = RegistrationProofs.load(secretFile);
+        final RegistrationProofs.Registration issued = service.issue(KeyRing.load(keyFile), 5, "+8613912340005",
+            System.currentTimeMillis() + 600_000);
+        // Mallory replays it: the proof is Alice's.
+        assertRefused(ErrorCode.NOT_ALLOWED, new ContactDiscovery(mallory.client, "86")
+            .register(issued.keyId(), issued.tag(), issued.proof()));
+        assertEquals(currentKeyId(), (int)await(new ContactDiscovery(alice.client, "86")
+            .register(issued.keyId(), issued.tag(), issued.proof())));
+
+        final Map<String, Long> found = await(new ContactDiscovery(finder.client, "86")
+            .discover(List.of("+8613912340005", "+8613912340066")));
+        assertEquals(Map.of("+8613912340005", 5L), found);
     }
 
     @Test

@@ -122,8 +122,9 @@ public final class OprfKey
 
     /**
      * The PRF evaluated directly, without blinding: {@code Finalize(input, skS * HashToGroup(input))}, equal to
-     * what a client gets through {@link OprfClient}. The switch never calls it; it measures what the key's holder
-     * could do (docs/security.md) and checks the protocol in tests.
+     * what a client gets through {@link OprfClient}. The switch never calls it: the number-verifying service does, to
+     * issue a registration's proof ({@link RegistrationProofs#issue}); it also measures what the key's holder could do
+     * (docs/security.md) and checks the protocol in tests.
      */
     public byte[] evaluate(final byte[] input)
     {

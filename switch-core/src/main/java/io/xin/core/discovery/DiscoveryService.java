@@ -14,6 +14,7 @@ import io.xin.protocol.pb.Frame;
 import io.xin.social.discovery.DiscoveryDirectory;
 import io.xin.social.discovery.IndexedDiscoveryDirectory;
 import io.xin.social.discovery.KeyRing;
+import io.xin.social.discovery.RegistrationProofs;
 import io.xin.social.discovery.Oprf;
 import io.xin.social.discovery.OprfKey;
 import io.xin.storage.XinStore;
@@ -59,6 +60,10 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
     private final DiscoveryDirectory directory;
     private final DiscoveryLimiter limiter;
     private final LongSupplier nanoClock;
+    /** Checks each registration's proof; null: a registration is the client's word. */
+    private final RegistrationProofs proofs;
+    /** Wall clock of the proofs' expiry, ms. */
+    private final LongSupplier clockMs;
     private final int maxElements;
     private final int busyRetryAfterMs;
     private final ThreadPoolExecutor executor;
@@ -68,12 +73,15 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
     private final LongAdder elementsEvaluated = new LongAdder();
     private final LongAdder tagsMatched = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder registrationsRefused = new LongAdder();
 
     /**
      * @param maxElements      elements (or tags) a request may carry.
      * @param threads          discovery threads, started now.
      * @param busyRetryAfterMs the retry_after_ms of a BUSY answer (queue full).
      * @param nanoClock        the clock of the rate limits ({@link System#nanoTime()} in a switch).
+     * @param proofs           checks each registration's proof; null takes a registration on the client's word.
+     * @param clockMs          the wall clock the proofs expire by.
      */
     public DiscoveryService(
         final KeyRing keys,
@@ -82,8 +90,12 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
         final int maxElements,
         final int threads,
         final int busyRetryAfterMs,
-        final LongSupplier nanoClock)
+        final LongSupplier nanoClock,
+        final RegistrationProofs proofs,
+        final LongSupplier clockMs)
     {
+        this.proofs = proofs;
+        this.clockMs = clockMs;
         this.keys = keys;
         this.directory = directory;
         this.limiter = limiter;
@@ -246,7 +258,15 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
                 {
                     return keyRotated(requestId, keyId);
                 }
-                directory.register(keyId, request.getElements(0).toByteArray(), userId);
+                final byte[] tag = request.getElements(0).toByteArray();
+                if (proofs != null && !proofs.verify(userId, keyId, tag, request.getProof().toByteArray(),
+                    clockMs.getAsLong()))
+                {
+                    registrationsRefused.increment();
+                    return Frames.error(requestId, ErrorCode.NOT_ALLOWED, "a registration needs a valid proof, " +
+                        "for this user, key and tag, from the service that verified the number", false);
+                }
+                directory.register(keyId, tag, userId);
                 return Frame.newBuilder().setDiscoveryResult(result(request, keyId)).build();
             }
             case DISCOVERY_UNREGISTER ->
@@ -298,7 +318,9 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
         final DiscoveryLimiter limiter,
         final int maxElements,
         final int threads,
-        final int busyRetryAfterMs) throws IOException
+        final int busyRetryAfterMs,
+        final RegistrationProofs proofs,
+        final LongSupplier clockMs) throws IOException
     {
         final KeyRing keys = KeyRing.load(keyFile);
         final long startNs = System.nanoTime();
@@ -307,7 +329,8 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
         LOG.info("Contact discovery on: {}, {} registrations in a {} MB index, loaded in {} ms", keys,
             registrations(directory, keys), directory.memoryBytes() >> 20,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
-        return new DiscoveryService(keys, directory, limiter, maxElements, threads, busyRetryAfterMs, System::nanoTime);
+        return new DiscoveryService(keys, directory, limiter, maxElements, threads, busyRetryAfterMs, System::nanoTime,
+            proofs, clockMs);
     }
 
     private static long registrations(final IndexedDiscoveryDirectory directory, final KeyRing keys)
@@ -346,6 +369,12 @@ public final class DiscoveryService implements DiscoveryRequests, AutoCloseable
     public long rateLimited()
     {
         return rateLimited.sum();
+    }
+
+    /** Registrations refused since start because their proof did not hold. */
+    public long registrationsRefused()
+    {
+        return registrationsRefused.sum();
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.xin.social.discovery.MemoryRegistrations;
 import io.xin.social.discovery.Oprf;
 import io.xin.social.discovery.OprfClient;
 import io.xin.social.discovery.OprfKey;
+import io.xin.social.discovery.RegistrationProofs;
 import io.xin.social.discovery.TokenBucket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class DiscoveryServiceTest
 {
+    private static final long NOW_MS = 1_800_000_000_000L;
     private static final long T0 = 7 * TokenBucket.NANOS_PER_HOUR;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final OprfKey KEY_1 = OprfKey.derive(1, new byte[32]);
@@ -49,8 +51,14 @@ final class DiscoveryServiceTest
 
     private DiscoveryService start(final KeyRing keys, final MemoryRegistrations registrations)
     {
+        return start(keys, registrations, null);
+    }
+
+    private DiscoveryService start(
+        final KeyRing keys, final MemoryRegistrations registrations, final RegistrationProofs proofs)
+    {
         service = new DiscoveryService(keys, new IndexedDiscoveryDirectory(registrations, keys.servedIds()),
-            new DiscoveryLimiter(40, 4, 30, 3), 10, 1, 100, () -> T0);
+            new DiscoveryLimiter(40, 4, 30, 3), 10, 1, 100, () -> T0, proofs, () -> NOW_MS);
         return service;
     }
 
@@ -122,6 +130,35 @@ final class DiscoveryServiceTest
         // UNREGISTER removes both.
         result(service.answer(5, "phone", request(DiscoveryOp.DISCOVERY_UNREGISTER, 0), T0));
         assertEquals(0, registrations.count(1) + registrations.count(2));
+    }
+
+    @Test
+    void shouldTakeARegistrationOnlyWithTheVerifyingServicesProofOfThatUsersNumber()
+    {
+        final byte[] secret = new byte[RegistrationProofs.SECRET_LENGTH];
+        java.util.Arrays.fill(secret, (byte)9);
+        final RegistrationProofs proofs = new RegistrationProofs(secret);
+        final KeyRing keys = new KeyRing(KEY_1, null);
+        final MemoryRegistrations registrations = new MemoryRegistrations();
+        start(keys, registrations, proofs);
+        final RegistrationProofs.Registration mine = proofs.issue(keys, 5, "+8613800000005", NOW_MS + 60_000);
+
+        // Without a proof, with user 5's proof presented by user 6, and once the proof expired: refused.
+        assertEquals(ErrorCode.NOT_ALLOWED, service.answer(5, "phone",
+            request(DiscoveryOp.DISCOVERY_REGISTER, 1, mine.tag()), T0).getError().getCode());
+        assertEquals(ErrorCode.NOT_ALLOWED, service.answer(6, "phone", request(DiscoveryOp.DISCOVERY_REGISTER, 1,
+            mine.tag()).toBuilder().setProof(ByteString.copyFrom(mine.proof())).build(), T0).getError().getCode());
+        assertEquals(2, service.registrationsRefused());
+        assertEquals(0, registrations.count(1));
+
+        result(service.answer(5, "phone", request(DiscoveryOp.DISCOVERY_REGISTER, 1, mine.tag()).toBuilder()
+            .setProof(ByteString.copyFrom(mine.proof())).build(), T0));
+        assertEquals(5, result(service.answer(9, "phone",
+            request(DiscoveryOp.DISCOVERY_MATCH, 1, tag(KEY_1, "+8613800000005")), T0)).getMatches(0).getUserId());
+
+        final RegistrationProofs.Registration stale = proofs.issue(keys, 7, "+8613800000007", NOW_MS);
+        assertEquals(ErrorCode.NOT_ALLOWED, service.answer(7, "phone", request(DiscoveryOp.DISCOVERY_REGISTER, 1,
+            stale.tag()).toBuilder().setProof(ByteString.copyFrom(stale.proof())).build(), T0).getError().getCode());
     }
 
     @Test
