@@ -167,8 +167,7 @@ public final class XinSwitch implements AutoCloseable
             media = ctx.mediaStore() == null ? null : stopWith(newMediaService(ctx, counters));
             // People nearby and shake: one thread, the index in memory only. In cluster mode every node applies every
             // node's events from the social feed; a node of a cluster without one answers NOT_ALLOWED.
-            final boolean clustered = ctx.placement() != null || ctx.replicatedShards() != null;
-            final NearbyService nearby = clustered && ctx.socialFeed() == null ? null :
+            final NearbyService nearby = clusteredWithoutFeed(ctx) ? null :
                 new NearbyService(ctx.nearbyConfig(), ctx.blockCheck() != null ? ctx.blockCheck() :
                     storeBlocks(stopWith(store.friends().newReader())), ctx.clock(), ctx.socialFeed());
             if (nearby != null && ctx.socialFeed() != null)
@@ -630,12 +629,21 @@ public final class XinSwitch implements AutoCloseable
     }
 
     /**
+     * A node of a cluster (users placed on nodes, or shards replicated) that has no social feed: it sees only its own
+     * users, so it serves neither contact discovery nor people nearby and shake.
+     */
+    private static boolean clusteredWithoutFeed(final Context ctx)
+    {
+        return (ctx.placement() != null || ctx.replicatedShards() != null) && ctx.socialFeed() == null;
+    }
+
+    /**
      * @return why a switch of this context does not serve contact discovery (the NOT_ALLOWED message), or null when
      * it does.
      */
     static String discoveryRefusal(final Context ctx)
     {
-        if (ctx.replicatedShards() != null && ctx.socialFeed() == null)
+        if (clusteredWithoutFeed(ctx))
         {
             return DISCOVERY_NEEDS_ONE_NODE;
         }

@@ -26,6 +26,10 @@ final class DiscoveryModeTest
             XinSwitch.discoveryRefusal(ctx));
         ctx.discoveryKeyFile(Path.of("discovery.keys"));
         assertNull(XinSwitch.discoveryRefusal(ctx));
+        // Users placed on nodes (even without replicated shards): a node sees only its own registrations.
+        ctx.placement(userId -> null);
+        assertEquals(XinSwitch.DISCOVERY_NEEDS_ONE_NODE, XinSwitch.discoveryRefusal(ctx));
+        ctx.placement(null);
         ctx.replicatedShards(new ReplicatedShards()
         {
             @Override
