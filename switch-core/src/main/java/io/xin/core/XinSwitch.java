@@ -108,6 +108,8 @@ public final class XinSwitch implements AutoCloseable
     private final SessionContext sessionContext;
     /** Tickets, media references and download URLs; null while media is off. */
     private final MediaService media;
+    /** Contact discovery where this switch serves it; null where it refuses it. */
+    private DiscoveryService discoveryService;
     private final Transport transport;
     private final Channel serverChannel;
     private final Channel proxyServerChannel;
@@ -190,7 +192,9 @@ public final class XinSwitch implements AutoCloseable
                 });
             }
 
-            sessionContext.serveDiscovery(discovery(ctx));
+            final DiscoveryRequests discoveryRequests = discovery(ctx);
+            discoveryService = discoveryRequests instanceof DiscoveryService served ? served : null;
+            sessionContext.serveDiscovery(discoveryRequests);
 
             final OnlineFollowers onlineFollowers = new OnlineFollowers();
             final ChannelPacer pacer = new ChannelPacer(onlineFollowers, counters, System::nanoTime,
@@ -489,6 +493,14 @@ public final class XinSwitch implements AutoCloseable
             closeLock.notifyAll();
             LOG.info("Xin switch stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         }
+    }
+
+    /**
+     * @return the contact discovery service (its counters), or null when this switch does not serve discovery.
+     */
+    public DiscoveryService discovery()
+    {
+        return discoveryService;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.xin.cluster.ClusterNode;
 import io.xin.core.BuildInfo;
 import io.xin.core.XinSwitch;
+import io.xin.core.discovery.DiscoveryService;
 import io.xin.core.net.ServerTls;
 import io.xin.core.status.JournalBatchObserver;
 import io.xin.core.status.SwitchCounter;
@@ -76,6 +77,10 @@ public final class SwitchMetrics implements JournalBatchObserver
         }
 
         registerRocksDb(xin.store());
+        if (xin.discovery() != null)
+        {
+            registerDiscovery(xin.discovery());
+        }
         if (xin.context().replicatedShards() instanceof ClusterNode cluster)
         {
             registerCluster(cluster);
@@ -242,6 +247,17 @@ public final class SwitchMetrics implements JournalBatchObserver
                     .register(registry);
             }
         }
+    }
+
+    private void registerDiscovery(final DiscoveryService discovery)
+    {
+        counter("xin_discovery_elements_evaluated", "Blinded elements the PRF evaluated (one per number looked up).",
+            discovery::elementsEvaluated);
+        counter("xin_discovery_tags_matched", "Tags looked up in the directory.", discovery::tagsMatched);
+        counter("xin_discovery_rate_limited", "Evaluations refused RATE_LIMITED over a device's or account's budget.",
+            discovery::rateLimited);
+        counter("xin_discovery_registrations_refused", "Registrations refused NOT_ALLOWED: no proof from the " +
+            "number-verifying service, or one that does not hold.", discovery::registrationsRefused);
     }
 
     private void registerCluster(final ClusterNode cluster)

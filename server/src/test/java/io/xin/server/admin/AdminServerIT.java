@@ -1,11 +1,17 @@
 package io.xin.server.admin;
 
+import com.google.protobuf.ByteString;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.xin.core.RawClient;
 import io.xin.core.TestSwitch;
+import io.xin.protocol.pb.DiscoveryOp;
+import io.xin.protocol.pb.DiscoveryRequest;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
+import io.xin.social.discovery.KeyRing;
+import io.xin.social.discovery.OprfClient;
+import io.xin.social.discovery.RegistrationProofs;
 import io.xin.storage.StorageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,7 +23,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -160,6 +168,36 @@ final class AdminServerIT
             assertEquals(1, value(metrics, "xin_connections_refused_total{reason=\"flapping\"}"));
             assertEquals(0, value(metrics, "xin_connections_refused_total{reason=\"connecting_too_fast\"}"));
             assertEquals(0, value(metrics, "xin_connections_refused_total{reason=\"failed_logins\"}"));
+        }
+    }
+
+    @Test
+    void shouldCountContactDiscoveryWhereItIsServed() throws Exception
+    {
+        final Path keyFile = Files.writeString(dataDir.resolveSibling(
+            dataDir.getFileName() + ".discovery.keys"), KeyRing.newFile(1, new SecureRandom()));
+        final Path secretFile = Files.writeString(dataDir.resolveSibling(
+            dataDir.getFileName() + ".registration.key"), RegistrationProofs.newFile(new SecureRandom()));
+        try (TestSwitch server = new TestSwitch(dataDir, ctx -> ctx.discoveryKeyFile(keyFile)
+                .discoveryRegistrationKeyFile(secretFile));
+            AdminServer admin = AdminServer.launch(server.xin(), "127.0.0.1", 0);
+            RawClient alice = RawClient.loggedIn(server.port(), server.token(1), "phone"))
+        {
+            final byte[] blinded = OprfClient.blind("+8613800000001".getBytes(StandardCharsets.UTF_8),
+                new SecureRandom()).blindedElement();
+            alice.send(Frame.newBuilder().setDiscovery(DiscoveryRequest.newBuilder().setRequestId(1)
+                .setOp(DiscoveryOp.DISCOVERY_EVALUATE).addElements(ByteString.copyFrom(blinded))).build());
+            alice.readUntil(Frame.BodyCase.DISCOVERY_RESULT, 5_000);
+            alice.send(Frame.newBuilder().setDiscovery(DiscoveryRequest.newBuilder().setRequestId(2)
+                .setOp(DiscoveryOp.DISCOVERY_REGISTER).setKeyId(1).addElements(ByteString.copyFrom(new byte[16])))
+                .build());
+            assertEquals(ErrorCode.NOT_ALLOWED, alice.readUntil(Frame.BodyCase.ERROR, 5_000).getError().getCode());
+
+            final String metrics = get(admin, "/metrics").body();
+            assertEquals(1, value(metrics, "xin_discovery_elements_evaluated_total"));
+            assertEquals(1, value(metrics, "xin_discovery_registrations_refused_total"));
+            assertEquals(0, value(metrics, "xin_discovery_rate_limited_total"));
+            assertEquals(0, value(metrics, "xin_discovery_tags_matched_total"));
         }
     }
 
