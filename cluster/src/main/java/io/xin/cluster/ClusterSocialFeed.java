@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,6 +62,12 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
     private static final long LOAD_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(10);
 
     private final ClusterConfig config;
+    /**
+     * Who this node's records say they are from: its node id and this process's start, so that a node restarted
+     * under the same id (kill -9, then systemd) is another sender than the one it replaces, and what that one said
+     * of its users is over when the new one takes their shards.
+     */
+    private final String sender;
     private final int partitions;
     private final String socialTopic;
     private final String directoryTopic;
@@ -87,9 +94,16 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
     ClusterSocialFeed(final ClusterConfig config)
     {
         this.config = config;
+        this.sender = config.nodeId() + "#" + Long.toHexString(new SecureRandom().nextLong() >>> 16);
         this.partitions = config.partitions();
         this.socialTopic = config.topic(SOCIAL);
         this.directoryTopic = config.topic(DIRECTORY);
+    }
+
+    /** The sender its records name: the node id and this process's own id. */
+    String sender()
+    {
+        return sender;
     }
 
     @Override
@@ -119,7 +133,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
             return;
         }
         final byte[] value = SocialRecords.encode(
-            new SocialRecords.Nearby(config.nodeId(), op, userId, cell, eventTimeMs, token));
+            new SocialRecords.Nearby(sender, op, userId, cell, eventTimeMs, token));
         // Every event of one coarse cell in one partition, in one order on every node; the fixed key's in one too.
         final int partition = routeKey == 0 ? FIXED_KEY_PARTITION : Math.floorMod(Long.hashCode(routeKey *
             0x9E3779B97F4A7C15L), partitions);
@@ -135,7 +149,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
             return;
         }
         final byte[] value = SocialRecords.encode(
-            new SocialRecords.Presence(config.nodeId(), userId, online, lastSeenMs, hidden));
+            new SocialRecords.Presence(sender, userId, online, lastSeenMs, hidden));
         // One partition per shard: a user's records stay in order, and users of one shard share a partition.
         outgoing.add(new ProducerRecord<>(socialTopic, JournalShard.of(userId, partitions),
             SocialRecords.userKey(userId), value));
@@ -151,7 +165,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
         if (running)
         {
             outgoing.add(new ProducerRecord<>(socialTopic, shard, null,
-                SocialRecords.encodeShardServed(config.nodeId(), shard)));
+                SocialRecords.encodeShardServed(sender, shard)));
         }
     }
 
@@ -277,7 +291,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
                 social.position(partition);
             }
             // This node knows nothing of the others' online users: ask them to say it again.
-            outgoing.add(new ProducerRecord<>(socialTopic, 0, null, SocialRecords.encodeRepublish(config.nodeId())));
+            outgoing.add(new ProducerRecord<>(socialTopic, 0, null, SocialRecords.encodeRepublish(sender)));
             final List<TopicPartition> directoryPartitions = partitionsOf(directoryConsumer, directoryTopic);
             directoryConsumer.assign(directoryPartitions);
             directoryConsumer.seekToBeginning(directoryPartitions);
@@ -381,7 +395,7 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
                 final NearbyListener nearbyListener = nearby;
                 if (nearbyListener != null)
                 {
-                    nearbyListener.nearbyEvent(event.nodeId().equals(config.nodeId()), event.token(), event.op(),
+                    nearbyListener.nearbyEvent(event.nodeId().equals(sender), event.token(), event.op(),
                         event.userId(), event.cell(), event.eventTimeMs(), record.partition(), record.offset());
                     applied.increment();
                 }
@@ -402,13 +416,13 @@ public final class ClusterSocialFeed implements SocialFeed, AutoCloseable
             {
                 malformed.increment();
             }
-            else if (listener != null && !starting.equals(config.nodeId()))
+            else if (listener != null && !starting.equals(sender))
             {
                 listener.republish();
             }
             return;
         }
-        if (listener == null || change.nodeId().equals(config.nodeId()))
+        if (listener == null || change.nodeId().equals(sender))
         {
             return;
         }

@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code <name>.directory}: key {@code key id (4) | user id (8)}; value the 16-byte tag, or none (a tombstone:
  *   the registration was removed).</li>
  * </ul>
- * Nothing else: a record never holds a phone number or a coordinate.
+ * A record's node id names its sender: the node's id, {@code #}, and a random id of the process, so a node restarted
+ * under the same id is a new sender. Nothing else: a record never holds a phone number or a coordinate.
  */
 final class SocialRecords
 {

@@ -6,7 +6,9 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SocialRecordsTest
 {
@@ -67,6 +69,17 @@ class SocialRecordsTest
         assertNull(SocialRecords.decodeShardServed(Arrays.copyOf(value, 5)), "no node id");
         value[1] = (byte)0x80;
         assertNull(SocialRecords.decodeShardServed(value), "a negative shard");
+    }
+
+    @Test
+    void shouldNameANodeRestartedUnderItsIdAsAnotherSender()
+    {
+        final ClusterConfig config = new ClusterConfig().bootstrapServers("127.0.0.1:9092").nodeId("node-1")
+            .advertisedAddress("127.0.0.1:7700");
+        final String before = new ClusterSocialFeed(config).sender();
+        final String after = new ClusterSocialFeed(config).sender();
+        assertTrue(before.startsWith("node-1#") && after.startsWith("node-1#"), before + " " + after);
+        assertNotEquals(before, after, "what the process before said of its users is over once the new one serves");
     }
 
     @Test
