@@ -79,7 +79,10 @@ final class Friends
     private final UserBuckets requestBudget;
     /** Requests a user of this shard may have waiting for its answer; more are dropped. MAX_VALUE: unbounded. */
     private final int maxPendingRequests;
-    /** Requests waiting for each user's answer, by user, counted once read (-1: not yet); kept up by setView. */
+    /**
+     * Requests waiting for each user's answer, by user, counted once read (-1: not yet) and kept up by setView; a
+     * user whose last waiting request is answered leaves it, so it holds only users with requests waiting.
+     */
     private final Long2LongHashMap pendingRequests = new Long2LongHashMap(-1);
     private final FriendStore friendStore;
     /** Views and privacy of this shard's users as last read or written: the send check's reads, in memory. */
@@ -539,7 +542,8 @@ final class Friends
 
     /**
      * The user's views that are REQUEST_RECEIVED: RocksDB's, with the views of batches not yet applied in their place.
-     * Once per user after a start or a change of hands, so the range read is rare on the journal thread.
+     * Read when the count is not held (a user without requests waiting, or after a change of hands): one range read
+     * of the user's rows on the journal thread, for a friend request, which is rare beside messages.
      */
     private long countPendingRequests(final long userId)
     {
@@ -567,9 +571,15 @@ final class Friends
         if ((before == REQUEST_RECEIVED) != (after == REQUEST_RECEIVED))
         {
             final long count = pendingRequests.get(userId);
-            if (count >= 0)
+            final long now = count + (after == REQUEST_RECEIVED ? 1 : -1);
+            if (now > 0)
             {
-                pendingRequests.put(userId, count + (after == REQUEST_RECEIVED ? 1 : -1));
+                pendingRequests.put(userId, now);
+            }
+            else if (count >= 0)
+            {
+                // Read again at its next request: the map holds only users with requests waiting.
+                pendingRequests.remove(userId);
             }
         }
         if (after == NONE)
