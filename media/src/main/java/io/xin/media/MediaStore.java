@@ -170,6 +170,14 @@ public interface MediaStore extends AutoCloseable
     }
 
     /**
+     * @return whether {@link #createDirectUpload} can sign direct uploads: an object store can, a disk cannot.
+     */
+    default boolean signsDirectUploads()
+    {
+        return false;
+    }
+
+    /**
      * Starts an upload whose bytes go straight to the object store, when the store can sign such a request: it
      * counts as an upload in progress (the per-user limit, {@link #usage}, {@link #expiredUploads},
      * {@link #deleteUpload}) but takes no {@link #append}; {@link #completeDirectUpload} ends it.

@@ -524,6 +524,12 @@ public final class S3MediaStore implements MediaStore
     }
 
     @Override
+    public boolean signsDirectUploads()
+    {
+        return true;
+    }
+
+    @Override
     public Optional<DirectUpload> directUpload(final String uploadId)
     {
         checkOpen();
