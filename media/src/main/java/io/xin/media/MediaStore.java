@@ -170,6 +170,56 @@ public interface MediaStore extends AutoCloseable
     }
 
     /**
+     * @return whether {@link #createDirectUpload} can sign direct uploads: an object store can, a disk cannot.
+     */
+    default boolean signsDirectUploads()
+    {
+        return false;
+    }
+
+    /**
+     * Starts an upload whose bytes go straight to the object store, when the store can sign such a request: it
+     * counts as an upload in progress (the per-user limit, {@link #usage}, {@link #expiredUploads},
+     * {@link #deleteUpload}) but takes no {@link #append}; {@link #completeDirectUpload} ends it.
+     *
+     * @param request what the client declares.
+     * @return the upload and how to send its bytes, or empty when the store takes bytes only through
+     *         {@link #append}.
+     * @throws MediaException as for {@link #createUpload}.
+     */
+    default Optional<DirectUpload> createDirectUpload(final UploadRequest request)
+    {
+        return Optional.empty();
+    }
+
+    /**
+     * Signs again how to send the bytes of a direct upload in progress, for a client that asks for it again.
+     *
+     * @param uploadId an upload's id.
+     * @return the upload and how to send its bytes, or empty if it is not a direct upload in progress.
+     */
+    default Optional<DirectUpload> directUpload(final String uploadId)
+    {
+        return Optional.empty();
+    }
+
+    /**
+     * Completes the owner's direct upload of these bytes if the client sent them: they are checked against the
+     * declared size and SHA-256 and become the blob, as the last chunk of an {@link #append} makes it. Bytes that
+     * do not match are deleted with the upload. Blocks for the object store's round trips, and for reading the
+     * bytes when the store did not check their SHA-256 itself.
+     *
+     * @param ownerId the uploader.
+     * @param blobId  the blob the bytes should become: the declared SHA-256.
+     * @return the blob, or empty if there is no such direct upload, its bytes were not sent, or they did not match
+     *         (the upload is then gone).
+     */
+    default Optional<BlobInfo> completeDirectUpload(final long ownerId, final String blobId)
+    {
+        return Optional.empty();
+    }
+
+    /**
      * Closes the store; operations afterwards fail.
      */
     @Override

@@ -112,6 +112,30 @@ public class ForwardingMediaStore implements MediaStore
     }
 
     @Override
+    public boolean signsDirectUploads()
+    {
+        return store.signsDirectUploads();
+    }
+
+    @Override
+    public Optional<DirectUpload> createDirectUpload(final UploadRequest request)
+    {
+        return store.createDirectUpload(request);
+    }
+
+    @Override
+    public Optional<DirectUpload> directUpload(final String uploadId)
+    {
+        return store.directUpload(uploadId);
+    }
+
+    @Override
+    public Optional<BlobInfo> completeDirectUpload(final long ownerId, final String blobId)
+    {
+        return store.completeDirectUpload(ownerId, blobId);
+    }
+
+    @Override
     public void close()
     {
         store.close();

@@ -328,6 +328,13 @@ public enum Setting
     MEDIA_S3_PATH_STYLE(Section.MEDIA, "media-s3-path-style", boolean.class, true, Range.any(), "",
         "media-store=s3: path-style addressing (endpoint/bucket/key), as MinIO and most S3-compatible stores want; " +
         "false: virtual-hosted (bucket.endpoint-host/key).", null),
+    MEDIA_S3_DIRECT_UPLOADS(Section.MEDIA, "media-s3-direct-uploads", boolean.class, false, Range.any(), "",
+        "media-store=s3: upload tickets answer a presigned PUT straight to the bucket (key incoming/<upload id>), " +
+        "signing the exact length and the declared SHA-256, so the bytes never pass through the switch; the " +
+        "message that references the blob completes the upload (the length and hash are checked, then the object " +
+        "is copied to blobs/). Add a lifecycle rule expiring incoming/ after a few days. false: uploads go through " +
+        "the media HTTP server (tus PATCH). Refused with media-store=local.",
+        objects(Boolean.class, Context::mediaS3DirectUploads, Context::mediaS3DirectUploads)),
 
     // Contact discovery
     DISCOVERY_KEY_FILE(Section.DISCOVERY, "discovery-key-file", Path.class, null, Range.any(), "",

@@ -517,12 +517,13 @@ public final class XinSwitch implements AutoCloseable
         // A message's token works as long as the message may be kept, plus the grace its blob outlives it by.
         final Duration tokenLifetime = ctx.retentionSeconds() == 0 ? null :
             Duration.ofSeconds(ctx.retentionSeconds() + ctx.mediaUploadLifetimeSeconds());
-        LOG.info("Media on: store {}, public URL {}, keys {}", ctx.mediaStore().getClass().getSimpleName(),
-            ctx.mediaPublicUrl(), ctx.mediaKeys().ids());
+        LOG.info("Media on: store {}, public URL {}, keys {}, direct uploads {}",
+            ctx.mediaStore().getClass().getSimpleName(), ctx.mediaPublicUrl(), ctx.mediaKeys().ids(),
+            ctx.mediaS3DirectUploads());
         return new MediaService(ctx.mediaStore(), ctx.mediaKeys().signedUrls(clock),
             ctx.mediaKeys().accessTokens(tokenLifetime, clock),
             new MediaService.Settings(ctx.mediaPublicUrl(), ctx.mediaLimits(), ctx.mediaQuotaBytes(),
-                ctx.mediaMaxChunkBytes()),
+                ctx.mediaMaxChunkBytes(), ctx.mediaS3DirectUploads()),
             clock, counters);
     }
 
@@ -783,6 +784,7 @@ public final class XinSwitch implements AutoCloseable
         private int mediaMaxUploadsPerUser;
         private long mediaUploadLifetimeSeconds;
         private int mediaMaxChunkBytes;
+        private boolean mediaS3DirectUploads;
         /** The media store and keys, set together by {@link #media}; null: media off. Owned by the embedder. */
         private MediaStore mediaStore;
         private MediaKeys mediaKeys;
@@ -1782,6 +1784,22 @@ public final class XinSwitch implements AutoCloseable
         }
 
         /**
+         * @param mediaS3DirectUploads whether upload tickets send the bytes straight to the object store; the
+         *                             media store must sign such uploads ({@link MediaStore#signsDirectUploads()}).
+         * @return this context.
+         */
+        public Context mediaS3DirectUploads(final boolean mediaS3DirectUploads)
+        {
+            this.mediaS3DirectUploads = mediaS3DirectUploads;
+            return this;
+        }
+
+        public boolean mediaS3DirectUploads()
+        {
+            return mediaS3DirectUploads;
+        }
+
+        /**
          * @return the limits the media settings give, for the store ({@code LocalMediaStore.open}) and the switch.
          */
         public MediaLimits mediaLimits()
@@ -2288,6 +2306,9 @@ public final class XinSwitch implements AutoCloseable
             }
             require(mediaPublicUrl != null && !mediaPublicUrl.isBlank(), Setting.MEDIA_PUBLIC_URL,
                 "mediaPublicUrl must be set when media is on");
+            require(!mediaS3DirectUploads || mediaStore.signsDirectUploads(), Setting.MEDIA_S3_DIRECT_UPLOADS,
+                "media-s3-direct-uploads needs media-store=s3: the " + mediaStore.getClass().getSimpleName() +
+                " cannot sign uploads straight to it");
             final java.net.URI uri;
             try
             {

@@ -214,6 +214,21 @@ class SettingTest
     }
 
     @Test
+    void shouldRefuseDirectUploadsWithAStoreThatCannotSignThem(@TempDir final Path dir)
+    {
+        try (LocalMediaStore store = LocalMediaStore.open(dir, MediaLimits.DEFAULTS, Clock.systemUTC()))
+        {
+            final MediaKeys keys = MediaKeys.random();
+            final ConfigurationException refused = assertThrows(ConfigurationException.class,
+                () -> context().media(store, keys).mediaPublicUrl("https://media.example.com")
+                    .mediaS3DirectUploads(true).conclude());
+            assertEquals(Setting.MEDIA_S3_DIRECT_UPLOADS, refused.setting());
+            assertTrue(refused.getMessage().contains("media-s3-direct-uploads"), refused.getMessage());
+            assertDoesNotThrow(() -> context().mediaS3DirectUploads(true).conclude(), "media off: nothing to refuse");
+        }
+    }
+
+    @Test
     void shouldHaveUniqueKeysAndDocumentEverySetting()
     {
         final Set<String> keys = new HashSet<>();

@@ -3,9 +3,11 @@ package io.xin.client.media;
 import io.xin.client.XinClient;
 import io.xin.client.XinClientException;
 import io.xin.protocol.pb.ErrorCode;
+import io.xin.protocol.pb.UploadHeader;
 import io.xin.protocol.pb.UploadTicketResult;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +34,11 @@ import java.util.concurrent.TimeoutException;
  * its offset while it is still in progress. Bytes the server already holds as a blob of this user
  * ({@code already_stored}) are not sent again.
  * <p>
+ * A ticket whose {@code upload_method} is {@code PUT} is a direct upload to the object store: the whole body goes
+ * in one PUT to the presigned {@code upload_url} with the ticket's {@code upload_headers}, no token. A dropped
+ * connection or a 5xx sends it again from the start, within the same retry budget; an expired URL (403, or the
+ * ticket's expiry passed) asks for a fresh ticket. The switch checks the bytes when a message references them.
+ * <p>
  * {@link #upload} blocks the calling thread on network I/O: never call it on a {@link XinClient}'s event loop (from
  * a listener or a future's callback); {@link #uploadAsync} runs it on an executor.
  * <p>
@@ -45,6 +52,8 @@ public final class MediaUploader
     static final String BLOB_KEY_HEADER = "Xin-Blob-Key";
     /** The media server's answer to a completed upload whose bytes do not match the declared SHA-256. */
     static final int STATUS_HASH_MISMATCH = 460;
+    /** The {@code upload_method} of a direct upload to the object store. */
+    static final String DIRECT_METHOD = "PUT";
 
     private final HttpClient http;
     private final Tickets tickets;
@@ -73,9 +82,10 @@ public final class MediaUploader
      * @param blobKey       the blob's key (SHA-256, hex): {@code MediaRef.blob_key}.
      * @param sizeBytes     its size: {@code MediaRef.size_bytes}.
      * @param alreadyStored the user had stored these bytes before: nothing was sent.
-     * @param resumes       times the upload went on from the server's offset after a failure.
+     * @param resumes       times the upload went on from the server's offset after a failure; 0 for a direct upload,
+     *                      which starts again from the beginning.
      * @param tickets       tickets asked for (1 unless a token expired or the upload was lost).
-     * @param bytesSent     bytes sent in PATCH bodies, those of failed requests included.
+     * @param bytesSent     bytes sent in PATCH or PUT bodies, those of failed requests included.
      */
     public record Result(String blobKey, long sizeBytes, boolean alreadyStored, int resumes, int tickets,
         long bytesSent)
@@ -250,6 +260,14 @@ public final class MediaUploader
             }
             while (true)
             {
+                if (DIRECT_METHOD.equals(ticket.getUploadMethod()))
+                {
+                    if (put())
+                    {
+                        return result();
+                    }
+                    continue;
+                }
                 if (needHead)
                 {
                     head();
@@ -396,6 +414,67 @@ public final class MediaUploader
             return false;
         }
 
+        /**
+         * Sends the whole body to the object store in one PUT through the ticket's presigned URL.
+         *
+         * @return true when the store took it.
+         */
+        private boolean put() throws IOException, InterruptedException
+        {
+            if (System.currentTimeMillis() >= ticket.getExpiresAtMs())
+            {
+                newTicket();
+                return false;
+            }
+            // One chunk's time for each chunk's worth of bytes: the body is one request however large.
+            final long chunks = Math.max(1, (size + options.chunkBytes() - 1) / options.chunkBytes());
+            final HttpRequest.Builder builder = HttpRequest.newBuilder(uploadUri)
+                .version(HttpClient.Version.HTTP_1_1)
+                .timeout(options.chunkTimeout().multipliedBy(chunks))
+                .method(DIRECT_METHOD, HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new SourceStream(source, size)), size));
+            for (final UploadHeader header : ticket.getUploadHeadersList())
+            {
+                builder.header(header.getName(), header.getValue());
+            }
+            bytesSent += size;
+            final HttpResponse<String> response;
+            try
+            {
+                response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            }
+            catch (final IOException ex)
+            {
+                failed(0, ex);
+                return false;
+            }
+            final int status = response.statusCode();
+            if (status == 200 || status == 204)
+            {
+                failures = 0;
+                offset = size;
+                progress.onProgress(size, size);
+                return true;
+            }
+            final String reason = "PUT " + uploadUri.getPath() + " answered " + status + ": " +
+                response.body().strip();
+            switch (status)
+            {
+                case 403 ->
+                {
+                    // The signature expired (or the clocks disagree): a fresh ticket signs it again.
+                    lastStatus = status;
+                    lastFailure = new IOException(reason);
+                    newTicket();
+                }
+                case 408, 429, 500, 502, 503, 504 -> failed(status, new IOException(reason));
+                case 400 -> throw new MediaTransferException(status, reason +
+                    " (the bytes may not match the declared SHA-256: they changed while they uploaded)", null);
+                default -> throw new MediaTransferException(status, reason, null);
+            }
+            return false;
+        }
+
         /** Asks the server where the upload stands. */
         private void head() throws IOException, InterruptedException
         {
@@ -497,6 +576,72 @@ public final class MediaUploader
         private Result result()
         {
             return new Result(blobKey, size, storedBefore, resumes, ticketsAsked, bytesSent);
+        }
+    }
+
+    /** A source's bytes from the start, for a PUT body; a new one for each attempt. */
+    private static final class SourceStream extends InputStream
+    {
+        private static final int BUFFER_BYTES = 64 * 1024;
+
+        private final MediaSource source;
+        private final long size;
+        private final byte[] buffer = new byte[BUFFER_BYTES];
+        /** Bytes of the source read into {@link #buffer} so far. */
+        private long position;
+        private int inBuffer;
+        private int next;
+
+        SourceStream(final MediaSource source, final long size)
+        {
+            this.source = source;
+            this.size = size;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            if (!fill())
+            {
+                return -1;
+            }
+            return buffer[next++] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] into, final int at, final int length) throws IOException
+        {
+            if (length == 0)
+            {
+                return 0;
+            }
+            if (!fill())
+            {
+                return -1;
+            }
+            final int n = Math.min(length, inBuffer - next);
+            System.arraycopy(buffer, next, into, at, n);
+            next += n;
+            return n;
+        }
+
+        /** @return false at the end of the source. */
+        private boolean fill() throws IOException
+        {
+            if (next < inBuffer)
+            {
+                return true;
+            }
+            if (position >= size)
+            {
+                return false;
+            }
+            final int length = (int)Math.min(buffer.length, size - position);
+            source.read(position, buffer, length);
+            position += length;
+            inBuffer = length;
+            next = 0;
+            return true;
         }
     }
 

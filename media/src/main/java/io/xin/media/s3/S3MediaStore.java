@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,10 +49,12 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
@@ -59,10 +62,12 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
 
 import io.xin.media.AppendResult;
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
+import io.xin.media.DirectUpload;
 import io.xin.media.DurableFiles;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
@@ -82,6 +87,7 @@ import io.xin.media.Uploads;
  *                         content type
  *   meta/&lt;sha256 hex&gt;    its record: size, content type, owners, creation, last reference (text, key=value)
  *   usage/&lt;owner id&gt;     the blobs one user owns and their sizes (text, key=value), for the quota
+ *   incoming/&lt;upload id&gt;  the bytes of a direct upload, as the client sent them, until completion checks them
  * </pre>
  * A blob exists when its record does and is not marked for deletion: the bytes are written before the record,
  * and removed, after the record is marked, before it is. In {@link S3StoreConfig#spoolDir()}:
@@ -105,6 +111,13 @@ import io.xin.media.Uploads;
  * aborts the multipart upload and drops the upload. When the blob already exists the multipart upload is aborted
  * and the uploader is added to its owners. The upload's local files go last, so a restart after a crash anywhere
  * in completion completes it again, and every step is one that may run twice.
+ * <p>
+ * A direct upload ({@link #createDirectUpload}) has the same state file, marked {@code direct=true}, and an empty
+ * spool that never grows: the client PUTs the whole body to {@code incoming/<upload id>} through a presigned URL
+ * that signs its length and its SHA-256, and {@link #completeDirectUpload} checks the object (its length, then the
+ * store's verified SHA-256 checksum or, without one, a hash of its bytes), copies it to {@code blobs/<sha256>} and
+ * records it as a tus completion does. The bucket's lifecycle rule on {@code incoming/} removes bytes whose upload
+ * a crash forgot.
  * <p>
  * Every part and object PUT carries a Content-MD5 of its bytes, so the store refuses bytes damaged on the way;
  * the SDK's own CRC32 checksums are turned off ({@code WHEN_REQUIRED}), as several S3-compatible stores refuse
@@ -149,6 +162,9 @@ public final class S3MediaStore implements MediaStore
     static final String BLOBS_PREFIX = "blobs/";
     static final String RECORDS_PREFIX = "meta/";
     static final String USAGE_PREFIX = "usage/";
+    static final String INCOMING_PREFIX = "incoming/";
+    /** The method of a direct upload's presigned request. */
+    public static final String DIRECT_METHOD = "PUT";
     static final String STATE_FILE = "state";
     static final String SPOOL_PREFIX = "spool-";
     /** S3's most parts in one multipart upload. */
@@ -201,6 +217,8 @@ public final class S3MediaStore implements MediaStore
         /** The part size when the upload started: a changed configuration does not move its parts. */
         final long partSize;
         final Path dir;
+        /** True for a direct upload: the bytes go to {@code incoming/<id>}, never to the spool. */
+        final boolean direct;
         /** The S3 multipart upload, once the first part was sent; else null. */
         String multipartId;
         /** The ETag of each part sent and recorded, part n at n - 1. */
@@ -219,7 +237,8 @@ public final class S3MediaStore implements MediaStore
             final Instant createdAt,
             final Instant expiresAt,
             final long partSize,
-            final Path dir)
+            final Path dir,
+            final boolean direct)
         {
             this.id = id;
             this.ownerId = ownerId;
@@ -230,6 +249,7 @@ public final class S3MediaStore implements MediaStore
             this.expiresAt = expiresAt;
             this.partSize = partSize;
             this.dir = dir;
+            this.direct = direct;
         }
 
         /** Bytes in the recorded parts: where the spool starts. */
@@ -246,6 +266,11 @@ public final class S3MediaStore implements MediaStore
         String key()
         {
             return BLOBS_PREFIX + sha256;
+        }
+
+        String incomingKey()
+        {
+            return INCOMING_PREFIX + id;
         }
 
         @Override
@@ -283,6 +308,12 @@ public final class S3MediaStore implements MediaStore
         {
             return expiresAt;
         }
+    }
+
+    /** Writes an upload's verified bytes at {@code blobs/<sha256>}; it may run more than once. */
+    private interface BytesWriter
+    {
+        void write() throws IOException;
     }
 
     /** What an upload was at the start of an append, to take the append back. */
@@ -475,6 +506,87 @@ public final class S3MediaStore implements MediaStore
     @Override
     public String createUpload(final UploadRequest request)
     {
+        return newUpload(request, false).id;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * A SigV4 presigned PutObject of {@code incoming/<upload id>} that signs Content-Length, Content-Type and
+     * {@code x-amz-checksum-sha256}, signed here without a request to the bucket. The URL lives as long as the
+     * upload, at most 7 days (the SigV4 limit).
+     */
+    @Override
+    public Optional<DirectUpload> createDirectUpload(final UploadRequest request)
+    {
+        final Upload upload = newUpload(request, true);
+        return Optional.of(presignDirect(upload));
+    }
+
+    @Override
+    public boolean signsDirectUploads()
+    {
+        return true;
+    }
+
+    @Override
+    public Optional<DirectUpload> directUpload(final String uploadId)
+    {
+        checkOpen();
+        final Upload upload = uploads.get(MediaIds.requireUploadId(uploadId));
+        if (upload == null || !upload.direct)
+        {
+            return Optional.empty();
+        }
+        synchronized (upload)
+        {
+            if (upload.gone || !upload.expiresAt.isAfter(clock.instant()))
+            {
+                return Optional.empty();
+            }
+            return Optional.of(presignDirect(upload));
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * A HEAD of {@code incoming/<upload id>} asking for its checksum: a length other than the declared size
+     * discards the upload; a SHA-256 checksum equal to the declared one, which the store computed and checked
+     * when it took the bytes, spares reading them; without one the bytes are read and hashed. Then a server-side
+     * copy to {@code blobs/<sha256>}, the record and the owner's usage as {@link #append} completes an upload, and
+     * the incoming object and the upload's files are removed.
+     */
+    @Override
+    public Optional<BlobInfo> completeDirectUpload(final long ownerId, final String blobId)
+    {
+        checkOpen();
+        MediaIds.requireBlobId(blobId);
+        for (final Upload upload : uploads.values())
+        {
+            if (!upload.direct || upload.ownerId != ownerId || !upload.sha256.equals(blobId))
+            {
+                continue;
+            }
+            synchronized (upload)
+            {
+                if (upload.gone)
+                {
+                    continue;
+                }
+                final Optional<BlobInfo> blob = completeDirect(upload);
+                if (blob.isPresent())
+                {
+                    return blob;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Starts an upload, tus or direct. */
+    private Upload newUpload(final UploadRequest request, final boolean direct)
+    {
         checkOpen();
         final Instant now = clock.instant();
         final UploadRequest checked = Uploads.checkRequest(request, now, limits);
@@ -493,10 +605,201 @@ public final class S3MediaStore implements MediaStore
                 id = MediaIds.newUploadId();
             }
             final Upload upload = new Upload(id, checked.ownerId(), checked.size(), checked.contentType(),
-                checked.sha256(), now, checked.expiresAt(), partSize, spoolDir.resolve(id));
+                checked.sha256(), now, checked.expiresAt(), partSize, spoolDir.resolve(id), direct);
             writeNewUpload(upload);
             uploads.put(id, upload);
-            return id;
+            return upload;
+        }
+    }
+
+    /** Signs the PUT of a direct upload's bytes, for the rest of its life or 7 days, whichever is shorter. */
+    private DirectUpload presignDirect(final Upload upload)
+    {
+        final Instant now = clock.instant();
+        Duration lifetime = Duration.between(now, upload.expiresAt);
+        if (lifetime.compareTo(MAX_PRESIGNED_LIFETIME) > 0)
+        {
+            lifetime = MAX_PRESIGNED_LIFETIME;
+        }
+        if (lifetime.compareTo(Duration.ofSeconds(1)) < 0)
+        {
+            lifetime = Duration.ofSeconds(1);
+        }
+        final Duration signatureDuration = lifetime;
+        final String checksum = base64Sha256(upload.sha256);
+        final PresignedPutObjectRequest signed;
+        try
+        {
+            signed = presigner.presignPutObject(p -> p
+                .signatureDuration(signatureDuration)
+                .putObjectRequest(b -> b.bucket(bucket).key(upload.incomingKey())
+                    .contentLength(upload.size)
+                    .contentType(upload.contentType)
+                    .checksumSHA256(checksum)));
+        }
+        catch (final SdkException e)
+        {
+            throw storage("signing the direct upload " + upload.id, e);
+        }
+        final List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (final Map.Entry<String, List<String>> header : new TreeMap<>(signed.signedHeaders()).entrySet())
+        {
+            final String name = header.getKey();
+            // Every HTTP client sets these two itself, from the URL and the body.
+            if (name.equalsIgnoreCase("host") || name.equalsIgnoreCase("content-length"))
+            {
+                continue;
+            }
+            headers.add(Map.entry(name, String.join(",", header.getValue())));
+        }
+        final URI url;
+        try
+        {
+            url = signed.url().toURI();
+        }
+        catch (final URISyntaxException e)
+        {
+            throw new IllegalStateException("the SDK signed a malformed URL", e);
+        }
+        return new DirectUpload(upload.id, url, DIRECT_METHOD, headers, signed.expiration());
+    }
+
+    /**
+     * Completes a direct upload if its bytes are in the bucket. Holds the upload's monitor.
+     *
+     * @return the blob, or empty if the bytes were not sent or did not match (the upload is then gone).
+     */
+    private Optional<BlobInfo> completeDirect(final Upload upload)
+    {
+        final HeadObjectResponse head;
+        try
+        {
+            head = s3.headObject(b -> b.bucket(bucket).key(upload.incomingKey()).checksumMode(ChecksumMode.ENABLED));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            return Optional.empty();
+        }
+        catch (final SdkException e)
+        {
+            throw storage("looking up the bytes of direct upload " + upload.id, e);
+        }
+        if (head.contentLength() == null || head.contentLength() != upload.size)
+        {
+            removeUpload(upload, true);
+            return Optional.empty();
+        }
+        final String checksum = base64Sha256(upload.sha256);
+        if (!checksum.equals(head.checksumSHA256()))
+        {
+            final Optional<String> actual = hashObject(upload.incomingKey(), upload.size);
+            if (actual.isEmpty())
+            {
+                return Optional.empty();
+            }
+            if (!MessageDigest.isEqual(actual.get().getBytes(StandardCharsets.US_ASCII),
+                upload.sha256.getBytes(StandardCharsets.US_ASCII)))
+            {
+                removeUpload(upload, true);
+                return Optional.empty();
+            }
+        }
+        final BlobInfo blob;
+        try
+        {
+            synchronized (blobLock(upload.sha256))
+            {
+                blob = record(upload, () -> copyIncoming(upload), upload.sha256);
+            }
+        }
+        catch (final IOException e)
+        {
+            throw storage("completing direct upload " + upload.id, e);
+        }
+        catch (final MediaException e)
+        {
+            if (e.reason() == MediaException.Reason.NOT_FOUND)
+            {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        deleteObject(upload.incomingKey());
+        removeUpload(upload, false);
+        return Optional.of(blob);
+    }
+
+    /**
+     * Reads an object to its end and hashes it; more bytes than expected stop the read.
+     *
+     * @return the SHA-256 in lowercase hex, or empty if the object is gone.
+     */
+    private Optional<String> hashObject(final String key, final long size)
+    {
+        final MessageDigest sha = sha256();
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key)))
+        {
+            final byte[] buffer = new byte[COPY_BUFFER_BYTES];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0)
+            {
+                total += n;
+                if (total > size)
+                {
+                    in.abort();
+                    return Optional.of("");
+                }
+                sha.update(buffer, 0, n);
+            }
+        }
+        catch (final NoSuchKeyException e)
+        {
+            return Optional.empty();
+        }
+        catch (final IOException | SdkException e)
+        {
+            throw storage("reading " + key, e);
+        }
+        return Optional.of(MediaIds.blobId(sha.digest()));
+    }
+
+    /** Copies a checked direct upload's bytes to the blob's key, inside the bucket. */
+    private void copyIncoming(final Upload upload)
+    {
+        try
+        {
+            s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(upload.incomingKey())
+                .destinationBucket(bucket).destinationKey(upload.key())
+                .metadataDirective(MetadataDirective.REPLACE).contentType(upload.contentType));
+        }
+        catch (final NoSuchKeyException e)
+        {
+            removeUpload(upload, false);
+            throw new MediaException(MediaException.Reason.NOT_FOUND, "the bytes of direct upload " + upload.id +
+                " are no longer in bucket " + bucket + "; the upload is discarded", e);
+        }
+        catch (final SdkException e)
+        {
+            throw storage("copying the bytes of direct upload " + upload.id, e);
+        }
+    }
+
+    /** @return a SHA-256 given in lowercase hex, in base64 as {@code x-amz-checksum-sha256} carries it. */
+    private static String base64Sha256(final String hex)
+    {
+        return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+    }
+
+    private static MessageDigest sha256()
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256");
+        }
+        catch (final NoSuchAlgorithmException e)
+        {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 
@@ -938,6 +1241,11 @@ public final class S3MediaStore implements MediaStore
             }
             DurableFiles.forceDirectory(entry);
             uploads.put(upload.id, upload);
+            if (upload.direct)
+            {
+                // Its bytes are in the bucket, or not yet: a reference to the blob completes it.
+                continue;
+            }
             synchronized (upload)
             {
                 final long spoolLength = Files.size(spool);
@@ -1158,7 +1466,7 @@ public final class S3MediaStore implements MediaStore
         final BlobInfo blob;
         synchronized (blobLock(actual))
         {
-            blob = record(upload, spool, md5, actual);
+            blob = record(upload, () -> storeBytes(upload, spool, md5), actual);
         }
         removeUpload(upload, false);
         return blob;
@@ -1168,7 +1476,7 @@ public final class S3MediaStore implements MediaStore
      * Stores the verified bytes and records the blob, or adds the uploader to the blob that is there: a loop of
      * reads and conditional writes of the record, as another store may be doing the same. Holds the blob's lock.
      */
-    private BlobInfo record(final Upload upload, final Path spool, final String md5, final String blobId)
+    private BlobInfo record(final Upload upload, final BytesWriter bytes, final String blobId)
         throws IOException
     {
         final String key = RECORDS_PREFIX + blobId;
@@ -1188,7 +1496,7 @@ public final class S3MediaStore implements MediaStore
             {
                 // Again after a lost race, as the blob that won may have been deleted since: a completed
                 // multipart upload is then found gone, and the upload is discarded.
-                storeBytes(upload, spool, md5);
+                bytes.write();
                 record = new BlobRecord(upload.size, upload.contentType, Set.of(upload.ownerId), clock.instant(),
                     null, false);
                 if (putIfUnchanged(key, null, recordText(record), what) == null)
@@ -1649,6 +1957,19 @@ public final class S3MediaStore implements MediaStore
         }
     }
 
+    /** Deletes a direct upload's bytes; a failure is left to the bucket's lifecycle rule on {@code incoming/}. */
+    private void deleteIncomingQuietly(final Upload upload)
+    {
+        try
+        {
+            s3.deleteObject(b -> b.bucket(bucket).key(upload.incomingKey()));
+        }
+        catch (final SdkException ignored)
+        {
+            // Gone already, or unreachable: the lifecycle rule removes what is left.
+        }
+    }
+
     private void writeNewUpload(final Upload upload)
     {
         final Path tmp = spoolDir.resolve(upload.id + TMP_SUFFIX);
@@ -1696,6 +2017,10 @@ public final class S3MediaStore implements MediaStore
             .append("createdAt=").append(upload.createdAt.toEpochMilli()).append('\n')
             .append("expiresAt=").append(upload.expiresAt.toEpochMilli()).append('\n')
             .append("partSize=").append(upload.partSize).append('\n');
+        if (upload.direct)
+        {
+            text.append("direct=true\n");
+        }
         if (multipartId != null)
         {
             text.append("multipart=").append(escape(multipartId)).append('\n');
@@ -1722,7 +2047,8 @@ public final class S3MediaStore implements MediaStore
             Instant.ofEpochMilli(Long.parseLong(state.getProperty("createdAt"))),
             Instant.ofEpochMilli(Long.parseLong(state.getProperty("expiresAt"))),
             Long.parseLong(state.getProperty("partSize")),
-            dir);
+            dir,
+            "true".equals(state.getProperty("direct")));
         upload.multipartId = state.getProperty("multipart");
         final int parts = Integer.parseInt(state.getProperty("parts"));
         final List<String> etags = new ArrayList<>(parts);
@@ -1812,6 +2138,10 @@ public final class S3MediaStore implements MediaStore
         if (abort)
         {
             abortQuietly(upload);
+            if (upload.direct)
+            {
+                deleteIncomingQuietly(upload);
+            }
         }
         try
         {
@@ -1862,6 +2192,11 @@ public final class S3MediaStore implements MediaStore
     private void requireWritable(final Upload upload)
     {
         requireNotGone(upload);
+        if (upload.direct)
+        {
+            throw Uploads.invalid("upload " + upload.id + " takes its bytes by a PUT to the object store, not " +
+                "by appending");
+        }
         Uploads.requireNotExpired(upload, clock.instant());
     }
 

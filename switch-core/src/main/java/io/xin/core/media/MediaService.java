@@ -4,6 +4,7 @@ import io.xin.core.concurrent.WorkerPools;
 import io.xin.core.device.Frames;
 import io.xin.core.status.SwitchCounters;
 import io.xin.media.BlobInfo;
+import io.xin.media.DirectUpload;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
@@ -17,6 +18,7 @@ import io.xin.protocol.pb.Frame;
 import io.xin.protocol.pb.MediaRef;
 import io.xin.protocol.pb.MediaUrl;
 import io.xin.protocol.pb.MediaUrlResult;
+import io.xin.protocol.pb.UploadHeader;
 import io.xin.protocol.pb.UploadTicket;
 import io.xin.protocol.pb.UploadTicketResult;
 import org.slf4j.Logger;
@@ -84,9 +86,21 @@ public final class MediaService implements AutoCloseable
      * @param limits        the size limits, uploads in progress per user, and the upload lifetime.
      * @param quotaBytes    bytes one user may hold (blobs owned plus uploads in progress); 0 = no quota.
      * @param maxChunkBytes the largest PATCH body the media HTTP server takes.
+     * @param directUploads whether new uploads go straight to the object store ({@link MediaStore#createDirectUpload})
+     *                      instead of through the media HTTP server.
      */
-    public record Settings(String publicUrl, MediaLimits limits, long quotaBytes, int maxChunkBytes)
+    public record Settings(String publicUrl, MediaLimits limits, long quotaBytes, int maxChunkBytes,
+        boolean directUploads)
     {
+        /**
+         * Settings with uploads through the media HTTP server.
+         */
+        public Settings(final String publicUrl, final MediaLimits limits, final long quotaBytes,
+            final int maxChunkBytes)
+        {
+            this(publicUrl, limits, quotaBytes, maxChunkBytes, false);
+        }
+
         /**
          * @throws IllegalArgumentException if a value is missing or out of range.
          */
@@ -394,6 +408,12 @@ public final class MediaService implements AutoCloseable
                 upload.get().expiresAt().isAfter(now.plus(MIN_RESUME_LEFT)))
             {
                 counters.mediaTicketsResumed.increment();
+                // A direct upload is signed again, whatever the setting now says: it takes no PATCH.
+                final Optional<DirectUpload> direct = store.directUpload(known);
+                if (direct.isPresent())
+                {
+                    return directTicketResult(requestId, sha256, direct.get());
+                }
                 return uploadTicketResult(requestId, sha256, known, upload.get().expiresAt(), upload.get().offset());
             }
             uploads.remove(key, known);
@@ -412,10 +432,36 @@ public final class MediaService implements AutoCloseable
         // Whole seconds: the token's expiry (SignedUrls keeps seconds) and the upload's are then the same instant.
         final Instant expiresAt = Instant.ofEpochSecond(
             now.getEpochSecond() + settings.limits().maxUploadLifetime().getSeconds());
-        final String uploadId = store.createUpload(new UploadRequest(ownerId, size, contentType, sha256, expiresAt));
+        final UploadRequest request = new UploadRequest(ownerId, size, contentType, sha256, expiresAt);
+        if (settings.directUploads())
+        {
+            final Optional<DirectUpload> direct = store.createDirectUpload(request);
+            if (direct.isPresent())
+            {
+                uploads.put(key, direct.get().uploadId());
+                counters.mediaTicketsNew.increment();
+                return directTicketResult(requestId, sha256, direct.get());
+            }
+        }
+        final String uploadId = store.createUpload(request);
         uploads.put(key, uploadId);
         counters.mediaTicketsNew.increment();
         return uploadTicketResult(requestId, sha256, uploadId, expiresAt, 0);
+    }
+
+    private static Frame directTicketResult(final long requestId, final String sha256, final DirectUpload direct)
+    {
+        final UploadTicketResult.Builder result = UploadTicketResult.newBuilder()
+            .setRequestId(requestId)
+            .setBlobKey(sha256)
+            .setUploadUrl(direct.url().toString())
+            .setUploadMethod(direct.method())
+            .setExpiresAtMs(direct.expiresAt().toEpochMilli());
+        for (final Map.Entry<String, String> header : direct.headers())
+        {
+            result.addUploadHeaders(UploadHeader.newBuilder().setName(header.getKey()).setValue(header.getValue()));
+        }
+        return Frame.newBuilder().setUploadTicketResult(result).build();
     }
 
     private Frame uploadTicketResult(
@@ -458,7 +504,16 @@ public final class MediaService implements AutoCloseable
         }
         try
         {
-            final Optional<BlobInfo> blob = store.stat(blobId);
+            Optional<BlobInfo> blob = store.stat(blobId);
+            if (blob.isEmpty() || !blob.get().owners().contains(senderId))
+            {
+                // The sender's direct upload of these bytes, if it sent them, becomes the blob now.
+                final Optional<BlobInfo> completed = store.completeDirectUpload(senderId, blobId);
+                if (completed.isPresent())
+                {
+                    blob = completed;
+                }
+            }
             // Someone else's blob is refused as a missing one: nobody learns what others stored.
             if (blob.isEmpty() || !blob.get().owners().contains(senderId))
             {

@@ -2,14 +2,19 @@ package io.xin.core.media;
 
 import com.google.protobuf.ByteString;
 import io.xin.core.status.SwitchCounters;
+import io.xin.media.BlobInfo;
+import io.xin.media.DirectUpload;
+import io.xin.media.ForwardingMediaStore;
 import io.xin.media.LocalMediaStore;
 import io.xin.media.MediaLimits;
 import io.xin.media.MutableClock;
+import io.xin.media.UploadRequest;
 import io.xin.media.SignedUrls;
 import io.xin.protocol.pb.Content;
 import io.xin.protocol.pb.ContentType;
 import io.xin.protocol.pb.ErrorCode;
 import io.xin.protocol.pb.Frame;
+import io.xin.protocol.pb.UploadHeader;
 import io.xin.protocol.pb.MediaRef;
 import io.xin.protocol.pb.MediaUrl;
 import io.xin.protocol.pb.MediaUrlResult;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,6 +34,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -361,5 +370,160 @@ class MediaServiceTest
         assertTrue(answers.isEmpty(), "answered on the caller's executor, not the media thread");
         loop.remove(0).run();
         assertTrue(answers.get(0).hasUploadTicketResult());
+    }
+
+    /**
+     * A store that signs direct uploads as an object store would, over the local store: the "bucket" is a map the
+     * test puts bytes in, and completion appends them, so the store's own hash check judges them.
+     */
+    private static final class DirectStore extends ForwardingMediaStore
+    {
+        /** The bytes "PUT" to each upload, by upload id; the test thread's. */
+        final Map<String, byte[]> bucket = new ConcurrentHashMap<>();
+        /** Direct uploads in progress: id to blob id. */
+        final Map<String, String> direct = new ConcurrentHashMap<>();
+
+        DirectStore(final LocalMediaStore store)
+        {
+            super(store);
+        }
+
+        @Override
+        public boolean signsDirectUploads()
+        {
+            return true;
+        }
+
+        @Override
+        public Optional<DirectUpload> createDirectUpload(final UploadRequest request)
+        {
+            final String id = store.createUpload(request);
+            direct.put(id, request.sha256());
+            return directUpload(id);
+        }
+
+        @Override
+        public Optional<DirectUpload> directUpload(final String uploadId)
+        {
+            return direct.containsKey(uploadId) ? Optional.of(new DirectUpload(uploadId,
+                URI.create("https://bucket.example.com/incoming/" + uploadId + "?X-Amz-Signature=s"), "PUT",
+                List.of(Map.entry("content-type", "image/jpeg"), Map.entry("x-amz-checksum-sha256", "c")),
+                store.upload(uploadId).orElseThrow().expiresAt())) : Optional.empty();
+        }
+
+        @Override
+        public Optional<BlobInfo> completeDirectUpload(final long ownerId, final String blobId)
+        {
+            for (final Map.Entry<String, String> upload : direct.entrySet())
+            {
+                final byte[] bytes = bucket.get(upload.getKey());
+                if (upload.getValue().equals(blobId) && bytes != null &&
+                    store.upload(upload.getKey()).orElseThrow().ownerId() == ownerId)
+                {
+                    direct.remove(upload.getKey());
+                    try
+                    {
+                        return Optional.of(store.append(upload.getKey(), 0, ByteBuffer.wrap(bytes)).blob());
+                    }
+                    catch (final io.xin.media.MediaException ex)
+                    {
+                        return Optional.empty();
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private MediaService directService(final DirectStore direct, final boolean on)
+    {
+        return new MediaService(direct, keys.signedUrls(clock), keys.accessTokens(Duration.ofDays(2), clock),
+            new MediaService.Settings(PUBLIC_URL, limits, QUOTA, 4096, on), clock, counters, Runnable::run);
+    }
+
+    @Test
+    void shouldAnswerADirectUploadWithThePresignedPutAndResumeIt() throws Exception
+    {
+        final DirectStore direct = new DirectStore(store);
+        try (MediaService service = directService(direct, true))
+        {
+            final byte[] bytes = "a direct photo".getBytes(StandardCharsets.UTF_8);
+            final UploadTicketResult result = service.ticketNow(ALICE, ticket(bytes, "image/jpeg"))
+                .getUploadTicketResult();
+            assertEquals("PUT", result.getUploadMethod());
+            final String id = direct.direct.keySet().iterator().next();
+            assertEquals("https://bucket.example.com/incoming/" + id + "?X-Amz-Signature=s", result.getUploadUrl());
+            assertEquals(List.of(UploadHeader.newBuilder().setName("content-type").setValue("image/jpeg").build(),
+                UploadHeader.newBuilder().setName("x-amz-checksum-sha256").setValue("c").build()),
+                result.getUploadHeadersList());
+            assertEquals("", result.getToken(), "a presigned URL needs no token");
+            assertEquals(clock.instant().plus(Duration.ofHours(1)).toEpochMilli(), result.getExpiresAtMs());
+            assertFalse(result.getAlreadyStored());
+
+            final UploadTicketResult again = service.ticketNow(ALICE, ticket(bytes, "image/jpeg"))
+                .getUploadTicketResult();
+            assertEquals(result.getUploadUrl(), again.getUploadUrl(), "the same upload, signed again");
+            assertEquals("PUT", again.getUploadMethod());
+            assertEquals(1, direct.direct.size());
+        }
+    }
+
+    @Test
+    void shouldCompleteADirectUploadWhenAMessageReferencesIt() throws Exception
+    {
+        final DirectStore direct = new DirectStore(store);
+        try (MediaService service = directService(direct, true))
+        {
+            final byte[] bytes = "a direct photo".getBytes(StandardCharsets.UTF_8);
+            final UploadTicketResult result = service.ticketNow(ALICE, ticket(bytes, "image/jpeg"))
+                .getUploadTicketResult();
+            final String id = direct.direct.keySet().iterator().next();
+
+            assertEquals(MediaService.RefCheck.Outcome.BAD_REF,
+                service.verifyNow(ALICE, image(result.getBlobKey(), bytes.length, "")).outcome(), "not sent yet");
+
+            direct.bucket.put(id, bytes);
+            assertEquals(MediaService.RefCheck.Outcome.BAD_REF,
+                service.verifyNow(BOB, image(result.getBlobKey(), bytes.length, "")).outcome(), "not Bob's upload");
+            final MediaService.RefCheck check = service.verifyNow(ALICE, image(result.getBlobKey(), bytes.length, ""));
+            assertEquals(MediaService.RefCheck.Outcome.STAMPED, check.outcome(), check.reason());
+            assertEquals(List.of(ALICE), List.copyOf(store.stat(result.getBlobKey()).orElseThrow().owners()));
+            assertTrue(store.upload(id).isEmpty());
+            assertTrue(service.ticketNow(ALICE, ticket(bytes, "image/jpeg")).getUploadTicketResult()
+                .getAlreadyStored());
+        }
+    }
+
+    @Test
+    void shouldRefuseADirectUploadWhoseBytesDoNotMatch() throws Exception
+    {
+        final DirectStore direct = new DirectStore(store);
+        try (MediaService service = directService(direct, true))
+        {
+            final byte[] bytes = "a direct photo".getBytes(StandardCharsets.UTF_8);
+            final UploadTicketResult result = service.ticketNow(ALICE, ticket(bytes, "image/jpeg"))
+                .getUploadTicketResult();
+            final String id = direct.direct.keySet().iterator().next();
+            direct.bucket.put(id, "a direct phot0".getBytes(StandardCharsets.UTF_8));
+
+            assertEquals(MediaService.RefCheck.Outcome.BAD_REF,
+                service.verifyNow(ALICE, image(result.getBlobKey(), bytes.length, "")).outcome());
+            assertTrue(store.stat(result.getBlobKey()).isEmpty());
+        }
+    }
+
+    @Test
+    void shouldUploadThroughTheMediaServerWhenDirectUploadsAreOff() throws Exception
+    {
+        final DirectStore direct = new DirectStore(store);
+        try (MediaService service = directService(direct, false))
+        {
+            final UploadTicketResult result = service.ticketNow(ALICE,
+                ticket("a photo".getBytes(StandardCharsets.UTF_8), "image/jpeg")).getUploadTicketResult();
+            assertEquals("", result.getUploadMethod());
+            assertTrue(result.getUploadUrl().startsWith(PUBLIC_URL + "/media/v1/uploads/"), result.getUploadUrl());
+            assertEquals(0, result.getUploadHeadersCount());
+            assertTrue(direct.direct.isEmpty());
+        }
     }
 }
