@@ -319,7 +319,9 @@ public final class MediaService implements AutoCloseable
     /**
      * Answers an {@code UploadTicket} on this thread (blocking): the requester's blob if they stored these bytes
      * before, else their upload in progress of these bytes, else a new upload within the size limit, the uploads in
-     * progress and the quota.
+     * progress and the quota. A new upload is a presigned PUT straight to the bucket with
+     * {@code media-s3-direct-uploads}, else a tus upload to this switch's media server; an upload in progress is
+     * answered as it was made.
      *
      * @param ownerId the requester.
      * @param ticket  the request.
@@ -482,7 +484,8 @@ public final class MediaService implements AutoCloseable
     /**
      * Checks a message's media reference on this thread (blocking): a blob of that key exists, the sender is among its
      * owners, and its size is {@code size_bytes}; then records the reference on the blob and stamps a new access
-     * token, replacing whatever the client put there. A reference without a blob key (media kept elsewhere) is
+     * token, replacing whatever the client put there. A blob not stored yet may be the sender's direct upload, put
+     * straight into the bucket: the store completes it first (checks its length and hash, then stores it). A reference without a blob key (media kept elsewhere) is
      * passed with its access token cleared, without asking the store.
      *
      * @param senderId the sender.
