@@ -18,75 +18,27 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.xin.media.BlobInfo;
 import io.xin.media.ByteRange;
 import io.xin.media.DirectUpload;
 import io.xin.media.MediaException;
 import io.xin.media.MediaLimits;
-import io.xin.media.MutableClock;
 import io.xin.media.UploadRequest;
 
 /**
  * Direct uploads against a real S3 API: S3Proxy on the loopback address. The client's PUT goes through the
  * presigned URL with java.net.http, as a phone's would, and the store completes the upload when asked.
  */
-class S3DirectUploadIT
+class S3DirectUploadIT extends S3StoreTestBase
 {
-    private static final long ALICE = 1001;
-    private static final long BOB = 1002;
-    private static final int MIB = 1024 * 1024;
-    private static final int PART = 5 * MIB;
-
-    @TempDir
-    static Path serverDir;
-
-    private static S3ProxyServer server;
-
-    @TempDir
-    Path spoolDir;
-
-    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private String bucket;
-    private S3MediaStore store;
-
-    @BeforeAll
-    static void startServer() throws Exception
-    {
-        server = new S3ProxyServer(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception
-    {
-        server.close();
-    }
-
-    @BeforeEach
-    void open()
-    {
-        bucket = server.newBucket();
-        store = new S3MediaStore(config(), MediaLimits.DEFAULTS, clock);
-    }
-
-    @AfterEach
-    void close()
-    {
-        store.close();
-    }
 
     @Test
     void putThroughThePresignedUrlThenCompletionMakesTheBlob() throws Exception
@@ -232,11 +184,6 @@ class S3DirectUploadIT
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private S3StoreConfig config()
-    {
-        return new S3StoreConfig(server.endpoint(), S3ProxyServer.REGION, bucket, S3ProxyServer.ACCESS_KEY,
-            S3ProxyServer.SECRET_KEY, true, spoolDir, PART);
-    }
 
     private UploadRequest request(final long owner, final byte[] data)
     {

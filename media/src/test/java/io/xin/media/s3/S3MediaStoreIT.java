@@ -27,12 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -46,57 +41,14 @@ import io.xin.media.DroppingStream;
 import io.xin.media.MediaException;
 import io.xin.media.MediaIds;
 import io.xin.media.MediaLimits;
-import io.xin.media.MutableClock;
 import io.xin.media.UploadRequest;
 
 /**
  * The object storage store against a real S3 API: S3Proxy on the loopback address, over files in a temporary
  * directory. Parts are 5 MiB, S3's least, so a few uploads of 6 to 12 MiB cross part boundaries.
  */
-class S3MediaStoreIT
+class S3MediaStoreIT extends S3StoreTestBase
 {
-    private static final long ALICE = 1001;
-    private static final long BOB = 1002;
-    private static final int MIB = 1024 * 1024;
-    private static final int PART = 5 * MIB;
-
-    @TempDir
-    static Path serverDir;
-
-    private static S3ProxyServer server;
-
-    @TempDir
-    Path spoolDir;
-
-    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    private String bucket;
-    private S3MediaStore store;
-
-    @BeforeAll
-    static void startServer() throws Exception
-    {
-        server = new S3ProxyServer(serverDir);
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception
-    {
-        server.close();
-    }
-
-    @BeforeEach
-    void open()
-    {
-        bucket = server.newBucket();
-        store = new S3MediaStore(config(), MediaLimits.DEFAULTS, clock);
-    }
-
-    @AfterEach
-    void close()
-    {
-        store.close();
-    }
-
     @Test
     void uploadInSeveralPartsIsReadBackWholeAndByRanges() throws IOException
     {
@@ -573,11 +525,6 @@ class S3MediaStoreIT
         assertEquals(S3StoreConfig.DEFAULT_PART_SIZE_BYTES, defaults.partSizeBytes());
     }
 
-    private S3StoreConfig config()
-    {
-        return new S3StoreConfig(server.endpoint(), S3ProxyServer.REGION, bucket, S3ProxyServer.ACCESS_KEY,
-            S3ProxyServer.SECRET_KEY, true, spoolDir, PART);
-    }
 
     /** Uploads bytes in one chunk. */
     private String store(final long owner, final byte[] data)
